@@ -1,0 +1,4 @@
+//! Numerical building blocks: bracketed root refinement, special functions, quadrature.
+
+pub mod root;
+pub mod special;

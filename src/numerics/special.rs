@@ -1,0 +1,1 @@
+//! Special functions for the closed-form conductance-based membrane solution.

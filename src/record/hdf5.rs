@@ -1,0 +1,1 @@
+//! HDF5 file recorder (pure Rust, no system library).

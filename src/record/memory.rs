@@ -1,0 +1,69 @@
+//! In-memory recorder: keeps every spike and sample in vectors (tests, library use).
+
+use super::{RecordError, RecordLayout, Recorder};
+
+/// Spikes of one population: parallel vectors of times [ms] and senders.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SpikeTrain {
+    /// Spike times [ms], non-decreasing.
+    pub times: Vec<f64>,
+    /// Index of the spiking neuron within its population.
+    pub senders: Vec<u32>,
+}
+
+/// Membrane samples of one population.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VTrace {
+    /// Sample times [ms].
+    pub times: Vec<f64>,
+    /// Values [mV], row-major `[times.len(), size]`.
+    pub values: Vec<f64>,
+}
+
+/// Recorder that keeps everything in memory, keyed like the layout it was made from.
+#[derive(Clone, Debug, Default)]
+pub struct MemoryRecorder {
+    /// The layout this recorder was created with.
+    pub layout: RecordLayout,
+    /// One spike train per entry of `layout.spikes`.
+    pub spikes: Vec<SpikeTrain>,
+    /// One trace per entry of `layout.v`.
+    pub v: Vec<VTrace>,
+}
+
+impl MemoryRecorder {
+    /// Empty recorder for `layout`.
+    pub fn new(layout: RecordLayout) -> Self {
+        let spikes = vec![SpikeTrain::default(); layout.spikes.len()];
+        let v = vec![VTrace::default(); layout.v.len()];
+        Self { layout, spikes, v }
+    }
+
+    /// Spike train of the population called `name`, if its spikes were recorded.
+    pub fn spikes_of(&self, name: &str) -> Option<&SpikeTrain> {
+        let index = self.layout.spikes.iter().position(|(n, _)| n == name)?;
+        Some(&self.spikes[index])
+    }
+
+    /// Membrane trace of the population called `name`, if it was recorded.
+    pub fn v_of(&self, name: &str) -> Option<&VTrace> {
+        let index = self.layout.v.iter().position(|(n, _)| n == name)?;
+        Some(&self.v[index])
+    }
+}
+
+impl Recorder for MemoryRecorder {
+    fn spike(&mut self, population: usize, sender: u32, t: f64) -> Result<(), RecordError> {
+        let train = &mut self.spikes[population];
+        train.times.push(t);
+        train.senders.push(sender);
+        Ok(())
+    }
+
+    fn v_sample(&mut self, population: usize, t: f64, values: &[f64]) -> Result<(), RecordError> {
+        let trace = &mut self.v[population];
+        trace.times.push(t);
+        trace.values.extend_from_slice(values);
+        Ok(())
+    }
+}

@@ -1,0 +1,79 @@
+//! Recording: the [`Recorder`] trait the engine writes to, an in-memory recorder for tests and
+//! library users, and the HDF5 file recorder.
+//!
+//! Lifecycle: create (with the [`RecordLayout`] and [`RunMetadata`]) → `spike` / `v_sample` calls in
+//! non-decreasing time order → `finish`. Files appear whole or are marked incomplete.
+
+pub mod hdf5;
+pub mod memory;
+
+pub use memory::MemoryRecorder;
+
+/// What a run records: population names and sizes, in the order the engine refers to them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RecordLayout {
+    /// Populations whose spikes are recorded: (name, size).
+    pub spikes: Vec<(String, usize)>,
+    /// Populations whose membrane potential is sampled: (name, size).
+    pub v: Vec<(String, usize)>,
+    /// Sampling interval of the membrane potential [ms] (meaningful when `v` is non-empty).
+    pub v_interval: f64,
+}
+
+/// Metadata stored with every recording.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunMetadata {
+    /// Master seed of the run.
+    pub seed: u64,
+    /// Simulated time [ms].
+    pub t_stop: f64,
+    /// Full text of the experiment file.
+    pub experiment: String,
+}
+
+/// Why a recording ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Termination {
+    /// The run reached `t_stop`.
+    Completed,
+    /// The run was interrupted (e.g. Ctrl-C); the data up to the interruption is kept.
+    Interrupted,
+}
+
+/// Error while recording (I/O, full disk, format).
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    /// Underlying I/O failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// File concerned.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The HDF5 layer failed.
+    #[error("{path}: HDF5 error: {message}")]
+    Hdf5 {
+        /// File concerned.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The output file exists and overwriting was not requested.
+    #[error("{path}: output file exists (pass --overwrite to replace it)")]
+    Exists {
+        /// File concerned.
+        path: String,
+    },
+}
+
+/// Sink for everything a run produces. Calls come in non-decreasing time order.
+pub trait Recorder {
+    /// Neuron `sender` (index within the population) of spike-recorded population number
+    /// `population` (index into [`RecordLayout::spikes`]) spiked at time `t` [ms].
+    fn spike(&mut self, population: usize, sender: u32, t: f64) -> Result<(), RecordError>;
+
+    /// Membrane potentials `values` [mV] (one per neuron) of v-recorded population number
+    /// `population` (index into [`RecordLayout::v`]) at time `t` [ms].
+    fn v_sample(&mut self, population: usize, t: f64, values: &[f64]) -> Result<(), RecordError>;
+}
