@@ -1,4 +1,39 @@
-//! exactspike: an exact, event-driven spiking neural network simulator.
+//! # exactspike
+//!
+//! An exact, event-driven spiking neural network simulator. Networks are described in TOML with
+//! PyNN's cell names, parameter names, defaults and units (ms, mV, nF, µS, nA, Hz), validated into an
+//! immutable [`config::Experiment`], lowered into a [`network::Network`], and run by the
+//! [`engine::Simulation`]:
+//!
+//! ```no_run
+//! let experiment = exactspike::config::Experiment::from_file("experiments/sbs_neuron.toml".as_ref())?;
+//! let recording = exactspike::run_in_memory(&experiment)?;
+//! println!("{} spikes", recording.spikes_of("neuron").unwrap().times.len());
+//! # Ok::<(), exactspike::error::RunError>(())
+//! ```
+//!
+//! Between events every neuron evolves by its closed-form solution; threshold crossings are found
+//! by tests that cannot miss them, then refined by bracketed root finding. There is no global time
+//! grid and never a fixed-step fallback. The order of simultaneous events is documented in
+//! [`engine::queue`]. Every random stream belongs to one entity (see [`rng`]).
+
+pub mod config;
+pub mod engine;
+pub mod error;
+pub mod network;
 pub mod neuron;
 pub mod numerics;
 pub mod record;
+pub mod rng;
+pub mod source;
+
+use error::RunError;
+use record::MemoryRecorder;
+
+/// Run `experiment` to its `t_stop`, keeping everything it records in memory.
+pub fn run_in_memory(experiment: &config::Experiment) -> Result<MemoryRecorder, RunError> {
+    let mut simulation = engine::Simulation::new(experiment)?;
+    let mut recorder = MemoryRecorder::new(simulation.layout().clone());
+    simulation.run(&mut recorder, None, &mut |_| {})?;
+    Ok(recorder)
+}

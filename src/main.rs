@@ -1,1 +1,23 @@
-fn main() {}
+//! The `exactspike` command. Errors print as one line; bad input exits with status 2.
+
+mod cli;
+
+use clap::Parser;
+use exactspike::error::{ConfigError, RunError};
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .init();
+    let cli = cli::Cli::parse();
+    if let Err(error) = cli::run(cli) {
+        eprintln!("error: {error:#}");
+        let bad_input = error.downcast_ref::<ConfigError>().is_some()
+            || matches!(error.downcast_ref::<RunError>(), Some(RunError::Config(_)));
+        std::process::exit(if bad_input { 2 } else { 1 });
+    }
+}

@@ -5,7 +5,9 @@
 //! non-decreasing time order → `finish`. Files appear whole or are marked incomplete.
 
 pub mod hdf5;
+pub mod inspect;
 pub mod memory;
+pub mod raster;
 
 pub use memory::MemoryRecorder;
 

@@ -1,0 +1,215 @@
+//! Command-line interface: `run`, `raster`, `info`.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+
+use exactspike::config::Experiment;
+use exactspike::engine::{RunSummary, Simulation};
+use exactspike::record::hdf5::Hdf5Recorder;
+use exactspike::record::{inspect, raster, RunMetadata, Termination};
+
+/// Exact, event-driven spiking neural network simulator.
+#[derive(Debug, Parser)]
+#[command(name = "exactspike", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run an experiment and record to HDF5.
+    Run {
+        /// Experiment file (TOML).
+        experiment: PathBuf,
+        /// Output HDF5 file.
+        #[arg(long)]
+        out: PathBuf,
+        /// Override the master seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Override the simulated time [ms].
+        #[arg(long = "t-stop")]
+        t_stop: Option<f64>,
+        /// No progress bar and no summary line.
+        #[arg(long)]
+        quiet: bool,
+        /// Replace an existing output file.
+        #[arg(long)]
+        overwrite: bool,
+    },
+    /// Draw a spike raster (PNG or SVG, by extension) from a recording.
+    Raster {
+        /// Recording (HDF5).
+        file: PathBuf,
+        /// Output picture (.png or .svg).
+        #[arg(long)]
+        out: PathBuf,
+        /// Populations to draw (default: all recorded).
+        #[arg(long, num_args = 1..)]
+        populations: Option<Vec<String>>,
+        /// Start of the time window [ms].
+        #[arg(long)]
+        from: Option<f64>,
+        /// End of the time window [ms].
+        #[arg(long)]
+        to: Option<f64>,
+    },
+    /// Summarise a recording.
+    Info {
+        /// Recording (HDF5).
+        file: PathBuf,
+    },
+}
+
+/// Execute the parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Run {
+            experiment,
+            out,
+            seed,
+            t_stop,
+            quiet,
+            overwrite,
+        } => run_experiment(&experiment, &out, seed, t_stop, quiet, overwrite),
+        Command::Raster {
+            file,
+            out,
+            populations,
+            from,
+            to,
+        } => {
+            raster::draw_raster(&file, &out, populations.as_deref(), from, to)?;
+            Ok(())
+        }
+        Command::Info { file } => {
+            println!("{}", inspect::summarize(&file)?);
+            Ok(())
+        }
+    }
+}
+
+fn run_experiment(
+    path: &Path,
+    out: &Path,
+    seed: Option<u64>,
+    t_stop: Option<f64>,
+    quiet: bool,
+    overwrite: bool,
+) -> Result<()> {
+    let mut experiment = Experiment::from_file(path)?;
+    if let Some(seed) = seed {
+        experiment.seed = seed;
+    }
+    if let Some(t_stop) = t_stop {
+        experiment.set_t_stop(t_stop)?;
+    }
+    let mut simulation = Simulation::new(&experiment)?;
+    let meta = RunMetadata {
+        seed: experiment.seed,
+        t_stop: experiment.t_stop,
+        experiment: experiment.text.clone(),
+    };
+    let mut recorder = Hdf5Recorder::create(out, simulation.layout(), &meta, overwrite)?;
+    let interrupt = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&interrupt);
+    // A second handler cannot be installed (e.g. in tests); then Ctrl-C simply kills the process,
+    // and the partial file never carries the final name.
+    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
+    let mut bar = ProgressBar::new(experiment.t_stop, !quiet && std::io::stderr().is_terminal());
+    let outcome = simulation.run(&mut recorder, Some(&interrupt), &mut |t| bar.update(t));
+    bar.clear();
+    let summary = match outcome {
+        Ok(summary) => summary,
+        Err(e) => {
+            recorder.abandon();
+            return Err(e.into());
+        }
+    };
+    recorder
+        .finish(summary.termination)
+        .with_context(|| format!("finishing {}", out.display()))?;
+    if !quiet {
+        println!("{}", summary_line(&summary, out));
+    }
+    if summary.termination == Termination::Interrupted {
+        anyhow::bail!(
+            "interrupted at t = {} ms; {} is marked incomplete",
+            summary.t_reached,
+            out.display()
+        );
+    }
+    Ok(())
+}
+
+/// The one-line summary printed after a run.
+fn summary_line(s: &RunSummary, out: &Path) -> String {
+    format!(
+        "t = {} ms: {} input events, {} neuron spikes, {} source spikes, wall {:.3} s, {:.3e} events/s -> {}",
+        s.t_reached,
+        s.input_events,
+        s.neuron_spikes,
+        s.source_spikes,
+        s.wall_seconds,
+        s.events_per_second(),
+        out.display()
+    )
+}
+
+/// A progress bar on stderr, shown only for runs longer than a couple of seconds.
+struct ProgressBar {
+    t_stop: f64,
+    enabled: bool,
+    started: Instant,
+    last_draw: Option<Instant>,
+}
+
+impl ProgressBar {
+    const SHOW_AFTER: Duration = Duration::from_secs(2);
+    const REDRAW_EVERY: Duration = Duration::from_millis(200);
+    const WIDTH: usize = 40;
+
+    fn new(t_stop: f64, enabled: bool) -> Self {
+        Self {
+            t_stop,
+            enabled,
+            started: Instant::now(),
+            last_draw: None,
+        }
+    }
+
+    fn update(&mut self, t: f64) {
+        let now = Instant::now();
+        let due = match self.last_draw {
+            None => now.duration_since(self.started) >= Self::SHOW_AFTER,
+            Some(last) => now.duration_since(last) >= Self::REDRAW_EVERY,
+        };
+        if !self.enabled || !due {
+            return;
+        }
+        self.last_draw = Some(now);
+        let fraction = (t / self.t_stop).clamp(0.0, 1.0);
+        let filled = (fraction * Self::WIDTH as f64) as usize;
+        eprint!(
+            "\r[{}{}] {:5.1}%  t = {:.1} / {} ms",
+            "#".repeat(filled),
+            " ".repeat(Self::WIDTH - filled),
+            100.0 * fraction,
+            t,
+            self.t_stop
+        );
+    }
+
+    fn clear(&self) {
+        if self.last_draw.is_some() {
+            eprint!("\r{}\r", " ".repeat(Self::WIDTH + 40));
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! Serde types mirroring the experiment file one to one.
+
+use serde::Deserialize;
+
+use crate::neuron::Receptor;
+
+/// The whole experiment file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ExperimentFile {
+    pub simulation: SimulationSection,
+    #[serde(default, rename = "population")]
+    pub populations: Vec<PopulationSection>,
+    #[serde(default, rename = "projection")]
+    pub projections: Vec<ProjectionSection>,
+    #[serde(default)]
+    pub record: RecordSection,
+}
+
+/// `[simulation]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SimulationSection {
+    /// Simulated time [ms].
+    pub t_stop: f64,
+    /// Master seed of every random stream.
+    #[serde(default)]
+    pub seed: u64,
+}
+
+/// Names of the available cell types (PyNN spelling).
+#[allow(non_camel_case_types)]
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+pub(crate) enum ModelName {
+    IF_cond_exp,
+    IF_curr_exp,
+    SpikeSourcePoisson,
+    SpikeSourceArray,
+}
+
+/// `[[population]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PopulationSection {
+    pub name: String,
+    pub size: i64,
+    pub model: ModelName,
+    #[serde(default)]
+    pub params: toml::Table,
+    #[serde(default)]
+    pub initial: InitialValues,
+}
+
+/// `initial = { v = ... }` of a neuron population.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct InitialValues {
+    /// Initial membrane potential [mV]; PyNN's default is −65 mV.
+    pub v: Option<f64>,
+}
+
+/// A value given once for all connections or once per connection.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum Values {
+    /// The same value for every connection.
+    Constant(f64),
+    /// One value per connection, in the connector's generation order.
+    PerConnection(Vec<f64>),
+}
+
+/// How the neurons of two populations are connected (PyNN connectors).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Connector {
+    /// Every pre neuron to every post neuron.
+    AllToAll {
+        /// Whether neuron i may connect to itself when pre and post are the same population.
+        #[serde(default = "yes")]
+        allow_self_connections: bool,
+    },
+    /// Pre neuron i to post neuron i; both populations must have the same size.
+    OneToOne,
+    /// Each pair independently with probability `p`.
+    FixedProbability {
+        /// Connection probability in [0, 1].
+        p: f64,
+        /// Whether self connections are allowed.
+        #[serde(default = "yes")]
+        allow_self_connections: bool,
+    },
+    /// Each post neuron receives exactly `n` connections from randomly chosen pre neurons.
+    FixedNumberPre {
+        /// Number of incoming connections per post neuron.
+        n: i64,
+        /// Whether self connections are allowed.
+        #[serde(default = "yes")]
+        allow_self_connections: bool,
+        /// Whether the same pre neuron may be drawn more than once.
+        #[serde(default)]
+        with_replacement: bool,
+    },
+    /// An explicit list of rows `[pre, post]` or `[pre, post, weight, delay]`.
+    FromList {
+        /// The connection rows.
+        connections: Vec<Vec<f64>>,
+    },
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `[[projection]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ProjectionSection {
+    pub pre: String,
+    pub post: String,
+    pub connector: Connector,
+    #[serde(default)]
+    pub weight: Option<Values>,
+    #[serde(default)]
+    pub delay: Option<Values>,
+    #[serde(default = "excitatory")]
+    pub receptor: Receptor,
+}
+
+fn excitatory() -> Receptor {
+    Receptor::Excitatory
+}
+
+/// `[record]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RecordSection {
+    #[serde(default)]
+    pub spikes: Vec<String>,
+    #[serde(default)]
+    pub v: Option<VRecordSection>,
+}
+
+/// `v = { populations = [...], interval = 0.1 }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct VRecordSection {
+    pub populations: Vec<String>,
+    pub interval: f64,
+}

@@ -1,0 +1,14 @@
+//! Experiment description: TOML → serde description types → a validated [`Experiment`].
+//!
+//! Parsing rejects unknown keys everywhere (a misspelt `tau_refac` never silently takes a default).
+//! Validation checks every value once, here at the edge, and reports the first problem as one line
+//! naming the file and the field. The engine never re-checks.
+
+mod file;
+mod validate;
+
+pub use file::{Connector, Values};
+pub use validate::{
+    SpikeTimes, DEFAULT_DELAY,
+    ArrayParams, Experiment, PoissonParams, Population, PopulationKind, Projection, RecordSpec,
+};

@@ -1,0 +1,348 @@
+//! The event-driven engine: no global time grid; a neuron is touched only when an input arrives
+//! or its predicted threshold crossing is due. See [`queue`] for the ordering contract.
+
+mod neurons;
+pub mod queue;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use crate::config::{Experiment, PopulationKind};
+use crate::error::ConfigError;
+use crate::network::{Network, Placement};
+use crate::neuron::{CondExp, CurrExp};
+use crate::record::{RecordError, RecordLayout, Recorder, Termination};
+use crate::rng::{stream, Domain};
+use crate::source::Source;
+pub use neurons::NeuronGroup;
+use queue::{Delivery, EventQueue, Kind, Next};
+
+/// Events between two checks of the interrupt flag and progress callback.
+const CHECK_EVERY: u64 = 1 << 14;
+
+/// Counters of a finished run.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RunSummary {
+    /// Synaptic input events delivered to neurons.
+    pub input_events: u64,
+    /// Spikes emitted by neurons.
+    pub neuron_spikes: u64,
+    /// Spikes emitted by sources.
+    pub source_spikes: u64,
+    /// Simulated time reached [ms].
+    pub t_reached: f64,
+    /// Wall-clock time of the run [s].
+    pub wall_seconds: f64,
+    /// Whether the run completed or was interrupted.
+    pub termination: Termination,
+}
+
+impl RunSummary {
+    /// Input events per wall-clock second.
+    pub fn events_per_second(&self) -> f64 {
+        self.input_events as f64 / self.wall_seconds.max(1e-12)
+    }
+}
+
+/// Bookkeeping of one neuron population.
+#[derive(Clone, Copy, Debug)]
+struct GroupInfo {
+    first_node: u32,
+    first_neuron: u32,
+    spike_slot: Option<usize>,
+}
+
+/// Bookkeeping of one source.
+#[derive(Clone, Copy, Debug)]
+struct SourceInfo {
+    node: u32,
+    local: u32,
+    spike_slot: Option<usize>,
+}
+
+/// A network ready to run, with all neuron and source states.
+pub struct Simulation {
+    network: Network,
+    groups: Vec<NeuronGroup>,
+    group_info: Vec<GroupInfo>,
+    /// Global neuron index → (group, local index).
+    locate: Vec<(u32, u32)>,
+    sources: Vec<Source>,
+    source_info: Vec<SourceInfo>,
+    queue: EventQueue,
+    layout: RecordLayout,
+    /// Neuron group of each v-recorded population, in layout order.
+    v_groups: Vec<usize>,
+    t_stop: f64,
+}
+
+impl Simulation {
+    /// Lower `experiment` into a runnable simulation.
+    pub fn new(experiment: &Experiment) -> Result<Self, ConfigError> {
+        let network = Network::build(experiment)?;
+        let mut sim = Self {
+            groups: Vec::new(),
+            group_info: Vec::new(),
+            locate: Vec::with_capacity(network.neuron_count as usize),
+            sources: Vec::with_capacity(network.source_count as usize),
+            source_info: Vec::with_capacity(network.source_count as usize),
+            queue: EventQueue::default(),
+            layout: RecordLayout::default(),
+            v_groups: Vec::new(),
+            t_stop: experiment.t_stop,
+            network,
+        };
+        let mut group_of_population = vec![None; experiment.populations.len()];
+        for (p, population) in experiment.populations.iter().enumerate() {
+            let spike_slot = experiment.record.spikes.iter().position(|&r| r == p);
+            let first_node = sim.network.first_node[p];
+            match (&population.kind, sim.network.placement[p]) {
+                (PopulationKind::CondExp(params, v), Placement::Neurons { first }) => {
+                    let group = NeuronGroup::cond_exp(CondExp::new(params), population.size, *v);
+                    group_of_population[p] = Some(sim.add_group(group, first_node, first, spike_slot));
+                }
+                (PopulationKind::CurrExp(params, v), Placement::Neurons { first }) => {
+                    let group = NeuronGroup::curr_exp(CurrExp::new(params), population.size, *v);
+                    group_of_population[p] = Some(sim.add_group(group, first_node, first, spike_slot));
+                }
+                (kind, Placement::Sources { first }) => {
+                    for local in 0..population.size {
+                        let index = first as u64 + local as u64;
+                        let source = match kind {
+                            PopulationKind::Poisson(params) => Source::poisson(
+                                params,
+                                stream(experiment.seed, Domain::Source, index),
+                            ),
+                            PopulationKind::Array(params) => Source::array(params, local),
+                            _ => unreachable!("neuron populations are placed as neurons"),
+                        };
+                        sim.sources.push(source);
+                        sim.source_info.push(SourceInfo {
+                            node: first_node + local as u32,
+                            local: local as u32,
+                            spike_slot,
+                        });
+                    }
+                }
+                _ => unreachable!("sources are placed as sources"),
+            }
+        }
+        sim.layout = RecordLayout {
+            spikes: experiment
+                .record
+                .spikes
+                .iter()
+                .map(|&p| named(experiment, p))
+                .collect(),
+            v: experiment.record.v.iter().map(|&p| named(experiment, p)).collect(),
+            v_interval: experiment.record.v_interval,
+        };
+        sim.v_groups = experiment
+            .record
+            .v
+            .iter()
+            .map(|&p| group_of_population[p].expect("validated: v recorded from neurons"))
+            .collect();
+        sim.schedule_initial_events();
+        Ok(sim)
+    }
+
+    /// What this simulation records (for creating a recorder).
+    pub fn layout(&self) -> &RecordLayout {
+        &self.layout
+    }
+
+    fn add_group(
+        &mut self,
+        group: NeuronGroup,
+        first_node: u32,
+        first_neuron: u32,
+        spike_slot: Option<usize>,
+    ) -> usize {
+        let index = self.groups.len();
+        self.locate
+            .extend((0..group.len() as u32).map(|local| (index as u32, local)));
+        self.group_info.push(GroupInfo {
+            first_node,
+            first_neuron,
+            spike_slot,
+        });
+        self.groups.push(group);
+        index
+    }
+
+    fn schedule_initial_events(&mut self) {
+        for (g, group) in self.groups.iter().enumerate() {
+            let first = self.group_info[g].first_neuron;
+            for local in 0..group.len() {
+                let prediction = group.predict(local);
+                self.queue
+                    .schedule(first + local as u32, Kind::Threshold, prediction);
+            }
+        }
+        let n_neurons = self.network.neuron_count;
+        for (s, source) in self.sources.iter().enumerate() {
+            self.queue
+                .schedule(n_neurons + s as u32, Kind::Emission, source.next_time());
+        }
+    }
+
+    /// Run to `t_stop` [ms] (events at exactly `t_stop` included), writing to `recorder`.
+    /// `interrupt` is polled every few thousand events; `progress` is called with the simulated
+    /// time [ms] at the same cadence.
+    pub fn run(
+        &mut self,
+        recorder: &mut dyn Recorder,
+        interrupt: Option<&AtomicBool>,
+        progress: &mut dyn FnMut(f64),
+    ) -> Result<RunSummary, RecordError> {
+        let started = Instant::now();
+        let mut summary = RunSummary {
+            input_events: 0,
+            neuron_spikes: 0,
+            source_spikes: 0,
+            t_reached: 0.0,
+            wall_seconds: 0.0,
+            termination: Termination::Completed,
+        };
+        let mut sampler = Sampler::new(self.layout.v_interval, !self.v_groups.is_empty());
+        let mut processed = 0u64;
+        while let Some(t) = self.queue.peek_time() {
+            if t > self.t_stop {
+                break;
+            }
+            sampler.sample_until(t, false, &self.groups, &self.v_groups, recorder)?;
+            processed += 1;
+            if processed % CHECK_EVERY == 0 {
+                progress(t);
+                if interrupt.is_some_and(|flag| flag.load(Ordering::Relaxed)) {
+                    summary.termination = Termination::Interrupted;
+                    summary.t_reached = t;
+                    break;
+                }
+            }
+            match self.queue.pop().expect("peeked") {
+                Next::Entity { id, time } => self.entity_event(id, time, recorder, &mut summary)?,
+                Next::Delivery(d) => self.deliver(&d, &mut summary),
+            }
+        }
+        if summary.termination == Termination::Completed {
+            sampler.sample_until(self.t_stop, true, &self.groups, &self.v_groups, recorder)?;
+            summary.t_reached = self.t_stop;
+        }
+        summary.wall_seconds = started.elapsed().as_secs_f64();
+        Ok(summary)
+    }
+
+    fn entity_event(
+        &mut self,
+        id: u32,
+        time: f64,
+        recorder: &mut dyn Recorder,
+        summary: &mut RunSummary,
+    ) -> Result<(), RecordError> {
+        let n_neurons = self.network.neuron_count;
+        if id < n_neurons {
+            let (g, local) = self.locate[id as usize];
+            let prediction = self.groups[g as usize].fire(local as usize, time);
+            self.queue.schedule(id, Kind::Threshold, prediction);
+            let info = self.group_info[g as usize];
+            summary.neuron_spikes += 1;
+            if let Some(slot) = info.spike_slot {
+                recorder.spike(slot, local, time)?;
+            }
+            self.emit(info.first_node + local, time);
+        } else {
+            let s = (id - n_neurons) as usize;
+            self.sources[s].advance();
+            self.queue
+                .schedule(id, Kind::Emission, self.sources[s].next_time());
+            let info = self.source_info[s];
+            summary.source_spikes += 1;
+            if let Some(slot) = info.spike_slot {
+                recorder.spike(slot, info.local, time)?;
+            }
+            self.emit(info.node, time);
+        }
+        Ok(())
+    }
+
+    /// Schedule the first delay group of a spike emitted by `node` at `time`.
+    fn emit(&mut self, node: u32, time: f64) {
+        if let Some(first) = self.network.connectivity.groups_of(node).first() {
+            self.queue.deliver(node, time, 0, time + first.delay, true);
+        }
+    }
+
+    fn deliver(&mut self, d: &Delivery, summary: &mut RunSummary) {
+        let connectivity = &self.network.connectivity;
+        let groups = connectivity.groups_of(d.node);
+        let group = groups[d.group as usize];
+        for synapse in connectivity.synapses_of(&group) {
+            let (g, local) = self.locate[synapse.target as usize];
+            let prediction = self.groups[g as usize].receive(
+                local as usize,
+                d.time,
+                synapse.receptor,
+                synapse.weight,
+            );
+            self.queue
+                .schedule(synapse.target, Kind::Threshold, prediction);
+        }
+        summary.input_events += u64::from(group.end - group.start);
+        if let Some(next) = groups.get(d.group as usize + 1) {
+            self.queue.deliver_next_group(d, d.emitted + next.delay);
+        }
+    }
+}
+
+/// (name, size) of population `p`.
+fn named(experiment: &Experiment, p: usize) -> (String, usize) {
+    let population = &experiment.populations[p];
+    (population.name.clone(), population.size)
+}
+
+/// Membrane sampling at `k · interval`, k = 0, 1, …: a sample at time `t_s` shows the state after
+/// all events before `t_s` and before any event at `t_s`.
+struct Sampler {
+    interval: f64,
+    next: u64,
+    active: bool,
+    buffer: Vec<f64>,
+}
+
+impl Sampler {
+    fn new(interval: f64, active: bool) -> Self {
+        Self {
+            interval,
+            next: 0,
+            active,
+            buffer: Vec::new(),
+        }
+    }
+
+    /// Take every sample due before `t` (or at `t` too when `inclusive`).
+    fn sample_until(
+        &mut self,
+        t: f64,
+        inclusive: bool,
+        groups: &[NeuronGroup],
+        v_groups: &[usize],
+        recorder: &mut dyn Recorder,
+    ) -> Result<(), RecordError> {
+        if !self.active {
+            return Ok(());
+        }
+        loop {
+            let ts = self.next as f64 * self.interval;
+            if ts > t || (ts == t && !inclusive) {
+                return Ok(());
+            }
+            for (slot, &g) in v_groups.iter().enumerate() {
+                groups[g].potentials(ts, &mut self.buffer);
+                recorder.v_sample(slot, ts, &self.buffer)?;
+            }
+            self.next += 1;
+        }
+    }
+}

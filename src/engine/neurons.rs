@@ -1,0 +1,108 @@
+//! Neuron groups: the states of one population together with its lowered model, dispatched
+//! statically over the model enum.
+
+use crate::neuron::{CondExp, CurrExp, ExactNeuron, Receptor};
+
+/// The neurons of one population sharing one lowered model.
+#[derive(Clone, Debug)]
+pub struct Group<M: ExactNeuron> {
+    /// The lowered model.
+    pub model: M,
+    /// One state per neuron.
+    pub states: Vec<M::State>,
+}
+
+impl<M: ExactNeuron> Group<M> {
+    fn new(model: M, size: usize, v: f64) -> Self {
+        let states = vec![model.initial_state(v); size];
+        Self { model, states }
+    }
+
+    fn receive(&mut self, local: usize, t: f64, receptor: Receptor, weight: f64) -> Option<f64> {
+        let state = &mut self.states[local];
+        self.model.advance(state, t);
+        self.model.receive(state, receptor, weight);
+        self.model.next_spike(state)
+    }
+
+    fn fire(&mut self, local: usize, t: f64) -> Option<f64> {
+        let state = &mut self.states[local];
+        self.model.advance(state, t);
+        self.model.fire(state);
+        self.model.next_spike(state)
+    }
+
+    fn predict(&self, local: usize) -> Option<f64> {
+        self.model.next_spike(&self.states[local])
+    }
+
+    fn potentials(&self, t: f64, out: &mut Vec<f64>) {
+        out.clear();
+        out.extend(
+            self.states
+                .iter()
+                .map(|s| self.model.membrane_potential(s, t)),
+        );
+    }
+}
+
+/// A population of neurons of any supported model.
+#[derive(Clone, Debug)]
+pub enum NeuronGroup {
+    /// `IF_cond_exp` neurons.
+    CondExp(Group<CondExp>),
+    /// `IF_curr_exp` neurons.
+    CurrExp(Group<CurrExp>),
+}
+
+/// Apply the same generic call to whichever model the group holds.
+macro_rules! dispatch {
+    ($group:expr, $g:ident => $body:expr) => {
+        match $group {
+            NeuronGroup::CondExp($g) => $body,
+            NeuronGroup::CurrExp($g) => $body,
+        }
+    };
+}
+
+impl NeuronGroup {
+    /// A group of `size` `IF_cond_exp` neurons starting at membrane potential `v` [mV].
+    pub fn cond_exp(model: CondExp, size: usize, v: f64) -> Self {
+        Self::CondExp(Group::new(model, size, v))
+    }
+
+    /// A group of `size` `IF_curr_exp` neurons starting at membrane potential `v` [mV].
+    pub fn curr_exp(model: CurrExp, size: usize, v: f64) -> Self {
+        Self::CurrExp(Group::new(model, size, v))
+    }
+
+    /// Deliver an input at time `t` [ms]; returns the neuron's new predicted spike time [ms].
+    pub fn receive(&mut self, local: usize, t: f64, receptor: Receptor, weight: f64) -> Option<f64> {
+        dispatch!(self, g => g.receive(local, t, receptor, weight))
+    }
+
+    /// Fire neuron `local` at its predicted time `t` [ms]; returns its next predicted spike time.
+    pub fn fire(&mut self, local: usize, t: f64) -> Option<f64> {
+        dispatch!(self, g => g.fire(local, t))
+    }
+
+    /// Predicted spike time [ms] of neuron `local` without further input.
+    pub fn predict(&self, local: usize) -> Option<f64> {
+        dispatch!(self, g => g.predict(local))
+    }
+
+    /// Membrane potentials [mV] of all neurons at time `t` [ms] into `out`.
+    pub fn potentials(&self, t: f64, out: &mut Vec<f64>) {
+        dispatch!(self, g => g.potentials(t, out))
+    }
+
+    /// Number of neurons.
+    pub fn len(&self) -> usize {
+        dispatch!(self, g => g.states.len())
+    }
+
+    /// Whether the group has no neurons.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}

@@ -1,0 +1,225 @@
+//! The lowered network: populations laid out in global index spaces and connectivity grouped by
+//! presynaptic node and delay (one delivery event per spike and distinct delay).
+
+pub mod connector;
+
+use crate::config::{Experiment, Values};
+use crate::error::ConfigError;
+use crate::neuron::Receptor;
+use crate::rng::{stream, Domain};
+use connector::{generate, Ends};
+
+/// One synapse: target neuron (global neuron index), weight [µS or nA], receptor.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Synapse {
+    /// Global index of the target neuron.
+    pub target: u32,
+    /// Weight [µS for conductance targets, nA for current targets].
+    pub weight: f64,
+    /// Receptor the input goes to.
+    pub receptor: Receptor,
+}
+
+/// The synapses of one presynaptic node that share a delay.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DelayGroup {
+    /// Delay [ms].
+    pub delay: f64,
+    /// Range of this group's synapses in [`Connectivity::synapses`].
+    pub start: u32,
+    /// End (exclusive) of the range.
+    pub end: u32,
+}
+
+/// Outgoing connectivity of every node, in compressed rows.
+#[derive(Clone, Debug, Default)]
+pub struct Connectivity {
+    /// `groups[group_offsets[node]..group_offsets[node + 1]]` are the node's delay groups, by
+    /// increasing delay.
+    pub group_offsets: Vec<u32>,
+    /// All delay groups.
+    pub groups: Vec<DelayGroup>,
+    /// All synapses, grouped.
+    pub synapses: Vec<Synapse>,
+}
+
+impl Connectivity {
+    /// Delay groups of `node`, by increasing delay.
+    pub fn groups_of(&self, node: u32) -> &[DelayGroup] {
+        let start = self.group_offsets[node as usize] as usize;
+        let end = self.group_offsets[node as usize + 1] as usize;
+        &self.groups[start..end]
+    }
+
+    /// Synapses of one delay group.
+    pub fn synapses_of(&self, group: &DelayGroup) -> &[Synapse] {
+        &self.synapses[group.start as usize..group.end as usize]
+    }
+}
+
+/// Where a population's members live in the global index spaces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Placement {
+    /// Neurons `first..first + size` of the global neuron index space.
+    Neurons {
+        /// First global neuron index.
+        first: u32,
+    },
+    /// Sources `first..first + size` of the global source index space.
+    Sources {
+        /// First global source index.
+        first: u32,
+    },
+}
+
+/// A lowered network ready for the engine.
+#[derive(Clone, Debug)]
+pub struct Network {
+    /// First global node index of each population (nodes count neurons and sources alike).
+    pub first_node: Vec<u32>,
+    /// Placement of each population.
+    pub placement: Vec<Placement>,
+    /// Total number of neurons.
+    pub neuron_count: u32,
+    /// Total number of sources.
+    pub source_count: u32,
+    /// Outgoing connectivity per node.
+    pub connectivity: Connectivity,
+}
+
+/// A connection before grouping: presynaptic node, delay and synapse.
+struct Pending {
+    node: u32,
+    delay: f64,
+    synapse: Synapse,
+}
+
+impl Network {
+    /// Lay out populations and generate all connections of `experiment`.
+    pub fn build(experiment: &Experiment) -> Result<Self, ConfigError> {
+        let (mut first_node, mut placement) = (Vec::new(), Vec::new());
+        let (mut nodes, mut neurons, mut sources) = (0u32, 0u32, 0u32);
+        for population in &experiment.populations {
+            first_node.push(nodes);
+            let size = u32::try_from(population.size)
+                .ok()
+                .filter(|s| nodes.checked_add(*s).is_some())
+                .ok_or_else(|| {
+                    ConfigError::new(&experiment.file, "population.size", "network too large")
+                })?;
+            nodes += size;
+            if population.kind.is_source() {
+                placement.push(Placement::Sources { first: sources });
+                sources += size;
+            } else {
+                placement.push(Placement::Neurons { first: neurons });
+                neurons += size;
+            }
+        }
+        let mut pending = Vec::new();
+        for index in 0..experiment.projections.len() {
+            connect(experiment, index, &first_node, &placement, &mut pending)?;
+        }
+        Ok(Self {
+            connectivity: group(pending, nodes),
+            first_node,
+            placement,
+            neuron_count: neurons,
+            source_count: sources,
+        })
+    }
+}
+
+/// Generate the connections of projection `index` into `pending`.
+fn connect(
+    experiment: &Experiment,
+    index: usize,
+    first_node: &[u32],
+    placement: &[Placement],
+    pending: &mut Vec<Pending>,
+) -> Result<(), ConfigError> {
+    let projection = &experiment.projections[index];
+    let pre = &experiment.populations[projection.pre];
+    let post = &experiment.populations[projection.post];
+    let ends = Ends {
+        n_pre: pre.size,
+        n_post: post.size,
+        same: projection.pre == projection.post,
+    };
+    let mut rng = stream(experiment.seed, Domain::Connector, index as u64);
+    let made = generate(&projection.connector, ends, &mut rng);
+    let at = format!("projection[{index}]");
+    let weight = per_connection(&experiment.file, &at, "weight", &projection.weight, made.len())?;
+    let delay = per_connection(&experiment.file, &at, "delay", &projection.delay, made.len())?;
+    let Placement::Neurons { first: first_neuron } = placement[projection.post] else {
+        unreachable!("validation rejects projections onto sources")
+    };
+    for (k, g) in made.iter().enumerate() {
+        let (w, d) = g.values.unwrap_or_else(|| (weight(k), delay(k)));
+        pending.push(Pending {
+            node: first_node[projection.pre] + g.pre,
+            delay: d,
+            synapse: Synapse {
+                target: first_neuron + g.post,
+                weight: w,
+                receptor: projection.receptor,
+            },
+        });
+    }
+    Ok(())
+}
+
+/// A lookup `k → value` for a constant or per-connection value list of the right length.
+fn per_connection<'a>(
+    file: &str,
+    at: &str,
+    name: &str,
+    values: &'a Values,
+    count: usize,
+) -> Result<impl Fn(usize) -> f64 + 'a, ConfigError> {
+    if let Values::PerConnection(list) = values {
+        if !list.is_empty() && list.len() != count {
+            return Err(ConfigError::new(
+                file,
+                format!("{at}.{name}"),
+                format!(
+                    "has {} values but the connector made {count} connections",
+                    list.len()
+                ),
+            ));
+        }
+    }
+    Ok(move |k: usize| match values {
+        Values::Constant(v) => *v,
+        Values::PerConnection(list) => list[k],
+    })
+}
+
+/// Sort connections by (node, delay) — stably, so generation order is kept within a group — and
+/// compress them into delay groups.
+fn group(mut pending: Vec<Pending>, nodes: u32) -> Connectivity {
+    pending.sort_by(|a, b| a.node.cmp(&b.node).then(a.delay.total_cmp(&b.delay)));
+    let mut c = Connectivity {
+        group_offsets: Vec::with_capacity(nodes as usize + 1),
+        groups: Vec::new(),
+        synapses: Vec::with_capacity(pending.len()),
+    };
+    let mut next = pending.iter().peekable();
+    for node in 0..nodes {
+        c.group_offsets.push(c.groups.len() as u32);
+        while let Some(p) = next.next_if(|p| p.node == node) {
+            let start = c.synapses.len() as u32;
+            c.synapses.push(p.synapse);
+            while let Some(q) = next.next_if(|q| q.node == node && q.delay == p.delay) {
+                c.synapses.push(q.synapse);
+            }
+            c.groups.push(DelayGroup {
+                delay: p.delay,
+                start,
+                end: c.synapses.len() as u32,
+            });
+        }
+    }
+    c.group_offsets.push(c.groups.len() as u32);
+    c
+}
