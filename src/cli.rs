@@ -112,6 +112,13 @@ fn run_experiment(
         experiment.set_t_stop(t_stop)?;
     }
     let mut simulation = Simulation::new(&experiment)?;
+    tracing::info!(
+        populations = experiment.populations.len(),
+        synapses = simulation.synapse_count(),
+        t_stop = experiment.t_stop,
+        seed = experiment.seed,
+        "network built"
+    );
     let meta = RunMetadata {
         seed: experiment.seed,
         t_stop: experiment.t_stop,

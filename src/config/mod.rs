@@ -9,6 +9,6 @@ mod validate;
 
 pub use file::{Connector, Values};
 pub use validate::{
-    SpikeTimes, DEFAULT_DELAY,
     ArrayParams, Experiment, PoissonParams, Population, PopulationKind, Projection, RecordSpec,
+    SpikeTimes, DEFAULT_DELAY,
 };

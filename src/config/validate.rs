@@ -389,7 +389,10 @@ impl Checker<'_> {
                 if k > 0 && t < times[k - 1] {
                     return Err(self.err(
                         format!("{field}[{k}]"),
-                        format!("spike times must be sorted: {t} comes after {}", times[k - 1]),
+                        format!(
+                            "spike times must be sorted: {t} comes after {}",
+                            times[k - 1]
+                        ),
                     ));
                 }
             }
@@ -410,10 +413,7 @@ impl Checker<'_> {
                 let known: Vec<&str> = populations.iter().map(|p| p.name.as_str()).collect();
                 self.err(
                     field,
-                    format!(
-                        "unknown population '{name}' (known: {})",
-                        known.join(", ")
-                    ),
+                    format!("unknown population '{name}' (known: {})", known.join(", ")),
                 )
             })
     }
@@ -455,7 +455,9 @@ impl Checker<'_> {
         for_each_value(&weight, |k, w| {
             self.weight_sign(&value_field(&at, "weight", k), w, conductance, s.receptor)
         })?;
-        for_each_value(&delay, |k, d| self.non_negative(&value_field(&at, "delay", k), d))?;
+        for_each_value(&delay, |k, d| {
+            self.non_negative(&value_field(&at, "delay", k), d)
+        })?;
         if let Connector::FromList { connections } = &s.connector {
             for (k, row) in connections.iter().enumerate() {
                 if row.len() == 4 {
@@ -484,7 +486,9 @@ impl Checker<'_> {
     ) -> Result<(), ConfigError> {
         self.finite(field, w)?;
         let problem = match (conductance, receptor) {
-            (true, _) if w < 0.0 => Some("conductance weights must be ≥ 0 µS (the receptor sets the sign)"),
+            (true, _) if w < 0.0 => {
+                Some("conductance weights must be ≥ 0 µS (the receptor sets the sign)")
+            }
             (false, Receptor::Excitatory) if w < 0.0 => {
                 Some("current weights onto receptor \"excitatory\" must be ≥ 0 nA")
             }
@@ -543,13 +547,13 @@ impl Checker<'_> {
                 Ok(())
             }
             Connector::FromList { connections } => {
-                self.from_list(&field, connections, pre.size, post.size)
+                self.list_rows(&field, connections, pre.size, post.size)
             }
             _ => Ok(()),
         }
     }
 
-    fn from_list(
+    fn list_rows(
         &self,
         field: &str,
         rows: &[Vec<f64>],

@@ -99,11 +99,13 @@ impl Simulation {
             match (&population.kind, sim.network.placement[p]) {
                 (PopulationKind::CondExp(params, v), Placement::Neurons { first }) => {
                     let group = NeuronGroup::cond_exp(CondExp::new(params), population.size, *v);
-                    group_of_population[p] = Some(sim.add_group(group, first_node, first, spike_slot));
+                    group_of_population[p] =
+                        Some(sim.add_group(group, first_node, first, spike_slot));
                 }
                 (PopulationKind::CurrExp(params, v), Placement::Neurons { first }) => {
                     let group = NeuronGroup::curr_exp(CurrExp::new(params), population.size, *v);
-                    group_of_population[p] = Some(sim.add_group(group, first_node, first, spike_slot));
+                    group_of_population[p] =
+                        Some(sim.add_group(group, first_node, first, spike_slot));
                 }
                 (kind, Placement::Sources { first }) => {
                     for local in 0..population.size {
@@ -134,7 +136,12 @@ impl Simulation {
                 .iter()
                 .map(|&p| named(experiment, p))
                 .collect(),
-            v: experiment.record.v.iter().map(|&p| named(experiment, p)).collect(),
+            v: experiment
+                .record
+                .v
+                .iter()
+                .map(|&p| named(experiment, p))
+                .collect(),
             v_interval: experiment.record.v_interval,
         };
         sim.v_groups = experiment
@@ -145,6 +152,11 @@ impl Simulation {
             .collect();
         sim.schedule_initial_events();
         Ok(sim)
+    }
+
+    /// Number of synapses in the network.
+    pub fn synapse_count(&self) -> usize {
+        self.network.connectivity.synapses.len()
     }
 
     /// What this simulation records (for creating a recorder).
@@ -213,7 +225,7 @@ impl Simulation {
             }
             sampler.sample_until(t, false, &self.groups, &self.v_groups, recorder)?;
             processed += 1;
-            if processed % CHECK_EVERY == 0 {
+            if processed.is_multiple_of(CHECK_EVERY) {
                 progress(t);
                 if interrupt.is_some_and(|flag| flag.load(Ordering::Relaxed)) {
                     summary.termination = Termination::Interrupted;

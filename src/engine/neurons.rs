@@ -77,7 +77,13 @@ impl NeuronGroup {
     }
 
     /// Deliver an input at time `t` [ms]; returns the neuron's new predicted spike time [ms].
-    pub fn receive(&mut self, local: usize, t: f64, receptor: Receptor, weight: f64) -> Option<f64> {
+    pub fn receive(
+        &mut self,
+        local: usize,
+        t: f64,
+        receptor: Receptor,
+        weight: f64,
+    ) -> Option<f64> {
         dispatch!(self, g => g.receive(local, t, receptor, weight))
     }
 

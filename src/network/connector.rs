@@ -40,7 +40,8 @@ pub fn generate(connector: &Connector, ends: Ends, rng: &mut ChaCha8Rng) -> Vec<
             values: None,
         })
     };
-    let allowed = |allow_self: bool, pre: usize, post: usize| allow_self || !ends.same || pre != post;
+    let allowed =
+        |allow_self: bool, pre: usize, post: usize| allow_self || !ends.same || pre != post;
     match connector {
         Connector::AllToAll {
             allow_self_connections,
@@ -95,7 +96,12 @@ pub fn generate(connector: &Connector, ends: Ends, rng: &mut ChaCha8Rng) -> Vec<
 }
 
 /// Draw `n` of `candidates`, with or without replacement (partial Fisher–Yates).
-fn draw(candidates: &[usize], n: usize, with_replacement: bool, rng: &mut ChaCha8Rng) -> Vec<usize> {
+fn draw(
+    candidates: &[usize],
+    n: usize,
+    with_replacement: bool,
+    rng: &mut ChaCha8Rng,
+) -> Vec<usize> {
     if candidates.is_empty() {
         return Vec::new();
     }
@@ -128,7 +134,11 @@ mod tests {
         let c = Connector::AllToAll {
             allow_self_connections: false,
         };
-        let ends = Ends { n_pre: 3, n_post: 3, same: true };
+        let ends = Ends {
+            n_pre: 3,
+            n_post: 3,
+            same: true,
+        };
         let made = generate(&c, ends, &mut rng());
         assert_eq!(made.len(), 6);
         assert!(made.iter().all(|g| g.pre != g.post));
@@ -141,10 +151,18 @@ mod tests {
             allow_self_connections: false,
             with_replacement: false,
         };
-        let ends = Ends { n_pre: 20, n_post: 20, same: true };
+        let ends = Ends {
+            n_pre: 20,
+            n_post: 20,
+            same: true,
+        };
         let made = generate(&c, ends, &mut rng());
         for post in 0..20u32 {
-            let mut pres: Vec<u32> = made.iter().filter(|g| g.post == post).map(|g| g.pre).collect();
+            let mut pres: Vec<u32> = made
+                .iter()
+                .filter(|g| g.post == post)
+                .map(|g| g.pre)
+                .collect();
             assert_eq!(pres.len(), 7);
             assert!(!pres.contains(&post));
             pres.sort_unstable();
@@ -159,7 +177,11 @@ mod tests {
             p: 0.1,
             allow_self_connections: true,
         };
-        let ends = Ends { n_pre: 300, n_post: 300, same: false };
+        let ends = Ends {
+            n_pre: 300,
+            n_post: 300,
+            same: false,
+        };
         let n = generate(&c, ends, &mut rng()).len() as f64;
         // Binomial(90000, 0.1): mean 9000, sd 90.
         assert!((n - 9000.0).abs() < 4.0 * 90.0, "{n}");

@@ -149,9 +149,24 @@ fn connect(
     let mut rng = stream(experiment.seed, Domain::Connector, index as u64);
     let made = generate(&projection.connector, ends, &mut rng);
     let at = format!("projection[{index}]");
-    let weight = per_connection(&experiment.file, &at, "weight", &projection.weight, made.len())?;
-    let delay = per_connection(&experiment.file, &at, "delay", &projection.delay, made.len())?;
-    let Placement::Neurons { first: first_neuron } = placement[projection.post] else {
+    let weight = per_connection(
+        &experiment.file,
+        &at,
+        "weight",
+        &projection.weight,
+        made.len(),
+    )?;
+    let delay = per_connection(
+        &experiment.file,
+        &at,
+        "delay",
+        &projection.delay,
+        made.len(),
+    )?;
+    let Placement::Neurons {
+        first: first_neuron,
+    } = placement[projection.post]
+    else {
         unreachable!("validation rejects projections onto sources")
     };
     for (k, g) in made.iter().enumerate() {

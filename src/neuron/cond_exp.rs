@@ -59,26 +59,67 @@ impl Default for CondExpParams {
 pub struct CondExp(CondExpParams);
 /// State (stub).
 #[derive(Clone, Debug)]
-pub struct CondExpState { t: f64, v: f64, refr: f64 }
-impl CondExp { /// stub
- pub fn new(p: &CondExpParams) -> Self { Self(p.clone()) } }
+pub struct CondExpState {
+    t: f64,
+    v: f64,
+    refr: f64,
+}
+impl CondExp {
+    /// stub
+    pub fn new(p: &CondExpParams) -> Self {
+        Self(p.clone())
+    }
+}
 impl ExactNeuron for CondExp {
     type State = CondExpState;
-    fn initial_state(&self, v: f64) -> CondExpState { CondExpState { t: 0.0, v, refr: f64::NEG_INFINITY } }
-    fn time(&self, s: &CondExpState) -> f64 { s.t }
-    fn advance(&self, s: &mut CondExpState, t: f64) { s.v = self.membrane_potential(s, t); s.t = t; }
-    fn receive(&self, s: &mut CondExpState, _r: Receptor, w: f64) { s.v += w; }
+    fn initial_state(&self, v: f64) -> CondExpState {
+        CondExpState {
+            t: 0.0,
+            v,
+            refr: f64::NEG_INFINITY,
+        }
+    }
+    fn time(&self, s: &CondExpState) -> f64 {
+        s.t
+    }
+    fn advance(&self, s: &mut CondExpState, t: f64) {
+        s.v = self.membrane_potential(s, t);
+        s.t = t;
+    }
+    fn receive(&self, s: &mut CondExpState, _r: Receptor, w: f64) {
+        s.v += w;
+    }
     fn next_spike(&self, s: &CondExpState) -> Option<f64> {
-        let p = &self.0; let vinf = p.v_rest + p.i_offset * p.tau_m / p.cm;
-        let (t0, v0) = if s.refr > s.t { (s.refr, p.v_reset) } else { (s.t, s.v) };
-        if v0 >= p.v_thresh { return Some(t0); }
-        if vinf <= p.v_thresh { return None; }
+        let p = &self.0;
+        let vinf = p.v_rest + p.i_offset * p.tau_m / p.cm;
+        let (t0, v0) = if s.refr > s.t {
+            (s.refr, p.v_reset)
+        } else {
+            (s.t, s.v)
+        };
+        if v0 >= p.v_thresh {
+            return Some(t0);
+        }
+        if vinf <= p.v_thresh {
+            return None;
+        }
         Some(t0 + p.tau_m * ((vinf - v0) / (vinf - p.v_thresh)).ln())
     }
-    fn fire(&self, s: &mut CondExpState) { s.v = self.0.v_reset; s.refr = s.t + self.0.tau_refrac; }
+    fn fire(&self, s: &mut CondExpState) {
+        s.v = self.0.v_reset;
+        s.refr = s.t + self.0.tau_refrac;
+    }
     fn membrane_potential(&self, s: &CondExpState, t: f64) -> f64 {
-        let p = &self.0; let vinf = p.v_rest + p.i_offset * p.tau_m / p.cm;
-        let (t0, v0) = if s.refr > s.t { if t <= s.refr { return p.v_reset; } (s.refr, p.v_reset) } else { (s.t, s.v) };
+        let p = &self.0;
+        let vinf = p.v_rest + p.i_offset * p.tau_m / p.cm;
+        let (t0, v0) = if s.refr > s.t {
+            if t <= s.refr {
+                return p.v_reset;
+            }
+            (s.refr, p.v_reset)
+        } else {
+            (s.t, s.v)
+        };
         vinf + (v0 - vinf) * (-(t - t0) / p.tau_m).exp()
     }
 }

@@ -1,18 +1,614 @@
 //! HDF5 file recorder (pure Rust, no system library).
-// TEMPORARY STUB until the real recorder lands.
-use std::path::Path;
+//!
+//! File layout (read by h5py and libhdf5):
+//!
+//! ```text
+//! /                         attrs: exactspike_version, seed, t_stop (ms), experiment (TOML text),
+//!                                  complete (uint8 0/1), termination ("running"/"completed"/"interrupted")
+//! /spikes/<pop>             attr size (neurons in the population)
+//! /spikes/<pop>/times       float64 [n]   ms, non-decreasing
+//! /spikes/<pop>/senders     uint32  [n]   index within the population
+//! /v/<pop>                  attrs size, interval (ms)
+//! /v/<pop>/times            float64 [m]   ms
+//! /v/<pop>/values           [m] elements of float64[size] (h5py reads it as float64 [m, size]) mV
+//! ```
+//!
+//! Every dataset is chunked with an unlimited first dimension and carries a `units` attribute.
+//! Data is buffered a few chunks at a time and appended in place while the run goes; the file is
+//! written under a hidden sibling name (`.NAME.partial`) and renamed onto the target by
+//! [`Hdf5Recorder::finish`]. `values` is rank 1 with an array element type because hdf5-pure
+//! 0.47 appends in place only to rank-1 datasets.
+
+use std::fmt::Display;
+use std::path::{Path, PathBuf};
+
+use hdf5_pure::{
+    make_f64_type, make_u32_type, AttrValue, Dataset, Datatype, File, FileAccessProperties,
+    FileBuilder, GroupBuilder, MaxExtent, SyncPolicy,
+};
+
 use super::{RecordError, RecordLayout, Recorder, RunMetadata, Termination};
-/// stub
-pub struct Hdf5Recorder;
-impl Hdf5Recorder {
-    /// stub
-    pub fn create(_p: &Path, _l: &RecordLayout, _m: &RunMetadata, _o: bool) -> Result<Self, RecordError> { Ok(Self) }
-    /// stub
-    pub fn finish(self, _t: Termination) -> Result<(), RecordError> { Ok(()) }
-    /// stub
-    pub fn abandon(self) {}
+
+/// Group holding one sub-group per spike-recorded population.
+pub(crate) const SPIKES_GROUP: &str = "spikes";
+/// Group holding one sub-group per v-recorded population.
+pub(crate) const V_GROUP: &str = "v";
+/// Attribute (on population groups) holding the population size.
+pub(crate) const SIZE_ATTR: &str = "size";
+
+/// Elements per chunk of 1-D columns (kept ≤ 32768: larger chunks made libhdf5 reject files).
+const CHUNK_LEN: u64 = 16_384;
+/// Target bytes per chunk of a `values` dataset.
+const V_CHUNK_BYTES: u64 = 128 * 1024;
+/// Whole chunks buffered in memory before a column is appended to the file.
+const CHUNKS_PER_FLUSH: u64 = 4;
+
+/// Streams a run into an HDF5 file. See the module documentation for the layout.
+///
+/// Dropping the recorder without [`finish`](Self::finish) deletes the partial file, exactly like
+/// [`abandon`](Self::abandon).
+pub struct Hdf5Recorder {
+    target: PathBuf,
+    spikes: Vec<SpikeColumns>,
+    v: Vec<VColumns>,
+    file: File,
+    // Declared last so it is dropped after the file is closed.
+    partial: PartialFile,
 }
+
+impl Hdf5Recorder {
+    /// Start recording into `path` (written as `.NAME.partial` beside it until
+    /// [`finish`](Self::finish)). Fails with [`RecordError::Exists`] if `path` exists and
+    /// `overwrite` is false.
+    pub fn create(
+        path: &Path,
+        layout: &RecordLayout,
+        meta: &RunMetadata,
+        overwrite: bool,
+    ) -> Result<Self, RecordError> {
+        if !overwrite && path.exists() {
+            return Err(RecordError::Exists {
+                path: path.display().to_string(),
+            });
+        }
+        validate_layout(path, layout)?;
+        let partial = PartialFile::new(partial_path(path)?);
+        remove_if_present(&partial.path)?;
+        skeleton(layout, meta)
+            .write(&partial.path)
+            .map_err(|e| hdf5_error(path, e))?;
+        let access = FileAccessProperties::new().with_sync_policy(SyncPolicy::OnClose);
+        let file =
+            File::open_rw_with_options(&partial.path, access).map_err(|e| hdf5_error(path, e))?;
+        let open_error = |e| hdf5_error(path, e);
+        let spikes = (layout.spikes.iter())
+            .map(|(name, _)| SpikeColumns::open(&file, name))
+            .collect::<Result<_, _>>()
+            .map_err(open_error)?;
+        let v = (layout.v.iter())
+            .map(|(name, size)| VColumns::open(&file, name, *size))
+            .collect::<Result<_, _>>()
+            .map_err(open_error)?;
+        Ok(Self {
+            target: path.to_owned(),
+            spikes,
+            v,
+            file,
+            partial,
+        })
+    }
+
+    /// Write out all buffered data, mark the file `complete` (only for
+    /// [`Termination::Completed`]) and move it onto the target path. On error nothing is left.
+    pub fn finish(mut self, termination: Termination) -> Result<(), RecordError> {
+        self.flush()?;
+        let Self {
+            target,
+            spikes,
+            v,
+            file,
+            mut partial,
+        } = self;
+        // Dataset handles keep the file open; release them before closing it.
+        drop((spikes, v));
+        close_marked(file, termination).map_err(|e| hdf5_error(&target, e))?;
+        std::fs::rename(&partial.path, &target).map_err(|e| io_error(&target, e))?;
+        partial.keep();
+        Ok(())
+    }
+
+    /// Give up: close and delete the partial file (used after an error).
+    pub fn abandon(self) {
+        drop(self);
+    }
+
+    /// Append every buffered entry to the file.
+    pub fn flush(&mut self) -> Result<(), RecordError> {
+        let target = &self.target;
+        for columns in &mut self.spikes {
+            columns.flush().map_err(|e| hdf5_error(target, e))?;
+        }
+        for columns in &mut self.v {
+            columns.flush().map_err(|e| hdf5_error(target, e))?;
+        }
+        Ok(())
+    }
+}
+
 impl Recorder for Hdf5Recorder {
-    fn spike(&mut self, _p: usize, _s: u32, _t: f64) -> Result<(), RecordError> { Ok(()) }
-    fn v_sample(&mut self, _p: usize, _t: f64, _v: &[f64]) -> Result<(), RecordError> { Ok(()) }
+    fn spike(&mut self, population: usize, sender: u32, t: f64) -> Result<(), RecordError> {
+        self.spikes[population]
+            .push(t, sender)
+            .map_err(|e| hdf5_error(&self.target, e))
+    }
+
+    fn v_sample(&mut self, population: usize, t: f64, values: &[f64]) -> Result<(), RecordError> {
+        let columns = &mut self.v[population];
+        if values.len() != columns.size {
+            let message = format!(
+                "v sample of {} values for a population of {}",
+                values.len(),
+                columns.size
+            );
+            return Err(hdf5_error(&self.target, message));
+        }
+        columns
+            .push(t, values)
+            .map_err(|e| hdf5_error(&self.target, e))
+    }
+}
+
+/// One appendable dataset with its in-memory buffer of little-endian element bytes.
+struct Column {
+    dataset: Dataset,
+    buffer: Vec<u8>,
+    flush_bytes: usize,
+}
+
+impl Column {
+    /// Open the dataset at `path`, flushing every `flush_bytes` buffered bytes (a whole number of
+    /// chunks, so every append but the last is chunk-aligned).
+    fn open(file: &File, path: &str, flush_bytes: usize) -> Result<Self, hdf5_pure::Error> {
+        Ok(Self {
+            dataset: file.dataset(path)?,
+            buffer: Vec::with_capacity(flush_bytes),
+            flush_bytes,
+        })
+    }
+
+    /// Buffer the bytes of one element; append to the file when the buffer is full.
+    fn push(&mut self, bytes: &[u8]) -> Result<(), hdf5_pure::Error> {
+        self.buffer.extend_from_slice(bytes);
+        if self.buffer.len() >= self.flush_bytes {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Append the buffered elements to the dataset.
+    fn flush(&mut self) -> Result<(), hdf5_pure::Error> {
+        if !self.buffer.is_empty() {
+            self.dataset.append_raw(&self.buffer)?;
+            self.buffer.clear();
+        }
+        Ok(())
+    }
+}
+
+/// `times` and `senders` of one spike-recorded population.
+struct SpikeColumns {
+    times: Column,
+    senders: Column,
+}
+
+impl SpikeColumns {
+    fn open(file: &File, name: &str) -> Result<Self, hdf5_pure::Error> {
+        let flush = (CHUNK_LEN * CHUNKS_PER_FLUSH) as usize;
+        let group = format!("{SPIKES_GROUP}/{name}");
+        Ok(Self {
+            times: Column::open(file, &format!("{group}/times"), flush * 8)?,
+            senders: Column::open(file, &format!("{group}/senders"), flush * 4)?,
+        })
+    }
+
+    fn push(&mut self, t: f64, sender: u32) -> Result<(), hdf5_pure::Error> {
+        self.times.push(&t.to_le_bytes())?;
+        self.senders.push(&sender.to_le_bytes())
+    }
+
+    fn flush(&mut self) -> Result<(), hdf5_pure::Error> {
+        self.times.flush()?;
+        self.senders.flush()
+    }
+}
+
+/// `times` and `values` of one v-recorded population.
+struct VColumns {
+    times: Column,
+    values: Column,
+    size: usize,
+}
+
+impl VColumns {
+    fn open(file: &File, name: &str, size: usize) -> Result<Self, hdf5_pure::Error> {
+        let rows = (v_chunk_rows(size) * CHUNKS_PER_FLUSH) as usize;
+        let group = format!("{V_GROUP}/{name}");
+        Ok(Self {
+            times: Column::open(file, &format!("{group}/times"), rows * 8)?,
+            values: Column::open(file, &format!("{group}/values"), rows * size * 8)?,
+            size,
+        })
+    }
+
+    fn push(&mut self, t: f64, values: &[f64]) -> Result<(), hdf5_pure::Error> {
+        self.times.push(&t.to_le_bytes())?;
+        let row: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+        self.values.push(&row)
+    }
+
+    fn flush(&mut self) -> Result<(), hdf5_pure::Error> {
+        self.times.flush()?;
+        self.values.flush()
+    }
+}
+
+/// Rows per chunk of `v/<pop>/values` (and its `times`): about [`V_CHUNK_BYTES`] per chunk.
+fn v_chunk_rows(size: usize) -> u64 {
+    (V_CHUNK_BYTES / (size.max(1) as u64 * 8)).clamp(1, CHUNK_LEN)
+}
+
+/// Set the completion attributes on the root group and close the file.
+fn close_marked(file: File, termination: Termination) -> Result<(), hdf5_pure::Error> {
+    let (complete, label) = match termination {
+        Termination::Completed => (1, "completed"),
+        Termination::Interrupted => (0, "interrupted"),
+    };
+    let root = file.root();
+    root.set_attr("complete", AttrValue::U8(complete))?;
+    root.set_attr("termination", AttrValue::VarLenString(label.into()))?;
+    drop(root);
+    file.commit()?;
+    file.close()
+}
+
+/// The file as created: metadata attributes and empty, appendable datasets.
+fn skeleton(layout: &RecordLayout, meta: &RunMetadata) -> FileBuilder {
+    let mut builder = FileBuilder::new();
+    let text = |s: &str| AttrValue::VarLenString(s.to_owned());
+    builder.set_attr("exactspike_version", text(env!("CARGO_PKG_VERSION")));
+    builder.set_attr("seed", AttrValue::U64(meta.seed));
+    builder.set_attr("t_stop", AttrValue::F64(meta.t_stop));
+    builder.set_attr("experiment", text(&meta.experiment));
+    builder.set_attr("complete", AttrValue::U8(0));
+    builder.set_attr("termination", text("running"));
+
+    let mut spikes = builder.create_group(SPIKES_GROUP);
+    for (name, size) in &layout.spikes {
+        let mut group = population_group(&mut spikes, name, *size);
+        add_column(&mut group, "times", make_f64_type(), CHUNK_LEN, "ms");
+        add_column(&mut group, "senders", make_u32_type(), CHUNK_LEN, "");
+        spikes.add_group(group.finish());
+    }
+    builder.add_group(spikes.finish());
+
+    let mut v = builder.create_group(V_GROUP);
+    for (name, size) in &layout.v {
+        let mut group = population_group(&mut v, name, *size);
+        group.set_attr("interval", AttrValue::F64(layout.v_interval));
+        let rows = v_chunk_rows(*size);
+        add_column(&mut group, "times", make_f64_type(), rows, "ms");
+        add_column(&mut group, "values", row_type(*size), rows, "mV");
+        v.add_group(group.finish());
+    }
+    builder.add_group(v.finish());
+    builder
+}
+
+/// Sub-group for one population, carrying its size.
+fn population_group(parent: &mut GroupBuilder, name: &str, size: usize) -> GroupBuilder {
+    let mut group = parent.create_group(name);
+    group.set_attr(SIZE_ATTR, AttrValue::U64(size as u64));
+    group
+}
+
+/// Empty, chunked, unlimited 1-D dataset of `dtype` elements (`units` attribute unless empty).
+fn add_column(group: &mut GroupBuilder, name: &str, dtype: Datatype, chunk: u64, units: &str) {
+    let dataset = group
+        .create_dataset(name)
+        .with_raw_data(dtype, Vec::new(), 0)
+        .with_shape(&[0])
+        .with_maxshape(&[MaxExtent::Unlimited])
+        .with_chunks(&[chunk]);
+    if !units.is_empty() {
+        dataset.set_attr("units", AttrValue::VarLenString(units.to_owned()));
+    }
+}
+
+/// Element type of one membrane-potential row: `size` float64 values.
+fn row_type(size: usize) -> Datatype {
+    Datatype::Array {
+        base_type: Box::new(make_f64_type()),
+        dimensions: vec![size as u32],
+    }
+}
+
+/// Reject population names that are not plain HDF5 link names, and empty v populations.
+fn validate_layout(path: &Path, layout: &RecordLayout) -> Result<(), RecordError> {
+    let names = layout.spikes.iter().chain(&layout.v).map(|(n, _)| n);
+    if let Some(bad) = names.into_iter().find(|n| !valid_name(n)) {
+        return Err(hdf5_error(path, format!("invalid population name {bad:?}")));
+    }
+    if let Some((name, _)) = layout
+        .v
+        .iter()
+        .find(|(_, size)| *size == 0 || *size > u32::MAX as usize)
+    {
+        return Err(hdf5_error(
+            path,
+            format!("cannot record v of population {name:?}: bad size"),
+        ));
+    }
+    Ok(())
+}
+
+fn valid_name(name: &str) -> bool {
+    !name.is_empty() && name != "." && name != ".." && !name.contains('/')
+}
+
+/// `.NAME.partial` in the directory of `path`.
+fn partial_path(path: &Path) -> Result<PathBuf, RecordError> {
+    let name = path.file_name().ok_or_else(|| {
+        let e = std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name");
+        io_error(path, e)
+    })?;
+    let mut partial = std::ffi::OsString::from(".");
+    partial.push(name);
+    partial.push(".partial");
+    Ok(path.with_file_name(partial))
+}
+
+fn remove_if_present(path: &Path) -> Result<(), RecordError> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io_error(path, e)),
+        _ => Ok(()),
+    }
+}
+
+fn hdf5_error(path: &Path, message: impl Display) -> RecordError {
+    RecordError::Hdf5 {
+        path: path.display().to_string(),
+        message: message.to_string(),
+    }
+}
+
+fn io_error(path: &Path, source: std::io::Error) -> RecordError {
+    RecordError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// A file that is deleted when this guard is dropped, unless [`keep`](Self::keep) was called.
+struct PartialFile {
+    path: PathBuf,
+    keep: bool,
+}
+
+impl PartialFile {
+    fn new(path: PathBuf) -> Self {
+        Self { path, keep: false }
+    }
+
+    fn keep(&mut self) {
+        self.keep = true;
+    }
+}
+
+impl Drop for PartialFile {
+    fn drop(&mut self) {
+        if !self.keep {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::inspect::{read_spikes, read_v, summarize};
+    use crate::record::MemoryRecorder;
+
+    fn layout() -> RecordLayout {
+        RecordLayout {
+            spikes: vec![("exc".into(), 10), ("inh".into(), 5)],
+            v: vec![("exc".into(), 3)],
+            v_interval: 0.5,
+        }
+    }
+
+    fn meta() -> RunMetadata {
+        RunMetadata {
+            seed: 7,
+            t_stop: 100.0,
+            experiment: "[run]\nt_stop = 100.0\n".into(),
+        }
+    }
+
+    /// Feed `spikes` spikes and `samples` v samples to both recorders.
+    fn feed(recorders: &mut [&mut dyn Recorder], spikes: usize, samples: usize) {
+        for i in 0..spikes {
+            let t = i as f64 * 0.001;
+            for r in recorders.iter_mut() {
+                r.spike(i % 2, (i % 5) as u32, t).unwrap();
+            }
+        }
+        for i in 0..samples {
+            let row = [i as f64, -(i as f64), 0.5];
+            for r in recorders.iter_mut() {
+                r.v_sample(0, i as f64 * 0.5, &row).unwrap();
+            }
+        }
+    }
+
+    fn assert_same(path: &Path, expected: &MemoryRecorder) {
+        for (name, _) in &expected.layout.spikes {
+            let (times, senders) = read_spikes(path, name).unwrap();
+            let train = expected.spikes_of(name).unwrap();
+            assert_eq!(times, train.times);
+            assert_eq!(senders, train.senders);
+        }
+        let (times, values) = read_v(path, "exc").unwrap();
+        let trace = expected.v_of("exc").unwrap();
+        assert_eq!(times, trace.times);
+        assert_eq!(values, trace.values);
+    }
+
+    fn round_trip(spikes: usize, samples: usize) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.h5");
+        let mut file = Hdf5Recorder::create(&path, &layout(), &meta(), false).unwrap();
+        let mut memory = MemoryRecorder::new(layout());
+        feed(&mut [&mut file, &mut memory], spikes, samples);
+        file.finish(Termination::Completed).unwrap();
+        assert_same(&path, &memory);
+        let summary = summarize(&path).unwrap();
+        assert!(
+            summary.contains("status:      complete (completed)"),
+            "{summary}"
+        );
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "only the target left"
+        );
+    }
+
+    #[test]
+    fn round_trip_small() {
+        round_trip(25, 7);
+    }
+
+    #[test]
+    fn appends_across_many_flushes() {
+        let per_flush = (CHUNK_LEN * CHUNKS_PER_FLUSH) as usize;
+        let v_per_flush = (v_chunk_rows(3) * CHUNKS_PER_FLUSH) as usize;
+        round_trip(2 * (3 * per_flush + 123), 2 * v_per_flush + 5);
+    }
+
+    #[test]
+    fn empty_recording_round_trips() {
+        round_trip(0, 0);
+    }
+
+    #[test]
+    fn interrupted_keeps_data_marked_incomplete() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.h5");
+        let mut file = Hdf5Recorder::create(&path, &layout(), &meta(), false).unwrap();
+        let mut memory = MemoryRecorder::new(layout());
+        feed(&mut [&mut file, &mut memory], 1000, 3);
+        file.finish(Termination::Interrupted).unwrap();
+        assert_same(&path, &memory);
+        let attrs = File::open(&path).unwrap().root().attrs().unwrap();
+        assert_eq!(attrs["complete"], AttrValue::U8(0));
+        assert_eq!(
+            attrs["termination"],
+            AttrValue::VarLenString("interrupted".into())
+        );
+        assert!(summarize(&path)
+            .unwrap()
+            .contains("INCOMPLETE (interrupted)"));
+    }
+
+    #[test]
+    fn running_file_is_hidden_and_marked_incomplete() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.h5");
+        let file = Hdf5Recorder::create(&path, &layout(), &meta(), false).unwrap();
+        assert!(!path.exists());
+        let partial = dir.path().join(".run.h5.partial");
+        assert!(partial.exists());
+        file.abandon();
+        assert!(!partial.exists());
+    }
+
+    #[test]
+    fn overwrite_refused_unless_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.h5");
+        std::fs::write(&path, b"precious").unwrap();
+        let err = Hdf5Recorder::create(&path, &layout(), &meta(), false)
+            .err()
+            .unwrap();
+        assert!(matches!(err, RecordError::Exists { .. }), "{err}");
+        assert_eq!(std::fs::read(&path).unwrap(), b"precious");
+        let file = Hdf5Recorder::create(&path, &layout(), &meta(), true).unwrap();
+        file.finish(Termination::Completed).unwrap();
+        assert!(read_spikes(&path, "exc").unwrap().0.is_empty());
+    }
+
+    #[test]
+    fn missing_directory_names_the_file_and_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("no/such/dir/run.h5");
+        let err = Hdf5Recorder::create(&path, &layout(), &meta(), false)
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("no/such/dir/run.h5"), "{err}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn wrong_v_row_length_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.h5");
+        let mut file = Hdf5Recorder::create(&path, &layout(), &meta(), false).unwrap();
+        let err = file.v_sample(0, 0.0, &[1.0]).unwrap_err();
+        assert!(err.to_string().contains("run.h5"), "{err}");
+        file.abandon();
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn unknown_population_lists_available() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.h5");
+        let file = Hdf5Recorder::create(&path, &layout(), &meta(), false).unwrap();
+        file.finish(Termination::Completed).unwrap();
+        let err = read_spikes(&path, "pyr").unwrap_err().to_string();
+        assert!(err.contains("\"pyr\"") && err.contains("exc, inh"), "{err}");
+    }
+
+    /// Throughput check: `cargo test --release append_ten_million -- --ignored --nocapture`.
+    /// Set `EXACTSPIKE_H5_OUT` to keep the file (e.g. for `tests/check_h5_layout.py`).
+    #[test]
+    #[ignore]
+    fn append_ten_million() {
+        const N: usize = 10_000_000;
+        let dir = tempfile::tempdir().unwrap();
+        let path = std::env::var_os("EXACTSPIKE_H5_OUT")
+            .map_or_else(|| dir.path().join("big.h5"), PathBuf::from);
+        let layout = RecordLayout {
+            spikes: vec![("exc".into(), 1000), ("inh".into(), 250)],
+            v: vec![("exc".into(), 4)],
+            v_interval: 1.0,
+        };
+        let start = std::time::Instant::now();
+        let mut file = Hdf5Recorder::create(&path, &layout, &meta(), true).unwrap();
+        for i in 0..N {
+            let t = i as f64 * 1e-5;
+            file.spike(usize::from(i % 5 == 0), (i % 250) as u32, t)
+                .unwrap();
+        }
+        for i in 0..1000 {
+            file.v_sample(0, i as f64 * 0.1, &[-65.0, -60.0, -55.0, i as f64])
+                .unwrap();
+        }
+        file.finish(Termination::Completed).unwrap();
+        let elapsed = start.elapsed();
+        let bytes = std::fs::metadata(&path).unwrap().len();
+        println!("{N} spikes appended in {elapsed:?} ({bytes} bytes)");
+        let (times, _) = read_spikes(&path, "exc").unwrap();
+        assert_eq!(times.len(), N - N / 5);
+    }
 }

@@ -1,4 +1,228 @@
-//! stub
+//! Reading recordings back: a human-readable summary (`exactspike info`) and spike access for
+//! plotting and analysis. Files are opened in streaming mode, so only what is read is loaded.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::path::Path;
-/// stub
-pub fn summarize(_p: &Path) -> Result<String, super::RecordError> { Ok(String::new()) }
+
+use hdf5_pure::{AttrValue, File};
+
+use super::hdf5::{SIZE_ATTR, SPIKES_GROUP, V_GROUP};
+use super::RecordError;
+
+/// A spike-recorded population as stored in a file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SpikePopulation {
+    /// Population name (the group name under `/spikes`).
+    pub name: String,
+    /// Number of neurons, if the file records it.
+    pub size: Option<usize>,
+    /// Number of recorded spikes.
+    pub count: u64,
+}
+
+/// Spike-recorded populations of the recording at `path`, in name order.
+pub fn spike_populations(path: &Path) -> Result<Vec<SpikePopulation>, RecordError> {
+    let file = open(path)?;
+    list_spike_populations(&file).map_err(|e| error(path, e))
+}
+
+/// Spike times (ms) and senders of `population`. Unknown names give an error listing the
+/// available populations.
+pub fn read_spikes(path: &Path, population: &str) -> Result<(Vec<f64>, Vec<u32>), RecordError> {
+    let file = open(path)?;
+    let names = (file.group(SPIKES_GROUP).and_then(|g| g.groups())).map_err(|e| error(path, e))?;
+    if !names.iter().any(|n| n == population) {
+        let message = format!(
+            "no spike population {population:?} (available: {})",
+            list_or_none(&names)
+        );
+        return Err(error(path, message));
+    }
+    let read = || -> Result<_, hdf5_pure::Error> {
+        let group = format!("{SPIKES_GROUP}/{population}");
+        let times = file.dataset(&format!("{group}/times"))?.read_f64()?;
+        let senders = file.dataset(&format!("{group}/senders"))?.read_u32()?;
+        Ok((times, senders))
+    };
+    read().map_err(|e| error(path, e))
+}
+
+/// Human-readable summary of the recording at `path`: metadata, completion status, per
+/// population spike count, time range and mean rate, and membrane-trace shapes.
+pub fn summarize(path: &Path) -> Result<String, RecordError> {
+    let file = open(path)?;
+    let mut out = String::new();
+    let fail = |e: hdf5_pure::Error| error(path, e);
+    let root = file.root().attrs().map_err(fail)?;
+    let t_stop = root.get("t_stop").and_then(attr_f64);
+    write_header(&mut out, path, &root);
+    out.push_str("spikes:\n");
+    for population in list_spike_populations(&file).map_err(fail)? {
+        let line = spike_line(&file, &population, t_stop).map_err(fail)?;
+        let _ = writeln!(out, "  {line}");
+    }
+    out.push_str("v:\n");
+    for name in file.group(V_GROUP).and_then(|g| g.groups()).map_err(fail)? {
+        let line = v_line(&file, &name).map_err(fail)?;
+        let _ = writeln!(out, "  {line}");
+    }
+    Ok(out.trim_end().to_owned())
+}
+
+/// Root metadata lines of the summary.
+fn write_header(out: &mut String, path: &Path, root: &HashMap<String, AttrValue>) {
+    let text = |name: &str| root.get(name).map_or("?".to_owned(), attr_text);
+    let complete = root.get("complete").and_then(attr_u64) == Some(1);
+    let status = if complete { "complete" } else { "INCOMPLETE" };
+    let _ = writeln!(out, "file:        {}", path.display());
+    let _ = writeln!(out, "exactspike:  {}", text("exactspike_version"));
+    let _ = writeln!(out, "seed:        {}", text("seed"));
+    let _ = writeln!(out, "t_stop:      {} ms", text("t_stop"));
+    let _ = writeln!(out, "status:      {status} ({})", text("termination"));
+}
+
+/// One summary line for a spike population.
+fn spike_line(
+    file: &File,
+    population: &SpikePopulation,
+    t_stop: Option<f64>,
+) -> Result<String, hdf5_pure::Error> {
+    let SpikePopulation { name, size, count } = population;
+    let size_text = size.map_or("size ?".to_owned(), |s| format!("size {s}"));
+    let mut line = format!("{name}: {size_text}, {count} spikes");
+    if *count > 0 {
+        let times = file.dataset(&format!("{SPIKES_GROUP}/{name}/times"))?;
+        let first = times.read_f64_rows(0, 1)?[0];
+        let last = times.read_f64_rows(count - 1, 1)?[0];
+        let _ = write!(line, ", t {first:.3}..{last:.3} ms");
+    }
+    if let (Some(size), Some(t_stop)) = (size, t_stop) {
+        if *size > 0 && t_stop > 0.0 {
+            let rate = *count as f64 / (*size as f64 * t_stop / 1000.0);
+            let _ = write!(line, ", mean rate {rate:.3} Hz");
+        }
+    }
+    Ok(line)
+}
+
+/// One summary line for a v-recorded population.
+fn v_line(file: &File, name: &str) -> Result<String, hdf5_pure::Error> {
+    let group = format!("{V_GROUP}/{name}");
+    let attrs = file.group(&group)?.attrs()?;
+    let samples = file.dataset(&format!("{group}/times"))?.shape()?[0];
+    let size = attrs.get(SIZE_ATTR).map_or("?".to_owned(), attr_text);
+    let interval = attrs.get("interval").map_or("?".to_owned(), attr_text);
+    Ok(format!(
+        "{name}: {samples} samples x {size} neurons (values [{samples}, {size}]), every {interval} ms"
+    ))
+}
+
+/// Populations under `/spikes` with their sizes and spike counts.
+fn list_spike_populations(file: &File) -> Result<Vec<SpikePopulation>, hdf5_pure::Error> {
+    let mut names = file.group(SPIKES_GROUP)?.groups()?;
+    names.sort();
+    names
+        .into_iter()
+        .map(|name| {
+            let group = format!("{SPIKES_GROUP}/{name}");
+            let attrs = file.group(&group)?.attrs()?;
+            let size = attrs.get(SIZE_ATTR).and_then(attr_u64).map(|s| s as usize);
+            let count = file.dataset(&format!("{group}/times"))?.shape()?[0];
+            Ok(SpikePopulation { name, size, count })
+        })
+        .collect()
+}
+
+fn open(path: &Path) -> Result<File, RecordError> {
+    if let Err(source) = std::fs::metadata(path) {
+        let path = path.display().to_string();
+        return Err(RecordError::Io { path, source });
+    }
+    File::open_streaming(path).map_err(|e| error(path, e))
+}
+
+fn error(path: &Path, message: impl std::fmt::Display) -> RecordError {
+    RecordError::Hdf5 {
+        path: path.display().to_string(),
+        message: message.to_string(),
+    }
+}
+
+/// Comma-separated names, or "none".
+pub(crate) fn list_or_none(names: &[String]) -> String {
+    if names.is_empty() {
+        "none".to_owned()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// Integer value of a scalar numeric attribute, whatever integer type stored it.
+fn attr_u64(value: &AttrValue) -> Option<u64> {
+    match value {
+        AttrValue::U8(v) => Some(u64::from(*v)),
+        AttrValue::U16(v) => Some(u64::from(*v)),
+        AttrValue::U32(v) => Some(u64::from(*v)),
+        AttrValue::U64(v) => Some(*v),
+        AttrValue::I8(v) => u64::try_from(*v).ok(),
+        AttrValue::I16(v) => u64::try_from(*v).ok(),
+        AttrValue::I32(v) => u64::try_from(*v).ok(),
+        AttrValue::I64(v) => u64::try_from(*v).ok(),
+        _ => None,
+    }
+}
+
+/// Floating-point value of a scalar numeric attribute.
+fn attr_f64(value: &AttrValue) -> Option<f64> {
+    match value {
+        AttrValue::F64(v) => Some(*v),
+        AttrValue::F32(v) => Some(f64::from(*v)),
+        other => attr_u64(other).map(|v| v as f64),
+    }
+}
+
+/// Display form of a scalar attribute (strings without quotes).
+fn attr_text(value: &AttrValue) -> String {
+    match value {
+        AttrValue::String(s) | AttrValue::AsciiString(s) | AttrValue::VarLenString(s) => s.clone(),
+        AttrValue::F64(v) => v.to_string(),
+        AttrValue::F32(v) => v.to_string(),
+        other => attr_u64(other).map_or_else(|| format!("{other:?}"), |v| v.to_string()),
+    }
+}
+
+/// Simulated time `t_stop` (ms) stored in the recording at `path`, if present.
+pub fn t_stop(path: &Path) -> Result<Option<f64>, RecordError> {
+    let file = open(path)?;
+    let attrs = file.root().attrs().map_err(|e| error(path, e))?;
+    Ok(attrs.get("t_stop").and_then(attr_f64))
+}
+
+/// Membrane-potential sample times (ms) and values (mV) (row-major `[times.len(), size]`) of
+/// v-recorded `population`.
+pub fn read_v(path: &Path, population: &str) -> Result<(Vec<f64>, Vec<f64>), RecordError> {
+    let file = open(path)?;
+    let read = || -> Result<_, hdf5_pure::Error> {
+        let group = format!("{V_GROUP}/{population}");
+        let times = file.dataset(&format!("{group}/times"))?.read_f64()?;
+        let values = read_rows_f64(&file.dataset(&format!("{group}/values"))?)?;
+        Ok((times, values))
+    };
+    read().map_err(|e| error(path, e))
+}
+
+/// All values of a dataset whose elements are rows of little-endian float64 (an array datatype,
+/// which the typed readers refuse), flattened row-major.
+fn read_rows_f64(dataset: &hdf5_pure::Dataset) -> Result<Vec<f64>, hdf5_pure::Error> {
+    let row_of_f64 = match dataset.datatype()? {
+        hdf5_pure::Datatype::Array { base_type, .. } => *base_type == hdf5_pure::make_f64_type(),
+        _ => false,
+    };
+    if !row_of_f64 {
+        return dataset.read_f64();
+    }
+    let bytes = dataset.read_raw()?;
+    let value = |b: &[u8]| f64::from_le_bytes(b.try_into().expect("chunks of 8 bytes"));
+    Ok(bytes.chunks_exact(8).map(value).collect())
+}

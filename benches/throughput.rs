@@ -1,0 +1,95 @@
+//! Input events per second of the engine for `IF_cond_exp` sampling neurons (tau_m = 1 ms,
+//! tau_syn = 10 ms) each driven by its own 3 kHz excitatory and 3 kHz inhibitory Poisson source
+//! (0.001 µS), for 1 neuron and for 1000 neurons. Also the same for the COBA-benchmark neuron
+//! (tau_syn_E = 5 ms ≠ tau_syn_I = 10 ms) and for `IF_curr_exp`.
+//!
+//! Run: `cargo bench --bench throughput` (prints one line per case; not a test).
+
+use exactspike::config::Experiment;
+use exactspike::engine::Simulation;
+use exactspike::record::MemoryRecorder;
+
+const SBS: &str = "model = \"IF_cond_exp\"\nparams = { cm = 0.2, tau_m = 1.0, v_rest = -50.3, v_thresh = -50.0, v_reset = -50.001, tau_refrac = 10.0, tau_syn_E = 10.0, tau_syn_I = 10.0, e_rev_E = 0.0, e_rev_I = -100.0 }\ninitial = { v = -50.3 }";
+const COBA: &str = "model = \"IF_cond_exp\"\nparams = { cm = 0.2, tau_m = 20.0, v_rest = -60.0, v_thresh = -50.0, v_reset = -60.0, tau_refrac = 5.0, tau_syn_E = 5.0, tau_syn_I = 10.0, e_rev_E = 0.0, e_rev_I = -80.0 }\ninitial = { v = -60.0 }";
+const CUBA: &str = "model = \"IF_curr_exp\"\nparams = { cm = 0.25, tau_m = 10.0, v_rest = -70.0, v_thresh = -55.0, v_reset = -70.0, tau_refrac = 2.0, tau_syn_E = 2.0, tau_syn_I = 5.0 }\ninitial = { v = -70.0 }";
+
+/// `n` neurons of the given model block, each with its own exc and inh Poisson source.
+fn experiment(n: usize, neuron: &str, w_exc: f64, w_inh: f64, t_stop: f64) -> String {
+    format!(
+        r#"[simulation]
+t_stop = {t_stop}
+seed = 1
+[[population]]
+name = "neurons"
+size = {n}
+{neuron}
+[[population]]
+name = "exc"
+size = {n}
+model = "SpikeSourcePoisson"
+params = {{ rate = 3000.0 }}
+[[population]]
+name = "inh"
+size = {n}
+model = "SpikeSourcePoisson"
+params = {{ rate = 3000.0 }}
+[[projection]]
+pre = "exc"
+post = "neurons"
+connector = {{ type = "one_to_one" }}
+weight = {w_exc}
+delay = 1.0
+receptor = "excitatory"
+[[projection]]
+pre = "inh"
+post = "neurons"
+connector = {{ type = "one_to_one" }}
+weight = {w_inh}
+delay = 1.0
+receptor = "inhibitory"
+[record]
+spikes = ["neurons"]
+"#
+    )
+}
+
+fn measure(label: &str, text: &str) {
+    let experiment = Experiment::from_toml_str(text, label).expect("valid");
+    let mut best: Option<exactspike::engine::RunSummary> = None;
+    for _ in 0..3 {
+        let mut sim = Simulation::new(&experiment).expect("builds");
+        let mut rec = MemoryRecorder::new(sim.layout().clone());
+        let summary = sim.run(&mut rec, None, &mut |_| {}).expect("runs");
+        if best.is_none_or(|b| summary.wall_seconds < b.wall_seconds) {
+            best = Some(summary);
+        }
+    }
+    let s = best.unwrap();
+    println!(
+        "{label:<44} {:>11} input events  {:>8} spikes  {:>7.3} s  {:>6.2} M events/s  {:>6.1} ns/event",
+        s.input_events,
+        s.neuron_spikes,
+        s.wall_seconds,
+        s.events_per_second() / 1e6,
+        1e9 / s.events_per_second()
+    );
+}
+
+fn main() {
+    measure(
+        "IF_cond_exp sbs, 1 neuron, 2x3 kHz",
+        &experiment(1, SBS, 0.001, 0.001, 1_000_000.0),
+    );
+    measure(
+        "IF_cond_exp sbs, 1000 neurons, 2x3 kHz",
+        &experiment(1000, SBS, 0.001, 0.001, 1_000.0),
+    );
+    measure(
+        "IF_cond_exp COBA 5/10 ms, 1000 neurons",
+        &experiment(1000, COBA, 0.006, 0.067, 1_000.0),
+    );
+    measure(
+        "IF_curr_exp 2/5 ms, 1000 neurons",
+        &experiment(1000, CUBA, 0.05, -0.05, 1_000.0),
+    );
+}

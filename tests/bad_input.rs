@@ -1,0 +1,302 @@
+//! Every class of bad input gets one line naming the file and the field, exit status 2, and no
+//! output file.
+
+use std::path::Path;
+use std::process::Command;
+
+/// A valid experiment; each case below breaks one thing in it.
+const VALID: &str = r#"
+[simulation]
+t_stop = 50.0
+seed = 1
+
+[[population]]
+name = "neuron"
+size = 2
+model = "IF_cond_exp"
+params = { cm = 0.2, tau_m = 1.0, v_rest = -50.3, v_thresh = -50.0, v_reset = -50.001, tau_refrac = 10.0, tau_syn_E = 10.0, tau_syn_I = 10.0 }
+
+[[population]]
+name = "exc"
+size = 1
+model = "SpikeSourcePoisson"
+params = { rate = 3000.0 }
+
+[[population]]
+name = "inh"
+size = 1
+model = "SpikeSourceArray"
+params = { spike_times = [5.0, 7.5] }
+
+[[projection]]
+pre = "exc"
+post = "neuron"
+connector = { type = "all_to_all" }
+weight = 0.001
+delay = 1.0
+receptor = "excitatory"
+
+[[projection]]
+pre = "inh"
+post = "neuron"
+connector = { type = "all_to_all" }
+weight = 0.002
+delay = 1.0
+receptor = "inhibitory"
+
+[record]
+spikes = ["neuron"]
+"#;
+
+/// Run `exactspike run` on `text`; return (exit code, stderr, whether the output file exists).
+fn run(text: &str) -> (i32, String, bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let experiment = dir.path().join("exp.toml");
+    let out = dir.path().join("out.h5");
+    std::fs::write(&experiment, text).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_exactspike"))
+        .args([
+            "run",
+            experiment.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    let leftovers = std::fs::read_dir(dir.path()).unwrap().count() > 1;
+    (
+        output.status.code().unwrap_or(-1),
+        stderr,
+        out.exists() || leftovers,
+    )
+}
+
+/// Replace `from` (which must occur in the valid experiment) by `to` and expect a bad-input error
+/// whose single line names `field` and contains `problem`.
+fn rejects(from: &str, to: &str, field: &str, problem: &str) {
+    assert!(
+        VALID.contains(from),
+        "test bug: {from:?} not in the valid experiment"
+    );
+    let (code, stderr, file_left) = run(&VALID.replacen(from, to, 1));
+    assert_eq!(code, 2, "exit status for {to:?}: {stderr}");
+    assert_eq!(
+        stderr.trim().lines().count(),
+        1,
+        "one line expected: {stderr}"
+    );
+    assert!(stderr.contains("exp.toml"), "file not named: {stderr}");
+    assert!(stderr.contains(field), "field {field} not named: {stderr}");
+    assert!(
+        stderr.contains(problem),
+        "problem {problem:?} not stated: {stderr}"
+    );
+    assert!(!file_left, "an output file was left behind for {to:?}");
+}
+
+#[test]
+fn the_valid_experiment_runs() {
+    let (code, stderr, file_left) = run(VALID);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(file_left);
+}
+
+#[test]
+fn unknown_model() {
+    rejects(
+        "\"IF_cond_exp\"",
+        "\"IF_cond_expo\"",
+        "population[0].model",
+        "unknown variant `IF_cond_expo`",
+    );
+}
+
+#[test]
+fn unknown_parameter() {
+    rejects(
+        "tau_refrac = 10.0",
+        "tau_refac = 10.0",
+        "population[0].params.tau_refac",
+        "unknown field",
+    );
+}
+
+#[test]
+fn unknown_population() {
+    rejects(
+        "pre = \"exc\"",
+        "pre = \"exitatory\"",
+        "projection[0].pre",
+        "unknown population 'exitatory'",
+    );
+}
+
+#[test]
+fn unknown_top_level_key() {
+    rejects(
+        "seed = 1",
+        "seed = 1\nsed = 2",
+        "simulation.sed",
+        "unknown field",
+    );
+}
+
+#[test]
+fn wrong_type() {
+    rejects(
+        "t_stop = 50.0",
+        "t_stop = \"long\"",
+        "simulation.t_stop",
+        "invalid type",
+    );
+}
+
+#[test]
+fn nan_parameter() {
+    rejects("cm = 0.2", "cm = nan", "population[0].params.cm", "finite");
+}
+
+#[test]
+fn infinite_weight() {
+    rejects(
+        "weight = 0.001",
+        "weight = inf",
+        "projection[0].weight",
+        "finite",
+    );
+}
+
+#[test]
+fn non_positive_capacitance() {
+    rejects(
+        "cm = 0.2",
+        "cm = 0.0",
+        "population[0].params.cm",
+        "must be > 0",
+    );
+}
+
+#[test]
+fn negative_time_constant() {
+    rejects(
+        "tau_m = 1.0",
+        "tau_m = -1.0",
+        "population[0].params.tau_m",
+        "must be > 0",
+    );
+    rejects(
+        "tau_syn_I = 10.0",
+        "tau_syn_I = 0.0",
+        "population[0].params.tau_syn_I",
+        "must be > 0",
+    );
+}
+
+#[test]
+fn negative_delay() {
+    rejects(
+        "delay = 1.0",
+        "delay = -0.5",
+        "projection[0].delay",
+        "must be ≥ 0",
+    );
+}
+
+#[test]
+fn negative_rate() {
+    rejects(
+        "rate = 3000.0",
+        "rate = -3.0",
+        "population[1].params.rate",
+        "must be ≥ 0",
+    );
+}
+
+#[test]
+fn negative_size() {
+    rejects("size = 2", "size = -2", "population[0].size", "must be ≥ 0");
+}
+
+#[test]
+fn reset_not_below_threshold() {
+    rejects(
+        "v_reset = -50.001",
+        "v_reset = -50.0",
+        "population[0].params.v_reset",
+        "below v_thresh",
+    );
+}
+
+#[test]
+fn unsorted_spike_times() {
+    rejects(
+        "[5.0, 7.5]",
+        "[7.5, 5.0]",
+        "population[2].params.spike_times[1]",
+        "sorted",
+    );
+}
+
+#[test]
+fn negative_spike_time() {
+    rejects(
+        "[5.0, 7.5]",
+        "[-5.0, 7.5]",
+        "population[2].params.spike_times[0]",
+        "must be ≥ 0",
+    );
+}
+
+#[test]
+fn projection_onto_a_source() {
+    rejects(
+        "post = \"neuron\"",
+        "post = \"inh\"",
+        "projection[0].post",
+        "spike source",
+    );
+}
+
+#[test]
+fn negative_conductance_weight() {
+    rejects(
+        "weight = 0.002",
+        "weight = -0.002",
+        "projection[1].weight",
+        "conductance weights must be ≥ 0",
+    );
+}
+
+#[test]
+fn wrongly_signed_current_weight() {
+    let curr = VALID.replace("IF_cond_exp", "IF_curr_exp");
+    let (code, stderr, left) = run(&curr.replacen("weight = 0.002", "weight = 0.002", 1));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("projection[1].weight") && stderr.contains("must be ≤ 0 nA"),
+        "{stderr}"
+    );
+    assert!(!left);
+}
+
+#[test]
+fn malformed_toml_names_the_line() {
+    rejects("seed = 1", "seed = = 1", "line 4", "");
+}
+
+#[test]
+fn missing_file_is_named() {
+    let output = Command::new(env!("CARGO_BIN_EXE_exactspike"))
+        .args(["run", "/nonexistent/exp.toml", "--out", "/tmp/never.h5"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("/nonexistent/exp.toml") && stderr.contains("cannot read"),
+        "{stderr}"
+    );
+    assert!(!Path::new("/tmp/never.h5").exists());
+}

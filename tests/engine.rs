@@ -1,0 +1,126 @@
+//! Engine behaviour against analytic expectations: DC firing, exact membrane samples, source
+//! replay, delays, determinism.
+
+use exactspike::config::Experiment;
+use exactspike::record::MemoryRecorder;
+
+fn run(text: &str) -> MemoryRecorder {
+    let experiment = Experiment::from_toml_str(text, "test.toml").expect("valid experiment");
+    exactspike::run_in_memory(&experiment).expect("run")
+}
+
+/// A DC-driven neuron of `model` (no synaptic input), recording spikes and v.
+fn dc_neuron(model: &str, extra: &str) -> String {
+    format!(
+        r#"
+[simulation]
+t_stop = 200.0
+[[population]]
+name = "n"
+size = 1
+model = "{model}"
+params = {{ cm = 0.25, tau_m = 10.0, v_rest = -70.0, v_thresh = -55.0, v_reset = -70.0, tau_refrac = 2.0, i_offset = 0.5 {extra} }}
+initial = {{ v = -70.0 }}
+[record]
+spikes = ["n"]
+v = {{ populations = ["n"], interval = 0.25 }}
+"#
+    )
+}
+
+/// V∞ = v_rest + i_offset·tau_m/cm = −50 mV; first spike at tau_m ln(20/5), then every
+/// tau_refrac + tau_m ln(20/5).
+fn check_dc(rec: &MemoryRecorder) {
+    let first = 10.0 * 4f64.ln();
+    let period = 2.0 + first;
+    let times = &rec.spikes_of("n").unwrap().times;
+    assert_eq!(
+        times.len(),
+        (1.0 + (200.0 - first) / period).floor() as usize
+    );
+    for (k, t) in times.iter().enumerate() {
+        let expected = first + k as f64 * period;
+        assert!((t - expected).abs() < 1e-9, "spike {k}: {t} vs {expected}");
+    }
+    // Membrane samples: exactly k·0.25 ms, k = 0..=800, and V(t) analytic before the first spike.
+    let v = rec.v_of("n").unwrap();
+    assert_eq!(v.times.len(), 801);
+    for (k, (&t, &value)) in v.times.iter().zip(&v.values).enumerate() {
+        assert_eq!(t, k as f64 * 0.25);
+        if t < first {
+            let expected = -50.0 - 20.0 * (-t / 10.0).exp();
+            assert!(
+                (value - expected).abs() < 1e-10,
+                "V({t}) = {value} vs {expected}"
+            );
+        }
+    }
+}
+
+#[test]
+fn curr_exp_dc_firing_is_exact() {
+    check_dc(&run(&dc_neuron("IF_curr_exp", "")));
+}
+
+#[test]
+fn cond_exp_dc_firing_is_exact() {
+    check_dc(&run(&dc_neuron("IF_cond_exp", "")));
+}
+
+#[test]
+fn refractory_clamp_shows_in_samples() {
+    let rec = run(&dc_neuron("IF_curr_exp", ""));
+    let first = rec.spikes_of("n").unwrap().times[0];
+    let v = rec.v_of("n").unwrap();
+    for (&t, &value) in v.times.iter().zip(&v.values) {
+        if t > first && t <= first + 2.0 {
+            assert_eq!(value, -70.0, "V({t}) must be clamped to v_reset");
+        }
+    }
+}
+
+const SOURCES: &str = r#"
+[simulation]
+t_stop = 500.0
+seed = 11
+[[population]]
+name = "poisson"
+size = 3
+model = "SpikeSourcePoisson"
+params = { rate = 200.0, start = 100.0, duration = 300.0 }
+[[population]]
+name = "array"
+size = 2
+model = "SpikeSourceArray"
+params = { spike_times = [[1.0, 2.0, 499.0], [500.0, 500.5]] }
+[record]
+spikes = ["poisson", "array"]
+"#;
+
+#[test]
+fn array_sources_replay_their_times_up_to_t_stop() {
+    let rec = run(SOURCES);
+    let array = rec.spikes_of("array").unwrap();
+    assert_eq!(array.times, [1.0, 2.0, 499.0, 500.0]);
+    assert_eq!(array.senders, [0, 0, 0, 1]);
+}
+
+#[test]
+fn poisson_sources_respect_their_window_and_rate() {
+    let rec = run(SOURCES);
+    let poisson = rec.spikes_of("poisson").unwrap();
+    assert!(poisson.times.iter().all(|&t| t > 100.0 && t <= 400.0));
+    assert!(poisson.times.windows(2).all(|w| w[0] <= w[1]));
+    // 3 sources × 200 Hz × 0.3 s = 180 expected, sd ≈ 13.4.
+    let n = poisson.times.len() as f64;
+    assert!((n - 180.0).abs() < 4.0 * 180f64.sqrt(), "{n}");
+}
+
+#[test]
+fn same_seed_same_spikes_other_seed_other_spikes() {
+    let a = run(SOURCES);
+    let b = run(SOURCES);
+    assert_eq!(a.spikes, b.spikes);
+    let c = run(&SOURCES.replace("seed = 11", "seed = 12"));
+    assert_ne!(a.spikes_of("poisson"), c.spikes_of("poisson"));
+}

@@ -1,0 +1,209 @@
+//! Spike-time comparison against independent oracles.
+//!
+//! Fixtures live in `tests/fixtures/` and are produced by the scripts in
+//! `tests/oracles/` (see each fixture's "generator" field and the scripts'
+//! header comments for how to regenerate them):
+//!
+//! * `ode_spikes.py`            -> cond_exp_equal_tau, cond_exp_coba, curr_exp_three_taus
+//!   (scipy DOP853, rtol = atol = 1e-12, brentq-refined threshold events)
+//! * `nest_iaf_psc_exp_ps.py`   -> curr_exp_nest (NEST 3.10 iaf_psc_exp_ps, precise times)
+//! * `analytic_cases.py`        -> analytic_cases.json (mpmath: PSP peak, threshold
+//!   grazes 1e-9 mV below/above the peak, DC firing)
+//!
+//! Each fixture carries the full experiment TOML exactspike runs, the recorded
+//! population name, the expected spike times and a per-case tolerance
+//! (`tolerance_ms`, 1e-9 ms unless the case is ill-conditioned, e.g. grazes).
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+const DEFAULT_TOL_MS: f64 = 1e-9;
+
+fn fixture_path(file: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("fixtures")
+        .join(file)
+}
+
+fn load_json(file: &str) -> Value {
+    let path = fixture_path(file);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read fixture {}: {e}", path.display()));
+    serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("cannot parse fixture {}: {e}", path.display()))
+}
+
+/// Runs one fixture case object and compares spike times.
+/// `min_spikes`: minimum number of expected spikes the fixture must contain
+/// (guards against a silently degenerate fixture).
+fn check_case(case: &Value, min_spikes: usize) {
+    let name = case["case"].as_str().expect("fixture: case");
+    let toml_text = case["experiment"].as_str().expect("fixture: experiment");
+    let pop = case["population"].as_str().expect("fixture: population");
+    let expected: Vec<f64> = case["expected_times"]
+        .as_array()
+        .expect("fixture: expected_times")
+        .iter()
+        .map(|v| v.as_f64().expect("expected time is a number"))
+        .collect();
+    let tol = case
+        .get("tolerance_ms")
+        .and_then(Value::as_f64)
+        .unwrap_or(DEFAULT_TOL_MS);
+
+    assert!(
+        expected.len() >= min_spikes,
+        "{name}: fixture has only {} spikes (< {min_spikes})",
+        expected.len()
+    );
+
+    let exp = match exactspike::config::Experiment::from_toml_str(toml_text, name) {
+        Ok(e) => e,
+        Err(e) => panic!("{name}: experiment TOML rejected: {e:?}"),
+    };
+    let rec = match exactspike::run_in_memory(&exp) {
+        Ok(r) => r,
+        Err(e) => panic!("{name}: run failed: {e:?}"),
+    };
+    let got: &Vec<f64> = &rec
+        .spikes_of(pop)
+        .unwrap_or_else(|| panic!("{name}: no spikes recorded for population {pop:?}"))
+        .times;
+
+    // Report the first divergence in a readable way before asserting.
+    let n = expected.len().min(got.len());
+    let mut max_err = 0.0f64;
+    let mut worst = 0usize;
+    let mut first_bad: Option<usize> = None;
+    for i in 0..n {
+        let d = (got[i] - expected[i]).abs();
+        if d > max_err || d.is_nan() {
+            max_err = d;
+            worst = i;
+        }
+        if first_bad.is_none() && (d > tol || d.is_nan()) {
+            first_bad = Some(i);
+        }
+    }
+    println!(
+        "{name}: {} expected / {} got spikes, max |dt| = {max_err:.3e} ms (at #{worst}), tol {tol:.1e} ms",
+        expected.len(),
+        got.len()
+    );
+    if let Some(i) = first_bad {
+        println!(
+            "{name}: first mismatch at spike #{i}: got {:?} expected {:?}",
+            got[i], expected[i]
+        );
+    }
+    if got.len() != expected.len() {
+        let i = n;
+        println!(
+            "{name}: count mismatch; first unmatched: got {:?} expected {:?}",
+            got.get(i),
+            expected.get(i)
+        );
+    }
+    assert_eq!(
+        got.len(),
+        expected.len(),
+        "{name}: spike count differs (got {}, expected {})",
+        got.len(),
+        expected.len()
+    );
+    assert!(
+        max_err <= tol,
+        "{name}: max |dt| = {max_err:e} ms > tol {tol:e} ms (spike #{worst}: got {:?}, expected {:?})",
+        got.get(worst),
+        expected.get(worst)
+    );
+}
+
+fn check_file(file: &str) {
+    let fx = load_json(file);
+    check_case(&fx, 50);
+}
+
+fn analytic_case(name: &str) -> Value {
+    let fx = load_json("analytic_cases.json");
+    fx["cases"]
+        .as_array()
+        .expect("analytic_cases.json: cases")
+        .iter()
+        .find(|c| c["case"].as_str() == Some(name))
+        .unwrap_or_else(|| panic!("analytic case {name} not found"))
+        .clone()
+}
+
+// ---------------------------------------------------------------- ODE oracle
+
+#[test]
+fn oracle_cond_exp_equal_tau() {
+    check_file("cond_exp_equal_tau.json");
+}
+
+#[test]
+fn oracle_cond_exp_coba() {
+    check_file("cond_exp_coba.json");
+}
+
+#[test]
+fn oracle_curr_exp_three_taus() {
+    check_file("curr_exp_three_taus.json");
+}
+
+// ---------------------------------------------------------------- NEST oracle
+
+#[test]
+fn oracle_curr_exp_nest() {
+    check_file("curr_exp_nest.json");
+}
+
+// ---------------------------------------------------------------- analytic
+
+/// Single EPSP, threshold far away: no spike.  (The fixture also holds
+/// `expected_peak_time` / `expected_peak_v` for a state-recording test.)
+#[test]
+fn analytic_curr_psp_peak_no_spike() {
+    check_case(&analytic_case("curr_psp_peak"), 0);
+}
+
+#[test]
+fn analytic_curr_graze_below_spikes() {
+    let c = analytic_case("curr_graze_below");
+    assert_eq!(c["expected_times"].as_array().unwrap().len(), 1);
+    check_case(&c, 1);
+}
+
+#[test]
+fn analytic_curr_graze_above_no_spike() {
+    let c = analytic_case("curr_graze_above");
+    assert!(c["expected_times"].as_array().unwrap().is_empty());
+    check_case(&c, 0);
+}
+
+#[test]
+fn analytic_cond_graze_below_spikes() {
+    let c = analytic_case("cond_graze_below");
+    assert_eq!(c["expected_times"].as_array().unwrap().len(), 1);
+    check_case(&c, 1);
+}
+
+#[test]
+fn analytic_cond_graze_above_no_spike() {
+    let c = analytic_case("cond_graze_above");
+    assert!(c["expected_times"].as_array().unwrap().is_empty());
+    check_case(&c, 0);
+}
+
+#[test]
+fn analytic_curr_dc_period() {
+    check_case(&analytic_case("curr_dc"), 50);
+}
+
+#[test]
+fn analytic_cond_dc_period() {
+    check_case(&analytic_case("cond_dc"), 50);
+}
