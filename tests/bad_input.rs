@@ -272,7 +272,7 @@ fn negative_conductance_weight() {
 #[test]
 fn wrongly_signed_current_weight() {
     let curr = VALID.replace("IF_cond_exp", "IF_curr_exp");
-    let (code, stderr, left) = run(&curr.replacen("weight = 0.002", "weight = 0.002", 1));
+    let (code, stderr, left) = run(&curr);
     assert_eq!(code, 2, "{stderr}");
     assert!(
         stderr.contains("projection[1].weight") && stderr.contains("must be ≤ 0 nA"),
