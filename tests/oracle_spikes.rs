@@ -207,3 +207,42 @@ fn analytic_curr_dc_period() {
 fn analytic_cond_dc_period() {
     check_case(&analytic_case("cond_dc"), 50);
 }
+
+/// Runs an analytic single-PSP case with membrane sampling so that sample 1000 falls on the
+/// analytic peak time; checks the peak height there and that the neighbouring samples are lower.
+fn check_psp_peak(name: &str) {
+    let case = analytic_case(name);
+    let peak_time = case["expected_peak_time"].as_f64().unwrap();
+    let peak_v = case["expected_peak_v"].as_f64().unwrap();
+    let interval = peak_time / 1000.0;
+    let text = case["experiment"].as_str().unwrap().replace(
+        "spikes = [\"neuron\"]",
+        &format!(
+            "spikes = [\"neuron\"]\nv = {{ populations = [\"neuron\"], interval = {interval:?} }}"
+        ),
+    );
+    let exp = exactspike::config::Experiment::from_toml_str(&text, name).expect("valid");
+    let rec = exactspike::run_in_memory(&exp).expect("runs");
+    let v = rec.v_of("neuron").expect("v recorded");
+    assert!((v.times[1000] - peak_time).abs() < 1e-12);
+    let at_peak = v.values[1000];
+    println!("{name}: V(t_peak) = {at_peak:.15} mV, analytic {peak_v:.15} mV");
+    assert!(
+        (at_peak - peak_v).abs() < 1e-11,
+        "{name}: peak height {at_peak} vs {peak_v}"
+    );
+    assert!(
+        v.values[999] < at_peak && v.values[1001] < at_peak,
+        "{name}: not the maximum"
+    );
+}
+
+#[test]
+fn analytic_curr_psp_peak_time_and_height() {
+    check_psp_peak("curr_psp_peak");
+}
+
+#[test]
+fn analytic_cond_psp_peak_time_and_height() {
+    check_psp_peak("cond_graze_above");
+}
