@@ -3,6 +3,9 @@
 
 Usage: check_h5_layout.py FILE.h5 [--expect-populations exc,inh] [--allow-incomplete]
 
+Membrane data: /v/<pop>/values is float64 [m, size] and /v/<pop>/times float64 [m], with
+m = floor(t_stop / interval + 1e-9) + 1; rows from the group's samples_written attribute on are NaN.
+
 Prints "layout ok" and exits 0, or prints every problem found and exits 1.
 """
 
@@ -52,14 +55,15 @@ class Checker:
         found = text(dataset.attrs.get("units", ""))
         self.expect(found == unit, f"{dataset.name}: units {found!r}, expected {unit!r}")
 
-    def times(self, group):
+    def times(self, group, valid=None):
+        """The times dataset; only its first `valid` entries (all if None) must be non-decreasing."""
         if not self.expect("times" in group, f"{group.name}: no times dataset"):
             return None
         times = group["times"]
         self.expect(times.dtype == np.float64 and times.ndim == 1, f"{times.name}: not float64 [n]")
         self.units(times, "ms")
         data = times[()]
-        self.expect(bool(np.all(np.diff(data) >= 0)), f"{times.name}: not non-decreasing")
+        self.expect(bool(np.all(np.diff(data[:valid]) >= 0)), f"{times.name}: not non-decreasing")
         return data
 
     def spikes(self, group):
@@ -74,18 +78,36 @@ class Checker:
             size = int(group.attrs["size"])
             self.expect(int(senders[()].max()) < size, f"{senders.name}: sender >= size {size}")
 
-    def v(self, group):
-        times = self.times(group)
+    def v(self, group, t_stop):
+        written = group.attrs.get("samples_written")
+        if self.expect(written is not None, f"{group.name}: no samples_written attribute"):
+            written = int(written)
+            self.expect(np.asarray(group.attrs["samples_written"]).dtype == np.uint64, f"{group.name}: samples_written not uint64")
+        times = self.times(group, written)
         if not self.expect("values" in group, f"{group.name}: no values dataset"):
             return
         dataset = group["values"]
-        values = np.asarray(dataset[()])  # float64[size] elements read as [m, size]
-        self.expect(values.dtype == np.float64 and values.ndim == 2, f"{dataset.name}: not float64 [m, size]")
+        self.expect(dataset.dtype == np.float64, f"{dataset.name}: dtype {dataset.dtype}, expected float64")
+        if not self.expect(dataset.ndim == 2, f"{dataset.name}: shape {dataset.shape}, expected [m, size]"):
+            return
         self.units(dataset, "mV")
-        if times is not None and values.ndim == 2:
-            self.expect(values.shape[0] == times.shape[0], f"{dataset.name}: {values.shape[0]} rows vs {times.shape[0]} times")
-        if "size" in group.attrs and values.ndim == 2:
-            self.expect(values.shape[1] == int(group.attrs["size"]), f"{dataset.name}: width != size attribute")
+        rows, size = dataset.shape
+        if "size" in group.attrs:
+            self.expect(size == int(group.attrs["size"]), f"{dataset.name}: width {size} != size attribute")
+        if "interval" in group.attrs and t_stop is not None:
+            m = int(np.floor(float(t_stop) / float(group.attrs["interval"]) + 1e-9)) + 1
+            self.expect(dataset.shape == (m, size), f"{dataset.name}: shape {dataset.shape}, expected ({m}, {size})")
+        if times is not None:
+            self.expect(times.shape == (rows,), f"{group['times'].name}: shape {times.shape} vs {rows} rows of values")
+        if size:
+            column = dataset[:, size - 1]  # column access must work on the 2-D dataset
+            self.expect(column.shape == (rows,), f"{dataset.name}: [:, i] has shape {column.shape}")
+        if written is not None and self.expect(written <= rows, f"{group.name}: samples_written {written} > {rows} rows"):
+            values = dataset[()]
+            self.expect(not np.isnan(values[:written]).any(), f"{dataset.name}: NaN among the {written} samples written")
+            self.expect(bool(np.isnan(values[written:]).all()), f"{dataset.name}: rows from {written} on are not NaN")
+            if times is not None:
+                self.expect(bool(np.isnan(times[written:]).all()), f"{group['times'].name}: entries from {written} on are not NaN")
 
 
 def check(path, expected, allow_incomplete):
@@ -97,8 +119,9 @@ def check(path, expected, allow_incomplete):
         spikes = f.get("spikes", {})
         for name in spikes:
             checker.spikes(spikes[name])
+        t_stop = f.attrs.get("t_stop")
         for name in f.get("v", {}):
-            checker.v(f["v"][name])
+            checker.v(f["v"][name], t_stop)
         if expected:
             missing = sorted(set(expected) - set(spikes))
             checker.expect(not missing, f"/spikes: missing populations {missing} (have {sorted(spikes)})")

@@ -11,7 +11,7 @@ use crate::config::{Experiment, PopulationKind};
 use crate::error::ConfigError;
 use crate::network::{Network, Placement};
 use crate::neuron::{CondExp, CurrExp};
-use crate::record::{RecordError, RecordLayout, Recorder, Termination};
+use crate::record::{sample_count, RecordError, RecordLayout, Recorder, Termination};
 use crate::rng::{stream, Domain};
 use crate::source::Source;
 pub use neurons::NeuronGroup;
@@ -217,7 +217,11 @@ impl Simulation {
             wall_seconds: 0.0,
             termination: Termination::Completed,
         };
-        let mut sampler = Sampler::new(self.layout.v_interval, !self.v_groups.is_empty());
+        let mut sampler = Sampler::new(
+            sample_count(self.t_stop, self.layout.v_interval),
+            self.layout.v_interval,
+            !self.v_groups.is_empty(),
+        );
         let mut processed = 0u64;
         while let Some(t) = self.queue.peek_time() {
             if t > self.t_stop {
@@ -314,26 +318,31 @@ fn named(experiment: &Experiment, p: usize) -> (String, usize) {
     (population.name.clone(), population.size)
 }
 
-/// Membrane sampling at `k · interval`, k = 0, 1, …: a sample at time `t_s` shows the state after
-/// all events before `t_s` and before any event at `t_s`.
+/// Membrane sampling at `k · interval`, k = 0, 1, … < [`sample_count`]`(t_stop, interval)`: a
+/// sample at time `t_s` shows the state after all events before `t_s` and before any event at
+/// `t_s`.
 struct Sampler {
     interval: f64,
+    count: u64,
     next: u64,
     active: bool,
     buffer: Vec<f64>,
 }
 
 impl Sampler {
-    fn new(interval: f64, active: bool) -> Self {
+    fn new(count: u64, interval: f64, active: bool) -> Self {
         Self {
             interval,
+            count,
             next: 0,
             active,
             buffer: Vec::new(),
         }
     }
 
-    /// Take every sample due before `t` (or at `t` too when `inclusive`).
+    /// Take every sample due before `t`; when `inclusive` (the final call, at `t_stop`), take
+    /// every remaining sample, so a completed run has exactly `count` (the last one may lie a
+    /// rounding error past `t_stop`).
     fn sample_until(
         &mut self,
         t: f64,
@@ -345,9 +354,9 @@ impl Sampler {
         if !self.active {
             return Ok(());
         }
-        loop {
+        while self.next < self.count {
             let ts = self.next as f64 * self.interval;
-            if ts > t || (ts == t && !inclusive) {
+            if !inclusive && ts >= t {
                 return Ok(());
             }
             for (slot, &g) in v_groups.iter().enumerate() {
@@ -356,5 +365,6 @@ impl Sampler {
             }
             self.next += 1;
         }
+        Ok(())
     }
 }

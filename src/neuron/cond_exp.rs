@@ -6,6 +6,9 @@
 use serde::Deserialize;
 
 use super::{ExactNeuron, Receptor};
+use crate::numerics::quadrature::AdaptiveGauss;
+use crate::numerics::root::refine_crossing;
+use crate::numerics::special::QFunction;
 
 /// PyNN parameters of `IF_cond_exp` with PyNN's defaults (ms, mV, nF, nA).
 #[allow(non_snake_case)]
@@ -53,73 +56,1057 @@ impl Default for CondExpParams {
         }
     }
 }
-// TEMPORARY STUB (replaced by the real model): DC-only dynamics, for wiring tests.
-/// Lowered model (stub).
+
+/// Relative voltage tolerance: computed potentials carry an absolute error of about
+/// `V_TOL_REL · scale`, where `scale` [mV] is the largest reversal/threshold/reset distance from the
+/// lowered origin. Crossing proofs keep this margin.
+const V_TOL_REL: f64 = 1e-12;
+
+/// Width [ms] below which a spike-search interval is neither proven crossing-free nor bracketed
+/// (a threshold graze): it counts as a spike iff `V ≥ v_thresh` at its right end.
+pub const GRAZE_WIDTH: f64 = 1e-12;
+
+/// Spike times are refined until the bracket is narrower than this [ms]; the returned time is the
+/// bracket's right end, where `V ≥ v_thresh` (so it never precedes the computed crossing).
+pub const SPIKE_TIME_TOL: f64 = 1e-13;
+
+/// Quadrature tolerance per unit normalised time, relative to `scale` (mixed time constants).
+const QUAD_TOL_REL: f64 = 1e-14;
+
+/// Normalised time below which the closed form is replaced by its third-order Taylor expansion
+/// (truncation error ≤ (1e-5)^4/24 relative to the rate scale; avoids cancellation in V − V0).
+const TAYLOR_TAU: f64 = 1e-5;
+
+/// Lowered, immutable `IF_cond_exp` constants shared by a population.
+///
+/// Internally potentials are measured from the origin `v0 = v_rest + i_offset / g_L` [mV], which
+/// absorbs the constant current exactly; conductances are scaled by `g_L = cm / tau_m` [µS]
+/// (dimensionless `ĝ`), and normalised time is `t / tau_m`. In these units
+/// `dV/dτ = −V + ĝ_E (E_E − V) + ĝ_I (E_I − V)`.
+///
+/// * `tau_syn_E == tau_syn_I`: closed form `V(τ) = a·V0 + E_s [Q_s(u1) − a Q_s(u0)]` (Brette 2006
+///   in Tricomi form, see [`crate::numerics::special`]), exact spike test, Newton + Illinois.
+/// * otherwise: adaptive Gauss–Legendre quadrature of the variation-of-constants integral and a
+///   certified spike search with a linear comparison bound (see [`CondExp::next_spike`]).
 #[derive(Clone, Debug)]
-pub struct CondExp(CondExpParams);
-/// State (stub).
-#[derive(Clone, Debug)]
-pub struct CondExpState {
-    t: f64,
-    v: f64,
-    refr: f64,
+pub struct CondExp {
+    /// Membrane time constant [ms].
+    tau_m: f64,
+    /// Excitatory synaptic time constant [ms].
+    tau_e: f64,
+    /// Inhibitory synaptic time constant [ms].
+    tau_i: f64,
+    /// Refractory period [ms].
+    tau_refrac: f64,
+    /// Leak conductance `cm / tau_m` [µS].
+    g_l: f64,
+    /// Origin of the internal potentials, `v_rest + i_offset / g_L` [mV].
+    v0: f64,
+    /// Excitatory reversal potential relative to `v0` [mV].
+    e_e: f64,
+    /// Inhibitory reversal potential relative to `v0` [mV].
+    e_i: f64,
+    /// Threshold relative to `v0` [mV].
+    theta: f64,
+    /// Reset potential relative to `v0` [mV].
+    v_reset: f64,
+    /// `tau_syn_E / tau_m`.
+    s_e: f64,
+    /// `tau_syn_I / tau_m`.
+    s_i: f64,
+    /// Absolute voltage tolerance `V_TOL_REL · scale` [mV].
+    v_tol: f64,
+    /// Absolute quadrature tolerance per unit normalised time [mV].
+    quad_tol: f64,
+    /// `Q_s` for `s = tau_syn / tau_m` when both synaptic time constants are equal.
+    closed_form: Option<QFunction>,
+    /// Quadrature rule for the general case.
+    quad: AdaptiveGauss,
 }
-impl CondExp {
-    /// stub
-    pub fn new(p: &CondExpParams) -> Self {
-        Self(p.clone())
+
+/// State of one `IF_cond_exp` neuron.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CondExpState {
+    /// Time the state refers to [ms].
+    t: f64,
+    /// End of the refractory period [ms] (`V` is clamped to `v_reset` before it).
+    t_ref: f64,
+    /// Membrane potential relative to the model's origin `v_rest + i_offset / g_L` [mV].
+    v: f64,
+    /// Excitatory conductance [µS].
+    g_e: f64,
+    /// Inhibitory conductance [µS].
+    g_i: f64,
+    /// Cache of `Q_s(s ĝ)` for the current total conductance (equal time constants only);
+    /// NaN when stale.
+    q: f64,
+}
+
+impl CondExpState {
+    /// Time the state refers to [ms].
+    pub fn time(&self) -> f64 {
+        self.t
+    }
+
+    /// End of the refractory period [ms].
+    pub fn refractory_until(&self) -> f64 {
+        self.t_ref
+    }
+
+    /// Membrane potential relative to the model's origin `v_rest + i_offset·tau_m/cm` [mV]; use
+    /// [`ExactNeuron::membrane_potential`] for the absolute value.
+    pub fn v_relative(&self) -> f64 {
+        self.v
+    }
+
+    /// Excitatory conductance [µS].
+    pub fn g_exc(&self) -> f64 {
+        self.g_e
+    }
+
+    /// Inhibitory conductance [µS].
+    pub fn g_inh(&self) -> f64 {
+        self.g_i
     }
 }
+
+/// A free (non-refractory) point of a trajectory in internal units: `v` [mV from origin],
+/// `ge`, `gi` [units of g_L], and the cached `Q_s(s (ge + gi))` (NaN if unknown).
+#[derive(Clone, Copy, Debug)]
+struct Free {
+    v: f64,
+    ge: f64,
+    gi: f64,
+    q: f64,
+}
+
+impl CondExp {
+    /// Lower validated parameters (`cm`, `tau_*` > 0, `tau_refrac ≥ 0`, `v_reset < v_thresh`,
+    /// all finite) into the constants used by the dynamics.
+    pub fn new(p: &CondExpParams) -> CondExp {
+        let g_l = p.cm / p.tau_m;
+        let v0 = p.v_rest + p.i_offset / g_l;
+        let (e_e, e_i) = (p.e_rev_E - v0, p.e_rev_I - v0);
+        let (theta, v_reset) = (p.v_thresh - v0, p.v_reset - v0);
+        let scale = [e_e, e_i, theta, v_reset, 1e-3]
+            .iter()
+            .fold(0.0f64, |m, x| m.max(x.abs()));
+        let closed_form =
+            (p.tau_syn_E == p.tau_syn_I).then(|| QFunction::new(p.tau_syn_E / p.tau_m));
+        CondExp {
+            tau_m: p.tau_m,
+            tau_e: p.tau_syn_E,
+            tau_i: p.tau_syn_I,
+            tau_refrac: p.tau_refrac,
+            g_l,
+            v0,
+            e_e,
+            e_i,
+            theta,
+            v_reset,
+            s_e: p.tau_syn_E / p.tau_m,
+            s_i: p.tau_syn_I / p.tau_m,
+            v_tol: V_TOL_REL * scale,
+            quad_tol: QUAD_TOL_REL * scale,
+            closed_form,
+            quad: AdaptiveGauss::new(),
+        }
+    }
+
+    /// Like [`CondExp::new`] but always uses the general (quadrature) path, even for equal
+    /// synaptic time constants. For cross-checking the two paths.
+    pub fn new_general(p: &CondExpParams) -> CondExp {
+        CondExp {
+            closed_form: None,
+            ..CondExp::new(p)
+        }
+    }
+
+    /// Whether the closed form (equal synaptic time constants) is used.
+    pub fn is_closed_form(&self) -> bool {
+        self.closed_form.is_some()
+    }
+
+    /// Absolute voltage tolerance of the spike search [mV] (`1e-12 ·` largest relative potential).
+    pub fn voltage_tolerance(&self) -> f64 {
+        self.v_tol
+    }
+
+    // ----- state <-> free points --------------------------------------------------------------
+
+    /// The free starting point of `st` and its time [ms]: `st` itself, or the end of the
+    /// refractory period with `V = v_reset` and decayed conductances.
+    fn start(&self, st: &CondExpState) -> (f64, Free) {
+        let ge = st.g_e / self.g_l;
+        let gi = st.g_i / self.g_l;
+        if st.t >= st.t_ref {
+            let q = if st.q.is_nan() {
+                self.q_at(ge, gi)
+            } else {
+                st.q
+            };
+            return (st.t, Free { v: st.v, ge, gi, q });
+        }
+        let dt = st.t_ref - st.t;
+        let ge = ge * (-dt / self.tau_e).exp();
+        let gi = gi * (-dt / self.tau_i).exp();
+        let q = self.q_at(ge, gi);
+        (
+            st.t_ref,
+            Free {
+                v: self.v_reset,
+                ge,
+                gi,
+                q,
+            },
+        )
+    }
+
+    /// `Q_s(s (ge + gi))` on the closed-form path, NaN otherwise.
+    fn q_at(&self, ge: f64, gi: f64) -> f64 {
+        match &self.closed_form {
+            Some(qf) => qf.eval(qf.order() * (ge + gi)),
+            None => f64::NAN,
+        }
+    }
+
+    /// Free evolution of `f` over `dt ≥ 0` [ms] without input.
+    fn evolve(&self, f: &Free, dt: f64) -> Free {
+        if dt <= 0.0 {
+            return *f;
+        }
+        match &self.closed_form {
+            Some(qf) => self.evolve_closed(qf, f, dt),
+            None => self.evolve_general(f, dt),
+        }
+    }
+
+    // ----- equal synaptic time constants: closed form ------------------------------------------
+
+    /// Effective reversal potential `E_s` [mV from origin] (0 without conductance).
+    fn e_s(&self, f: &Free) -> f64 {
+        let g = f.ge + f.gi;
+        if g > 0.0 {
+            (f.ge * self.e_e + f.gi * self.e_i) / g
+        } else {
+            0.0
+        }
+    }
+
+    /// Closed-form propagation: `V = E_s Q(u1) + a (V0 − E_s Q(u0))`,
+    /// `a = exp(−τ − (u0 − u1))`, `u = s ĝ`; Taylor form for `τ` below [`TAYLOR_TAU`].
+    fn evolve_closed(&self, qf: &QFunction, f: &Free, dt: f64) -> Free {
+        let s = qf.order();
+        let tau = dt / self.tau_m;
+        let decay = (-dt / self.tau_e).exp();
+        let (ge, gi) = (f.ge * decay, f.gi * decay);
+        let g0 = f.ge + f.gi;
+        let es = self.e_s(f);
+        let q1 = qf.eval(s * (ge + gi));
+        let rate = tau * (1.0 + g0).max(1.0 / s);
+        let v = if rate < TAYLOR_TAU {
+            taylor3(f.v, g0, es, s, tau)
+        } else {
+            let du = s * g0 * -(-dt / self.tau_e).exp_m1();
+            let a = (-tau - du).exp();
+            es * q1 + a * (f.v - es * f.q)
+        };
+        Free { v, ge, gi, q: q1 }
+    }
+
+    /// `dV/dt` [mV/ms] at a free point (both paths).
+    fn slope(&self, f: &Free) -> f64 {
+        (-(1.0 + f.ge + f.gi) * f.v + f.ge * self.e_e + f.gi * self.e_i) / self.tau_m
+    }
+
+    // ----- general case: quadrature -------------------------------------------------------------
+
+    /// Normalised panel length: short against every rate in the integrand.
+    fn panel_tau(&self, f: &Free) -> f64 {
+        2.0 / (1.0 + f.ge + f.gi).max(1.0 / self.s_e).max(1.0 / self.s_i)
+    }
+
+    /// Propagation by panels of at most [`CondExp::panel_tau`].
+    fn evolve_general(&self, f: &Free, dt: f64) -> Free {
+        let mut cur = *f;
+        let mut left = dt / self.tau_m;
+        while left > 0.0 {
+            let h = left.min(self.panel_tau(&cur));
+            cur = self.panel(&cur, h);
+            left -= h;
+        }
+        cur
+    }
+
+    /// One panel of normalised length `h`:
+    /// `V(h) = e^{−ΔG(0)} V0 + ∫_0^h e^{−ΔG(σ)} (ĝ_E(σ) E_E + ĝ_I(σ) E_I) dσ`, with
+    /// `ΔG(σ) = (h − σ) + s_E (ĝ_E(σ) − ĝ_E(h)) + s_I (ĝ_I(σ) − ĝ_I(h))`.
+    fn panel(&self, f: &Free, h: f64) -> Free {
+        let (ge_h, gi_h) = (f.ge * (-h / self.s_e).exp(), f.gi * (-h / self.s_i).exp());
+        let integrand = |sig: f64| {
+            let ge = f.ge * (-sig / self.s_e).exp();
+            let gi = f.gi * (-sig / self.s_i).exp();
+            let dg = (h - sig) + self.s_e * (ge - ge_h) + self.s_i * (gi - gi_h);
+            (-dg).exp() * (ge * self.e_e + gi * self.e_i)
+        };
+        let drive = if f.ge == 0.0 && f.gi == 0.0 {
+            0.0
+        } else {
+            self.quad
+                .integrate(&integrand, 0.0, h, self.quad_tol * h)
+                .value
+        };
+        let dg0 = h + self.s_e * (f.ge - ge_h) + self.s_i * (f.gi - gi_h);
+        Free {
+            v: (-dg0).exp() * f.v + drive,
+            ge: ge_h,
+            gi: gi_h,
+            q: f64::NAN,
+        }
+    }
+}
+
+/// Third-order Taylor expansion of the equal-tau membrane solution at normalised time `tau`:
+/// `V' = −(1+g)V + g E_s`, `g' = −g/s`, differentiated twice more.
+fn taylor3(v: f64, g: f64, es: f64, s: f64, tau: f64) -> f64 {
+    let g1 = -g / s;
+    let g2 = g / (s * s);
+    let d1 = -(1.0 + g) * v + g * es;
+    let d2 = g1 * (es - v) - (1.0 + g) * d1;
+    let d3 = g2 * (es - v) - 2.0 * g1 * d1 - (1.0 + g) * d2;
+    v + tau * (d1 + tau * (d2 / 2.0 + tau * d3 / 6.0))
+}
+
+// ----- spike search ---------------------------------------------------------------------------
+
+impl CondExp {
+    /// Crossing time [ms after the free point] of pure leak decay `V(τ) = V0 e^{−τ}` (no
+    /// conductance): only possible if the threshold lies between `V0` and the origin.
+    fn decay_crossing(&self, v: f64) -> Option<f64> {
+        if self.theta >= 0.0 || v >= self.theta {
+            return (v >= self.theta).then_some(0.0);
+        }
+        let mut dt = self.tau_m * (v / self.theta).ln();
+        // Nudge up until the evaluated potential has reached the threshold.
+        for _ in 0..16 {
+            if v * (-dt / self.tau_m).exp() >= self.theta {
+                break;
+            }
+            dt += dt * f64::EPSILON;
+        }
+        Some(dt)
+    }
+
+    /// Closed-form spike test (Brette 2006, extended to a threshold below the origin).
+    ///
+    /// Facts used (normalised, `g(τ) = g0 e^{−τ/s}`, `V' = (1+g)(V* − V)`, nullcline
+    /// `V* = g E_s/(1+g)`): at a critical point `V'' = −(g/s)(E_s − V)`, so critical points below
+    /// `E_s` are maxima, above are minima, and `V` crosses `E_s` only towards the origin. Hence
+    /// * `θ ≥ 0`: a spike needs `E_s > θ` and `g0 > g* = θ/(E_s − θ)`; then it occurs iff
+    ///   `V(t*) ≥ θ` at `g(t*) = g*`, and the crossing is the unique one in `[0, t*]`;
+    /// * `θ < 0`: `V → 0 > θ`, the trajectory has a single up-crossing, bracketed by doubling.
+    ///
+    /// Newton from the left is used when `E_s > max(θ, 0)` (V rising and concave before the
+    /// crossing, so iterates are lower bounds), then Illinois refinement of the bracket.
+    fn next_spike_closed(&self, f: &Free) -> Option<f64> {
+        let theta = self.theta;
+        if f.v >= theta {
+            return Some(0.0);
+        }
+        let g = f.ge + f.gi;
+        if g == 0.0 {
+            return self.decay_crossing(f.v);
+        }
+        let es = self.e_s(f);
+        let (lo, f_lo, hi) = if theta >= 0.0 {
+            if es <= theta {
+                return None;
+            }
+            let g_star = theta / (es - theta);
+            if g <= g_star {
+                return None;
+            }
+            let t_star = self.tau_e * (g / g_star).ln();
+            if self.evolve(f, t_star).v < theta {
+                return None;
+            }
+            (0.0, *f, t_star)
+        } else {
+            self.bracket_by_doubling(f)?
+        };
+        let newton_ok = es > theta.max(0.0);
+        Some(self.locate_closed(lo, f_lo, hi, newton_ok))
+    }
+
+    /// `(lo, f(lo), hi)` with `V(lo) < θ ≤ V(hi)` by doubling steps; requires `θ < 0`.
+    fn bracket_by_doubling(&self, f: &Free) -> Option<(f64, Free, f64)> {
+        let (mut lo, mut f_lo) = (0.0, *f);
+        let mut h = 0.25 * self.tau_m;
+        for _ in 0..2000 {
+            let f_hi = self.evolve(&f_lo, h);
+            if f_hi.v >= self.theta {
+                return Some((lo, f_lo, lo + h));
+            }
+            lo += h;
+            f_lo = f_hi;
+            h *= 2.0;
+        }
+        None
+    }
+
+    /// Locate the unique crossing in `[lo, hi]` (times in ms after the search start).
+    fn locate_closed(&self, mut lo: f64, mut f_lo: Free, mut hi: f64, newton_ok: bool) -> f64 {
+        let theta = self.theta;
+        if newton_ok {
+            for _ in 0..60 {
+                let step = (theta - f_lo.v) / self.slope(&f_lo);
+                if step.is_nan() || step <= 0.0 || lo + step >= hi {
+                    break;
+                }
+                let f_next = self.evolve(&f_lo, step);
+                if f_next.v >= theta {
+                    hi = lo + step;
+                    break;
+                }
+                lo += step;
+                f_lo = f_next;
+                if step <= SPIKE_TIME_TOL {
+                    // Converged from the left: a slightly longer step must reach the threshold.
+                    let probe = 2.0 * step + SPIKE_TIME_TOL;
+                    if lo + probe < hi && self.evolve(&f_lo, probe).v >= theta {
+                        hi = lo + probe;
+                    }
+                    break;
+                }
+            }
+        }
+        let base = f_lo;
+        let start = lo;
+        let distance = |t: f64| self.evolve(&base, t - start).v - theta;
+        if distance(hi) < 0.0 {
+            // V(hi) ≥ θ held from another base point: a graze within rounding; spike at `hi`.
+            return hi;
+        }
+        refine_crossing(distance, lo, hi, SPIKE_TIME_TOL)
+    }
+
+    /// Certified spike search for unequal synaptic time constants (times in ms after the point).
+    ///
+    /// Marches over intervals `[a, b]`; each is either proven crossing-free by the comparison
+    /// bound ([`CondExp::crossing_free`]), or searched by bisection for its first crossing
+    /// ([`CondExp::first_crossing`]). Stops with `None` once [`CondExp::never_after`] holds.
+    fn next_spike_general(&self, f: &Free) -> Option<f64> {
+        if f.v >= self.theta {
+            return Some(0.0);
+        }
+        let horizon = 1e4 * self.tau_m.max(self.tau_e).max(self.tau_i);
+        let (mut a, mut f_a) = (0.0, *f);
+        let mut h = self.panel_tau(f) * self.tau_m;
+        while a < horizon {
+            if self.never_after(&f_a) {
+                return None;
+            }
+            let f_b = self.evolve_general(&f_a, h);
+            if !self.crossing_free(&f_a, h) {
+                if let Some(t) = self.first_crossing(a, &f_a, a + h, &f_b) {
+                    return Some(t);
+                }
+            }
+            a += h;
+            f_a = f_b;
+            h = (2.0 * h).min(4.0 * self.panel_tau(&f_a) * self.tau_m);
+        }
+        None
+    }
+
+    /// First crossing in `[a, b]` (ms), by bisection until each piece is proven crossing-free,
+    /// proven to contain exactly one crossing (then refined), or narrower than [`GRAZE_WIDTH`].
+    fn first_crossing(&self, a: f64, f_a: &Free, b: f64, f_b: &Free) -> Option<f64> {
+        if f_a.v >= self.theta {
+            return Some(a);
+        }
+        if self.crossing_free(f_a, b - a) {
+            return None;
+        }
+        if f_b.v >= self.theta && self.single_crossing(f_a, b - a) {
+            let base = *f_a;
+            let distance = |t: f64| self.evolve_general(&base, t - a).v - self.theta;
+            // Re-evaluate from `a` so that the bracket holds for the function being refined.
+            if distance(b) >= 0.0 {
+                return Some(refine_crossing(distance, a, b, SPIKE_TIME_TOL));
+            }
+        }
+        if b - a <= GRAZE_WIDTH {
+            return (f_b.v >= self.theta).then_some(b);
+        }
+        let m = 0.5 * (a + b);
+        let f_m = self.evolve_general(f_a, m - a);
+        self.first_crossing(a, f_a, m, &f_m)
+            .or_else(|| self.first_crossing(m, &f_m, b, f_b))
+    }
+
+    /// Conductances of `f` after `dt` [ms].
+    fn decayed(&self, f: &Free, dt: f64) -> (f64, f64) {
+        (
+            f.ge * (-dt / self.tau_e).exp(),
+            f.gi * (-dt / self.tau_i).exp(),
+        )
+    }
+
+    /// Proof that `V < θ` on `[0, dt]` from `f`: with `x = V − θ ≤ 0`,
+    /// `dx/dτ ≤ −k x + c`, `k = 1 + ĝ_E(a) + ĝ_I(a)`,
+    /// `c = max_t[ĝ_E (E_E − θ)] + max_t[ĝ_I (E_I − θ)] − θ` (each at the end where the product is
+    /// largest), so `x ≤ y`, the solution of the linear comparison ODE from `x(a) + v_tol`, which is
+    /// monotone; `y(b) < 0` proves the interval crossing-free.
+    fn crossing_free(&self, f: &Free, dt: f64) -> bool {
+        let x = f.v - self.theta + self.v_tol;
+        if x >= 0.0 {
+            return false;
+        }
+        let (ge_b, gi_b) = self.decayed(f, dt);
+        let (de, di) = (self.e_e - self.theta, self.e_i - self.theta);
+        let c = if de >= 0.0 { f.ge } else { ge_b } * de + if di >= 0.0 { f.gi } else { gi_b } * di
+            - self.theta;
+        let k = 1.0 + f.ge + f.gi;
+        let kt = k * dt / self.tau_m;
+        x * (-kt).exp() - (c / k) * (-kt).exp_m1() < 0.0
+    }
+
+    /// Proof that `[0, dt]` holds at most one crossing: the nullcline
+    /// `V* = (ĝ_E E_E + ĝ_I E_I)/(1 + ĝ_E + ĝ_I)` stays above `θ`, so `V' > 0` whenever `V = θ`.
+    fn single_crossing(&self, f: &Free, dt: f64) -> bool {
+        let (ge_b, gi_b) = self.decayed(f, dt);
+        let n = if self.e_e >= 0.0 { ge_b } else { f.ge } * self.e_e
+            + if self.e_i >= 0.0 { gi_b } else { f.gi } * self.e_i;
+        let k = if n >= 0.0 {
+            1.0 + f.ge + f.gi
+        } else {
+            1.0 + ge_b + gi_b
+        };
+        n / k > self.theta
+    }
+
+    /// Proof that no crossing ever follows `f` (no input): `V < θ` and `sup_{t ≥ a} V* < θ`, using
+    /// `V* ≤ max(ĝ_E E_E/(1+ĝ_E), E_I)` (weighted mean; the first term decays when `E_E ≥ 0`) and
+    /// `V* ≤ ĝ_E E_E⁺ + ĝ_I E_I⁺` (decays), both at `a` (§1.5 of the reference notes).
+    fn never_after(&self, f: &Free) -> bool {
+        let limit = self.theta - self.v_tol;
+        if f.v >= limit {
+            return false;
+        }
+        let b_e = if self.e_e >= 0.0 {
+            f.ge * self.e_e / (1.0 + f.ge)
+        } else {
+            0.0
+        };
+        let sup1 = b_e.max(self.e_i);
+        let sup2 = f.ge * self.e_e.max(0.0) + f.gi * self.e_i.max(0.0);
+        sup1.min(sup2) < limit
+    }
+}
+
 impl ExactNeuron for CondExp {
     type State = CondExpState;
+
     fn initial_state(&self, v: f64) -> CondExpState {
         CondExpState {
             t: 0.0,
-            v,
-            refr: f64::NEG_INFINITY,
+            t_ref: 0.0,
+            v: v - self.v0,
+            g_e: 0.0,
+            g_i: 0.0,
+            q: self.q_at(0.0, 0.0),
         }
     }
-    fn time(&self, s: &CondExpState) -> f64 {
-        s.t
+
+    fn time(&self, state: &CondExpState) -> f64 {
+        state.t
     }
-    fn advance(&self, s: &mut CondExpState, t: f64) {
-        s.v = self.membrane_potential(s, t);
-        s.t = t;
+
+    fn advance(&self, state: &mut CondExpState, t: f64) {
+        debug_assert!(t >= state.t, "advance backwards: {t} < {}", state.t);
+        if t <= state.t {
+            return;
+        }
+        if t < state.t_ref {
+            let (ge, gi) = self.decayed(
+                &Free {
+                    v: 0.0,
+                    ge: state.g_e,
+                    gi: state.g_i,
+                    q: f64::NAN,
+                },
+                t - state.t,
+            );
+            state.g_e = ge;
+            state.g_i = gi;
+            state.v = self.v_reset;
+            state.q = f64::NAN;
+            state.t = t;
+            return;
+        }
+        let (t_start, f) = self.start(state);
+        let f1 = self.evolve(&f, t - t_start);
+        state.t = t;
+        state.v = f1.v;
+        state.g_e = f1.ge * self.g_l;
+        state.g_i = f1.gi * self.g_l;
+        state.q = f1.q;
     }
-    fn receive(&self, s: &mut CondExpState, _r: Receptor, w: f64) {
-        s.v += w;
-    }
-    fn next_spike(&self, s: &CondExpState) -> Option<f64> {
-        let p = &self.0;
-        let vinf = p.v_rest + p.i_offset * p.tau_m / p.cm;
-        let (t0, v0) = if s.refr > s.t {
-            (s.refr, p.v_reset)
+
+    fn receive(&self, state: &mut CondExpState, receptor: Receptor, weight: f64) {
+        debug_assert!(
+            weight >= 0.0,
+            "conductance weights must be ≥ 0 µS, got {weight}"
+        );
+        match receptor {
+            Receptor::Excitatory => state.g_e += weight,
+            Receptor::Inhibitory => state.g_i += weight,
+        }
+        state.q = if state.t >= state.t_ref {
+            self.q_at(state.g_e / self.g_l, state.g_i / self.g_l)
         } else {
-            (s.t, s.v)
+            f64::NAN
         };
-        if v0 >= p.v_thresh {
-            return Some(t0);
-        }
-        if vinf <= p.v_thresh {
-            return None;
-        }
-        Some(t0 + p.tau_m * ((vinf - v0) / (vinf - p.v_thresh)).ln())
     }
-    fn fire(&self, s: &mut CondExpState) {
-        s.v = self.0.v_reset;
-        s.refr = s.t + self.0.tau_refrac;
+
+    /// See [`CondExp`]: exact test with equal synaptic time constants; otherwise the certified
+    /// march. Returned times satisfy `V(t) ≥ v_thresh` (computed) and lie within
+    /// [`SPIKE_TIME_TOL`] plus `voltage_tolerance / V'` of the true crossing; trajectories whose
+    /// excursion above threshold is below `voltage_tolerance` or shorter than [`GRAZE_WIDTH`] may
+    /// count as non-spiking.
+    fn next_spike(&self, state: &CondExpState) -> Option<f64> {
+        let (t_start, f) = self.start(state);
+        let dt = match &self.closed_form {
+            Some(_) => self.next_spike_closed(&f),
+            None => self.next_spike_general(&f),
+        }?;
+        Some(t_start + dt)
     }
-    fn membrane_potential(&self, s: &CondExpState, t: f64) -> f64 {
-        let p = &self.0;
-        let vinf = p.v_rest + p.i_offset * p.tau_m / p.cm;
-        let (t0, v0) = if s.refr > s.t {
-            if t <= s.refr {
-                return p.v_reset;
+
+    fn fire(&self, state: &mut CondExpState) {
+        state.t_ref = state.t + self.tau_refrac;
+        state.v = self.v_reset;
+    }
+
+    fn membrane_potential(&self, state: &CondExpState, t: f64) -> f64 {
+        if t < state.t_ref {
+            return self.v_reset + self.v0;
+        }
+        let (t_start, f) = self.start(state);
+        self.evolve(&f, t - t_start).v + self.v0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    /// The sampling neuron of the brief (tau_syn 10/10 → s = 10, the integer-order case).
+    fn sampling() -> CondExpParams {
+        CondExpParams {
+            cm: 0.2,
+            tau_m: 1.0,
+            v_rest: -50.3,
+            v_thresh: -50.0,
+            v_reset: -50.001,
+            tau_refrac: 10.0,
+            tau_syn_E: 10.0,
+            tau_syn_I: 10.0,
+            e_rev_E: 0.0,
+            e_rev_I: -100.0,
+            i_offset: 0.0,
+        }
+    }
+
+    /// COBA benchmark neuron (Brette et al. 2007), tau_syn 5/10 ms.
+    fn coba() -> CondExpParams {
+        CondExpParams {
+            cm: 0.2,
+            tau_m: 20.0,
+            v_rest: -60.0,
+            v_thresh: -50.0,
+            v_reset: -60.0,
+            tau_refrac: 5.0,
+            tau_syn_E: 5.0,
+            tau_syn_I: 10.0,
+            e_rev_E: 0.0,
+            e_rev_I: -80.0,
+            i_offset: 0.0,
+        }
+    }
+
+    fn state(m: &CondExp, v: f64, g_e: f64, g_i: f64) -> CondExpState {
+        let mut st = m.initial_state(v);
+        m.receive(&mut st, Receptor::Excitatory, g_e);
+        m.receive(&mut st, Receptor::Inhibitory, g_i);
+        st
+    }
+
+    /// Independent oracle: classical RK4 on the PyNN equations (original units, potential measured
+    /// from `v_rest` to limit rounding) with steps `h` and `h/2`, Richardson-extrapolated.
+    fn rk4(p: &CondExpParams, v: f64, g_e: f64, g_i: f64, t: f64) -> f64 {
+        let g_l = p.cm / p.tau_m;
+        let membrane = p.tau_m / (1.0 + (g_e + g_i) / g_l);
+        let h = 1e-3 * membrane.min(p.tau_syn_E).min(p.tau_syn_I);
+        let n = (t / h).ceil().max(1.0) as usize;
+        let coarse = rk4_fixed(p, v, g_e, g_i, t, n);
+        let fine = rk4_fixed(p, v, g_e, g_i, t, 2 * n);
+        fine + (fine - coarse) / 15.0
+    }
+
+    fn rk4_fixed(p: &CondExpParams, v: f64, g_e: f64, g_i: f64, t: f64, n: usize) -> f64 {
+        let g_l = p.cm / p.tau_m;
+        let (e_e, e_i) = (p.e_rev_E - p.v_rest, p.e_rev_I - p.v_rest);
+        let rhs = |y: [f64; 3]| {
+            let du = (-g_l * y[0] + y[1] * (e_e - y[0]) + y[2] * (e_i - y[0]) + p.i_offset) / p.cm;
+            [du, -y[1] / p.tau_syn_E, -y[2] / p.tau_syn_I]
+        };
+        let h = t / n as f64;
+        let mut y = [v - p.v_rest, g_e, g_i];
+        let add = |y: [f64; 3], k: [f64; 3], c: f64| [0, 1, 2].map(|i| y[i] + c * k[i]);
+        for _ in 0..n {
+            let k1 = rhs(y);
+            let k2 = rhs(add(y, k1, h / 2.0));
+            let k3 = rhs(add(y, k2, h / 2.0));
+            let k4 = rhs(add(y, k3, h));
+            y = [0, 1, 2].map(|i| y[i] + h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]));
+        }
+        y[0] + p.v_rest
+    }
+
+    #[test]
+    fn closed_form_matches_rk4() {
+        let mut worst = 0.0f64;
+        for (p, s_list) in [
+            (sampling(), [10.0, 9.999_999, 0.25]),
+            (coba(), [5.0, 0.5, 3.7]),
+        ] {
+            for tau_s in s_list {
+                let p = CondExpParams {
+                    tau_syn_E: tau_s * p.tau_m,
+                    tau_syn_I: tau_s * p.tau_m,
+                    ..p.clone()
+                };
+                let m = CondExp::new(&p);
+                assert!(m.is_closed_form());
+                for (v, ge, gi) in [(p.v_reset, 0.05, 0.02), (p.v_rest - 3.0, 0.3, 0.01)] {
+                    let st = state(&m, v, ge, gi);
+                    for t in [1e-3, 0.1, 1.0, 7.0, 30.0] {
+                        let got = m.membrane_potential(&st, t);
+                        let err = (got - rk4(&p, v, ge, gi, t)).abs();
+                        if err > 1e-11 {
+                            println!("tau_s={tau_s} v={v} t={t} err={err:e}");
+                        }
+                        worst = worst.max(err);
+                    }
+                }
             }
-            (s.refr, p.v_reset)
-        } else {
-            (s.t, s.v)
+        }
+        println!("closed form vs RK4: max |ΔV| = {worst:e} mV");
+        assert!(worst < 2e-12, "{worst}");
+    }
+
+    #[test]
+    fn tiny_intervals_keep_relative_accuracy_of_the_increment() {
+        let p = sampling();
+        let m = CondExp::new(&p);
+        let st = state(&m, -50.2, 0.03, 0.01);
+        let v0 = m.membrane_potential(&st, 0.0);
+        let mut worst = 0.0f64;
+        for t in [1e-9, 1e-7, 1e-6, 1e-5, 1e-4] {
+            let inc = m.membrane_potential(&st, t) - v0;
+            let expect = rk4(&p, -50.2, 0.03, 0.01, t) - (-50.2);
+            worst = worst.max((inc / expect - 1.0).abs());
+        }
+        println!("increment relative error {worst:e}");
+        assert!(worst < 1e-7, "{worst}");
+    }
+
+    #[derive(serde::Deserialize)]
+    struct OdeCase {
+        params: CondExpParams,
+        v: f64,
+        g_e: f64,
+        g_i: f64,
+        times: Vec<f64>,
+        v_at: Vec<f64>,
+        first_spike: Option<f64>,
+    }
+
+    #[test]
+    fn general_path_matches_scipy_dop853() {
+        let cases: Vec<OdeCase> = serde_json::from_str(include_str!(
+            "../../tests/fixtures/condexp_ode_reference.json"
+        ))
+        .unwrap();
+        let (mut dv, mut dt, mut spikes) = (0.0f64, 0.0f64, 0);
+        for c in &cases {
+            let mut p = c.params.clone();
+            p.tau_refrac = 0.0;
+            let m = CondExp::new(&p);
+            assert!(!m.is_closed_form());
+            let st = state(&m, c.v, c.g_e, c.g_i);
+            for (&t, &v) in c.times.iter().zip(&c.v_at) {
+                dv = dv.max((m.membrane_potential(&st, t) - v).abs());
+            }
+            match (m.next_spike(&st), c.first_spike) {
+                (Some(a), Some(b)) => {
+                    dt = dt.max((a - b).abs());
+                    spikes += 1;
+                }
+                (None, None) => {}
+                (Some(a), None) => assert!(a > 60.0 - 1e-9, "spurious spike {a}"),
+                (None, Some(b)) => panic!("missed spike at {b}"),
+            }
+        }
+        println!("vs DOP853: max |ΔV| = {dv:e} mV, max |Δt| = {dt:e} ms over {spikes} spikes");
+        assert!(spikes >= 5);
+        assert!(dv < 1e-9 && dt < 1e-9, "{dv} {dt}");
+    }
+
+    #[test]
+    fn equal_tau_paths_agree() {
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let (mut dv, mut dt) = (0.0f64, 0.0f64);
+        for p in [
+            sampling(),
+            CondExpParams {
+                tau_syn_I: 5.0,
+                ..coba()
+            },
+        ] {
+            let exact = CondExp::new(&p);
+            let general = CondExp::new_general(&p);
+            for _ in 0..40 {
+                let v = rng.random_range(p.v_reset - 2.0..p.v_thresh);
+                let ge = rng.random_range(0.0..0.2);
+                let gi = rng.random_range(0.0..0.2);
+                let (a, b) = (state(&exact, v, ge, gi), state(&general, v, ge, gi));
+                for t in [1e-6, 0.5, 3.0, 20.0] {
+                    let va = exact.membrane_potential(&a, t);
+                    dv = dv.max((va - general.membrane_potential(&b, t)).abs());
+                }
+                match (exact.next_spike(&a), general.next_spike(&b)) {
+                    (Some(x), Some(y)) => dt = dt.max((x - y).abs()),
+                    (None, None) => {}
+                    other => panic!("paths disagree: {other:?} for v={v} ge={ge} gi={gi}"),
+                }
+            }
+        }
+        println!("equal-tau paths: max |ΔV| = {dv:e} mV, max |Δt| = {dt:e} ms");
+        assert!(dv < 1e-12 && dt < 1e-11, "{dv} {dt}");
+    }
+
+    /// First grid time with `V ≥ θ` on `(0, horizon]`, stepping the model's own propagation.
+    fn brute_force(m: &CondExp, st: &CondExpState, horizon: f64, n: usize) -> Option<f64> {
+        let (t0, mut f) = m.start(st);
+        assert_eq!(t0, 0.0);
+        let step = horizon / n as f64;
+        (1..=n).find_map(|k| {
+            f = m.evolve(&f, step);
+            (f.v >= m.theta).then_some(k as f64 * step)
+        })
+    }
+
+    fn soundness(p: &CondExpParams, n_states: usize, grid: usize, g_max: f64) -> (usize, f64) {
+        let m = CondExp::new(p);
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        let horizon = 6.0 * p.tau_m.max(p.tau_syn_E).max(p.tau_syn_I);
+        let step = horizon / grid as f64;
+        let mut spiking = 0;
+        let mut worst_margin = 0.0f64;
+        for _ in 0..n_states {
+            let v = rng.random_range(p.v_reset - 3.0..p.v_thresh);
+            let st = state(
+                &m,
+                v,
+                rng.random_range(0.0..g_max),
+                rng.random_range(0.0..g_max),
+            );
+            let predicted = m.next_spike(&st);
+            match (predicted, brute_force(&m, &st, horizon, grid)) {
+                (Some(t), Some(tg)) => {
+                    assert!(t <= tg + 1e-9 && t > tg - step - 1e-9, "{t} vs grid {tg}");
+                    spiking += 1;
+                }
+                (None, Some(tg)) => panic!("missed crossing near {tg} for {st:?}"),
+                (Some(t), None) => {
+                    // A crossing between grid points or beyond the horizon: must be real.
+                    let over = m.membrane_potential(&st, t) - p.v_thresh;
+                    assert!(over >= -m.v_tol, "spurious {t}: {over}");
+                }
+                (None, None) => {
+                    let v_end = m.membrane_potential(&st, horizon);
+                    worst_margin = worst_margin.max(v_end - p.v_thresh);
+                }
+            }
+        }
+        (spiking, worst_margin)
+    }
+
+    #[test]
+    fn closed_form_spike_test_never_misses() {
+        let (n, _) = soundness(&sampling(), 1000, 4000, 0.08);
+        println!("closed form: {n} spiking of 1000");
+        assert!(n > 100);
+        let p = CondExpParams {
+            tau_syn_I: 5.0,
+            ..coba()
         };
-        vinf + (v0 - vinf) * (-(t - t0) / p.tau_m).exp()
+        let (n, _) = soundness(&p, 1000, 4000, 0.1);
+        println!("closed form (COBA, 5/5): {n} spiking of 1000");
+        assert!(n > 100);
+    }
+
+    #[test]
+    fn general_spike_test_never_misses() {
+        let (n, _) = soundness(&coba(), 1000, 1500, 0.1);
+        println!("general (COBA 5/10): {n} spiking of 1000");
+        assert!(n > 100);
+        let p = CondExpParams {
+            tau_syn_I: 7.0,
+            ..sampling()
+        };
+        let (n, _) = soundness(&p, 1000, 1500, 0.08);
+        println!("general (sampling 10/7): {n} spiking of 1000");
+        assert!(n > 100);
+    }
+
+    #[test]
+    fn dc_driven_period_matches_formula() {
+        for general in [false, true] {
+            for i_offset in [0.12, 0.5] {
+                let p = CondExpParams {
+                    i_offset,
+                    tau_syn_I: if general { 7.0 } else { 5.0 },
+                    ..coba()
+                };
+                let m = if general {
+                    CondExp::new_general(&p)
+                } else {
+                    CondExp::new(&p)
+                };
+                let v_inf = p.v_rest + i_offset * p.tau_m / p.cm;
+                let period =
+                    p.tau_refrac + p.tau_m * ((v_inf - p.v_reset) / (v_inf - p.v_thresh)).ln();
+                let mut st = m.initial_state(p.v_reset);
+                let mut last = -p.tau_refrac;
+                for _ in 0..5 {
+                    let t = m
+                        .next_spike(&st)
+                        .expect("DC drive above threshold must fire");
+                    assert!((t - last - period).abs() < 1e-9, "{} vs {period}", t - last);
+                    m.advance(&mut st, t);
+                    m.fire(&mut st);
+                    last = t;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn refractory_clamp_keeps_v_and_decays_conductances() {
+        for general in [false, true] {
+            let p = sampling();
+            let m = if general {
+                CondExp::new_general(&p)
+            } else {
+                CondExp::new(&p)
+            };
+            let mut st = state(&m, -50.0, 0.05, 0.01);
+            m.fire(&mut st);
+            m.advance(&mut st, 4.0);
+            m.receive(&mut st, Receptor::Excitatory, 0.2);
+            assert_eq!(m.membrane_potential(&st, 4.0), p.v_reset);
+            assert_eq!(m.membrane_potential(&st, 9.999), p.v_reset);
+            let expect_ge = 0.05 * (-0.4f64).exp() + 0.2;
+            assert!((st.g_exc() - expect_ge).abs() < 1e-15);
+            // After the refractory period: free evolution from v_reset with decayed conductances.
+            let ge_ref = expect_ge * (-0.6f64).exp();
+            let gi_ref = 0.01 * (-1.0f64).exp();
+            let mut fresh = state(&m, p.v_reset, ge_ref, gi_ref);
+            fresh.t = 10.0;
+            fresh.t_ref = 10.0;
+            for t in [10.0, 10.5, 13.0] {
+                let (a, b) = (
+                    m.membrane_potential(&st, t),
+                    m.membrane_potential(&fresh, t),
+                );
+                assert!((a - b).abs() < 1e-13, "{a} {b}");
+            }
+            let t = m.next_spike(&st).expect("strong excitation fires");
+            assert!(t >= 10.0);
+            assert_eq!(m.next_spike(&fresh), Some(t));
+        }
+    }
+
+    #[test]
+    fn advance_composes() {
+        for m in [CondExp::new(&coba()), CondExp::new(&sampling())] {
+            let mut a = state(&m, -55.0, 0.03, 0.05);
+            let b = a.clone();
+            for k in 1..=50 {
+                m.advance(&mut a, 0.37 * k as f64);
+            }
+            let direct = m.membrane_potential(&b, 0.37 * 50.0);
+            assert!((a.v + m.v0 - direct).abs() < 1e-12);
+        }
+    }
+
+    /// Timing of the sampling neuron's event cycle; run with
+    /// `cargo test --release --lib cond_exp::tests::bench_cycle -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn bench_cycle() {
+        let qf = QFunction::new(10.0);
+        for x in [0.5, 3.0, 30.0] {
+            let start = std::time::Instant::now();
+            let mut acc = 0.0;
+            for k in 0..1_000_000 {
+                acc += qf.eval(std::hint::black_box(x + 1e-9 * k as f64));
+            }
+            let ns = start.elapsed().as_nanos() as f64 / 1e6;
+            println!("Q_10({x}): {ns:.1} ns/eval ({acc:.3})");
+        }
+        for (label, p) in [
+            ("sampling 10/10", sampling()),
+            (
+                "sampling 10/7",
+                CondExpParams {
+                    tau_syn_I: 7.0,
+                    ..sampling()
+                },
+            ),
+            ("COBA 5/10", coba()),
+        ] {
+            let m = CondExp::new(&p);
+            let mut rng = ChaCha8Rng::seed_from_u64(3);
+            let mut st = m.initial_state(p.v_rest);
+            let (mut t, mut spikes, n) = (0.0, 0u64, 200_000u64);
+            let start = std::time::Instant::now();
+            let mut next = m.next_spike(&st);
+            for _ in 0..n {
+                t += -rng.random::<f64>().ln() / 6.0; // 2 × 3 kHz merged Poisson input [ms]
+                while let Some(ts) = next.filter(|&ts| ts <= t) {
+                    m.advance(&mut st, ts);
+                    m.fire(&mut st);
+                    spikes += 1;
+                    next = m.next_spike(&st);
+                }
+                m.advance(&mut st, t);
+                let receptor = if rng.random::<bool>() {
+                    Receptor::Excitatory
+                } else {
+                    Receptor::Inhibitory
+                };
+                m.receive(&mut st, receptor, 0.001);
+                next = m.next_spike(&st);
+            }
+            let ns = start.elapsed().as_nanos() as f64 / n as f64;
+            println!("{label}: {ns:.1} ns/cycle, {spikes} spikes in {t:.0} ms");
+        }
     }
 }

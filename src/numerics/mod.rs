@@ -1,4 +1,5 @@
 //! Numerical building blocks: bracketed root refinement, special functions, quadrature.
 
+pub mod quadrature;
 pub mod root;
 pub mod special;

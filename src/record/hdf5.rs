@@ -8,26 +8,41 @@
 //! /spikes/<pop>             attr size (neurons in the population)
 //! /spikes/<pop>/times       float64 [n]   ms, non-decreasing
 //! /spikes/<pop>/senders     uint32  [n]   index within the population
-//! /v/<pop>                  attrs size, interval (ms)
-//! /v/<pop>/times            float64 [m]   ms
-//! /v/<pop>/values           [m] elements of float64[size] (h5py reads it as float64 [m, size]) mV
+//! /v/<pop>                  attrs size, interval (ms), samples_written (uint64, set at finish)
+//! /v/<pop>/times            float64 [m]        ms
+//! /v/<pop>/values           float64 [m, size]  mV
 //! ```
 //!
-//! Every dataset is chunked with an unlimited first dimension and carries a `units` attribute.
-//! Data is buffered a few chunks at a time and appended in place while the run goes; the file is
-//! written under a hidden sibling name (`.NAME.partial`) and renamed onto the target by
-//! [`Hdf5Recorder::finish`]. `values` is rank 1 with an array element type because hdf5-pure
-//! 0.47 appends in place only to rank-1 datasets.
+//! Every dataset carries a `units` attribute. Spike columns are chunked with an unlimited first
+//! dimension; data is buffered a few chunks at a time and appended in place while the run goes.
+//! The membrane datasets have a fixed number of rows `m` =
+//! [`sample_count`](super::sample_count)`(t_stop, interval)`, known before the run: they are
+//! created contiguous, full size, with fill value NaN, and rows are written into that storage
+//! (one block of about [`V_BLOCK_BYTES`] buffered per dataset) as samples arrive. Rows a run did
+//! not reach (interrupted run) are set to NaN at finish, and `samples_written` tells how many
+//! rows hold samples.
+//!
+//! Why contiguous: hdf5-pure 0.47 can grow in place only rank-1 datasets and has no partial
+//! (hyperslab) write, and a pre-allocated chunked dataset is materialized in memory at creation
+//! (twice its size), while a contiguous one is streamed to disk. So the recorder allocates the
+//! storage through hdf5-pure, asks it for the storage address ([`Dataset::layout`]) and writes
+//! the rows there itself through a second handle on the file. hdf5-pure never writes into that
+//! region and issues every buffered write of its own before returning from each call (no page
+//! buffer is configured), so the two do not race.
+//!
+//! The file is written under a hidden sibling name (`.NAME.partial`) and renamed onto the target
+//! by [`Hdf5Recorder::finish`].
 
 use std::fmt::Display;
+use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use hdf5_pure::{
     make_f64_type, make_u32_type, AttrValue, Dataset, Datatype, File, FileAccessProperties,
-    FileBuilder, GroupBuilder, MaxExtent, SyncPolicy,
+    FileBuilder, GroupBuilder, Layout, MaxExtent, MemoryStrategy, SyncPolicy,
 };
 
-use super::{RecordError, RecordLayout, Recorder, RunMetadata, Termination};
+use super::{sample_count, RecordError, RecordLayout, Recorder, RunMetadata, Termination};
 
 /// Group holding one sub-group per spike-recorded population.
 pub(crate) const SPIKES_GROUP: &str = "spikes";
@@ -35,11 +50,13 @@ pub(crate) const SPIKES_GROUP: &str = "spikes";
 pub(crate) const V_GROUP: &str = "v";
 /// Attribute (on population groups) holding the population size.
 pub(crate) const SIZE_ATTR: &str = "size";
+/// Attribute (on v population groups) holding the number of rows that hold samples.
+pub(crate) const SAMPLES_WRITTEN_ATTR: &str = "samples_written";
 
 /// Elements per chunk of 1-D columns (kept ≤ 32768: larger chunks made libhdf5 reject files).
 const CHUNK_LEN: u64 = 16_384;
-/// Target bytes per chunk of a `values` dataset.
-const V_CHUNK_BYTES: u64 = 128 * 1024;
+/// Bytes of membrane rows buffered per dataset before they are written to the file.
+const V_BLOCK_BYTES: usize = 128 * 1024;
 /// Whole chunks buffered in memory before a column is appended to the file.
 const CHUNKS_PER_FLUSH: u64 = 4;
 
@@ -51,6 +68,8 @@ pub struct Hdf5Recorder {
     target: PathBuf,
     spikes: Vec<SpikeColumns>,
     v: Vec<VColumns>,
+    /// Second handle on the partial file, for the rows of the fixed-size v datasets.
+    raw: std::fs::File,
     file: File,
     // Declared last so it is dropped after the file is closed.
     partial: PartialFile,
@@ -72,46 +91,67 @@ impl Hdf5Recorder {
             });
         }
         validate_layout(path, layout)?;
+        let samples = sample_count(meta.t_stop, layout.v_interval);
         let partial = PartialFile::new(partial_path(path)?);
         remove_if_present(&partial.path)?;
-        skeleton(layout, meta)
+        skeleton(layout, meta, samples)
+            .map_err(|e| hdf5_error(path, e))?
             .write(&partial.path)
             .map_err(|e| hdf5_error(path, e))?;
-        let access = FileAccessProperties::new().with_sync_policy(SyncPolicy::OnClose);
+        // Bounded: never mirror the file in memory (it holds the full-size v datasets). No page
+        // buffer: every write hdf5-pure gathers is issued before its call returns (see above).
+        let access = FileAccessProperties::new()
+            .with_sync_policy(SyncPolicy::OnClose)
+            .with_memory_strategy(MemoryStrategy::Bounded);
         let file =
             File::open_rw_with_options(&partial.path, access).map_err(|e| hdf5_error(path, e))?;
+        let raw = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&partial.path)
+            .map_err(|e| io_error(path, e))?;
         let open_error = |e| hdf5_error(path, e);
         let spikes = (layout.spikes.iter())
             .map(|(name, _)| SpikeColumns::open(&file, name))
             .collect::<Result<_, _>>()
             .map_err(open_error)?;
         let v = (layout.v.iter())
-            .map(|(name, size)| VColumns::open(&file, name, *size))
+            .map(|(name, size)| VColumns::open(&file, name, *size, samples))
             .collect::<Result<_, _>>()
-            .map_err(open_error)?;
+            .map_err(|e| hdf5_error(path, e))?;
         Ok(Self {
             target: path.to_owned(),
             spikes,
             v,
+            raw,
             file,
             partial,
         })
     }
 
-    /// Write out all buffered data, mark the file `complete` (only for
-    /// [`Termination::Completed`]) and move it onto the target path. On error nothing is left.
+    /// Write out all buffered data, set the rows of v samples not taken to NaN, record
+    /// `samples_written`, mark the file `complete` (only for [`Termination::Completed`]) and move
+    /// it onto the target path. On error nothing is left.
     pub fn finish(mut self, termination: Termination) -> Result<(), RecordError> {
         self.flush()?;
+        let mut written = Vec::with_capacity(self.v.len());
+        for columns in &mut self.v {
+            columns
+                .fill_rest(&mut self.raw)
+                .map_err(|e| io_error(&self.target, e))?;
+            written.push((columns.group.clone(), columns.samples()));
+        }
         let Self {
             target,
             spikes,
             v,
+            raw,
             file,
             mut partial,
         } = self;
-        // Dataset handles keep the file open; release them before closing it.
-        drop((spikes, v));
-        close_marked(file, termination).map_err(|e| hdf5_error(&target, e))?;
+        // Dataset handles keep the file open; release them before closing it. hdf5-pure's close
+        // fsyncs the file, which also covers what went through `raw`.
+        drop((spikes, v, raw));
+        close_marked(file, termination, &written).map_err(|e| hdf5_error(&target, e))?;
         std::fs::rename(&partial.path, &target).map_err(|e| io_error(&target, e))?;
         partial.keep();
         Ok(())
@@ -129,7 +169,9 @@ impl Hdf5Recorder {
             columns.flush().map_err(|e| hdf5_error(target, e))?;
         }
         for columns in &mut self.v {
-            columns.flush().map_err(|e| hdf5_error(target, e))?;
+            columns
+                .flush(&mut self.raw)
+                .map_err(|e| io_error(target, e))?;
         }
         Ok(())
     }
@@ -152,9 +194,16 @@ impl Recorder for Hdf5Recorder {
             );
             return Err(hdf5_error(&self.target, message));
         }
+        if columns.samples() >= columns.values.rows {
+            let message = format!(
+                "more than the {} v samples announced for population {:?}",
+                columns.values.rows, columns.group
+            );
+            return Err(hdf5_error(&self.target, message));
+        }
         columns
-            .push(t, values)
-            .map_err(|e| hdf5_error(&self.target, e))
+            .push(&mut self.raw, t, values)
+            .map_err(|e| io_error(&self.target, e))
     }
 }
 
@@ -224,41 +273,138 @@ impl SpikeColumns {
 
 /// `times` and `values` of one v-recorded population.
 struct VColumns {
-    times: Column,
-    values: Column,
+    /// Path of the population group.
+    group: String,
+    times: FixedRows,
+    values: FixedRows,
     size: usize,
 }
 
 impl VColumns {
-    fn open(file: &File, name: &str, size: usize) -> Result<Self, hdf5_pure::Error> {
-        let rows = (v_chunk_rows(size) * CHUNKS_PER_FLUSH) as usize;
+    fn open(file: &File, name: &str, size: usize, samples: u64) -> Result<Self, String> {
         let group = format!("{V_GROUP}/{name}");
         Ok(Self {
-            times: Column::open(file, &format!("{group}/times"), rows * 8)?,
-            values: Column::open(file, &format!("{group}/values"), rows * size * 8)?,
+            times: FixedRows::open(file, &format!("{group}/times"), 1, samples)?,
+            values: FixedRows::open(file, &format!("{group}/values"), size, samples)?,
+            group,
             size,
         })
     }
 
-    fn push(&mut self, t: f64, values: &[f64]) -> Result<(), hdf5_pure::Error> {
-        self.times.push(&t.to_le_bytes())?;
-        let row: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
-        self.values.push(&row)
+    /// Samples taken so far (in the file or buffered).
+    fn samples(&self) -> u64 {
+        self.values.taken()
     }
 
-    fn flush(&mut self) -> Result<(), hdf5_pure::Error> {
-        self.times.flush()?;
-        self.values.flush()
+    fn push(&mut self, raw: &mut std::fs::File, t: f64, values: &[f64]) -> std::io::Result<()> {
+        self.times.push(raw, &[t])?;
+        self.values.push(raw, values)
+    }
+
+    fn flush(&mut self, raw: &mut std::fs::File) -> std::io::Result<()> {
+        self.times.flush(raw)?;
+        self.values.flush(raw)
+    }
+
+    fn fill_rest(&mut self, raw: &mut std::fs::File) -> std::io::Result<()> {
+        self.times.fill_rest(raw)?;
+        self.values.fill_rest(raw)
     }
 }
 
-/// Rows per chunk of `v/<pop>/values` (and its `times`): about [`V_CHUNK_BYTES`] per chunk.
-fn v_chunk_rows(size: usize) -> u64 {
-    (V_CHUNK_BYTES / (size.max(1) as u64 * 8)).clamp(1, CHUNK_LEN)
+/// A contiguous float64 dataset of `rows` rows of `row_len` values, written row by row in
+/// place through a raw file handle, about [`V_BLOCK_BYTES`] at a time.
+struct FixedRows {
+    /// File offset of the dataset's storage.
+    address: u64,
+    row_bytes: usize,
+    rows: u64,
+    /// Rows in the file.
+    written: u64,
+    /// Rows after `written`, little-endian.
+    buffer: Vec<u8>,
+    flush_rows: usize,
 }
 
-/// Set the completion attributes on the root group and close the file.
-fn close_marked(file: File, termination: Termination) -> Result<(), hdf5_pure::Error> {
+impl FixedRows {
+    fn open(file: &File, path: &str, row_len: usize, rows: u64) -> Result<Self, String> {
+        let dataset = file.dataset(path).map_err(|e| e.to_string())?;
+        let address = match dataset.layout().map_err(|e| e.to_string())? {
+            Layout::Contiguous {
+                address: Some(address),
+                ..
+            } => address,
+            // Zero-size datasets have no storage; nothing is ever written to them.
+            Layout::Contiguous { address: None, .. } if rows == 0 => 0,
+            other => return Err(format!("{path}: unexpected storage layout {other}")),
+        };
+        let row_bytes = row_len * 8;
+        let flush_rows = (V_BLOCK_BYTES / row_bytes).max(1);
+        Ok(Self {
+            address,
+            row_bytes,
+            rows,
+            written: 0,
+            buffer: Vec::with_capacity(flush_rows.min(rows as usize) * row_bytes),
+            flush_rows,
+        })
+    }
+
+    /// Rows taken so far (in the file or buffered).
+    fn taken(&self) -> u64 {
+        self.written + (self.buffer.len() / self.row_bytes) as u64
+    }
+
+    /// Buffer one row (the caller checks there is room); write the buffer when it is full.
+    fn push(&mut self, raw: &mut std::fs::File, row: &[f64]) -> std::io::Result<()> {
+        debug_assert!(row.len() * 8 == self.row_bytes && self.taken() < self.rows);
+        self.buffer.extend(row.iter().flat_map(|v| v.to_le_bytes()));
+        if self.buffer.len() >= self.flush_rows * self.row_bytes {
+            self.flush(raw)?;
+        }
+        Ok(())
+    }
+
+    /// Write the buffered rows into the dataset's storage.
+    fn flush(&mut self, raw: &mut std::fs::File) -> std::io::Result<()> {
+        if !self.buffer.is_empty() {
+            raw.seek(SeekFrom::Start(
+                self.address + self.written * self.row_bytes as u64,
+            ))?;
+            raw.write_all(&self.buffer)?;
+            self.written += (self.buffer.len() / self.row_bytes) as u64;
+            self.buffer.clear();
+        }
+        Ok(())
+    }
+
+    /// Write NaN into every row not taken (the storage was allocated as zeros), a block at a
+    /// time. Leaves `written` at the number of rows taken.
+    fn fill_rest(&mut self, raw: &mut std::fs::File) -> std::io::Result<()> {
+        self.flush(raw)?;
+        let nan = f64::NAN.to_le_bytes();
+        let mut at = self.written;
+        while at < self.rows {
+            let n = (self.rows - at).min(self.flush_rows as u64);
+            self.buffer.clear();
+            let bytes = n as usize * self.row_bytes;
+            self.buffer.extend(nan.iter().copied().cycle().take(bytes));
+            raw.seek(SeekFrom::Start(self.address + at * self.row_bytes as u64))?;
+            raw.write_all(&self.buffer)?;
+            at += n;
+        }
+        self.buffer.clear();
+        Ok(())
+    }
+}
+
+/// Set the completion attributes on the root group and `samples_written` on each v group
+/// (`(group path, count)`), and close the file.
+fn close_marked(
+    file: File,
+    termination: Termination,
+    samples_written: &[(String, u64)],
+) -> Result<(), hdf5_pure::Error> {
     let (complete, label) = match termination {
         Termination::Completed => (1, "completed"),
         Termination::Interrupted => (0, "interrupted"),
@@ -267,12 +413,21 @@ fn close_marked(file: File, termination: Termination) -> Result<(), hdf5_pure::E
     root.set_attr("complete", AttrValue::U8(complete))?;
     root.set_attr("termination", AttrValue::VarLenString(label.into()))?;
     drop(root);
+    for (group, count) in samples_written {
+        let group = file.group(group)?;
+        group.set_attr(SAMPLES_WRITTEN_ATTR, AttrValue::U64(*count))?;
+    }
     file.commit()?;
     file.close()
 }
 
-/// The file as created: metadata attributes and empty, appendable datasets.
-fn skeleton(layout: &RecordLayout, meta: &RunMetadata) -> FileBuilder {
+/// The file as created: metadata attributes, empty appendable spike columns, and full-size v
+/// datasets of `samples` rows.
+fn skeleton(
+    layout: &RecordLayout,
+    meta: &RunMetadata,
+    samples: u64,
+) -> Result<FileBuilder, String> {
     let mut builder = FileBuilder::new();
     let text = |s: &str| AttrValue::VarLenString(s.to_owned());
     builder.set_attr("exactspike_version", text(env!("CARGO_PKG_VERSION")));
@@ -295,13 +450,12 @@ fn skeleton(layout: &RecordLayout, meta: &RunMetadata) -> FileBuilder {
     for (name, size) in &layout.v {
         let mut group = population_group(&mut v, name, *size);
         group.set_attr("interval", AttrValue::F64(layout.v_interval));
-        let rows = v_chunk_rows(*size);
-        add_column(&mut group, "times", make_f64_type(), rows, "ms");
-        add_column(&mut group, "values", row_type(*size), rows, "mV");
+        add_fixed(&mut group, "times", &[samples], "ms")?;
+        add_fixed(&mut group, "values", &[samples, *size as u64], "mV")?;
         v.add_group(group.finish());
     }
     builder.add_group(v.finish());
-    builder
+    Ok(builder)
 }
 
 /// Sub-group for one population, carrying its size.
@@ -324,12 +478,28 @@ fn add_column(group: &mut GroupBuilder, name: &str, dtype: Datatype, chunk: u64,
     }
 }
 
-/// Element type of one membrane-potential row: `size` float64 values.
-fn row_type(size: usize) -> Datatype {
-    Datatype::Array {
-        base_type: Box::new(make_f64_type()),
-        dimensions: vec![size as u32],
-    }
+/// Contiguous float64 dataset of `shape`, fill value NaN, with its storage allocated (as zeros,
+/// which [`FixedRows`] overwrites). The zeros come from a zero-initialised allocation that is
+/// only ever read, which the operating system backs lazily, so this does not make the dataset
+/// resident in memory.
+fn add_fixed(
+    group: &mut GroupBuilder,
+    name: &str,
+    shape: &[u64],
+    units: &str,
+) -> Result<(), String> {
+    let elements = shape.iter().try_fold(1u64, |acc, &d| acc.checked_mul(d));
+    let bytes = elements
+        .and_then(|n| n.checked_mul(8))
+        .and_then(|b| usize::try_from(b).ok())
+        .ok_or_else(|| format!("v dataset {name} of shape {shape:?} is too large"))?;
+    group
+        .create_dataset(name)
+        .with_raw_data(make_f64_type(), vec![0u8; bytes], elements.unwrap_or(0))
+        .with_shape(shape)
+        .with_fill_value(f64::NAN)
+        .set_attr("units", AttrValue::VarLenString(units.to_owned()));
+    Ok(())
 }
 
 /// Reject population names that are not plain HDF5 link names, and empty v populations.
@@ -427,11 +597,20 @@ mod tests {
     }
 
     fn meta() -> RunMetadata {
+        meta_until(100.0)
+    }
+
+    fn meta_until(t_stop: f64) -> RunMetadata {
         RunMetadata {
             seed: 7,
-            t_stop: 100.0,
-            experiment: "[run]\nt_stop = 100.0\n".into(),
+            t_stop,
+            experiment: format!("[run]\nt_stop = {t_stop}\n"),
         }
+    }
+
+    /// Rows of the v datasets for `layout()` and `meta_until(t_stop)`.
+    fn rows(t_stop: f64) -> usize {
+        crate::record::sample_count(t_stop, layout().v_interval) as usize
     }
 
     /// Feed `spikes` spikes and `samples` v samples to both recorders.
@@ -463,14 +642,16 @@ mod tests {
         assert_eq!(values, trace.values);
     }
 
-    fn round_trip(spikes: usize, samples: usize) {
+    /// `samples` v samples of a run to `t_stop` (all of them when `samples == rows(t_stop)`).
+    fn round_trip(spikes: usize, samples: usize, t_stop: f64) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("run.h5");
-        let mut file = Hdf5Recorder::create(&path, &layout(), &meta(), false).unwrap();
+        let mut file = Hdf5Recorder::create(&path, &layout(), &meta_until(t_stop), false).unwrap();
         let mut memory = MemoryRecorder::new(layout());
         feed(&mut [&mut file, &mut memory], spikes, samples);
         file.finish(Termination::Completed).unwrap();
         assert_same(&path, &memory);
+        assert_v_layout(&path, rows(t_stop), samples);
         let summary = summarize(&path).unwrap();
         assert!(
             summary.contains("status:      complete (completed)"),
@@ -483,21 +664,67 @@ mod tests {
         );
     }
 
+    /// The v datasets are float64 `[rows]` / `[rows, 3]`, NaN from row `samples` on, and
+    /// `samples_written` is `samples`.
+    fn assert_v_layout(path: &Path, rows: usize, samples: usize) {
+        let file = File::open(path).unwrap();
+        let values = file.dataset("v/exc/values").unwrap();
+        assert_eq!(values.shape().unwrap(), vec![rows as u64, 3]);
+        assert_eq!(values.datatype().unwrap(), make_f64_type());
+        assert_eq!(
+            values.fill_value::<f64>().unwrap().map(f64::is_nan),
+            Some(true)
+        );
+        let times = file.dataset("v/exc/times").unwrap();
+        assert_eq!(times.shape().unwrap(), vec![rows as u64]);
+        let all = values.read_f64().unwrap();
+        assert!(all[samples * 3..].iter().all(|v| v.is_nan()));
+        assert!(all[..samples * 3].iter().all(|v| !v.is_nan()));
+        let all_times = times.read_f64().unwrap();
+        assert!(all_times[samples..].iter().all(|v| v.is_nan()));
+        let attrs = file.group("v/exc").unwrap().attrs().unwrap();
+        assert_eq!(
+            attrs[SAMPLES_WRITTEN_ATTR],
+            AttrValue::U64(samples as u64),
+            "samples_written"
+        );
+    }
+
     #[test]
     fn round_trip_small() {
-        round_trip(25, 7);
+        round_trip(25, 7, 3.0);
+    }
+
+    #[test]
+    fn round_trip_whole_run() {
+        round_trip(25, rows(100.0), 100.0);
     }
 
     #[test]
     fn appends_across_many_flushes() {
         let per_flush = (CHUNK_LEN * CHUNKS_PER_FLUSH) as usize;
-        let v_per_flush = (v_chunk_rows(3) * CHUNKS_PER_FLUSH) as usize;
-        round_trip(2 * (3 * per_flush + 123), 2 * v_per_flush + 5);
+        let v_per_flush = V_BLOCK_BYTES / (3 * 8);
+        let t_stop = 2.0 * v_per_flush as f64; // 2·v_per_flush / 0.5 + 1 rows
+        round_trip(2 * (3 * per_flush + 123), rows(t_stop), t_stop);
+        round_trip(10, 2 * v_per_flush + 5, t_stop);
     }
 
     #[test]
     fn empty_recording_round_trips() {
-        round_trip(0, 0);
+        round_trip(0, 0, 100.0);
+    }
+
+    #[test]
+    fn extra_v_sample_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.h5");
+        let mut file = Hdf5Recorder::create(&path, &layout(), &meta_until(1.0), false).unwrap();
+        for i in 0..3 {
+            file.v_sample(0, f64::from(i) * 0.5, &[0.0; 3]).unwrap();
+        }
+        let err = file.v_sample(0, 1.5, &[0.0; 3]).unwrap_err();
+        assert!(err.to_string().contains("3 v samples"), "{err}");
+        file.abandon();
     }
 
     #[test]
@@ -509,15 +736,21 @@ mod tests {
         feed(&mut [&mut file, &mut memory], 1000, 3);
         file.finish(Termination::Interrupted).unwrap();
         assert_same(&path, &memory);
+        assert_v_layout(&path, rows(100.0), 3);
         let attrs = File::open(&path).unwrap().root().attrs().unwrap();
         assert_eq!(attrs["complete"], AttrValue::U8(0));
         assert_eq!(
             attrs["termination"],
             AttrValue::VarLenString("interrupted".into())
         );
-        assert!(summarize(&path)
-            .unwrap()
-            .contains("INCOMPLETE (interrupted)"));
+        let summary = summarize(&path).unwrap();
+        assert!(summary.contains("INCOMPLETE (interrupted)"), "{summary}");
+        assert!(
+            summary.contains(
+                "201 samples x 3 neurons (values [201, 3]), every 0.5 ms, only 3 written"
+            ),
+            "{summary}"
+        );
     }
 
     #[test]
@@ -600,8 +833,8 @@ mod tests {
             file.spike(usize::from(i % 5 == 0), (i % 250) as u32, t)
                 .unwrap();
         }
-        for i in 0..1000 {
-            file.v_sample(0, i as f64 * 0.1, &[-65.0, -60.0, -55.0, i as f64])
+        for i in 0..101 {
+            file.v_sample(0, i as f64, &[-65.0, -60.0, -55.0, i as f64])
                 .unwrap();
         }
         file.finish(Termination::Completed).unwrap();

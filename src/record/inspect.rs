@@ -7,7 +7,7 @@ use std::path::Path;
 
 use hdf5_pure::{AttrValue, File};
 
-use super::hdf5::{SIZE_ATTR, SPIKES_GROUP, V_GROUP};
+use super::hdf5::{SAMPLES_WRITTEN_ATTR, SIZE_ATTR, SPIKES_GROUP, V_GROUP};
 use super::RecordError;
 
 /// A spike-recorded population as stored in a file.
@@ -110,12 +110,22 @@ fn spike_line(
 fn v_line(file: &File, name: &str) -> Result<String, hdf5_pure::Error> {
     let group = format!("{V_GROUP}/{name}");
     let attrs = file.group(&group)?.attrs()?;
-    let samples = file.dataset(&format!("{group}/times"))?.shape()?[0];
+    let shape = file.dataset(&format!("{group}/values"))?.shape()?;
+    let rows = shape.first().copied().unwrap_or(0);
     let size = attrs.get(SIZE_ATTR).map_or("?".to_owned(), attr_text);
     let interval = attrs.get("interval").map_or("?".to_owned(), attr_text);
-    Ok(format!(
-        "{name}: {samples} samples x {size} neurons (values [{samples}, {size}]), every {interval} ms"
-    ))
+    let mut line = format!(
+        "{name}: {rows} samples x {size} neurons (values [{rows}, {size}]), every {interval} ms"
+    );
+    let written = attrs.get(SAMPLES_WRITTEN_ATTR).and_then(attr_u64);
+    match written {
+        Some(written) if written < rows => {
+            let _ = write!(line, ", only {written} written (the rest NaN)");
+        }
+        Some(_) => {}
+        None => line.push_str(", samples_written not recorded"),
+    }
+    Ok(line)
 }
 
 /// Populations under `/spikes` with their sizes and spike counts.
@@ -200,20 +210,36 @@ pub fn t_stop(path: &Path) -> Result<Option<f64>, RecordError> {
 }
 
 /// Membrane-potential sample times (ms) and values (mV) (row-major `[times.len(), size]`) of
-/// v-recorded `population`.
+/// v-recorded `population`: only the samples taken (`samples_written` rows; an interrupted run
+/// leaves the rest of the datasets NaN).
 pub fn read_v(path: &Path, population: &str) -> Result<(Vec<f64>, Vec<f64>), RecordError> {
     let file = open(path)?;
     let read = || -> Result<_, hdf5_pure::Error> {
         let group = format!("{V_GROUP}/{population}");
-        let times = file.dataset(&format!("{group}/times"))?.read_f64()?;
-        let values = read_rows_f64(&file.dataset(&format!("{group}/values"))?)?;
+        let written = (file.group(&group)?.attrs()?)
+            .get(SAMPLES_WRITTEN_ATTR)
+            .and_then(attr_u64);
+        let times_ds = file.dataset(&format!("{group}/times"))?;
+        let values_ds = file.dataset(&format!("{group}/values"))?;
+        let rows = times_ds.shape()?.first().copied().unwrap_or(0);
+        let taken = written.map_or(rows, |w| w.min(rows));
+        if taken == rows {
+            return Ok((times_ds.read_f64()?, read_rows_f64(&values_ds)?));
+        }
+        let mut times = Vec::new();
+        let mut values = Vec::new();
+        if taken > 0 {
+            times = times_ds.read_f64_rows(0, taken)?;
+            values = values_ds.read_f64_rows(0, taken)?;
+        }
         Ok((times, values))
     };
     read().map_err(|e| error(path, e))
 }
 
-/// All values of a dataset whose elements are rows of little-endian float64 (an array datatype,
-/// which the typed readers refuse), flattened row-major.
+/// All values of a dataset, flattened row-major: float64 `[m, size]`, or (files written
+/// before the 2-D layout) `[m]` elements that are rows of little-endian float64 (an array
+/// datatype, which the typed readers refuse).
 fn read_rows_f64(dataset: &hdf5_pure::Dataset) -> Result<Vec<f64>, hdf5_pure::Error> {
     let row_of_f64 = match dataset.datatype()? {
         hdf5_pure::Datatype::Array { base_type, .. } => *base_type == hdf5_pure::make_f64_type(),

@@ -22,6 +22,18 @@ pub struct RecordLayout {
     pub v_interval: f64,
 }
 
+/// Number of membrane samples a run to `t_stop` [ms] takes at `interval` [ms]: samples are at
+/// `k · interval` for `k = 0 .. sample_count`, up to `t_stop` inclusive (with a 1e-9 relative
+/// tolerance, so `t_stop = 0.3`, `interval = 0.1` gives 4). Zero when `t_stop` is negative or
+/// `interval` is not positive. The engine takes exactly this many samples in a completed run.
+pub fn sample_count(t_stop: f64, interval: f64) -> u64 {
+    if !(t_stop >= 0.0 && interval > 0.0) {
+        return 0;
+    }
+    // Saturating float-to-int conversion: an absurd ratio gives u64::MAX, refused by recorders.
+    ((t_stop / interval + 1e-9).floor() as u64).saturating_add(1)
+}
+
 /// Metadata stored with every recording.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunMetadata {
@@ -78,4 +90,22 @@ pub trait Recorder {
     /// Membrane potentials `values` [mV] (one per neuron) of v-recorded population number
     /// `population` (index into [`RecordLayout::v`]) at time `t` [ms].
     fn v_sample(&mut self, population: usize, t: f64, values: &[f64]) -> Result<(), RecordError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sample_count;
+
+    #[test]
+    fn sample_count_includes_t_stop_despite_rounding() {
+        assert_eq!(sample_count(100.0, 0.5), 201);
+        assert_eq!(sample_count(0.3, 0.1), 4); // 0.3 / 0.1 = 2.9999999999999996
+        assert_eq!(sample_count(1.0, 0.1), 11);
+        assert_eq!(sample_count(1.05, 0.1), 11);
+        assert_eq!(sample_count(0.0, 0.1), 1);
+        assert_eq!(sample_count(0.05, 0.1), 1);
+        assert_eq!(sample_count(-1.0, 0.1), 0);
+        assert_eq!(sample_count(1.0, 0.0), 0);
+        assert_eq!(sample_count(f64::NAN, 0.1), 0);
+    }
 }
