@@ -78,15 +78,15 @@ fn measure(label: &str, text: &str) {
 fn main() {
     measure(
         "IF_cond_exp sbs, 1 neuron, 2x3 kHz",
-        &experiment(1, SBS, 0.001, 0.001, 1_000_000.0),
+        &experiment(1, SBS, 0.001, 0.001, 200_000.0),
     );
     measure(
         "IF_cond_exp sbs, 1000 neurons, 2x3 kHz",
-        &experiment(1000, SBS, 0.001, 0.001, 1_000.0),
+        &experiment(1000, SBS, 0.001, 0.001, 200.0),
     );
     measure(
         "IF_cond_exp COBA 5/10 ms, 1000 neurons",
-        &experiment(1000, COBA, 0.006, 0.067, 1_000.0),
+        &experiment(1000, COBA, 0.006, 0.067, 100.0),
     );
     measure(
         "IF_curr_exp 2/5 ms, 1000 neurons",

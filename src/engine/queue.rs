@@ -10,14 +10,12 @@
 //! with delay 0 is delivered after every emission at that time.
 //!
 //! Neurons and sources hold at most one pending entry each (their next predicted event), kept in an
-//! indexed priority queue so a new input can move or cancel a neuron's prediction; deliveries sit in
-//! a binary heap, one entry per (emitted spike, next delay group).
+//! [`IndexedHeap`] so a new input can move or cancel a neuron's prediction in O(log n); deliveries
+//! sit in a binary heap, one entry per (emitted spike, next delay group). `benches/queue.rs`
+//! compares the indexed heap with the `priority-queue` crate on the engine's access pattern.
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
-use std::hash::{BuildHasherDefault, Hasher};
-
-use priority_queue::PriorityQueue;
 
 /// Rank of an entity kind among simultaneous events (lower first).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -94,21 +92,122 @@ impl Ord for Delivery {
     }
 }
 
-/// Hasher for dense `u32` entity ids: the id is the hash.
-#[derive(Default)]
-pub struct IdHasher(u64);
+/// An indexed binary min-heap over dense `u32` entity ids: each id holds at most one key, which can
+/// be set, moved or removed in O(log n) through a position table (no hashing).
+#[derive(Clone, Debug, Default)]
+pub struct IndexedHeap {
+    /// Heap-ordered (key, id) pairs; ties in key are broken by the smaller id.
+    heap: Vec<(EntityKey, EntityId)>,
+    /// Position of each id in `heap`, or `ABSENT`.
+    position: Vec<u32>,
+}
 
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
+/// Marker for ids not in the heap.
+const ABSENT: u32 = u32::MAX;
+
+impl IndexedHeap {
+    /// Number of ids with a pending key.
+    pub fn len(&self) -> usize {
+        self.heap.len()
     }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | u64::from(b);
+
+    /// Whether no id has a pending key.
+    pub fn is_empty(&self) -> bool {
+        self.heap.is_empty()
+    }
+
+    /// Set (insert or move) the key of `id`.
+    pub fn set(&mut self, id: EntityId, key: EntityKey) {
+        let index = id as usize;
+        if index >= self.position.len() {
+            self.position.resize(index + 1, ABSENT);
+        }
+        match self.position[index] {
+            ABSENT => {
+                self.heap.push((key, id));
+                self.position[index] = (self.heap.len() - 1) as u32;
+                self.sift_up(self.heap.len() - 1);
+            }
+            at => {
+                let at = at as usize;
+                let raised = key < self.heap[at].0;
+                self.heap[at].0 = key;
+                if raised {
+                    self.sift_up(at);
+                } else {
+                    self.sift_down(at);
+                }
+            }
         }
     }
-    fn write_u32(&mut self, id: u32) {
-        self.0 = u64::from(id);
+
+    /// Remove `id`'s key, if any.
+    pub fn remove(&mut self, id: EntityId) {
+        let Some(&at) = self.position.get(id as usize) else {
+            return;
+        };
+        if at != ABSENT {
+            self.take(at as usize);
+        }
+    }
+
+    /// The smallest (key, id), without removing it.
+    pub fn peek(&self) -> Option<(EntityKey, EntityId)> {
+        self.heap.first().copied()
+    }
+
+    /// Remove and return the smallest (key, id).
+    pub fn pop(&mut self) -> Option<(EntityKey, EntityId)> {
+        (!self.heap.is_empty()).then(|| self.take(0))
+    }
+
+    fn take(&mut self, at: usize) -> (EntityKey, EntityId) {
+        let last = self.heap.len() - 1;
+        self.swap(at, last);
+        let taken = self.heap.pop().expect("non-empty");
+        self.position[taken.1 as usize] = ABSENT;
+        if at < self.heap.len() {
+            self.sift_down(at);
+            self.sift_up(at);
+        }
+        taken
+    }
+
+    fn swap(&mut self, a: usize, b: usize) {
+        self.heap.swap(a, b);
+        self.position[self.heap[a].1 as usize] = a as u32;
+        self.position[self.heap[b].1 as usize] = b as u32;
+    }
+
+    fn sift_up(&mut self, mut at: usize) {
+        while at > 0 {
+            let parent = (at - 1) / 2;
+            if self.heap[at] >= self.heap[parent] {
+                break;
+            }
+            self.swap(at, parent);
+            at = parent;
+        }
+    }
+
+    fn sift_down(&mut self, mut at: usize) {
+        loop {
+            let left = 2 * at + 1;
+            if left >= self.heap.len() {
+                break;
+            }
+            let right = left + 1;
+            let child = if right < self.heap.len() && self.heap[right] < self.heap[left] {
+                right
+            } else {
+                left
+            };
+            if self.heap[at] <= self.heap[child] {
+                break;
+            }
+            self.swap(at, child);
+            at = child;
+        }
     }
 }
 
@@ -132,7 +231,7 @@ pub enum Next {
 /// The combined event queue.
 #[derive(Default)]
 pub struct EventQueue {
-    entities: PriorityQueue<EntityId, Reverse<(EntityKey, EntityId)>, BuildHasherDefault<IdHasher>>,
+    entities: IndexedHeap,
     deliveries: BinaryHeap<Reverse<Delivery>>,
     sequence: u64,
 }
@@ -141,13 +240,8 @@ impl EventQueue {
     /// Set (or replace) entity `id`'s pending event, or cancel it with `None`.
     pub fn schedule(&mut self, id: EntityId, kind: Kind, time: Option<f64>) {
         match time {
-            Some(time) => {
-                let key = Reverse((EntityKey { time, kind }, id));
-                self.entities.push(id, key);
-            }
-            None => {
-                self.entities.remove(&id);
-            }
+            Some(time) => self.entities.set(id, EntityKey { time, kind }),
+            None => self.entities.remove(id),
         }
     }
 
@@ -177,7 +271,7 @@ impl EventQueue {
 
     /// Time [ms] of the earliest pending event, if any.
     pub fn peek_time(&self) -> Option<f64> {
-        let entity = self.entities.peek().map(|(_, Reverse((key, _)))| key.time);
+        let entity = self.entities.peek().map(|(key, _)| key.time);
         let delivery = self.deliveries.peek().map(|Reverse(d)| d.time);
         match (entity, delivery) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -192,10 +286,10 @@ impl EventQueue {
             (Some(_), None) => true,
             (None, Some(_)) => false,
             // Entities (threshold, emission) precede deliveries at equal times.
-            (Some((_, Reverse((key, _)))), Some(Reverse(d))) => key.time <= d.time,
+            (Some((key, _)), Some(Reverse(d))) => key.time <= d.time,
         };
         if entity_first {
-            let (id, Reverse((key, _))) = self.entities.pop()?;
+            let (key, id) = self.entities.pop()?;
             Some(Next::Entity { id, time: key.time })
         } else {
             self.deliveries.pop().map(|Reverse(d)| Next::Delivery(d))
@@ -224,6 +318,45 @@ mod tests {
             })
             .collect();
         assert_eq!(ids, ["e9", "e2", "e3", "e5", "d7"]);
+    }
+
+    #[test]
+    fn indexed_heap_matches_a_sorted_reference_under_random_updates() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let mut heap = IndexedHeap::default();
+        let mut reference: Vec<Option<f64>> = vec![None; 64];
+        for step in 0..20_000 {
+            let id = rng.random_range(0..64u32);
+            if rng.random::<f64>() < 0.2 {
+                heap.remove(id);
+                reference[id as usize] = None;
+            } else {
+                // Coarse times make ties common, exercising the id tie-break.
+                let time = f64::from(rng.random_range(0..50u32));
+                heap.set(
+                    id,
+                    EntityKey {
+                        time,
+                        kind: Kind::Threshold,
+                    },
+                );
+                reference[id as usize] = Some(time);
+            }
+            if step % 7 == 0 {
+                let expected = reference
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, t)| t.map(|t| (t, i as u32)))
+                    .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                let popped = heap.pop().map(|(k, id)| (k.time, id));
+                assert_eq!(popped, expected, "step {step}");
+                if let Some((_, id)) = popped {
+                    reference[id as usize] = None;
+                }
+            }
+        }
+        assert_eq!(heap.len(), reference.iter().flatten().count());
     }
 
     #[test]
