@@ -300,3 +300,13 @@ fn missing_file_is_named() {
     );
     assert!(!Path::new("/tmp/never.h5").exists());
 }
+
+#[test]
+fn oversized_membrane_recording() {
+    rejects(
+        "spikes = [\"neuron\"]",
+        "spikes = [\"neuron\"]\nv = { populations = [\"neuron\"], interval = 1e-9 }",
+        "record.v.interval",
+        "GB",
+    );
+}

@@ -10,6 +10,8 @@ use super::file::{
 use crate::error::ConfigError;
 use crate::neuron::{CondExpParams, CurrExpParams, Receptor};
 
+/// Largest membrane recording accepted [bytes] (it is allocated on disk when the run starts).
+pub const MAX_V_BYTES: f64 = 16e9;
 /// PyNN's default initial membrane potential [mV].
 const DEFAULT_INITIAL_V: f64 = -65.0;
 /// Default synaptic delay when a projection gives none [ms] (PyNN's default time step).
@@ -177,7 +179,9 @@ impl Experiment {
 
     /// Override the simulated time [ms] (e.g. from the command line), re-checking it.
     pub fn set_t_stop(&mut self, t_stop: f64) -> Result<(), ConfigError> {
-        Checker { file: &self.file }.positive("simulation.t_stop", t_stop)?;
+        let checker = Checker { file: &self.file };
+        checker.positive("simulation.t_stop", t_stop)?;
+        checker.v_volume(t_stop, &self.record, &self.populations)?;
         self.t_stop = t_stop;
         Ok(())
     }
@@ -277,6 +281,7 @@ impl Checker<'_> {
             .map(|(i, p)| self.projection(i, p, &populations))
             .collect::<Result<Vec<_>, _>>()?;
         let record = self.record(parsed.record, &populations)?;
+        self.v_volume(parsed.simulation.t_stop, &record, &populations)?;
         Ok(Experiment {
             file: self.file.to_string(),
             text: text.to_string(),
@@ -336,6 +341,34 @@ impl Checker<'_> {
             size,
             kind,
         })
+    }
+
+    /// Membrane recordings are stored as fixed `[samples, size]` datasets allocated up front; refuse
+    /// requests larger than [`MAX_V_BYTES`].
+    fn v_volume(
+        &self,
+        t_stop: f64,
+        record: &RecordSpec,
+        populations: &[Population],
+    ) -> Result<(), ConfigError> {
+        if record.v.is_empty() {
+            return Ok(());
+        }
+        let samples = crate::record::sample_count(t_stop, record.v_interval) as f64;
+        let neurons: usize = record.v.iter().map(|&p| populations[p].size).sum();
+        let bytes = samples * neurons as f64 * 8.0;
+        if bytes > MAX_V_BYTES {
+            return Err(self.err(
+                "record.v.interval",
+                format!(
+                    "{samples} samples of {neurons} neurons would need {:.1} GB (limit {:.0} GB); \
+                     use a larger interval, fewer populations or a shorter t_stop",
+                    bytes / 1e9,
+                    MAX_V_BYTES / 1e9
+                ),
+            ));
+        }
+        Ok(())
     }
 
     fn lif_common(&self, at: &str, p: &LifCommon) -> Result<(), ConfigError> {

@@ -1,0 +1,205 @@
+//! The command line end to end: HDF5 output, determinism, overwrite protection, interruption,
+//! rasters.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use exactspike::record::inspect::{read_spikes, read_v, summarize};
+
+fn exactspike(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_exactspike"))
+        .args(args)
+        .output()
+        .expect("binary runs")
+}
+
+fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/sbs_neuron.toml")
+}
+
+fn run_example(out: &Path, extra: &[&str]) -> Output {
+    let experiment = example();
+    let mut args = vec![
+        "run",
+        experiment.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    exactspike(&args)
+}
+
+#[test]
+fn same_seed_gives_identical_datasets_and_other_seed_differs() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b, c) = (
+        dir.path().join("a.h5"),
+        dir.path().join("b.h5"),
+        dir.path().join("c.h5"),
+    );
+    assert!(run_example(&a, &["--quiet"]).status.success());
+    assert!(run_example(&b, &["--quiet"]).status.success());
+    assert!(run_example(&c, &["--quiet", "--seed", "43"])
+        .status
+        .success());
+    let (ta, sa) = read_spikes(&a, "neuron").unwrap();
+    let (tb, sb) = read_spikes(&b, "neuron").unwrap();
+    let (tc, _) = read_spikes(&c, "neuron").unwrap();
+    assert!(
+        ta.len() > 10,
+        "the example neuron should fire: {}",
+        ta.len()
+    );
+    let bits = |t: &[f64]| t.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&ta), bits(&tb));
+    assert_eq!(sa, sb);
+    assert_ne!(bits(&ta), bits(&tc));
+    assert_eq!(read_v(&a, "neuron").unwrap(), read_v(&b, "neuron").unwrap());
+}
+
+#[test]
+fn example_file_has_the_documented_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.h5");
+    let output = run_example(&out, &[]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let line = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        line.contains("input events") && line.contains("events/s"),
+        "{line}"
+    );
+    let (times, senders) = read_spikes(&out, "neuron").unwrap();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]));
+    assert!(senders.iter().all(|&s| s == 0));
+    // Spikes are separated by at least tau_refrac = 10 ms.
+    assert!(times.windows(2).all(|w| w[1] - w[0] >= 10.0));
+    let (v_times, values) = read_v(&out, "neuron").unwrap();
+    assert_eq!(v_times.len(), 10001);
+    assert_eq!(values.len(), 10001);
+    assert_eq!(v_times[0], 0.0);
+    assert_eq!(values[0], -50.3);
+    assert!(
+        values.iter().all(|&v| v <= -50.0 + 1e-12),
+        "V above threshold"
+    );
+    let summary = summarize(&out).unwrap();
+    assert!(summary.contains("complete"), "{summary}");
+}
+
+#[test]
+fn existing_output_is_not_overwritten_without_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("keep.h5");
+    std::fs::write(&out, b"precious").unwrap();
+    let output = run_example(&out, &["--quiet"]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("keep.h5") && stderr.contains("exists"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(&out).unwrap(), b"precious");
+    assert!(run_example(&out, &["--quiet", "--overwrite"])
+        .status
+        .success());
+    assert!(read_spikes(&out, "neuron").is_ok());
+}
+
+#[test]
+fn missing_output_directory_is_named_and_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("no/such/dir/x.h5");
+    let output = run_example(&out, &["--quiet"]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no/such/dir"), "{stderr}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn interrupted_run_never_looks_complete() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("long.h5");
+    // The example without membrane recording, run for 1e9 ms: long enough to be interrupted.
+    let text = std::fs::read_to_string(example()).unwrap();
+    let experiment = dir.path().join("long.toml");
+    std::fs::write(
+        &experiment,
+        text.replace("v = { populations", "# v = { populations"),
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_exactspike"))
+        .args([
+            "run",
+            experiment.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ])
+        .args(["--t-stop", "1e9"])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "an interrupted run must not exit 0");
+    if out.exists() {
+        let summary = summarize(&out).unwrap();
+        assert!(
+            summary.contains("INCOMPLETE") && summary.contains("interrupted"),
+            "{summary}"
+        );
+    }
+    let partials = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter(|e| {
+            !["long.h5", "long.toml"].contains(&e.as_ref().unwrap().file_name().to_str().unwrap())
+        })
+        .count();
+    assert_eq!(partials, 0, "a partial file was left behind");
+}
+
+#[test]
+fn raster_png_and_svg_are_written_and_unknown_populations_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r.h5");
+    assert!(run_example(&out, &["--quiet"]).status.success());
+    for picture in ["r.png", "r.svg"] {
+        let path = dir.path().join(picture);
+        let output = exactspike(&[
+            "raster",
+            out.to_str().unwrap(),
+            "--out",
+            path.to_str().unwrap(),
+        ]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(std::fs::metadata(&path).unwrap().len() > 1000);
+    }
+    let bad = exactspike(&[
+        "raster",
+        out.to_str().unwrap(),
+        "--out",
+        dir.path().join("b.png").to_str().unwrap(),
+        "--populations",
+        "nope",
+    ]);
+    assert!(!bad.status.success());
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        stderr.contains("nope") && stderr.contains("neuron"),
+        "{stderr}"
+    );
+}
