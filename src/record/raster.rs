@@ -17,8 +17,14 @@ use super::RecordError;
 const SIZE: (u32, u32) = (1200, 800);
 /// Room right of the plot for population names (pixels).
 const LABEL_WIDTH: u32 = 140;
-/// Radius of one spike dot (pixels).
-const DOT: i32 = 1;
+/// Radius of one spike dot (pixels) for a raster of `rows` neurons: larger dots for few rows.
+fn dot_radius(rows: f64) -> i32 {
+    match rows {
+        r if r <= 50.0 => 3,
+        r if r <= 200.0 => 2,
+        _ => 1,
+    }
+}
 
 /// Why a raster could not be drawn.
 #[derive(Debug, thiserror::Error)]
@@ -183,7 +189,7 @@ fn plot<DB: DrawingBackend>(
         .margin_right(LABEL_WIDTH)
         .x_label_area_size(50)
         .y_label_area_size(70)
-        .build_cartesian_2d(from..to, 0.0..total)
+        .build_cartesian_2d(from..to, -0.5..total - 0.5)
         .map_err(|e| text(&e))?;
     let local_index = |y: &f64| local_label(bands, *y);
     chart
@@ -198,8 +204,9 @@ fn plot<DB: DrawingBackend>(
         .map_err(|e| text(&e))?;
     for (index, band) in bands.iter().enumerate() {
         let color = Palette99::pick(index).to_rgba();
-        draw_band(&mut chart, band, color, (from, to)).map_err(|e| text(&e))?;
-        let (x, y) = chart.backend_coord(&(to, band.offset + band.size / 2.0));
+        let dot = dot_radius(total);
+        draw_band(&mut chart, band, color, dot, (from, to)).map_err(|e| text(&e))?;
+        let (x, y) = chart.backend_coord(&(to, band.offset + band.size / 2.0 - 0.5));
         let style = ("sans-serif", 18)
             .into_font()
             .color(&color.mix(1.0))
@@ -215,22 +222,27 @@ fn draw_band<DB: DrawingBackend>(
     chart: &mut ChartContext<DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
     band: &Band,
     color: RGBAColor,
+    dot: i32,
     (from, to): (f64, f64),
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let dots = band
         .points
         .iter()
-        .map(|p| Circle::new(*p, DOT, color.filled()));
+        .map(|p| Circle::new(*p, dot, color.filled()));
     chart.draw_series(dots)?;
-    let top = band.offset + band.size;
+    let top = band.offset + band.size - 0.5;
     let line = [(from, top), (to, top)];
     chart.draw_series(std::iter::once(PathElement::new(line, BLACK.mix(0.4))))?;
     Ok(())
 }
 
-/// Tick label for global row `y`: the neuron index within its population band.
+/// Tick label for global row `y`: the neuron index within its population band, shown only at
+/// whole rows (neuron i of a band sits at `offset + i`).
 fn local_label(bands: &[Band], y: f64) -> String {
-    let band = bands.iter().rev().find(|b| y >= b.offset);
+    if (y - y.round()).abs() > 1e-9 {
+        return String::new();
+    }
+    let band = bands.iter().rev().find(|b| y >= b.offset - 0.5);
     let local = band.map_or(y, |b| y - b.offset);
     format!("{local:.0}")
 }
