@@ -682,34 +682,25 @@ pub(crate) struct LifCommon {
     pub i_offset: f64,
 }
 
-impl CondExpParams {
-    pub(crate) fn as_common(&self) -> LifCommon {
-        LifCommon {
-            cm: self.cm,
-            tau_m: self.tau_m,
-            tau_syn_e: self.tau_syn_E,
-            tau_syn_i: self.tau_syn_I,
-            tau_refrac: self.tau_refrac,
-            v_rest: self.v_rest,
-            v_thresh: self.v_thresh,
-            v_reset: self.v_reset,
-            i_offset: self.i_offset,
+/// Both LIF parameter sets expose their common part the same way.
+macro_rules! lif_common {
+    ($($params:ty),+) => {$(
+        impl $params {
+            pub(crate) fn as_common(&self) -> LifCommon {
+                LifCommon {
+                    cm: self.cm,
+                    tau_m: self.tau_m,
+                    tau_syn_e: self.tau_syn_E,
+                    tau_syn_i: self.tau_syn_I,
+                    tau_refrac: self.tau_refrac,
+                    v_rest: self.v_rest,
+                    v_thresh: self.v_thresh,
+                    v_reset: self.v_reset,
+                    i_offset: self.i_offset,
+                }
+            }
         }
-    }
+    )+};
 }
 
-impl CurrExpParams {
-    pub(crate) fn as_common(&self) -> LifCommon {
-        LifCommon {
-            cm: self.cm,
-            tau_m: self.tau_m,
-            tau_syn_e: self.tau_syn_E,
-            tau_syn_i: self.tau_syn_I,
-            tau_refrac: self.tau_refrac,
-            v_rest: self.v_rest,
-            v_thresh: self.v_thresh,
-            v_reset: self.v_reset,
-            i_offset: self.i_offset,
-        }
-    }
-}
+lif_common!(CondExpParams, CurrExpParams);

@@ -28,6 +28,25 @@ pub enum Kind {
     Delivery = 2,
 }
 
+/// Derive `PartialEq`, `Eq` and `PartialOrd` from a type's total `Ord`.
+macro_rules! order_from_ord {
+    ($($t:ty),+) => {$(
+        impl PartialEq for $t {
+            fn eq(&self, other: &Self) -> bool {
+                self.cmp(other) == Ordering::Equal
+            }
+        }
+        impl Eq for $t {}
+        impl PartialOrd for $t {
+            fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+                Some(self.cmp(other))
+            }
+        }
+    )+};
+}
+
+order_from_ord!(EntityKey, Delivery);
+
 /// Key of a neuron or source event: time [ms], then kind, then entity id.
 #[derive(Clone, Copy, Debug)]
 pub struct EntityKey {
@@ -37,17 +56,6 @@ pub struct EntityKey {
     pub kind: Kind,
 }
 
-impl PartialEq for EntityKey {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-impl Eq for EntityKey {}
-impl PartialOrd for EntityKey {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
 impl Ord for EntityKey {
     fn cmp(&self, other: &Self) -> Ordering {
         self.time
@@ -72,17 +80,6 @@ pub struct Delivery {
     pub group: u32,
 }
 
-impl PartialEq for Delivery {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-impl Eq for Delivery {}
-impl PartialOrd for Delivery {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
 impl Ord for Delivery {
     fn cmp(&self, other: &Self) -> Ordering {
         self.time

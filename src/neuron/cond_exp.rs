@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::{ExactNeuron, Receptor};
 use crate::numerics::quadrature::AdaptiveGauss;
 use crate::numerics::root::refine_crossing;
-use crate::numerics::special::QFunction;
+use crate::numerics::special::QTable;
 
 /// PyNN parameters of `IF_cond_exp` with PyNN's defaults (ms, mV, nF, nA).
 #[allow(non_snake_case)]
@@ -119,7 +119,7 @@ pub struct CondExp {
     /// Absolute quadrature tolerance per unit normalised time [mV].
     quad_tol: f64,
     /// `Q_s` for `s = tau_syn / tau_m` when both synaptic time constants are equal.
-    closed_form: Option<QFunction>,
+    closed_form: Option<QTable>,
     /// Quadrature rule for the general case.
     quad: AdaptiveGauss,
 }
@@ -191,8 +191,7 @@ impl CondExp {
         let scale = [e_e, e_i, theta, v_reset, 1e-3]
             .iter()
             .fold(0.0f64, |m, x| m.max(x.abs()));
-        let closed_form =
-            (p.tau_syn_E == p.tau_syn_I).then(|| QFunction::new(p.tau_syn_E / p.tau_m));
+        let closed_form = (p.tau_syn_E == p.tau_syn_I).then(|| QTable::new(p.tau_syn_E / p.tau_m));
         CondExp {
             tau_m: p.tau_m,
             tau_e: p.tau_syn_E,
@@ -295,7 +294,7 @@ impl CondExp {
 
     /// Closed-form propagation: `V = E_s Q(u1) + a (V0 − E_s Q(u0))`,
     /// `a = exp(−τ − (u0 − u1))`, `u = s ĝ`; Taylor form for `τ` below [`TAYLOR_TAU`].
-    fn evolve_closed(&self, qf: &QFunction, f: &Free, dt: f64) -> Free {
+    fn evolve_closed(&self, qf: &QTable, f: &Free, dt: f64) -> Free {
         let s = qf.order();
         let tau = dt / self.tau_m;
         let decay = (-dt / self.tau_e).exp();
@@ -406,8 +405,7 @@ impl CondExp {
     ///   `V(t*) ≥ θ` at `g(t*) = g*`, and the crossing is the unique one in `[0, t*]`;
     /// * `θ < 0`: `V → 0 > θ`, the trajectory has a single up-crossing, bracketed by doubling.
     ///
-    /// Newton from the left is used when `E_s > max(θ, 0)` (V rising and concave before the
-    /// crossing, so iterates are lower bounds), then Illinois refinement of the bracket.
+    /// The crossing is then located by [`CondExp::locate_closed`] (safeguarded Newton).
     fn next_spike_closed(&self, f: &Free) -> Option<f64> {
         let theta = self.theta;
         if f.v >= theta {
@@ -418,7 +416,7 @@ impl CondExp {
             return self.decay_crossing(f.v);
         }
         let es = self.e_s(f);
-        let (lo, f_lo, hi) = if theta >= 0.0 {
+        let (lo, f_lo, hi, f_hi) = if theta >= 0.0 {
             if es <= theta {
                 return None;
             }
@@ -427,25 +425,25 @@ impl CondExp {
                 return None;
             }
             let t_star = self.tau_e * (g / g_star).ln();
-            if self.evolve(f, t_star).v < theta {
+            let f_star = self.evolve(f, t_star);
+            if f_star.v < theta {
                 return None;
             }
-            (0.0, *f, t_star)
+            (0.0, *f, t_star, f_star)
         } else {
             self.bracket_by_doubling(f)?
         };
-        let newton_ok = es > theta.max(0.0);
-        Some(self.locate_closed(lo, f_lo, hi, newton_ok))
+        Some(self.locate_closed(lo, f_lo, hi, f_hi))
     }
 
-    /// `(lo, f(lo), hi)` with `V(lo) < θ ≤ V(hi)` by doubling steps; requires `θ < 0`.
-    fn bracket_by_doubling(&self, f: &Free) -> Option<(f64, Free, f64)> {
+    /// `(lo, f(lo), hi, f(hi))` with `V(lo) < θ ≤ V(hi)` by doubling steps; requires `θ < 0`.
+    fn bracket_by_doubling(&self, f: &Free) -> Option<(f64, Free, f64, Free)> {
         let (mut lo, mut f_lo) = (0.0, *f);
         let mut h = 0.25 * self.tau_m;
         for _ in 0..2000 {
             let f_hi = self.evolve(&f_lo, h);
             if f_hi.v >= self.theta {
-                return Some((lo, f_lo, lo + h));
+                return Some((lo, f_lo, lo + h, f_hi));
             }
             lo += h;
             f_lo = f_hi;
@@ -454,40 +452,73 @@ impl CondExp {
         None
     }
 
-    /// Locate the unique crossing in `[lo, hi]` (times in ms after the search start).
-    fn locate_closed(&self, mut lo: f64, mut f_lo: Free, mut hi: f64, newton_ok: bool) -> f64 {
+    /// Locate the unique crossing in `[lo, hi]` (times in ms after the search start), given the
+    /// free points `f_lo` (`V < θ`) and `f_hi` (`V ≥ θ`) at its ends.
+    ///
+    /// Safeguarded two-sided Newton: the slope at every evaluated point is known in closed form,
+    /// so each step is a Newton step from the end moved last (from the other end, or a secant or
+    /// bisection step, when that one leaves the bracket), and every evaluation shrinks the bracket.
+    /// Once a Newton step from one end lands within half the tolerance of either end, a probe one
+    /// [`SPIKE_TIME_TOL`] inside that end normally closes the bracket. Returns the right end
+    /// (computed `V ≥ θ`) of a bracket no wider than [`SPIKE_TIME_TOL`].
+    fn locate_closed(&self, mut lo: f64, mut f_lo: Free, mut hi: f64, mut f_hi: Free) -> f64 {
         let theta = self.theta;
-        if newton_ok {
-            for _ in 0..60 {
-                let step = (theta - f_lo.v) / self.slope(&f_lo);
-                if step.is_nan() || step <= 0.0 || lo + step >= hi {
-                    break;
+        let mut last_hi = false;
+        for _ in 0..200 {
+            let width = hi - lo;
+            if width <= SPIKE_TIME_TOL {
+                break;
+            }
+            let inside = |t: f64| t > lo && t < hi;
+            // A Newton point within half the tolerance of an end (or on it, up to rounding) means
+            // the root is there: probe one tolerance inside that end to close the bracket.
+            let snap = |c: f64| {
+                if c >= hi - 0.5 * SPIKE_TIME_TOL && c <= hi + 0.01 * width {
+                    Some(hi - SPIKE_TIME_TOL)
+                } else if c <= lo + 0.5 * SPIKE_TIME_TOL && c >= lo - 0.01 * width {
+                    Some(lo + SPIKE_TIME_TOL)
+                } else {
+                    inside(c).then_some(c)
                 }
-                let f_next = self.evolve(&f_lo, step);
-                if f_next.v >= theta {
-                    hi = lo + step;
-                    break;
+            };
+            // Newton points from ends with a rising potential only (NaN otherwise).
+            let newton = |f: &Free, t: f64| {
+                let slope = self.slope(f);
+                if slope > 0.0 {
+                    t + (theta - f.v) / slope
+                } else {
+                    f64::NAN
                 }
-                lo += step;
-                f_lo = f_next;
-                if step <= SPIKE_TIME_TOL {
-                    // Converged from the left: a slightly longer step must reach the threshold.
-                    let probe = 2.0 * step + SPIKE_TIME_TOL;
-                    if lo + probe < hi && self.evolve(&f_lo, probe).v >= theta {
-                        hi = lo + probe;
-                    }
-                    break;
-                }
+            };
+            let (newton_lo, newton_hi) = (newton(&f_lo, lo), newton(&f_hi, hi));
+            let (first, second) = if last_hi {
+                (newton_hi, newton_lo)
+            } else {
+                (newton_lo, newton_hi)
+            };
+            let secant = lo + width * (theta - f_lo.v) / (f_hi.v - f_lo.v);
+            let mut t = snap(first)
+                .or_else(|| snap(second))
+                .unwrap_or(if inside(secant) {
+                    secant
+                } else {
+                    lo + 0.5 * width
+                });
+            if !inside(t) {
+                t = lo + 0.5 * width;
+            }
+            let f_t = self.evolve(&f_lo, t - lo);
+            if f_t.v >= theta {
+                hi = t;
+                f_hi = f_t;
+                last_hi = true;
+            } else {
+                lo = t;
+                f_lo = f_t;
+                last_hi = false;
             }
         }
-        let base = f_lo;
-        let start = lo;
-        let distance = |t: f64| self.evolve(&base, t - start).v - theta;
-        if distance(hi) < 0.0 {
-            // V(hi) ≥ θ held from another base point: a graze within rounding; spike at `hi`.
-            return hi;
-        }
-        refine_crossing(distance, lo, hi, SPIKE_TIME_TOL)
+        hi
     }
 
     /// Certified spike search for unequal synaptic time constants (times in ms after the point).
@@ -1061,7 +1092,7 @@ mod tests {
     #[test]
     #[ignore]
     fn bench_cycle() {
-        let qf = QFunction::new(10.0);
+        let qf = QTable::new(10.0);
         for x in [0.5, 3.0, 30.0] {
             let start = std::time::Instant::now();
             let mut acc = 0.0;
