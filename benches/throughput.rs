@@ -86,7 +86,7 @@ fn main() {
     );
     measure(
         "IF_cond_exp COBA 5/10 ms, 1000 neurons",
-        &experiment(1000, COBA, 0.006, 0.067, 100.0),
+        &experiment(1000, COBA, 0.006, 0.067, 20.0),
     );
     measure(
         "IF_curr_exp 2/5 ms, 1000 neurons",
