@@ -1,0 +1,117 @@
+//! Nanoseconds per advance + receive + next_spike cycle of one neuron driven by a merged
+//! 2 × 3 kHz Poisson input: `IF_cond_exp` (0.001 µS) for the sampling neuron (tau_syn 10/10 ms,
+//! closed form), the same with tau_syn_I = 7 ms and the COBA neuron (5/10 ms, general path), and
+//! `IF_curr_exp` (tau_m 10, tau_syn 2/5 ms, ±0.05 nA).
+//!
+//! Run: `cargo bench --bench neuron_cycle` (prints one line per case; not a test).
+
+use exactspike::neuron::{CondExp, CondExpParams, CurrExp, CurrExpParams, ExactNeuron, Receptor};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+fn sampling() -> CondExpParams {
+    CondExpParams {
+        cm: 0.2,
+        tau_m: 1.0,
+        v_rest: -50.3,
+        v_thresh: -50.0,
+        v_reset: -50.001,
+        tau_refrac: 10.0,
+        tau_syn_E: 10.0,
+        tau_syn_I: 10.0,
+        e_rev_E: 0.0,
+        e_rev_I: -100.0,
+        i_offset: 0.0,
+    }
+}
+
+fn coba() -> CondExpParams {
+    CondExpParams {
+        cm: 0.2,
+        tau_m: 20.0,
+        v_rest: -60.0,
+        v_thresh: -50.0,
+        v_reset: -60.0,
+        tau_refrac: 5.0,
+        tau_syn_E: 5.0,
+        tau_syn_I: 10.0,
+        e_rev_E: 0.0,
+        e_rev_I: -80.0,
+        i_offset: 0.0,
+    }
+}
+
+/// Returns (ns per cycle, spikes, simulated ms) for `n` inputs of ±`weight` onto `m` starting at
+/// `v0` [mV].
+fn cycle<M: ExactNeuron>(m: &M, v0: f64, weight: [f64; 2], n: u64) -> (f64, u64, f64) {
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let mut st = m.initial_state(v0);
+    let (mut t, mut spikes) = (0.0, 0u64);
+    let start = std::time::Instant::now();
+    let mut next = m.next_spike(&st);
+    for _ in 0..n {
+        t += -rng.random::<f64>().ln() / 6.0; // merged 2 × 3 kHz Poisson input [ms]
+        while let Some(ts) = next.filter(|&ts| ts <= t) {
+            m.advance(&mut st, ts);
+            m.fire(&mut st);
+            spikes += 1;
+            next = m.next_spike(&st);
+        }
+        m.advance(&mut st, t);
+        let (receptor, w) = if rng.random::<bool>() {
+            (Receptor::Excitatory, weight[0])
+        } else {
+            (Receptor::Inhibitory, weight[1])
+        };
+        m.receive(&mut st, receptor, w);
+        next = m.next_spike(&st);
+    }
+    let ns = start.elapsed().as_nanos() as f64 / n as f64;
+    (ns, spikes, t)
+}
+
+fn report(label: &str, n: u64, run: impl Fn() -> (f64, u64, f64)) {
+    let best = (0..3)
+        .map(|_| run())
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .unwrap();
+    println!(
+        "{label:<34} {:>9.1} ns/cycle  ({n} inputs, {} spikes in {:.0} ms)",
+        best.0, best.1, best.2
+    );
+}
+
+fn main() {
+    let cond = [
+        ("sampling 10/10 ms (closed form)", sampling(), 2_000_000),
+        (
+            "sampling 10/7 ms (general)",
+            CondExpParams {
+                tau_syn_I: 7.0,
+                ..sampling()
+            },
+            50_000,
+        ),
+        ("COBA 5/10 ms (general)", coba(), 100_000),
+    ];
+    for (label, p, n) in cond {
+        let model = CondExp::new(&p);
+        report(label, n, || cycle(&model, p.v_rest, [0.001, 0.001], n));
+    }
+    let p = CurrExpParams {
+        cm: 0.25,
+        tau_m: 10.0,
+        v_rest: -70.0,
+        v_thresh: -55.0,
+        v_reset: -70.0,
+        tau_refrac: 2.0,
+        tau_syn_E: 2.0,
+        tau_syn_I: 5.0,
+        i_offset: 0.0,
+    };
+    let model = CurrExp::new(&p);
+    let n = 2_000_000;
+    report("IF_curr_exp 2/5 ms", n, || {
+        cycle(&model, p.v_rest, [0.05, -0.05], n)
+    });
+}
