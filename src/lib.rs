@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! # exactspike
 //!
 //! An exact, event-driven spiking neural network simulator. Networks are described in TOML with
