@@ -44,11 +44,25 @@ pub(crate) enum ModelName {
 pub(crate) struct PopulationSection {
     pub name: String,
     pub size: i64,
-    pub model: ModelName,
+    #[serde(default)]
+    pub model: Option<ModelName>,
+    /// A model profile file (`models/...toml`), relative to the experiment file.
+    #[serde(default)]
+    pub profile: Option<String>,
     #[serde(default)]
     pub params: toml::Table,
     #[serde(default)]
     pub initial: InitialValues,
+}
+
+/// A reusable model profile (`models/*.toml`): a cell type and parameters that populations refer
+/// to with `profile = "..."` and may override with their own `params`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ProfileFile {
+    pub model: ModelName,
+    #[serde(default)]
+    pub params: toml::Table,
 }
 
 /// `initial = { v = ... }` of a neuron population.

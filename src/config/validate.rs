@@ -3,9 +3,11 @@
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
+use std::path::Path;
+
 use super::file::{
-    Connector, ExperimentFile, ModelName, PopulationSection, ProjectionSection, RecordSection,
-    Values,
+    Connector, ExperimentFile, ModelName, PopulationSection, ProfileFile, ProjectionSection,
+    RecordSection, Values,
 };
 use crate::error::ConfigError;
 use crate::neuron::{CondExpParams, CurrExpParams, Receptor};
@@ -158,17 +160,24 @@ pub struct Experiment {
 
 impl Experiment {
     /// Read and validate an experiment file.
-    pub fn from_file(path: &std::path::Path) -> Result<Self, ConfigError> {
+    /// Model profiles (`profile = "..."`) are resolved relative to the file's directory.
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
         let name = path.display().to_string();
         let text = std::fs::read_to_string(path)
             .map_err(|e| ConfigError::new(&name, "(file)", format!("cannot read: {e}")))?;
-        Self::from_toml_str(&text, &name)
+        let base = path.parent().unwrap_or(Path::new("."));
+        Self::parse(&text, &name, base)
     }
 
-    /// Parse and validate TOML `text`; `file` names it in error messages.
+    /// Parse and validate TOML `text`; `file` names it in error messages. Model profiles are
+    /// resolved relative to the current directory.
     pub fn from_toml_str(text: &str, file: &str) -> Result<Self, ConfigError> {
+        Self::parse(text, file, Path::new("."))
+    }
+
+    fn parse(text: &str, file: &str, base: &Path) -> Result<Self, ConfigError> {
         let parsed: ExperimentFile = deserialize_toml(text, file)?;
-        let checker = Checker { file };
+        let checker = Checker { file, base };
         checker.experiment(parsed, text)
     }
 
@@ -179,7 +188,10 @@ impl Experiment {
 
     /// Override the simulated time [ms] (e.g. from the command line), re-checking it.
     pub fn set_t_stop(&mut self, t_stop: f64) -> Result<(), ConfigError> {
-        let checker = Checker { file: &self.file };
+        let checker = Checker {
+            file: &self.file,
+            base: Path::new("."),
+        };
         checker.positive("simulation.t_stop", t_stop)?;
         checker.v_volume(t_stop, &self.record, &self.populations)?;
         self.t_stop = t_stop;
@@ -222,9 +234,10 @@ fn deserialize_params<T: DeserializeOwned>(
     })
 }
 
-/// Validation context: the file name for messages.
+/// Validation context: the file name for messages and the directory profiles are found in.
 struct Checker<'a> {
     file: &'a str,
+    base: &'a Path,
 }
 
 impl Checker<'_> {
@@ -304,26 +317,27 @@ impl Checker<'_> {
         let size = s.size as usize;
         let params_at = format!("{at}.params");
         let initial_v = s.initial.v.unwrap_or(DEFAULT_INITIAL_V);
-        let kind = match s.model {
+        let (model, params) = self.resolve_model(&at, s.model, s.profile.as_deref(), s.params)?;
+        let kind = match model {
             ModelName::IF_cond_exp => {
-                let p: CondExpParams = deserialize_params(s.params, self.file, &params_at)?;
+                let p: CondExpParams = deserialize_params(params, self.file, &params_at)?;
                 self.cond_exp(&params_at, &p)?;
                 PopulationKind::CondExp(p, initial_v)
             }
             ModelName::IF_curr_exp => {
-                let p: CurrExpParams = deserialize_params(s.params, self.file, &params_at)?;
+                let p: CurrExpParams = deserialize_params(params, self.file, &params_at)?;
                 self.lif_common(&params_at, &p.as_common())?;
                 PopulationKind::CurrExp(p, initial_v)
             }
             ModelName::SpikeSourcePoisson => {
-                let p: PoissonParams = deserialize_params(s.params, self.file, &params_at)?;
+                let p: PoissonParams = deserialize_params(params, self.file, &params_at)?;
                 self.non_negative(&format!("{params_at}.rate"), p.rate)?;
                 self.non_negative(&format!("{params_at}.start"), p.start)?;
                 self.non_negative(&format!("{params_at}.duration"), p.duration)?;
                 PopulationKind::Poisson(p)
             }
             ModelName::SpikeSourceArray => {
-                let p: ArrayParams = deserialize_params(s.params, self.file, &params_at)?;
+                let p: ArrayParams = deserialize_params(params, self.file, &params_at)?;
                 self.spike_times(&params_at, &p, size)?;
                 PopulationKind::Array(p)
             }
@@ -369,6 +383,42 @@ impl Checker<'_> {
             ));
         }
         Ok(())
+    }
+
+    /// The population's model and parameters: from its `profile` file (if any), with its own
+    /// `model` (which must agree) and `params` (which override the profile's) on top.
+    fn resolve_model(
+        &self,
+        at: &str,
+        model: Option<ModelName>,
+        profile: Option<&str>,
+        params: toml::Table,
+    ) -> Result<(ModelName, toml::Table), ConfigError> {
+        let Some(profile) = profile else {
+            let model = model.ok_or_else(|| self.err(format!("{at}.model"), "missing"))?;
+            return Ok((model, params));
+        };
+        let path = self.base.join(profile);
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            self.err(
+                format!("{at}.profile"),
+                format!("cannot read '{name}': {e}"),
+            )
+        })?;
+        let loaded: ProfileFile = deserialize_toml(&text, &name)?;
+        if let Some(model) = model.filter(|m| *m != loaded.model) {
+            return Err(self.err(
+                format!("{at}.model"),
+                format!(
+                    "{model:?} contradicts the profile '{profile}', which is {:?}",
+                    loaded.model
+                ),
+            ));
+        }
+        let mut merged = loaded.params;
+        merged.extend(params);
+        Ok((loaded.model, merged))
     }
 
     fn lif_common(&self, at: &str, p: &LifCommon) -> Result<(), ConfigError> {
