@@ -5,39 +5,28 @@
 //!
 //! Run: `cargo bench --bench neuron_cycle` (prints one line per case; not a test).
 
-use exactspike::neuron::{CondExp, CondExpParams, CurrExp, CurrExpParams, ExactNeuron, Receptor};
+use std::path::Path;
+
+use exactspike::config::{Experiment, PopulationKind};
+use exactspike::neuron::{CondExp, CondExpParams, CurrExp, ExactNeuron, Receptor};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-fn sampling() -> CondExpParams {
-    CondExpParams {
-        cm: 0.2,
-        tau_m: 1.0,
-        v_rest: -50.3,
-        v_thresh: -50.0,
-        v_reset: -50.001,
-        tau_refrac: 10.0,
-        tau_syn_E: 10.0,
-        tau_syn_I: 10.0,
-        e_rev_E: 0.0,
-        e_rev_I: -100.0,
-        i_offset: 0.0,
-    }
+/// Parameters of the shipped profile `models/neurons/NAME.toml` (the single source of these sets).
+fn profile(name: &str) -> PopulationKind {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("models/neurons/{name}.toml"));
+    let text = format!(
+        "[simulation]\nt_stop = 1.0\n[[population]]\nname = \"n\"\nsize = 1\nprofile = {:?}\n",
+        path.to_str().expect("utf-8 path")
+    );
+    let experiment = Experiment::from_toml_str(&text, name).expect("shipped profile is valid");
+    experiment.populations[0].kind.clone()
 }
 
-fn coba() -> CondExpParams {
-    CondExpParams {
-        cm: 0.2,
-        tau_m: 20.0,
-        v_rest: -60.0,
-        v_thresh: -50.0,
-        v_reset: -60.0,
-        tau_refrac: 5.0,
-        tau_syn_E: 5.0,
-        tau_syn_I: 10.0,
-        e_rev_E: 0.0,
-        e_rev_I: -80.0,
-        i_offset: 0.0,
+fn cond_exp_profile(name: &str) -> CondExpParams {
+    match profile(name) {
+        PopulationKind::CondExp(params, _) => params,
+        other => panic!("{name} is not IF_cond_exp: {other:?}"),
     }
 }
 
@@ -83,31 +72,35 @@ fn report(label: &str, n: u64, run: impl Fn() -> (f64, u64, f64)) {
 
 fn main() {
     let cond = [
-        ("sampling 10/10 ms (closed form)", sampling(), 2_000_000),
+        (
+            "sampling 10/10 ms (closed form)",
+            cond_exp_profile("sampling_lif"),
+            2_000_000,
+        ),
         (
             "sampling 10/7 ms (general)",
             CondExpParams {
                 tau_syn_I: 7.0,
-                ..sampling()
+                ..cond_exp_profile("sampling_lif")
             },
             50_000,
         ),
-        ("COBA 5/10 ms (general)", coba(), 100_000),
+        (
+            "COBA 5/10 ms (general)",
+            cond_exp_profile("coba_benchmark"),
+            100_000,
+        ),
     ];
     for (label, p, n) in cond {
         let model = CondExp::new(&p);
         report(label, n, || cycle(&model, p.v_rest, [0.001, 0.001], n));
     }
-    let p = CurrExpParams {
-        cm: 0.25,
-        tau_m: 10.0,
-        v_rest: -70.0,
-        v_thresh: -55.0,
-        v_reset: -70.0,
-        tau_refrac: 2.0,
-        tau_syn_E: 2.0,
+    let PopulationKind::CurrExp(nest_default, _) = profile("nest_iaf_psc_exp") else {
+        panic!("nest_iaf_psc_exp is IF_curr_exp");
+    };
+    let p = exactspike::neuron::CurrExpParams {
         tau_syn_I: 5.0,
-        i_offset: 0.0,
+        ..nest_default
     };
     let model = CurrExp::new(&p);
     let n = 2_000_000;
