@@ -4,8 +4,13 @@
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
+use rand_distr::Exp1;
 
 use crate::config::{ArrayParams, PoissonParams};
+
+/// Poisson spike times drawn ahead in one batch (the same stream and values as drawing them one
+/// at a time, but the random state is touched once per batch).
+const BATCH: usize = 8;
 
 /// One spike source with its lazily generated train.
 #[derive(Clone, Debug)]
@@ -18,8 +23,10 @@ pub enum Source {
         stop: f64,
         /// The source's own random stream.
         rng: Box<ChaCha8Rng>,
-        /// Next spike time [ms], if any.
-        next: Option<f64>,
+        /// The next spike times [ms], `ahead[cursor..]` pending; infinity after the train's end.
+        ahead: [f64; BATCH],
+        /// Index of the next spike in `ahead`.
+        cursor: usize,
     },
     /// Replays given spike times.
     Array {
@@ -33,14 +40,15 @@ pub enum Source {
 impl Source {
     /// A Poisson source with its own random stream.
     pub fn poisson(params: &PoissonParams, rng: ChaCha8Rng) -> Self {
-        // Start the process at `start`; the first spike is one interval later.
+        // The process starts at `start`; the first spike is one interval later.
         let mut source = Self::Poisson {
             rate_per_ms: params.rate / 1000.0,
             stop: params.start + params.duration,
             rng: Box::new(rng),
-            next: Some(params.start),
+            ahead: [f64::INFINITY; BATCH],
+            cursor: 0,
         };
-        source.draw_next();
+        source.draw_batch(params.start);
         source
     }
 
@@ -53,39 +61,56 @@ impl Source {
     }
 
     /// Time [ms] of the next spike, if any.
+    #[inline]
     pub fn next_time(&self) -> Option<f64> {
         match self {
-            Self::Poisson { next, .. } => *next,
+            Self::Poisson { ahead, cursor, .. } => Some(ahead[*cursor]).filter(|t| t.is_finite()),
             Self::Array { times, cursor } => times.get(*cursor).copied(),
         }
     }
 
     /// Consume the current spike and move to the following one.
+    #[inline]
     pub fn advance(&mut self) {
         match self {
-            Self::Poisson { .. } => self.draw_next(),
+            Self::Poisson { ahead, cursor, .. } => {
+                if *cursor + 1 < BATCH {
+                    *cursor += 1;
+                } else {
+                    let last = ahead[BATCH - 1];
+                    self.draw_batch(last);
+                }
+            }
             Self::Array { cursor, .. } => *cursor += 1,
         }
     }
 
-    /// Draw the next Poisson spike after the current one (exponential inter-spike interval).
-    fn draw_next(&mut self) {
+    /// Draw the next [`BATCH`] Poisson spikes after `previous` [ms] (exponential inter-spike
+    /// intervals; infinity once past `stop`, and no further draws).
+    fn draw_batch(&mut self, previous: f64) {
         if let Self::Poisson {
             rate_per_ms,
             stop,
             rng,
-            next,
+            ahead,
+            cursor,
         } = self
         {
-            *next = match *next {
-                Some(t) if *rate_per_ms > 0.0 => {
-                    // 1 - U lies in (0, 1], so the logarithm is finite.
-                    let u: f64 = 1.0 - rng.random::<f64>();
-                    let candidate = t - u.ln() / *rate_per_ms;
-                    (candidate <= *stop).then_some(candidate)
+            *cursor = 0;
+            let mut t = previous;
+            for slot in ahead.iter_mut() {
+                if t.is_finite() && *rate_per_ms > 0.0 {
+                    // Unit exponential by the ziggurat method (mostly no logarithm).
+                    let e: f64 = rng.sample(Exp1);
+                    t += e / *rate_per_ms;
+                    if t > *stop {
+                        t = f64::INFINITY;
+                    }
+                } else {
+                    t = f64::INFINITY;
                 }
-                _ => None,
-            };
+                *slot = t;
+            }
         }
     }
 }

@@ -2,6 +2,7 @@
 //! or its predicted threshold crossing is due. See [`queue`] for the ordering contract.
 
 mod neurons;
+pub mod private;
 pub mod queue;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,6 +16,7 @@ use crate::record::{sample_count, RecordError, RecordLayout, Recorder, Terminati
 use crate::rng::{stream, Domain};
 use crate::source::Source;
 pub use neurons::NeuronGroup;
+use private::PrivateInputs;
 use queue::{Delivery, EventQueue, Kind, Next};
 
 /// Events between two checks of the interrupt flag and progress callback.
@@ -69,6 +71,10 @@ pub struct Simulation {
     locate: Vec<(u32, u32)>,
     sources: Vec<Source>,
     source_info: Vec<SourceInfo>,
+    /// Sources folded into their only target neuron (see [`private`]).
+    private: PrivateInputs,
+    /// Per source: whether it is folded (not scheduled as a source).
+    folded: Vec<bool>,
     queue: EventQueue,
     layout: RecordLayout,
     /// Neuron group of each v-recorded population, in layout order.
@@ -86,6 +92,8 @@ impl Simulation {
             locate: Vec::with_capacity(network.neuron_count as usize),
             sources: Vec::with_capacity(network.source_count as usize),
             source_info: Vec::with_capacity(network.source_count as usize),
+            private: PrivateInputs::default(),
+            folded: Vec::new(),
             queue: EventQueue::default(),
             layout: RecordLayout::default(),
             v_groups: Vec::new(),
@@ -150,6 +158,13 @@ impl Simulation {
             .iter()
             .map(|&p| group_of_population[p].expect("validated: v recorded from neurons"))
             .collect();
+        (sim.private, sim.folded) = PrivateInputs::build(
+            &sim.network.connectivity,
+            &sim.sources,
+            |s| sim.source_info[s].node,
+            |s| sim.source_info[s].spike_slot.is_some(),
+            sim.network.neuron_count,
+        );
         sim.schedule_initial_events();
         Ok(sim)
     }
@@ -183,19 +198,27 @@ impl Simulation {
         index
     }
 
+    /// Number of sources folded into their only target neuron (see [`private`]).
+    pub fn private_input_count(&self) -> usize {
+        self.private.len()
+    }
+
     fn schedule_initial_events(&mut self) {
-        for (g, group) in self.groups.iter().enumerate() {
+        for g in 0..self.groups.len() {
             let first = self.group_info[g].first_neuron;
-            for local in 0..group.len() {
-                let prediction = group.predict(local);
-                self.queue
-                    .schedule(first + local as u32, Kind::Threshold, prediction);
+            for local in 0..self.groups[g].len() {
+                let id = first + local as u32;
+                let horizon = self.private.horizon(id);
+                let prediction = self.groups[g].predict(local, horizon);
+                self.queue.schedule_neuron(id, prediction, horizon);
             }
         }
         let n_neurons = self.network.neuron_count;
         for (s, source) in self.sources.iter().enumerate() {
-            self.queue
-                .schedule(n_neurons + s as u32, Kind::Emission, source.next_time());
+            if !self.folded[s] {
+                self.queue
+                    .schedule(n_neurons + s as u32, Kind::Emission, source.next_time());
+            }
         }
     }
 
@@ -238,7 +261,14 @@ impl Simulation {
                 }
             }
             match self.queue.pop().expect("peeked") {
-                Next::Entity { id, time } => self.entity_event(id, time, recorder, &mut summary)?,
+                Next::Entity {
+                    id,
+                    kind: Kind::Input,
+                    time,
+                } => self.private_input(id, time, &mut summary),
+                Next::Entity { id, time, .. } => {
+                    self.entity_event(id, time, recorder, &mut summary)?
+                }
                 Next::Delivery(d) => self.deliver(&d, &mut summary),
             }
         }
@@ -260,8 +290,9 @@ impl Simulation {
         let n_neurons = self.network.neuron_count;
         if id < n_neurons {
             let (g, local) = self.locate[id as usize];
-            let prediction = self.groups[g as usize].fire(local as usize, time);
-            self.queue.schedule(id, Kind::Threshold, prediction);
+            let horizon = self.private.horizon(id);
+            let prediction = self.groups[g as usize].fire(local as usize, time, horizon);
+            self.queue.schedule_neuron(id, prediction, horizon);
             let info = self.group_info[g as usize];
             summary.neuron_spikes += 1;
             if let Some(slot) = info.spike_slot {
@@ -296,19 +327,34 @@ impl Simulation {
         let group = groups[d.group as usize];
         for synapse in connectivity.synapses_of(&group) {
             let (g, local) = self.locate[synapse.target as usize];
+            let horizon = self.private.horizon(synapse.target);
             let prediction = self.groups[g as usize].receive(
                 local as usize,
                 d.time,
                 synapse.receptor,
                 synapse.weight,
+                horizon,
             );
             self.queue
-                .schedule(synapse.target, Kind::Threshold, prediction);
+                .schedule_neuron(synapse.target, prediction, horizon);
         }
         summary.input_events += u64::from(group.end - group.start);
         if let Some(next) = groups.get(d.group as usize + 1) {
             self.queue.deliver_next_group(d, d.emitted + next.delay);
         }
+    }
+}
+
+impl Simulation {
+    /// Apply neuron `id`'s earliest private input, due at `time` [ms].
+    fn private_input(&mut self, id: u32, time: f64, summary: &mut RunSummary) {
+        let (receptor, weight, horizon) = self.private.consume(id, &mut self.sources);
+        summary.source_spikes += 1;
+        summary.input_events += 1;
+        let (g, local) = self.locate[id as usize];
+        let prediction =
+            self.groups[g as usize].receive(local as usize, time, receptor, weight, horizon);
+        self.queue.schedule_neuron(id, prediction, horizon);
     }
 }
 

@@ -18,22 +18,30 @@ impl<M: ExactNeuron> Group<M> {
         Self { model, states }
     }
 
-    fn receive(&mut self, local: usize, t: f64, receptor: Receptor, weight: f64) -> Option<f64> {
+    fn receive(
+        &mut self,
+        local: usize,
+        t: f64,
+        receptor: Receptor,
+        weight: f64,
+        horizon: f64,
+    ) -> Option<f64> {
         let state = &mut self.states[local];
         self.model.advance(state, t);
         self.model.receive(state, receptor, weight);
-        self.model.next_spike(state)
+        self.model.next_spike_before(state, horizon)
     }
 
-    fn fire(&mut self, local: usize, t: f64) -> Option<f64> {
+    fn fire(&mut self, local: usize, t: f64, horizon: f64) -> Option<f64> {
         let state = &mut self.states[local];
         self.model.advance(state, t);
         self.model.fire(state);
-        self.model.next_spike(state)
+        self.model.next_spike_before(state, horizon)
     }
 
-    fn predict(&self, local: usize) -> Option<f64> {
-        self.model.next_spike(&self.states[local])
+    fn predict(&mut self, local: usize, horizon: f64) -> Option<f64> {
+        self.model
+            .next_spike_before(&mut self.states[local], horizon)
     }
 
     fn potentials(&self, t: f64, out: &mut Vec<f64>) {
@@ -76,25 +84,28 @@ impl NeuronGroup {
         Self::CurrExp(Group::new(model, size, v))
     }
 
-    /// Deliver an input at time `t` [ms]; returns the neuron's new predicted spike time [ms].
+    /// Deliver an input at time `t` [ms]; returns the neuron's first spike time [ms] in
+    /// `[t, horizon]` (`horizon`: when its next known input arrives, or infinity).
     pub fn receive(
         &mut self,
         local: usize,
         t: f64,
         receptor: Receptor,
         weight: f64,
+        horizon: f64,
     ) -> Option<f64> {
-        dispatch!(self, g => g.receive(local, t, receptor, weight))
+        dispatch!(self, g => g.receive(local, t, receptor, weight, horizon))
     }
 
-    /// Fire neuron `local` at its predicted time `t` [ms]; returns its next predicted spike time.
-    pub fn fire(&mut self, local: usize, t: f64) -> Option<f64> {
-        dispatch!(self, g => g.fire(local, t))
+    /// Fire neuron `local` at its predicted time `t` [ms]; returns its next spike time [ms] in
+    /// `[t, horizon]`.
+    pub fn fire(&mut self, local: usize, t: f64, horizon: f64) -> Option<f64> {
+        dispatch!(self, g => g.fire(local, t, horizon))
     }
 
-    /// Predicted spike time [ms] of neuron `local` without further input.
-    pub fn predict(&self, local: usize) -> Option<f64> {
-        dispatch!(self, g => g.predict(local))
+    /// Spike time [ms] of neuron `local` in `[now, horizon]` without further input.
+    pub fn predict(&mut self, local: usize, horizon: f64) -> Option<f64> {
+        dispatch!(self, g => g.predict(local, horizon))
     }
 
     /// Membrane potentials [mV] of all neurons at time `t` [ms] into `out`.

@@ -3,7 +3,9 @@
 //! Events are processed in increasing time. At equal times the order is:
 //! 1. neuron threshold crossings (by global neuron index),
 //! 2. source emissions (by global source index),
-//! 3. spike deliveries (by emission order, then by delay group).
+//! 3. private inputs, i.e. spikes of sources folded into their only target neuron
+//!    (see [`super::private`]), by neuron index, then by source index,
+//! 4. spike deliveries (by emission order, then by delay group).
 //!
 //! So a neuron whose threshold crossing coincides with an arriving input spikes first (inputs only
 //! change synaptic variables, never V itself, so the crossing is unaffected), and a spike emitted
@@ -24,8 +26,10 @@ pub enum Kind {
     Threshold = 0,
     /// A spike source emitting.
     Emission = 1,
+    /// A private input (a source folded into its only target) arriving at its neuron.
+    Input = 2,
     /// A spike arriving at its targets.
-    Delivery = 2,
+    Delivery = 3,
 }
 
 /// Derive `PartialEq`, `Eq` and `PartialOrd` from a type's total `Ord`.
@@ -91,16 +95,48 @@ impl Ord for Delivery {
 
 /// An indexed binary min-heap over dense `u32` entity ids: each id holds at most one key, which can
 /// be set, moved or removed in O(log n) through a position table (no hashing).
+///
+/// Entries are packed into one `u128` — order-preserving time bits, kind, id — so that a
+/// comparison is a single integer comparison with the same order as [`EntityKey`] then id.
 #[derive(Clone, Debug, Default)]
 pub struct IndexedHeap {
-    /// Heap-ordered (key, id) pairs; ties in key are broken by the smaller id.
-    heap: Vec<(EntityKey, EntityId)>,
+    /// Heap-ordered packed entries (see [`pack`]).
+    heap: Vec<u128>,
     /// Position of each id in `heap`, or `ABSENT`.
     position: Vec<u32>,
 }
 
 /// Marker for ids not in the heap.
 const ABSENT: u32 = u32::MAX;
+
+/// `f64` bits mapped so that unsigned order equals [`f64::total_cmp`] order.
+fn ordered_bits(t: f64) -> u64 {
+    let b = t.to_bits();
+    b ^ ((((b as i64) >> 63) as u64) | (1 << 63))
+}
+
+/// Inverse of [`ordered_bits`].
+fn from_ordered_bits(o: u64) -> f64 {
+    let b = if o >> 63 == 1 { o ^ (1 << 63) } else { !o };
+    f64::from_bits(b)
+}
+
+/// Pack (key, id) so that integer order is (time, kind, id) order.
+fn pack(key: EntityKey, id: EntityId) -> u128 {
+    (u128::from(ordered_bits(key.time)) << 64) | (u128::from(key.kind as u8) << 32) | u128::from(id)
+}
+
+/// Inverse of [`pack`].
+fn unpack(entry: u128) -> (EntityKey, EntityId) {
+    let kind = match (entry >> 32) as u8 {
+        0 => Kind::Threshold,
+        1 => Kind::Emission,
+        2 => Kind::Input,
+        _ => Kind::Delivery,
+    };
+    let time = from_ordered_bits((entry >> 64) as u64);
+    (EntityKey { time, kind }, entry as u32)
+}
 
 impl IndexedHeap {
     /// Number of ids with a pending key.
@@ -119,20 +155,18 @@ impl IndexedHeap {
         if index >= self.position.len() {
             self.position.resize(index + 1, ABSENT);
         }
+        let entry = pack(key, id);
         match self.position[index] {
             ABSENT => {
-                self.heap.push((key, id));
-                self.position[index] = (self.heap.len() - 1) as u32;
-                self.sift_up(self.heap.len() - 1);
+                self.heap.push(entry);
+                self.sift_up(self.heap.len() - 1, entry);
             }
             at => {
                 let at = at as usize;
-                let raised = key < self.heap[at].0;
-                self.heap[at].0 = key;
-                if raised {
-                    self.sift_up(at);
+                if entry < self.heap[at] {
+                    self.sift_up(at, entry);
                 } else {
-                    self.sift_down(at);
+                    self.sift_down(at, entry);
                 }
             }
         }
@@ -150,61 +184,69 @@ impl IndexedHeap {
 
     /// The smallest (key, id), without removing it.
     pub fn peek(&self) -> Option<(EntityKey, EntityId)> {
-        self.heap.first().copied()
+        self.heap.first().map(|&entry| unpack(entry))
     }
 
     /// Remove and return the smallest (key, id).
     pub fn pop(&mut self) -> Option<(EntityKey, EntityId)> {
-        (!self.heap.is_empty()).then(|| self.take(0))
+        (!self.heap.is_empty()).then(|| unpack(self.take(0)))
     }
 
-    fn take(&mut self, at: usize) -> (EntityKey, EntityId) {
-        let last = self.heap.len() - 1;
-        self.swap(at, last);
-        let taken = self.heap.pop().expect("non-empty");
-        self.position[taken.1 as usize] = ABSENT;
+    fn take(&mut self, at: usize) -> u128 {
+        let taken = self.heap[at];
+        self.position[taken as u32 as usize] = ABSENT;
+        let last = self.heap.pop().expect("non-empty");
         if at < self.heap.len() {
-            self.sift_down(at);
-            self.sift_up(at);
+            if last < taken {
+                self.sift_up(at, last);
+            } else {
+                self.sift_down(at, last);
+            }
         }
         taken
     }
 
-    fn swap(&mut self, a: usize, b: usize) {
-        self.heap.swap(a, b);
-        self.position[self.heap[a].1 as usize] = a as u32;
-        self.position[self.heap[b].1 as usize] = b as u32;
-    }
-
-    fn sift_up(&mut self, mut at: usize) {
+    /// Put `entry` into the hole at `at`, moving it up as far as needed.
+    fn sift_up(&mut self, mut at: usize, entry: u128) {
         while at > 0 {
             let parent = (at - 1) / 2;
-            if self.heap[at] >= self.heap[parent] {
+            let above = self.heap[parent];
+            if entry >= above {
                 break;
             }
-            self.swap(at, parent);
+            self.place(at, above);
             at = parent;
         }
+        self.place(at, entry);
     }
 
-    fn sift_down(&mut self, mut at: usize) {
+    /// Put `entry` into the hole at `at`, moving it down as far as needed.
+    fn sift_down(&mut self, mut at: usize, entry: u128) {
+        let len = self.heap.len();
         loop {
             let left = 2 * at + 1;
-            if left >= self.heap.len() {
+            if left >= len {
                 break;
             }
             let right = left + 1;
-            let child = if right < self.heap.len() && self.heap[right] < self.heap[left] {
+            let child = if right < len && self.heap[right] < self.heap[left] {
                 right
             } else {
                 left
             };
-            if self.heap[at] <= self.heap[child] {
+            let below = self.heap[child];
+            if entry <= below {
                 break;
             }
-            self.swap(at, child);
+            self.place(at, below);
             at = child;
         }
+        self.place(at, entry);
+    }
+
+    fn place(&mut self, at: usize, entry: u128) {
+        self.heap[at] = entry;
+        self.position[entry as u32 as usize] = at as u32;
     }
 }
 
@@ -218,6 +260,8 @@ pub enum Next {
     Entity {
         /// Entity id.
         id: EntityId,
+        /// What is due.
+        kind: Kind,
         /// Event time [ms].
         time: f64,
     },
@@ -239,6 +283,15 @@ impl EventQueue {
         match time {
             Some(time) => self.entities.set(id, EntityKey { time, kind }),
             None => self.entities.remove(id),
+        }
+    }
+
+    /// Set neuron `id`'s pending event: its predicted threshold crossing at `spike` [ms], else its
+    /// next private input at `horizon` [ms] (if finite), else nothing.
+    pub fn schedule_neuron(&mut self, id: EntityId, spike: Option<f64>, horizon: f64) {
+        match spike {
+            Some(t) => self.schedule(id, Kind::Threshold, Some(t)),
+            None => self.schedule(id, Kind::Input, horizon.is_finite().then_some(horizon)),
         }
     }
 
@@ -276,18 +329,26 @@ impl EventQueue {
         }
     }
 
-    /// Remove and return the earliest event under the ordering contract.
+    /// Return the earliest event under the ordering contract. A delivery is removed; an entity's
+    /// pending event stays until the caller reschedules or cancels it with
+    /// [`EventQueue::schedule`] or [`EventQueue::schedule_neuron`], which it must do.
     pub fn pop(&mut self) -> Option<Next> {
         let entity_first = match (self.entities.peek(), self.deliveries.peek()) {
             (None, None) => return None,
             (Some(_), None) => true,
             (None, Some(_)) => false,
-            // Entities (threshold, emission) precede deliveries at equal times.
+            // Entities (threshold, emission, private input) precede deliveries at equal times.
             (Some((key, _)), Some(Reverse(d))) => key.time <= d.time,
         };
         if entity_first {
-            let (key, id) = self.entities.pop()?;
-            Some(Next::Entity { id, time: key.time })
+            // The entity stays in the heap: the caller reschedules it, which moves it once
+            // instead of removing and re-inserting it.
+            let (key, id) = self.entities.peek()?;
+            Some(Next::Entity {
+                id,
+                kind: key.kind,
+                time: key.time,
+            })
         } else {
             self.deliveries.pop().map(|Reverse(d)| Next::Delivery(d))
         }
@@ -306,7 +367,17 @@ mod tests {
         q.schedule(3, Kind::Threshold, Some(1.0));
         q.schedule(2, Kind::Threshold, Some(1.0));
         q.schedule(9, Kind::Threshold, Some(0.5));
-        let order: Vec<Next> = std::iter::from_fn(|| q.pop()).collect();
+        q.schedule_neuron(1, None, 1.0);
+        q.schedule_neuron(0, None, 1.0);
+        q.schedule_neuron(4, None, f64::INFINITY);
+        let order: Vec<Next> = std::iter::from_fn(|| {
+            let next = q.pop();
+            if let Some(Next::Entity { id, kind, .. }) = next {
+                q.schedule(id, kind, None);
+            }
+            next
+        })
+        .collect();
         let ids: Vec<String> = order
             .iter()
             .map(|n| match n {
@@ -314,7 +385,7 @@ mod tests {
                 Next::Delivery(d) => format!("d{}", d.node),
             })
             .collect();
-        assert_eq!(ids, ["e9", "e2", "e3", "e5", "d7"]);
+        assert_eq!(ids, ["e9", "e2", "e3", "e5", "e0", "e1", "d7"]);
     }
 
     #[test]
@@ -322,33 +393,38 @@ mod tests {
         use rand::{Rng, SeedableRng};
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
         let mut heap = IndexedHeap::default();
-        let mut reference: Vec<Option<f64>> = vec![None; 64];
+        let mut reference: Vec<Option<(f64, Kind)>> = vec![None; 64];
         for step in 0..20_000 {
             let id = rng.random_range(0..64u32);
             if rng.random::<f64>() < 0.2 {
                 heap.remove(id);
                 reference[id as usize] = None;
             } else {
-                // Coarse times make ties common, exercising the id tie-break.
-                let time = f64::from(rng.random_range(0..50u32));
-                heap.set(
-                    id,
-                    EntityKey {
-                        time,
-                        kind: Kind::Threshold,
-                    },
-                );
-                reference[id as usize] = Some(time);
+                // Coarse times make ties common, exercising the kind and id tie-breaks; the
+                // signs and zeros exercise the packed time order.
+                let time = match rng.random_range(0..8u32) {
+                    0 => -0.0,
+                    1 => 0.0,
+                    2 => -f64::from(rng.random_range(1..5u32)) / 3.0,
+                    _ => f64::from(rng.random_range(0..50u32)) / 7.0,
+                };
+                let kind = [Kind::Threshold, Kind::Emission, Kind::Input][rng.random_range(0..3)];
+                heap.set(id, EntityKey { time, kind });
+                reference[id as usize] = Some((time, kind));
             }
             if step % 7 == 0 {
                 let expected = reference
                     .iter()
                     .enumerate()
-                    .filter_map(|(i, t)| t.map(|t| (t, i as u32)))
-                    .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-                let popped = heap.pop().map(|(k, id)| (k.time, id));
-                assert_eq!(popped, expected, "step {step}");
-                if let Some((_, id)) = popped {
+                    .filter_map(|(i, t)| t.map(|(t, k)| (t, k, i as u32)))
+                    .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+                let popped = heap.pop().map(|(k, id)| (k.time, k.kind, id));
+                assert_eq!(
+                    popped.map(|(t, k, id)| (t.to_bits(), k, id)),
+                    expected.map(|(t, k, id)| (t.to_bits(), k, id)),
+                    "step {step}"
+                );
+                if let Some((_, _, id)) = popped {
                     reference[id as usize] = None;
                 }
             }
@@ -363,7 +439,17 @@ mod tests {
         q.schedule(2, Kind::Threshold, Some(2.0));
         q.schedule(1, Kind::Threshold, Some(1.0));
         q.schedule(2, Kind::Threshold, None);
-        assert_eq!(q.pop(), Some(Next::Entity { id: 1, time: 1.0 }));
+        assert_eq!(
+            q.pop(),
+            Some(Next::Entity {
+                id: 1,
+                kind: Kind::Threshold,
+                time: 1.0
+            })
+        );
+        // Popping leaves the entity pending until it is rescheduled or cancelled.
+        assert_eq!(q.peek_time(), Some(1.0));
+        q.schedule(1, Kind::Threshold, None);
         assert_eq!(q.pop(), None);
     }
 }

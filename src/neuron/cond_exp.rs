@@ -140,6 +140,9 @@ pub struct CondExpState {
     /// Cache of `Q_s(s ĝ)` for the current total conductance (equal time constants only);
     /// NaN when stale.
     q: f64,
+    /// Free evolution of this state to a later time [ms] without input, remembered by the last
+    /// bounded spike search so that the next `advance` to exactly that time is free.
+    ahead: Option<(f64, Free)>,
 }
 
 impl CondExpState {
@@ -172,13 +175,21 @@ impl CondExpState {
 
 /// A free (non-refractory) point of a trajectory in internal units: `v` [mV from origin],
 /// `ge`, `gi` [units of g_L], and the cached `Q_s(s (ge + gi))` (NaN if unknown).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 struct Free {
     v: f64,
     ge: f64,
     gi: f64,
     q: f64,
 }
+
+/// A free point at the origin without conductance (a base for struct updates).
+const FREE_ZERO: Free = Free {
+    v: 0.0,
+    ge: 0.0,
+    gi: 0.0,
+    q: f64::NAN,
+};
 
 impl CondExp {
     /// Lower validated parameters (`cm`, `tau_*` > 0, `tau_refrac ≥ 0`, `v_reset < v_thresh`,
@@ -246,9 +257,14 @@ impl CondExp {
             };
             return (st.t, Free { v: st.v, ge, gi, q });
         }
-        let dt = st.t_ref - st.t;
-        let ge = ge * (-dt / self.tau_e).exp();
-        let gi = gi * (-dt / self.tau_i).exp();
+        let (ge, gi) = self.decayed(
+            &Free {
+                ge,
+                gi,
+                ..FREE_ZERO
+            },
+            st.t_ref - st.t,
+        );
         let q = self.q_at(ge, gi);
         (
             st.t_ref,
@@ -306,7 +322,9 @@ impl CondExp {
         let v = if rate < TAYLOR_TAU {
             taylor3(f.v, g0, es, s, tau)
         } else {
-            let du = s * g0 * -(-dt / self.tau_e).exp_m1();
+            // `1 − decay` loses relative accuracy only when it is tiny, where `du` itself is
+            // negligible: the absolute error of `du` stays below `s ĝ0 · 1e-16`.
+            let du = s * g0 * (1.0 - decay);
             let a = (-tau - du).exp();
             es * q1 + a * (f.v - es * f.q)
         };
@@ -405,35 +423,60 @@ impl CondExp {
     ///   `V(t*) ≥ θ` at `g(t*) = g*`, and the crossing is the unique one in `[0, t*]`;
     /// * `θ < 0`: `V → 0 > θ`, the trajectory has a single up-crossing, bracketed by doubling.
     ///
+    /// Restricted to `[0, h]` (`h` finite): while `g > g*` the potential can only cross `θ`
+    /// upwards, so for `h ≤ t*` (and always when `θ < 0`) a crossing lies in `[0, h]` iff
+    /// `V(h) ≥ θ`; that one evaluation at `h` is the whole test, and it is returned for reuse.
+    ///
     /// The crossing is then located by [`CondExp::locate_closed`] (safeguarded Newton).
-    fn next_spike_closed(&self, f: &Free) -> Option<f64> {
+    fn next_spike_closed(&self, f: &Free, h: f64) -> Search {
         let theta = self.theta;
         if f.v >= theta {
-            return Some(0.0);
+            return Search::spike(0.0);
         }
         let g = f.ge + f.gi;
         if g == 0.0 {
-            return self.decay_crossing(f.v);
+            return Search::from(self.decay_crossing(f.v).filter(|&t| t <= h));
         }
         let es = self.e_s(f);
-        let (lo, f_lo, hi, f_hi) = if theta >= 0.0 {
+        if theta >= 0.0 {
             if es <= theta {
-                return None;
+                return Search::NONE;
             }
             let g_star = theta / (es - theta);
             if g <= g_star {
-                return None;
+                return Search::NONE;
+            }
+            if h.is_finite() && g * (-h / self.tau_e).exp() >= g_star {
+                return self.test_at_horizon(f, h);
             }
             let t_star = self.tau_e * (g / g_star).ln();
             let f_star = self.evolve(f, t_star);
             if f_star.v < theta {
-                return None;
+                return Search::NONE;
             }
-            (0.0, *f, t_star, f_star)
+            Search::spike(self.locate_closed(0.0, *f, t_star, f_star)).filter(h)
+        } else if h.is_finite() {
+            self.test_at_horizon(f, h)
         } else {
-            self.bracket_by_doubling(f)?
-        };
-        Some(self.locate_closed(lo, f_lo, hi, f_hi))
+            match self.bracket_by_doubling(f) {
+                Some((lo, f_lo, hi, f_hi)) => Search::spike(self.locate_closed(lo, f_lo, hi, f_hi)),
+                None => Search::NONE,
+            }
+        }
+    }
+
+    /// The crossing in `[0, h]` of a trajectory that can only cross upwards there: located if
+    /// `V(h) ≥ θ`, otherwise none, with the free point at `h` kept for reuse.
+    fn test_at_horizon(&self, f: &Free, h: f64) -> Search {
+        let f_h = self.evolve(f, h);
+        if f_h.v >= self.theta {
+            Search::spike(self.locate_closed(0.0, *f, h, f_h))
+        } else {
+            Search {
+                spike: None,
+                at_horizon: Some(f_h),
+            }
+        }
     }
 
     /// `(lo, f(lo), hi, f(hi))` with `V(lo) < θ ≤ V(hi)` by doubling steps; requires `θ < 0`.
@@ -521,33 +564,45 @@ impl CondExp {
         hi
     }
 
-    /// Certified spike search for unequal synaptic time constants (times in ms after the point).
+    /// Certified spike search for unequal synaptic time constants on `[0, limit]` (ms after the
+    /// point; `limit` may be infinite).
     ///
     /// Marches over intervals `[a, b]`; each is either proven crossing-free by the comparison
     /// bound ([`CondExp::crossing_free`]), or searched by bisection for its first crossing
-    /// ([`CondExp::first_crossing`]). Stops with `None` once [`CondExp::never_after`] holds.
-    fn next_spike_general(&self, f: &Free) -> Option<f64> {
+    /// ([`CondExp::first_crossing`]). Stops with none once [`CondExp::never_after`] holds, or at
+    /// `limit`, whose free point is then kept for reuse.
+    fn next_spike_general(&self, f: &Free, limit: f64) -> Search {
         if f.v >= self.theta {
-            return Some(0.0);
+            return Search::spike(0.0);
         }
-        let horizon = 1e4 * self.tau_m.max(self.tau_e).max(self.tau_i);
+        let end = limit.min(1e4 * self.tau_m.max(self.tau_e).max(self.tau_i));
         let (mut a, mut f_a) = (0.0, *f);
         let mut h = self.panel_tau(f) * self.tau_m;
-        while a < horizon {
+        while a < end {
             if self.never_after(&f_a) {
-                return None;
+                return Search::NONE;
+            }
+            let last = a + h >= end;
+            if last {
+                h = end - a;
             }
             let f_b = self.evolve_general(&f_a, h);
             if !self.crossing_free(&f_a, h) {
                 if let Some(t) = self.first_crossing(a, &f_a, a + h, &f_b) {
-                    return Some(t);
+                    return Search::spike(t);
                 }
+            }
+            if last {
+                return Search {
+                    spike: None,
+                    at_horizon: (end == limit).then_some(f_b),
+                };
             }
             a += h;
             f_a = f_b;
             h = (2.0 * h).min(4.0 * self.panel_tau(&f_a) * self.tau_m);
         }
-        None
+        Search::NONE
     }
 
     /// First crossing in `[a, b]` (ms), by bisection until each piece is proven crossing-free,
@@ -578,10 +633,13 @@ impl CondExp {
 
     /// Conductances of `f` after `dt` [ms].
     fn decayed(&self, f: &Free, dt: f64) -> (f64, f64) {
-        (
-            f.ge * (-dt / self.tau_e).exp(),
-            f.gi * (-dt / self.tau_i).exp(),
-        )
+        let decay_e = (-dt / self.tau_e).exp();
+        let decay_i = if self.tau_i == self.tau_e {
+            decay_e
+        } else {
+            (-dt / self.tau_i).exp()
+        };
+        (f.ge * decay_e, f.gi * decay_i)
     }
 
     /// Proof that `V < θ` on `[0, dt]` from `f`: with `x = V − θ ≤ 0`,
@@ -636,6 +694,77 @@ impl CondExp {
     }
 }
 
+/// Outcome of a spike search on `[0, h]` (times in ms after the search start).
+#[derive(Clone, Copy, Debug)]
+struct Search {
+    /// The first crossing, if any in `[0, h]`.
+    spike: Option<f64>,
+    /// The free point at `h`, when the search computed it (for reuse by `advance`).
+    at_horizon: Option<Free>,
+}
+
+impl Search {
+    /// No crossing, nothing to reuse.
+    const NONE: Search = Search {
+        spike: None,
+        at_horizon: None,
+    };
+
+    fn spike(t: f64) -> Search {
+        Search {
+            spike: Some(t),
+            at_horizon: None,
+        }
+    }
+
+    /// Drop a crossing found after `h`.
+    fn filter(self, h: f64) -> Search {
+        Search {
+            spike: self.spike.filter(|&t| t <= h),
+            ..self
+        }
+    }
+}
+
+impl From<Option<f64>> for Search {
+    fn from(spike: Option<f64>) -> Search {
+        Search {
+            spike,
+            at_horizon: None,
+        }
+    }
+}
+
+impl CondExpState {
+    /// Take the values of the free point `f` (internal units) at time `t` [ms].
+    fn set_free(&mut self, t: f64, f: &Free, g_l: f64) {
+        self.t = t;
+        self.v = f.v;
+        self.g_e = f.ge * g_l;
+        self.g_i = f.gi * g_l;
+        self.q = f.q;
+    }
+}
+
+impl CondExp {
+    /// First crossing [ms, absolute] in `[st.t, horizon]` and the free point at `horizon` (absolute
+    /// time, state units) if the search computed it.
+    fn search(&self, st: &CondExpState, horizon: f64) -> (Option<f64>, Option<(f64, Free)>) {
+        if horizon <= st.t_ref && st.t < st.t_ref {
+            // Clamped to v_reset < v_thresh until t_ref ≥ horizon.
+            return (None, None);
+        }
+        let (t_start, f) = self.start(st);
+        let h = horizon - t_start;
+        let found = match &self.closed_form {
+            Some(_) => self.next_spike_closed(&f, h),
+            None => self.next_spike_general(&f, h),
+        };
+        let ahead = found.at_horizon.map(|f_h| (horizon, f_h));
+        (found.spike.map(|dt| t_start + dt), ahead)
+    }
+}
+
 impl ExactNeuron for CondExp {
     type State = CondExpState;
 
@@ -647,6 +776,7 @@ impl ExactNeuron for CondExp {
             g_e: 0.0,
             g_i: 0.0,
             q: self.q_at(0.0, 0.0),
+            ahead: None,
         }
     }
 
@@ -659,13 +789,18 @@ impl ExactNeuron for CondExp {
         if t <= state.t {
             return;
         }
+        if let Some((t_ahead, f)) = state.ahead.take() {
+            if t_ahead == t {
+                state.set_free(t, &f, self.g_l);
+                return;
+            }
+        }
         if t < state.t_ref {
             let (ge, gi) = self.decayed(
                 &Free {
-                    v: 0.0,
                     ge: state.g_e,
                     gi: state.g_i,
-                    q: f64::NAN,
+                    ..FREE_ZERO
                 },
                 t - state.t,
             );
@@ -678,14 +813,11 @@ impl ExactNeuron for CondExp {
         }
         let (t_start, f) = self.start(state);
         let f1 = self.evolve(&f, t - t_start);
-        state.t = t;
-        state.v = f1.v;
-        state.g_e = f1.ge * self.g_l;
-        state.g_i = f1.gi * self.g_l;
-        state.q = f1.q;
+        state.set_free(t, &f1, self.g_l);
     }
 
     fn receive(&self, state: &mut CondExpState, receptor: Receptor, weight: f64) {
+        state.ahead = None;
         debug_assert!(
             weight >= 0.0,
             "conductance weights must be ≥ 0 µS, got {weight}"
@@ -707,17 +839,23 @@ impl ExactNeuron for CondExp {
     /// excursion above threshold is below `voltage_tolerance` or shorter than [`GRAZE_WIDTH`] may
     /// count as non-spiking.
     fn next_spike(&self, state: &CondExpState) -> Option<f64> {
-        let (t_start, f) = self.start(state);
-        let dt = match &self.closed_form {
-            Some(_) => self.next_spike_closed(&f),
-            None => self.next_spike_general(&f),
-        }?;
-        Some(t_start + dt)
+        self.search(state, f64::INFINITY).0
+    }
+
+    /// As [`ExactNeuron::next_spike`], limited to `[time, horizon]`: nothing to do while the
+    /// neuron stays refractory up to `horizon`; otherwise the bounded tests of
+    /// [`CondExp::next_spike_closed`] / [`CondExp::next_spike_general`], whose free point at
+    /// `horizon` is remembered for the next `advance`.
+    fn next_spike_before(&self, state: &mut CondExpState, horizon: f64) -> Option<f64> {
+        let (spike, ahead) = self.search(state, horizon);
+        state.ahead = ahead;
+        spike
     }
 
     fn fire(&self, state: &mut CondExpState) {
         state.t_ref = state.t + self.tau_refrac;
         state.v = self.v_reset;
+        state.ahead = None;
     }
 
     fn membrane_potential(&self, state: &CondExpState, t: f64) -> f64 {

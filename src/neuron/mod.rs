@@ -27,8 +27,10 @@ pub enum Receptor {
 /// shared by a population; `State` is one neuron's state, which carries its own time.
 ///
 /// Contract used by the engine, for one neuron, with times non-decreasing:
-/// `advance(t)` → any number of `receive(..)` at that time → `next_spike()`; when the engine reaches
-/// the predicted spike time `t*` it calls `advance(t*)` then `fire()`.
+/// `advance(t)` → any number of `receive(..)` at that time → `next_spike()` (or
+/// `next_spike_before(horizon)`, when the engine knows the neuron's next input arrives at
+/// `horizon`); when the engine reaches the predicted spike time `t*` it calls `advance(t*)` then
+/// `fire()`.
 pub trait ExactNeuron {
     /// One neuron's state, including its current time [ms] and the end of its refractory period [ms].
     type State: Clone + std::fmt::Debug;
@@ -50,6 +52,15 @@ pub trait ExactNeuron {
     /// input arrives, or `None` if it never does. Never misses a crossing; the returned time is within
     /// 1e-9 ms of the true crossing (see the model's docs for the precise bound).
     fn next_spike(&self, state: &Self::State) -> Option<f64>;
+
+    /// First threshold crossing in `[time(state), horizon]` [ms] if no further input arrives, or
+    /// `None` if there is none up to and including `horizon` (which may be infinite). Same
+    /// guarantees as [`ExactNeuron::next_spike`]; models override it when a bounded search is
+    /// cheaper, and may remember the free evolution to `horizon` in `state` so that a following
+    /// `advance(horizon)` costs nothing (the state's observable values do not change).
+    fn next_spike_before(&self, state: &mut Self::State, horizon: f64) -> Option<f64> {
+        self.next_spike(state).filter(|&t| t <= horizon)
+    }
 
     /// Emit a spike at the state's current time: reset the membrane to `v_reset` and start the
     /// refractory period.

@@ -1,0 +1,148 @@
+//! Private inputs: a source whose spikes reach exactly one synapse, and whose own spikes are not
+//! recorded, is folded into its target neuron. Its next arrival becomes part of that neuron's
+//! pending event, so its spikes bypass the source and delivery queues, and the neuron's spike
+//! search only has to cover the interval up to its next known input.
+//!
+//! This changes no spike train: every source keeps its own random stream and draws the same
+//! intervals in the same order; only the bookkeeping differs.
+
+use crate::network::Connectivity;
+use crate::neuron::Receptor;
+use crate::source::Source;
+
+/// Most private inputs folded into one neuron (the next arrival is found by a linear scan);
+/// further single-target sources of that neuron stay ordinary sources.
+pub const MAX_PER_NEURON: usize = 4;
+
+/// One folded source and its only synapse.
+#[derive(Clone, Copy, Debug)]
+struct PrivateInput {
+    /// Index of the source.
+    source: u32,
+    /// Synaptic delay [ms].
+    delay: f64,
+    /// Receptor of the synapse.
+    receptor: Receptor,
+    /// Synaptic weight (µS or nA).
+    weight: f64,
+    /// Arrival time [ms] of the source's next spike at the neuron (infinite if none).
+    arrival: f64,
+}
+
+/// The private inputs of all neurons, grouped by neuron.
+#[derive(Clone, Debug, Default)]
+pub struct PrivateInputs {
+    /// `inputs[offsets[n]..offsets[n + 1]]` belong to neuron `n`.
+    offsets: Vec<u32>,
+    inputs: Vec<PrivateInput>,
+}
+
+impl PrivateInputs {
+    /// Fold every eligible source: all its spikes reach one synapse (`node_of(s)` is the source's
+    /// network node) and `recorded(s)` is false. Returns the inputs and, per source, whether it
+    /// was folded (folded sources must not be scheduled as ordinary sources).
+    pub fn build(
+        connectivity: &Connectivity,
+        sources: &[Source],
+        node_of: impl Fn(usize) -> u32,
+        recorded: impl Fn(usize) -> bool,
+        neuron_count: u32,
+    ) -> (Self, Vec<bool>) {
+        let mut folded = vec![false; sources.len()];
+        let mut per_neuron = vec![0usize; neuron_count as usize];
+        let mut candidates: Vec<(u32, PrivateInput)> = Vec::new();
+        for (s, source) in sources.iter().enumerate() {
+            if recorded(s) {
+                continue;
+            }
+            let [group] = connectivity.groups_of(node_of(s)) else {
+                continue;
+            };
+            let [synapse] = connectivity.synapses_of(group) else {
+                continue;
+            };
+            let count = &mut per_neuron[synapse.target as usize];
+            if *count == MAX_PER_NEURON {
+                continue;
+            }
+            *count += 1;
+            folded[s] = true;
+            candidates.push((
+                synapse.target,
+                PrivateInput {
+                    source: s as u32,
+                    delay: group.delay,
+                    receptor: synapse.receptor,
+                    weight: synapse.weight,
+                    arrival: arrival(source, group.delay),
+                },
+            ));
+        }
+        // Stable: by neuron, then by source index.
+        candidates.sort_by_key(|&(target, _)| target);
+        let mut offsets = Vec::with_capacity(neuron_count as usize + 1);
+        offsets.push(0);
+        let mut next = candidates.iter().peekable();
+        let mut inputs = Vec::with_capacity(candidates.len());
+        for neuron in 0..neuron_count {
+            while let Some((_, input)) = next.next_if(|&&(target, _)| target == neuron) {
+                inputs.push(*input);
+            }
+            offsets.push(inputs.len() as u32);
+        }
+        (Self { offsets, inputs }, folded)
+    }
+
+    /// Number of folded sources.
+    pub fn len(&self) -> usize {
+        self.inputs.len()
+    }
+
+    /// Whether no source was folded.
+    pub fn is_empty(&self) -> bool {
+        self.inputs.is_empty()
+    }
+
+    /// Range of neuron `neuron`'s inputs.
+    fn range(&self, neuron: u32) -> std::ops::Range<usize> {
+        match self.offsets.get(neuron as usize..neuron as usize + 2) {
+            Some(&[a, b]) => a as usize..b as usize,
+            _ => 0..0,
+        }
+    }
+
+    /// Arrival time [ms] of neuron `neuron`'s next private input (infinite if none).
+    pub fn horizon(&self, neuron: u32) -> f64 {
+        self.inputs[self.range(neuron)]
+            .iter()
+            .fold(f64::INFINITY, |m, input| m.min(input.arrival))
+    }
+
+    /// Take neuron `neuron`'s earliest private input (the lowest source index among equal
+    /// arrivals) and draw its source's next spike. Returns the input's receptor and weight and
+    /// the neuron's new [`PrivateInputs::horizon`] [ms].
+    pub fn consume(&mut self, neuron: u32, sources: &mut [Source]) -> (Receptor, f64, f64) {
+        let range = self.range(neuron);
+        let inputs = &mut self.inputs[range];
+        let (mut earliest, mut first) = (0, f64::INFINITY);
+        for (i, input) in inputs.iter().enumerate() {
+            if input.arrival < first {
+                (earliest, first) = (i, input.arrival);
+            }
+        }
+        let input = &mut inputs[earliest];
+        let source = &mut sources[input.source as usize];
+        source.advance();
+        input.arrival = arrival(source, input.delay);
+        let taken = (input.receptor, input.weight);
+        let horizon = inputs
+            .iter()
+            .fold(f64::INFINITY, |m, input| m.min(input.arrival));
+        (taken.0, taken.1, horizon)
+    }
+}
+
+/// Arrival [ms] of `source`'s next spike after `delay` [ms], or infinity.
+fn arrival(source: &Source, delay: f64) -> f64 {
+    source.next_time().map_or(f64::INFINITY, |t| t + delay)
+}
