@@ -26,6 +26,7 @@ pub mod neuron;
 pub mod numerics;
 pub mod record;
 pub mod rng;
+pub mod sampling;
 pub mod source;
 
 use error::RunError;

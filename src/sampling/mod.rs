@@ -1,0 +1,12 @@
+//! Spike-based sampling (LIF/COBA neurons sampling from Boltzmann distributions): targets,
+//! activation calibration, the sbs translation of Boltzmann parameters into neuron parameters, the
+//! exact event-based readout of sampled joint states, and the divergences between the two.
+//!
+//! Everywhere in this module a joint state of n binary units is an index in `0..2^n`: z read as a
+//! binary number with z_1 (unit 0) the **most** significant bit, so unit k is bit `n − 1 − k`.
+
+pub mod boltzmann;
+pub mod divergence;
+pub mod logistic;
+pub mod occupancy;
+pub mod translation;
