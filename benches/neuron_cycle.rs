@@ -25,7 +25,7 @@ fn profile(name: &str) -> PopulationKind {
 
 fn cond_exp_profile(name: &str) -> CondExpParams {
     match profile(name) {
-        PopulationKind::CondExp(params, _) => params,
+        PopulationKind::CondExp(params, _) => params.first().clone(),
         other => panic!("{name} is not IF_cond_exp: {other:?}"),
     }
 }
@@ -100,7 +100,7 @@ fn main() {
     };
     let p = exactspike::neuron::CurrExpParams {
         tau_syn_I: 5.0,
-        ..nest_default
+        ..nest_default.first().clone()
     };
     let model = CurrExp::new(&p);
     let n = 2_000_000;

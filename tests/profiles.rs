@@ -42,6 +42,7 @@ fn own_params_override_the_profile() {
     let PopulationKind::CondExp(params, _) = &experiment.populations[0].kind else {
         panic!("sampling_lif is IF_cond_exp");
     };
+    let params = params.first();
     assert_eq!(params.v_rest, -52.0);
     assert_eq!(params.tau_m, 1.0);
     assert_eq!(params.tau_syn_E, 10.0);
@@ -57,7 +58,7 @@ fn profiles_resolve_relative_to_the_experiment_file() {
     .unwrap();
     let experiment = Experiment::from_file(&path).unwrap();
     assert!(
-        matches!(&experiment.populations[0].kind, PopulationKind::CurrExp(p, _) if p.tau_m == 7.0)
+        matches!(&experiment.populations[0].kind, PopulationKind::CurrExp(p, _) if p.first().tau_m == 7.0)
     );
 }
 

@@ -75,13 +75,49 @@ impl ArrayParams {
     }
 }
 
+/// Parameters of a neuron population: one set shared by all its neurons, or one set per neuron
+/// (when some `params` value is an array with one entry per neuron).
+#[derive(Clone, Debug, PartialEq)]
+pub enum NeuronParams<T> {
+    /// Every neuron has these parameters.
+    Shared(T),
+    /// Neuron `i` has the `i`-th set.
+    PerNeuron(Vec<T>),
+}
+
+impl<T> NeuronParams<T> {
+    /// Parameters of neuron `i`.
+    pub fn of(&self, i: usize) -> &T {
+        match self {
+            Self::Shared(p) => p,
+            Self::PerNeuron(ps) => &ps[i],
+        }
+    }
+
+    /// The shared set, or neuron 0's.
+    pub fn first(&self) -> &T {
+        match self {
+            Self::Shared(p) => p,
+            Self::PerNeuron(ps) => &ps[0],
+        }
+    }
+
+    /// The distinct sets: one if shared, else one per neuron.
+    pub fn sets(&self) -> &[T] {
+        match self {
+            Self::Shared(p) => std::slice::from_ref(p),
+            Self::PerNeuron(ps) => ps,
+        }
+    }
+}
+
 /// What a population is, with its validated parameters.
 #[derive(Clone, Debug, PartialEq)]
 pub enum PopulationKind {
     /// `IF_cond_exp` neurons and their initial membrane potential [mV].
-    CondExp(CondExpParams, f64),
+    CondExp(NeuronParams<CondExpParams>, f64),
     /// `IF_curr_exp` neurons and their initial membrane potential [mV].
-    CurrExp(CurrExpParams, f64),
+    CurrExp(NeuronParams<CurrExpParams>, f64),
     /// Poisson spike sources.
     Poisson(PoissonParams),
     /// Spike sources replaying given times.
@@ -320,13 +356,15 @@ impl Checker<'_> {
         let (model, params) = self.resolve_model(&at, s.model, s.profile.as_deref(), s.params)?;
         let kind = match model {
             ModelName::IF_cond_exp => {
-                let p: CondExpParams = deserialize_params(params, self.file, &params_at)?;
-                self.cond_exp(&params_at, &p)?;
+                let p = self.neuron_params(&params_at, params, size, |at, p: &CondExpParams| {
+                    self.cond_exp(at, p)
+                })?;
                 PopulationKind::CondExp(p, initial_v)
             }
             ModelName::IF_curr_exp => {
-                let p: CurrExpParams = deserialize_params(params, self.file, &params_at)?;
-                self.lif_common(&params_at, &p.as_common())?;
+                let p = self.neuron_params(&params_at, params, size, |at, p: &CurrExpParams| {
+                    self.lif_common(at, &p.as_common())
+                })?;
                 PopulationKind::CurrExp(p, initial_v)
             }
             ModelName::SpikeSourcePoisson => {
@@ -441,6 +479,50 @@ impl Checker<'_> {
             ));
         }
         Ok(())
+    }
+
+    /// Deserialize and `check` a neuron model's `params` table at `at`. A value given as an array
+    /// must have one entry per neuron (`size`); then neuron `i` gets its own set, built from the
+    /// scalars and the `i`-th array entries and reported as `at[i]`.
+    fn neuron_params<T: DeserializeOwned>(
+        &self,
+        at: &str,
+        params: toml::Table,
+        size: usize,
+        check: impl Fn(&str, &T) -> Result<(), ConfigError>,
+    ) -> Result<NeuronParams<T>, ConfigError> {
+        let mut arrays = Vec::new();
+        for (key, value) in &params {
+            if let toml::Value::Array(values) = value {
+                if values.len() != size {
+                    return Err(self.err(
+                        format!("{at}.{key}"),
+                        format!(
+                            "has {} values for a population of {size} neurons (give one value, or one per neuron)",
+                            values.len()
+                        ),
+                    ));
+                }
+                arrays.push((key.clone(), values.clone()));
+            }
+        }
+        if arrays.is_empty() || size == 0 {
+            let p: T = deserialize_params(params, self.file, at)?;
+            check(at, &p)?;
+            return Ok(NeuronParams::Shared(p));
+        }
+        let mut sets = Vec::with_capacity(size);
+        for i in 0..size {
+            let mut table = params.clone();
+            for (key, values) in &arrays {
+                table.insert(key.clone(), values[i].clone());
+            }
+            let at_i = format!("{at}[{i}]");
+            let p: T = deserialize_params(table, self.file, &at_i)?;
+            check(&at_i, &p)?;
+            sets.push(p);
+        }
+        Ok(NeuronParams::PerNeuron(sets))
     }
 
     fn cond_exp(&self, at: &str, p: &CondExpParams) -> Result<(), ConfigError> {

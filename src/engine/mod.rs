@@ -106,12 +106,19 @@ impl Simulation {
             let first_node = sim.network.first_node[p];
             match (&population.kind, sim.network.placement[p]) {
                 (PopulationKind::CondExp(params, v), Placement::Neurons { first }) => {
-                    let group = NeuronGroup::cond_exp(CondExp::new(params), population.size, *v);
+                    let first_model = CondExp::new(params.first());
+                    let others = params.sets()[1..]
+                        .iter()
+                        .map(|p| CondExp::new_like(p, &first_model))
+                        .collect::<Vec<_>>();
+                    let models = std::iter::once(first_model).chain(others).collect();
+                    let group = NeuronGroup::cond_exp(models, population.size, *v);
                     group_of_population[p] =
                         Some(sim.add_group(group, first_node, first, spike_slot));
                 }
                 (PopulationKind::CurrExp(params, v), Placement::Neurons { first }) => {
-                    let group = NeuronGroup::curr_exp(CurrExp::new(params), population.size, *v);
+                    let models = params.sets().iter().map(CurrExp::new).collect();
+                    let group = NeuronGroup::curr_exp(models, population.size, *v);
                     group_of_population[p] =
                         Some(sim.add_group(group, first_node, first, spike_slot));
                 }

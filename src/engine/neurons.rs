@@ -3,19 +3,42 @@
 
 use crate::neuron::{CondExp, CurrExp, ExactNeuron, Receptor};
 
-/// The neurons of one population sharing one lowered model.
+/// The neurons of one population with their lowered model(s).
 #[derive(Clone, Debug)]
 pub struct Group<M: ExactNeuron> {
-    /// The lowered model.
-    pub model: M,
+    /// The lowered model shared by all neurons (one entry), or one per neuron.
+    pub models: Vec<M>,
     /// One state per neuron.
     pub states: Vec<M::State>,
 }
 
 impl<M: ExactNeuron> Group<M> {
-    fn new(model: M, size: usize, v: f64) -> Self {
-        let states = vec![model.initial_state(v); size];
-        Self { model, states }
+    fn new(models: Vec<M>, size: usize, v: f64) -> Self {
+        assert!(
+            models.len() == 1 || models.len() == size,
+            "one model, or one per neuron"
+        );
+        let states = (0..size)
+            .map(|i| models[i.min(models.len() - 1)].initial_state(v))
+            .collect();
+        Self { models, states }
+    }
+
+    /// Index into `models` of neuron `local`'s model.
+    #[inline]
+    fn model_index(&self, local: usize) -> usize {
+        if self.models.len() == 1 {
+            0
+        } else {
+            local
+        }
+    }
+
+    /// Neuron `local`'s model and state.
+    #[inline]
+    fn neuron(&mut self, local: usize) -> (&M, &mut M::State) {
+        let m = self.model_index(local);
+        (&self.models[m], &mut self.states[local])
     }
 
     fn receive(
@@ -26,22 +49,22 @@ impl<M: ExactNeuron> Group<M> {
         weight: f64,
         horizon: f64,
     ) -> Option<f64> {
-        let state = &mut self.states[local];
-        self.model.advance(state, t);
-        self.model.receive(state, receptor, weight);
-        self.model.next_spike_before(state, horizon)
+        let (model, state) = self.neuron(local);
+        model.advance(state, t);
+        model.receive(state, receptor, weight);
+        model.next_spike_before(state, horizon)
     }
 
     fn fire(&mut self, local: usize, t: f64, horizon: f64) -> Option<f64> {
-        let state = &mut self.states[local];
-        self.model.advance(state, t);
-        self.model.fire(state);
-        self.model.next_spike_before(state, horizon)
+        let (model, state) = self.neuron(local);
+        model.advance(state, t);
+        model.fire(state);
+        model.next_spike_before(state, horizon)
     }
 
     fn predict(&mut self, local: usize, horizon: f64) -> Option<f64> {
-        self.model
-            .next_spike_before(&mut self.states[local], horizon)
+        let (model, state) = self.neuron(local);
+        model.next_spike_before(state, horizon)
     }
 
     fn potentials(&self, t: f64, out: &mut Vec<f64>) {
@@ -49,7 +72,8 @@ impl<M: ExactNeuron> Group<M> {
         out.extend(
             self.states
                 .iter()
-                .map(|s| self.model.membrane_potential(s, t)),
+                .enumerate()
+                .map(|(i, s)| self.models[self.model_index(i)].membrane_potential(s, t)),
         );
     }
 }
@@ -74,14 +98,16 @@ macro_rules! dispatch {
 }
 
 impl NeuronGroup {
-    /// A group of `size` `IF_cond_exp` neurons starting at membrane potential `v` [mV].
-    pub fn cond_exp(model: CondExp, size: usize, v: f64) -> Self {
-        Self::CondExp(Group::new(model, size, v))
+    /// A group of `size` `IF_cond_exp` neurons starting at membrane potential `v` [mV], with one
+    /// model shared by all or one per neuron.
+    pub fn cond_exp(models: Vec<CondExp>, size: usize, v: f64) -> Self {
+        Self::CondExp(Group::new(models, size, v))
     }
 
-    /// A group of `size` `IF_curr_exp` neurons starting at membrane potential `v` [mV].
-    pub fn curr_exp(model: CurrExp, size: usize, v: f64) -> Self {
-        Self::CurrExp(Group::new(model, size, v))
+    /// A group of `size` `IF_curr_exp` neurons starting at membrane potential `v` [mV], with one
+    /// model shared by all or one per neuron.
+    pub fn curr_exp(models: Vec<CurrExp>, size: usize, v: f64) -> Self {
+        Self::CurrExp(Group::new(models, size, v))
     }
 
     /// Deliver an input at time `t` [ms]; returns the neuron's first spike time [ms] in

@@ -9,6 +9,7 @@ use super::{ExactNeuron, Receptor};
 use crate::numerics::quadrature::AdaptiveGauss;
 use crate::numerics::root::refine_crossing;
 use crate::numerics::special::QTable;
+use std::sync::Arc;
 
 /// PyNN parameters of `IF_cond_exp` with PyNN's defaults (ms, mV, nF, nA).
 #[allow(non_snake_case)]
@@ -119,7 +120,7 @@ pub struct CondExp {
     /// Absolute quadrature tolerance per unit normalised time [mV].
     quad_tol: f64,
     /// `Q_s` for `s = tau_syn / tau_m` when both synaptic time constants are equal.
-    closed_form: Option<QTable>,
+    closed_form: Option<Arc<QTable>>,
     /// Quadrature rule for the general case.
     quad: AdaptiveGauss,
 }
@@ -195,6 +196,16 @@ impl CondExp {
     /// Lower validated parameters (`cm`, `tau_*` > 0, `tau_refrac ≥ 0`, `v_reset < v_thresh`,
     /// all finite) into the constants used by the dynamics.
     pub fn new(p: &CondExpParams) -> CondExp {
+        Self::lower(p, None)
+    }
+
+    /// Like [`CondExp::new`], sharing `other`'s tabulated `Q_s` when both have the same
+    /// `s = tau_syn / tau_m` (for populations with per-neuron parameters).
+    pub fn new_like(p: &CondExpParams, other: &CondExp) -> CondExp {
+        Self::lower(p, other.closed_form.clone())
+    }
+
+    fn lower(p: &CondExpParams, table: Option<Arc<QTable>>) -> CondExp {
         let g_l = p.cm / p.tau_m;
         let v0 = p.v_rest + p.i_offset / g_l;
         let (e_e, e_i) = (p.e_rev_E - v0, p.e_rev_I - v0);
@@ -202,7 +213,11 @@ impl CondExp {
         let scale = [e_e, e_i, theta, v_reset, 1e-3]
             .iter()
             .fold(0.0f64, |m, x| m.max(x.abs()));
-        let closed_form = (p.tau_syn_E == p.tau_syn_I).then(|| QTable::new(p.tau_syn_E / p.tau_m));
+        let s = p.tau_syn_E / p.tau_m;
+        let closed_form = (p.tau_syn_E == p.tau_syn_I).then(|| match table {
+            Some(table) if table.order() == s => table,
+            _ => Arc::new(QTable::new(s)),
+        });
         CondExp {
             tau_m: p.tau_m,
             tau_e: p.tau_syn_E,

@@ -1,0 +1,381 @@
+#!/usr/bin/env python3
+"""NEST 3.10 reference for spike-based sampling (issue 3): sbs-style calibration,
+translation and sampling of N independent 5-neuron Boltzmann networks, with wall
+times and D_KL(p_sampled || p*).
+
+Usage
+    python3 benches/nest_sampling.py --install            # venv target/bench-venv + nest 3.10, then run
+    python3 benches/nest_sampling.py [options]            # with a python that has nest, numpy, scipy
+    python3 benches/nest_sampling.py --networks 100 --T 10000 --threads 1            # the timed benchmark
+    python3 benches/nest_sampling.py --networks 20 --T 100000 [--static] --json out.json  # D_KL study
+
+What it does (all formulas: shared/reference/sampling.md §1.2-§1.7, §4)
+  * Neurons: NEST iaf_cond_exp with the sbs defaults of PyNN IF_cond_exp converted to NEST units
+    (nF -> pF x1000, uS -> nS x1000): C_m 200 pF, g_L = cm/tau_m = 200 nS, E_ex 0, E_in -100,
+    V_th -50, V_reset -50.001, tau_syn 10 ms, t_ref 10 ms.
+  * Noise: 3 kHz excitatory + 3 kHz inhibitory Poisson input per neuron, 1 nS (= 0.001 uS) each
+    (inhibition as a negative weight, which is how iaf_cond_exp selects g_in). One
+    poisson_generator per sign is connected to all neurons: NEST's poisson_generator draws an
+    independent train for every target, so each neuron gets its own independent noise.
+  * Calibration: pre-scan V_rest in [-80, -20] mV (0.2 mV, 1 s), keep the 5-95 % region plus one
+    neighbour each side, then --cal-points equidistant V_rest for --cal-duration ms (all points as
+    independent neurons of one simulation); p_on = N_spikes * t_ref / T; logistic fit
+    p = 1/(1 + exp(-(V_rest - v_p05)/alpha)) with scipy curve_fit on 0.05 < p < 0.95. The result
+    is cached in --cal-cache (JSON, keyed by all settings that affect it).
+  * Translation (sbs): V_rest,k = v_p05 + alpha*b_k; w_kj = W_kj*alpha*(g_l/g_tot)*t_ref / int_0^t_ref
+    PSP_unit, with g_tot, u_bar from the free-membrane (high-conductance) state at the
+    postsynaptic neuron's own V_rest; W >= 0 excitatory, W < 0 inhibitory with |w|.
+  * Synapses between samplers: "renewing" tsodyks2_synapse (U = u = 1, tau_fac = 0,
+    tau_rec = tau_syn = 10 ms, x = 1) or static_synapse (--static); delay 0.1 ms.
+    NEST 3.10 tsodyks2 semantics (checked empirically): the first spike of a connection is sent
+    with weight*u*x of the initial x (sbs used x = 0, which drops it; we use x = 1), every later
+    one with weight*(1 - exp(-dt_isi/tau_rec)) for U = u = 1, i.e. the conductance is topped up
+    to `weight` instead of summed: the PSP is renewed, not stacked.
+  * Targets: W, b ~ U(-1, 1), W symmetric with zero diagonal, from --seed; --targets K distinct
+    targets, network i samples target i % K (default K = networks).
+  * Readout: z_k = 1 on [t_spike, t_spike + t_ref), event-walk time-weighted joint occupancy over
+    [burn_in, burn_in + T] (no binning), state index = z as a binary number with unit 0 the
+    most significant bit; D_KL(p_sampled || p*) = sum_{p_sampled > 0} p ln(p/p*) (always finite,
+    p* > 0) at log-spaced checkpoints and at T; p* by enumeration.
+  * Output: one JSON object (stdout or --json FILE); progress goes to stderr.
+
+exactspike hook: `--exactspike BIN` calls run_exactspike() (placeholder, to be filled in) which
+must return the same dict shape as run_nest(); main() then prints both wall times and the ratio.
+"""
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+
+try:
+    import numpy as np
+except ImportError:          # only --install may start without numpy
+    np = None
+
+os.environ.setdefault("PYNEST_QUIET", "1")   # keep NEST's banner off stdout (JSON goes there)
+
+SBS = dict(cm=0.2, tau_m=1.0, e_rev_E=0.0, e_rev_I=-100.0, v_thresh=-50.0, v_reset=-50.001,
+           tau_syn_E=10.0, tau_syn_I=10.0, tau_refrac=10.0)          # PyNN units: nF, ms, mV
+NOISE = dict(rate_exc=3.0, rate_inh=3.0, weight_exc=0.001, weight_inh=0.001)  # kHz, uS
+NEST_VERSION = "3.10.0"
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------------------- NEST
+def nest_reset(dt, threads, seed):
+    import nest
+    try:
+        nest.verbosity = nest.VerbosityLevel.ERROR
+    except AttributeError:
+        nest.set_verbosity("M_ERROR")
+    nest.ResetKernel()
+    nest.SetKernelStatus({"resolution": dt, "local_num_threads": threads, "rng_seed": seed,
+                          "print_time": False})
+    return nest
+
+
+def create_samplers(nest, v_rest, dt):
+    """iaf_cond_exp neurons with sbs parameters (NEST units), each with its own Poisson noise."""
+    v_rest = np.asarray(v_rest, dtype=float)
+    p = SBS
+    neurons = nest.Create("iaf_cond_exp", len(v_rest), params={
+        "C_m": p["cm"] * 1e3, "g_L": p["cm"] / p["tau_m"] * 1e3, "E_ex": p["e_rev_E"],
+        "E_in": p["e_rev_I"], "V_th": p["v_thresh"], "V_reset": p["v_reset"],
+        "tau_syn_ex": p["tau_syn_E"], "tau_syn_in": p["tau_syn_I"], "t_ref": p["tau_refrac"],
+        "I_e": 0.0})
+    neurons.set({"E_L": v_rest.tolist(), "V_m": np.minimum(v_rest, p["v_thresh"] - 1).tolist()})
+    for rate, w in ((NOISE["rate_exc"], NOISE["weight_exc"]), (NOISE["rate_inh"], -NOISE["weight_inh"])):
+        pg = nest.Create("poisson_generator", params={"rate": rate * 1e3})  # Hz
+        nest.Connect(pg, neurons, "all_to_all", {"weight": w * 1e3, "delay": dt})  # nS
+    return neurons
+
+
+def spikes_by_neuron(recorder, neurons):
+    ev = recorder.get("events")
+    senders, times = np.asarray(ev["senders"]), np.asarray(ev["times"])
+    first = neurons.tolist()[0]
+    order = np.argsort(times, kind="stable")
+    senders, times = senders[order] - first, times[order]
+    return [times[senders == k] for k in range(len(neurons))]
+
+
+# ----------------------------------------------------------------------------------- calibration
+def measure_p_on(v_rest, duration, burn_in, dt, threads, seed):
+    nest = nest_reset(dt, threads, seed)
+    neurons = create_samplers(nest, v_rest, dt)
+    rec = nest.Create("spike_recorder", params={"start": burn_in})
+    nest.Connect(neurons, rec)
+    nest.Simulate(burn_in + duration)
+    counts = np.bincount(np.asarray(rec.get("events")["senders"]) - neurons.tolist()[0],
+                         minlength=len(neurons))
+    return counts * SBS["tau_refrac"] / duration
+
+
+def logistic(v, v_p05, alpha):
+    return 1.0 / (1.0 + np.exp(-(v - v_p05) / alpha))
+
+
+def calibrate(args):
+    key = (f"nest{NEST_VERSION} dt={args.cal_dt} T={args.cal_duration} points={args.cal_points} "
+           f"burn={args.cal_burn_in} seed={args.seed} sbs={sorted(SBS.items())} noise={sorted(NOISE.items())}")
+    cache = {}
+    if args.cal_cache and os.path.exists(args.cal_cache):
+        with open(args.cal_cache) as f:
+            cache = json.load(f)
+        if key in cache:
+            log(f"calibration: cached in {args.cal_cache}")
+            return cache[key]
+    from scipy.optimize import curve_fit
+    t0 = time.perf_counter()
+    pre_v = np.round(np.arange(-80.0, -20.0 + 1e-9, 0.2), 6)
+    pre_p = measure_p_on(pre_v, 1000.0, args.cal_burn_in, args.cal_dt, args.threads, args.seed)
+    if not (pre_p < 0.05).any() or not (pre_p > 0.95).any():
+        sys.exit("calibration: pre-scan of V_rest in [-80, -20] mV did not find the 5-95 % region")
+    inside = np.nonzero((pre_p > 0.05) & (pre_p < 0.95))[0]
+    lo, hi = pre_v[max(inside[0] - 1, 0)], pre_v[min(inside[-1] + 1, len(pre_v) - 1)]
+    v = np.linspace(lo, hi, args.cal_points)
+    p = measure_p_on(v, args.cal_duration, args.cal_burn_in, args.cal_dt, args.threads, args.seed + 1)
+    ok = (p > 0.05) & (p < 0.95)
+    popt, pcov = curve_fit(logistic, v[ok], p[ok], p0=[0.5 * (lo + hi), hi - lo])
+    err = np.sqrt(np.diag(pcov))
+    res = dict(v_p05=float(popt[0]), alpha=float(popt[1]), v_p05_err=float(err[0]),
+               alpha_err=float(err[1]), dt=args.cal_dt, duration=args.cal_duration,
+               rms_residual=float(np.sqrt(np.mean((logistic(v[ok], *popt) - p[ok]) ** 2))),
+               v_rest=v.tolist(), p_on=p.tolist(), wall_s=time.perf_counter() - t0)
+    log(f"calibration: v_p05 = {res['v_p05']:.4f} +- {res['v_p05_err']:.4f} mV, "
+        f"alpha = {res['alpha']:.4f} +- {res['alpha_err']:.4f} mV ({res['wall_s']:.0f} s)")
+    if args.cal_cache:
+        os.makedirs(os.path.dirname(os.path.abspath(args.cal_cache)), exist_ok=True)
+        cache[key] = res
+        with open(args.cal_cache, "w") as f:
+            json.dump(cache, f, indent=1)
+    return res
+
+
+# ----------------------------------------------------------------------------------- translation
+def free_membrane(v_rest):
+    """g_tot (uS) and u_bar (mV) of the high-conductance state (sampling.md §1.5)."""
+    p, nz = SBS, NOISE
+    g_l = p["cm"] / p["tau_m"]
+    g_e = nz["weight_exc"] * nz["rate_exc"] * p["tau_syn_E"]
+    g_i = nz["weight_inh"] * nz["rate_inh"] * p["tau_syn_I"]
+    g_tot = g_l + g_e + g_i
+    u_bar = (p["e_rev_E"] * g_e + p["e_rev_I"] * g_i + np.asarray(v_rest) * g_l) / g_tot
+    return g_tot, u_bar
+
+
+def psp_integral(delta_e, tau_s, g_tot):
+    """int_0^t_ref of the unit-weight (1 uS) COBA exponential PSP (sampling.md §1.6)."""
+    cm, t_ref = SBS["cm"], SBS["tau_refrac"]
+    tau_eff = cm / g_tot
+    return delta_e * tau_s / (g_tot * tau_s - cm) * (
+        tau_s * (1 - math.exp(-t_ref / tau_s)) - tau_eff * (1 - math.exp(-t_ref / tau_eff)))
+
+
+def translate(W, b, cal):
+    """(W, b) -> (V_rest [mV], signed weights [uS], w[i_pre, j_post]; negative = inhibitory)."""
+    p = SBS
+    v_rest = cal["v_p05"] + cal["alpha"] * np.asarray(b)
+    g_tot, u_bar = free_membrane(v_rest)
+    g_l = p["cm"] / p["tau_m"]
+    scale = cal["alpha"] * (g_l / g_tot) * p["tau_refrac"]
+    f_exc = scale / psp_integral(p["e_rev_E"] - u_bar, p["tau_syn_E"], g_tot)
+    f_inh = scale / psp_integral(u_bar - p["e_rev_I"], p["tau_syn_I"], g_tot)
+    W = np.asarray(W)
+    w = np.where(W >= 0, W * f_exc[None, :], W * f_inh[None, :])  # column j = postsynaptic
+    return v_rest, w
+
+
+def random_targets(k, n, seed):
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(k):
+        W = np.triu(rng.uniform(-1, 1, (n, n)), 1)
+        out.append((W + W.T, rng.uniform(-1, 1, n)))
+    return out
+
+
+def boltzmann(W, b):
+    """p*(z) by enumeration; state index = z as binary number, unit 0 the most significant bit."""
+    n = len(b)
+    z = (np.arange(2 ** n)[:, None] >> (n - 1 - np.arange(n))[None, :]) & 1
+    e = 0.5 * np.einsum("si,ij,sj->s", z, W, z) + z @ b
+    p = np.exp(e - e.max())
+    return p / p.sum()
+
+
+# --------------------------------------------------------------------------------------- readout
+def occupancy(spikes, t0, t1, t_ref):
+    """Time-weighted joint distribution over [t0, t1], z_k = 1 on [t_spike, t_spike + t_ref)."""
+    n = len(spikes)
+    times = np.concatenate([np.concatenate([s, s + t_ref]) for s in spikes])
+    unit = np.concatenate([np.full(2 * len(s), k) for k, s in enumerate(spikes)])
+    sign = np.concatenate([np.r_[np.ones(len(s)), -np.ones(len(s))] for s in spikes])
+    order = np.argsort(times, kind="stable")
+    times, unit, sign = times[order], unit[order], sign[order]
+    count = np.zeros((len(times), n))
+    count[np.arange(len(times)), unit] = sign
+    z = np.cumsum(count, axis=0) > 0.5                   # state after each event
+    state = z.astype(np.int64) @ (1 << (n - 1 - np.arange(n)))
+    edges = np.clip(np.r_[t0, times, t1], t0, t1)
+    dur = np.diff(edges)                                 # dur[0]: before the first event (all off)
+    p = np.bincount(np.r_[0, state], weights=dur, minlength=2 ** n)
+    return p / (t1 - t0)
+
+
+def dkl(p, q):
+    m = p > 0
+    return float(np.sum(p[m] * np.log(p[m] / q[m])))
+
+
+# ------------------------------------------------------------------------------------ the job
+def make_job(args, cal):
+    targets = random_targets(args.targets or args.networks, args.neurons, args.seed)
+    nets = [targets[i % len(targets)] for i in range(args.networks)]
+    return dict(networks=args.networks, neurons=args.neurons, T=args.T, burn_in=args.burn_in,
+                dt=args.dt, threads=args.threads, renewing=not args.static, seed=args.seed,
+                calibration=cal, targets=targets, nets=nets)
+
+
+def run_nest(job):
+    """Build and simulate the job in NEST; returns wall times and D_KL per network."""
+    n, N, dt = job["neurons"], job["networks"], job["dt"]
+    t_ref, tau_syn = SBS["tau_refrac"], SBS["tau_syn_E"]
+    assert SBS["tau_syn_E"] == SBS["tau_syn_I"], "tau_rec = tau_syn needs one value per synapse"
+    import nest  # noqa: F401  (importing NEST, ~1 s, is not part of the timed build)
+    t_build, c_build = time.perf_counter(), time.process_time()
+    nest = nest_reset(dt, job["threads"], job["seed"] + 2)
+    params = [translate(W, b, job["calibration"]) for W, b in job["nets"]]
+    neurons = create_samplers(nest, np.concatenate([v for v, _ in params]), dt)
+    ids = np.asarray(neurons.tolist())
+    pre, post, weight = [], [], []
+    for net, (_, w) in enumerate(params):
+        i, j = np.nonzero(w)
+        pre.append(ids[net * n + i]); post.append(ids[net * n + j]); weight.append(w[i, j] * 1e3)
+    syn = {"synapse_model": "static_synapse"}
+    if job["renewing"]:
+        syn = {"synapse_model": "tsodyks2_synapse", "U": 1.0, "u": 1.0, "x": 1.0, "tau_fac": 0.0,
+               "tau_rec": tau_syn}
+    weight = np.concatenate(weight)    # connecting arrays wants every parameter as an array
+    syn = {k: v if isinstance(v, str) else np.full(len(weight), v) for k, v in syn.items()}
+    syn.update(weight=weight, delay=np.full(len(weight), max(0.1, dt)))
+    nest.Connect(np.concatenate(pre), np.concatenate(post), "one_to_one", syn)
+    rec = nest.Create("spike_recorder", params={"start": max(0.0, job["burn_in"] - t_ref - dt)})
+    nest.Connect(neurons, rec)
+    t_sim, c_sim = time.perf_counter(), time.process_time()
+    nest.Simulate(job["burn_in"] + job["T"])
+    t_end, c_end = time.perf_counter(), time.process_time()
+
+    spikes = spikes_by_neuron(rec, neurons)
+    t0, T = job["burn_in"], job["T"]
+    checkpoints = np.unique(np.r_[np.geomspace(min(100.0, T), T, 13), T])
+    dk = np.zeros((len(checkpoints), N))
+    p_sampled = []
+    for net in range(N):
+        s = spikes[net * n:(net + 1) * n]
+        pt = boltzmann(*job["nets"][net])
+        for c, tc in enumerate(checkpoints):
+            ps = occupancy(s, t0, t0 + tc, t_ref)
+            dk[c, net] = dkl(ps, pt)
+        p_sampled.append(ps)
+    final = dk[-1]
+    return dict(simulator=f"nest {nest.__version__}", wall_build_s=t_sim - t_build,
+                wall_simulate_s=t_end - t_sim, wall_total_s=t_end - t_build,
+                cpu_build_s=c_sim - c_build, cpu_simulate_s=c_end - c_sim,  # process CPU time
+                load_avg=os.getloadavg(),
+                n_spikes=int(sum(len(s) for s in spikes)),
+                mean_rate_hz=float(sum(len(s) for s in spikes) / (N * n) / ((t0 + T) / 1e3)),
+                checkpoints_ms=checkpoints.tolist(), dkl_median=np.median(dk, axis=1).tolist(),
+                dkl_final=final.tolist(), dkl_final_median=float(np.median(final)),
+                unvisited_final=[int(np.sum(p == 0)) for p in p_sampled],
+                p_sampled=[p.tolist() for p in p_sampled])
+
+
+def run_exactspike(binary, job):
+    """Placeholder: run the same job through `BINARY sample` (write an experiment TOML with the
+    same targets, calibration, noise, T, burn-in and networks; time it; read /sampling/... back)
+    and return a dict shaped like run_nest() (at least wall_total_s, dkl_final, dkl_final_median)."""
+    raise NotImplementedError("exactspike side not implemented yet (lead fills this in)")
+
+
+# --------------------------------------------------------------------------------------- main
+def install(venv):
+    py = os.path.join(venv, "bin", "python")
+    if not os.path.exists(py):
+        subprocess.check_call([sys.executable, "-m", "venv", venv])
+    subprocess.check_call([py, "-m", "pip", "install", "-q", f"nest-simulator=={NEST_VERSION}",
+                           "numpy", "scipy"])
+    argv = [a for a in sys.argv[1:] if a != "--install"]
+    os.execv(py, [py, os.path.abspath(__file__)] + argv)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0],
+                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    ap.add_argument("--install", action="store_true", help="create --venv with NEST, re-run there")
+    ap.add_argument("--venv", default="target/bench-venv")
+    ap.add_argument("--networks", type=int, default=100)
+    ap.add_argument("--neurons", type=int, default=5)
+    ap.add_argument("--targets", type=int, default=0, help="distinct targets (0: one per network)")
+    ap.add_argument("--T", type=float, default=10000.0, help="sampling time after burn-in [ms]")
+    ap.add_argument("--burn-in", type=float, default=500.0, help="[ms]")
+    ap.add_argument("--dt", type=float, default=0.1, help="NEST resolution for sampling [ms]")
+    ap.add_argument("--static", action="store_true", help="static instead of renewing synapses")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--cal-dt", type=float, default=None, help="calibration resolution (default --dt)")
+    ap.add_argument("--cal-duration", type=float, default=1e5, help="per sweep point [ms]")
+    ap.add_argument("--cal-points", type=int, default=150)
+    ap.add_argument("--cal-burn-in", type=float, default=500.0)
+    ap.add_argument("--cal-cache", default="target/nest_calibration.json")
+    ap.add_argument("--json", help="write the result here instead of stdout")
+    ap.add_argument("--full", action="store_true", help="include p_sampled and targets in the JSON")
+    ap.add_argument("--exactspike", metavar="BIN", help="also run the job through exactspike BIN")
+    args = ap.parse_args()
+    if args.install:
+        install(args.venv)
+    if np is None:
+        sys.exit("numpy/nest missing: run with --install, or with a python that has nest 3.10, numpy, scipy")
+    args.cal_dt = args.cal_dt or args.dt
+    if args.neurons > 20:
+        sys.exit("p* by enumeration: at most 20 neurons")
+
+    cal = calibrate(args)
+    job = make_job(args, cal)
+    log(f"nest: {args.networks} networks x {args.neurons} neurons, T = {args.T} ms, "
+        f"{'renewing' if job['renewing'] else 'static'} synapses, dt = {args.dt} ms, "
+        f"{args.threads} thread(s)")
+    res = run_nest(job)
+    log(f"nest: build {res['wall_build_s']:.2f} s, simulate {res['wall_simulate_s']:.2f} s "
+        f"(CPU {res['cpu_simulate_s']:.2f} s), "
+        f"median D_KL(p_sampled || p*) = {res['dkl_final_median']:.4f}")
+    out = {k: v for k, v in job.items() if k not in ("targets", "nets", "calibration")}
+    out["calibration"] = {k: v for k, v in cal.items() if k not in ("v_rest", "p_on")}
+    out["nest"] = res if args.full else {k: v for k, v in res.items() if k != "p_sampled"}
+    if args.full:
+        out["targets"] = [dict(W=W.tolist(), b=b.tolist()) for W, b in job["targets"]]
+    if args.exactspike:
+        try:
+            es = run_exactspike(args.exactspike, job)
+            out["exactspike"] = es
+            out["speedup"] = res["wall_total_s"] / es["wall_total_s"]
+            log(f"wall: nest {res['wall_total_s']:.2f} s, exactspike {es['wall_total_s']:.2f} s, "
+                f"ratio {out['speedup']:.1f}x")
+        except NotImplementedError as e:
+            log(f"exactspike: {e}")
+    text = json.dumps(out, indent=1)
+    if args.json:
+        with open(args.json, "w") as f:
+            f.write(text + "\n")
+    else:
+        print(text)
+
+
+if __name__ == "__main__":
+    main()
