@@ -1,4 +1,4 @@
-//! Command-line interface: `run`, `raster`, `info`.
+//! Command-line interface: `run`, `calibrate`, `sample`, `raster`, `info`.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -12,7 +12,10 @@ use clap::{Parser, Subcommand};
 use exactspike::config::Experiment;
 use exactspike::engine::{RunSummary, Simulation};
 use exactspike::record::hdf5::Hdf5Recorder;
-use exactspike::record::{inspect, raster, RunMetadata, Termination};
+use exactspike::record::{inspect, raster, RecordLayout, RunMetadata, Termination};
+use exactspike::sampling::job;
+use exactspike::sampling::readout::SamplingReadout;
+use exactspike::sampling::spec::SamplingSpec;
 
 /// Exact, event-driven spiking neural network simulator.
 #[derive(Debug, Parser)]
@@ -61,6 +64,31 @@ enum Command {
         #[arg(long)]
         to: Option<f64>,
     },
+    /// Calibrate the activation function of a sampling file's sampler and store it in HDF5.
+    Calibrate {
+        /// Sampling file (TOML).
+        sampling: PathBuf,
+        /// Output HDF5 file.
+        #[arg(long)]
+        out: PathBuf,
+        /// Replace an existing output file.
+        #[arg(long)]
+        overwrite: bool,
+    },
+    /// Sample a Boltzmann distribution with LIF neurons; record spikes, distributions and D_KL.
+    Sample {
+        /// Sampling file (TOML).
+        sampling: PathBuf,
+        /// Output HDF5 file.
+        #[arg(long)]
+        out: PathBuf,
+        /// No progress bar and no summary lines.
+        #[arg(long)]
+        quiet: bool,
+        /// Replace an existing output file.
+        #[arg(long)]
+        overwrite: bool,
+    },
     /// Summarise a recording.
     Info {
         /// Recording (HDF5).
@@ -89,11 +117,128 @@ pub fn run(cli: Cli) -> Result<()> {
             raster::draw_raster(&file, &out, populations.as_deref(), from, to)?;
             Ok(())
         }
+        Command::Calibrate {
+            sampling,
+            out,
+            overwrite,
+        } => calibrate(&sampling, &out, overwrite),
+        Command::Sample {
+            sampling,
+            out,
+            quiet,
+            overwrite,
+        } => sample(&sampling, &out, quiet, overwrite),
         Command::Info { file } => {
             println!("{}", inspect::summarize(&file)?);
             Ok(())
         }
     }
+}
+
+fn calibrate(path: &Path, out: &Path, overwrite: bool) -> Result<()> {
+    let spec = SamplingSpec::from_file(path)?;
+    let calibration = job::calibrate_spec(&spec)?;
+    let (tables, attributes) = job::calibration_tables(&calibration);
+    let layout = RecordLayout {
+        tables,
+        attributes,
+        ..RecordLayout::default()
+    };
+    let meta = RunMetadata {
+        seed: spec.seed,
+        t_stop: spec.calibration.burn_in + spec.calibration.duration,
+        experiment: spec.text.clone(),
+    };
+    Hdf5Recorder::create(out, &layout, &meta, overwrite)?
+        .finish(Termination::Completed)
+        .with_context(|| format!("finishing {}", out.display()))?;
+    let f = &calibration.fit;
+    println!(
+        "v_p05 = {:.4} ± {:.4} mV, alpha = {:.4} ± {:.4} mV ({} points, rms residual {:.2e}) -> {}",
+        f.v_p05,
+        f.v_p05_stderr,
+        f.alpha,
+        f.alpha_stderr,
+        f.points_used,
+        f.residual_rms,
+        out.display()
+    );
+    Ok(())
+}
+
+fn sample(path: &Path, out: &Path, quiet: bool, overwrite: bool) -> Result<()> {
+    let spec = SamplingSpec::from_file(path)?;
+    let prepared = job::prepare(spec)?;
+    let mut simulation = Simulation::new(&prepared.experiment)?;
+    let mut layout = simulation.layout().clone();
+    layout.tables = job::sampling_tables(&prepared, None);
+    layout.attributes = job::sampling_attributes(&prepared);
+    if let Some(c) = &prepared.calibration {
+        let (tables, attributes) = job::calibration_tables(c);
+        layout.tables.extend(tables);
+        layout.attributes.extend(attributes);
+    }
+    let spec = &prepared.spec;
+    let meta = RunMetadata {
+        seed: spec.seed,
+        t_stop: prepared.experiment.t_stop,
+        experiment: spec.text.clone(),
+    };
+    let mut recorder = Hdf5Recorder::create(out, &layout, &meta, overwrite)?;
+    let interrupt = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&interrupt);
+    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
+    let mut bar = ProgressBar::new(meta.t_stop, !quiet && std::io::stderr().is_terminal());
+    let tau_on = vec![spec.sampler.tau_refrac; spec.target.n()];
+    let mut readout = SamplingReadout::new(
+        &mut recorder,
+        0,
+        &tau_on,
+        spec.networks,
+        spec.target.probabilities(),
+        spec.burn_in,
+        prepared.checkpoints.clone(),
+        spec.sample_interval,
+    );
+    let outcome = simulation.run(&mut readout, Some(&interrupt), &mut |t| bar.update(t));
+    bar.clear();
+    let summary = match outcome {
+        Ok(summary) => summary,
+        Err(e) => {
+            drop(readout);
+            recorder.abandon();
+            return Err(e.into());
+        }
+    };
+    let result = readout.finish(summary.t_reached);
+    for (i, table) in job::sampling_tables(&prepared, Some(&result))
+        .iter()
+        .enumerate()
+    {
+        recorder.write_table(i, &table.data)?;
+    }
+    recorder
+        .finish(summary.termination)
+        .with_context(|| format!("finishing {}", out.display()))?;
+    if !quiet {
+        println!("{}", summary_line(&summary, out));
+        if let Some(dkl) = job::final_median_dkl(&result) {
+            println!(
+                "D_KL(p_sampled || p_target) after {} ms: median {:.4} over {} network(s)",
+                result.checkpoints.last().copied().unwrap_or(0.0),
+                dkl,
+                spec.networks
+            );
+        }
+    }
+    if summary.termination == Termination::Interrupted {
+        anyhow::bail!(
+            "interrupted at t = {} ms; {} is marked incomplete",
+            summary.t_reached,
+            out.display()
+        );
+    }
+    Ok(())
 }
 
 fn run_experiment(

@@ -8,7 +8,9 @@ mod file;
 mod validate;
 
 pub use file::{Connector, Values};
+pub(crate) use file::{ModelName, SimulationSection};
+pub(crate) use validate::{cond_exp_section, deserialize_toml};
 pub use validate::{
-    ArrayParams, Experiment, PoissonParams, Population, PopulationKind, Projection, RecordSpec,
-    SpikeTimes, DEFAULT_DELAY,
+    ArrayParams, Experiment, NeuronParams, PoissonParams, Population, PopulationKind, Projection,
+    RecordSpec, SpikeTimes, DEFAULT_DELAY,
 };

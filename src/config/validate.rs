@@ -236,7 +236,10 @@ impl Experiment {
 }
 
 /// Deserialize TOML text, turning serde errors into one-line [`ConfigError`]s with the field path.
-fn deserialize_toml<T: DeserializeOwned>(text: &str, file: &str) -> Result<T, ConfigError> {
+pub(crate) fn deserialize_toml<T: DeserializeOwned>(
+    text: &str,
+    file: &str,
+) -> Result<T, ConfigError> {
     let deserializer = toml::Deserializer::new(text);
     serde_path_to_error::deserialize(deserializer).map_err(|err| {
         let path = err.path().to_string();
@@ -268,6 +271,29 @@ fn deserialize_params<T: DeserializeOwned>(
         };
         ConfigError::new(file, at, err.into_inner().to_string())
     })
+}
+
+/// The `IF_cond_exp` parameters of a section at `at` of `file` with a `model`, an optional
+/// `profile` (relative to `base`) and `params`, validated like a population's. Any other model is
+/// refused with `reason`.
+pub(crate) fn cond_exp_section(
+    file: &str,
+    base: &Path,
+    at: &str,
+    model: Option<ModelName>,
+    profile: Option<&str>,
+    params: toml::Table,
+    reason: &str,
+) -> Result<CondExpParams, ConfigError> {
+    let checker = Checker { file, base };
+    let (model, params) = checker.resolve_model(at, model, profile, params)?;
+    if model != ModelName::IF_cond_exp {
+        return Err(checker.err(format!("{at}.model"), format!("is {model:?}; {reason}")));
+    }
+    let params_at = format!("{at}.params");
+    let p: CondExpParams = deserialize_params(params, file, &params_at)?;
+    checker.cond_exp(&params_at, &p)?;
+    Ok(p)
 }
 
 /// Validation context: the file name for messages and the directory profiles are found in.

@@ -158,6 +158,7 @@ impl Simulation {
                 .map(|&p| named(experiment, p))
                 .collect(),
             v_interval: experiment.record.v_interval,
+            ..RecordLayout::default()
         };
         sim.v_groups = experiment
             .record

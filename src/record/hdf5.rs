@@ -42,7 +42,9 @@ use hdf5_pure::{
     FileBuilder, GroupBuilder, Layout, MaxExtent, MemoryStrategy, SyncPolicy,
 };
 
-use super::{sample_count, RecordError, RecordLayout, Recorder, RunMetadata, Termination};
+use super::{
+    sample_count, RecordError, RecordLayout, Recorder, RunMetadata, TableData, Termination,
+};
 
 /// Group holding one sub-group per spike-recorded population.
 pub(crate) const SPIKES_GROUP: &str = "spikes";
@@ -66,6 +68,8 @@ const CHUNKS_PER_FLUSH: u64 = 4;
 /// [`abandon`](Self::abandon).
 pub struct Hdf5Recorder {
     target: PathBuf,
+    /// Path and length of each table of the layout.
+    tables: Vec<(String, usize)>,
     spikes: Vec<SpikeColumns>,
     v: Vec<VColumns>,
     /// Second handle on the partial file, for the rows of the fixed-size v datasets.
@@ -120,6 +124,9 @@ impl Hdf5Recorder {
             .map_err(|e| hdf5_error(path, e))?;
         Ok(Self {
             target: path.to_owned(),
+            tables: (layout.tables.iter())
+                .map(|t| (format!("{}/{}", t.group, t.name), t.data.len()))
+                .collect(),
             spikes,
             v,
             raw,
@@ -142,6 +149,7 @@ impl Hdf5Recorder {
         }
         let Self {
             target,
+            tables: _,
             spikes,
             v,
             raw,
@@ -155,6 +163,36 @@ impl Hdf5Recorder {
         std::fs::rename(&partial.path, &target).map_err(|e| io_error(&target, e))?;
         partial.keep();
         Ok(())
+    }
+
+    /// Replace the values of table number `index` of the layout (same type and length) in the
+    /// file.
+    pub fn write_table(&mut self, index: usize, data: &TableData) -> Result<(), RecordError> {
+        let (path, len) = (&self.tables[index].0, self.tables[index].1);
+        assert_eq!(data.len(), len, "table {path}: length changed");
+        if len == 0 {
+            return Ok(());
+        }
+        let dataset = self
+            .file
+            .dataset(path)
+            .map_err(|e| hdf5_error(&self.target, e))?;
+        let address = match dataset.layout().map_err(|e| hdf5_error(&self.target, e))? {
+            Layout::Contiguous {
+                address: Some(address),
+                ..
+            } => address,
+            other => {
+                return Err(hdf5_error(
+                    &self.target,
+                    format!("{path}: unexpected storage layout {other}"),
+                ))
+            }
+        };
+        self.raw
+            .seek(SeekFrom::Start(address))
+            .and_then(|_| self.raw.write_all(&data.to_le_bytes()))
+            .map_err(|e| io_error(&self.target, e))
     }
 
     /// Give up: close and delete the partial file (used after an error).
@@ -455,6 +493,30 @@ fn skeleton(
         v.add_group(group.finish());
     }
     builder.add_group(v.finish());
+
+    let mut groups: Vec<&str> = layout.tables.iter().map(|t| t.group.as_str()).collect();
+    groups.extend(layout.attributes.iter().map(|(g, _, _)| g.as_str()));
+    groups.dedup();
+    groups.sort_unstable();
+    groups.dedup();
+    for name in groups {
+        let mut group = builder.create_group(name);
+        for (_, key, value) in layout.attributes.iter().filter(|(g, _, _)| g == name) {
+            group.set_attr(key, AttrValue::F64(*value));
+        }
+        for table in layout.tables.iter().filter(|t| t.group == name) {
+            let dtype = match table.data {
+                TableData::F64(_) => make_f64_type(),
+                TableData::U32(_) => make_u32_type(),
+            };
+            group
+                .create_dataset(&table.name)
+                .with_raw_data(dtype, table.data.to_le_bytes(), table.data.len() as u64)
+                .with_shape(&table.shape)
+                .set_attr("units", AttrValue::VarLenString(table.units.clone()));
+        }
+        builder.add_group(group.finish());
+    }
     Ok(builder)
 }
 
@@ -593,6 +655,7 @@ mod tests {
             spikes: vec![("exc".into(), 10), ("inh".into(), 5)],
             v: vec![("exc".into(), 3)],
             v_interval: 0.5,
+            ..RecordLayout::default()
         }
     }
 
@@ -825,6 +888,7 @@ mod tests {
             spikes: vec![("exc".into(), 1000), ("inh".into(), 250)],
             v: vec![("exc".into(), 4)],
             v_interval: 1.0,
+            ..RecordLayout::default()
         };
         let start = std::time::Instant::now();
         let mut file = Hdf5Recorder::create(&path, &layout, &meta(), true).unwrap();

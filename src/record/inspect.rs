@@ -252,3 +252,23 @@ fn read_rows_f64(dataset: &hdf5_pure::Dataset) -> Result<Vec<f64>, hdf5_pure::Er
     let value = |b: &[u8]| f64::from_le_bytes(b.try_into().expect("chunks of 8 bytes"));
     Ok(bytes.chunks_exact(8).map(value).collect())
 }
+
+/// The float attributes of top-level group `group` of the file at `path` (e.g. a stored
+/// calibration's `v_p05` and `alpha`), and the root's `complete` flag.
+pub fn group_attributes(
+    path: &Path,
+    group: &str,
+) -> Result<(HashMap<String, f64>, bool), RecordError> {
+    let file = open(path)?;
+    let root = file.root().attrs().map_err(|e| error(path, e))?;
+    let complete = root.get("complete").and_then(attr_u64) == Some(1);
+    let attrs = file
+        .group(group)
+        .and_then(|g| g.attrs())
+        .map_err(|e| error(path, format!("/{group}: {e}")))?;
+    let values = attrs
+        .iter()
+        .filter_map(|(k, v)| attr_f64(v).map(|x| (k.clone(), x)))
+        .collect();
+    Ok((values, complete))
+}

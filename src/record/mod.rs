@@ -20,6 +20,85 @@ pub struct RecordLayout {
     pub v: Vec<(String, usize)>,
     /// Sampling interval of the membrane potential [ms] (meaningful when `v` is non-empty).
     pub v_interval: f64,
+    /// Further fixed-size datasets (e.g. results of a sampling job), in top-level groups.
+    pub tables: Vec<Table>,
+    /// Scalar attributes of those groups: (group, name, value).
+    pub attributes: Vec<(String, String, f64)>,
+}
+
+/// A fixed-size dataset `/<group>/<name>` beside the recording. Its data is written when the file
+/// is created and may be replaced (same type and length) before the recording finishes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Table {
+    /// Top-level group (a plain name).
+    pub group: String,
+    /// Dataset name (a plain name).
+    pub name: String,
+    /// Shape; the product of its entries is the data length.
+    pub shape: Vec<u64>,
+    /// Value of the dataset's `units` attribute ("" for none).
+    pub units: String,
+    /// The values, row-major.
+    pub data: TableData,
+}
+
+/// Values of a [`Table`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum TableData {
+    /// float64 values.
+    F64(Vec<f64>),
+    /// uint32 values.
+    U32(Vec<u32>),
+}
+
+impl TableData {
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        match self {
+            Self::F64(v) => v.len(),
+            Self::U32(v) => v.len(),
+        }
+    }
+
+    /// Whether there are no values.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Little-endian bytes of the values.
+    pub fn to_le_bytes(&self) -> Vec<u8> {
+        match self {
+            Self::F64(v) => v.iter().flat_map(|x| x.to_le_bytes()).collect(),
+            Self::U32(v) => v.iter().flat_map(|x| x.to_le_bytes()).collect(),
+        }
+    }
+}
+
+impl Table {
+    /// A float64 table.
+    pub fn f64(group: &str, name: &str, shape: &[usize], units: &str, data: Vec<f64>) -> Self {
+        Self::new(group, name, shape, units, TableData::F64(data))
+    }
+
+    /// A uint32 table.
+    pub fn u32(group: &str, name: &str, shape: &[usize], data: Vec<u32>) -> Self {
+        Self::new(group, name, shape, "", TableData::U32(data))
+    }
+
+    fn new(group: &str, name: &str, shape: &[usize], units: &str, data: TableData) -> Self {
+        debug_assert_eq!(
+            shape.iter().product::<usize>(),
+            data.len(),
+            "{group}/{name}"
+        );
+        Self {
+            group: group.into(),
+            name: name.into(),
+            shape: shape.iter().map(|&d| d as u64).collect(),
+            units: units.into(),
+            data,
+        }
+    }
 }
 
 /// Number of membrane samples a run to `t_stop` [ms] takes at `interval` [ms]: samples are at

@@ -6,7 +6,12 @@
 //! binary number with z_1 (unit 0) the **most** significant bit, so unit k is bit `n − 1 − k`.
 
 pub mod boltzmann;
+pub mod calibrate;
 pub mod divergence;
+pub mod job;
 pub mod logistic;
+pub mod lower;
 pub mod occupancy;
+pub mod readout;
+pub mod spec;
 pub mod translation;

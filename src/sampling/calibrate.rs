@@ -1,0 +1,163 @@
+//! Activation calibration (sbs): the probability of a sampler to be "on" (refractory),
+//! `p_on = N_spikes · tau_refrac / T`, measured over a sweep of `v_rest` with the sampler's own
+//! Poisson background, and the logistic fit `p_on = 1/(1 + e^{−(v_rest − v_p05)/α})`.
+//!
+//! A coarse pre-scan (`prescan_step` apart, `prescan_duration` each) finds the 5–95 % region,
+//! widening its window by 30 mV at a time (at most 4 times) until it has seen `p_on < 0.05` and
+//! `p_on > 0.95`; the fine sweep then spans that region (one pre-scan point beyond it on each
+//! side) with `points` values, `duration` each. All points of a sweep are independent neurons of
+//! one simulation.
+
+use super::logistic::{fit_logistic, LogisticError, LogisticFit, P_MAX, P_MIN};
+use super::lower::{noisy_neurons, record_samplers, SAMPLERS};
+use super::spec::CalibrationSection;
+use super::translation::Noise;
+use crate::config::Experiment;
+use crate::error::RunError;
+use crate::neuron::CondExpParams;
+
+/// Half-width of the first pre-scan window around `v_thresh` [mV].
+const PRESCAN_HALF_WIDTH: f64 = 15.0;
+/// How far the pre-scan window moves when it misses one end of the slope [mV].
+const PRESCAN_SHIFT: f64 = 30.0;
+/// Most window moves before giving up.
+const PRESCAN_MOVES: usize = 4;
+
+/// Errors of a calibration.
+#[derive(Debug, thiserror::Error)]
+pub enum CalibrationError {
+    /// A sweep run failed.
+    #[error(transparent)]
+    Run(#[from] RunError),
+    /// The pre-scan never saw both ends of the activation curve.
+    #[error("calibration cannot find the 5–95 % region: p_on stays within [{low:.3}, {high:.3}] for v_rest in [{from} mV, {to} mV]")]
+    NoSlope {
+        /// Smallest p_on seen.
+        low: f64,
+        /// Largest p_on seen.
+        high: f64,
+        /// Lowest v_rest scanned [mV].
+        from: f64,
+        /// Highest v_rest scanned [mV].
+        to: f64,
+    },
+    /// The logistic fit failed.
+    #[error("calibration fit: {0}")]
+    Fit(#[from] LogisticError),
+}
+
+/// A measured activation curve and its fit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Calibration {
+    /// Resting potentials of the fine sweep [mV].
+    pub v_rest: Vec<f64>,
+    /// Measured `p_on` at each.
+    pub p_on: Vec<f64>,
+    /// Resting potentials of the pre-scan [mV].
+    pub prescan_v_rest: Vec<f64>,
+    /// Measured `p_on` of the pre-scan.
+    pub prescan_p_on: Vec<f64>,
+    /// The logistic fit of the fine sweep.
+    pub fit: LogisticFit,
+}
+
+/// `p_on` of `IF_cond_exp` neurons with parameters `params` and the given resting potentials [mV],
+/// each with its own `noise`, measured over `duration` [ms] after `burn_in` [ms].
+pub fn measure_p_on(
+    params: &CondExpParams,
+    noise: &Noise,
+    v_rest: &[f64],
+    burn_in: f64,
+    duration: f64,
+    seed: u64,
+) -> Result<Vec<f64>, RunError> {
+    let mut text = noisy_neurons(params, noise, v_rest, burn_in + duration, seed);
+    text += &record_samplers();
+    let experiment = Experiment::from_toml_str(&text, "calibration sweep")?;
+    let recording = crate::run_in_memory(&experiment)?;
+    let spikes = recording
+        .spikes_of(SAMPLERS)
+        .expect("samplers are recorded");
+    let mut counts = vec![0u64; v_rest.len()];
+    for (&t, &sender) in spikes.times.iter().zip(&spikes.senders) {
+        if t > burn_in {
+            counts[sender as usize] += 1;
+        }
+    }
+    Ok(counts
+        .iter()
+        .map(|&c| c as f64 * params.tau_refrac / duration)
+        .collect())
+}
+
+/// Calibrate the activation function of `params` under `noise` (see the module docs).
+pub fn calibrate(
+    params: &CondExpParams,
+    noise: &Noise,
+    settings: &CalibrationSection,
+    seed: u64,
+) -> Result<Calibration, CalibrationError> {
+    let step = settings.prescan_step;
+    let mut from = params.v_thresh - PRESCAN_HALF_WIDTH;
+    let mut to = params.v_thresh + PRESCAN_HALF_WIDTH;
+    let (mut scan_v, mut scan_p) = (Vec::new(), Vec::new());
+    for attempt in 0..=PRESCAN_MOVES {
+        let count = ((to - from) / step).round() as usize + 1;
+        scan_v = (0..count).map(|i| from + i as f64 * step).collect();
+        scan_p = measure_p_on(
+            params,
+            noise,
+            &scan_v,
+            settings.burn_in,
+            settings.prescan_duration,
+            seed,
+        )?;
+        let low = scan_p.iter().cloned().fold(f64::INFINITY, f64::min);
+        let high = scan_p.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        if low < P_MIN && high > P_MAX {
+            break;
+        }
+        if attempt == PRESCAN_MOVES || (low >= P_MIN && high <= P_MAX) {
+            return Err(CalibrationError::NoSlope {
+                low,
+                high,
+                from,
+                to,
+            });
+        }
+        let shift = if low >= P_MIN {
+            -PRESCAN_SHIFT
+        } else {
+            PRESCAN_SHIFT
+        };
+        from += shift;
+        to += shift;
+    }
+    // The slope: from the last point below 5 % before the first point above 95 %, to that point.
+    let first_high = scan_p.iter().position(|&p| p > P_MAX).expect("seen");
+    let last_low = scan_p[..first_high]
+        .iter()
+        .rposition(|&p| p < P_MIN)
+        .unwrap_or(0);
+    let (lo, hi) = (scan_v[last_low], scan_v[first_high]);
+    let points = settings.points;
+    let v_rest: Vec<f64> = (0..points)
+        .map(|i| lo + (hi - lo) * i as f64 / (points - 1) as f64)
+        .collect();
+    let p_on = measure_p_on(
+        params,
+        noise,
+        &v_rest,
+        settings.burn_in,
+        settings.duration,
+        seed,
+    )?;
+    let fit = fit_logistic(&v_rest, &p_on)?;
+    Ok(Calibration {
+        v_rest,
+        p_on,
+        prescan_v_rest: scan_v,
+        prescan_p_on: scan_p,
+        fit,
+    })
+}

@@ -1,0 +1,352 @@
+//! Sampling experiment files: TOML → serde types → a validated [`SamplingSpec`].
+//!
+//! ```toml
+//! [simulation]
+//! t_stop = 100000.0          # ms of sampling after burn-in
+//! seed = 7
+//!
+//! [boltzmann]                # explicit target, or: random = { n = 5, seed = 1, distribution = { type = "uniform", low = -1.0, high = 1.0 } }
+//! weights = [[0.0, 0.5], [0.5, 0.0]]
+//! biases = [0.1, -0.4]
+//!
+//! [sampler]                  # IF_cond_exp (model, or profile) with its Poisson background
+//! model = "IF_cond_exp"
+//! params = { cm = 0.2, tau_m = 1.0, ... }
+//! noise = { rate_exc = 3000.0, rate_inh = 3000.0, weight_exc = 0.001, weight_inh = 0.001 }
+//! renewing_synapses = true
+//!
+//! [sampling]
+//! networks = 10
+//! burn_in = 500.0
+//!
+//! [calibration]              # optional: reuse a stored calibration, or set the sweep
+//! file = "calibration.h5"
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::boltzmann::{Boltzmann, BoltzmannError, TargetDistribution};
+use super::translation::Noise;
+use crate::config::{cond_exp_section, deserialize_toml, ModelName, SimulationSection};
+use crate::error::ConfigError;
+use crate::neuron::CondExpParams;
+
+/// Default burn-in before sampling starts [ms].
+pub const DEFAULT_BURN_IN: f64 = 500.0;
+/// Default delay of the synapses between samplers [ms] (sbs).
+pub const DEFAULT_SAMPLER_DELAY: f64 = 0.1;
+/// Default number of D_KL checkpoints per decade of sampling time.
+pub const DEFAULT_CHECKPOINTS_PER_DECADE: usize = 10;
+
+/// The sampling file, one to one.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SamplingFile {
+    simulation: SimulationSection,
+    boltzmann: BoltzmannSection,
+    sampler: SamplerSection,
+    #[serde(default)]
+    sampling: SamplingSection,
+    #[serde(default)]
+    calibration: CalibrationSection,
+}
+
+/// `[boltzmann]`: explicit `weights` and `biases`, or `random`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BoltzmannSection {
+    weights: Option<Vec<Vec<f64>>>,
+    biases: Option<Vec<f64>>,
+    random: Option<RandomTarget>,
+}
+
+/// `random = { n, seed, distribution }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RandomTarget {
+    n: usize,
+    #[serde(default)]
+    seed: u64,
+    #[serde(default)]
+    index: u64,
+    distribution: TargetDistribution,
+}
+
+/// `[sampler]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SamplerSection {
+    model: Option<ModelName>,
+    profile: Option<String>,
+    #[serde(default)]
+    params: toml::Table,
+    noise: Noise,
+    #[serde(default = "yes")]
+    renewing_synapses: bool,
+    #[serde(default = "sampler_delay")]
+    delay: f64,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn sampler_delay() -> f64 {
+    DEFAULT_SAMPLER_DELAY
+}
+
+/// `[sampling]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SamplingSection {
+    #[serde(default = "one")]
+    networks: i64,
+    #[serde(default = "burn_in")]
+    burn_in: f64,
+    #[serde(default = "per_decade")]
+    checkpoints_per_decade: usize,
+    sample_interval: Option<f64>,
+}
+
+impl Default for SamplingSection {
+    fn default() -> Self {
+        Self {
+            networks: 1,
+            burn_in: DEFAULT_BURN_IN,
+            checkpoints_per_decade: DEFAULT_CHECKPOINTS_PER_DECADE,
+            sample_interval: None,
+        }
+    }
+}
+
+fn one() -> i64 {
+    1
+}
+
+fn burn_in() -> f64 {
+    DEFAULT_BURN_IN
+}
+
+fn per_decade() -> usize {
+    DEFAULT_CHECKPOINTS_PER_DECADE
+}
+
+/// `[calibration]`: a stored calibration `file`, or the sweep settings.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CalibrationSection {
+    /// A calibration file written by `exactspike calibrate` (relative to the sampling file).
+    pub file: Option<PathBuf>,
+    /// Points of the fine sweep.
+    pub points: usize,
+    /// Measured time per sweep point [ms] (after `burn_in`).
+    pub duration: f64,
+    /// Measured time per point of the coarse pre-scan [ms].
+    pub prescan_duration: f64,
+    /// Spacing of the coarse pre-scan [mV].
+    pub prescan_step: f64,
+    /// Burn-in before measuring [ms].
+    pub burn_in: f64,
+}
+
+impl Default for CalibrationSection {
+    fn default() -> Self {
+        Self {
+            file: None,
+            points: 150,
+            duration: 1e5,
+            prescan_duration: 1000.0,
+            prescan_step: 0.2,
+            burn_in: 500.0,
+        }
+    }
+}
+
+/// A validated sampling experiment.
+#[derive(Clone, Debug)]
+pub struct SamplingSpec {
+    /// Name of the file it came from.
+    pub file: String,
+    /// The file's text (stored in outputs).
+    pub text: String,
+    /// Master seed.
+    pub seed: u64,
+    /// Sampling time after burn-in [ms].
+    pub t_sample: f64,
+    /// The Boltzmann target.
+    pub target: Boltzmann,
+    /// Sampler parameters (`v_rest` is replaced per neuron by the translation).
+    pub sampler: CondExpParams,
+    /// Poisson background of each sampler.
+    pub noise: Noise,
+    /// Whether synapses between samplers are renewing (Tsodyks–Markram, U = 1,
+    /// tau_rec = tau_syn, tau_facil = 0).
+    pub renewing_synapses: bool,
+    /// Delay of the synapses between samplers [ms].
+    pub delay: f64,
+    /// Independent copies of the network, each with its own noise.
+    pub networks: usize,
+    /// Burn-in before sampling [ms].
+    pub burn_in: f64,
+    /// D_KL checkpoints per decade of sampling time.
+    pub checkpoints_per_decade: usize,
+    /// Interval of the discrete samples [ms] (default `tau_refrac`).
+    pub sample_interval: f64,
+    /// Calibration settings; `file` resolved relative to the sampling file.
+    pub calibration: CalibrationSection,
+}
+
+impl SamplingSpec {
+    /// Read and validate a sampling file.
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::new(&file, "file", format!("cannot read: {e}")))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        Self::parse(&text, &file, base)
+    }
+
+    /// Validate the text of a sampling file named `file`, resolving relative paths against `base`.
+    pub fn parse(text: &str, file: &str, base: &Path) -> Result<Self, ConfigError> {
+        let parsed: SamplingFile = deserialize_toml(text, file)?;
+        let err = |field: &str, message: String| ConfigError::new(file, field, message);
+        let t_sample = parsed.simulation.t_stop;
+        if !(t_sample.is_finite() && t_sample > 0.0) {
+            return Err(err(
+                "simulation.t_stop",
+                format!("must be > 0 ms, got {t_sample}"),
+            ));
+        }
+        let target = target(file, parsed.boltzmann)?;
+        let s = parsed.sampler;
+        let sampler = cond_exp_section(
+            file,
+            base,
+            "sampler",
+            s.model,
+            s.profile.as_deref(),
+            s.params,
+            "spike-based sampling needs IF_cond_exp samplers",
+        )?;
+        s.noise
+            .validate()
+            .map_err(|e| err("sampler.noise", e.to_string()))?;
+        if !(s.delay.is_finite() && s.delay >= 0.0) {
+            return Err(err(
+                "sampler.delay",
+                format!("must be ≥ 0 ms, got {}", s.delay),
+            ));
+        }
+        let g = parsed.sampling;
+        if g.networks < 1 {
+            return Err(err(
+                "sampling.networks",
+                format!("must be ≥ 1, got {}", g.networks),
+            ));
+        }
+        if !(g.burn_in.is_finite() && g.burn_in >= 0.0) {
+            return Err(err(
+                "sampling.burn_in",
+                format!("must be ≥ 0 ms, got {}", g.burn_in),
+            ));
+        }
+        if g.checkpoints_per_decade == 0 {
+            return Err(err("sampling.checkpoints_per_decade", "must be ≥ 1".into()));
+        }
+        let sample_interval = g.sample_interval.unwrap_or(sampler.tau_refrac);
+        if !(sample_interval.is_finite() && sample_interval > 0.0) {
+            return Err(err(
+                "sampling.sample_interval",
+                format!("must be > 0 ms, got {sample_interval}"),
+            ));
+        }
+        let mut calibration = parsed.calibration;
+        check_calibration(file, &calibration)?;
+        calibration.file = calibration.file.map(|f| base.join(f));
+        Ok(Self {
+            file: file.to_string(),
+            text: text.to_string(),
+            seed: parsed.simulation.seed,
+            t_sample,
+            target,
+            sampler,
+            noise: s.noise,
+            renewing_synapses: s.renewing_synapses,
+            delay: s.delay,
+            networks: g.networks as usize,
+            burn_in: g.burn_in,
+            checkpoints_per_decade: g.checkpoints_per_decade,
+            sample_interval,
+            calibration,
+        })
+    }
+}
+
+/// The target of a `[boltzmann]` section.
+fn target(file: &str, b: BoltzmannSection) -> Result<Boltzmann, ConfigError> {
+    let named = |e: BoltzmannError| {
+        ConfigError::new(file, format!("boltzmann.{}", e.field()), e.to_string())
+    };
+    match (b.weights, b.biases, b.random) {
+        (Some(weights), Some(biases), None) => Boltzmann::new(weights, biases).map_err(named),
+        (None, None, Some(r)) => {
+            Boltzmann::random(r.n, r.seed, r.distribution, r.index).map_err(|e| {
+                let field = match e.field() {
+                    "distribution" => "random.distribution",
+                    _ => "random.n",
+                };
+                ConfigError::new(file, format!("boltzmann.{field}"), e.to_string())
+            })
+        }
+        (None, None, None) => Err(ConfigError::new(
+            file,
+            "boltzmann",
+            "give `weights` and `biases`, or `random`",
+        )),
+        (Some(_), None, None) => Err(ConfigError::new(file, "boltzmann.biases", "missing")),
+        (None, Some(_), None) => Err(ConfigError::new(file, "boltzmann.weights", "missing")),
+        _ => Err(ConfigError::new(
+            file,
+            "boltzmann.random",
+            "contradicts `weights`/`biases`: give one or the other",
+        )),
+    }
+}
+
+fn check_calibration(file: &str, c: &CalibrationSection) -> Result<(), ConfigError> {
+    let positive = |field: &str, v: f64| {
+        if v.is_finite() && v > 0.0 {
+            Ok(())
+        } else {
+            Err(ConfigError::new(
+                file,
+                format!("calibration.{field}"),
+                format!("must be > 0, got {v}"),
+            ))
+        }
+    };
+    positive("duration", c.duration)?;
+    positive("prescan_duration", c.prescan_duration)?;
+    positive("prescan_step", c.prescan_step)?;
+    if !(c.burn_in.is_finite() && c.burn_in >= 0.0) {
+        return Err(ConfigError::new(
+            file,
+            "calibration.burn_in",
+            format!("must be ≥ 0 ms, got {}", c.burn_in),
+        ));
+    }
+    if c.points < crate::sampling::logistic::MIN_POINTS {
+        return Err(ConfigError::new(
+            file,
+            "calibration.points",
+            format!(
+                "must be ≥ {}, got {}",
+                crate::sampling::logistic::MIN_POINTS,
+                c.points
+            ),
+        ));
+    }
+    Ok(())
+}
