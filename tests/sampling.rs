@@ -1,0 +1,190 @@
+//! The sampling job end to end (`exactspike calibrate` and `exactspike sample`), and its bad
+//! input.
+
+use std::path::Path;
+use std::process::Command;
+
+/// The issue's three-unit target with sbs samplers; short calibration and sampling.
+const VALID: &str = r#"
+[simulation]
+t_stop = 10000.0
+seed = 7
+
+[boltzmann]
+weights = [[0.0, 0.5, -0.3], [0.5, 0.0, 0.2], [-0.3, 0.2, 0.0]]
+biases = [0.1, -0.4, 0.2]
+
+[sampler]
+model = "IF_cond_exp"
+params = { cm = 0.2, tau_m = 1.0, v_thresh = -50.0, v_reset = -50.001, tau_refrac = 10.0, tau_syn_E = 10.0, tau_syn_I = 10.0, e_rev_E = 0.0, e_rev_I = -100.0 }
+noise = { rate_exc = 3000.0, rate_inh = 3000.0, weight_exc = 0.001, weight_inh = 0.001 }
+renewing_synapses = false
+
+[sampling]
+networks = 4
+burn_in = 200.0
+
+[calibration]
+points = 30
+duration = 5000.0
+prescan_duration = 500.0
+"#;
+
+/// Run `exactspike ARGS` with `text` as the sampling file in a fresh directory; return (exit
+/// code, stdout, stderr, output path, directory guard).
+fn exactspike(
+    command: &str,
+    text: &str,
+) -> (i32, String, String, std::path::PathBuf, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sampling.toml");
+    let out = dir.path().join("out.h5");
+    std::fs::write(&file, text).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_exactspike"))
+        .args([
+            command,
+            file.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+        out,
+        dir,
+    )
+}
+
+fn dataset_f64(path: &Path, name: &str) -> Vec<f64> {
+    let file = hdf5_pure::File::open(path).unwrap();
+    file.dataset(name).unwrap().read_f64().unwrap()
+}
+
+#[test]
+fn sampling_approaches_the_target_and_is_reproducible() {
+    let (code, stdout, stderr, out, _dir) = exactspike("sample", VALID);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("D_KL(p_sampled || p_target) after 10000 ms"),
+        "{stdout}"
+    );
+    let p_target = dataset_f64(&out, "sampling/p_target");
+    let p_sampled = dataset_f64(&out, "sampling/p_sampled");
+    assert_eq!(p_target.len(), 8);
+    assert_eq!(p_sampled.len(), 4 * 8);
+    // The exact target: p(z) ∝ exp(½zᵀWz + bᵀz); state 0b110 = units 0 and 1 on.
+    let z = (1.0
+        + 0.1f64.exp()
+        + (-0.4f64).exp()
+        + 0.2f64.exp()
+        + (0.1 - 0.4 + 0.5f64).exp()
+        + (0.1 + 0.2 - 0.3f64).exp()
+        + (-0.4 + 0.2 + 0.2f64).exp()
+        + (0.1 - 0.4 + 0.2 + 0.5 - 0.3 + 0.2f64).exp());
+    assert!((p_target[0b110] - (0.1 - 0.4 + 0.5f64).exp() / z).abs() < 1e-15);
+    for k in 0..4 {
+        let p = &p_sampled[8 * k..8 * (k + 1)];
+        assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+    }
+    let dkl = dataset_f64(&out, "sampling/dkl_sampled_target");
+    let checkpoints = dataset_f64(&out, "sampling/checkpoints");
+    assert_eq!(dkl.len(), 4 * checkpoints.len());
+    assert_eq!(*checkpoints.last().unwrap(), 10000.0);
+    let last = &dkl[dkl.len() - 4..];
+    // Independent recomputation of the last D_KL from p_sampled.
+    for k in 0..4 {
+        let p = &p_sampled[8 * k..8 * (k + 1)];
+        let expected: f64 = p
+            .iter()
+            .zip(&p_target)
+            .filter(|(&a, _)| a > 0.0)
+            .map(|(&a, &b)| a * (a / b).ln())
+            .sum();
+        assert!(
+            (last[k] - expected).abs() < 1e-12,
+            "{} vs {expected}",
+            last[k]
+        );
+        // 10 s of a 3-unit target (static synapses): the NEST sbs reference reaches ~0.02–0.1.
+        assert!(last[k] < 0.1, "network {k}: D_KL {}", last[k]);
+    }
+    // Same seed, same numbers.
+    let (_, _, _, again, _dir2) = exactspike("sample", VALID);
+    assert_eq!(dkl, dataset_f64(&again, "sampling/dkl_sampled_target"));
+}
+
+#[test]
+fn a_stored_calibration_is_reused() {
+    let (code, stdout, stderr, calibration, dir) = exactspike("calibrate", VALID);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("v_p05 = -50."), "{stdout}");
+    let with_file = VALID.replace(
+        "points = 30",
+        &format!("file = {:?}\npoints = 30", calibration.to_str().unwrap()),
+    );
+    // Calibrating inline gives the same activation as the stored one.
+    let (code, _, stderr, out, _dir) = exactspike("sample", &with_file);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, _, stderr, inline, _dir2) = exactspike("sample", VALID);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        dataset_f64(&out, "sampling/v_rest"),
+        dataset_f64(&inline, "sampling/v_rest")
+    );
+    drop(dir);
+}
+
+/// `sample` on `text` must fail with exit 2 and this one line, and leave no output file.
+fn rejected(text: &str, expected: &str) {
+    let (code, _, stderr, out, _dir) = exactspike("sample", text);
+    assert_eq!(code, 2, "{stderr}");
+    let line = stderr.trim();
+    assert!(!line.contains('\n'), "one line: {line}");
+    assert!(line.contains(expected), "expected {expected:?} in {line:?}");
+    assert!(!out.exists());
+}
+
+#[test]
+fn bad_targets_are_named() {
+    rejected(
+        &VALID.replace("[0.0, 0.5, -0.3], [0.5, 0.0, 0.2]", "[0.0, 0.5, -0.3], [0.4, 0.0, 0.2]"),
+        "sampling.toml: boltzmann.weights: the matrix is not symmetric: W[0][1] = 0.5 but W[1][0] = 0.4",
+    );
+    rejected(
+        &VALID.replace("biases = [0.1, -0.4, 0.2]", "biases = [0.1, -0.4]"),
+        "sampling.toml: boltzmann.biases: ",
+    );
+    rejected(
+        &VALID.replace(
+            "weights = [[0.0, 0.5, -0.3], [0.5, 0.0, 0.2], [-0.3, 0.2, 0.0]]\nbiases = [0.1, -0.4, 0.2]",
+            "random = { n = 21, distribution = { type = \"uniform\", low = -1.0, high = 1.0 } }",
+        ),
+        "boltzmann.random.n: n = 21 units is too many",
+    );
+    rejected(
+        &VALID.replace("networks = 4", "networks = 0"),
+        "sampling.toml: sampling.networks: must be ≥ 1, got 0",
+    );
+    rejected(
+        &VALID.replace("renewing_synapses = false", "renewing_synapse = false"),
+        "sampling.toml: sampler.renewing_synapse (line 13): unknown field `renewing_synapse`",
+    );
+}
+
+#[test]
+fn a_calibration_without_the_slope_is_named() {
+    // A short refractory period and a deep reset keep p_on far below 0.95 at every v_rest.
+    let text = VALID
+        .replace(
+            "v_reset = -50.001, tau_refrac = 10.0",
+            "v_reset = -70.0, tau_refrac = 0.1",
+        )
+        .replace("prescan_duration = 500.0", "prescan_duration = 50.0");
+    rejected(
+        &text,
+        "sampling.toml: calibration: calibration cannot find the 5–95 % region",
+    );
+}
