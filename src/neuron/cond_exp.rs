@@ -922,6 +922,64 @@ mod tests {
         }
     }
 
+    /// Spike times of `m` under a merged 2 × 3 kHz Poisson input of `inputs` spikes (weights
+    /// 0.001 µS), with the bounded search (horizon = next input, as the engine does for private
+    /// inputs) or the unbounded prediction.
+    fn spike_train(m: &CondExp, v0: f64, inputs: usize, bounded: bool) -> Vec<f64> {
+        let mut rng = ChaCha8Rng::seed_from_u64(17);
+        let mut st = m.initial_state(v0);
+        let mut spikes = Vec::new();
+        let mut t_next = -rng.random::<f64>().ln() / 6.0;
+        let search = |st: &mut CondExpState, horizon: f64| {
+            if bounded {
+                m.next_spike_before(st, horizon)
+            } else {
+                m.next_spike(st).filter(|&t| t <= horizon)
+            }
+        };
+        let mut next = search(&mut st, t_next);
+        for _ in 0..inputs {
+            let t = t_next;
+            t_next = t - rng.random::<f64>().ln() / 6.0;
+            while let Some(ts) = next.filter(|&ts| ts <= t) {
+                m.advance(&mut st, ts);
+                m.fire(&mut st);
+                spikes.push(ts);
+                next = search(&mut st, t);
+            }
+            m.advance(&mut st, t);
+            let receptor = if rng.random::<bool>() {
+                Receptor::Excitatory
+            } else {
+                Receptor::Inhibitory
+            };
+            m.receive(&mut st, receptor, 0.001);
+            next = search(&mut st, t_next);
+        }
+        spikes
+    }
+
+    #[test]
+    fn bounded_search_finds_the_same_spikes_as_the_full_prediction() {
+        let slow_inh = CondExpParams {
+            tau_syn_I: 7.0,
+            ..sampling()
+        };
+        for (p, inputs) in [(sampling(), 200_000), (slow_inh, 5_000), (coba(), 20_000)] {
+            let m = CondExp::new(&p);
+            let full = spike_train(&m, p.v_rest, inputs, false);
+            let bounded = spike_train(&m, p.v_rest, inputs, true);
+            assert!(full.len() >= 10, "{p:?}: only {} spikes", full.len());
+            assert_eq!(full.len(), bounded.len(), "{p:?}");
+            let worst = full
+                .iter()
+                .zip(&bounded)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f64::max);
+            assert!(worst <= 1e-9, "{p:?}: spike times differ by {worst} ms");
+        }
+    }
+
     fn state(m: &CondExp, v: f64, g_e: f64, g_i: f64) -> CondExpState {
         let mut st = m.initial_state(v);
         m.receive(&mut st, Receptor::Excitatory, g_e);
