@@ -28,6 +28,7 @@ pub mod record;
 pub mod rng;
 pub mod sampling;
 pub mod source;
+pub mod synapse;
 
 use error::RunError;
 use record::MemoryRecorder;

@@ -3,6 +3,7 @@
 use serde::Deserialize;
 
 use crate::neuron::Receptor;
+use crate::synapse::SynapseModel;
 
 /// The whole experiment file.
 #[derive(Debug, Deserialize)]
@@ -138,6 +139,9 @@ pub(crate) struct ProjectionSection {
     pub delay: Option<Values>,
     #[serde(default = "excitatory")]
     pub receptor: Receptor,
+    /// `synapse = { type = "...", ... }`; static by default.
+    #[serde(default)]
+    pub synapse: SynapseModel,
 }
 
 fn excitatory() -> Receptor {

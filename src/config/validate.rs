@@ -11,6 +11,7 @@ use super::file::{
 };
 use crate::error::ConfigError;
 use crate::neuron::{CondExpParams, CurrExpParams, Receptor};
+use crate::synapse::SynapseModel;
 
 /// Largest membrane recording accepted [bytes] (it is allocated on disk when the run starts).
 pub const MAX_V_BYTES: f64 = 16e9;
@@ -162,6 +163,8 @@ pub struct Projection {
     pub delay: Values,
     /// Target receptor.
     pub receptor: Receptor,
+    /// Synapse model (static, or short-term plasticity with checked parameters).
+    pub synapse: SynapseModel,
 }
 
 /// What to record, by population index.
@@ -658,6 +661,11 @@ impl Checker<'_> {
                 }
             }
         }
+        if let SynapseModel::TsodyksMarkram(params) = &s.synapse {
+            params
+                .check()
+                .map_err(|e| self.err(format!("{at}.synapse.{}", e.field()), e.to_string()))?;
+        }
         Ok(Projection {
             pre,
             post,
@@ -665,6 +673,7 @@ impl Checker<'_> {
             weight,
             delay,
             receptor: s.receptor,
+            synapse: s.synapse,
         })
     }
 

@@ -3,6 +3,7 @@
 
 mod neurons;
 pub mod private;
+mod probe;
 pub mod queue;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -171,6 +172,7 @@ impl Simulation {
             &sim.sources,
             |s| sim.source_info[s].node,
             |s| sim.source_info[s].spike_slot.is_some(),
+            |synapse| sim.network.plasticity.is_static(synapse),
             sim.network.neuron_count,
         );
         sim.schedule_initial_events();
@@ -333,14 +335,19 @@ impl Simulation {
         let connectivity = &self.network.connectivity;
         let groups = connectivity.groups_of(d.node);
         let group = groups[d.group as usize];
-        for synapse in connectivity.synapses_of(&group) {
+        for (k, synapse) in connectivity.synapses_of(&group).iter().enumerate() {
             let (g, local) = self.locate[synapse.target as usize];
             let horizon = self.private.horizon(synapse.target);
+            // Short-term plasticity (identity for static synapses), at the arrival time.
+            let weight =
+                self.network
+                    .plasticity
+                    .transmit(group.start as usize + k, synapse.weight, d.time);
             let prediction = self.groups[g as usize].receive(
                 local as usize,
                 d.time,
                 synapse.receptor,
-                synapse.weight,
+                weight,
                 horizon,
             );
             self.queue

@@ -5,6 +5,10 @@
 //!
 //! This changes no spike train: every source keeps its own random stream and draws the same
 //! intervals in the same order; only the bookkeeping differs.
+//!
+//! Only static synapses are folded: a source whose synapse has short-term plasticity stays an
+//! ordinary source, so its spikes take the delivery path that applies the synapse's effective
+//! weight (one code path for plasticity; folding matters for background noise, which is static).
 
 use crate::network::Connectivity;
 use crate::neuron::Receptor;
@@ -39,13 +43,15 @@ pub struct PrivateInputs {
 
 impl PrivateInputs {
     /// Fold every eligible source: all its spikes reach one synapse (`node_of(s)` is the source's
-    /// network node) and `recorded(s)` is false. Returns the inputs and, per source, whether it
+    /// network node), `recorded(s)` is false, and that synapse is static (`is_static(k)` for the
+    /// synapse's index `k` in [`Connectivity::synapses`]). Returns the inputs and, per source, whether it
     /// was folded (folded sources must not be scheduled as ordinary sources).
     pub fn build(
         connectivity: &Connectivity,
         sources: &[Source],
         node_of: impl Fn(usize) -> u32,
         recorded: impl Fn(usize) -> bool,
+        is_static: impl Fn(usize) -> bool,
         neuron_count: u32,
     ) -> (Self, Vec<bool>) {
         let mut folded = vec![false; sources.len()];
@@ -61,6 +67,9 @@ impl PrivateInputs {
             let [synapse] = connectivity.synapses_of(group) else {
                 continue;
             };
+            if !is_static(group.start as usize) {
+                continue;
+            }
             let count = &mut per_neuron[synapse.target as usize];
             if *count == MAX_PER_NEURON {
                 continue;

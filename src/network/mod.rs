@@ -7,6 +7,7 @@ use crate::config::{Experiment, Values};
 use crate::error::ConfigError;
 use crate::neuron::Receptor;
 use crate::rng::{stream, Domain};
+use crate::synapse::{Plasticity, SynapseModel};
 use connector::{generate, Ends};
 
 /// One synapse: target neuron (global neuron index), weight [µS or nA], receptor.
@@ -85,13 +86,17 @@ pub struct Network {
     pub source_count: u32,
     /// Outgoing connectivity per node.
     pub connectivity: Connectivity,
+    /// Short-term plasticity state of the plastic synapses, by index into
+    /// `connectivity.synapses` (empty when all are static); mutated by the engine.
+    pub plasticity: Plasticity,
 }
 
-/// A connection before grouping: presynaptic node, delay and synapse.
+/// A connection before grouping: presynaptic node, delay, synapse and its model.
 struct Pending {
     node: u32,
     delay: f64,
     synapse: Synapse,
+    model: SynapseModel,
 }
 
 impl Network {
@@ -120,7 +125,9 @@ impl Network {
         for index in 0..experiment.projections.len() {
             connect(experiment, index, &first_node, &placement, &mut pending)?;
         }
+        sort(&mut pending);
         Ok(Self {
+            plasticity: Plasticity::new(pending.iter().map(|p| p.model)),
             connectivity: group(pending, nodes),
             first_node,
             placement,
@@ -179,6 +186,7 @@ fn connect(
                 weight: w,
                 receptor: projection.receptor,
             },
+            model: projection.synapse,
         });
     }
     Ok(())
@@ -210,10 +218,14 @@ fn per_connection<'a>(
     })
 }
 
-/// Sort connections by (node, delay) — stably, so generation order is kept within a group — and
-/// compress them into delay groups.
-fn group(mut pending: Vec<Pending>, nodes: u32) -> Connectivity {
+/// Sort connections by (node, delay), stably, so generation order is kept within a group: the
+/// order of [`Connectivity::synapses`].
+fn sort(pending: &mut [Pending]) {
     pending.sort_by(|a, b| a.node.cmp(&b.node).then(a.delay.total_cmp(&b.delay)));
+}
+
+/// Compress connections sorted by [`sort`] into delay groups.
+fn group(pending: Vec<Pending>, nodes: u32) -> Connectivity {
     let mut c = Connectivity {
         group_offsets: Vec::with_capacity(nodes as usize + 1),
         groups: Vec::new(),
