@@ -47,7 +47,7 @@ fn cycle<M: ExactNeuron>(
     // Merged 2 × 3 kHz Poisson input [ms], drawn one ahead.
     let mut t_next = -rng.random::<f64>().ln() / 6.0;
     let start = std::time::Instant::now();
-    let mut search = |m: &M, st: &mut M::State, horizon: f64| {
+    let search = |m: &M, st: &mut M::State, horizon: f64| {
         if bounded {
             m.next_spike_before(st, horizon)
         } else {
