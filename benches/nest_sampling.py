@@ -8,6 +8,7 @@ Usage
     python3 benches/nest_sampling.py [options]            # with a python that has nest, numpy, scipy
     python3 benches/nest_sampling.py --networks 100 --T 10000 --threads 1            # the timed benchmark
     python3 benches/nest_sampling.py --networks 20 --T 100000 [--static] --json out.json  # D_KL study
+    python3 benches/nest_sampling.py --networks 100 --T 10000 --threads 1 --exactspike target/release/exactspike
 
 What it does (all formulas: shared/reference/sampling.md §1.2-§1.7, §4)
   * Neurons: NEST iaf_cond_exp with the sbs defaults of PyNN IF_cond_exp converted to NEST units
@@ -39,13 +40,22 @@ What it does (all formulas: shared/reference/sampling.md §1.2-§1.7, §4)
     p* > 0) at log-spaced checkpoints and at T; p* by enumeration.
   * Output: one JSON object (stdout or --json FILE); progress goes to stderr.
 
-exactspike hook: `--exactspike BIN` calls run_exactspike() (placeholder, to be filled in) which
-must return the same dict shape as run_nest(); main() then prints both wall times and the ratio.
+exactspike: `--exactspike BIN` runs the same job through `BIN calibrate` (same sweep settings,
+timed on its own, before the NEST sampling run) and `BIN sample` (same sbs sampler, noise, delay,
+burn-in, T, networks, synapse type; its own calibration). A sampling file holds one target copied
+`networks` times, so run_exactspike() writes one file per distinct target (network i samples
+target i % K, as in NEST), runs them as separate processes with seeds seed+2+k and sums their
+wall and CPU times (process start to exit, HDF5 output included). D_KL is read back from
+/sampling/dkl_sampled_target and /sampling/checkpoints with h5py. If BIN rejects
+renewing_synapses = true (a 10 ms probe), both sides fall back to static synapses and the output
+says so. Printed on stderr: sampling wall and CPU of both, the ratio (wall and CPU), both
+calibrations, both median D_KLs; the JSON gets "exactspike", "speedup", "speedup_cpu", "summary".
 """
 import argparse
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import time
@@ -130,9 +140,9 @@ def calibrate(args):
             cache = json.load(f)
         if key in cache:
             log(f"calibration: cached in {args.cal_cache}")
-            return cache[key]
+            return dict(cache[key], cached=True)
     from scipy.optimize import curve_fit
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     pre_v = np.round(np.arange(-80.0, -20.0 + 1e-9, 0.2), 6)
     pre_p = measure_p_on(pre_v, 1000.0, args.cal_burn_in, args.cal_dt, args.threads, args.seed)
     if not (pre_p < 0.05).any() or not (pre_p > 0.95).any():
@@ -147,12 +157,14 @@ def calibrate(args):
     res = dict(v_p05=float(popt[0]), alpha=float(popt[1]), v_p05_err=float(err[0]),
                alpha_err=float(err[1]), dt=args.cal_dt, duration=args.cal_duration,
                rms_residual=float(np.sqrt(np.mean((logistic(v[ok], *popt) - p[ok]) ** 2))),
-               v_rest=v.tolist(), p_on=p.tolist(), wall_s=time.perf_counter() - t0)
+               v_rest=v.tolist(), p_on=p.tolist(), wall_s=time.perf_counter() - t0,
+               cpu_s=time.process_time() - c0, load_avg=os.getloadavg())
     log(f"calibration: v_p05 = {res['v_p05']:.4f} +- {res['v_p05_err']:.4f} mV, "
         f"alpha = {res['alpha']:.4f} +- {res['alpha_err']:.4f} mV ({res['wall_s']:.0f} s)")
     if args.cal_cache:
         os.makedirs(os.path.dirname(os.path.abspath(args.cal_cache)), exist_ok=True)
         cache[key] = res
+        res = dict(res, cached=False)
         with open(args.cal_cache, "w") as f:
             json.dump(cache, f, indent=1)
     return res
@@ -240,7 +252,13 @@ def make_job(args, cal):
     nets = [targets[i % len(targets)] for i in range(args.networks)]
     return dict(networks=args.networks, neurons=args.neurons, T=args.T, burn_in=args.burn_in,
                 dt=args.dt, threads=args.threads, renewing=not args.static, seed=args.seed,
-                calibration=cal, targets=targets, nets=nets)
+                calibration=cal, targets=targets, nets=nets,
+                # exactspike calibration sweep: the NEST settings (its pre-scan window differs:
+                # v_thresh +- 15 mV, moved by 30 mV until both ends of the slope are seen)
+                cal_settings=dict(points=args.cal_points, duration=args.cal_duration,
+                                  prescan_duration=1000.0, prescan_step=0.2,
+                                  burn_in=args.cal_burn_in),
+                es_workdir=os.path.abspath(args.es_workdir), es_cal_cache=args.es_cal_cache)
 
 
 def run_nest(job):
@@ -297,11 +315,183 @@ def run_nest(job):
                 p_sampled=[p.tolist() for p in p_sampled])
 
 
+def _toml_float(x):
+    r = repr(float(x))
+    if not math.isfinite(float(x)):
+        raise ValueError(f"not a finite number: {x}")
+    return r if ("." in r or "e" in r) else r + ".0"
+
+
+def _toml_list(xs):
+    return "[" + ", ".join(_toml_float(x) for x in xs) + "]"
+
+
+def exactspike_sampling_file(job, W, b, networks, renewing, calibration=None, t=None, seed=0):
+    """A sampling file (src/sampling/spec.rs) for `networks` copies of the target (W, b) with the
+    sbs sampler, noise, burn-in and T of `job`, master seed job['seed'] + 2 + `seed`.
+    `calibration`: a stored calibration file, or None for the sweep settings of
+    job['cal_settings'] (used by `exactspike calibrate`)."""
+    p, nz = SBS, NOISE
+    params = ", ".join(f"{k} = {_toml_float(p[k])}" for k in (
+        "cm", "tau_m", "v_thresh", "v_reset", "tau_refrac", "tau_syn_E", "tau_syn_I",
+        "e_rev_E", "e_rev_I"))
+    lines = [
+        "[simulation]", f"t_stop = {_toml_float(job['T'] if t is None else t)}",
+        f"seed = {int(job['seed']) + 2 + int(seed)}", "",
+        "[boltzmann]", "weights = [" + ", ".join(_toml_list(r) for r in np.asarray(W)) + "]",
+        f"biases = {_toml_list(np.asarray(b))}", "",
+        "[sampler]", 'model = "IF_cond_exp"', f"params = {{ {params} }}",
+        f"noise = {{ rate_exc = {_toml_float(nz['rate_exc'] * 1e3)}, "      # kHz -> Hz
+        f"rate_inh = {_toml_float(nz['rate_inh'] * 1e3)}, "
+        f"weight_exc = {_toml_float(nz['weight_exc'])}, weight_inh = {_toml_float(nz['weight_inh'])} }}",
+        f"renewing_synapses = {'true' if renewing else 'false'}",
+        f"delay = {_toml_float(max(0.1, job['dt']))}", "",
+        "[sampling]", f"networks = {int(networks)}", f"burn_in = {_toml_float(job['burn_in'])}", "",
+        "[calibration]"]
+    if calibration is not None:
+        lines.append(f"file = {json.dumps(os.path.abspath(calibration))}")
+    else:
+        c = job["cal_settings"]
+        lines += [f"points = {int(c['points'])}", f"duration = {_toml_float(c['duration'])}",
+                  f"prescan_duration = {_toml_float(c['prescan_duration'])}",
+                  f"prescan_step = {_toml_float(c['prescan_step'])}",
+                  f"burn_in = {_toml_float(c['burn_in'])}"]
+    return "\n".join(lines) + "\n"
+
+
+def _timed(cmd):
+    """Run cmd; returns (CompletedProcess, wall [s], CPU user+sys of the child [s])."""
+    import resource
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return proc, wall, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+
+
+def _workdir(job):
+    d = job.get("es_workdir") or os.path.abspath("target/exactspike_bench")
+    os.makedirs(d, exist_ok=True)
+    return d
+
+
+def exactspike_calibration(binary, job):
+    """`BINARY calibrate` with the sweep settings of the NEST calibration (once per job; cached in
+    job['es_calibration'], and on disk next to --es-cal-cache when that is set)."""
+    if "es_calibration" in job:
+        return job["es_calibration"]
+    import h5py
+    d = _workdir(job)
+    out = job.get("es_cal_cache") or os.path.join(d, "calibration.h5")
+    key = dict(binary=os.path.abspath(binary), mtime=os.path.getmtime(binary),
+               settings=job["cal_settings"], seed=job["seed"] + 2, sbs=sorted(SBS.items()),
+               noise=sorted(NOISE.items()))
+    meta = out + ".json"
+    if job.get("es_cal_cache") and os.path.exists(out) and os.path.exists(meta):
+        with open(meta) as f:
+            stored = json.load(f)
+        if stored.get("key") == json.loads(json.dumps(key)):
+            log(f"exactspike calibration: cached in {out}")
+            job["es_calibration"] = dict(stored["result"], cached=True)
+            return job["es_calibration"]
+    W, b = job["targets"][0]
+    toml = os.path.join(d, "calibrate.toml")
+    with open(toml, "w") as f:
+        f.write(exactspike_sampling_file(job, W, b, 1, False))
+    proc, wall, cpu = _timed([binary, "calibrate", toml, "--out", out, "--overwrite"])
+    if proc.returncode != 0:
+        raise RuntimeError(f"exactspike calibrate failed ({proc.returncode}): {proc.stderr.strip()}")
+    with h5py.File(out, "r") as f:
+        a = f["calibration"].attrs
+        res = dict(v_p05=float(a["v_p05"]), alpha=float(a["alpha"]),
+                   v_p05_err=float(a["v_p05_stderr"]), alpha_err=float(a["alpha_stderr"]),
+                   rms_residual=float(a["residual_rms"]), points_used=int(a["points_used"]))
+    res.update(file=out, wall_s=wall, cpu_s=cpu, load_avg=os.getloadavg(), cached=False)
+    log(f"exactspike calibration: v_p05 = {res['v_p05']:.4f} +- {res['v_p05_err']:.4f} mV, "
+        f"alpha = {res['alpha']:.4f} +- {res['alpha_err']:.4f} mV ({wall:.1f} s wall, {cpu:.1f} s CPU)")
+    if job.get("es_cal_cache"):
+        with open(meta, "w") as f:
+            json.dump(dict(key=key, result=res), f, indent=1)
+    job["es_calibration"] = res
+    return res
+
+
+def exactspike_supports_renewing(binary, job):
+    """Whether `BINARY sample` accepts renewing_synapses = true (a 10 ms probe run)."""
+    cal = exactspike_calibration(binary, job)
+    d = _workdir(job)
+    W, b = job["targets"][0]
+    toml = os.path.join(d, "probe_renewing.toml")
+    with open(toml, "w") as f:
+        f.write(exactspike_sampling_file(dict(job, burn_in=0.0), W, b, 1, True, cal["file"], t=10.0))
+    proc = subprocess.run([binary, "sample", toml, "--out", os.path.join(d, "probe_renewing.h5"),
+                           "--overwrite", "--quiet"], capture_output=True, text=True)
+    if proc.returncode == 0:
+        return True, ""
+    return False, proc.stderr.strip()
+
+
 def run_exactspike(binary, job):
-    """Placeholder: run the same job through `BINARY sample` (write an experiment TOML with the
-    same targets, calibration, noise, T, burn-in and networks; time it; read /sampling/... back)
-    and return a dict shaped like run_nest() (at least wall_total_s, dkl_final, dkl_final_median)."""
-    raise NotImplementedError("exactspike side not implemented yet (lead fills this in)")
+    """Run the job through `BINARY sample`: its own calibration (same sweep settings as NEST,
+    timed separately), then one sampling file per distinct target with that target's networks
+    (a sampling file holds one target, copied `networks` times), each its own process. Wall and
+    CPU times are summed over these processes, from process start to exit (parse, translation,
+    simulation, online readout, HDF5 output). D_KL is read back from /sampling/...; returns a
+    dict shaped like run_nest()."""
+    import h5py
+    cal = exactspike_calibration(binary, job)
+    d = _workdir(job)
+    K, N, n = len(job["targets"]), job["networks"], job["neurons"]
+    wall = cpu = engine_wall = 0.0
+    n_spikes = input_events = 0
+    checkpoints, dk, dk_rev, p_sampled, unvisited = None, None, None, [None] * N, [None] * N
+    version = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout.strip()
+    for k, (W, b) in enumerate(job["targets"]):
+        members = list(range(k, N, K))      # network i samples target i % K (make_job)
+        if not members:
+            continue
+        toml, out = os.path.join(d, f"sample_{k}.toml"), os.path.join(d, f"sample_{k}.h5")
+        with open(toml, "w") as f:
+            # a seed per file: the files' networks must not share noise trains
+            f.write(exactspike_sampling_file(job, W, b, len(members), job["renewing"], cal["file"],
+                                             seed=k))
+        proc, w, c = _timed([binary, "sample", toml, "--out", out, "--overwrite"])
+        if proc.returncode != 0:
+            raise RuntimeError(f"exactspike sample {toml} failed ({proc.returncode}): {proc.stderr.strip()}")
+        wall, cpu = wall + w, cpu + c
+        m = re.search(r"t = \S+ ms: (\d+) input events, (\d+) neuron spikes, .* wall ([0-9.]+) s", proc.stdout)
+        if m:
+            input_events += int(m.group(1)); n_spikes += int(m.group(2))
+            engine_wall += float(m.group(3))
+        with h5py.File(out, "r") as f:
+            g = f["sampling"]
+            if not np.allclose(g["p_target"][...], boltzmann(W, b), rtol=1e-10, atol=1e-15):
+                raise RuntimeError(f"{out}: /sampling/p_target differs from the script's p*")
+            cp = np.asarray(g["checkpoints"][...])
+            if checkpoints is None:
+                checkpoints = cp
+                dk = np.full((len(cp), N), np.nan)
+                dk_rev = np.full((len(cp), N), np.nan)
+            elif not np.array_equal(cp, checkpoints):
+                raise RuntimeError(f"{out}: other checkpoints than the first file")
+            dk[:, members] = g["dkl_sampled_target"][...]
+            dk_rev[:, members] = g["dkl_target_sampled"][...]
+            ps, uv = g["p_sampled"][...], g["unvisited"][...]
+            for j, i in enumerate(members):
+                p_sampled[i] = ps[j]
+                unvisited[i] = int(uv[-1, j])
+    final = dk[-1]
+    T = job["T"]
+    return dict(simulator=version, processes=K, wall_total_s=wall, cpu_total_s=cpu,
+                wall_engine_s=engine_wall, load_avg=os.getloadavg(),
+                renewing=job["renewing"], calibration={k: v for k, v in cal.items() if k != "file"},
+                n_spikes=n_spikes, input_events=input_events,
+                mean_rate_hz=float(n_spikes / (N * n) / ((job["burn_in"] + T) / 1e3)),
+                checkpoints_ms=checkpoints.tolist(), dkl_median=np.median(dk, axis=1).tolist(),
+                dkl_final=final.tolist(), dkl_final_median=float(np.median(final)),
+                dkl_target_sampled_final_median=float(np.median(dk_rev[-1])),
+                unvisited_final=unvisited, p_sampled=[p.tolist() for p in p_sampled])
 
 
 # --------------------------------------------------------------------------------------- main
@@ -337,6 +527,10 @@ def main():
     ap.add_argument("--json", help="write the result here instead of stdout")
     ap.add_argument("--full", action="store_true", help="include p_sampled and targets in the JSON")
     ap.add_argument("--exactspike", metavar="BIN", help="also run the job through exactspike BIN")
+    ap.add_argument("--es-workdir", default="target/exactspike_bench",
+                    help="sampling files and HDF5 outputs of the exactspike run")
+    ap.add_argument("--es-cal-cache", default="",
+                    help="reuse/keep exactspike's calibration here (default: calibrate every run)")
     args = ap.parse_args()
     if args.install:
         install(args.venv)
@@ -348,27 +542,61 @@ def main():
 
     cal = calibrate(args)
     job = make_job(args, cal)
+    fallback = None
+    if args.exactspike:
+        if not os.access(args.exactspike, os.X_OK):
+            sys.exit(f"--exactspike {args.exactspike}: not an executable")
+        exactspike_calibration(args.exactspike, job)      # timed on its own, before sampling
+        if job["renewing"]:
+            ok, why = exactspike_supports_renewing(args.exactspike, job)
+            if not ok:
+                fallback = ("exactspike does not support renewing_synapses = true yet "
+                            f"({why}); both simulators use STATIC synapses")
+                log(f"WARNING: {fallback}")
+                job["renewing"] = False
     log(f"nest: {args.networks} networks x {args.neurons} neurons, T = {args.T} ms, "
         f"{'renewing' if job['renewing'] else 'static'} synapses, dt = {args.dt} ms, "
-        f"{args.threads} thread(s)")
+        f"{args.threads} thread(s), {len(job['targets'])} distinct target(s)")
     res = run_nest(job)
     log(f"nest: build {res['wall_build_s']:.2f} s, simulate {res['wall_simulate_s']:.2f} s "
         f"(CPU {res['cpu_simulate_s']:.2f} s), "
         f"median D_KL(p_sampled || p*) = {res['dkl_final_median']:.4f}")
-    out = {k: v for k, v in job.items() if k not in ("targets", "nets", "calibration")}
+    out = {k: v for k, v in job.items()
+           if k not in ("targets", "nets", "calibration", "es_calibration")}
+    out["synapse_fallback"] = fallback
     out["calibration"] = {k: v for k, v in cal.items() if k not in ("v_rest", "p_on")}
     out["nest"] = res if args.full else {k: v for k, v in res.items() if k != "p_sampled"}
     if args.full:
         out["targets"] = [dict(W=W.tolist(), b=b.tolist()) for W, b in job["targets"]]
     if args.exactspike:
-        try:
-            es = run_exactspike(args.exactspike, job)
-            out["exactspike"] = es
-            out["speedup"] = res["wall_total_s"] / es["wall_total_s"]
-            log(f"wall: nest {res['wall_total_s']:.2f} s, exactspike {es['wall_total_s']:.2f} s, "
-                f"ratio {out['speedup']:.1f}x")
-        except NotImplementedError as e:
-            log(f"exactspike: {e}")
+        es = run_exactspike(args.exactspike, job)
+        out["exactspike"] = es if args.full else {k: v for k, v in es.items() if k != "p_sampled"}
+        ratio = res["wall_total_s"] / es["wall_total_s"]
+        cpu_ratio = (res["cpu_build_s"] + res["cpu_simulate_s"]) / es["cpu_total_s"]
+        out["speedup"], out["speedup_cpu"] = ratio, cpu_ratio
+        ec = es["calibration"]
+        syn = "renewing" if job["renewing"] else "static"
+        summary = [
+            f"== {args.networks} networks x {args.neurons} neurons, T = {args.T:g} ms "
+            f"(+ {args.burn_in:g} ms burn-in), {syn} synapses, {len(job['targets'])} distinct "
+            f"target(s), {args.threads} NEST thread(s); load average now {os.getloadavg()[0]:.2f}",
+            f"sampling wall: nest {res['wall_total_s']:.2f} s (build {res['wall_build_s']:.2f} + "
+            f"simulate {res['wall_simulate_s']:.2f}, CPU {res['cpu_build_s'] + res['cpu_simulate_s']:.2f} s), "
+            f"exactspike {es['wall_total_s']:.2f} s ({es['processes']} process(es), engine "
+            f"{es['wall_engine_s']:.2f} s, CPU {es['cpu_total_s']:.2f} s)",
+            f"ratio nest/exactspike: wall {ratio:.2f}x, CPU {cpu_ratio:.2f}x (target >= 10x)",
+            f"calibration: nest {cal['wall_s']:.1f} s wall / {cal.get('cpu_s', float('nan')):.1f} s CPU"
+            f"{' (cached, measured earlier)' if cal.get('cached') else ''} (v_p05 {cal['v_p05']:.4f}, "
+            f"alpha {cal['alpha']:.4f}); exactspike {ec['wall_s']:.1f} s wall / {ec['cpu_s']:.1f} s CPU"
+            f"{' (cached, measured earlier)' if ec.get('cached') else ''} (v_p05 {ec['v_p05']:.4f}, "
+            f"alpha {ec['alpha']:.4f})",
+            f"median D_KL(p_sampled || p*) at T: nest {res['dkl_final_median']:.4f}, "
+            f"exactspike {es['dkl_final_median']:.4f}"]
+        if fallback:
+            summary.append(f"NOTE: {fallback}")
+        for line in summary:
+            log(line)
+        out["summary"] = summary
     text = json.dumps(out, indent=1)
     if args.json:
         with open(args.json, "w") as f:

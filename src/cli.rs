@@ -1,4 +1,4 @@
-//! Command-line interface: `run`, `calibrate`, `sample`, `raster`, `info`.
+//! Command-line interface: `run`, `calibrate`, `sample`, `plot-dkl`, `raster`, `info`.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -13,9 +13,9 @@ use exactspike::config::Experiment;
 use exactspike::engine::{RunSummary, Simulation};
 use exactspike::record::hdf5::Hdf5Recorder;
 use exactspike::record::{inspect, raster, RecordLayout, RunMetadata, Termination};
-use exactspike::sampling::job;
 use exactspike::sampling::readout::SamplingReadout;
 use exactspike::sampling::spec::SamplingSpec;
+use exactspike::sampling::{job, plot};
 
 /// Exact, event-driven spiking neural network simulator.
 #[derive(Debug, Parser)]
@@ -64,7 +64,8 @@ enum Command {
         #[arg(long)]
         to: Option<f64>,
     },
-    /// Calibrate the activation function of a sampling file's sampler and store it in HDF5.
+    /// Calibrate the activation function of a sampling file's sampler and store it in HDF5 (and
+    /// a picture of the curve beside it, same name with .png).
     Calibrate {
         /// Sampling file (TOML).
         sampling: PathBuf,
@@ -88,6 +89,14 @@ enum Command {
         /// Replace an existing output file.
         #[arg(long)]
         overwrite: bool,
+    },
+    /// Draw D_KL(p_sampled || p_target) over sampling time (log-log) from a `sample` recording.
+    PlotDkl {
+        /// Recording of `sample` (HDF5).
+        file: PathBuf,
+        /// Output picture (.png or .svg).
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Summarise a recording.
     Info {
@@ -128,6 +137,10 @@ pub fn run(cli: Cli) -> Result<()> {
             quiet,
             overwrite,
         } => sample(&sampling, &out, quiet, overwrite),
+        Command::PlotDkl { file, out } => {
+            plot::draw_dkl(&file, &out)?;
+            Ok(())
+        }
         Command::Info { file } => {
             println!("{}", inspect::summarize(&file)?);
             Ok(())
@@ -152,6 +165,8 @@ fn calibrate(path: &Path, out: &Path, overwrite: bool) -> Result<()> {
     Hdf5Recorder::create(out, &layout, &meta, overwrite)?
         .finish(Termination::Completed)
         .with_context(|| format!("finishing {}", out.display()))?;
+    let picture = out.with_extension("png");
+    plot::draw_calibration(out, &picture)?;
     let f = &calibration.fit;
     println!(
         "v_p05 = {:.4} ± {:.4} mV, alpha = {:.4} ± {:.4} mV ({} points, rms residual {:.2e}) -> {}",
@@ -163,6 +178,7 @@ fn calibrate(path: &Path, out: &Path, overwrite: bool) -> Result<()> {
         f.residual_rms,
         out.display()
     );
+    println!("activation curve -> {}", picture.display());
     Ok(())
 }
 

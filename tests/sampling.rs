@@ -76,14 +76,14 @@ fn sampling_approaches_the_target_and_is_reproducible() {
     assert_eq!(p_target.len(), 8);
     assert_eq!(p_sampled.len(), 4 * 8);
     // The exact target: p(z) ∝ exp(½zᵀWz + bᵀz); state 0b110 = units 0 and 1 on.
-    let z = (1.0
+    let z = 1.0
         + 0.1f64.exp()
         + (-0.4f64).exp()
         + 0.2f64.exp()
         + (0.1 - 0.4 + 0.5f64).exp()
         + (0.1 + 0.2 - 0.3f64).exp()
         + (-0.4 + 0.2 + 0.2f64).exp()
-        + (0.1 - 0.4 + 0.2 + 0.5 - 0.3 + 0.2f64).exp());
+        + (0.1 - 0.4 + 0.2 + 0.5 - 0.3 + 0.2f64).exp();
     assert!((p_target[0b110] - (0.1 - 0.4 + 0.5f64).exp() / z).abs() < 1e-15);
     for k in 0..4 {
         let p = &p_sampled[8 * k..8 * (k + 1)];
@@ -111,6 +111,22 @@ fn sampling_approaches_the_target_and_is_reproducible() {
         // 10 s of a 3-unit target (static synapses): the NEST sbs reference reaches ~0.02–0.1.
         assert!(last[k] < 0.1, "network {k}: D_KL {}", last[k]);
     }
+    // D_KL over time as a picture; an unknown picture format is refused.
+    let picture = out.with_extension("png");
+    let plot = |target: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_exactspike"))
+            .args([
+                "plot-dkl",
+                out.to_str().unwrap(),
+                "--out",
+                target.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap()
+    };
+    assert!(plot(&picture).status.success());
+    assert!(std::fs::metadata(&picture).unwrap().len() > 10_000);
+    assert!(!plot(&out.with_extension("gif")).status.success());
     // Same seed, same numbers.
     let (_, _, _, again, _dir2) = exactspike("sample", VALID);
     assert_eq!(dkl, dataset_f64(&again, "sampling/dkl_sampled_target"));
@@ -121,6 +137,11 @@ fn a_stored_calibration_is_reused() {
     let (code, stdout, stderr, calibration, dir) = exactspike("calibrate", VALID);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("v_p05 = -50."), "{stdout}");
+    let picture = calibration.with_extension("png");
+    assert!(
+        std::fs::metadata(&picture).unwrap().len() > 10_000,
+        "activation curve picture"
+    );
     let with_file = VALID.replace(
         "points = 30",
         &format!("file = {:?}\npoints = 30", calibration.to_str().unwrap()),

@@ -272,3 +272,12 @@ pub fn group_attributes(
         .collect();
     Ok((values, complete))
 }
+
+/// The values of the float64 dataset `name` (a path like `sampling/checkpoints`) of the file at
+/// `path`, flattened row-major.
+pub fn read_f64(path: &Path, name: &str) -> Result<Vec<f64>, RecordError> {
+    let file = open(path)?;
+    file.dataset(name)
+        .and_then(|d| d.read_f64())
+        .map_err(|e| error(path, format!("/{name}: {e}")))
+}

@@ -88,6 +88,18 @@ pub fn draw_raster(
     let selected = select(path_h5, populations)?;
     let window = window(path_h5, from, to)?;
     let bands = load_bands(path_h5, &selected, window)?;
+    render(out, &RasterFigure { bands, window })
+}
+
+/// A picture drawable onto any plotters backend.
+pub(crate) trait Figure {
+    /// Draw onto `area` and present it.
+    fn draw<DB: DrawingBackend>(&self, area: DrawingArea<DB, Shift>) -> Result<(), String>;
+}
+
+/// Draw `figure` into `out`: PNG or SVG by the file's extension, with the embedded font.
+pub(crate) fn render(out: &Path, figure: &impl Figure) -> Result<(), RasterError> {
+    register_embedded_font();
     let draw_error = |message: String| RasterError::Draw {
         path: out.display().to_string(),
         message,
@@ -97,17 +109,27 @@ pub fn draw_raster(
         .and_then(|e| e.to_str())
         .map(str::to_lowercase);
     match extension.as_deref() {
-        Some("png") => {
-            let backend = BitMapBackend::new(out, SIZE).into_drawing_area();
-            plot(backend, &bands, window).map_err(draw_error)
-        }
-        Some("svg") => {
-            let backend = SVGBackend::new(out, SIZE).into_drawing_area();
-            plot(backend, &bands, window).map_err(draw_error)
-        }
+        Some("png") => figure
+            .draw(BitMapBackend::new(out, SIZE).into_drawing_area())
+            .map_err(draw_error),
+        Some("svg") => figure
+            .draw(SVGBackend::new(out, SIZE).into_drawing_area())
+            .map_err(draw_error),
         _ => Err(RasterError::Format {
             path: out.display().to_string(),
         }),
+    }
+}
+
+/// The raster: population bands over a time window [ms].
+struct RasterFigure {
+    bands: Vec<Band>,
+    window: (f64, f64),
+}
+
+impl Figure for RasterFigure {
+    fn draw<DB: DrawingBackend>(&self, area: DrawingArea<DB, Shift>) -> Result<(), String> {
+        plot(area, &self.bands, self.window)
     }
 }
 
@@ -180,7 +202,6 @@ fn plot<DB: DrawingBackend>(
     bands: &[Band],
     (from, to): (f64, f64),
 ) -> Result<(), String> {
-    register_embedded_font();
     let text = |e: &dyn std::fmt::Display| e.to_string();
     area.fill(&WHITE).map_err(|e| text(&e))?;
     let total = bands.last().map_or(1.0, |b| b.offset + b.size);

@@ -12,6 +12,7 @@ pub mod job;
 pub mod logistic;
 pub mod lower;
 pub mod occupancy;
+pub mod plot;
 pub mod readout;
 pub mod spec;
 pub mod translation;
