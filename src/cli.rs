@@ -12,7 +12,9 @@ use clap::{Parser, Subcommand};
 use exactspike::config::Experiment;
 use exactspike::engine::{RunSummary, Simulation};
 use exactspike::record::hdf5::Hdf5Recorder;
-use exactspike::record::{inspect, raster, RecordLayout, RunMetadata, Termination};
+use exactspike::record::{
+    inspect, raster, RecordError, RecordLayout, Recorder, RunMetadata, Termination,
+};
 use exactspike::sampling::readout::SamplingReadout;
 use exactspike::sampling::spec::SamplingSpec;
 use exactspike::sampling::{job, plot};
@@ -201,10 +203,6 @@ fn sample(path: &Path, out: &Path, quiet: bool, overwrite: bool) -> Result<()> {
         experiment: spec.text.clone(),
     };
     let mut recorder = Hdf5Recorder::create(out, &layout, &meta, overwrite)?;
-    let interrupt = Arc::new(AtomicBool::new(false));
-    let flag = Arc::clone(&interrupt);
-    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
-    let mut bar = ProgressBar::new(meta.t_stop, !quiet && std::io::stderr().is_terminal());
     let tau_on = vec![spec.sampler.tau_refrac; spec.target.n()];
     let mut readout = SamplingReadout::new(
         &mut recorder,
@@ -216,8 +214,7 @@ fn sample(path: &Path, out: &Path, quiet: bool, overwrite: bool) -> Result<()> {
         prepared.checkpoints.clone(),
         spec.sample_interval,
     );
-    let outcome = simulation.run(&mut readout, Some(&interrupt), &mut |t| bar.update(t));
-    bar.clear();
+    let outcome = run_interruptible(&mut simulation, &mut readout, meta.t_stop, quiet);
     let summary = match outcome {
         Ok(summary) => summary,
         Err(e) => {
@@ -247,14 +244,7 @@ fn sample(path: &Path, out: &Path, quiet: bool, overwrite: bool) -> Result<()> {
             );
         }
     }
-    if summary.termination == Termination::Interrupted {
-        anyhow::bail!(
-            "interrupted at t = {} ms; {} is marked incomplete",
-            summary.t_reached,
-            out.display()
-        );
-    }
-    Ok(())
+    completed(&summary, out)
 }
 
 fn run_experiment(
@@ -286,14 +276,7 @@ fn run_experiment(
         experiment: experiment.text.clone(),
     };
     let mut recorder = Hdf5Recorder::create(out, simulation.layout(), &meta, overwrite)?;
-    let interrupt = Arc::new(AtomicBool::new(false));
-    let flag = Arc::clone(&interrupt);
-    // A second handler cannot be installed (e.g. in tests); then Ctrl-C simply kills the process,
-    // and the partial file never carries the final name.
-    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
-    let mut bar = ProgressBar::new(experiment.t_stop, !quiet && std::io::stderr().is_terminal());
-    let outcome = simulation.run(&mut recorder, Some(&interrupt), &mut |t| bar.update(t));
-    bar.clear();
+    let outcome = run_interruptible(&mut simulation, &mut recorder, experiment.t_stop, quiet);
     let summary = match outcome {
         Ok(summary) => summary,
         Err(e) => {
@@ -307,6 +290,11 @@ fn run_experiment(
     if !quiet {
         println!("{}", summary_line(&summary, out));
     }
+    completed(&summary, out)
+}
+
+/// An error if the run was interrupted (its file is then marked incomplete).
+fn completed(summary: &RunSummary, out: &Path) -> Result<()> {
     if summary.termination == Termination::Interrupted {
         anyhow::bail!(
             "interrupted at t = {} ms; {} is marked incomplete",
@@ -315,6 +303,25 @@ fn run_experiment(
         );
     }
     Ok(())
+}
+
+/// Run `simulation` into `recorder` to `t_stop` [ms]; Ctrl-C interrupts it cleanly and a progress
+/// bar shows unless `quiet` or stderr is not a terminal.
+fn run_interruptible(
+    simulation: &mut Simulation,
+    recorder: &mut dyn Recorder,
+    t_stop: f64,
+    quiet: bool,
+) -> Result<RunSummary, RecordError> {
+    let interrupt = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&interrupt);
+    // A second handler cannot be installed (e.g. in tests); then Ctrl-C simply kills the process,
+    // and the partial file never carries the final name.
+    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
+    let mut bar = ProgressBar::new(t_stop, !quiet && std::io::stderr().is_terminal());
+    let outcome = simulation.run(recorder, Some(&interrupt), &mut |t| bar.update(t));
+    bar.clear();
+    outcome
 }
 
 /// The one-line summary printed after a run.
