@@ -186,6 +186,19 @@ fn bad_targets_are_named() {
         "boltzmann.random.n: n = 21 units is too many",
     );
     rejected(
+        &VALID.replace("t_stop = 10000.0", "t_stop = 1e12"),
+        "sampling.toml: sampling.sample_interval: 4.000e11 discrete samples (1600.0 GB) exceed the limit of 1 GB; raise sample_interval",
+    );
+    rejected(
+        &VALID
+            .replace(
+                "weights = [[0.0, 0.5, -0.3], [0.5, 0.0, 0.2], [-0.3, 0.2, 0.0]]\nbiases = [0.1, -0.4, 0.2]",
+                "random = { n = 20, distribution = { type = \"uniform\", low = -1.0, high = 1.0 } }",
+            )
+            .replace("networks = 4", "networks = 200"),
+        "sampling.toml: sampling.networks: 200 networks × 2^20 states need 1.7 GB of occupancy; the limit is 1 GB",
+    );
+    rejected(
         &VALID.replace("networks = 4", "networks = 0"),
         "sampling.toml: sampling.networks: must be ≥ 1, got 0",
     );
@@ -230,4 +243,49 @@ fn renewing_synapses_sample_closer_than_static_ones() {
         renewing < 0.6 * fixed,
         "renewing {renewing} vs static {fixed}"
     );
+}
+
+#[test]
+fn an_interrupted_sampling_run_is_marked_incomplete() {
+    let (code, _, stderr, calibration, dir) = exactspike("calibrate", VALID);
+    assert_eq!(code, 0, "{stderr}");
+    let long = VALID.replace("t_stop = 10000.0", "t_stop = 1e7").replace(
+        "points = 30",
+        &format!("file = {:?}", calibration.to_str().unwrap()),
+    );
+    let file = dir.path().join("long.toml");
+    let out = dir.path().join("long.h5");
+    std::fs::write(&file, long).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_exactspike"))
+        .args([
+            "sample",
+            file.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert!(
+        !child.wait().unwrap().success(),
+        "an interrupted run must not exit 0"
+    );
+    assert!(out.exists(), "the interrupted run keeps its data");
+    let summary = exactspike::record::inspect::summarize(&out).unwrap();
+    assert!(
+        summary.contains("INCOMPLETE") && summary.contains("interrupted"),
+        "{summary}"
+    );
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains("partial"))
+        .collect();
+    assert!(left.is_empty(), "partial files left: {left:?}");
 }

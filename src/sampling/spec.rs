@@ -37,6 +37,9 @@ use crate::neuron::CondExpParams;
 pub const DEFAULT_BURN_IN: f64 = 500.0;
 /// Default delay of the synapses between samplers [ms] (sbs).
 pub const DEFAULT_SAMPLER_DELAY: f64 = 0.1;
+/// Most bytes of discrete samples (`/sampling/samples`, uint32, allocated when the file is
+/// created), and of the per-network joint distributions (float64, `networks × 2^n`).
+pub const MAX_SAMPLE_BYTES: f64 = 1e9;
 /// Default number of D_KL checkpoints per decade of sampling time.
 pub const DEFAULT_CHECKPOINTS_PER_DECADE: usize = 10;
 
@@ -260,6 +263,30 @@ impl SamplingSpec {
             return Err(err(
                 "sampling.sample_interval",
                 format!("must be > 0 ms, got {sample_interval}"),
+            ));
+        }
+        let distributions = g.networks as f64 * target.n_states() as f64 * 8.0;
+        if distributions > MAX_SAMPLE_BYTES {
+            return Err(err(
+                "sampling.networks",
+                format!(
+                    "{} networks × 2^{} states need {:.1} GB of occupancy; the limit is {:.0} GB",
+                    g.networks,
+                    target.n(),
+                    distributions * 1e-9,
+                    MAX_SAMPLE_BYTES * 1e-9
+                ),
+            ));
+        }
+        let samples = (t_sample / sample_interval).ceil() * g.networks as f64;
+        if samples * 4.0 > MAX_SAMPLE_BYTES {
+            return Err(err(
+                "sampling.sample_interval",
+                format!(
+                    "{samples:.3e} discrete samples ({:.1} GB) exceed the limit of {:.0} GB; raise sample_interval",
+                    samples * 4e-9,
+                    MAX_SAMPLE_BYTES * 1e-9
+                ),
             ));
         }
         let mut calibration = parsed.calibration;
