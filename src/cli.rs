@@ -209,7 +209,7 @@ fn sample(path: &Path, out: &Path, quiet: bool, overwrite: bool) -> Result<()> {
         0,
         &tau_on,
         spec.networks,
-        spec.target.probabilities(),
+        prepared.p_target.clone(),
         spec.burn_in,
         prepared.checkpoints.clone(),
         spec.sample_interval,
@@ -224,11 +224,8 @@ fn sample(path: &Path, out: &Path, quiet: bool, overwrite: bool) -> Result<()> {
         }
     };
     let result = readout.finish(summary.t_reached);
-    for (i, table) in job::sampling_tables(&prepared, Some(&result))
-        .iter()
-        .enumerate()
-    {
-        recorder.write_table(i, &table.data)?;
+    for table in job::sampling_tables(&prepared, Some(&result)) {
+        recorder.write_table(&table)?;
     }
     recorder
         .finish(summary.termination)

@@ -8,20 +8,19 @@ use exactspike::sampling::logistic::fit_logistic;
 use exactspike::sampling::spec::CalibrationSection;
 use exactspike::sampling::translation::Noise;
 
+/// The sbs sampling neuron, from the shipped profile (its `v_rest` is what calibration sweeps).
 fn sbs() -> CondExpParams {
-    CondExpParams {
-        cm: 0.2,
-        tau_m: 1.0,
-        v_rest: -50.0,
-        v_thresh: -50.0,
-        v_reset: -50.001,
-        tau_refrac: 10.0,
-        tau_syn_E: 10.0,
-        tau_syn_I: 10.0,
-        e_rev_E: 0.0,
-        e_rev_I: -100.0,
-        i_offset: 0.0,
+    #[derive(serde::Deserialize)]
+    struct Profile {
+        params: CondExpParams,
     }
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/models/neurons/sampling_lif.toml"
+    );
+    let text = std::fs::read_to_string(path).expect("shipped profile");
+    let profile: Profile = toml::from_str(&text).expect("valid profile");
+    profile.params
 }
 
 #[test]

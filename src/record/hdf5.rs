@@ -43,7 +43,7 @@ use hdf5_pure::{
 };
 
 use super::{
-    sample_count, RecordError, RecordLayout, Recorder, RunMetadata, TableData, Termination,
+    sample_count, RecordError, RecordLayout, Recorder, RunMetadata, Table, TableData, Termination,
 };
 
 /// Group holding one sub-group per spike-recorded population.
@@ -165,33 +165,26 @@ impl Hdf5Recorder {
         Ok(())
     }
 
-    /// Replace the values of table number `index` of the layout (same type and length) in the
-    /// file.
-    pub fn write_table(&mut self, index: usize, data: &TableData) -> Result<(), RecordError> {
-        let (path, len) = (&self.tables[index].0, self.tables[index].1);
-        assert_eq!(data.len(), len, "table {path}: length changed");
-        if len == 0 {
+    /// Replace the values of the layout's table `/<group>/<name>` in the file with those of
+    /// `table` (same type and length as in the layout).
+    pub fn write_table(&mut self, table: &Table) -> Result<(), RecordError> {
+        let path = format!("{}/{}", table.group, table.name);
+        let declared = (self.tables.iter())
+            .find(|(p, _)| *p == path)
+            .map(|(_, len)| *len);
+        assert_eq!(
+            declared,
+            Some(table.data.len()),
+            "table {path}: not in the layout as given"
+        );
+        if table.data.is_empty() {
             return Ok(());
         }
-        let dataset = self
-            .file
-            .dataset(path)
-            .map_err(|e| hdf5_error(&self.target, e))?;
-        let address = match dataset.layout().map_err(|e| hdf5_error(&self.target, e))? {
-            Layout::Contiguous {
-                address: Some(address),
-                ..
-            } => address,
-            other => {
-                return Err(hdf5_error(
-                    &self.target,
-                    format!("{path}: unexpected storage layout {other}"),
-                ))
-            }
-        };
+        let address =
+            storage_address(&self.file, &path, false).map_err(|e| hdf5_error(&self.target, e))?;
         self.raw
             .seek(SeekFrom::Start(address))
-            .and_then(|_| self.raw.write_all(&data.to_le_bytes()))
+            .and_then(|_| self.raw.write_all(&table.data.to_le_bytes()))
             .map_err(|e| io_error(&self.target, e))
     }
 
@@ -366,16 +359,7 @@ struct FixedRows {
 
 impl FixedRows {
     fn open(file: &File, path: &str, row_len: usize, rows: u64) -> Result<Self, String> {
-        let dataset = file.dataset(path).map_err(|e| e.to_string())?;
-        let address = match dataset.layout().map_err(|e| e.to_string())? {
-            Layout::Contiguous {
-                address: Some(address),
-                ..
-            } => address,
-            // Zero-size datasets have no storage; nothing is ever written to them.
-            Layout::Contiguous { address: None, .. } if rows == 0 => 0,
-            other => return Err(format!("{path}: unexpected storage layout {other}")),
-        };
+        let address = storage_address(file, path, rows == 0)?;
         let row_bytes = row_len * 8;
         let flush_rows = (V_BLOCK_BYTES / row_bytes).max(1);
         Ok(Self {
@@ -457,6 +441,20 @@ fn close_marked(
     }
     file.commit()?;
     file.close()
+}
+
+/// File offset of the contiguous storage of dataset `path`; `empty` datasets have none (0).
+fn storage_address(file: &File, path: &str, empty: bool) -> Result<u64, String> {
+    let dataset = file.dataset(path).map_err(|e| e.to_string())?;
+    match dataset.layout().map_err(|e| e.to_string())? {
+        Layout::Contiguous {
+            address: Some(address),
+            ..
+        } => Ok(address),
+        // Zero-size datasets have no storage; nothing is ever written to them.
+        Layout::Contiguous { address: None, .. } if empty => Ok(0),
+        other => Err(format!("{path}: unexpected storage layout {other}")),
+    }
 }
 
 /// The file as created: metadata attributes, empty appendable spike columns, and full-size v

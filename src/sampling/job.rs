@@ -7,7 +7,7 @@ use super::calibrate::{calibrate, Calibration, CalibrationError};
 use super::divergence::log_spaced_checkpoints;
 use super::lower::sampling_experiment;
 use super::readout::SamplingResult;
-use super::spec::SamplingSpec;
+use super::spec::{discrete_samples, SamplingSpec};
 use super::translation::{translate, Activation, Translation};
 use crate::config::Experiment;
 use crate::error::ConfigError;
@@ -35,6 +35,8 @@ pub struct PreparedSampling {
     pub experiment: Experiment,
     /// D_KL checkpoints [ms after burn-in].
     pub checkpoints: Vec<f64>,
+    /// The exact target distribution p*(z), `2^n` states.
+    pub p_target: Vec<f64>,
 }
 
 /// Calibrate the sampler of `spec` (its `[calibration]` sweep settings).
@@ -72,7 +74,9 @@ pub fn prepare(spec: SamplingSpec) -> Result<PreparedSampling, ConfigError> {
     let first = FIRST_CHECKPOINT.min(spec.t_sample);
     let checkpoints = log_spaced_checkpoints(first, spec.t_sample, spec.checkpoints_per_decade)
         .map_err(|e| ConfigError::new(&spec.file, "simulation.t_stop", e.to_string()))?;
+    let p_target = spec.target.probabilities();
     Ok(PreparedSampling {
+        p_target,
         spec,
         activation,
         calibration,
@@ -148,11 +152,6 @@ pub fn calibration_tables(c: &Calibration) -> (Vec<Table>, Vec<(String, String, 
     (tables, attrs)
 }
 
-/// Number of discrete samples a completed run yields.
-fn sample_count(spec: &SamplingSpec) -> usize {
-    (spec.t_sample / spec.sample_interval).ceil() as usize
-}
-
 /// The sampling tables (group `sampling`): the target and translation, and the results — NaN
 /// (or `u32::MAX` for samples) placeholders of the final shapes when `result` is `None`.
 pub fn sampling_tables(p: &PreparedSampling, result: Option<&SamplingResult>) -> Vec<Table> {
@@ -164,7 +163,7 @@ pub fn sampling_tables(p: &PreparedSampling, result: Option<&SamplingResult>) ->
         spec.networks,
         p.checkpoints.len(),
     );
-    let m = sample_count(spec);
+    let m = discrete_samples(spec.t_sample, spec.sample_interval);
     let rows = |get: &dyn Fn(&SamplingResult) -> Vec<f64>, len: usize| match result {
         Some(r) => {
             let mut v = get(r);
@@ -201,7 +200,7 @@ pub fn sampling_tables(p: &PreparedSampling, result: Option<&SamplingResult>) ->
         .collect();
     vec![
         Table::f64(g, "checkpoints", &[c], "ms", p.checkpoints.clone()),
-        Table::f64(g, "p_target", &[k], "", spec.target.probabilities()),
+        Table::f64(g, "p_target", &[k], "", p.p_target.clone()),
         Table::f64(
             g,
             "weights_target",

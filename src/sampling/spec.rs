@@ -102,13 +102,10 @@ fn sampler_delay() -> f64 {
 
 /// `[sampling]`.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 struct SamplingSection {
-    #[serde(default = "one")]
     networks: i64,
-    #[serde(default = "burn_in")]
     burn_in: f64,
-    #[serde(default = "per_decade")]
     checkpoints_per_decade: usize,
     sample_interval: Option<f64>,
 }
@@ -122,18 +119,6 @@ impl Default for SamplingSection {
             sample_interval: None,
         }
     }
-}
-
-fn one() -> i64 {
-    1
-}
-
-fn burn_in() -> f64 {
-    DEFAULT_BURN_IN
-}
-
-fn per_decade() -> usize {
-    DEFAULT_CHECKPOINTS_PER_DECADE
 }
 
 /// `[calibration]`: a stored calibration `file`, or the sweep settings.
@@ -278,7 +263,7 @@ impl SamplingSpec {
                 ),
             ));
         }
-        let samples = (t_sample / sample_interval).ceil() * g.networks as f64;
+        let samples = discrete_samples(t_sample, sample_interval) as f64 * g.networks as f64;
         if samples * 4.0 > MAX_SAMPLE_BYTES {
             return Err(err(
                 "sampling.sample_interval",
@@ -309,6 +294,12 @@ impl SamplingSpec {
             calibration,
         })
     }
+}
+
+/// Discrete samples per network of a completed run: z at `burn_in + k·interval` for every
+/// `k·interval < t_sample` (both ms).
+pub fn discrete_samples(t_sample: f64, interval: f64) -> usize {
+    (t_sample / interval).ceil() as usize
 }
 
 /// The target of a `[boltzmann]` section.
