@@ -9,7 +9,7 @@ mod validate;
 
 pub use file::{Connector, Values};
 pub(crate) use file::{ModelName, SimulationSection};
-pub(crate) use validate::{cond_exp_section, deserialize_toml};
+pub(crate) use validate::{cond_exp_section, deserialize_toml, weight_sign_problem};
 pub use validate::{
     ArrayParams, Experiment, NeuronParams, PoissonParams, Population, PopulationKind, Projection,
     RecordSpec, SpikeTimes, DEFAULT_DELAY,

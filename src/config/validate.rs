@@ -685,18 +685,7 @@ impl Checker<'_> {
         receptor: Receptor,
     ) -> Result<(), ConfigError> {
         self.finite(field, w)?;
-        let problem = match (conductance, receptor) {
-            (true, _) if w < 0.0 => {
-                Some("conductance weights must be ≥ 0 µS (the receptor sets the sign)")
-            }
-            (false, Receptor::Excitatory) if w < 0.0 => {
-                Some("current weights onto receptor \"excitatory\" must be ≥ 0 nA")
-            }
-            (false, Receptor::Inhibitory) if w > 0.0 => {
-                Some("current weights onto receptor \"inhibitory\" must be ≤ 0 nA")
-            }
-            _ => None,
-        };
+        let problem = weight_sign_problem(w, conductance, receptor);
         match problem {
             Some(message) => Err(self.err(field, format!("{message}, got {w}"))),
             None => Ok(()),
@@ -811,6 +800,27 @@ impl Checker<'_> {
             }
         }
         Ok(spec)
+    }
+}
+
+/// What is wrong with the sign of weight `w` onto `receptor` of a conductance-based
+/// (`conductance`) or current-based target, if anything.
+pub(crate) fn weight_sign_problem(
+    w: f64,
+    conductance: bool,
+    receptor: Receptor,
+) -> Option<&'static str> {
+    match (conductance, receptor) {
+        (true, _) if w < 0.0 => {
+            Some("conductance weights must be ≥ 0 µS (the receptor sets the sign)")
+        }
+        (false, Receptor::Excitatory) if w < 0.0 => {
+            Some("current weights onto receptor \"excitatory\" must be ≥ 0 nA")
+        }
+        (false, Receptor::Inhibitory) if w > 0.0 => {
+            Some("current weights onto receptor \"inhibitory\" must be ≤ 0 nA")
+        }
+        _ => None,
     }
 }
 

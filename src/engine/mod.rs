@@ -1,6 +1,7 @@
 //! The event-driven engine: no global time grid; a neuron is touched only when an input arrives
 //! or its predicted threshold crossing is due. See [`queue`] for the ordering contract.
 
+mod modify;
 mod neurons;
 pub mod private;
 mod probe;
@@ -16,6 +17,7 @@ use crate::neuron::{CondExp, CurrExp};
 use crate::record::{sample_count, RecordError, RecordLayout, Recorder, Termination};
 use crate::rng::{stream, Domain};
 use crate::source::Source;
+pub use modify::ModifyError;
 pub use neurons::NeuronGroup;
 use private::PrivateInputs;
 use queue::{Delivery, EventQueue, Kind, Next};
@@ -80,6 +82,12 @@ pub struct Simulation {
     layout: RecordLayout,
     /// Neuron group of each v-recorded population, in layout order.
     v_groups: Vec<usize>,
+    /// Membrane sampling of the v-recorded populations.
+    sampler: Sampler,
+    /// Counters accumulated over all run segments so far.
+    summary: RunSummary,
+    /// Every event at or before this time [ms] has been processed.
+    now: f64,
     t_stop: f64,
 }
 
@@ -98,6 +106,16 @@ impl Simulation {
             queue: EventQueue::default(),
             layout: RecordLayout::default(),
             v_groups: Vec::new(),
+            sampler: Sampler::new(0, 0.0, false),
+            summary: RunSummary {
+                input_events: 0,
+                neuron_spikes: 0,
+                source_spikes: 0,
+                t_reached: 0.0,
+                wall_seconds: 0.0,
+                termination: Termination::Completed,
+            },
+            now: 0.0,
             t_stop: experiment.t_stop,
             network,
         };
@@ -167,6 +185,11 @@ impl Simulation {
             .iter()
             .map(|&p| group_of_population[p].expect("validated: v recorded from neurons"))
             .collect();
+        sim.sampler = Sampler::new(
+            sample_count(sim.t_stop, sim.layout.v_interval),
+            sim.layout.v_interval,
+            !sim.v_groups.is_empty(),
+        );
         (sim.private, sim.folded) = PrivateInputs::build(
             &sim.network.connectivity,
             &sim.sources,
@@ -232,35 +255,53 @@ impl Simulation {
         }
     }
 
-    /// Run to `t_stop` [ms] (events at exactly `t_stop` included), writing to `recorder`.
-    /// `interrupt` is polled every few thousand events; `progress` is called with the simulated
-    /// time [ms] at the same cadence.
+    /// Run to `t_stop` [ms] (events at exactly `t_stop` included), writing to `recorder`, and
+    /// take the final membrane samples. Continues from wherever [`Simulation::run_until`] left
+    /// off. `interrupt` is polled every few thousand events; `progress` is called with the
+    /// simulated time [ms] at the same cadence. The summary counts the whole run.
     pub fn run(
         &mut self,
         recorder: &mut dyn Recorder,
         interrupt: Option<&AtomicBool>,
         progress: &mut dyn FnMut(f64),
     ) -> Result<RunSummary, RecordError> {
+        let summary = self.run_until(self.t_stop, recorder, interrupt, progress)?;
+        if summary.termination == Termination::Completed {
+            // Every remaining sample (the last one may lie a rounding error past t_stop).
+            self.sampler.sample_until(
+                f64::INFINITY,
+                true,
+                &self.groups,
+                &self.v_groups,
+                recorder,
+            )?;
+        }
+        Ok(self.summary)
+    }
+
+    /// Process every event at or before `t` [ms] (clamped to `[now, t_stop]`), then pause, so
+    /// that weights and resting potentials can be changed at `t` (see [`Simulation::now`]).
+    /// Arguments as for [`Simulation::run`]; the summary counts everything since the start.
+    pub fn run_until(
+        &mut self,
+        t: f64,
+        recorder: &mut dyn Recorder,
+        interrupt: Option<&AtomicBool>,
+        progress: &mut dyn FnMut(f64),
+    ) -> Result<RunSummary, RecordError> {
+        let t_end = t.clamp(self.now, self.t_stop);
+        if self.summary.termination == Termination::Interrupted {
+            return Ok(self.summary);
+        }
         let started = Instant::now();
-        let mut summary = RunSummary {
-            input_events: 0,
-            neuron_spikes: 0,
-            source_spikes: 0,
-            t_reached: 0.0,
-            wall_seconds: 0.0,
-            termination: Termination::Completed,
-        };
-        let mut sampler = Sampler::new(
-            sample_count(self.t_stop, self.layout.v_interval),
-            self.layout.v_interval,
-            !self.v_groups.is_empty(),
-        );
         let mut processed = 0u64;
+        let mut summary = self.summary;
         while let Some(t) = self.queue.peek_time() {
-            if t > self.t_stop {
+            if t > t_end {
                 break;
             }
-            sampler.sample_until(t, false, &self.groups, &self.v_groups, recorder)?;
+            self.sampler
+                .sample_until(t, false, &self.groups, &self.v_groups, recorder)?;
             processed += 1;
             if processed.is_multiple_of(CHECK_EVERY) {
                 progress(t);
@@ -283,10 +324,14 @@ impl Simulation {
             }
         }
         if summary.termination == Termination::Completed {
-            sampler.sample_until(self.t_stop, true, &self.groups, &self.v_groups, recorder)?;
-            summary.t_reached = self.t_stop;
+            summary.t_reached = t_end;
+            self.now = t_end;
+            // Samples up to the pause, before any change made at it.
+            self.sampler
+                .sample_until(t_end, true, &self.groups, &self.v_groups, recorder)?;
         }
-        summary.wall_seconds = started.elapsed().as_secs_f64();
+        summary.wall_seconds += started.elapsed().as_secs_f64();
+        self.summary = summary;
         Ok(summary)
     }
 
@@ -380,8 +425,8 @@ fn named(experiment: &Experiment, p: usize) -> (String, usize) {
 }
 
 /// Membrane sampling at `k · interval`, k = 0, 1, … < [`sample_count`]`(t_stop, interval)`: a
-/// sample at time `t_s` shows the state after all events before `t_s` and before any event at
-/// `t_s`.
+/// sample at time `t_s` shows the state after all events at or before `t_s` (it is taken when
+/// the first later event comes, at a pause, or at the end).
 struct Sampler {
     interval: f64,
     count: u64,
@@ -401,9 +446,9 @@ impl Sampler {
         }
     }
 
-    /// Take every sample due before `t`; when `inclusive` (the final call, at `t_stop`), take
-    /// every remaining sample, so a completed run has exactly `count` (the last one may lie a
-    /// rounding error past `t_stop`).
+    /// Take every sample due before `t` [ms], or at or before it when `inclusive` (with
+    /// `t = ∞` at the end of the run every remaining sample, so a completed run has exactly
+    /// `count`).
     fn sample_until(
         &mut self,
         t: f64,
@@ -417,7 +462,7 @@ impl Sampler {
         }
         while self.next < self.count {
             let ts = self.next as f64 * self.interval;
-            if !inclusive && ts >= t {
+            if ts > t || (!inclusive && ts == t) {
                 return Ok(());
             }
             for (slot, &g) in v_groups.iter().enumerate() {

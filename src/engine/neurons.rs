@@ -67,6 +67,21 @@ impl<M: ExactNeuron> Group<M> {
         model.next_spike_before(state, horizon)
     }
 
+    fn shift_rest(&mut self, local: usize, t: f64, dv: f64, horizon: f64) -> Option<f64>
+    where
+        M: Clone,
+    {
+        if self.models.len() == 1 && self.states.len() > 1 {
+            // The shared model becomes one per neuron (the Q_s table stays shared).
+            self.models = vec![self.models[0].clone(); self.states.len()];
+        }
+        let m = self.model_index(local);
+        let state = &mut self.states[local];
+        self.models[m].advance(state, t);
+        self.models[m] = self.models[m].with_rest_shifted(state, dv);
+        self.models[m].next_spike_before(state, horizon)
+    }
+
     fn potentials(&self, t: f64, out: &mut Vec<f64>) {
         out.clear();
         out.extend(
@@ -132,6 +147,17 @@ impl NeuronGroup {
     /// Spike time [ms] of neuron `local` in `[now, horizon]` without further input.
     pub fn predict(&mut self, local: usize, horizon: f64) -> Option<f64> {
         dispatch!(self, g => g.predict(local, horizon))
+    }
+
+    /// Raise neuron `local`'s `v_rest` by `dv` [mV] at time `t` [ms] (not before its state's
+    /// time); returns its next spike time [ms] in `[t, horizon]` under the new resting potential.
+    pub fn shift_rest(&mut self, local: usize, t: f64, dv: f64, horizon: f64) -> Option<f64> {
+        dispatch!(self, g => g.shift_rest(local, t, dv, horizon))
+    }
+
+    /// Whether the group's synapses are conductances (weights in µS) rather than currents.
+    pub fn is_conductance_based(&self) -> bool {
+        matches!(self, NeuronGroup::CondExp(_))
     }
 
     /// Membrane potentials [mV] of all neurons at time `t` [ms] into `out`.

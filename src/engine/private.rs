@@ -23,6 +23,8 @@ pub const MAX_PER_NEURON: usize = 4;
 struct PrivateInput {
     /// Index of the source.
     source: u32,
+    /// Index of its synapse in [`Connectivity::synapses`].
+    synapse: u32,
     /// Synaptic delay [ms].
     delay: f64,
     /// Receptor of the synapse.
@@ -80,6 +82,7 @@ impl PrivateInputs {
                 synapse.target,
                 PrivateInput {
                     source: s as u32,
+                    synapse: group.start,
                     delay: group.delay,
                     receptor: synapse.receptor,
                     weight: synapse.weight,
@@ -125,6 +128,17 @@ impl PrivateInputs {
         self.inputs[self.range(neuron)]
             .iter()
             .fold(f64::INFINITY, |m, input| m.min(input.arrival))
+    }
+
+    /// Keep the folded copy of synapse `synapse` (onto neuron `target`) at `weight` [µS or nA],
+    /// if that synapse belongs to a folded source.
+    pub fn update_weight(&mut self, target: u32, synapse: usize, weight: f64) {
+        let range = self.range(target);
+        for input in &mut self.inputs[range] {
+            if input.synapse as usize == synapse {
+                input.weight = weight;
+            }
+        }
     }
 
     /// Take neuron `neuron`'s earliest private input (the lowest source index among equal

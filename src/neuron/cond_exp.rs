@@ -210,9 +210,7 @@ impl CondExp {
         let v0 = p.v_rest + p.i_offset / g_l;
         let (e_e, e_i) = (p.e_rev_E - v0, p.e_rev_I - v0);
         let (theta, v_reset) = (p.v_thresh - v0, p.v_reset - v0);
-        let scale = [e_e, e_i, theta, v_reset, 1e-3]
-            .iter()
-            .fold(0.0f64, |m, x| m.max(x.abs()));
+        let scale = potential_scale(&[e_e, e_i, theta, v_reset]);
         let s = p.tau_syn_E / p.tau_m;
         let closed_form = (p.tau_syn_E == p.tau_syn_I).then(|| match table {
             Some(table) if table.order() == s => table,
@@ -750,6 +748,12 @@ impl From<Option<f64>> for Search {
     }
 }
 
+/// The scale of the relative potentials [mV] that sets the tolerances: the largest magnitude,
+/// at least 1 µV.
+fn potential_scale(potentials: &[f64]) -> f64 {
+    potentials.iter().fold(1e-3f64, |m, x| m.max(x.abs()))
+}
+
 impl CondExpState {
     /// Take the values of the free point `f` (internal units) at time `t` [ms].
     fn set_free(&mut self, t: f64, f: &Free, g_l: f64) {
@@ -879,6 +883,27 @@ impl ExactNeuron for CondExp {
         }
         let (t_start, f) = self.start(state);
         self.evolve(&f, t - t_start).v + self.v0
+    }
+
+    /// The origin `v0` moves with `v_rest`, so every potential stored relative to it (threshold,
+    /// reset, reversal potentials, the state's `v`) moves by `−dv`; conductances and the cached
+    /// `Q_s` (a function of the conductances only) are unchanged.
+    fn with_rest_shifted(&self, state: &mut CondExpState, dv: f64) -> CondExp {
+        state.v -= dv;
+        state.ahead = None;
+        let [e_e, e_i, theta, v_reset] =
+            [self.e_e, self.e_i, self.theta, self.v_reset].map(|v| v - dv);
+        let scale = potential_scale(&[e_e, e_i, theta, v_reset]);
+        CondExp {
+            v0: self.v0 + dv,
+            e_e,
+            e_i,
+            theta,
+            v_reset,
+            v_tol: V_TOL_REL * scale,
+            quad_tol: QUAD_TOL_REL * scale,
+            ..self.clone()
+        }
     }
 }
 

@@ -657,6 +657,17 @@ impl ExactNeuron for CurrExp {
         self.advance(&mut st, t);
         st.v
     }
+
+    /// The state holds absolute potentials, so only the model's rest-relative constants move.
+    fn with_rest_shifted(&self, _state: &mut CurrExpState, dv: f64) -> CurrExp {
+        let theta = self.theta - dv;
+        CurrExp {
+            v_rest: self.v_rest + dv,
+            theta,
+            c0: self.u_inf - theta,
+            ..self.clone()
+        }
+    }
 }
 
 #[cfg(test)]

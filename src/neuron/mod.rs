@@ -68,4 +68,11 @@ pub trait ExactNeuron {
 
     /// Membrane potential [mV] at time `t ≥ time(state)` assuming no further input (does not mutate).
     fn membrane_potential(&self, state: &Self::State, t: f64) -> f64;
+
+    /// This model with `v_rest` raised by `dv` [mV] (every other parameter unchanged), and `state`
+    /// (already advanced to the time of the change) re-expressed for it: its membrane potential,
+    /// synaptic state and refractoriness stay as they are; only the dynamics from now on change.
+    fn with_rest_shifted(&self, state: &mut Self::State, dv: f64) -> Self
+    where
+        Self: Sized;
 }

@@ -1,0 +1,116 @@
+//! Run-time changes between run segments (see [`Simulation::run_until`]): synaptic weights and
+//! resting potentials, applied at [`Simulation::now`] without rebuilding the network. A weight
+//! change applies to every delivery after it, including spikes already in flight; a resting
+//! potential change re-predicts the neuron's next spike from its exact state at `now`.
+
+use super::Simulation;
+use crate::config::weight_sign_problem;
+use crate::neuron::Receptor;
+
+/// A run-time change the engine refuses.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ModifyError {
+    /// The neuron index is out of range.
+    #[error("no neuron {0}")]
+    NoNeuron(u32),
+    /// The synapse index is out of range.
+    #[error("no synapse {0}")]
+    NoSynapse(usize),
+    /// The new weight is not finite or has the wrong sign for its receptor and target.
+    #[error("synapse {synapse}: weight {weight}: {problem}")]
+    Weight {
+        /// Synapse index.
+        synapse: usize,
+        /// The refused weight [µS or nA].
+        weight: f64,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+    /// The shift of a resting potential is not finite.
+    #[error("neuron {neuron}: v_rest shift {dv} mV is not finite")]
+    Shift {
+        /// Neuron index.
+        neuron: u32,
+        /// The refused shift [mV].
+        dv: f64,
+    },
+}
+
+impl Simulation {
+    /// Time [ms] up to which every event has been processed; run-time changes take effect here.
+    pub fn now(&self) -> f64 {
+        self.now
+    }
+
+    /// Global node index (the index space of connections) of global neuron `neuron`.
+    pub fn neuron_node(&self, neuron: u32) -> Option<u32> {
+        let &(g, local) = self.locate.get(neuron as usize)?;
+        Some(self.group_info[g as usize].first_node + local)
+    }
+
+    /// Index of the first synapse from node `pre` onto neuron `target` at `receptor`, if any.
+    pub fn find_synapse(&self, pre: u32, target: u32, receptor: Receptor) -> Option<usize> {
+        let connectivity = &self.network.connectivity;
+        if pre as usize + 1 >= connectivity.group_offsets.len() {
+            return None;
+        }
+        connectivity.groups_of(pre).iter().find_map(|group| {
+            connectivity
+                .synapses_of(group)
+                .iter()
+                .position(|s| s.target == target && s.receptor == receptor)
+                .map(|k| group.start as usize + k)
+        })
+    }
+
+    /// Weight of synapse `synapse` [µS or nA].
+    pub fn weight(&self, synapse: usize) -> Option<f64> {
+        Some(self.network.connectivity.synapses.get(synapse)?.weight)
+    }
+
+    /// Set the weight of synapse `synapse` [µS onto conductances, nA onto currents; the sign
+    /// rules of the experiment file apply] for every delivery from now on.
+    pub fn set_weight(&mut self, synapse: usize, weight: f64) -> Result<(), ModifyError> {
+        let s = self
+            .network
+            .connectivity
+            .synapses
+            .get(synapse)
+            .ok_or(ModifyError::NoSynapse(synapse))?;
+        let (g, _) = self.locate[s.target as usize];
+        let conductance = self.groups[g as usize].is_conductance_based();
+        let problem = if weight.is_finite() {
+            weight_sign_problem(weight, conductance, s.receptor)
+        } else {
+            Some("must be finite")
+        };
+        if let Some(problem) = problem {
+            return Err(ModifyError::Weight {
+                synapse,
+                weight,
+                problem,
+            });
+        }
+        let target = s.target;
+        self.network.connectivity.synapses[synapse].weight = weight;
+        self.private.update_weight(target, synapse, weight);
+        Ok(())
+    }
+
+    /// Raise the resting potential of neuron `neuron` by `dv` [mV] at [`Simulation::now`]: its
+    /// membrane potential, synaptic state and refractoriness at `now` are kept, its dynamics
+    /// from `now` on use the new `v_rest`, and its next spike is predicted anew.
+    pub fn shift_v_rest(&mut self, neuron: u32, dv: f64) -> Result<(), ModifyError> {
+        let &(g, local) = self
+            .locate
+            .get(neuron as usize)
+            .ok_or(ModifyError::NoNeuron(neuron))?;
+        if !dv.is_finite() {
+            return Err(ModifyError::Shift { neuron, dv });
+        }
+        let horizon = self.private.horizon(neuron);
+        let prediction = self.groups[g as usize].shift_rest(local as usize, self.now, dv, horizon);
+        self.queue.schedule_neuron(neuron, prediction, horizon);
+        Ok(())
+    }
+}

@@ -1,0 +1,271 @@
+//! Run segments and run-time changes (`Simulation::run_until`, `set_weight`, `shift_v_rest`):
+//! a run paused anywhere equals an uninterrupted one; resting-potential changes against the
+//! analytic free membrane (no synaptic input: V relaxes exponentially to the new v_rest); weight
+//! changes against hand-computed conductances, with and without source folding.
+
+use exactspike::config::Experiment;
+use exactspike::engine::{ModifyError, Simulation};
+use exactspike::neuron::Receptor;
+use exactspike::record::MemoryRecorder;
+
+fn simulation(text: &str) -> (Simulation, MemoryRecorder) {
+    let e = Experiment::from_toml_str(text, "exp.toml").expect("valid experiment");
+    let sim = Simulation::new(&e).expect("builds");
+    let rec = MemoryRecorder::new(sim.layout().clone());
+    (sim, rec)
+}
+
+/// Noise-driven recurrent IF_cond_exp and IF_curr_exp populations with several delays.
+const RECURRENT: &str = r#"
+[simulation]
+t_stop = 200.0
+seed = 3
+
+[[population]]
+name = "cond"
+size = 8
+model = "IF_cond_exp"
+params = { tau_m = 5.0, v_rest = -60.0, v_thresh = -55.0, tau_refrac = 2.0, tau_syn_E = 3.0, tau_syn_I = 6.0 }
+initial = { v = -60.0 }
+
+[[population]]
+name = "curr"
+size = 8
+model = "IF_curr_exp"
+params = { tau_m = 10.0, v_thresh = -60.0, tau_refrac = 1.0 }
+
+[[population]]
+name = "noise"
+size = 8
+model = "SpikeSourcePoisson"
+params = { rate = 800.0 }
+
+[[projection]]
+pre = "noise"
+post = "cond"
+connector = { type = "one_to_one" }
+weight = 0.01
+receptor = "excitatory"
+
+[[projection]]
+pre = "noise"
+post = "curr"
+connector = { type = "all_to_all" }
+weight = 0.3
+delay = 0.7
+receptor = "excitatory"
+
+[[projection]]
+pre = "cond"
+post = "cond"
+connector = { type = "all_to_all" }
+weight = 0.002
+delay = 1.3
+receptor = "inhibitory"
+
+[[projection]]
+pre = "curr"
+post = "cond"
+connector = { type = "all_to_all" }
+weight = 0.001
+delay = 0.4
+receptor = "excitatory"
+
+[record]
+spikes = ["cond", "curr", "noise"]
+v = { populations = ["cond", "curr"], interval = 0.25 }
+"#;
+
+#[test]
+fn a_run_paused_anywhere_equals_an_uninterrupted_run() {
+    let (mut whole, mut rec_whole) = simulation(RECURRENT);
+    let full = whole.run(&mut rec_whole, None, &mut |_| {}).unwrap();
+    let (mut paused, mut rec_paused) = simulation(RECURRENT);
+    // Pausing again at the same time, or at an earlier one, changes nothing.
+    for (t, now) in [
+        (0.0, 0.0),
+        (3.3, 3.3),
+        (3.3, 3.3),
+        (10.0, 10.0),
+        (57.123, 57.123),
+        (57.0, 57.123),
+        (150.25, 150.25),
+    ] {
+        let s = paused
+            .run_until(t, &mut rec_paused, None, &mut |_| {})
+            .unwrap();
+        assert_eq!((paused.now(), s.t_reached), (now, now));
+    }
+    let segmented = paused.run(&mut rec_paused, None, &mut |_| {}).unwrap();
+    assert!(full.neuron_spikes > 100, "{full:?}");
+    assert_eq!(rec_whole.spikes, rec_paused.spikes);
+    assert_eq!(rec_whole.v, rec_paused.v);
+    assert_eq!(
+        (full.input_events, full.neuron_spikes, full.source_spikes),
+        (
+            segmented.input_events,
+            segmented.neuron_spikes,
+            segmented.source_spikes
+        )
+    );
+    assert_eq!(segmented.t_reached, 200.0);
+}
+
+/// One neuron without input: tau_m = 10 ms, v_rest = −65, v_thresh = −50, v_reset = −70 mV,
+/// tau_refrac = 2 ms.
+fn lone_neuron(model: &str) -> String {
+    let extra = if model == "IF_cond_exp" {
+        ", e_rev_E = 0.0, e_rev_I = -100.0"
+    } else {
+        ""
+    };
+    format!(
+        r#"
+[simulation]
+t_stop = 100.0
+
+[[population]]
+name = "n"
+size = 1
+model = "{model}"
+params = {{ cm = 0.2, tau_m = 10.0, v_rest = -65.0, v_thresh = -50.0, v_reset = -70.0, tau_refrac = 2.0{extra} }}
+initial = {{ v = -65.0 }}
+
+[record]
+spikes = ["n"]
+v = {{ populations = ["n"], interval = 0.5 }}
+"#
+    )
+}
+
+/// Raise v_rest by 5 mV at 10 ms (V relaxes to −60), by 15 more at 20 ms (v∞ = −45 > v_thresh:
+/// it fires), and lower it by 3 mV during the refractory period after the first spike.
+#[test]
+fn shifted_resting_potentials_follow_the_analytic_free_membrane() {
+    for model in ["IF_cond_exp", "IF_curr_exp"] {
+        let (mut sim, mut rec) = simulation(&lone_neuron(model));
+        let tau = 10.0;
+        sim.run_until(10.0, &mut rec, None, &mut |_| {}).unwrap();
+        sim.shift_v_rest(0, 5.0).unwrap();
+        sim.run_until(20.0, &mut rec, None, &mut |_| {}).unwrap();
+        sim.shift_v_rest(0, 15.0).unwrap();
+        let v20 = -60.0 - 5.0 * (-10.0f64 / tau).exp();
+        let t1 = 20.0 + tau * ((v20 + 45.0) / -5.0f64).ln();
+        sim.run_until(t1 + 1.0, &mut rec, None, &mut |_| {})
+            .unwrap();
+        sim.shift_v_rest(0, -3.0).unwrap();
+        // From v_reset = −70 at t1 + 2 towards −48, crossing −50.
+        let t2 = t1 + 2.0 + tau * (22.0f64 / 2.0).ln();
+        sim.run(&mut rec, None, &mut |_| {}).unwrap();
+
+        let spikes = &rec.spikes_of("n").unwrap().times;
+        assert!(spikes.len() >= 2, "{model}: {spikes:?}");
+        assert!(
+            (spikes[0] - t1).abs() < 1e-9,
+            "{model}: {} vs {t1}",
+            spikes[0]
+        );
+        assert!(
+            (spikes[1] - t2).abs() < 1e-9,
+            "{model}: {} vs {t2}",
+            spikes[1]
+        );
+        let trace = rec.v_of("n").unwrap();
+        for (&t, &v) in trace.times.iter().zip(&trace.values) {
+            let expected = if t <= 10.0 {
+                -65.0
+            } else if t <= 20.0 {
+                -60.0 - 5.0 * (-(t - 10.0) / tau).exp()
+            } else if t < t1 {
+                -45.0 + (v20 + 45.0) * (-(t - 20.0) / tau).exp()
+            } else {
+                break;
+            };
+            assert!(
+                (v - expected).abs() < 1e-11,
+                "{model} at {t}: {v} vs {expected}"
+            );
+        }
+    }
+}
+
+/// An `IF_cond_exp` neuron (threshold out of reach) and a source spiking at 5 and 15 ms onto it
+/// (delay 1 ms, weight 0.01 µS); `recorded` keeps the source from being folded into the neuron.
+fn weighted_input(recorded: bool) -> String {
+    let record = if recorded { "spikes = [\"pre\"]" } else { "" };
+    format!(
+        r#"
+[simulation]
+t_stop = 30.0
+
+[[population]]
+name = "neuron"
+size = 1
+model = "IF_cond_exp"
+params = {{ v_thresh = 100.0, tau_syn_E = 10.0, tau_syn_I = 10.0 }}
+
+[[population]]
+name = "pre"
+size = 1
+model = "SpikeSourceArray"
+params = {{ spike_times = [5.0, 15.0] }}
+
+[[projection]]
+pre = "pre"
+post = "neuron"
+connector = {{ type = "all_to_all" }}
+weight = 0.01
+delay = 1.0
+receptor = "excitatory"
+
+[record]
+{record}
+"#
+    )
+}
+
+#[test]
+fn a_changed_weight_applies_to_every_later_delivery() {
+    for recorded in [false, true] {
+        let (mut sim, mut rec) = simulation(&weighted_input(recorded));
+        assert_eq!(sim.private_input_count(), usize::from(!recorded));
+        let pre = sim.neuron_node(0).unwrap() + 1;
+        let synapse = sim.find_synapse(pre, 0, Receptor::Excitatory).unwrap();
+        assert_eq!(sim.find_synapse(pre, 0, Receptor::Inhibitory), None);
+        assert_eq!(sim.weight(synapse), Some(0.01));
+        sim.run_until(10.0, &mut rec, None, &mut |_| {}).unwrap();
+        sim.set_weight(synapse, 0.03).unwrap();
+        sim.run(&mut rec, None, &mut |_| {}).unwrap();
+        let state = sim.cond_exp_state(0).unwrap();
+        assert_eq!(state.time(), 16.0);
+        let expected = 0.01 * (-1.0f64).exp() + 0.03;
+        assert!(
+            (state.g_exc() - expected).abs() < 1e-15,
+            "recorded {recorded}: {} vs {expected}",
+            state.g_exc()
+        );
+    }
+}
+
+#[test]
+fn bad_changes_are_refused_and_change_nothing() {
+    let (mut sim, _) = simulation(&weighted_input(false));
+    let synapse = sim.find_synapse(1, 0, Receptor::Excitatory).unwrap();
+    let err = sim.set_weight(synapse, -0.01).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "synapse 0: weight -0.01: conductance weights must be ≥ 0 µS (the receptor sets the sign)"
+    );
+    assert!(matches!(
+        sim.set_weight(synapse, f64::NAN),
+        Err(ModifyError::Weight { .. })
+    ));
+    assert_eq!(sim.set_weight(7, 0.1), Err(ModifyError::NoSynapse(7)));
+    assert_eq!(sim.weight(synapse), Some(0.01));
+    assert_eq!(sim.shift_v_rest(3, 1.0), Err(ModifyError::NoNeuron(3)));
+    assert_eq!(
+        sim.shift_v_rest(0, f64::INFINITY).unwrap_err().to_string(),
+        "neuron 0: v_rest shift inf mV is not finite"
+    );
+    assert_eq!(sim.find_synapse(99, 0, Receptor::Excitatory), None);
+}
