@@ -1,4 +1,4 @@
-//! Command-line interface: `run`, `calibrate`, `sample`, `plot-dkl`, `raster`, `info`.
+//! Command-line interface: `run`, `calibrate`, `sample`, `train`, `plot-dkl`, `raster`, `info`.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -12,11 +12,11 @@ use clap::{Parser, Subcommand};
 use exactspike::config::Experiment;
 use exactspike::engine::{RunSummary, Simulation};
 use exactspike::record::hdf5::Hdf5Recorder;
-use exactspike::record::{
-    inspect, raster, RecordError, RecordLayout, Recorder, RunMetadata, Termination,
-};
+use exactspike::record::{inspect, raster, RecordError, RecordLayout, RunMetadata, Termination};
+use exactspike::sampling::job::Job;
 use exactspike::sampling::readout::SamplingReadout;
 use exactspike::sampling::spec::SamplingSpec;
+use exactspike::sampling::trainer::{Trainer, TrainingReadout};
 use exactspike::sampling::{job, plot};
 
 /// Exact, event-driven spiking neural network simulator.
@@ -79,20 +79,12 @@ enum Command {
         overwrite: bool,
     },
     /// Sample a Boltzmann distribution with LIF neurons; record spikes, distributions and D_KL.
-    Sample {
-        /// Sampling file (TOML).
-        sampling: PathBuf,
-        /// Output HDF5 file.
-        #[arg(long)]
-        out: PathBuf,
-        /// No progress bar and no summary lines.
-        #[arg(long)]
-        quiet: bool,
-        /// Replace an existing output file.
-        #[arg(long)]
-        overwrite: bool,
-    },
-    /// Draw D_KL(p_sampled || p_target) over sampling time (log-log) from a `sample` recording.
+    Sample(SamplingArgs),
+    /// Train a sampling network online (contrastive updates of weights and biases while it runs,
+    /// `[training]` section), then sample with the trained parameters; records like `sample`
+    /// plus the training history.
+    Train(SamplingArgs),
+    /// Draw D_KL(p_sampled || p_target) over sampling time (log-log) from a `sample` or `train` recording.
     PlotDkl {
         /// Recording of `sample` (HDF5).
         file: PathBuf,
@@ -105,6 +97,22 @@ enum Command {
         /// Recording (HDF5).
         file: PathBuf,
     },
+}
+
+/// Arguments of `sample` and `train`.
+#[derive(Debug, clap::Args)]
+struct SamplingArgs {
+    /// Sampling file (TOML; `train` needs its [training] section).
+    sampling: PathBuf,
+    /// Output HDF5 file.
+    #[arg(long)]
+    out: PathBuf,
+    /// No progress bar and no summary lines.
+    #[arg(long)]
+    quiet: bool,
+    /// Replace an existing output file.
+    #[arg(long)]
+    overwrite: bool,
 }
 
 /// Execute the parsed command line.
@@ -133,12 +141,8 @@ pub fn run(cli: Cli) -> Result<()> {
             out,
             overwrite,
         } => calibrate(&sampling, &out, overwrite),
-        Command::Sample {
-            sampling,
-            out,
-            quiet,
-            overwrite,
-        } => sample(&sampling, &out, quiet, overwrite),
+        Command::Sample(args) => sampling_job(&args, Job::Sample),
+        Command::Train(args) => sampling_job(&args, Job::Train),
         Command::PlotDkl { file, out } => {
             plot::draw_dkl(&file, &out)?;
             Ok(())
@@ -184,9 +188,12 @@ fn calibrate(path: &Path, out: &Path, overwrite: bool) -> Result<()> {
     Ok(())
 }
 
-fn sample(path: &Path, out: &Path, quiet: bool, overwrite: bool) -> Result<()> {
-    let spec = SamplingSpec::from_file(path)?;
-    let prepared = job::prepare(spec)?;
+/// `sample` or `train`: prepare, record the tables, run (training first if asked), write the
+/// results.
+fn sampling_job(args: &SamplingArgs, job: Job) -> Result<()> {
+    let (out, quiet) = (args.out.as_path(), args.quiet);
+    let spec = SamplingSpec::from_file(&args.sampling)?;
+    let prepared = job::prepare(spec, job)?;
     let mut simulation = Simulation::new(&prepared.experiment)?;
     let mut layout = simulation.layout().clone();
     layout.tables = job::sampling_tables(&prepared, None);
@@ -196,25 +203,45 @@ fn sample(path: &Path, out: &Path, quiet: bool, overwrite: bool) -> Result<()> {
         layout.tables.extend(tables);
         layout.attributes.extend(attributes);
     }
+    if job == Job::Train {
+        layout.tables.extend(job::training_tables(&prepared, None));
+        layout
+            .attributes
+            .extend(job::training_attributes(&prepared));
+    }
     let spec = &prepared.spec;
     let meta = RunMetadata {
         seed: spec.seed,
         t_stop: prepared.experiment.t_stop,
         experiment: spec.text.clone(),
     };
-    let mut recorder = Hdf5Recorder::create(out, &layout, &meta, overwrite)?;
+    let mut recorder = Hdf5Recorder::create(out, &layout, &meta, args.overwrite)?;
     let tau_on = vec![spec.sampler.tau_refrac; spec.target.n()];
-    let mut readout = SamplingReadout::new(
+    let start = prepared.sampling_start();
+    let readout = SamplingReadout::new(
         &mut recorder,
         0,
         &tau_on,
         spec.networks,
         prepared.p_target.clone(),
-        spec.burn_in,
+        start,
         prepared.checkpoints.clone(),
         spec.sample_interval,
     );
-    let outcome = run_interruptible(&mut simulation, &mut readout, meta.t_stop, quiet);
+    let mut trainer = (job == Job::Train).then(|| Trainer::new(&prepared, &simulation));
+    let mut readout = TrainingReadout::new(readout, 0, &tau_on, spec.networks, spec.burn_in, start);
+    let outcome =
+        run_interruptible(
+            meta.t_stop,
+            quiet,
+            &mut |interrupt, progress| match &mut trainer {
+                Some(trainer) => {
+                    trainer.run(&mut simulation, &mut readout, Some(interrupt), progress)
+                }
+                None => simulation.run(&mut readout, Some(interrupt), progress),
+            },
+        );
+    let readout = readout.into_sampling();
     let summary = match outcome {
         Ok(summary) => summary,
         Err(e) => {
@@ -224,8 +251,12 @@ fn sample(path: &Path, out: &Path, quiet: bool, overwrite: bool) -> Result<()> {
         }
     };
     let result = readout.finish(summary.t_reached);
-    for table in job::sampling_tables(&prepared, Some(&result)) {
-        recorder.write_table(&table)?;
+    let mut tables = job::sampling_tables(&prepared, Some(&result));
+    if let Some(trainer) = &trainer {
+        tables.extend(job::training_tables(&prepared, Some(trainer)));
+    }
+    for table in &tables {
+        recorder.write_table(table)?;
     }
     recorder
         .finish(summary.termination)
@@ -233,8 +264,9 @@ fn sample(path: &Path, out: &Path, quiet: bool, overwrite: bool) -> Result<()> {
     if !quiet {
         println!("{}", summary_line(&summary, out));
         if let Some(dkl) = job::final_median_dkl(&result) {
+            let after = if job == Job::Train { " (trained)" } else { "" };
             println!(
-                "D_KL(p_sampled || p_target) after {} ms: median {:.4} over {} network(s)",
+                "D_KL(p_sampled || p_target) after {} ms{after}: median {:.4} over {} network(s)",
                 result.checkpoints.last().copied().unwrap_or(0.0),
                 dkl,
                 spec.networks
@@ -273,7 +305,9 @@ fn run_experiment(
         experiment: experiment.text.clone(),
     };
     let mut recorder = Hdf5Recorder::create(out, simulation.layout(), &meta, overwrite)?;
-    let outcome = run_interruptible(&mut simulation, &mut recorder, experiment.t_stop, quiet);
+    let outcome = run_interruptible(experiment.t_stop, quiet, &mut |interrupt, progress| {
+        simulation.run(&mut recorder, Some(interrupt), progress)
+    });
     let summary = match outcome {
         Ok(summary) => summary,
         Err(e) => {
@@ -302,13 +336,16 @@ fn completed(summary: &RunSummary, out: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Run `simulation` into `recorder` to `t_stop` [ms]; Ctrl-C interrupts it cleanly and a progress
-/// bar shows unless `quiet` or stderr is not a terminal.
+/// A run to completion given the interrupt flag and a progress callback (simulated time, ms).
+type RunBody<'a> =
+    dyn FnMut(&AtomicBool, &mut dyn FnMut(f64)) -> Result<RunSummary, RecordError> + 'a;
+
+/// Run `body` (a simulation to `t_stop` [ms]) with Ctrl-C raising the interrupt flag it is given
+/// and a progress bar fed by its progress callback, unless `quiet` or stderr is not a terminal.
 fn run_interruptible(
-    simulation: &mut Simulation,
-    recorder: &mut dyn Recorder,
     t_stop: f64,
     quiet: bool,
+    body: &mut RunBody,
 ) -> Result<RunSummary, RecordError> {
     let interrupt = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&interrupt);
@@ -316,7 +353,7 @@ fn run_interruptible(
     // and the partial file never carries the final name.
     let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
     let mut bar = ProgressBar::new(t_stop, !quiet && std::io::stderr().is_terminal());
-    let outcome = simulation.run(recorder, Some(&interrupt), &mut |t| bar.update(t));
+    let outcome = body(&interrupt, &mut |t| bar.update(t));
     bar.clear();
     outcome
 }

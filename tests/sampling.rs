@@ -1,62 +1,11 @@
-//! The sampling job end to end (`exactspike calibrate` and `exactspike sample`), and its bad
-//! input.
+//! The sampling job end to end (`exactspike calibrate` and `exactspike sample`), its bad input,
+//! and interrupted sampling and training runs.
 
 use std::path::Path;
 use std::process::Command;
 
-/// The issue's three-unit target with sbs samplers; short calibration and sampling.
-const VALID: &str = r#"
-[simulation]
-t_stop = 10000.0
-seed = 7
-
-[boltzmann]
-weights = [[0.0, 0.5, -0.3], [0.5, 0.0, 0.2], [-0.3, 0.2, 0.0]]
-biases = [0.1, -0.4, 0.2]
-
-[sampler]
-model = "IF_cond_exp"
-params = { cm = 0.2, tau_m = 1.0, v_thresh = -50.0, v_reset = -50.001, tau_refrac = 10.0, tau_syn_E = 10.0, tau_syn_I = 10.0, e_rev_E = 0.0, e_rev_I = -100.0 }
-noise = { rate_exc = 3000.0, rate_inh = 3000.0, weight_exc = 0.001, weight_inh = 0.001 }
-renewing_synapses = true
-
-[sampling]
-networks = 4
-burn_in = 200.0
-
-[calibration]
-points = 30
-duration = 5000.0
-prescan_duration = 500.0
-"#;
-
-/// Run `exactspike ARGS` with `text` as the sampling file in a fresh directory; return (exit
-/// code, stdout, stderr, output path, directory guard).
-fn exactspike(
-    command: &str,
-    text: &str,
-) -> (i32, String, String, std::path::PathBuf, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("sampling.toml");
-    let out = dir.path().join("out.h5");
-    std::fs::write(&file, text).unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_exactspike"))
-        .args([
-            command,
-            file.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-        out,
-        dir,
-    )
-}
+mod common;
+use common::{exactspike, VALID};
 
 fn dataset_f64(path: &Path, name: &str) -> Vec<f64> {
     let file = hdf5_pure::File::open(path).unwrap();
@@ -246,19 +195,32 @@ fn renewing_synapses_sample_closer_than_static_ones() {
 }
 
 #[test]
-fn an_interrupted_sampling_run_is_marked_incomplete() {
+fn interrupted_sampling_and_training_runs_are_marked_incomplete() {
     let (code, _, stderr, calibration, dir) = exactspike("calibrate", VALID);
     assert_eq!(code, 0, "{stderr}");
     let long = VALID.replace("t_stop = 10000.0", "t_stop = 1e7").replace(
         "points = 30",
         &format!("file = {:?}", calibration.to_str().unwrap()),
-    );
+    ) + "\n[training]\niterations = 20000\n";
     let file = dir.path().join("long.toml");
-    let out = dir.path().join("long.h5");
     std::fs::write(&file, long).unwrap();
+    for command in ["sample", "train"] {
+        interrupt(command, &file, &dir.path().join(format!("{command}.h5")));
+    }
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains("partial"))
+        .collect();
+    assert!(left.is_empty(), "partial files left: {left:?}");
+}
+
+/// Run `exactspike COMMAND file --out out`, send it SIGINT after 1.5 s, and check that it fails
+/// and leaves `out` marked incomplete.
+fn interrupt(command: &str, file: &Path, out: &Path) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_exactspike"))
         .args([
-            "sample",
+            command,
             file.to_str().unwrap(),
             "--out",
             out.to_str().unwrap(),
@@ -277,15 +239,15 @@ fn an_interrupted_sampling_run_is_marked_incomplete() {
         "an interrupted run must not exit 0"
     );
     assert!(out.exists(), "the interrupted run keeps its data");
-    let summary = exactspike::record::inspect::summarize(&out).unwrap();
+    let summary = exactspike::record::inspect::summarize(out).unwrap();
     assert!(
         summary.contains("INCOMPLETE") && summary.contains("interrupted"),
-        "{summary}"
+        "{command}: {summary}"
     );
-    let left: Vec<_> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|name| name.contains("partial"))
-        .collect();
-    assert!(left.is_empty(), "partial files left: {left:?}");
+    if command == "train" {
+        // Interrupted within the training (which takes far longer than 1.5 s): the updates not
+        // made are NaN.
+        let rates = exactspike::record::inspect::read_f64(out, "training/learning_rate").unwrap();
+        assert!(rates[0].is_finite() && rates.last().unwrap().is_nan());
+    }
 }

@@ -88,6 +88,8 @@ pub struct Simulation {
     summary: RunSummary,
     /// Every event at or before this time [ms] has been processed.
     now: f64,
+    /// Events processed so far (over all segments: sets the cadence of interrupt checks).
+    processed: u64,
     t_stop: f64,
 }
 
@@ -116,6 +118,7 @@ impl Simulation {
                 termination: Termination::Completed,
             },
             now: 0.0,
+            processed: 0,
             t_stop: experiment.t_stop,
             network,
         };
@@ -294,7 +297,6 @@ impl Simulation {
             return Ok(self.summary);
         }
         let started = Instant::now();
-        let mut processed = 0u64;
         let mut summary = self.summary;
         while let Some(t) = self.queue.peek_time() {
             if t > t_end {
@@ -302,8 +304,8 @@ impl Simulation {
             }
             self.sampler
                 .sample_until(t, false, &self.groups, &self.v_groups, recorder)?;
-            processed += 1;
-            if processed.is_multiple_of(CHECK_EVERY) {
+            self.processed += 1;
+            if self.processed.is_multiple_of(CHECK_EVERY) {
                 progress(t);
                 if interrupt.is_some_and(|flag| flag.load(Ordering::Relaxed)) {
                     summary.termination = Termination::Interrupted;
@@ -380,14 +382,20 @@ impl Simulation {
         let connectivity = &self.network.connectivity;
         let groups = connectivity.groups_of(d.node);
         let group = groups[d.group as usize];
+        let mut silent = 0;
         for (k, synapse) in connectivity.synapses_of(&group).iter().enumerate() {
-            let (g, local) = self.locate[synapse.target as usize];
-            let horizon = self.private.horizon(synapse.target);
             // Short-term plasticity (identity for static synapses), at the arrival time.
             let weight =
                 self.network
                     .plasticity
                     .transmit(group.start as usize + k, synapse.weight, d.time);
+            if weight == 0.0 {
+                // Changes nothing (e.g. the unused receptor of a trained pair): not an input.
+                silent += 1;
+                continue;
+            }
+            let (g, local) = self.locate[synapse.target as usize];
+            let horizon = self.private.horizon(synapse.target);
             let prediction = self.groups[g as usize].receive(
                 local as usize,
                 d.time,
@@ -398,7 +406,7 @@ impl Simulation {
             self.queue
                 .schedule_neuron(synapse.target, prediction, horizon);
         }
-        summary.input_events += u64::from(group.end - group.start);
+        summary.input_events += u64::from(group.end - group.start - silent);
         if let Some(next) = groups.get(d.group as usize + 1) {
             self.queue.deliver_next_group(d, d.emitted + next.delay);
         }

@@ -8,7 +8,9 @@ use super::divergence::log_spaced_checkpoints;
 use super::lower::sampling_experiment;
 use super::readout::SamplingResult;
 use super::spec::{discrete_samples, SamplingSpec};
-use super::translation::{translate, Activation, Translation};
+use super::trainer::{Trainer, TrainingHistory};
+use super::training::TrainingSpec;
+use super::translation::{bias_to_v_rest, translate, Activation, Translation};
 use crate::config::Experiment;
 use crate::error::ConfigError;
 use crate::record::{inspect, Table};
@@ -17,6 +19,8 @@ use crate::record::{inspect, Table};
 pub const CALIBRATION_GROUP: &str = "calibration";
 /// Group of the sampling results in HDF5 files.
 pub const SAMPLING_GROUP: &str = "sampling";
+/// Group of the training history in HDF5 files.
+pub const TRAINING_GROUP: &str = "training";
 /// First D_KL checkpoint [ms of sampling time] (or the whole sampling time if shorter).
 pub const FIRST_CHECKPOINT: f64 = 100.0;
 
@@ -37,6 +41,24 @@ pub struct PreparedSampling {
     pub checkpoints: Vec<f64>,
     /// The exact target distribution p*(z), `2^n` states.
     pub p_target: Vec<f64>,
+    /// The training, when the job is `train` (the sampling then starts after it).
+    pub training: Option<TrainingSpec>,
+}
+
+/// What a prepared sampling file is run for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Job {
+    /// Sample with the translated parameters (`exactspike sample`).
+    Sample,
+    /// Train first, then sample with the trained parameters (`exactspike train`).
+    Train,
+}
+
+impl PreparedSampling {
+    /// Start of the measured sampling [ms]: after the burn-in, and after the training if any.
+    pub fn sampling_start(&self) -> f64 {
+        self.spec.burn_in + self.training.map_or(0.0, |t| t.duration())
+    }
 }
 
 /// Calibrate the sampler of `spec` (its `[calibration]` sweep settings).
@@ -47,8 +69,18 @@ pub fn calibrate_spec(spec: &SamplingSpec) -> Result<Calibration, ConfigError> {
     })
 }
 
-/// Prepare `spec`: load or make the calibration, translate, lower.
-pub fn prepare(spec: SamplingSpec) -> Result<PreparedSampling, ConfigError> {
+/// Prepare `spec` for `job`: load or make the calibration, translate, lower.
+pub fn prepare(spec: SamplingSpec, job: Job) -> Result<PreparedSampling, ConfigError> {
+    let training = match job {
+        Job::Sample => None,
+        Job::Train => Some(spec.training.ok_or_else(|| {
+            ConfigError::new(
+                &spec.file,
+                "training",
+                "missing: `train` needs a [training] section",
+            )
+        })?),
+    };
     let (activation, calibration) = match &spec.calibration.file {
         Some(path) => (load_activation(&spec.file, path)?, None),
         None => {
@@ -70,7 +102,14 @@ pub fn prepare(spec: SamplingSpec) -> Result<PreparedSampling, ConfigError> {
             format!("{{ type = \"TsodyksMarkramSynapse\", U = 1.0, tau_rec = {tau:?}, tau_facil = 0.0 }}")
         })
     });
-    let experiment = sampling_experiment(&spec, &translation, synapses.as_ref())?;
+    let t_stop = spec.burn_in + training.map_or(0.0, |t| t.duration()) + spec.t_sample;
+    let experiment = sampling_experiment(
+        &spec,
+        &translation,
+        synapses.as_ref(),
+        training.is_some(),
+        t_stop,
+    )?;
     let first = FIRST_CHECKPOINT.min(spec.t_sample);
     let checkpoints = log_spaced_checkpoints(first, spec.t_sample, spec.checkpoints_per_decade)
         .map_err(|e| ConfigError::new(&spec.file, "simulation.t_stop", e.to_string()))?;
@@ -83,6 +122,7 @@ pub fn prepare(spec: SamplingSpec) -> Result<PreparedSampling, ConfigError> {
         translation,
         experiment,
         checkpoints,
+        training,
     })
 }
 
@@ -164,14 +204,7 @@ pub fn sampling_tables(p: &PreparedSampling, result: Option<&SamplingResult>) ->
         p.checkpoints.len(),
     );
     let m = discrete_samples(spec.t_sample, spec.sample_interval);
-    let rows = |get: &dyn Fn(&SamplingResult) -> Vec<f64>, len: usize| match result {
-        Some(r) => {
-            let mut v = get(r);
-            v.resize(len, f64::NAN);
-            v
-        }
-        None => vec![f64::NAN; len],
-    };
+    let rows = |get: &dyn Fn(&SamplingResult) -> Vec<f64>, len: usize| padded(result.map(get), len);
     let samples = match result {
         Some(r) => r
             .samples
@@ -257,6 +290,117 @@ pub fn sampling_tables(p: &PreparedSampling, result: Option<&SamplingResult>) ->
     ]
 }
 
+/// `values` padded with NaN (or all NaN when `None`) to `len`.
+fn padded(values: Option<Vec<f64>>, len: usize) -> Vec<f64> {
+    let mut v = values.unwrap_or_default();
+    v.resize(len, f64::NAN);
+    v
+}
+
+/// The training tables (group `training`): the history of every update and the trained
+/// parameters; NaN placeholders of the final shapes when `trainer` is `None`.
+pub fn training_tables(p: &PreparedSampling, trainer: Option<&Trainer>) -> Vec<Table> {
+    let g = TRAINING_GROUP;
+    let spec = p.training.expect("a train job");
+    let (n, nets, k) = (p.spec.target.n(), p.spec.networks, spec.iterations);
+    let w = spec.windows();
+    let history = trainer.map(|t| t.history());
+    let from_history =
+        |get: &dyn Fn(&TrainingHistory) -> Vec<f64>, len: usize| padded(history.map(get), len);
+    let trained = |get: &dyn Fn(&Trainer) -> Vec<f64>, len: usize| padded(trainer.map(get), len);
+    vec![
+        Table::f64(
+            g,
+            "times",
+            &[k],
+            "ms",
+            from_history(&|h| h.times.clone(), k),
+        ),
+        Table::f64(
+            g,
+            "learning_rate",
+            &[k],
+            "",
+            from_history(&|h| h.learning_rate.clone(), k),
+        ),
+        Table::f64(
+            g,
+            "window_ends",
+            &[w],
+            "ms",
+            from_history(&|h| h.window_ends.clone(), w),
+        ),
+        Table::f64(
+            g,
+            "dkl_window",
+            &[w, nets],
+            "nats",
+            from_history(&|h| h.dkl_window.concat(), w * nets),
+        ),
+        Table::f64(
+            g,
+            "weights",
+            &[k, nets, n, n],
+            "",
+            from_history(&|h| h.weights.clone(), k * nets * n * n),
+        ),
+        Table::f64(
+            g,
+            "biases",
+            &[k, nets, n],
+            "",
+            from_history(&|h| h.biases.clone(), k * nets * n),
+        ),
+        Table::f64(
+            g,
+            "v_rest",
+            &[nets, n],
+            "mV",
+            trained(
+                &|t| {
+                    t.biases()
+                        .concat()
+                        .iter()
+                        .map(|&b| bias_to_v_rest(b, p.activation.v_p05, t.alpha()))
+                        .collect()
+                },
+                nets * n,
+            ),
+        ),
+        Table::f64(
+            g,
+            "synaptic_weights",
+            &[nets, n, n],
+            "uS (negative: inhibitory)",
+            trained(
+                &|t| {
+                    t.weights()
+                        .concat()
+                        .iter()
+                        .enumerate()
+                        .map(|(ij, &w)| t.synaptic_weight(w, ij % n))
+                        .collect()
+                },
+                nets * n * n,
+            ),
+        ),
+    ]
+}
+
+/// Scalar attributes of the training group.
+pub fn training_attributes(p: &PreparedSampling) -> Vec<(String, String, f64)> {
+    let t = p.training.expect("a train job");
+    [
+        ("iterations", t.iterations as f64),
+        ("interval", t.interval),
+        ("start", p.spec.burn_in),
+        ("end", p.sampling_start()),
+    ]
+    .iter()
+    .map(|(k, v)| (TRAINING_GROUP.to_string(), k.to_string(), *v))
+    .collect()
+}
+
 /// Scalar attributes of the sampling group.
 pub fn sampling_attributes(p: &PreparedSampling) -> Vec<(String, String, f64)> {
     let s = &p.spec;
@@ -264,6 +408,7 @@ pub fn sampling_attributes(p: &PreparedSampling) -> Vec<(String, String, f64)> {
         ("n", s.target.n() as f64),
         ("networks", s.networks as f64),
         ("burn_in", s.burn_in),
+        ("sampling_start", p.sampling_start()),
         ("t_sample", s.t_sample),
         ("sample_interval", s.sample_interval),
         ("smoothing", s.sampler.tau_refrac),

@@ -51,16 +51,19 @@ pub fn record_samplers() -> String {
 }
 
 /// The experiment of `spec.networks` independent copies of the translated network (neuron
-/// `k·n + i` is unit `i` of copy `k`), run for burn-in plus sampling time. Couplings have the
-/// sampler delay; `synapses` are the TOML of the synapse models of the excitatory and inhibitory
-/// couplings, if not static.
+/// `k·n + i` is unit `i` of copy `k`), run to `t_stop` [ms]. Couplings have the sampler delay;
+/// `synapses` are the TOML of the synapse models of the excitatory and inhibitory couplings, if
+/// not static. With `all_pairs` (for training) every ordered pair of distinct units gets both an
+/// excitatory and an inhibitory synapse, the one not in use with weight 0; otherwise only the
+/// couplings with nonzero weight exist.
 pub fn sampling_experiment(
     spec: &SamplingSpec,
     translation: &Translation,
     synapses: Option<&[String; 2]>,
+    all_pairs: bool,
+    t_stop: f64,
 ) -> Result<Experiment, ConfigError> {
     let (networks, delay) = (spec.networks, spec.delay);
-    let t_stop = spec.burn_in + spec.t_sample;
     let n = translation.v_rest.len();
     let v_rest: Vec<f64> = (0..networks)
         .flat_map(|_| translation.v_rest.iter().copied())
@@ -71,12 +74,16 @@ pub fn sampling_experiment(
         for k in 0..networks {
             for (pre, row) in translation.synapses.iter().enumerate() {
                 for (post, synapse) in row.iter().enumerate() {
-                    if synapse.weight > 0.0 && synapse.receptor == receptor {
+                    let weight = if synapse.receptor == receptor {
+                        synapse.weight
+                    } else {
+                        0.0
+                    };
+                    if weight > 0.0 || (all_pairs && pre != post) {
                         rows.push(format!(
-                            "[{}, {}, {:?}, {delay:?}]",
+                            "[{}, {}, {weight:?}, {delay:?}]",
                             k * n + pre,
                             k * n + post,
-                            synapse.weight
                         ));
                     }
                 }

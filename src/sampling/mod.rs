@@ -15,4 +15,6 @@ pub mod occupancy;
 pub mod plot;
 pub mod readout;
 pub mod spec;
+pub mod trainer;
+pub mod training;
 pub mod translation;

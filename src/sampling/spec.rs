@@ -21,6 +21,9 @@
 //!
 //! [calibration]              # optional: reuse a stored calibration, or set the sweep
 //! file = "calibration.h5"
+//!
+//! [training]                 # optional, for `exactspike train`: see [`super::training`]
+//! iterations = 2000
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -28,6 +31,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::boltzmann::{Boltzmann, BoltzmannError, TargetDistribution};
+use super::training::{TrainingSection, TrainingSpec};
 use super::translation::Noise;
 use crate::config::{cond_exp_section, deserialize_toml, ModelName, SimulationSection};
 use crate::error::ConfigError;
@@ -54,6 +58,7 @@ struct SamplingFile {
     sampling: SamplingSection,
     #[serde(default)]
     calibration: CalibrationSection,
+    training: Option<TrainingSection>,
 }
 
 /// `[boltzmann]`: explicit `weights` and `biases`, or `random`.
@@ -184,6 +189,8 @@ pub struct SamplingSpec {
     pub sample_interval: f64,
     /// Calibration settings; `file` resolved relative to the sampling file.
     pub calibration: CalibrationSection,
+    /// Training settings (`[training]`, used by `exactspike train`), if given.
+    pub training: Option<TrainingSpec>,
 }
 
 impl SamplingSpec {
@@ -274,6 +281,23 @@ impl SamplingSpec {
                 ),
             ));
         }
+        let training = parsed.training.map(|t| t.validate(file)).transpose()?;
+        if let Some(t) = &training {
+            let n = target.n() as f64;
+            let history = t.iterations as f64 * g.networks as f64 * (n * n + n + 2.0) * 8.0;
+            if history > MAX_SAMPLE_BYTES {
+                return Err(err(
+                    "training.iterations",
+                    format!(
+                        "the training history ({} updates × {} networks) needs {:.1} GB; the limit is {:.0} GB",
+                        t.iterations,
+                        g.networks,
+                        history * 1e-9,
+                        MAX_SAMPLE_BYTES * 1e-9
+                    ),
+                ));
+            }
+        }
         let mut calibration = parsed.calibration;
         check_calibration(file, &calibration)?;
         calibration.file = calibration.file.map(|f| base.join(f));
@@ -292,6 +316,7 @@ impl SamplingSpec {
             checkpoints_per_decade: g.checkpoints_per_decade,
             sample_interval,
             calibration,
+            training,
         })
     }
 }
