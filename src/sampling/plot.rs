@@ -13,14 +13,16 @@ use crate::record::raster::{render, Figure, RasterError};
 
 /// D_KL(p̂ ‖ p*) per network and their median over checkpoints [ms].
 struct DklFigure {
+    /// Title.
+    caption: &'static str,
     checkpoints: Vec<f64>,
     /// `[network][checkpoint]`.
     networks: Vec<Vec<f64>>,
     median: Vec<f64>,
 }
 
-/// Draw D_KL(p̂ ‖ p*) over sampling time, log-log, of the `sample` recording `h5` into `out`
-/// (`.png` or `.svg`): every network thin, their median thick.
+/// Draw D_KL(p̂ ‖ p*) over sampling time, log-log, of the `sample` or `train` recording `h5`
+/// into `out` (`.png` or `.svg`): every network thin, their median thick.
 pub fn draw_dkl(h5: &Path, out: &Path) -> Result<(), RasterError> {
     let checkpoints = read_f64(h5, &format!("{SAMPLING_GROUP}/checkpoints"))?;
     let values = read_f64(h5, &format!("{SAMPLING_GROUP}/dkl_sampled_target"))?;
@@ -37,9 +39,21 @@ pub fn draw_dkl(h5: &Path, out: &Path) -> Result<(), RasterError> {
             0.5 * (row[(m - 1) / 2] + row[m / 2])
         })
         .collect();
+    // A `train` recording samples after its training (`sampling_start` past the burn-in).
+    let (attrs, _) = group_attributes(h5, SAMPLING_GROUP)?;
+    let trained = matches!(
+        (attrs.get("sampling_start"), attrs.get("burn_in")),
+        (Some(start), Some(burn_in)) if start > burn_in
+    );
+    let caption = if trained {
+        "D_KL(p_sampled || p_target) after training"
+    } else {
+        "D_KL(p_sampled || p_target)"
+    };
     render(
         out,
         &DklFigure {
+            caption,
             checkpoints,
             networks,
             median,
@@ -74,7 +88,7 @@ impl Figure for DklFigure {
             .margin(20)
             .x_label_area_size(50)
             .y_label_area_size(80)
-            .caption("D_KL(p_sampled || p_target)", ("sans-serif", 22))
+            .caption(self.caption, ("sans-serif", 22))
             .build_cartesian_2d((first..last).log_scale(), (low..high).log_scale())
             .map_err(|e| text(&e))?;
         chart
