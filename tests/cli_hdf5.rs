@@ -121,6 +121,40 @@ fn missing_output_directory_is_named_and_leaves_nothing() {
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
 
+/// A disk that fills up during the run, emulated with a file-size limit (`ulimit -f`, with
+/// SIGXFSZ ignored so that writes past it fail with EFBIG as they would with ENOSPC): one line
+/// naming the file, a non-zero exit, and nothing left behind.
+#[test]
+fn a_full_disk_fails_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("big.toml"),
+        "[simulation]\nt_stop = 20000.0\n\n[[population]]\nname = \"src\"\nsize = 200\n\
+         model = \"SpikeSourcePoisson\"\nparams = { rate = 1000.0 }\n\n[record]\nspikes = [\"src\"]\n",
+    )
+    .unwrap();
+    let output = Command::new("bash")
+        .current_dir(dir.path())
+        .args([
+            "-c",
+            "trap '' XFSZ; ulimit -f 500; exec \"$0\" run big.toml --out big.h5 --quiet",
+            env!("CARGO_BIN_EXE_exactspike"),
+        ])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.trim(),
+        "error: big.h5: HDF5 error: I/O error: File too large (os error 27)"
+    );
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["big.toml"]);
+}
+
 #[test]
 fn interrupted_run_never_looks_complete() {
     let dir = tempfile::tempdir().unwrap();
