@@ -9,6 +9,8 @@ Usage
     python3 benches/nest_sampling.py --networks 100 --T 10000 --threads 1            # the timed benchmark
     python3 benches/nest_sampling.py --networks 20 --T 100000 [--static] --json out.json  # D_KL study
     python3 benches/nest_sampling.py --networks 100 --T 10000 --threads 1 --exactspike target/release/exactspike
+    python3 benches/nest_sampling.py --targets-file docs/training_dkl.json --networks 40 --T 100000 \
+        [--static] --json out.json    # the README training figure's 10 targets, 4 networks each
 
 What it does (all formulas: shared/reference/sampling.md §1.2-§1.7, §4)
   * Neurons: NEST iaf_cond_exp with the sbs defaults of PyNN IF_cond_exp converted to NEST units
@@ -33,12 +35,21 @@ What it does (all formulas: shared/reference/sampling.md §1.2-§1.7, §4)
     one with weight*(1 - exp(-dt_isi/tau_rec)) for U = u = 1, i.e. the conductance is topped up
     to `weight` instead of summed: the PSP is renewed, not stacked.
   * Targets: W, b ~ U(-1, 1), W symmetric with zero diagonal, from --seed; --targets K distinct
-    targets, network i samples target i % K (default K = networks).
+    targets, network i samples target i % K (default K = networks). Or --targets-file FILE (not
+    with --targets): a JSON object whose "targets" is a list of {"weights": n x n, "biases": n}
+    (as in docs/training_dkl.json; {"W", "b"} as written by --full is accepted too); its K
+    targets are used in file order, network i samples target i % K. W must be symmetric with zero
+    diagonal and n must equal --neurons.
   * Readout: z_k = 1 on [t_spike, t_spike + t_ref), event-walk time-weighted joint occupancy over
     [burn_in, burn_in + T] (no binning), state index = z as a binary number with unit 0 the
     most significant bit; D_KL(p_sampled || p*) = sum_{p_sampled > 0} p ln(p/p*) (always finite,
     p* > 0) at log-spaced checkpoints and at T; p* by enumeration.
-  * Output: one JSON object (stdout or --json FILE); progress goes to stderr.
+  * Output: one JSON object (stdout or --json FILE); progress goes to stderr. Per network:
+    "dkl_final" (D_KL at T, network order). With --per-target-median, "nest" (and "exactspike")
+    also get "dkl_per_target" [K x checkpoints] = for each target the median over its networks,
+    and "dkl_median_of_target_medians" [checkpoints] = the median of those over the K targets,
+    plus "dkl_median_of_target_medians_final"; the same is printed on stderr at ~10 s and at T.
+    Without --per-target-median and --targets-file the JSON is as before.
 
 exactspike: `--exactspike BIN` runs the same job through `BIN calibrate` (same sweep settings,
 timed on its own, before the NEST sampling run) and `BIN sample` (same sbs sampler, noise, delay,
@@ -204,6 +215,33 @@ def translate(W, b, cal):
     return v_rest, w
 
 
+def load_targets(path, n):
+    """The "targets" list of a JSON file: [{"weights": n x n, "biases": n}] (or {"W", "b"})."""
+    with open(path) as f:
+        data = json.load(f)
+    items = data.get("targets") if isinstance(data, dict) else None
+    if not isinstance(items, list) or not items:
+        sys.exit(f"--targets-file {path}: no non-empty \"targets\" list")
+    out = []
+    for k, t in enumerate(items):
+        W = np.asarray(t["weights"] if "weights" in t else t["W"], dtype=float)
+        b = np.asarray(t["biases"] if "biases" in t else t["b"], dtype=float)
+        if W.shape != (n, n) or b.shape != (n,):
+            sys.exit(f"--targets-file {path}: target {k} has W {W.shape}, b {b.shape}; "
+                     f"--neurons is {n}")
+        if not np.array_equal(W, W.T) or np.any(np.diag(W) != 0):
+            sys.exit(f"--targets-file {path}: target {k}: W must be symmetric with zero diagonal")
+        out.append((W, b))
+    return out
+
+
+def per_target_medians(dk, K):
+    """dk [checkpoints x networks], network i samples target i % K -> ([K x checkpoints] median
+    over each target's networks, [checkpoints] median of those over the targets)."""
+    per = np.array([np.median(dk[:, k::K], axis=1) for k in range(K) if dk[:, k::K].shape[1]])
+    return per, np.median(per, axis=0)
+
+
 def random_targets(k, n, seed):
     rng = np.random.default_rng(seed)
     out = []
@@ -248,9 +286,13 @@ def dkl(p, q):
 
 # ------------------------------------------------------------------------------------ the job
 def make_job(args, cal):
-    targets = random_targets(args.targets or args.networks, args.neurons, args.seed)
+    if args.targets_file:
+        targets = load_targets(args.targets_file, args.neurons)
+    else:
+        targets = random_targets(args.targets or args.networks, args.neurons, args.seed)
     nets = [targets[i % len(targets)] for i in range(args.networks)]
-    return dict(networks=args.networks, neurons=args.neurons, T=args.T, burn_in=args.burn_in,
+    extra = dict(targets_file=os.path.abspath(args.targets_file)) if args.targets_file else {}
+    return dict(**extra, networks=args.networks, neurons=args.neurons, T=args.T, burn_in=args.burn_in,
                 dt=args.dt, threads=args.threads, renewing=not args.static, seed=args.seed,
                 calibration=cal, targets=targets, nets=nets,
                 # exactspike calibration sweep: the NEST settings (its pre-scan window differs:
@@ -311,6 +353,7 @@ def run_nest(job):
                 mean_rate_hz=float(sum(len(s) for s in spikes) / (N * n) / ((t0 + T) / 1e3)),
                 checkpoints_ms=checkpoints.tolist(), dkl_median=np.median(dk, axis=1).tolist(),
                 dkl_final=final.tolist(), dkl_final_median=float(np.median(final)),
+                dkl_per_network=dk,      # main() drops it (or turns it into per-target medians)
                 unvisited_final=[int(np.sum(p == 0)) for p in p_sampled],
                 p_sampled=[p.tolist() for p in p_sampled])
 
@@ -490,6 +533,7 @@ def run_exactspike(binary, job):
                 mean_rate_hz=float(n_spikes / (N * n) / ((job["burn_in"] + T) / 1e3)),
                 checkpoints_ms=checkpoints.tolist(), dkl_median=np.median(dk, axis=1).tolist(),
                 dkl_final=final.tolist(), dkl_final_median=float(np.median(final)),
+                dkl_per_network=dk,      # main() drops it (or turns it into per-target medians)
                 dkl_target_sampled_final_median=float(np.median(dk_rev[-1])),
                 unvisited_final=unvisited, p_sampled=[p.tolist() for p in p_sampled])
 
@@ -505,6 +549,17 @@ def install(venv):
     os.execv(py, [py, os.path.abspath(__file__)] + argv)
 
 
+def add_per_target_medians(res, K, name):
+    """--per-target-median: needs res["dkl_per_network"] [checkpoints x networks] (removed)."""
+    per, med = per_target_medians(np.asarray(res.pop("dkl_per_network")), K)
+    t = np.asarray(res["checkpoints_ms"])
+    res.update(dkl_per_target=per.tolist(), dkl_median_of_target_medians=med.tolist(),
+               dkl_median_of_target_medians_final=float(med[-1]))
+    i10 = int(np.argmin(abs(t - 10000.0)))
+    log(f"{name}: median over {K} targets of the per-target median over networks of "
+        f"D_KL(p_sampled || p*): {med[i10]:.4f} at {t[i10]:g} ms, {med[-1]:.4f} at {t[-1]:g} ms")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0],
                                  formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -512,7 +567,11 @@ def main():
     ap.add_argument("--venv", default="target/bench-venv")
     ap.add_argument("--networks", type=int, default=100)
     ap.add_argument("--neurons", type=int, default=5)
-    ap.add_argument("--targets", type=int, default=0, help="distinct targets (0: one per network)")
+    tg = ap.add_mutually_exclusive_group()
+    tg.add_argument("--targets", type=int, default=0, help="distinct targets (0: one per network)")
+    tg.add_argument("--targets-file", metavar="FILE",
+                    help='JSON with a "targets" list of {"weights", "biases"}; network i samples '
+                         "target i %% K")
     ap.add_argument("--T", type=float, default=10000.0, help="sampling time after burn-in [ms]")
     ap.add_argument("--burn-in", type=float, default=500.0, help="[ms]")
     ap.add_argument("--dt", type=float, default=0.1, help="NEST resolution for sampling [ms]")
@@ -526,6 +585,8 @@ def main():
     ap.add_argument("--cal-cache", default="target/nest_calibration.json")
     ap.add_argument("--json", help="write the result here instead of stdout")
     ap.add_argument("--full", action="store_true", help="include p_sampled and targets in the JSON")
+    ap.add_argument("--per-target-median", action="store_true",
+                    help="add per-target medians over networks and their median over targets")
     ap.add_argument("--exactspike", metavar="BIN", help="also run the job through exactspike BIN")
     ap.add_argument("--es-workdir", default="target/exactspike_bench",
                     help="sampling files and HDF5 outputs of the exactspike run")
@@ -561,6 +622,9 @@ def main():
     log(f"nest: build {res['wall_build_s']:.2f} s, simulate {res['wall_simulate_s']:.2f} s "
         f"(CPU {res['cpu_simulate_s']:.2f} s), "
         f"median D_KL(p_sampled || p*) = {res['dkl_final_median']:.4f}")
+    if args.per_target_median:
+        add_per_target_medians(res, len(job["targets"]), "nest")
+    res.pop("dkl_per_network", None)
     out = {k: v for k, v in job.items()
            if k not in ("targets", "nets", "calibration", "es_calibration")}
     out["synapse_fallback"] = fallback
@@ -570,6 +634,9 @@ def main():
         out["targets"] = [dict(W=W.tolist(), b=b.tolist()) for W, b in job["targets"]]
     if args.exactspike:
         es = run_exactspike(args.exactspike, job)
+        if args.per_target_median:
+            add_per_target_medians(es, len(job["targets"]), "exactspike")
+        es.pop("dkl_per_network", None)
         out["exactspike"] = es if args.full else {k: v for k, v in es.items() if k != "p_sampled"}
         ratio = res["wall_total_s"] / es["wall_total_s"]
         cpu_ratio = (res["cpu_build_s"] + res["cpu_simulate_s"]) / es["cpu_total_s"]
