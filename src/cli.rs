@@ -229,7 +229,10 @@ fn sampling_job(args: &SamplingArgs, job: Job) -> Result<()> {
         spec.sample_interval,
     );
     let mut trainer = (job == Job::Train).then(|| Trainer::new(&prepared, &simulation));
-    let mut readout = TrainingReadout::new(readout, 0, &tau_on, spec.networks, spec.burn_in, start);
+    // Only `train` measures training intervals (no occupancy for `sample`).
+    let trained_networks = if job == Job::Train { spec.networks } else { 0 };
+    let mut readout =
+        TrainingReadout::new(readout, 0, &tau_on, trained_networks, spec.burn_in, start);
     let outcome =
         run_interruptible(
             meta.t_stop,

@@ -224,27 +224,66 @@ receptor = "excitatory"
     )
 }
 
+/// A weight changed at 10 ms applies to the delivery at 16 ms; changed at exactly 16 ms (a pause
+/// at the delivery time), it does not: events at the pause come first.
 #[test]
 fn a_changed_weight_applies_to_every_later_delivery() {
     for recorded in [false, true] {
-        let (mut sim, mut rec) = simulation(&weighted_input(recorded));
-        assert_eq!(sim.private_input_count(), usize::from(!recorded));
-        let pre = sim.neuron_node(0).unwrap() + 1;
-        let synapse = sim.find_synapse(pre, 0, Receptor::Excitatory).unwrap();
-        assert_eq!(sim.find_synapse(pre, 0, Receptor::Inhibitory), None);
-        assert_eq!(sim.weight(synapse), Some(0.01));
-        sim.run_until(10.0, &mut rec, None, &mut |_| {}).unwrap();
-        sim.set_weight(synapse, 0.03).unwrap();
-        sim.run(&mut rec, None, &mut |_| {}).unwrap();
-        let state = sim.cond_exp_state(0).unwrap();
-        assert_eq!(state.time(), 16.0);
-        let expected = 0.01 * (-1.0f64).exp() + 0.03;
-        assert!(
-            (state.g_exc() - expected).abs() < 1e-15,
-            "recorded {recorded}: {} vs {expected}",
-            state.g_exc()
-        );
+        for (pause, second) in [(10.0, 0.03), (16.0, 0.01)] {
+            let (mut sim, mut rec) = simulation(&weighted_input(recorded));
+            assert_eq!(sim.private_input_count(), usize::from(!recorded));
+            let pre = sim.neuron_node(0).unwrap() + 1;
+            let synapse = sim.find_synapse(pre, 0, Receptor::Excitatory).unwrap();
+            assert_eq!(sim.find_synapse(pre, 0, Receptor::Inhibitory), None);
+            assert_eq!(sim.weight(synapse), Some(0.01));
+            sim.run_until(pause, &mut rec, None, &mut |_| {}).unwrap();
+            sim.set_weight(synapse, 0.03).unwrap();
+            sim.run(&mut rec, None, &mut |_| {}).unwrap();
+            let state = sim.cond_exp_state(0).unwrap();
+            assert_eq!(state.time(), 16.0);
+            let expected = 0.01 * (-1.0f64).exp() + second;
+            assert!(
+                (state.g_exc() - expected).abs() < 1e-15,
+                "recorded {recorded}, pause {pause}: {} vs {expected}",
+                state.g_exc()
+            );
+        }
     }
+}
+
+/// Two unconnected noise-driven neurons sharing one model (general path): shifting neuron 0's
+/// v_rest gives it a model of its own and leaves neuron 1's trajectory exactly as in the
+/// unpaused run.
+#[test]
+fn shifting_one_neuron_leaves_the_others_alone() {
+    let end = RECURRENT.find("[[population]]\nname = \"curr\"").unwrap();
+    let two = RECURRENT[..end].replace("size = 8", "size = 2")
+        + "[[population]]\nname = \"noise\"\nsize = 2\nmodel = \"SpikeSourcePoisson\"\n\
+           params = { rate = 800.0 }\n\n[[projection]]\npre = \"noise\"\npost = \"cond\"\n\
+           connector = { type = \"one_to_one\" }\nweight = 0.01\nreceptor = \"excitatory\"\n\n\
+           [record]\nv = { populations = [\"cond\"], interval = 0.25 }\n";
+    let (mut whole, mut rec_whole) = simulation(&two);
+    whole.run(&mut rec_whole, None, &mut |_| {}).unwrap();
+    let (mut shifted, mut rec_shifted) = simulation(&two);
+    shifted
+        .run_until(30.0, &mut rec_shifted, None, &mut |_| {})
+        .unwrap();
+    shifted.shift_v_rest(0, 3.0).unwrap();
+    shifted.run(&mut rec_shifted, None, &mut |_| {}).unwrap();
+    let (a, b) = (
+        rec_whole.v_of("cond").unwrap(),
+        rec_shifted.v_of("cond").unwrap(),
+    );
+    assert_eq!(a.times, b.times);
+    let column = |trace: &[f64], k: usize| -> Vec<f64> {
+        trace.iter().skip(k).step_by(2).copied().collect()
+    };
+    assert_eq!(column(&a.values, 1), column(&b.values, 1));
+    let moved = column(&a.values, 0)
+        .iter()
+        .zip(column(&b.values, 0))
+        .fold(0.0f64, |m, (x, y)| m.max((x - y).abs()));
+    assert!(moved > 0.1, "neuron 0 moved by at most {moved} mV");
 }
 
 #[test]
@@ -268,4 +307,10 @@ fn bad_changes_are_refused_and_change_nothing() {
         "neuron 0: v_rest shift inf mV is not finite"
     );
     assert_eq!(sim.find_synapse(99, 0, Receptor::Excitatory), None);
+    // Running "until NaN" does nothing.
+    let mut rec = MemoryRecorder::new(sim.layout().clone());
+    let summary = sim
+        .run_until(f64::NAN, &mut rec, None, &mut |_| {})
+        .unwrap();
+    assert_eq!((sim.now(), summary.input_events), (0.0, 0));
 }

@@ -85,7 +85,7 @@ fn updates_follow_the_contrastive_rule_from_the_recorded_spikes() {
         [300.0, 500.0, 700.0, 900.0, 1100.0]
     );
     assert_eq!(weights.len(), 5 * nets * n * n);
-    for update in 0..2 {
+    for update in 0..5 {
         let (a, b) = (100.0 + 200.0 * update as f64, 300.0 + 200.0 * update as f64);
         for k in 0..nets {
             let unit_windows: Vec<Vec<(f64, f64)>> = (0..n)
@@ -216,6 +216,11 @@ fn bad_training_sections_are_named() {
             "eta = 0.5",
             "eta = nan",
             "learning_rate.eta: must be > 0, got NaN",
+        ),
+        (
+            "eta = 0.5",
+            "eta = 1e300",
+            "learning_rate: η(0) = 1e300 exceeds the largest rate accepted, 1e2",
         ),
         (
             "dkl_window = 400.0",

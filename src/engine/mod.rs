@@ -282,8 +282,9 @@ impl Simulation {
         Ok(self.summary)
     }
 
-    /// Process every event at or before `t` [ms] (clamped to `[now, t_stop]`), then pause, so
-    /// that weights and resting potentials can be changed at `t` (see [`Simulation::now`]).
+    /// Process every event at or before `t` [ms] (clamped to `[now, t_stop]`; NaN does nothing),
+    /// then pause, so that weights and resting potentials can be changed at `t` (see
+    /// [`Simulation::now`]). After an interruption it does nothing.
     /// Arguments as for [`Simulation::run`]; the summary counts everything since the start.
     pub fn run_until(
         &mut self,
@@ -292,10 +293,10 @@ impl Simulation {
         interrupt: Option<&AtomicBool>,
         progress: &mut dyn FnMut(f64),
     ) -> Result<RunSummary, RecordError> {
-        let t_end = t.clamp(self.now, self.t_stop);
-        if self.summary.termination == Termination::Interrupted {
+        if self.summary.termination == Termination::Interrupted || t.is_nan() {
             return Ok(self.summary);
         }
+        let t_end = t.clamp(self.now, self.t_stop);
         let started = Instant::now();
         let mut summary = self.summary;
         while let Some(t) = self.queue.peek_time() {

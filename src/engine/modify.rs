@@ -1,11 +1,13 @@
 //! Run-time changes between run segments (see [`Simulation::run_until`]): synaptic weights and
 //! resting potentials, applied at [`Simulation::now`] without rebuilding the network. A weight
-//! change applies to every delivery after it, including spikes already in flight; a resting
-//! potential change re-predicts the neuron's next spike from its exact state at `now`.
+//! change applies to every delivery after `now`, including spikes already in flight (deliveries
+//! at exactly `now` have happened); a resting potential change re-predicts the neuron's next
+//! spike from its exact state at `now`. Not after an interrupted segment.
 
 use super::Simulation;
 use crate::config::weight_sign_problem;
 use crate::neuron::Receptor;
+use crate::record::Termination;
 
 /// A run-time change the engine refuses.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -26,6 +28,9 @@ pub enum ModifyError {
         /// What is wrong with it.
         problem: &'static str,
     },
+    /// The run was interrupted: neuron states may lie past [`Simulation::now`].
+    #[error("the run was interrupted; no further changes")]
+    Interrupted,
     /// The shift of a resting potential is not finite.
     #[error("neuron {neuron}: v_rest shift {dv} mV is not finite")]
     Shift {
@@ -46,6 +51,13 @@ impl Simulation {
     pub fn neuron_node(&self, neuron: u32) -> Option<u32> {
         let &(g, local) = self.locate.get(neuron as usize)?;
         Some(self.group_info[g as usize].first_node + local)
+    }
+
+    fn not_interrupted(&self) -> Result<(), ModifyError> {
+        match self.summary.termination {
+            Termination::Interrupted => Err(ModifyError::Interrupted),
+            Termination::Completed => Ok(()),
+        }
     }
 
     /// Index of the first synapse from node `pre` onto neuron `target` at `receptor`, if any.
@@ -71,6 +83,7 @@ impl Simulation {
     /// Set the weight of synapse `synapse` [µS onto conductances, nA onto currents; the sign
     /// rules of the experiment file apply] for every delivery from now on.
     pub fn set_weight(&mut self, synapse: usize, weight: f64) -> Result<(), ModifyError> {
+        self.not_interrupted()?;
         let s = self
             .network
             .connectivity
@@ -101,6 +114,7 @@ impl Simulation {
     /// membrane potential, synaptic state and refractoriness at `now` are kept, its dynamics
     /// from `now` on use the new `v_rest`, and its next spike is predicted anew.
     pub fn shift_v_rest(&mut self, neuron: u32, dv: f64) -> Result<(), ModifyError> {
+        self.not_interrupted()?;
         let &(g, local) = self
             .locate
             .get(neuron as usize)

@@ -984,6 +984,72 @@ mod tests {
         spikes
     }
 
+    /// A model whose v_rest was shifted, with live conductances, free or refractory at the shift,
+    /// equals a model lowered afresh with the new v_rest from the same absolute state (both
+    /// paths): same next spike and same V(t).
+    #[test]
+    fn a_shifted_rest_equals_a_fresh_lowering() {
+        for tau_syn_i in [5.0, 8.0] {
+            let p = CondExpParams {
+                cm: 0.2,
+                tau_m: 10.0,
+                v_rest: -65.0,
+                v_reset: -70.0,
+                tau_refrac: 2.0,
+                tau_syn_E: 5.0,
+                tau_syn_I: tau_syn_i,
+                e_rev_I: -80.0,
+                i_offset: 0.1,
+                ..CondExpParams::default()
+            };
+            for fire_at in [None, Some(2.5), Some(1.0)] {
+                let m = CondExp::new(&p);
+                let mut s = m.initial_state(-60.0);
+                m.receive(&mut s, Receptor::Excitatory, 0.08);
+                m.receive(&mut s, Receptor::Inhibitory, 0.02);
+                let _ = m.next_spike_before(&mut s, 2.9);
+                if let Some(t) = fire_at {
+                    m.advance(&mut s, t);
+                    m.fire(&mut s);
+                }
+                let _ = m.next_spike_before(&mut s, 3.0);
+                m.advance(&mut s, 3.0);
+                let v_abs = m.membrane_potential(&s, 3.0);
+                let dv = 9.0;
+                let shifted = m.with_rest_shifted(&mut s, dv);
+                let fresh = CondExp::new(&CondExpParams {
+                    v_rest: p.v_rest + dv,
+                    ..p.clone()
+                });
+                let free = s.t >= s.t_ref;
+                let s_fresh = CondExpState {
+                    v: if free {
+                        v_abs - fresh.v0
+                    } else {
+                        fresh.v_reset
+                    },
+                    q: f64::NAN,
+                    ahead: None,
+                    ..s.clone()
+                };
+                let case = format!("tau_syn_I {tau_syn_i}, fired at {fire_at:?}");
+                match (shifted.next_spike(&s), fresh.next_spike(&s_fresh)) {
+                    (Some(a), Some(b)) => assert!((a - b).abs() < 1e-11, "{case}: {a} vs {b}"),
+                    (None, None) => {}
+                    other => panic!("{case}: {other:?}"),
+                }
+                for k in 0..50 {
+                    let t = 3.0 + 0.2 * k as f64;
+                    let (a, b) = (
+                        shifted.membrane_potential(&s, t),
+                        fresh.membrane_potential(&s_fresh, t),
+                    );
+                    assert!((a - b).abs() < 1e-11, "{case} at {t}: {a} vs {b}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn bounded_search_finds_the_same_spikes_as_the_full_prediction() {
         let slow_inh = CondExpParams {

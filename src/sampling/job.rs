@@ -7,7 +7,7 @@ use super::calibrate::{calibrate, Calibration, CalibrationError};
 use super::divergence::log_spaced_checkpoints;
 use super::lower::sampling_experiment;
 use super::readout::SamplingResult;
-use super::spec::{discrete_samples, SamplingSpec};
+use super::spec::{discrete_samples, SamplingSpec, MAX_SAMPLE_BYTES};
 use super::trainer::{Trainer, TrainingHistory};
 use super::training::TrainingSpec;
 use super::translation::{bias_to_v_rest, translate, Activation, Translation};
@@ -73,13 +73,7 @@ pub fn calibrate_spec(spec: &SamplingSpec) -> Result<Calibration, ConfigError> {
 pub fn prepare(spec: SamplingSpec, job: Job) -> Result<PreparedSampling, ConfigError> {
     let training = match job {
         Job::Sample => None,
-        Job::Train => Some(spec.training.ok_or_else(|| {
-            ConfigError::new(
-                &spec.file,
-                "training",
-                "missing: `train` needs a [training] section",
-            )
-        })?),
+        Job::Train => Some(training_of(&spec)?),
     };
     let (activation, calibration) = match &spec.calibration.file {
         Some(path) => (load_activation(&spec.file, path)?, None),
@@ -124,6 +118,47 @@ pub fn prepare(spec: SamplingSpec, job: Job) -> Result<PreparedSampling, ConfigE
         checkpoints,
         training,
     })
+}
+
+/// The `[training]` of `spec`, checked against the memory it needs: the history tables and, per
+/// network, four 2ⁿ vectors (the training occupancy and its two marks, beside the sampling
+/// occupancy), each within [`MAX_SAMPLE_BYTES`].
+fn training_of(spec: &SamplingSpec) -> Result<TrainingSpec, ConfigError> {
+    let err = |field: &str, message: String| ConfigError::new(&spec.file, field, message);
+    let t = spec.training.ok_or_else(|| {
+        err(
+            "training",
+            "missing: `train` needs a [training] section".into(),
+        )
+    })?;
+    let (n, nets) = (spec.target.n() as f64, spec.networks as f64);
+    let history = t.iterations as f64 * nets * (n * n + n + 2.0) * 8.0;
+    if history > MAX_SAMPLE_BYTES {
+        return Err(err(
+            "training.iterations",
+            format!(
+                "the training history ({} updates × {} networks) needs {:.1} GB; the limit is {:.0} GB",
+                t.iterations,
+                spec.networks,
+                history * 1e-9,
+                MAX_SAMPLE_BYTES * 1e-9
+            ),
+        ));
+    }
+    let occupancy = 4.0 * nets * spec.target.n_states() as f64 * 8.0;
+    if occupancy > MAX_SAMPLE_BYTES {
+        return Err(err(
+            "sampling.networks",
+            format!(
+                "training {} networks × 2^{} states needs {:.1} GB of occupancy; the limit is {:.0} GB",
+                spec.networks,
+                spec.target.n(),
+                occupancy * 1e-9,
+                MAX_SAMPLE_BYTES * 1e-9
+            ),
+        ));
+    }
+    Ok(t)
 }
 
 /// The activation stored in a calibration file written by `exactspike calibrate`.

@@ -282,22 +282,6 @@ impl SamplingSpec {
             ));
         }
         let training = parsed.training.map(|t| t.validate(file)).transpose()?;
-        if let Some(t) = &training {
-            let n = target.n() as f64;
-            let history = t.iterations as f64 * g.networks as f64 * (n * n + n + 2.0) * 8.0;
-            if history > MAX_SAMPLE_BYTES {
-                return Err(err(
-                    "training.iterations",
-                    format!(
-                        "the training history ({} updates × {} networks) needs {:.1} GB; the limit is {:.0} GB",
-                        t.iterations,
-                        g.networks,
-                        history * 1e-9,
-                        MAX_SAMPLE_BYTES * 1e-9
-                    ),
-                ));
-            }
-        }
         let mut calibration = parsed.calibration;
         check_calibration(file, &calibration)?;
         calibration.file = calibration.file.map(|f| base.join(f));

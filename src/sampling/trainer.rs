@@ -230,7 +230,8 @@ enum Mark {
 
 impl<'a> TrainingReadout<'a> {
     /// Wrap `sampling`, reading the `networks` networks of `tau_on.len()` units from spike slot
-    /// `slot` (neuron `k·n + i` is unit `i` of network `k`), training over `[start, end]` [ms].
+    /// `slot` (neuron `k·n + i` is unit `i` of network `k`; spikes of further neurons are only
+    /// passed on), training over `[start, end]` [ms].
     pub fn new(
         sampling: SamplingReadout<'a>,
         slot: usize,
@@ -291,8 +292,8 @@ impl<'a> TrainingReadout<'a> {
 
 impl Recorder for TrainingReadout<'_> {
     fn spike(&mut self, population: usize, sender: u32, t: f64) -> Result<(), RecordError> {
-        if population == self.slot && t <= self.end {
-            let (k, i) = (sender as usize / self.n, sender as usize % self.n);
+        let (k, i) = (sender as usize / self.n, sender as usize % self.n);
+        if population == self.slot && t <= self.end && k < self.networks.len() {
             self.networks[k]
                 .spike(i, t)
                 .expect("spikes arrive in time order");

@@ -7,6 +7,7 @@
 //! interval = 100.0           # ms of sampling per update
 //! learning_rate = { schedule = "inverse", a = 10.0, b = 100.0 }   # η(k) = a/(b + k) (sbs default)
 //! dkl_window = 10000.0       # ms: D_KL of the distribution sampled in windows of this length
+//!                            # (rounded to a whole number of intervals, at least one)
 //! ```
 
 use serde::Deserialize;
@@ -17,6 +18,9 @@ use crate::error::ConfigError;
 pub const DEFAULT_ITERATIONS: usize = 2000;
 /// Default sampling time per update [ms].
 pub const DEFAULT_INTERVAL: f64 = 100.0;
+/// Largest learning rate accepted: a parameter moves by at most η per update (probabilities
+/// differ by at most 1), so larger rates only make the parameters jump about.
+pub const MAX_LEARNING_RATE: f64 = 100.0;
 /// Default length of the windows whose sampled distribution's D_KL tracks the training [ms].
 pub const DEFAULT_DKL_WINDOW: f64 = 10_000.0;
 
@@ -86,8 +90,8 @@ pub struct TrainingSpec {
     pub interval: f64,
     /// Learning-rate schedule.
     pub learning_rate: LearningRate,
-    /// Updates per D_KL window: `dkl_window / interval`, rounded, at least 1 (the last window
-    /// may be shorter).
+    /// Updates per D_KL window: `dkl_window / interval` rounded to a whole number of intervals,
+    /// at least 1 (the last window may be shorter).
     pub updates_per_window: usize,
 }
 
@@ -131,6 +135,15 @@ impl TrainingSection {
             return Err(err(
                 &format!("learning_rate.{name}"),
                 format!("must be > 0, got {value}"),
+            ));
+        }
+        let first = self.learning_rate.eta(0);
+        if first > MAX_LEARNING_RATE {
+            return Err(err(
+                "learning_rate",
+                format!(
+                    "η(0) = {first:e} exceeds the largest rate accepted, {MAX_LEARNING_RATE:e}"
+                ),
             ));
         }
         if !(self.dkl_window.is_finite() && self.dkl_window > 0.0) {
