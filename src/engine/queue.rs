@@ -93,7 +93,7 @@ impl Ord for Delivery {
     }
 }
 
-/// An indexed binary min-heap over dense `u32` entity ids: each id holds at most one key, which can
+/// An indexed 4-ary min-heap over dense `u32` entity ids: each id holds at most one key, which can
 /// be set, moved or removed in O(log n) through a position table (no hashing).
 ///
 /// Entries are packed into one `u128` — order-preserving time bits, kind, id — so that a
@@ -108,6 +108,38 @@ pub struct IndexedHeap {
 
 /// Marker for ids not in the heap.
 const ABSENT: u32 = u32::MAX;
+
+/// Children per node of [`IndexedHeap`]: a 4-ary heap has half the levels of a binary one, and a
+/// node's children share one cache line (4 × 16 bytes).
+const ARITY: usize = 4;
+
+/// Index (offset by `first`) and value of the smallest entry of `children` (1 to [`ARITY`]
+/// entries, all distinct), selected without data-dependent branches for a full set.
+#[inline]
+fn min_child(children: &[u128], first: usize) -> (usize, u128) {
+    // Selection by masks: the compiler keeps it free of branches, which the comparison
+    // outcomes (random) would mispredict.
+    #[inline]
+    fn smaller(a: (usize, u128), b: (usize, u128)) -> (usize, u128) {
+        let take_b = u128::from(b.1 < a.1);
+        let mask = take_b.wrapping_neg();
+        (
+            a.0 ^ ((a.0 ^ b.0) & mask as usize),
+            a.1 ^ ((a.1 ^ b.1) & mask),
+        )
+    }
+    match *children {
+        [a, b, c, d] => smaller(
+            smaller((first, a), (first + 1, b)),
+            smaller((first + 2, c), (first + 3, d)),
+        ),
+        _ => children
+            .iter()
+            .enumerate()
+            .map(|(i, &e)| (first + i, e))
+            .fold((first, children[0]), smaller),
+    }
+}
 
 /// `f64` bits mapped so that unsigned order equals [`f64::total_cmp`] order.
 fn ordered_bits(t: f64) -> u64 {
@@ -209,7 +241,7 @@ impl IndexedHeap {
     /// Put `entry` into the hole at `at`, moving it up as far as needed.
     fn sift_up(&mut self, mut at: usize, entry: u128) {
         while at > 0 {
-            let parent = (at - 1) / 2;
+            let parent = (at - 1) / ARITY;
             let above = self.heap[parent];
             if entry >= above {
                 break;
@@ -224,17 +256,14 @@ impl IndexedHeap {
     fn sift_down(&mut self, mut at: usize, entry: u128) {
         let len = self.heap.len();
         loop {
-            let left = 2 * at + 1;
-            if left >= len {
-                break;
-            }
-            let right = left + 1;
-            let child = if right < len && self.heap[right] < self.heap[left] {
-                right
+            let first = ARITY * at + 1;
+            let (child, below) = if first + ARITY <= len {
+                min_child(&self.heap[first..first + ARITY], first)
+            } else if first < len {
+                min_child(&self.heap[first..], first)
             } else {
-                left
+                break;
             };
-            let below = self.heap[child];
             if entry <= below {
                 break;
             }
