@@ -124,3 +124,86 @@ fn same_seed_same_spikes_other_seed_other_spikes() {
     let c = run(&SOURCES.replace("seed = 11", "seed = 12"));
     assert_ne!(a.spikes_of("poisson"), c.spikes_of("poisson"));
 }
+
+/// Sampling neurons (refractory most of the time) with private 2 × 3 kHz noise and recurrent
+/// synapses; `recorded` lists extra recorded populations (a recorded source is not folded into
+/// its target, so its spikes take the delivery path instead of the deferred private path).
+fn refractory_network(recorded: &str) -> String {
+    format!(
+        r#"
+[simulation]
+t_stop = 1000.0
+seed = 5
+[[population]]
+name = "n"
+size = 8
+model = "IF_cond_exp"
+params = {{ cm = 0.2, tau_m = 1.0, v_rest = -49.8, v_thresh = -50.0, v_reset = -50.001, tau_refrac = 10.0, tau_syn_E = 10.0, tau_syn_I = 10.0, e_rev_E = 0.0, e_rev_I = -100.0 }}
+initial = {{ v = -50.3 }}
+[[population]]
+name = "exc"
+size = 8
+model = "SpikeSourcePoisson"
+params = {{ rate = 3000.0 }}
+[[population]]
+name = "inh"
+size = 8
+model = "SpikeSourcePoisson"
+params = {{ rate = 3000.0 }}
+[[projection]]
+pre = "exc"
+post = "n"
+connector = {{ type = "one_to_one" }}
+weight = 0.001
+delay = 0.1
+receptor = "excitatory"
+[[projection]]
+pre = "inh"
+post = "n"
+connector = {{ type = "one_to_one" }}
+weight = 0.001
+delay = 0.1
+receptor = "inhibitory"
+[[projection]]
+pre = "n"
+post = "n"
+connector = {{ type = "all_to_all" }}
+weight = 0.003
+delay = 0.3
+receptor = "inhibitory"
+[record]
+spikes = ["n"{recorded}]
+v = {{ populations = ["n"], interval = 0.05 }}
+"#
+    )
+}
+
+/// Inputs deferred during refractoriness (private path) give the neurons the same spikes and
+/// membrane samples as the same inputs delivered one by one (delivery path).
+#[test]
+fn deferred_refractory_inputs_match_the_delivery_path() {
+    let private = run(&refractory_network(""));
+    let delivered = run(&refractory_network(r#", "exc", "inh""#));
+    let (a, b) = (
+        private.spikes_of("n").unwrap(),
+        delivered.spikes_of("n").unwrap(),
+    );
+    assert!(a.times.len() > 100, "{} spikes", a.times.len());
+    assert_eq!(a.senders, b.senders);
+    let dt = a
+        .times
+        .iter()
+        .zip(&b.times)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f64::max);
+    assert!(dt < 1e-9, "spike times differ by {dt} ms");
+    let (va, vb) = (private.v_of("n").unwrap(), delivered.v_of("n").unwrap());
+    assert_eq!(va.times, vb.times);
+    let dv = va
+        .values
+        .iter()
+        .zip(&vb.values)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f64::max);
+    assert!(dv < 1e-9, "membrane samples differ by {dv} mV");
+}

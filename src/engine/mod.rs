@@ -327,6 +327,7 @@ impl Simulation {
             }
         }
         if summary.termination == Termination::Completed {
+            self.catch_up_all(t_end, &mut summary);
             summary.t_reached = t_end;
             self.now = t_end;
             // Samples up to the pause, before any change made at it.
@@ -349,8 +350,10 @@ impl Simulation {
         if id < n_neurons {
             let (g, local) = self.locate[id as usize];
             let horizon = self.private.horizon(id);
-            let prediction = self.groups[g as usize].fire(local as usize, time, horizon);
-            self.queue.schedule_neuron(id, prediction, horizon);
+            let group = &mut self.groups[g as usize];
+            let prediction = group.fire(local as usize, time, horizon);
+            let wake = private::wake_time(group, local as usize, horizon);
+            self.queue.schedule_neuron(id, prediction, wake);
             let info = self.group_info[g as usize];
             summary.neuron_spikes += 1;
             if let Some(slot) = info.spike_slot {
@@ -396,16 +399,20 @@ impl Simulation {
                 continue;
             }
             let (g, local) = self.locate[synapse.target as usize];
-            let horizon = self.private.horizon(synapse.target);
-            let prediction = self.groups[g as usize].receive(
-                local as usize,
+            let neurons = &mut self.groups[g as usize];
+            let (horizon, caught_up) = self.private.catch_up(
+                synapse.target,
                 d.time,
-                synapse.receptor,
-                weight,
-                horizon,
+                &mut self.sources,
+                neurons,
+                local as usize,
             );
-            self.queue
-                .schedule_neuron(synapse.target, prediction, horizon);
+            summary.source_spikes += caught_up;
+            summary.input_events += caught_up;
+            let prediction =
+                neurons.receive(local as usize, d.time, synapse.receptor, weight, horizon);
+            let wake = private::wake_time(neurons, local as usize, horizon);
+            self.queue.schedule_neuron(synapse.target, prediction, wake);
         }
         summary.input_events += u64::from(group.end - group.start - silent);
         if let Some(next) = groups.get(d.group as usize + 1) {
@@ -415,15 +422,39 @@ impl Simulation {
 }
 
 impl Simulation {
-    /// Apply neuron `id`'s earliest private input, due at `time` [ms].
+    /// Neuron `id`'s pending input event at `time` [ms]: its private inputs deferred during its
+    /// refractory period (see [`private`]), then its private input due at `time`, if any.
     fn private_input(&mut self, id: u32, time: f64, summary: &mut RunSummary) {
-        let (receptor, weight, horizon) = self.private.consume(id, &mut self.sources);
-        summary.source_spikes += 1;
-        summary.input_events += 1;
         let (g, local) = self.locate[id as usize];
-        let prediction =
-            self.groups[g as usize].receive(local as usize, time, receptor, weight, horizon);
-        self.queue.schedule_neuron(id, prediction, horizon);
+        let (local, group) = (local as usize, &mut self.groups[g as usize]);
+        let (mut horizon, mut applied) =
+            self.private
+                .catch_up(id, time, &mut self.sources, group, local);
+        let prediction = if horizon <= time {
+            let (receptor, weight, next) = self.private.consume(id, &mut self.sources);
+            horizon = next;
+            applied += 1;
+            group.receive(local, time, receptor, weight, horizon)
+        } else {
+            group.predict(local, horizon)
+        };
+        summary.source_spikes += applied;
+        summary.input_events += applied;
+        let wake = private::wake_time(group, local, horizon);
+        self.queue.schedule_neuron(id, prediction, wake);
+    }
+
+    /// Apply every deferred private input that arrives by `t` [ms] (inclusive), so that all
+    /// neuron states and the run's counters include them.
+    fn catch_up_all(&mut self, t: f64, summary: &mut RunSummary) {
+        for (id, &(g, local)) in self.locate.iter().enumerate() {
+            let group = &mut self.groups[g as usize];
+            let (_, applied) =
+                self.private
+                    .catch_up(id as u32, t, &mut self.sources, group, local as usize);
+            summary.source_spikes += applied;
+            summary.input_events += applied;
+        }
     }
 }
 

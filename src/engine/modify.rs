@@ -122,9 +122,12 @@ impl Simulation {
         if !dv.is_finite() {
             return Err(ModifyError::Shift { neuron, dv });
         }
+        // Every private input up to `now` has been applied at the pause (see `run_until`).
         let horizon = self.private.horizon(neuron);
-        let prediction = self.groups[g as usize].shift_rest(local as usize, self.now, dv, horizon);
-        self.queue.schedule_neuron(neuron, prediction, horizon);
+        let group = &mut self.groups[g as usize];
+        let prediction = group.shift_rest(local as usize, self.now, dv, horizon);
+        let wake = super::private::wake_time(group, local as usize, horizon);
+        self.queue.schedule_neuron(neuron, prediction, wake);
         Ok(())
     }
 }

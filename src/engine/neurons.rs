@@ -62,6 +62,16 @@ impl<M: ExactNeuron> Group<M> {
         model.next_spike_before(state, horizon)
     }
 
+    fn absorb(&mut self, local: usize, t: f64, receptor: Receptor, weight: f64) {
+        let (model, state) = self.neuron(local);
+        model.advance(state, t);
+        model.receive(state, receptor, weight);
+    }
+
+    fn refractory_until(&self, local: usize) -> f64 {
+        self.models[self.model_index(local)].refractory_until(&self.states[local])
+    }
+
     fn predict(&mut self, local: usize, horizon: f64) -> Option<f64> {
         let (model, state) = self.neuron(local);
         model.next_spike_before(state, horizon)
@@ -142,6 +152,18 @@ impl NeuronGroup {
     /// `[t, horizon]`.
     pub fn fire(&mut self, local: usize, t: f64, horizon: f64) -> Option<f64> {
         dispatch!(self, g => g.fire(local, t, horizon))
+    }
+
+    /// Deliver an input at time `t` [ms] to neuron `local` while it is refractory, without a
+    /// spike search (none can find a spike before the refractory period ends).
+    pub fn absorb(&mut self, local: usize, t: f64, receptor: Receptor, weight: f64) {
+        dispatch!(self, g => g.absorb(local, t, receptor, weight))
+    }
+
+    /// End [ms] of neuron `local`'s current or last refractory period (see
+    /// [`crate::neuron::ExactNeuron::refractory_until`]).
+    pub fn refractory_until(&self, local: usize) -> f64 {
+        dispatch!(self, g => g.refractory_until(local))
     }
 
     /// Spike time [ms] of neuron `local` in `[now, horizon]` without further input.

@@ -6,10 +6,19 @@
 //! This changes no spike train: every source keeps its own random stream and draws the same
 //! intervals in the same order; only the bookkeeping differs.
 //!
+//! While its neuron is refractory, a private input changes only synaptic variables and cannot
+//! cause a spike, so it is not scheduled one by one: the neuron's pending event moves to the end
+//! of its refractory period, and the inputs that arrive before then are applied in arrival order
+//! by [`PrivateInputs::catch_up`], just before anything else reaches the neuron (a delivery, the
+//! end of the refractory period, the end of the run). Each neuron sees the same inputs in the same
+//! order with the same arithmetic, so spike trains are bitwise unchanged; the heap and the event
+//! loop are skipped for most of the noise (sampling neurons are refractory much of the time).
+//!
 //! Only static synapses are folded: a source whose synapse has short-term plasticity stays an
 //! ordinary source, so its spikes take the delivery path that applies the synapse's effective
 //! weight (one code path for plasticity; folding matters for background noise, which is static).
 
+use super::NeuronGroup;
 use crate::network::Connectivity;
 use crate::neuron::Receptor;
 use crate::source::Source;
@@ -163,6 +172,41 @@ impl PrivateInputs {
             .fold(f64::INFINITY, |m, input| m.min(input.arrival));
         (taken.0, taken.1, horizon)
     }
+}
+
+impl PrivateInputs {
+    /// Apply to neuron `neuron` (index `local` in `group`), in arrival order, its private inputs
+    /// that arrive by `until` [ms] (inclusive) and before the end of its refractory period.
+    /// Returns the neuron's new [`PrivateInputs::horizon`] [ms] and the number of inputs applied.
+    pub fn catch_up(
+        &mut self,
+        neuron: u32,
+        until: f64,
+        sources: &mut [Source],
+        group: &mut NeuronGroup,
+        local: usize,
+    ) -> (f64, u64) {
+        let mut horizon = self.horizon(neuron);
+        if horizon > until {
+            return (horizon, 0);
+        }
+        let refractory_until = group.refractory_until(local);
+        let mut applied = 0;
+        while horizon <= until && horizon < refractory_until {
+            let (receptor, weight, next) = self.consume(neuron, sources);
+            group.absorb(local, horizon, receptor, weight);
+            horizon = next;
+            applied += 1;
+        }
+        (horizon, applied)
+    }
+}
+
+/// When neuron `local` of `group` next needs the event loop [ms], given its next private input at
+/// `horizon` [ms]: then, or at the end of its refractory period if that is later (the inputs
+/// before it are deferred to [`PrivateInputs::catch_up`]).
+pub fn wake_time(group: &NeuronGroup, local: usize, horizon: f64) -> f64 {
+    horizon.max(group.refractory_until(local))
 }
 
 /// Arrival [ms] of `source`'s next spike after `delay` [ms], or infinity.

@@ -905,6 +905,10 @@ impl ExactNeuron for CondExp {
             ..self.clone()
         }
     }
+
+    fn refractory_until(&self, state: &CondExpState) -> f64 {
+        state.refractory_until()
+    }
 }
 
 #[cfg(test)]

@@ -668,6 +668,10 @@ impl ExactNeuron for CurrExp {
             ..self.clone()
         }
     }
+
+    fn refractory_until(&self, state: &CurrExpState) -> f64 {
+        state.refractory_until()
+    }
 }
 
 #[cfg(test)]

@@ -75,4 +75,9 @@ pub trait ExactNeuron {
     fn with_rest_shifted(&self, state: &mut Self::State, dv: f64) -> Self
     where
         Self: Sized;
+
+    /// End [ms] of the state's current or last refractory period (−∞ or ≤ `time(state)` when not
+    /// refractory). Before it the membrane is clamped: inputs only change synaptic variables, no
+    /// spike can occur, and no bounded spike search up to a horizon before it has side effects.
+    fn refractory_until(&self, state: &Self::State) -> f64;
 }
