@@ -315,7 +315,7 @@ impl QTable {
                 let x = x_of(t);
                 let t_exact = if t >= 1.0 { 1.0 } else { panel_t(x) };
                 let exact = reference(x);
-                let rel = (horner(&mono, t_exact) / exact - 1.0).abs();
+                let rel = (estrin(&mono, t_exact) / exact - 1.0).abs();
                 worst = worst.max(if rel.is_nan() { f64::INFINITY } else { rel });
             }
             coef.push(mono);
@@ -364,7 +364,7 @@ impl QTable {
         match self.coef.get(i as usize) {
             // `i` is a valid index only for finite x > 0 in the tabulated range (the sign bit
             // makes negative keys huge).
-            Some(c) if i < self.coef.len() as u64 => horner(c, panel_t(x)),
+            Some(c) if i < self.coef.len() as u64 => estrin(c, panel_t(x)),
             _ => self.q.eval(x),
         }
     }
@@ -384,14 +384,18 @@ fn panel_x(key: u64, t: f64) -> f64 {
     lo + width * 0.5 * (t + 1.0)
 }
 
-/// Horner evaluation of `Σ c_k t^k` (plain multiply-add: `mul_add` is a library call without FMA).
+/// Estrin evaluation of `Σ c_k t^k` (plain multiply-add: `mul_add` is a library call without
+/// FMA). The pairs, quadruples and octets are independent, so the dependency chain is 4
+/// multiply-add levels instead of Horner's 12; for `|t| ≤ 1` and the table's fast-decaying
+/// coefficients the rounding error is a few ulp of `c_0`, like Horner's.
 #[inline]
-fn horner(c: &[f64; QT_N], t: f64) -> f64 {
-    let mut acc = c[QT_N - 1];
-    for &ck in c[..QT_N - 1].iter().rev() {
-        acc = acc * t + ck;
-    }
-    acc
+fn estrin(c: &[f64; QT_N], t: f64) -> f64 {
+    const _: () = assert!(QT_N == 13, "estrin is written out for 13 coefficients");
+    let (t2, pair) = (t * t, |k: usize| c[k] + c[k + 1] * t);
+    let t4 = t2 * t2;
+    let low = (pair(0) + pair(2) * t2) + (pair(4) + pair(6) * t2) * t4;
+    let high = (pair(8) + pair(10) * t2) + c[12] * t4;
+    low + high * (t4 * t4)
 }
 
 /// Monomial coefficients of `Σ c_k T_k(t)`.
