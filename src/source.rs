@@ -85,6 +85,20 @@ impl Source {
         }
     }
 
+    /// Consume the current spike and return the time [ms] of the following one (infinite if
+    /// none): [`Source::advance`] then [`Source::next_time`], for the private-input hot path.
+    #[inline]
+    pub fn advance_to_next(&mut self) -> f64 {
+        if let Self::Poisson { ahead, cursor, .. } = self {
+            if *cursor + 1 < BATCH {
+                *cursor += 1;
+                return ahead[*cursor];
+            }
+        }
+        self.advance();
+        self.next_time().unwrap_or(f64::INFINITY)
+    }
+
     /// Draw the next [`BATCH`] Poisson spikes after `previous` [ms] (exponential inter-spike
     /// intervals; infinity once past `stop`, and no further draws).
     fn draw_batch(&mut self, previous: f64) {

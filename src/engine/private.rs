@@ -50,6 +50,8 @@ pub struct PrivateInputs {
     /// `inputs[offsets[n]..offsets[n + 1]]` belong to neuron `n`.
     offsets: Vec<u32>,
     inputs: Vec<PrivateInput>,
+    /// Per neuron, the earliest arrival [ms] among its inputs (infinite if none).
+    horizons: Vec<f64>,
 }
 
 impl PrivateInputs {
@@ -111,7 +113,15 @@ impl PrivateInputs {
             }
             offsets.push(inputs.len() as u32);
         }
-        (Self { offsets, inputs }, folded)
+        let mut private = Self {
+            offsets,
+            inputs,
+            horizons: Vec::new(),
+        };
+        private.horizons = (0..neuron_count)
+            .map(|n| earliest_arrival(&private.inputs[private.range(n)]))
+            .collect();
+        (private, folded)
     }
 
     /// Number of folded sources.
@@ -134,9 +144,10 @@ impl PrivateInputs {
 
     /// Arrival time [ms] of neuron `neuron`'s next private input (infinite if none).
     pub fn horizon(&self, neuron: u32) -> f64 {
-        self.inputs[self.range(neuron)]
-            .iter()
-            .fold(f64::INFINITY, |m, input| m.min(input.arrival))
+        self.horizons
+            .get(neuron as usize)
+            .copied()
+            .unwrap_or(f64::INFINITY)
     }
 
     /// Keep the folded copy of synapse `synapse` (onto neuron `target`) at `weight` [µS or nA],
@@ -163,13 +174,11 @@ impl PrivateInputs {
             }
         }
         let input = &mut inputs[earliest];
-        let source = &mut sources[input.source as usize];
-        source.advance();
-        input.arrival = arrival(source, input.delay);
+        // Infinity (no further spike) stays infinite.
+        input.arrival = sources[input.source as usize].advance_to_next() + input.delay;
         let taken = (input.receptor, input.weight);
-        let horizon = inputs
-            .iter()
-            .fold(f64::INFINITY, |m, input| m.min(input.arrival));
+        let horizon = earliest_arrival(inputs);
+        self.horizons[neuron as usize] = horizon;
         (taken.0, taken.1, horizon)
     }
 }
@@ -207,6 +216,13 @@ impl PrivateInputs {
 /// before it are deferred to [`PrivateInputs::catch_up`]).
 pub fn wake_time(group: &NeuronGroup, local: usize, horizon: f64) -> f64 {
     horizon.max(group.refractory_until(local))
+}
+
+/// Earliest arrival [ms] among `inputs` (infinite if none).
+fn earliest_arrival(inputs: &[PrivateInput]) -> f64 {
+    inputs
+        .iter()
+        .fold(f64::INFINITY, |m, input| m.min(input.arrival))
 }
 
 /// Arrival [ms] of `source`'s next spike after `delay` [ms], or infinity.
