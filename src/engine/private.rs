@@ -215,6 +215,10 @@ impl PrivateInputs {
 /// `horizon` [ms]: then, or at the end of its refractory period if that is later (the inputs
 /// before it are deferred to [`PrivateInputs::catch_up`]).
 pub fn wake_time(group: &NeuronGroup, local: usize, horizon: f64) -> f64 {
+    if horizon == f64::INFINITY {
+        // No private input (the common case for recurrent targets): nothing to defer.
+        return horizon;
+    }
     horizon.max(group.refractory_until(local))
 }
 
