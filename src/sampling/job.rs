@@ -220,10 +220,8 @@ pub fn calibration_tables(c: &Calibration) -> (Vec<Table>, Vec<(String, String, 
         ("alpha_stderr", f.alpha_stderr),
         ("residual_rms", f.residual_rms),
         ("points_used", f.points_used as f64),
-    ]
-    .iter()
-    .map(|(k, v)| (g.to_string(), k.to_string(), *v))
-    .collect();
+    ];
+    let attrs = in_group(g, &attrs);
     (tables, attrs)
 }
 
@@ -422,24 +420,30 @@ pub fn training_tables(p: &PreparedSampling, trainer: Option<&Trainer>) -> Vec<T
     ]
 }
 
+/// `(group, name, value)` attributes from `(name, value)` pairs.
+fn in_group(group: &str, attrs: &[(&str, f64)]) -> Vec<(String, String, f64)> {
+    attrs
+        .iter()
+        .map(|(name, v)| (group.to_string(), name.to_string(), *v))
+        .collect()
+}
+
 /// Scalar attributes of the training group.
 pub fn training_attributes(p: &PreparedSampling) -> Vec<(String, String, f64)> {
     let t = p.training.expect("a train job");
-    [
+    let attrs = [
         ("iterations", t.iterations as f64),
         ("interval", t.interval),
         ("start", p.spec.burn_in),
         ("end", p.sampling_start()),
-    ]
-    .iter()
-    .map(|(k, v)| (TRAINING_GROUP.to_string(), k.to_string(), *v))
-    .collect()
+    ];
+    in_group(TRAINING_GROUP, &attrs)
 }
 
 /// Scalar attributes of the sampling group.
 pub fn sampling_attributes(p: &PreparedSampling) -> Vec<(String, String, f64)> {
     let s = &p.spec;
-    [
+    let attrs = [
         ("n", s.target.n() as f64),
         ("networks", s.networks as f64),
         ("burn_in", s.burn_in),
@@ -453,10 +457,8 @@ pub fn sampling_attributes(p: &PreparedSampling) -> Vec<(String, String, f64)> {
             "renewing_synapses",
             f64::from(u8::from(s.renewing_synapses)),
         ),
-    ]
-    .iter()
-    .map(|(k, v)| (SAMPLING_GROUP.to_string(), k.to_string(), *v))
-    .collect()
+    ];
+    in_group(SAMPLING_GROUP, &attrs)
 }
 
 /// The median over networks of the last D_KL(p̂ ‖ p*) checkpoint.

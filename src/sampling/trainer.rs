@@ -54,8 +54,6 @@ pub struct Trainer {
     biases: Vec<Vec<f64>>,
     /// Synapse indices (excitatory, inhibitory) of `i → j` in network `k` at `(k·n + i)·n + j`.
     synapses: Vec<[usize; 2]>,
-    /// Global neuron index of unit `i` of network `k` at `k·n + i`.
-    neurons: Vec<u32>,
     history: TrainingHistory,
 }
 
@@ -66,13 +64,12 @@ impl Trainer {
         let spec = prepared.training.expect("a train job");
         let target = &prepared.spec.target;
         let (n, networks) = (target.n(), prepared.spec.networks);
-        let neurons: Vec<u32> = (0..(networks * n) as u32).collect();
         let node = |neuron: u32| sim.neuron_node(neuron).expect("sampler neuron");
         let mut synapses = Vec::with_capacity(networks * n * n);
         for k in 0..networks {
             for i in 0..n {
                 for j in 0..n {
-                    let (pre, post) = (neurons[k * n + i], neurons[k * n + j]);
+                    let (pre, post) = (sampler(n, k, i), sampler(n, k, j));
                     let find = |receptor| {
                         if i == j {
                             return usize::MAX;
@@ -98,7 +95,6 @@ impl Trainer {
             weights: vec![target.weights().concat(); networks],
             biases: vec![target.biases().to_vec(); networks],
             synapses,
-            neurons,
             history: TrainingHistory::default(),
         }
     }
@@ -137,7 +133,7 @@ impl Trainer {
             for i in 0..n {
                 let db = step(i, i);
                 self.biases[net][i] += db;
-                sim.shift_v_rest(self.neurons[net * n + i], self.alpha * db)
+                sim.shift_v_rest(sampler(n, net, i), self.alpha * db)
                     .expect("finite shift");
                 for j in 0..n {
                     if j != i {
@@ -166,11 +162,10 @@ impl Trainer {
     /// Set the synapses of `i → j` in network `net` from its current `W_ij`.
     fn apply_weight(&self, sim: &mut Simulation, net: usize, i: usize, j: usize) {
         let n = self.n;
-        let w = self.weights[net][i * n + j];
+        let g = self.synaptic_weight(self.weights[net][i * n + j], j);
         let [exc, inh] = self.synapses[(net * n + i) * n + j];
-        sim.set_weight(exc, w.max(0.0) * self.factors[0][j])
-            .expect("finite weight ≥ 0");
-        sim.set_weight(inh, (-w).max(0.0) * self.factors[1][j])
+        sim.set_weight(exc, g.max(0.0)).expect("finite weight ≥ 0");
+        sim.set_weight(inh, (-g).max(0.0))
             .expect("finite weight ≥ 0");
     }
 
@@ -202,6 +197,12 @@ impl Trainer {
     pub fn history(&self) -> &TrainingHistory {
         &self.history
     }
+}
+
+/// Global neuron index of unit `i` of network `k` in a lowered sampling job of `n` units per
+/// network (see [`super::lower`]).
+fn sampler(n: usize, k: usize, i: usize) -> u32 {
+    (k * n + i) as u32
 }
 
 /// A [`SamplingReadout`] (the sampling after training) that also keeps one exact occupancy per
