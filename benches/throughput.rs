@@ -3,7 +3,8 @@
 //! (0.001 µS), for 1 neuron and for 1000 neurons. Also the same for the COBA-benchmark neuron
 //! (tau_syn_E = 5 ms ≠ tau_syn_I = 10 ms) and for `IF_curr_exp`.
 //!
-//! Run: `cargo bench --bench throughput` (prints one line per case; not a test).
+//! Run: `cargo bench --bench throughput [-- FILTER]` (prints one line per case whose label
+//! contains FILTER; not a test).
 
 use exactspike::config::Experiment;
 use exactspike::engine::Simulation;
@@ -54,6 +55,13 @@ spikes = ["neurons"]
 }
 
 fn measure(label: &str, text: &str) {
+    let filters: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    if !filters.is_empty() && !filters.iter().any(|f| label.contains(f.as_str())) {
+        return;
+    }
     let experiment = Experiment::from_toml_str(text, label).expect("valid");
     let mut best: Option<exactspike::engine::RunSummary> = None;
     for _ in 0..3 {

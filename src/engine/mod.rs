@@ -6,6 +6,7 @@ mod neurons;
 pub mod private;
 mod probe;
 pub mod queue;
+mod window;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -13,17 +14,44 @@ use std::time::Instant;
 use crate::config::{Experiment, PopulationKind};
 use crate::error::ConfigError;
 use crate::network::{Network, Placement};
-use crate::neuron::{CondExp, CurrExp};
+use crate::neuron::{CondExp, CurrExp, Receptor};
 use crate::record::{sample_count, RecordError, RecordLayout, Recorder, Termination};
 use crate::rng::{stream, Domain};
 use crate::source::Source;
 pub use modify::ModifyError;
 pub use neurons::NeuronGroup;
 use private::PrivateInputs;
-use queue::{Delivery, EventQueue, Kind, Next};
+use queue::{Delivery, EntityKey, EventQueue, Kind, Next};
+use window::WindowBuffers;
 
 /// Events between two checks of the interrupt flag and progress callback.
 const CHECK_EVERY: u64 = 1 << 14;
+
+/// Where a run reports to.
+struct Observers<'a> {
+    /// Receives spikes and membrane samples.
+    recorder: &'a mut dyn Recorder,
+    /// Set from outside to stop the run.
+    interrupt: Option<&'a AtomicBool>,
+    /// Called with the simulated time [ms] now and then.
+    progress: &'a mut dyn FnMut(f64),
+}
+
+impl Observers<'_> {
+    /// Report progress at `t` [ms]; if the run is to stop, mark `summary` interrupted at `t`
+    /// and return true.
+    fn stop_at(&mut self, t: f64, summary: &mut RunSummary) -> bool {
+        (self.progress)(t);
+        let stop = self
+            .interrupt
+            .is_some_and(|flag| flag.load(Ordering::Relaxed));
+        if stop {
+            summary.termination = Termination::Interrupted;
+            summary.t_reached = t;
+        }
+        stop
+    }
+}
 
 /// Counters of a finished run.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -82,12 +110,24 @@ pub struct Simulation {
     layout: RecordLayout,
     /// Neuron group of each v-recorded population, in layout order.
     v_groups: Vec<usize>,
+    /// Per neuron group, its index in `v_groups` if recorded.
+    v_slot_of_group: Vec<Option<usize>>,
     /// Membrane sampling of the v-recorded populations.
     sampler: Sampler,
     /// Counters accumulated over all run segments so far.
     summary: RunSummary,
     /// Every event at or before this time [ms] has been processed.
     now: f64,
+    /// Like `now`, but −∞ before the first event at time 0 is processed.
+    through: f64,
+    /// Smallest delay [ms] of a connection through the delivery queue (see [`window`]).
+    d_min: f64,
+    /// Scratch space of the windowed loop.
+    window: WindowBuffers,
+    /// Whether the windowed loop may be used (see [`Simulation::set_windowed`]).
+    windowed: bool,
+    /// Scratch space of one delivery in the event-by-event loop: (target, receptor, weight).
+    delivered: Vec<(u32, Receptor, f64)>,
     /// Events processed so far (over all segments: sets the cadence of interrupt checks).
     processed: u64,
     t_stop: f64,
@@ -108,6 +148,7 @@ impl Simulation {
             queue: EventQueue::default(),
             layout: RecordLayout::default(),
             v_groups: Vec::new(),
+            v_slot_of_group: Vec::new(),
             sampler: Sampler::new(0, 0.0, false),
             summary: RunSummary {
                 input_events: 0,
@@ -118,6 +159,11 @@ impl Simulation {
                 termination: Termination::Completed,
             },
             now: 0.0,
+            through: f64::NEG_INFINITY,
+            d_min: f64::INFINITY,
+            window: WindowBuffers::default(),
+            windowed: true,
+            delivered: Vec::new(),
             processed: 0,
             t_stop: experiment.t_stop,
             network,
@@ -201,6 +247,11 @@ impl Simulation {
             |synapse| sim.network.plasticity.is_static(synapse),
             sim.network.neuron_count,
         );
+        sim.v_slot_of_group = (0..sim.groups.len())
+            .map(|g| sim.v_groups.iter().position(|&v| v == g))
+            .collect();
+        sim.d_min = window::smallest_queued_delay(&sim);
+        sim.window = WindowBuffers::new(sim.network.neuron_count as usize);
         sim.schedule_initial_events();
         Ok(sim)
     }
@@ -232,6 +283,13 @@ impl Simulation {
         });
         self.groups.push(group);
         index
+    }
+
+    /// Allow (the default) or forbid the windowed loop of [`window`]; without it every event
+    /// goes through the event-by-event loop. The outputs are the same either way; this is for
+    /// cross-checking the two.
+    pub fn set_windowed(&mut self, windowed: bool) {
+        self.windowed = windowed;
     }
 
     /// Number of sources folded into their only target neuron (see [`private`]).
@@ -299,37 +357,23 @@ impl Simulation {
         let t_end = t.clamp(self.now, self.t_stop);
         let started = Instant::now();
         let mut summary = self.summary;
-        while let Some(t) = self.queue.peek_time() {
-            if t > t_end {
-                break;
-            }
-            self.sampler
-                .sample_until(t, false, &self.groups, &self.v_groups, recorder)?;
-            self.processed += 1;
-            if self.processed.is_multiple_of(CHECK_EVERY) {
-                progress(t);
-                if interrupt.is_some_and(|flag| flag.load(Ordering::Relaxed)) {
-                    summary.termination = Termination::Interrupted;
-                    summary.t_reached = t;
-                    break;
-                }
-            }
-            match self.queue.pop().expect("peeked") {
-                Next::Entity {
-                    id,
-                    kind: Kind::Input,
-                    time,
-                } => self.private_input(id, time, &mut summary),
-                Next::Entity { id, time, .. } => {
-                    self.entity_event(id, time, recorder, &mut summary)?
-                }
-                Next::Delivery(d) => self.deliver(&d, &mut summary),
-            }
+        let mut out = Observers {
+            recorder,
+            interrupt,
+            progress,
+        };
+        if self.windowed {
+            self.run_windows(t_end, &mut out, &mut summary)?;
         }
+        if summary.termination == Termination::Completed {
+            self.run_events(t_end, &mut out, &mut summary)?;
+        }
+        let recorder = out.recorder;
         if summary.termination == Termination::Completed {
             self.catch_up_all(t_end, &mut summary);
             summary.t_reached = t_end;
             self.now = t_end;
+            self.through = t_end;
             // Samples up to the pause, before any change made at it.
             self.sampler
                 .sample_until(t_end, true, &self.groups, &self.v_groups, recorder)?;
@@ -339,7 +383,75 @@ impl Simulation {
         Ok(summary)
     }
 
-    fn entity_event(
+    /// The event-by-event loop: every event at or before `t_end` [ms], one at a time.
+    fn run_events(
+        &mut self,
+        t_end: f64,
+        out: &mut Observers,
+        summary: &mut RunSummary,
+    ) -> Result<(), RecordError> {
+        while let Some(t) = self.queue.peek_time() {
+            if t > t_end {
+                break;
+            }
+            let recorder = &mut *out.recorder;
+            self.sampler
+                .sample_until(t, false, &self.groups, &self.v_groups, recorder)?;
+            self.processed += 1;
+            if self.processed.is_multiple_of(CHECK_EVERY) && out.stop_at(t, summary) {
+                return Ok(());
+            }
+            let recorder = &mut *out.recorder;
+            match self.queue.pop().expect("peeked") {
+                Next::Entity {
+                    id,
+                    kind: Kind::Input,
+                    time,
+                } => {
+                    let key = self.private_input(id, time, summary);
+                    self.queue.schedule_key(id, key);
+                }
+                Next::Entity { id, time, .. } if id < self.network.neuron_count => {
+                    let key = self.fire(id, time, summary);
+                    self.queue.schedule_key(id, key);
+                    self.announce(id, time, recorder, summary)?;
+                }
+                Next::Entity { id, time, .. } => {
+                    let s = (id - self.network.neuron_count) as usize;
+                    self.sources[s].advance();
+                    self.queue
+                        .schedule(id, Kind::Emission, self.sources[s].next_time());
+                    self.announce(id, time, recorder, summary)?;
+                }
+                Next::Delivery(d) => {
+                    let mut inputs = std::mem::take(&mut self.delivered);
+                    self.deliver(&d, summary, &mut |target, receptor, weight| {
+                        inputs.push((target, receptor, weight));
+                    });
+                    for &(target, receptor, weight) in &inputs {
+                        let key = self.input(target, d.time, receptor, weight, summary);
+                        self.queue.schedule_key(target, key);
+                    }
+                    inputs.clear();
+                    self.delivered = inputs;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Fire neuron `id` at its predicted crossing `time` [ms]; returns its next pending event.
+    fn fire(&mut self, id: u32, time: f64, summary: &mut RunSummary) -> Option<EntityKey> {
+        let (g, local) = self.locate[id as usize];
+        let horizon = self.private.horizon(id);
+        let group = &mut self.groups[g as usize];
+        let prediction = group.fire(local as usize, time, horizon);
+        summary.neuron_spikes += 1;
+        window::pending_after(group, local as usize, prediction, horizon)
+    }
+
+    /// Record the spike of entity `id` (neuron or source) at `time` [ms] and send it out.
+    fn announce(
         &mut self,
         id: u32,
         time: f64,
@@ -347,31 +459,19 @@ impl Simulation {
         summary: &mut RunSummary,
     ) -> Result<(), RecordError> {
         let n_neurons = self.network.neuron_count;
-        if id < n_neurons {
+        let (slot, local, node) = if id < n_neurons {
             let (g, local) = self.locate[id as usize];
-            let horizon = self.private.horizon(id);
-            let group = &mut self.groups[g as usize];
-            let prediction = group.fire(local as usize, time, horizon);
-            let wake = private::wake_time(group, local as usize, horizon);
-            self.queue.schedule_neuron(id, prediction, wake);
             let info = self.group_info[g as usize];
-            summary.neuron_spikes += 1;
-            if let Some(slot) = info.spike_slot {
-                recorder.spike(slot, local, time)?;
-            }
-            self.emit(info.first_node + local, time);
+            (info.spike_slot, local, info.first_node + local)
         } else {
-            let s = (id - n_neurons) as usize;
-            self.sources[s].advance();
-            self.queue
-                .schedule(id, Kind::Emission, self.sources[s].next_time());
-            let info = self.source_info[s];
+            let info = self.source_info[(id - n_neurons) as usize];
             summary.source_spikes += 1;
-            if let Some(slot) = info.spike_slot {
-                recorder.spike(slot, info.local, time)?;
-            }
-            self.emit(info.node, time);
+            (info.spike_slot, info.local, info.node)
+        };
+        if let Some(slot) = slot {
+            recorder.spike(slot, local, time)?;
         }
+        self.emit(node, time);
         Ok(())
     }
 
@@ -382,7 +482,15 @@ impl Simulation {
         }
     }
 
-    fn deliver(&mut self, d: &Delivery, summary: &mut RunSummary) {
+    /// Hand delivery `d` to `sink` as (target, receptor, weight) per synapse, after short-term
+    /// plasticity (zero weights, which change nothing, are dropped and not counted), and queue
+    /// the spike's next delay group.
+    fn deliver(
+        &mut self,
+        d: &Delivery,
+        summary: &mut RunSummary,
+        sink: &mut dyn FnMut(u32, Receptor, f64),
+    ) {
         let connectivity = &self.network.connectivity;
         let groups = connectivity.groups_of(d.node);
         let group = groups[d.group as usize];
@@ -398,33 +506,40 @@ impl Simulation {
                 silent += 1;
                 continue;
             }
-            let (g, local) = self.locate[synapse.target as usize];
-            let neurons = &mut self.groups[g as usize];
-            let (horizon, caught_up) = self.private.catch_up(
-                synapse.target,
-                d.time,
-                &mut self.sources,
-                neurons,
-                local as usize,
-            );
-            summary.source_spikes += caught_up;
-            summary.input_events += caught_up;
-            let prediction =
-                neurons.receive(local as usize, d.time, synapse.receptor, weight, horizon);
-            let wake = private::wake_time(neurons, local as usize, horizon);
-            self.queue.schedule_neuron(synapse.target, prediction, wake);
+            sink(synapse.target, synapse.receptor, weight);
         }
         summary.input_events += u64::from(group.end - group.start - silent);
         if let Some(next) = groups.get(d.group as usize + 1) {
             self.queue.deliver_next_group(d, d.emitted + next.delay);
         }
     }
+
+    /// An input of `weight` to neuron `target` at `time` [ms] (its deferred private inputs
+    /// first); returns the neuron's next pending event.
+    fn input(
+        &mut self,
+        target: u32,
+        time: f64,
+        receptor: Receptor,
+        weight: f64,
+        summary: &mut RunSummary,
+    ) -> Option<EntityKey> {
+        let (g, local) = self.locate[target as usize];
+        let neurons = &mut self.groups[g as usize];
+        let (horizon, caught_up) =
+            self.private
+                .catch_up(target, time, &mut self.sources, neurons, local as usize);
+        summary.source_spikes += caught_up;
+        summary.input_events += caught_up;
+        let prediction = neurons.receive(local as usize, time, receptor, weight, horizon);
+        window::pending_after(neurons, local as usize, prediction, horizon)
+    }
 }
 
 impl Simulation {
     /// Neuron `id`'s pending input event at `time` [ms]: its private inputs deferred during its
     /// refractory period (see [`private`]), then its private input due at `time`, if any.
-    fn private_input(&mut self, id: u32, time: f64, summary: &mut RunSummary) {
+    fn private_input(&mut self, id: u32, time: f64, summary: &mut RunSummary) -> Option<EntityKey> {
         let (g, local) = self.locate[id as usize];
         let (local, group) = (local as usize, &mut self.groups[g as usize]);
         let (mut horizon, mut applied) =
@@ -440,8 +555,7 @@ impl Simulation {
         };
         summary.source_spikes += applied;
         summary.input_events += applied;
-        let wake = private::wake_time(group, local, horizon);
-        self.queue.schedule_neuron(id, prediction, wake);
+        window::pending_after(group, local, prediction, horizon)
     }
 
     /// Apply every deferred private input that arrives by `t` [ms] (inclusive), so that all
@@ -467,10 +581,15 @@ fn named(experiment: &Experiment, p: usize) -> (String, usize) {
 /// Membrane sampling at `k · interval`, k = 0, 1, … < [`sample_count`]`(t_stop, interval)`: a
 /// sample at time `t_s` shows the state after all events at or before `t_s` (it is taken when
 /// the first later event comes, at a pause, or at the end).
+/// Membrane sampling at `i · interval` [ms], `i < count`.
 struct Sampler {
+    /// Sampling interval [ms].
     interval: f64,
+    /// Number of samples of the whole run.
     count: u64,
+    /// Index of the next sample to take.
     next: u64,
+    /// Whether anything is sampled.
     active: bool,
     buffer: Vec<f64>,
 }
@@ -484,6 +603,11 @@ impl Sampler {
             active,
             buffer: Vec::new(),
         }
+    }
+
+    /// Time [ms] of sample `i`.
+    fn time(&self, i: u64) -> f64 {
+        i as f64 * self.interval
     }
 
     /// Take every sample due before `t` [ms], or at or before it when `inclusive` (with
@@ -501,7 +625,7 @@ impl Sampler {
             return Ok(());
         }
         while self.next < self.count {
-            let ts = self.next as f64 * self.interval;
+            let ts = self.time(self.next);
             if ts > t || (!inclusive && ts == t) {
                 return Ok(());
             }

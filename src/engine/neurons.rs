@@ -62,10 +62,9 @@ impl<M: ExactNeuron> Group<M> {
         model.next_spike_before(state, horizon)
     }
 
-    fn absorb(&mut self, local: usize, t: f64, receptor: Receptor, weight: f64) {
+    fn absorb(&mut self, local: usize, inputs: &[(f64, Receptor, f64)]) {
         let (model, state) = self.neuron(local);
-        model.advance(state, t);
-        model.receive(state, receptor, weight);
+        model.absorb(state, inputs);
     }
 
     fn refractory_until(&self, local: usize) -> f64 {
@@ -154,14 +153,16 @@ impl NeuronGroup {
         dispatch!(self, g => g.fire(local, t, horizon))
     }
 
-    /// Deliver an input at time `t` [ms] to neuron `local` while it is refractory, without a
-    /// spike search (none can find a spike before the refractory period ends).
-    pub fn absorb(&mut self, local: usize, t: f64, receptor: Receptor, weight: f64) {
-        dispatch!(self, g => g.absorb(local, t, receptor, weight))
+    /// Deliver `inputs` — (time [ms], receptor, weight), in arrival order — to neuron `local`
+    /// while it is refractory, without a spike search (none can find a spike before the
+    /// refractory period ends).
+    pub fn absorb(&mut self, local: usize, inputs: &[(f64, Receptor, f64)]) {
+        dispatch!(self, g => g.absorb(local, inputs))
     }
 
     /// End [ms] of neuron `local`'s current or last refractory period (see
     /// [`crate::neuron::ExactNeuron::refractory_until`]).
+    #[inline]
     pub fn refractory_until(&self, local: usize) -> f64 {
         dispatch!(self, g => g.refractory_until(local))
     }
@@ -185,6 +186,11 @@ impl NeuronGroup {
     /// Membrane potentials [mV] of all neurons at time `t` [ms] into `out`.
     pub fn potentials(&self, t: f64, out: &mut Vec<f64>) {
         dispatch!(self, g => g.potentials(t, out))
+    }
+
+    /// Membrane potential [mV] of neuron `local` at time `t` [ms] (not before its state's time).
+    pub fn potential(&self, local: usize, t: f64) -> f64 {
+        dispatch!(self, g => g.models[g.model_index(local)].membrane_potential(&g.states[local], t))
     }
 
     /// Number of neurons.

@@ -27,6 +27,9 @@ use crate::source::Source;
 /// further single-target sources of that neuron stay ordinary sources.
 pub const MAX_PER_NEURON: usize = 4;
 
+/// Deferred inputs drawn before they are handed to the neuron in one call.
+const CATCH_UP_BATCH: usize = 32;
+
 /// One folded source and its only synapse.
 #[derive(Clone, Copy, Debug)]
 struct PrivateInput {
@@ -163,23 +166,24 @@ impl PrivateInputs {
 
     /// Take neuron `neuron`'s earliest private input (the lowest source index among equal
     /// arrivals) and draw its source's next spike. Returns the input's receptor and weight and
-    /// the neuron's new [`PrivateInputs::horizon`] [ms].
+    /// the neuron's new [`PrivateInputs::horizon`] [ms]. The neuron must have private inputs.
+    #[inline]
     pub fn consume(&mut self, neuron: u32, sources: &mut [Source]) -> (Receptor, f64, f64) {
         let range = self.range(neuron);
         let inputs = &mut self.inputs[range];
-        let (mut earliest, mut first) = (0, f64::INFINITY);
-        for (i, input) in inputs.iter().enumerate() {
-            if input.arrival < first {
-                (earliest, first) = (i, input.arrival);
-            }
-        }
+        // The earliest input and the earliest arrival among the others (two inputs, one
+        // excitatory and one inhibitory, is the common case).
+        let (earliest, second) = match inputs {
+            [a, b] if b.arrival < a.arrival => (1, a.arrival),
+            [_, b] => (0, b.arrival),
+            _ => earliest_and_next(inputs),
+        };
         let input = &mut inputs[earliest];
         // Infinity (no further spike) stays infinite.
         input.arrival = sources[input.source as usize].advance_to_next() + input.delay;
-        let taken = (input.receptor, input.weight);
-        let horizon = earliest_arrival(inputs);
+        let horizon = input.arrival.min(second);
         self.horizons[neuron as usize] = horizon;
-        (taken.0, taken.1, horizon)
+        (input.receptor, input.weight, horizon)
     }
 }
 
@@ -199,13 +203,22 @@ impl PrivateInputs {
         if horizon > until {
             return (horizon, 0);
         }
-        let refractory_until = group.refractory_until(local);
+        let limit = group.refractory_until(local);
+        if horizon >= limit {
+            return (horizon, 0);
+        }
         let mut applied = 0;
-        while horizon <= until && horizon < refractory_until {
-            let (receptor, weight, next) = self.consume(neuron, sources);
-            group.absorb(local, horizon, receptor, weight);
-            horizon = next;
-            applied += 1;
+        let mut batch = [(0.0, Receptor::Excitatory, 0.0); CATCH_UP_BATCH];
+        while horizon <= until && horizon < limit {
+            let mut n = 0;
+            while n < CATCH_UP_BATCH && horizon <= until && horizon < limit {
+                let (receptor, weight, next) = self.consume(neuron, sources);
+                batch[n] = (horizon, receptor, weight);
+                horizon = next;
+                n += 1;
+            }
+            group.absorb(local, &batch[..n]);
+            applied += n as u64;
         }
         (horizon, applied)
     }
@@ -220,6 +233,20 @@ pub fn wake_time(group: &NeuronGroup, local: usize, horizon: f64) -> f64 {
         return horizon;
     }
     horizon.max(group.refractory_until(local))
+}
+
+/// Index of the earliest of `inputs` (the first among equals) and the earliest arrival [ms]
+/// among the others (infinite if none).
+fn earliest_and_next(inputs: &[PrivateInput]) -> (usize, f64) {
+    let (mut earliest, mut first, mut second) = (0, f64::INFINITY, f64::INFINITY);
+    for (i, input) in inputs.iter().enumerate() {
+        if input.arrival < first {
+            (earliest, second, first) = (i, first, input.arrival);
+        } else if input.arrival < second {
+            second = input.arrival;
+        }
+    }
+    (earliest, second)
 }
 
 /// Earliest arrival [ms] among `inputs` (infinite if none).

@@ -204,6 +204,12 @@ impl IndexedHeap {
         }
     }
 
+    /// `id`'s key, if any.
+    pub fn get(&self, id: EntityId) -> Option<EntityKey> {
+        let &at = self.position.get(id as usize)?;
+        (at != ABSENT).then(|| unpack(self.heap[at as usize]).0)
+    }
+
     /// Remove `id`'s key, if any.
     pub fn remove(&mut self, id: EntityId) {
         let Some(&at) = self.position.get(id as usize) else {
@@ -279,6 +285,21 @@ impl IndexedHeap {
     }
 }
 
+/// A neuron's pending event: its predicted threshold crossing at `spike` [ms], else its next
+/// private input (or end of refractoriness) at `wake` [ms] if finite, else none.
+pub fn neuron_key(spike: Option<f64>, wake: f64) -> Option<EntityKey> {
+    match spike {
+        Some(time) => Some(EntityKey {
+            time,
+            kind: Kind::Threshold,
+        }),
+        None => wake.is_finite().then_some(EntityKey {
+            time: wake,
+            kind: Kind::Input,
+        }),
+    }
+}
+
 /// Entity ids: neurons `0..n_neurons`, then sources.
 pub type EntityId = u32;
 
@@ -318,9 +339,32 @@ impl EventQueue {
     /// Set neuron `id`'s pending event: its predicted threshold crossing at `spike` [ms], else its
     /// next private input at `horizon` [ms] (if finite), else nothing.
     pub fn schedule_neuron(&mut self, id: EntityId, spike: Option<f64>, horizon: f64) {
-        match spike {
-            Some(t) => self.schedule(id, Kind::Threshold, Some(t)),
-            None => self.schedule(id, Kind::Input, horizon.is_finite().then_some(horizon)),
+        self.schedule_key(id, neuron_key(spike, horizon));
+    }
+
+    /// Set entity `id`'s pending event to `key`, or cancel it with `None`.
+    pub fn schedule_key(&mut self, id: EntityId, key: Option<EntityKey>) {
+        match key {
+            Some(key) => self.entities.set(id, key),
+            None => self.entities.remove(id),
+        }
+    }
+
+    /// Entity `id`'s pending event, if any.
+    pub fn key_of(&self, id: EntityId) -> Option<EntityKey> {
+        self.entities.get(id)
+    }
+
+    /// The earliest pending entity event (it stays pending).
+    pub fn peek_entity(&self) -> Option<(EntityKey, EntityId)> {
+        self.entities.peek()
+    }
+
+    /// Remove and return the earliest delivery if it arrives at or before `t` [ms].
+    pub fn pop_delivery_until(&mut self, t: f64) -> Option<Delivery> {
+        match self.deliveries.peek() {
+            Some(Reverse(d)) if d.time <= t => self.deliveries.pop().map(|Reverse(d)| d),
+            _ => None,
         }
     }
 

@@ -99,8 +99,16 @@ pub struct CondExp {
     tau_i: f64,
     /// Refractory period [ms].
     tau_refrac: f64,
+    /// `1 / tau_m` [1/ms].
+    rate_m: f64,
+    /// `1 / tau_syn_E` [1/ms].
+    rate_e: f64,
+    /// `1 / tau_syn_I` [1/ms].
+    rate_i: f64,
     /// Leak conductance `cm / tau_m` [µS].
     g_l: f64,
+    /// `1 / g_L` [1/µS].
+    inv_g_l: f64,
     /// Origin of the internal potentials, `v_rest + i_offset / g_L` [mV].
     v0: f64,
     /// Excitatory reversal potential relative to `v0` [mV].
@@ -221,7 +229,11 @@ impl CondExp {
             tau_e: p.tau_syn_E,
             tau_i: p.tau_syn_I,
             tau_refrac: p.tau_refrac,
+            rate_m: 1.0 / p.tau_m,
+            rate_e: 1.0 / p.tau_syn_E,
+            rate_i: 1.0 / p.tau_syn_I,
             g_l,
+            inv_g_l: 1.0 / g_l,
             v0,
             e_e,
             e_i,
@@ -260,8 +272,8 @@ impl CondExp {
     /// The free starting point of `st` and its time [ms]: `st` itself, or the end of the
     /// refractory period with `V = v_reset` and decayed conductances.
     fn start(&self, st: &CondExpState) -> (f64, Free) {
-        let ge = st.g_e / self.g_l;
-        let gi = st.g_i / self.g_l;
+        let ge = st.g_e * self.inv_g_l;
+        let gi = st.g_i * self.inv_g_l;
         if st.t >= st.t_ref {
             let q = if st.q.is_nan() {
                 self.q_at(ge, gi)
@@ -304,7 +316,7 @@ impl CondExp {
             return *f;
         }
         match &self.closed_form {
-            Some(qf) => self.evolve_closed(qf, f, dt),
+            Some(qf) => self.evolve_closed(qf, f, dt, (-dt * self.rate_e).exp()),
             None => self.evolve_general(f, dt),
         }
     }
@@ -321,12 +333,12 @@ impl CondExp {
         }
     }
 
-    /// Closed-form propagation: `V = E_s Q(u1) + a (V0 − E_s Q(u0))`,
+    /// Closed-form propagation over `dt` [ms], given the conductance decay
+    /// `decay = exp(−dt / tau_syn)`: `V = E_s Q(u1) + a (V0 − E_s Q(u0))`,
     /// `a = exp(−τ − (u0 − u1))`, `u = s ĝ`; Taylor form for `τ` below [`TAYLOR_TAU`].
-    fn evolve_closed(&self, qf: &QTable, f: &Free, dt: f64) -> Free {
+    fn evolve_closed(&self, qf: &QTable, f: &Free, dt: f64, decay: f64) -> Free {
         let s = qf.order();
-        let tau = dt / self.tau_m;
-        let decay = (-dt / self.tau_e).exp();
+        let tau = dt * self.rate_m;
         let (ge, gi) = (f.ge * decay, f.gi * decay);
         let g0 = f.ge + f.gi;
         let es = self.e_s(f);
@@ -346,7 +358,7 @@ impl CondExp {
 
     /// `dV/dt` [mV/ms] at a free point (both paths).
     fn slope(&self, f: &Free) -> f64 {
-        (-(1.0 + f.ge + f.gi) * f.v + f.ge * self.e_e + f.gi * self.e_i) / self.tau_m
+        (-(1.0 + f.ge + f.gi) * f.v + f.ge * self.e_e + f.gi * self.e_i) * self.rate_m
     }
 
     // ----- general case: quadrature -------------------------------------------------------------
@@ -450,26 +462,28 @@ impl CondExp {
         if g == 0.0 {
             return Search::from(self.decay_crossing(f.v).filter(|&t| t <= h));
         }
-        let es = self.e_s(f);
         if theta >= 0.0 {
-            if es <= theta {
+            // `E_s > θ` and `g > g*` together: the drive `g E_s` exceeds `θ (1 + g)`.
+            let drive = f.ge * self.e_e + f.gi * self.e_i;
+            if drive <= theta * (1.0 + g) {
                 return Search::NONE;
             }
-            let g_star = theta / (es - theta);
-            if g <= g_star {
-                return Search::NONE;
+            if h.is_finite() {
+                let decay = (-h * self.rate_e).exp();
+                // Still `g(h) ≥ g*` at the horizon (both `g` and the drive decay by `decay`).
+                if drive * decay >= theta * (1.0 + g * decay) {
+                    return self.test_at_horizon(f, h, decay);
+                }
             }
-            if h.is_finite() && g * (-h / self.tau_e).exp() >= g_star {
-                return self.test_at_horizon(f, h);
-            }
-            let t_star = self.tau_e * (g / g_star).ln();
+            // `g(t*) = g*`: `g / g* = (g E_s − g θ) / θ`.
+            let t_star = self.tau_e * ((drive - g * theta) / theta).ln();
             let f_star = self.evolve(f, t_star);
             if f_star.v < theta {
                 return Search::NONE;
             }
             Search::spike(self.locate_closed(0.0, *f, t_star, f_star)).filter(h)
         } else if h.is_finite() {
-            self.test_at_horizon(f, h)
+            self.test_at_horizon(f, h, (-h * self.rate_e).exp())
         } else {
             match self.bracket_by_doubling(f) {
                 Some((lo, f_lo, hi, f_hi)) => Search::spike(self.locate_closed(lo, f_lo, hi, f_hi)),
@@ -478,10 +492,14 @@ impl CondExp {
         }
     }
 
-    /// The crossing in `[0, h]` of a trajectory that can only cross upwards there: located if
-    /// `V(h) ≥ θ`, otherwise none, with the free point at `h` kept for reuse.
-    fn test_at_horizon(&self, f: &Free, h: f64) -> Search {
-        let f_h = self.evolve(f, h);
+    /// The crossing in `[0, h]` of a trajectory that can only cross upwards there (closed form,
+    /// `decay = exp(−h / tau_syn)`): located if `V(h) ≥ θ`, otherwise none, with the free point
+    /// at `h` kept for reuse.
+    fn test_at_horizon(&self, f: &Free, h: f64, decay: f64) -> Search {
+        let f_h = match &self.closed_form {
+            Some(qf) if h > 0.0 => self.evolve_closed(qf, f, h, decay),
+            _ => self.evolve(f, h),
+        };
         if f_h.v >= self.theta {
             Search::spike(self.locate_closed(0.0, *f, h, f_h))
         } else {
@@ -646,11 +664,11 @@ impl CondExp {
 
     /// Conductances of `f` after `dt` [ms].
     fn decayed(&self, f: &Free, dt: f64) -> (f64, f64) {
-        let decay_e = (-dt / self.tau_e).exp();
+        let decay_e = (-dt * self.rate_e).exp();
         let decay_i = if self.tau_i == self.tau_e {
             decay_e
         } else {
-            (-dt / self.tau_i).exp()
+            (-dt * self.rate_i).exp()
         };
         (f.ge * decay_e, f.gi * decay_i)
     }
@@ -835,6 +853,36 @@ impl ExactNeuron for CondExp {
         state.set_free(t, &f1, self.g_l);
     }
 
+    /// Refractory inputs change only the conductances: decay to each arrival, add the weight.
+    fn absorb(&self, state: &mut CondExpState, inputs: &[(f64, Receptor, f64)]) {
+        debug_assert!(inputs
+            .iter()
+            .all(|&(t, ..)| t >= state.t && t < state.t_ref));
+        let (mut t0, mut g_e, mut g_i) = (state.t, state.g_e, state.g_i);
+        for &(t, receptor, weight) in inputs {
+            if t > t0 {
+                let decay_e = (-(t - t0) * self.rate_e).exp();
+                let decay_i = if self.tau_i == self.tau_e {
+                    decay_e
+                } else {
+                    (-(t - t0) * self.rate_i).exp()
+                };
+                (g_e, g_i) = (g_e * decay_e, g_i * decay_i);
+                t0 = t;
+            }
+            match receptor {
+                Receptor::Excitatory => g_e += weight,
+                Receptor::Inhibitory => g_i += weight,
+            }
+        }
+        state.t = t0;
+        state.g_e = g_e;
+        state.g_i = g_i;
+        state.v = self.v_reset;
+        state.q = f64::NAN;
+        state.ahead = None;
+    }
+
     fn receive(&self, state: &mut CondExpState, receptor: Receptor, weight: f64) {
         state.ahead = None;
         debug_assert!(
@@ -846,7 +894,7 @@ impl ExactNeuron for CondExp {
             Receptor::Inhibitory => state.g_i += weight,
         }
         state.q = if state.t >= state.t_ref {
-            self.q_at(state.g_e / self.g_l, state.g_i / self.g_l)
+            self.q_at(state.g_e * self.inv_g_l, state.g_i * self.inv_g_l)
         } else {
             f64::NAN
         };

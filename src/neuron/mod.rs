@@ -48,6 +48,17 @@ pub trait ExactNeuron {
     /// state's current time.
     fn receive(&self, state: &mut Self::State, receptor: Receptor, weight: f64);
 
+    /// Apply `inputs` — (time [ms], receptor, weight) in arrival order, from `time(state)` on —
+    /// while the neuron is refractory (every time before [`ExactNeuron::refractory_until`]):
+    /// the same as `advance(t)` then `receive(..)` for each, which models may do more cheaply
+    /// (no spike search, no membrane update: `V` is clamped).
+    fn absorb(&self, state: &mut Self::State, inputs: &[(f64, Receptor, f64)]) {
+        for &(t, receptor, weight) in inputs {
+            self.advance(state, t);
+            self.receive(state, receptor, weight);
+        }
+    }
+
     /// First time [ms] ≥ `time(state)` at which the membrane potential reaches `v_thresh` if no further
     /// input arrives, or `None` if it never does. Never misses a crossing; the returned time is within
     /// 1e-9 ms of the true crossing (see the model's docs for the precise bound).

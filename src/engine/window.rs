@@ -1,0 +1,366 @@
+//! Time windows shorter than the smallest synaptic delay (conservative lookahead).
+//!
+//! A spike emitted at `t` reaches no neuron before `t + d_min`, where `d_min` is the smallest
+//! delay of any connection that goes through the delivery queue (folded private inputs arrive
+//! inside their neuron and do not count). So within a window `(P, W]` with `W < P + d_min` every
+//! delivery a neuron will receive is already in the queue at the window's start, and the neurons
+//! do not interact: each is run on its own through the window, handling its own threshold
+//! crossings, private inputs and the deliveries fanned out to it at the window's start, without
+//! touching the event queue in between. Its next event is put back into the queue once, at the
+//! end.
+//!
+//! Every neuron sees the same events in the same order, with the same arithmetic, as under the
+//! event-by-event loop (the ordering contract of [`super::queue`] decides ties within a neuron:
+//! its own event before a delivery at the same time), and the spikes of the window are recorded
+//! and sent out in the contract's global order (time, kind, id) at its end, which also fixes the
+//! deliveries' sequence numbers. Outputs are therefore bitwise those of the event-by-event loop,
+//! which remains in use when a window would be empty (`d_min = 0`).
+
+use super::queue::{neuron_key, EntityKey, Kind};
+use super::{private, Observers, RunSummary, Simulation, CHECK_EVERY};
+use crate::neuron::Receptor;
+use crate::record::{RecordError, Recorder};
+
+/// Longest window [ms], so that interrupts, progress and buffers stay bounded when delays are
+/// long or there are no connections at all.
+const MAX_WINDOW: f64 = 10.0;
+
+/// Most membrane samples per window (per recorded neuron).
+const MAX_WINDOW_SAMPLES: f64 = 256.0;
+
+/// A spike emitted in the current window (recorded and sent out at its end).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Emitted {
+    /// Spike time [ms].
+    pub time: f64,
+    /// [`Kind::Threshold`] for neurons, [`Kind::Emission`] for sources.
+    pub kind: Kind,
+    /// Entity id (neuron index, or neuron count + source index).
+    pub id: u32,
+}
+
+/// Per-window scratch space, reused from window to window.
+#[derive(Default)]
+pub(super) struct WindowBuffers {
+    /// Deliveries fanned out to each neuron: (arrival [ms], receptor, weight), in queue order.
+    inbox: Vec<Vec<(f64, Receptor, f64)>>,
+    /// Neurons with a non-empty inbox.
+    addressed: Vec<u32>,
+    /// Window number in which each neuron was last run.
+    visited: Vec<u64>,
+    /// Number of the current window.
+    window: u64,
+    /// Spikes of the current window.
+    emitted: Vec<Emitted>,
+    /// Sample times [ms] of the current window.
+    sample_times: Vec<f64>,
+    /// Per v-recorded population, the window's samples row by row [mV].
+    samples: Vec<Vec<f64>>,
+}
+
+impl WindowBuffers {
+    /// Buffers for `neurons` neurons.
+    pub fn new(neurons: usize) -> Self {
+        Self {
+            inbox: vec![Vec::new(); neurons],
+            visited: vec![u64::MAX; neurons],
+            ..Self::default()
+        }
+    }
+}
+
+impl Simulation {
+    /// Process the events in `(through, t_end]` window by window, as long as windows are
+    /// non-empty. Leaves `self.through` at the last completed window's end; the caller finishes
+    /// with the event-by-event loop (nothing is left for it when all windows ran).
+    pub(super) fn run_windows(
+        &mut self,
+        t_end: f64,
+        out: &mut Observers,
+        summary: &mut RunSummary,
+    ) -> Result<(), RecordError> {
+        let mut length = self.d_min.min(MAX_WINDOW);
+        if self.sampler.active {
+            length = length.min(MAX_WINDOW_SAMPLES * self.sampler.interval);
+        }
+        if length <= 0.0 {
+            return Ok(());
+        }
+        while self.through < t_end {
+            let w = if self.through == f64::NEG_INFINITY {
+                // Everything at time 0 first.
+                0.0f64.min(t_end)
+            } else {
+                // Strictly below `through + d_min`: a spike emitted after `through` arrives
+                // after `w` even when `emitted + delay` rounds down.
+                (self.through + length).next_down().min(t_end)
+            };
+            if w <= self.through {
+                return Ok(());
+            }
+            let before = self.processed;
+            self.run_window(w, out.recorder, summary)?;
+            self.through = w;
+            if before / CHECK_EVERY != self.processed / CHECK_EVERY && out.stop_at(w, summary) {
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+
+    /// Every event in `(through, w]`.
+    fn run_window(
+        &mut self,
+        w: f64,
+        recorder: &mut dyn Recorder,
+        summary: &mut RunSummary,
+    ) -> Result<(), RecordError> {
+        let mut buffers = std::mem::take(&mut self.window);
+        buffers.window = buffers.window.wrapping_add(1);
+        self.fan_out(w, &mut buffers, summary);
+        self.prepare_samples(w, &mut buffers);
+        let n_neurons = self.network.neuron_count;
+        while let Some((key, id)) = self.queue.peek_entity() {
+            if key.time > w {
+                break;
+            }
+            if id < n_neurons {
+                self.run_neuron(id, w, &mut buffers, summary);
+            } else {
+                self.run_source(id, w, &mut buffers);
+            }
+        }
+        for i in 0..buffers.addressed.len() {
+            let id = buffers.addressed[i];
+            if buffers.visited[id as usize] != buffers.window {
+                self.run_neuron(id, w, &mut buffers, summary);
+            }
+        }
+        buffers.addressed.clear();
+        self.samples_of_idle_neurons(&mut buffers);
+        let result = self.close_window(&mut buffers, recorder, summary);
+        self.window = buffers;
+        result
+    }
+
+    /// Hand every delivery arriving by `w` to its targets' inboxes (the event-by-event loop's
+    /// order; short-term plasticity acts here, in that order).
+    fn fan_out(&mut self, w: f64, buffers: &mut WindowBuffers, summary: &mut RunSummary) {
+        while let Some(d) = self.queue.pop_delivery_until(w) {
+            self.processed += 1;
+            self.deliver(&d, summary, &mut |target, receptor, weight| {
+                let inbox = &mut buffers.inbox[target as usize];
+                if inbox.is_empty() {
+                    buffers.addressed.push(target);
+                }
+                inbox.push((d.time, receptor, weight));
+            });
+        }
+    }
+
+    /// Run neuron `id` through the window ending at `w`, then put its next event back in the
+    /// queue.
+    fn run_neuron(
+        &mut self,
+        id: u32,
+        w: f64,
+        buffers: &mut WindowBuffers,
+        summary: &mut RunSummary,
+    ) {
+        buffers.visited[id as usize] = buffers.window;
+        let inbox = std::mem::take(&mut buffers.inbox[id as usize]);
+        let column = self.v_column(id);
+        let mut sampled = 0;
+        let mut pending: Option<EntityKey> = self.queue.key_of(id);
+        let mut next_input = 0;
+        loop {
+            let delivery = inbox.get(next_input).map(|&(t, ..)| t);
+            let entity = pending.filter(|key| key.time <= w);
+            // The neuron's own event first at equal times (the ordering contract).
+            let time = match (entity, delivery) {
+                (Some(key), Some(t)) if key.time <= t => key.time,
+                (Some(key), None) => key.time,
+                (_, Some(t)) => t,
+                (None, None) => break,
+            };
+            if let Some((slot, local)) = column {
+                sampled = self.sample_neuron(buffers, slot, local, sampled, time, false);
+            }
+            self.processed += 1;
+            pending = match entity.filter(|key| key.time == time) {
+                Some(EntityKey {
+                    kind: Kind::Threshold,
+                    ..
+                }) => {
+                    buffers.emitted.push(Emitted {
+                        time,
+                        kind: Kind::Threshold,
+                        id,
+                    });
+                    self.fire(id, time, summary)
+                }
+                Some(_) => self.private_input(id, time, summary),
+                None => {
+                    let (_, receptor, weight) = inbox[next_input];
+                    next_input += 1;
+                    self.input(id, time, receptor, weight, summary)
+                }
+            };
+        }
+        if let Some((slot, local)) = column {
+            self.sample_neuron(buffers, slot, local, sampled, w, true);
+        }
+        self.queue.schedule_key(id, pending);
+        let mut inbox = inbox;
+        inbox.clear();
+        buffers.inbox[id as usize] = inbox;
+    }
+
+    /// Emit every spike of source entity `id` up to `w`.
+    fn run_source(&mut self, id: u32, w: f64, buffers: &mut WindowBuffers) {
+        let s = (id - self.network.neuron_count) as usize;
+        while let Some(time) = self.sources[s].next_time().filter(|&t| t <= w) {
+            self.processed += 1;
+            buffers.emitted.push(Emitted {
+                time,
+                kind: Kind::Emission,
+                id,
+            });
+            self.sources[s].advance();
+        }
+        self.queue
+            .schedule(id, Kind::Emission, self.sources[s].next_time());
+    }
+
+    /// Record and send out the window's spikes in the global order, and write its samples.
+    fn close_window(
+        &mut self,
+        buffers: &mut WindowBuffers,
+        recorder: &mut dyn Recorder,
+        summary: &mut RunSummary,
+    ) -> Result<(), RecordError> {
+        buffers.emitted.sort_unstable_by(|a, b| {
+            a.time
+                .total_cmp(&b.time)
+                .then(a.kind.cmp(&b.kind))
+                .then(a.id.cmp(&b.id))
+        });
+        for spike in &buffers.emitted {
+            self.announce(spike.id, spike.time, recorder, summary)?;
+        }
+        buffers.emitted.clear();
+        let size = |slot: usize| self.groups[self.v_groups[slot]].len();
+        for (row, &ts) in buffers.sample_times.iter().enumerate() {
+            for (slot, values) in buffers.samples.iter().enumerate() {
+                let n = size(slot);
+                recorder.v_sample(slot, ts, &values[row * n..(row + 1) * n])?;
+            }
+        }
+        self.sampler.next += buffers.sample_times.len() as u64;
+        Ok(())
+    }
+
+    /// The sample times of the window ending at `w` (those not yet taken, at or before `w`).
+    fn prepare_samples(&self, w: f64, buffers: &mut WindowBuffers) {
+        buffers.sample_times.clear();
+        if !self.sampler.active {
+            return;
+        }
+        let mut i = self.sampler.next;
+        while i < self.sampler.count && self.sampler.time(i) <= w {
+            buffers.sample_times.push(self.sampler.time(i));
+            i += 1;
+        }
+        let rows = buffers.sample_times.len();
+        buffers.samples.resize(self.v_groups.len(), Vec::new());
+        for (slot, values) in buffers.samples.iter_mut().enumerate() {
+            values.clear();
+            values.resize(rows * self.groups[self.v_groups[slot]].len(), f64::NAN);
+        }
+    }
+
+    /// Take neuron (`slot`, `local`)'s samples from row `from` on that lie before `t` (or at it,
+    /// when `inclusive`); returns the first row not taken.
+    fn sample_neuron(
+        &self,
+        buffers: &mut WindowBuffers,
+        slot: usize,
+        local: usize,
+        from: usize,
+        t: f64,
+        inclusive: bool,
+    ) -> usize {
+        let group = &self.groups[self.v_groups[slot]];
+        let n = group.len();
+        let mut row = from;
+        while let Some(&ts) = buffers.sample_times.get(row) {
+            if ts > t || (!inclusive && ts == t) {
+                break;
+            }
+            buffers.samples[slot][row * n + local] = group.potential(local, ts);
+            row += 1;
+        }
+        row
+    }
+
+    /// Samples of the recorded neurons that had no event in the window.
+    fn samples_of_idle_neurons(&self, buffers: &mut WindowBuffers) {
+        if buffers.sample_times.is_empty() {
+            return;
+        }
+        for slot in 0..self.v_groups.len() {
+            let first = self.group_info[self.v_groups[slot]].first_neuron;
+            for local in 0..self.groups[self.v_groups[slot]].len() {
+                if buffers.visited[first as usize + local] != buffers.window {
+                    self.sample_neuron(buffers, slot, local, 0, f64::INFINITY, true);
+                }
+            }
+        }
+    }
+
+    /// The v-recording slot and column of neuron `id`, if its population is recorded.
+    fn v_column(&self, id: u32) -> Option<(usize, usize)> {
+        let (g, local) = self.locate[id as usize];
+        let slot = self.v_slot_of_group[g as usize]?;
+        Some((slot, local as usize))
+    }
+}
+
+/// The smallest delay [ms] of the connections whose spikes go through the delivery queue: those
+/// of every neuron and of every source that is not folded (`folded[s]`); infinite if none.
+pub(super) fn smallest_queued_delay(sim: &Simulation) -> f64 {
+    let connectivity = &sim.network.connectivity;
+    let first_delay = |node: u32| {
+        connectivity
+            .groups_of(node)
+            .first()
+            .map_or(f64::INFINITY, |g| g.delay)
+    };
+    let neurons = sim
+        .group_info
+        .iter()
+        .zip(&sim.groups)
+        .flat_map(|(info, group)| (0..group.len() as u32).map(move |l| info.first_node + l));
+    let sources = sim
+        .source_info
+        .iter()
+        .zip(&sim.folded)
+        .filter(|(_, &folded)| !folded)
+        .map(|(info, _)| info.node);
+    neurons
+        .chain(sources)
+        .map(first_delay)
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// Neuron `local` of a group wakes at its next private input `horizon` or at the end of its
+/// refractory period (see [`private::wake_time`]); its pending event follows from that and its
+/// predicted spike.
+pub(super) fn pending_after(
+    group: &super::NeuronGroup,
+    local: usize,
+    prediction: Option<f64>,
+    horizon: f64,
+) -> Option<EntityKey> {
+    neuron_key(prediction, private::wake_time(group, local, horizon))
+}
