@@ -6,6 +6,7 @@ mod neurons;
 pub mod private;
 mod probe;
 pub mod queue;
+mod step;
 mod window;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,6 +23,7 @@ pub use modify::ModifyError;
 pub use neurons::NeuronGroup;
 use private::PrivateInputs;
 use queue::{Delivery, EntityKey, EventQueue, Kind, Next};
+use step::with_neuron;
 use window::WindowBuffers;
 
 /// Events between two checks of the interrupt flag and progress callback.
@@ -442,12 +444,7 @@ impl Simulation {
 
     /// Fire neuron `id` at its predicted crossing `time` [ms]; returns its next pending event.
     fn fire(&mut self, id: u32, time: f64, summary: &mut RunSummary) -> Option<EntityKey> {
-        let (g, local) = self.locate[id as usize];
-        let horizon = self.private.horizon(id);
-        let group = &mut self.groups[g as usize];
-        let prediction = group.fire(local as usize, time, horizon);
-        summary.neuron_spikes += 1;
-        window::pending_after(group, local as usize, prediction, horizon)
+        with_neuron!(self, id, |step| step.fire(time, summary))
     }
 
     /// Record the spike of entity `id` (neuron or source) at `time` [ms] and send it out.
@@ -524,15 +521,8 @@ impl Simulation {
         weight: f64,
         summary: &mut RunSummary,
     ) -> Option<EntityKey> {
-        let (g, local) = self.locate[target as usize];
-        let neurons = &mut self.groups[g as usize];
-        let (horizon, caught_up) =
-            self.private
-                .catch_up(target, time, &mut self.sources, neurons, local as usize);
-        summary.source_spikes += caught_up;
-        summary.input_events += caught_up;
-        let prediction = neurons.receive(local as usize, time, receptor, weight, horizon);
-        window::pending_after(neurons, local as usize, prediction, horizon)
+        with_neuron!(self, target, |step| step
+            .input(time, receptor, weight, summary))
     }
 }
 
@@ -540,34 +530,14 @@ impl Simulation {
     /// Neuron `id`'s pending input event at `time` [ms]: its private inputs deferred during its
     /// refractory period (see [`private`]), then its private input due at `time`, if any.
     fn private_input(&mut self, id: u32, time: f64, summary: &mut RunSummary) -> Option<EntityKey> {
-        let (g, local) = self.locate[id as usize];
-        let (local, group) = (local as usize, &mut self.groups[g as usize]);
-        let (mut horizon, mut applied) =
-            self.private
-                .catch_up(id, time, &mut self.sources, group, local);
-        let prediction = if horizon <= time {
-            let (receptor, weight, next) = self.private.consume(id, &mut self.sources);
-            horizon = next;
-            applied += 1;
-            group.receive(local, time, receptor, weight, horizon)
-        } else {
-            group.predict(local, horizon)
-        };
-        summary.source_spikes += applied;
-        summary.input_events += applied;
-        window::pending_after(group, local, prediction, horizon)
+        with_neuron!(self, id, |step| step.private_input(time, summary))
     }
 
     /// Apply every deferred private input that arrives by `t` [ms] (inclusive), so that all
     /// neuron states and the run's counters include them.
     fn catch_up_all(&mut self, t: f64, summary: &mut RunSummary) {
-        for (id, &(g, local)) in self.locate.iter().enumerate() {
-            let group = &mut self.groups[g as usize];
-            let (_, applied) =
-                self.private
-                    .catch_up(id as u32, t, &mut self.sources, group, local as usize);
-            summary.source_spikes += applied;
-            summary.input_events += applied;
+        for id in 0..self.network.neuron_count {
+            with_neuron!(self, id, |step| step.catch_up(t, summary));
         }
     }
 }

@@ -126,7 +126,7 @@ impl Simulation {
         let horizon = self.private.horizon(neuron);
         let group = &mut self.groups[g as usize];
         let prediction = group.shift_rest(local as usize, self.now, dv, horizon);
-        let wake = super::private::wake_time(group, local as usize, horizon);
+        let wake = super::private::wake_time(horizon, group.refractory_until(local as usize));
         self.queue.schedule_neuron(neuron, prediction, wake);
         Ok(())
     }

@@ -1,7 +1,7 @@
 //! Neuron groups: the states of one population together with its lowered model, dispatched
 //! statically over the model enum.
 
-use crate::neuron::{CondExp, CurrExp, ExactNeuron, Receptor};
+use crate::neuron::{CondExp, CurrExp, ExactNeuron};
 
 /// The neurons of one population with their lowered model(s).
 #[derive(Clone, Debug)]
@@ -36,35 +36,9 @@ impl<M: ExactNeuron> Group<M> {
 
     /// Neuron `local`'s model and state.
     #[inline]
-    fn neuron(&mut self, local: usize) -> (&M, &mut M::State) {
+    pub(super) fn neuron(&mut self, local: usize) -> (&M, &mut M::State) {
         let m = self.model_index(local);
         (&self.models[m], &mut self.states[local])
-    }
-
-    fn receive(
-        &mut self,
-        local: usize,
-        t: f64,
-        receptor: Receptor,
-        weight: f64,
-        horizon: f64,
-    ) -> Option<f64> {
-        let (model, state) = self.neuron(local);
-        model.advance(state, t);
-        model.receive(state, receptor, weight);
-        model.next_spike_before(state, horizon)
-    }
-
-    fn fire(&mut self, local: usize, t: f64, horizon: f64) -> Option<f64> {
-        let (model, state) = self.neuron(local);
-        model.advance(state, t);
-        model.fire(state);
-        model.next_spike_before(state, horizon)
-    }
-
-    fn absorb(&mut self, local: usize, inputs: &[(f64, Receptor, f64)]) {
-        let (model, state) = self.neuron(local);
-        model.absorb(state, inputs);
     }
 
     fn refractory_until(&self, local: usize) -> f64 {
@@ -115,11 +89,12 @@ pub enum NeuronGroup {
 macro_rules! dispatch {
     ($group:expr, $g:ident => $body:expr) => {
         match $group {
-            NeuronGroup::CondExp($g) => $body,
-            NeuronGroup::CurrExp($g) => $body,
+            $crate::engine::NeuronGroup::CondExp($g) => $body,
+            $crate::engine::NeuronGroup::CurrExp($g) => $body,
         }
     };
 }
+pub(super) use dispatch;
 
 impl NeuronGroup {
     /// A group of `size` `IF_cond_exp` neurons starting at membrane potential `v` [mV], with one
@@ -132,32 +107,6 @@ impl NeuronGroup {
     /// model shared by all or one per neuron.
     pub fn curr_exp(models: Vec<CurrExp>, size: usize, v: f64) -> Self {
         Self::CurrExp(Group::new(models, size, v))
-    }
-
-    /// Deliver an input at time `t` [ms]; returns the neuron's first spike time [ms] in
-    /// `[t, horizon]` (`horizon`: when its next known input arrives, or infinity).
-    pub fn receive(
-        &mut self,
-        local: usize,
-        t: f64,
-        receptor: Receptor,
-        weight: f64,
-        horizon: f64,
-    ) -> Option<f64> {
-        dispatch!(self, g => g.receive(local, t, receptor, weight, horizon))
-    }
-
-    /// Fire neuron `local` at its predicted time `t` [ms]; returns its next spike time [ms] in
-    /// `[t, horizon]`.
-    pub fn fire(&mut self, local: usize, t: f64, horizon: f64) -> Option<f64> {
-        dispatch!(self, g => g.fire(local, t, horizon))
-    }
-
-    /// Deliver `inputs` — (time [ms], receptor, weight), in arrival order — to neuron `local`
-    /// while it is refractory, without a spike search (none can find a spike before the
-    /// refractory period ends).
-    pub fn absorb(&mut self, local: usize, inputs: &[(f64, Receptor, f64)]) {
-        dispatch!(self, g => g.absorb(local, inputs))
     }
 
     /// End [ms] of neuron `local`'s current or last refractory period (see

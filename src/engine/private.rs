@@ -9,7 +9,7 @@
 //! While its neuron is refractory, a private input changes only synaptic variables and cannot
 //! cause a spike, so it is not scheduled one by one: the neuron's pending event moves to the end
 //! of its refractory period, and the inputs that arrive before then are applied in arrival order
-//! by [`PrivateInputs::catch_up`], just before anything else reaches the neuron (a delivery, the
+//! by [`super::step::NeuronStep::catch_up`], just before anything else reaches the neuron (a delivery, the
 //! end of the refractory period, the end of the run). Each neuron sees the same inputs in the same
 //! order with the same arithmetic, so spike trains are bitwise unchanged; the heap and the event
 //! loop are skipped for most of the noise (sampling neurons are refractory much of the time).
@@ -18,7 +18,6 @@
 //! ordinary source, so its spikes take the delivery path that applies the synapse's effective
 //! weight (one code path for plasticity; folding matters for background noise, which is static).
 
-use super::NeuronGroup;
 use crate::network::Connectivity;
 use crate::neuron::Receptor;
 use crate::source::Source;
@@ -28,7 +27,7 @@ use crate::source::Source;
 pub const MAX_PER_NEURON: usize = 4;
 
 /// Deferred inputs drawn before they are handed to the neuron in one call.
-const CATCH_UP_BATCH: usize = 32;
+pub(super) const CATCH_UP_BATCH: usize = 32;
 
 /// One folded source and its only synapse.
 #[derive(Clone, Copy, Debug)]
@@ -187,52 +186,16 @@ impl PrivateInputs {
     }
 }
 
-impl PrivateInputs {
-    /// Apply to neuron `neuron` (index `local` in `group`), in arrival order, its private inputs
-    /// that arrive by `until` [ms] (inclusive) and before the end of its refractory period.
-    /// Returns the neuron's new [`PrivateInputs::horizon`] [ms] and the number of inputs applied.
-    pub fn catch_up(
-        &mut self,
-        neuron: u32,
-        until: f64,
-        sources: &mut [Source],
-        group: &mut NeuronGroup,
-        local: usize,
-    ) -> (f64, u64) {
-        let mut horizon = self.horizon(neuron);
-        if horizon > until {
-            return (horizon, 0);
-        }
-        let limit = group.refractory_until(local);
-        if horizon >= limit {
-            return (horizon, 0);
-        }
-        let mut applied = 0;
-        let mut batch = [(0.0, Receptor::Excitatory, 0.0); CATCH_UP_BATCH];
-        while horizon <= until && horizon < limit {
-            let mut n = 0;
-            while n < CATCH_UP_BATCH && horizon <= until && horizon < limit {
-                let (receptor, weight, next) = self.consume(neuron, sources);
-                batch[n] = (horizon, receptor, weight);
-                horizon = next;
-                n += 1;
-            }
-            group.absorb(local, &batch[..n]);
-            applied += n as u64;
-        }
-        (horizon, applied)
-    }
-}
-
-/// When neuron `local` of `group` next needs the event loop [ms], given its next private input at
-/// `horizon` [ms]: then, or at the end of its refractory period if that is later (the inputs
-/// before it are deferred to [`PrivateInputs::catch_up`]).
-pub fn wake_time(group: &NeuronGroup, local: usize, horizon: f64) -> f64 {
+/// When a neuron next needs the event loop [ms], given its next private input at `horizon` [ms]
+/// and the end of its refractory period `refractory_until` [ms]: then, or at the end of the
+/// refractory period if that is later (the inputs before it are deferred to
+/// [`super::step::NeuronStep::catch_up`]).
+pub fn wake_time(horizon: f64, refractory_until: f64) -> f64 {
     if horizon == f64::INFINITY {
         // No private input (the common case for recurrent targets): nothing to defer.
         return horizon;
     }
-    horizon.max(group.refractory_until(local))
+    horizon.max(refractory_until)
 }
 
 /// Index of the earliest of `inputs` (the first among equals) and the earliest arrival [ms]

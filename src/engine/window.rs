@@ -16,9 +16,10 @@
 //! deliveries' sequence numbers. Outputs are therefore bitwise those of the event-by-event loop,
 //! which remains in use when a window would be empty (`d_min = 0`).
 
-use super::queue::{neuron_key, EntityKey, Kind};
-use super::{private, Observers, RunSummary, Simulation, CHECK_EVERY};
-use crate::neuron::Receptor;
+use super::queue::{EntityKey, Kind};
+use super::step::{with_neuron, NeuronStep};
+use super::{Observers, RunSummary, Simulation, CHECK_EVERY};
+use crate::neuron::{ExactNeuron, Receptor};
 use crate::record::{RecordError, Recorder};
 
 /// Longest window [ms], so that interrupts, progress and buffers stay bounded when delays are
@@ -169,47 +170,24 @@ impl Simulation {
     ) {
         buffers.visited[id as usize] = buffers.window;
         let inbox = std::mem::take(&mut buffers.inbox[id as usize]);
-        let column = self.v_column(id);
-        let mut sampled = 0;
-        let mut pending: Option<EntityKey> = self.queue.key_of(id);
-        let mut next_input = 0;
-        loop {
-            let delivery = inbox.get(next_input).map(|&(t, ..)| t);
-            let entity = pending.filter(|key| key.time <= w);
-            // The neuron's own event first at equal times (the ordering contract).
-            let time = match (entity, delivery) {
-                (Some(key), Some(t)) if key.time <= t => key.time,
-                (Some(key), None) => key.time,
-                (_, Some(t)) => t,
-                (None, None) => break,
-            };
-            if let Some((slot, local)) = column {
-                sampled = self.sample_neuron(buffers, slot, local, sampled, time, false);
-            }
-            self.processed += 1;
-            pending = match entity.filter(|key| key.time == time) {
-                Some(EntityKey {
-                    kind: Kind::Threshold,
-                    ..
-                }) => {
-                    buffers.emitted.push(Emitted {
-                        time,
-                        kind: Kind::Threshold,
-                        id,
-                    });
-                    self.fire(id, time, summary)
-                }
-                Some(_) => self.private_input(id, time, summary),
-                None => {
-                    let (_, receptor, weight) = inbox[next_input];
-                    next_input += 1;
-                    self.input(id, time, receptor, weight, summary)
-                }
-            };
-        }
-        if let Some((slot, local)) = column {
-            self.sample_neuron(buffers, slot, local, sampled, w, true);
-        }
+        let pending = self.queue.key_of(id);
+        let mut column = self.v_column(id).map(|(slot, local)| SampleColumn {
+            times: &buffers.sample_times,
+            values: &mut buffers.samples[slot],
+            stride: self.groups[self.v_groups[slot]].len(),
+            local,
+            taken: 0,
+        });
+        let mut window = NeuronWindow {
+            end: w,
+            inbox: &inbox,
+            emitted: &mut buffers.emitted,
+            column: column.as_mut(),
+            summary,
+            events: 0,
+        };
+        let pending = with_neuron!(self, id, |step| window.run(&mut step, pending));
+        self.processed += window.events;
         self.queue.schedule_key(id, pending);
         let mut inbox = inbox;
         inbox.clear();
@@ -279,40 +257,23 @@ impl Simulation {
         }
     }
 
-    /// Take neuron (`slot`, `local`)'s samples from row `from` on that lie before `t` (or at it,
-    /// when `inclusive`); returns the first row not taken.
-    fn sample_neuron(
-        &self,
-        buffers: &mut WindowBuffers,
-        slot: usize,
-        local: usize,
-        from: usize,
-        t: f64,
-        inclusive: bool,
-    ) -> usize {
-        let group = &self.groups[self.v_groups[slot]];
-        let n = group.len();
-        let mut row = from;
-        while let Some(&ts) = buffers.sample_times.get(row) {
-            if ts > t || (!inclusive && ts == t) {
-                break;
-            }
-            buffers.samples[slot][row * n + local] = group.potential(local, ts);
-            row += 1;
-        }
-        row
-    }
-
     /// Samples of the recorded neurons that had no event in the window.
     fn samples_of_idle_neurons(&self, buffers: &mut WindowBuffers) {
         if buffers.sample_times.is_empty() {
             return;
         }
-        for slot in 0..self.v_groups.len() {
-            let first = self.group_info[self.v_groups[slot]].first_neuron;
-            for local in 0..self.groups[self.v_groups[slot]].len() {
-                if buffers.visited[first as usize + local] != buffers.window {
-                    self.sample_neuron(buffers, slot, local, 0, f64::INFINITY, true);
+        for (slot, &g) in self.v_groups.iter().enumerate() {
+            let (group, first) = (&self.groups[g], self.group_info[g].first_neuron as usize);
+            for local in 0..group.len() {
+                if buffers.visited[first + local] != buffers.window {
+                    let mut column = SampleColumn {
+                        times: &buffers.sample_times,
+                        values: &mut buffers.samples[slot],
+                        stride: group.len(),
+                        local,
+                        taken: 0,
+                    };
+                    column.take_until(f64::INFINITY, true, |ts| group.potential(local, ts));
                 }
             }
         }
@@ -353,14 +314,98 @@ pub(super) fn smallest_queued_delay(sim: &Simulation) -> f64 {
         .fold(f64::INFINITY, f64::min)
 }
 
-/// Neuron `local` of a group wakes at its next private input `horizon` or at the end of its
-/// refractory period (see [`private::wake_time`]); its pending event follows from that and its
-/// predicted spike.
-pub(super) fn pending_after(
-    group: &super::NeuronGroup,
+/// One neuron's membrane samples in the window's buffer.
+struct SampleColumn<'a> {
+    /// The window's sample times [ms].
+    times: &'a [f64],
+    /// The population's samples, row by row [mV].
+    values: &'a mut [f64],
+    /// Row length (population size).
+    stride: usize,
+    /// The neuron's column.
     local: usize,
-    prediction: Option<f64>,
-    horizon: f64,
-) -> Option<EntityKey> {
-    neuron_key(prediction, private::wake_time(group, local, horizon))
+    /// Rows taken so far.
+    taken: usize,
+}
+
+impl SampleColumn<'_> {
+    /// Take the samples before `t` [ms] (or at it, when `inclusive`) with `potential`.
+    fn take_until(&mut self, t: f64, inclusive: bool, potential: impl Fn(f64) -> f64) {
+        while let Some(&ts) = self.times.get(self.taken) {
+            if ts > t || (!inclusive && ts == t) {
+                break;
+            }
+            self.values[self.taken * self.stride + self.local] = potential(ts);
+            self.taken += 1;
+        }
+    }
+}
+
+/// One neuron's run through a window.
+struct NeuronWindow<'a, 'c> {
+    /// Window end [ms] (inclusive).
+    end: f64,
+    /// Deliveries to the neuron in the window: (time [ms], receptor, weight).
+    inbox: &'a [(f64, Receptor, f64)],
+    /// The window's spikes.
+    emitted: &'a mut Vec<Emitted>,
+    /// The neuron's samples, if recorded.
+    column: Option<&'a mut SampleColumn<'c>>,
+    summary: &'a mut RunSummary,
+    /// Events processed.
+    events: u64,
+}
+
+impl NeuronWindow<'_, '_> {
+    /// Process the neuron's events up to the window's end, starting from its `pending` event;
+    /// returns its pending event after the window.
+    fn run<M: ExactNeuron>(
+        &mut self,
+        step: &mut NeuronStep<M>,
+        mut pending: Option<EntityKey>,
+    ) -> Option<EntityKey> {
+        let mut next_input = 0;
+        loop {
+            let delivery = self.inbox.get(next_input).map(|&(t, ..)| t);
+            let entity = pending.filter(|key| key.time <= self.end);
+            // The neuron's own event first at equal times (the ordering contract).
+            let time = match (entity, delivery) {
+                (Some(key), Some(t)) => key.time.min(t),
+                (Some(key), None) => key.time,
+                (None, Some(t)) => t,
+                (None, None) => break,
+            };
+            if let Some(column) = self.column.as_deref_mut() {
+                column.take_until(time, false, |ts| {
+                    step.model.membrane_potential(step.state, ts)
+                });
+            }
+            self.events += 1;
+            pending = match entity.filter(|key| key.time == time) {
+                Some(EntityKey {
+                    kind: Kind::Threshold,
+                    ..
+                }) => {
+                    self.emitted.push(Emitted {
+                        time,
+                        kind: Kind::Threshold,
+                        id: step.id,
+                    });
+                    step.fire(time, self.summary)
+                }
+                Some(_) => step.private_input(time, self.summary),
+                None => {
+                    let (_, receptor, weight) = self.inbox[next_input];
+                    next_input += 1;
+                    step.input(time, receptor, weight, self.summary)
+                }
+            };
+        }
+        if let Some(column) = self.column.as_deref_mut() {
+            column.take_until(self.end, true, |ts| {
+                step.model.membrane_potential(step.state, ts)
+            });
+        }
+        pending
+    }
 }

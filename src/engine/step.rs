@@ -1,0 +1,125 @@
+//! What happens to one neuron at one event, written once for every model: its threshold
+//! crossing, its private input, or a delivered input. Both loops (event by event, and windowed)
+//! call these through [`with_neuron!`], which picks the model once, so the window loop runs a
+//! neuron through a whole window without further dispatch.
+
+use super::private::{wake_time, PrivateInputs, CATCH_UP_BATCH};
+use super::queue::{neuron_key, EntityKey};
+use super::RunSummary;
+use crate::neuron::{ExactNeuron, Receptor};
+use crate::source::Source;
+
+/// One neuron with everything an event of it touches.
+pub(super) struct NeuronStep<'a, M: ExactNeuron> {
+    /// The neuron's lowered model.
+    pub model: &'a M,
+    /// The neuron's state.
+    pub state: &'a mut M::State,
+    /// Global neuron index.
+    pub id: u32,
+    /// Private inputs of all neurons.
+    pub private: &'a mut PrivateInputs,
+    /// All sources (the folded ones feed the private inputs).
+    pub sources: &'a mut [Source],
+}
+
+/// Run `$body` with `$step` bound to a [`NeuronStep`] for neuron `$id` of simulation `$sim`.
+macro_rules! with_neuron {
+    ($sim:expr, $id:expr, |$step:ident| $body:expr) => {{
+        let id: u32 = $id;
+        let (g, local) = $sim.locate[id as usize];
+        $crate::engine::neurons::dispatch!(&mut $sim.groups[g as usize], group => {
+            let (model, state) = group.neuron(local as usize);
+            #[allow(unused_mut)]
+            let mut $step = $crate::engine::step::NeuronStep {
+                model,
+                state,
+                id,
+                private: &mut $sim.private,
+                sources: &mut $sim.sources,
+            };
+            $body
+        })
+    }};
+}
+pub(super) use with_neuron;
+
+impl<M: ExactNeuron> NeuronStep<'_, M> {
+    /// Apply, in arrival order, the private inputs that arrive by `until` [ms] (inclusive) and
+    /// before the end of the refractory period. Returns the new private-input horizon [ms].
+    pub fn catch_up(&mut self, until: f64, summary: &mut RunSummary) -> f64 {
+        let mut horizon = self.private.horizon(self.id);
+        if horizon > until {
+            return horizon;
+        }
+        let limit = self.model.refractory_until(self.state);
+        if horizon >= limit {
+            return horizon;
+        }
+        let mut batch = [(0.0, Receptor::Excitatory, 0.0); CATCH_UP_BATCH];
+        while horizon <= until && horizon < limit {
+            let mut n = 0;
+            while n < CATCH_UP_BATCH && horizon <= until && horizon < limit {
+                let (receptor, weight, next) = self.private.consume(self.id, self.sources);
+                batch[n] = (horizon, receptor, weight);
+                horizon = next;
+                n += 1;
+            }
+            self.model.absorb(self.state, &batch[..n]);
+            summary.source_spikes += n as u64;
+            summary.input_events += n as u64;
+        }
+        horizon
+    }
+
+    /// The neuron's pending event after a search that predicted `prediction`, with its next
+    /// private input at `horizon` [ms].
+    fn pending(&self, prediction: Option<f64>, horizon: f64) -> Option<EntityKey> {
+        let wake = wake_time(horizon, self.model.refractory_until(self.state));
+        neuron_key(prediction, wake)
+    }
+
+    /// The neuron's private-input event at `time` [ms]: its deferred inputs, then the input due
+    /// at `time`, if any. Returns its next pending event.
+    pub fn private_input(&mut self, time: f64, summary: &mut RunSummary) -> Option<EntityKey> {
+        let mut horizon = self.catch_up(time, summary);
+        let prediction = if horizon <= time {
+            let (receptor, weight, next) = self.private.consume(self.id, self.sources);
+            horizon = next;
+            summary.source_spikes += 1;
+            summary.input_events += 1;
+            self.model.advance(self.state, time);
+            self.model.receive(self.state, receptor, weight);
+            self.model.next_spike_before(self.state, horizon)
+        } else {
+            self.model.next_spike_before(self.state, horizon)
+        };
+        self.pending(prediction, horizon)
+    }
+
+    /// An input of `weight` at `time` [ms] through the delivery queue (deferred private inputs
+    /// first). Returns the neuron's next pending event.
+    pub fn input(
+        &mut self,
+        time: f64,
+        receptor: Receptor,
+        weight: f64,
+        summary: &mut RunSummary,
+    ) -> Option<EntityKey> {
+        let horizon = self.catch_up(time, summary);
+        self.model.advance(self.state, time);
+        self.model.receive(self.state, receptor, weight);
+        let prediction = self.model.next_spike_before(self.state, horizon);
+        self.pending(prediction, horizon)
+    }
+
+    /// The neuron's threshold crossing at `time` [ms]. Returns its next pending event.
+    pub fn fire(&mut self, time: f64, summary: &mut RunSummary) -> Option<EntityKey> {
+        let horizon = self.private.horizon(self.id);
+        self.model.advance(self.state, time);
+        self.model.fire(self.state);
+        summary.neuron_spikes += 1;
+        let prediction = self.model.next_spike_before(self.state, horizon);
+        self.pending(prediction, horizon)
+    }
+}
