@@ -95,6 +95,14 @@ impl Source {
                 return ahead[*cursor];
             }
         }
+        self.advance_to_next_slowly()
+    }
+
+    /// [`Source::advance_to_next`] when a new batch must be drawn, or for an array source (out
+    /// of line, so that the common case stays small).
+    #[cold]
+    #[inline(never)]
+    fn advance_to_next_slowly(&mut self) -> f64 {
         self.advance();
         self.next_time().unwrap_or(f64::INFINITY)
     }

@@ -166,7 +166,7 @@ impl PrivateInputs {
     /// Take neuron `neuron`'s earliest private input (the lowest source index among equal
     /// arrivals) and draw its source's next spike. Returns the input's receptor and weight and
     /// the neuron's new [`PrivateInputs::horizon`] [ms]. The neuron must have private inputs.
-    #[inline]
+    #[inline(always)]
     pub fn consume(&mut self, neuron: u32, sources: &mut [Source]) -> (Receptor, f64, f64) {
         let range = self.range(neuron);
         let inputs = &mut self.inputs[range];
@@ -200,6 +200,7 @@ pub fn wake_time(horizon: f64, refractory_until: f64) -> f64 {
 
 /// Index of the earliest of `inputs` (the first among equals) and the earliest arrival [ms]
 /// among the others (infinite if none).
+#[inline(never)]
 fn earliest_and_next(inputs: &[PrivateInput]) -> (usize, f64) {
     let (mut earliest, mut first, mut second) = (0, f64::INFINITY, f64::INFINITY);
     for (i, input) in inputs.iter().enumerate() {
