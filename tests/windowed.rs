@@ -6,14 +6,14 @@
 //! ties, and pauses.
 
 use exactspike::config::Experiment;
-use exactspike::engine::{RunSummary, Simulation};
+use exactspike::engine::{EventLoop, RunSummary, Simulation};
 use exactspike::record::MemoryRecorder;
 
-/// Run `text` with or without windows, pausing at each of `pauses` [ms] first.
-fn run(text: &str, windowed: bool, pauses: &[f64]) -> (MemoryRecorder, RunSummary) {
+/// Run `text` with the given loop, pausing at each of `pauses` [ms] first.
+fn run(text: &str, event_loop: EventLoop, pauses: &[f64]) -> (MemoryRecorder, RunSummary) {
     let experiment = Experiment::from_toml_str(text, "windowed.toml").expect("valid");
     let mut sim = Simulation::new(&experiment).expect("builds");
-    sim.set_windowed(windowed);
+    sim.set_loop(event_loop);
     let mut rec = MemoryRecorder::new(sim.layout().clone());
     for &t in pauses {
         sim.run_until(t, &mut rec, None, &mut |_| {}).expect("runs");
@@ -22,10 +22,21 @@ fn run(text: &str, windowed: bool, pauses: &[f64]) -> (MemoryRecorder, RunSummar
     (rec, summary)
 }
 
-/// Both loops give identical recordings and counters; returns the number of neuron spikes.
+/// The windowed and the adaptive loop give the recordings and counters of the event-by-event
+/// loop; returns the number of neuron spikes.
 fn assert_same(text: &str, pauses: &[f64]) -> u64 {
-    let (events, s_events) = run(text, false, &[]);
-    let (windows, s_windows) = run(text, true, pauses);
+    let (events, s_events) = run(text, EventLoop::Events, &[]);
+    for event_loop in [EventLoop::Windows, EventLoop::Adaptive] {
+        let (windows, s_windows) = run(text, event_loop, pauses);
+        assert_same_recordings(&events, &windows);
+        assert_eq!(s_events.input_events, s_windows.input_events);
+        assert_eq!(s_events.neuron_spikes, s_windows.neuron_spikes);
+        assert_eq!(s_events.source_spikes, s_windows.source_spikes);
+    }
+    s_events.neuron_spikes
+}
+
+fn assert_same_recordings(events: &MemoryRecorder, windows: &MemoryRecorder) {
     for (a, b) in events.spikes.iter().zip(&windows.spikes) {
         assert_eq!(a.times.len(), b.times.len(), "spike counts differ");
         let first = a.times.iter().zip(&b.times).position(|(x, y)| x != y);
@@ -41,10 +52,6 @@ fn assert_same(text: &str, pauses: &[f64]) -> u64 {
             .position(|(x, y)| x.to_bits() != y.to_bits());
         assert_eq!(first, None, "membrane samples differ");
     }
-    assert_eq!(s_events.input_events, s_windows.input_events);
-    assert_eq!(s_events.neuron_spikes, s_windows.neuron_spikes);
-    assert_eq!(s_events.source_spikes, s_windows.source_spikes);
-    s_events.neuron_spikes
 }
 
 /// Per-connection delays for `n` connections: 0.1 ms (one window) to 2 ms.
@@ -210,4 +217,16 @@ fn zero_delay_falls_back_to_the_event_loop() {
     let text = recurrent_network().replace("delay = 0.1\n", "delay = 0.0\n");
     assert!(text.contains("delay = 0.0"));
     assert_same(&text, &[100.0]);
+}
+
+#[test]
+fn without_membrane_recording_the_same_too() {
+    // No samples to take: windows without events are skipped.
+    let text = recurrent_network().replace(
+        "v = { populations = [\"sbs\", \"cuba\"], interval = 0.05 }\n",
+        "",
+    );
+    assert!(!text.contains("interval"));
+    let spikes = assert_same(&text, &[75.0]);
+    assert!(spikes > 500, "{spikes}");
 }

@@ -29,6 +29,18 @@ use window::WindowBuffers;
 /// Events between two checks of the interrupt flag and progress callback.
 const CHECK_EVERY: u64 = 1 << 14;
 
+/// Which loop runs the events; all give the same results, bitwise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventLoop {
+    /// Windows (see [`window`]) while they hold enough events per neuron to pay off, then event
+    /// by event.
+    Adaptive,
+    /// Windows whenever the smallest delay allows (event by event otherwise).
+    Windows,
+    /// One event at a time.
+    Events,
+}
+
 /// Where a run reports to.
 struct Observers<'a> {
     /// Receives spikes and membrane samples.
@@ -126,8 +138,10 @@ pub struct Simulation {
     d_min: f64,
     /// Scratch space of the windowed loop.
     window: WindowBuffers,
-    /// Whether the windowed loop may be used (see [`Simulation::set_windowed`]).
-    windowed: bool,
+    /// Which loop runs the events (see [`Simulation::set_loop`]).
+    event_loop: EventLoop,
+    /// False once the windowed loop has shown too few events per neuron and window to pay off.
+    windows_pay: bool,
     /// Scratch space of one delivery in the event-by-event loop: (target, receptor, weight).
     delivered: Vec<(u32, Receptor, f64)>,
     /// Events processed so far (over all segments: sets the cadence of interrupt checks).
@@ -164,7 +178,8 @@ impl Simulation {
             through: f64::NEG_INFINITY,
             d_min: f64::INFINITY,
             window: WindowBuffers::default(),
-            windowed: true,
+            event_loop: EventLoop::Adaptive,
+            windows_pay: true,
             delivered: Vec::new(),
             processed: 0,
             t_stop: experiment.t_stop,
@@ -287,11 +302,10 @@ impl Simulation {
         index
     }
 
-    /// Allow (the default) or forbid the windowed loop of [`window`]; without it every event
-    /// goes through the event-by-event loop. The outputs are the same either way; this is for
-    /// cross-checking the two.
-    pub fn set_windowed(&mut self, windowed: bool) {
-        self.windowed = windowed;
+    /// Choose the loop that runs the events (default [`EventLoop::Adaptive`]). The outputs are
+    /// the same, bitwise, whichever runs; the choice is for cross-checking and measuring them.
+    pub fn set_loop(&mut self, event_loop: EventLoop) {
+        self.event_loop = event_loop;
     }
 
     /// Number of sources folded into their only target neuron (see [`private`]).
@@ -364,7 +378,12 @@ impl Simulation {
             interrupt,
             progress,
         };
-        if self.windowed {
+        let windows = match self.event_loop {
+            EventLoop::Adaptive => self.windows_pay,
+            EventLoop::Windows => true,
+            EventLoop::Events => false,
+        };
+        if windows {
             self.run_windows(t_end, &mut out, &mut summary)?;
         }
         if summary.termination == Termination::Completed {
