@@ -140,8 +140,6 @@ pub struct Simulation {
     window: WindowBuffers,
     /// Which loop runs the events (see [`Simulation::set_loop`]).
     event_loop: EventLoop,
-    /// False once the windowed loop has shown too few events per neuron and window to pay off.
-    windows_pay: bool,
     /// Scratch space of one delivery in the event-by-event loop: (target, receptor, weight).
     delivered: Vec<(u32, Receptor, f64)>,
     /// Events processed so far (over all segments: sets the cadence of interrupt checks).
@@ -179,7 +177,6 @@ impl Simulation {
             d_min: f64::INFINITY,
             window: WindowBuffers::default(),
             event_loop: EventLoop::Adaptive,
-            windows_pay: true,
             delivered: Vec::new(),
             processed: 0,
             t_stop: experiment.t_stop,
@@ -379,7 +376,7 @@ impl Simulation {
             progress,
         };
         let windows = match self.event_loop {
-            EventLoop::Adaptive => self.windows_pay,
+            EventLoop::Adaptive => self.window.pay_off(),
             EventLoop::Windows => true,
             EventLoop::Events => false,
         };

@@ -83,17 +83,15 @@ impl<M: ExactNeuron> NeuronStep<'_, M> {
     /// at `time`, if any. Returns its next pending event.
     pub fn private_input(&mut self, time: f64, summary: &mut RunSummary) -> Option<EntityKey> {
         let mut horizon = self.catch_up(time, summary);
-        let prediction = if horizon <= time {
+        if horizon <= time {
             let (receptor, weight, next) = self.private.consume(self.id, self.sources);
             horizon = next;
             summary.source_spikes += 1;
             summary.input_events += 1;
             self.model.advance(self.state, time);
             self.model.receive(self.state, receptor, weight);
-            self.model.next_spike_before(self.state, horizon)
-        } else {
-            self.model.next_spike_before(self.state, horizon)
-        };
+        }
+        let prediction = self.model.next_spike_before(self.state, horizon);
         self.pending(prediction, horizon)
     }
 

@@ -87,6 +87,12 @@ impl WindowBuffers {
             ..Self::default()
         }
     }
+
+    /// Whether windows pay off: true until the trial's visits show too few events per visit
+    /// (then no more windows run, so the verdict stays).
+    pub fn pay_off(&self) -> bool {
+        self.visits < TRIAL_VISITS || self.events >= MIN_EVENTS_PER_VISIT * self.visits
+    }
 }
 
 impl Simulation {
@@ -133,13 +139,9 @@ impl Simulation {
             let before = self.processed;
             self.run_window(w, out.recorder, summary)?;
             self.through = w;
-            let (visits, events) = (self.window.visits, self.window.events);
-            if visits >= TRIAL_VISITS && events < MIN_EVENTS_PER_VISIT * visits {
+            if self.event_loop == super::EventLoop::Adaptive && !self.window.pay_off() {
                 // Too few events per neuron and window: the event-by-event loop is cheaper.
-                self.windows_pay = false;
-                if self.event_loop == super::EventLoop::Adaptive {
-                    return Ok(());
-                }
+                return Ok(());
             }
             if before / CHECK_EVERY != self.processed / CHECK_EVERY && out.stop_at(w, summary) {
                 return Ok(());
@@ -156,7 +158,7 @@ impl Simulation {
         summary: &mut RunSummary,
     ) -> Result<(), RecordError> {
         let mut buffers = std::mem::take(&mut self.window);
-        buffers.window = buffers.window.wrapping_add(1);
+        buffers.window += 1;
         self.fan_out(w, &mut buffers, summary);
         self.prepare_samples(w, &mut buffers);
         let n_neurons = self.network.neuron_count;

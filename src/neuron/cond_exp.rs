@@ -861,13 +861,12 @@ impl ExactNeuron for CondExp {
         let (mut t0, mut g_e, mut g_i) = (state.t, state.g_e, state.g_i);
         for &(t, receptor, weight) in inputs {
             if t > t0 {
-                let decay_e = (-(t - t0) * self.rate_e).exp();
-                let decay_i = if self.tau_i == self.tau_e {
-                    decay_e
-                } else {
-                    (-(t - t0) * self.rate_i).exp()
+                let conductances = Free {
+                    ge: g_e,
+                    gi: g_i,
+                    ..FREE_ZERO
                 };
-                (g_e, g_i) = (g_e * decay_e, g_i * decay_i);
+                (g_e, g_i) = self.decayed(&conductances, t - t0);
                 t0 = t;
             }
             match receptor {
