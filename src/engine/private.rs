@@ -19,7 +19,7 @@
 //! weight (one code path for plasticity; folding matters for background noise, which is static).
 
 use crate::network::Connectivity;
-use crate::neuron::Receptor;
+use crate::neuron::{InputFeed, Receptor};
 use crate::source::Source;
 
 /// Most private inputs folded into one neuron (the next arrival is found by a linear scan);
@@ -168,20 +168,51 @@ impl PrivateInputs {
     /// the neuron's new [`PrivateInputs::horizon`] [ms]. The neuron must have private inputs.
     #[inline(always)]
     pub fn consume(&mut self, neuron: u32, sources: &mut [Source]) -> (Receptor, f64, f64) {
+        self.feed(neuron, sources).take()
+    }
+
+    /// Neuron `neuron`'s private inputs as an [`InputFeed`].
+    #[inline(always)]
+    pub(super) fn feed<'a>(&'a mut self, neuron: u32, sources: &'a mut [Source]) -> NeuronFeed<'a> {
         let range = self.range(neuron);
-        let inputs = &mut self.inputs[range];
+        NeuronFeed {
+            inputs: &mut self.inputs[range],
+            horizon: &mut self.horizons[neuron as usize],
+            sources,
+        }
+    }
+}
+
+/// The private inputs of one neuron, taken in arrival order (see [`PrivateInputs::consume`]).
+pub(super) struct NeuronFeed<'a> {
+    /// The neuron's inputs.
+    inputs: &'a mut [PrivateInput],
+    /// The neuron's [`PrivateInputs::horizon`] [ms].
+    horizon: &'a mut f64,
+    /// All sources.
+    sources: &'a mut [Source],
+}
+
+impl InputFeed for NeuronFeed<'_> {
+    #[inline(always)]
+    fn next_arrival(&self) -> f64 {
+        *self.horizon
+    }
+
+    #[inline(always)]
+    fn take(&mut self) -> (Receptor, f64, f64) {
         // The earliest input and the earliest arrival among the others (two inputs, one
         // excitatory and one inhibitory, is the common case).
-        let (earliest, second) = match inputs {
+        let (earliest, second) = match &*self.inputs {
             [a, b] if b.arrival < a.arrival => (1, a.arrival),
             [_, b] => (0, b.arrival),
-            _ => earliest_and_next(inputs),
+            inputs => earliest_and_next(inputs),
         };
-        let input = &mut inputs[earliest];
+        let input = &mut self.inputs[earliest];
         // Infinity (no further spike) stays infinite.
-        input.arrival = sources[input.source as usize].advance_to_next() + input.delay;
+        input.arrival = self.sources[input.source as usize].advance_to_next() + input.delay;
         let horizon = input.arrival.min(second);
-        self.horizons[neuron as usize] = horizon;
+        *self.horizon = horizon;
         (input.receptor, input.weight, horizon)
     }
 }

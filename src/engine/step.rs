@@ -4,7 +4,7 @@
 //! neuron through a whole window without further dispatch.
 
 use super::private::{wake_time, PrivateInputs, CATCH_UP_BATCH};
-use super::queue::{neuron_key, EntityKey};
+use super::queue::{neuron_key, EntityKey, Kind};
 use super::RunSummary;
 use crate::neuron::{ExactNeuron, Receptor};
 use crate::source::Source;
@@ -93,6 +93,38 @@ impl<M: ExactNeuron> NeuronStep<'_, M> {
         }
         let prediction = self.model.next_spike_before(self.state, horizon);
         self.pending(prediction, horizon)
+    }
+
+    /// The neuron's private-input events from the one at `first` [ms] on, for as long as its
+    /// next event is a private input at or before `until` [ms] (no crossing predicted): the
+    /// same as calling [`NeuronStep::private_input`] for each. Returns its next pending event
+    /// and the number of events taken.
+    pub fn private_inputs_until(
+        &mut self,
+        first: f64,
+        until: f64,
+        summary: &mut RunSummary,
+    ) -> (Option<EntityKey>, u64) {
+        let mut feed = self.private.feed(self.id, self.sources);
+        if let Some(run) = self.model.run_inputs(self.state, &mut feed, until) {
+            summary.source_spikes += run.inputs;
+            summary.input_events += run.inputs;
+            let horizon = self.private.horizon(self.id);
+            return (self.pending(run.spike, horizon), run.events);
+        }
+        let mut time = first;
+        let mut events = 0;
+        loop {
+            events += 1;
+            let pending = self.private_input(time, summary);
+            match pending {
+                Some(EntityKey {
+                    time: next,
+                    kind: Kind::Input,
+                }) if next <= until => time = next,
+                _ => return (pending, events),
+            }
+        }
     }
 
     /// An input of `weight` at `time` [ms] through the delivery queue (deferred private inputs

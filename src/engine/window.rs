@@ -372,6 +372,11 @@ struct SampleColumn<'a> {
 }
 
 impl SampleColumn<'_> {
+    /// Time [ms] of the next sample not yet taken (infinite if none).
+    fn next_time(&self) -> f64 {
+        self.times.get(self.taken).copied().unwrap_or(f64::INFINITY)
+    }
+
     /// Take the samples before `t` [ms] (or at it, when `inclusive`) with `potential`.
     fn take_until(&mut self, t: f64, inclusive: bool, potential: impl Fn(f64) -> f64) {
         while let Some(&ts) = self.times.get(self.taken) {
@@ -436,7 +441,18 @@ impl NeuronWindow<'_, '_> {
                     });
                     step.fire(time, self.summary)
                 }
-                Some(_) => step.private_input(time, self.summary),
+                Some(_) => {
+                    // Private inputs run on until the next delivery or untaken sample (own
+                    // events first at equal times) or the window's end.
+                    let sample = self
+                        .column
+                        .as_deref()
+                        .map_or(f64::INFINITY, |c| c.next_time());
+                    let until = self.end.min(delivery.unwrap_or(f64::INFINITY)).min(sample);
+                    let (pending, events) = step.private_inputs_until(time, until, self.summary);
+                    self.events += events - 1;
+                    pending
+                }
                 None => {
                     let (_, receptor, weight) = self.inbox[next_input];
                     next_input += 1;

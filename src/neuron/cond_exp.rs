@@ -5,7 +5,7 @@
 
 use serde::Deserialize;
 
-use super::{ExactNeuron, Receptor};
+use super::{ExactNeuron, InputFeed, InputRun, Receptor};
 use crate::numerics::quadrature::AdaptiveGauss;
 use crate::numerics::root::refine_crossing;
 use crate::numerics::special::QTable;
@@ -802,6 +802,75 @@ impl CondExp {
     }
 }
 
+impl CondExp {
+    /// [`ExactNeuron::run_inputs`] on the closed-form path: the calls the engine would make
+    /// (`absorb`, `advance`, `receive`, `next_spike_before`), written out on a local copy of
+    /// the state with the same arithmetic in the same order.
+    fn run_closed<F: InputFeed>(
+        &self,
+        st: &mut CondExpState,
+        feed: &mut F,
+        until: f64,
+    ) -> InputRun {
+        let mut run = InputRun {
+            spike: None,
+            events: 0,
+            inputs: 0,
+        };
+        let mut s = st.clone();
+        let mut h = feed.next_arrival();
+        loop {
+            // The next event: the input at `h`, or the end of the refractory period if later.
+            let due = if h == f64::INFINITY {
+                h
+            } else {
+                h.max(s.t_ref)
+            };
+            if due > until {
+                break;
+            }
+            run.events += 1;
+            if h < s.t_ref {
+                // `absorb`: every input before the end of the refractory period.
+                let (mut t0, mut g_e, mut g_i) = (s.t, s.g_e, s.g_i);
+                while h < s.t_ref {
+                    let (receptor, weight, next) = feed.take();
+                    if h > t0 {
+                        let decay = (-(h - t0) * self.rate_e).exp();
+                        (g_e, g_i) = (g_e * decay, g_i * decay);
+                        t0 = h;
+                    }
+                    match receptor {
+                        Receptor::Excitatory => g_e += weight,
+                        Receptor::Inhibitory => g_i += weight,
+                    }
+                    h = next;
+                    run.inputs += 1;
+                }
+                (s.t, s.g_e, s.g_i) = (t0, g_e, g_i);
+                s.v = self.v_reset;
+                s.q = f64::NAN;
+                s.ahead = None;
+            }
+            if h <= due {
+                let (receptor, weight, next) = feed.take();
+                run.inputs += 1;
+                self.advance(&mut s, due);
+                self.receive(&mut s, receptor, weight);
+                h = next;
+            }
+            let (spike, ahead) = self.search(&s, h);
+            s.ahead = ahead;
+            if spike.is_some() {
+                run.spike = spike;
+                break;
+            }
+        }
+        *st = s;
+        run
+    }
+}
+
 impl ExactNeuron for CondExp {
     type State = CondExpState;
 
@@ -955,6 +1024,18 @@ impl ExactNeuron for CondExp {
 
     fn refractory_until(&self, state: &CondExpState) -> f64 {
         state.refractory_until()
+    }
+
+    /// Closed form only (the general path takes events one by one).
+    fn run_inputs<F: InputFeed>(
+        &self,
+        state: &mut CondExpState,
+        feed: &mut F,
+        until: f64,
+    ) -> Option<InputRun> {
+        self.closed_form
+            .is_some()
+            .then(|| self.run_closed(state, feed, until))
     }
 }
 

@@ -23,6 +23,29 @@ pub enum Receptor {
     Inhibitory,
 }
 
+/// The inputs that reach one neuron and nothing else (its private inputs), in arrival order.
+pub trait InputFeed {
+    /// Arrival time [ms] of the next input (infinite if none).
+    fn next_arrival(&self) -> f64;
+
+    /// Take the next input: its receptor, its weight (µS or nA) and the arrival time [ms] of
+    /// the input after it (infinite if none).
+    fn take(&mut self) -> (Receptor, f64, f64);
+}
+
+/// Outcome of [`ExactNeuron::run_inputs`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct InputRun {
+    /// The crossing [ms] predicted by the last spike search, if it found one (the run stops
+    /// there).
+    pub spike: Option<f64>,
+    /// Events taken: inputs and ends of refractory periods that were due, counted as the
+    /// engine counts its events.
+    pub events: u64,
+    /// Inputs taken from the feed.
+    pub inputs: u64,
+}
+
 /// Exact dynamics of one neuron model. `Self` holds the lowered (validated, precomputed) parameters
 /// shared by a population; `State` is one neuron's state, which carries its own time.
 ///
@@ -86,6 +109,27 @@ pub trait ExactNeuron {
     fn with_rest_shifted(&self, state: &mut Self::State, dv: f64) -> Self
     where
         Self: Sized;
+
+    /// Run the neuron through the inputs of `feed`, and nothing else, while its next event is
+    /// due at or before `until` [ms]; each event is one input, or the end of the refractory
+    /// period (the inputs that arrive before it are applied in arrival order first, as by
+    /// [`ExactNeuron::absorb`]), and each is followed by a spike search up to the next arrival.
+    /// The first event is due now: the state has no predicted crossing before
+    /// `max(feed.next_arrival(), refractory_until)`, which is at or before `until`. Stops after
+    /// the first search that finds a crossing.
+    ///
+    /// Returns `None` if the model has no such loop (the engine then takes events one by one,
+    /// with the same result): otherwise the arithmetic must be exactly that of the calls the
+    /// engine would make (`absorb`, `advance`, `receive`, `next_spike_before`), so that outputs
+    /// do not depend on which path ran.
+    fn run_inputs<F: InputFeed>(
+        &self,
+        _state: &mut Self::State,
+        _feed: &mut F,
+        _until: f64,
+    ) -> Option<InputRun> {
+        None
+    }
 
     /// End [ms] of the state's current or last refractory period (−∞ or ≤ `time(state)` when not
     /// refractory). Before it the membrane is clamped: inputs only change synaptic variables, no
