@@ -10,7 +10,7 @@ use crate::config::{ArrayParams, PoissonParams};
 
 /// Poisson spike times drawn ahead in one batch (the same stream and values as drawing them one
 /// at a time, but the random state is touched once per batch).
-const BATCH: usize = 8;
+const BATCH: usize = 16;
 
 /// One spike source with its lazily generated train.
 #[derive(Clone, Debug)]

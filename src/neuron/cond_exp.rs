@@ -784,12 +784,15 @@ impl CondExpState {
 }
 
 impl CondExp {
-    /// First crossing [ms, absolute] in `[st.t, horizon]` and the free point at `horizon` (absolute
-    /// time, state units) if the search computed it.
-    fn search(&self, st: &CondExpState, horizon: f64) -> (Option<f64>, Option<(f64, Free)>) {
+    /// First crossing [ms, absolute] in `[st.t, horizon]`; the free point at `horizon` is kept
+    /// in `st.ahead` if the search computed it (else `st.ahead` is cleared). The result goes
+    /// straight into the state rather than back through the caller: reading a returned struct
+    /// right after the callee stored it piecewise stalls on store-to-load forwarding.
+    fn search(&self, st: &mut CondExpState, horizon: f64) -> Option<f64> {
+        st.ahead = None;
         if horizon <= st.t_ref && st.t < st.t_ref {
             // Clamped to v_reset < v_thresh until t_ref ≥ horizon.
-            return (None, None);
+            return None;
         }
         let (t_start, f) = self.start(st);
         let h = horizon - t_start;
@@ -797,8 +800,8 @@ impl CondExp {
             Some(_) => self.next_spike_closed(&f, h),
             None => self.next_spike_general(&f, h),
         };
-        let ahead = found.at_horizon.map(|f_h| (horizon, f_h));
-        (found.spike.map(|dt| t_start + dt), ahead)
+        st.ahead = found.at_horizon.map(|f_h| (horizon, f_h));
+        found.spike.map(|dt| t_start + dt)
     }
 }
 
@@ -859,8 +862,7 @@ impl CondExp {
                 self.receive(&mut s, receptor, weight);
                 h = next;
             }
-            let (spike, ahead) = self.search(&s, h);
-            s.ahead = ahead;
+            let spike = self.search(&mut s, h);
             if spike.is_some() {
                 run.spike = spike;
                 break;
@@ -974,7 +976,7 @@ impl ExactNeuron for CondExp {
     /// excursion above threshold is below `voltage_tolerance` or shorter than [`GRAZE_WIDTH`] may
     /// count as non-spiking.
     fn next_spike(&self, state: &CondExpState) -> Option<f64> {
-        self.search(state, f64::INFINITY).0
+        self.search(&mut state.clone(), f64::INFINITY)
     }
 
     /// As [`ExactNeuron::next_spike`], limited to `[time, horizon]`: nothing to do while the
@@ -982,9 +984,7 @@ impl ExactNeuron for CondExp {
     /// [`CondExp::next_spike_closed`] / [`CondExp::next_spike_general`], whose free point at
     /// `horizon` is remembered for the next `advance`.
     fn next_spike_before(&self, state: &mut CondExpState, horizon: f64) -> Option<f64> {
-        let (spike, ahead) = self.search(state, horizon);
-        state.ahead = ahead;
-        spike
+        self.search(state, horizon)
     }
 
     fn fire(&self, state: &mut CondExpState) {

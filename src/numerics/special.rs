@@ -365,8 +365,16 @@ impl QTable {
             // `i` is a valid index only for finite x > 0 in the tabulated range (the sign bit
             // makes negative keys huge).
             Some(c) if i < self.coef.len() as u64 => estrin(c, panel_t(x)),
-            _ => self.q.eval(x),
+            _ => self.eval_direct(x),
         }
+    }
+
+    /// [`QFunction::eval`], out of line so that the tabulated path stays small where it is
+    /// inlined.
+    #[cold]
+    #[inline(never)]
+    fn eval_direct(&self, x: f64) -> f64 {
+        self.q.eval(x)
     }
 }
 
