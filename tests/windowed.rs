@@ -1,5 +1,6 @@
-//! The windowed loop (src/engine/window.rs) against the event-by-event loop: the same spikes,
-//! senders, membrane samples and counters, bitwise, for networks that exercise every kind of
+//! The windowed loop (src/engine/window.rs), and the models' own loops through their private
+//! inputs (`ExactNeuron::run_inputs`), against the event-by-event loop that takes every input
+//! on its own: the same spikes, senders, membrane samples and counters, bitwise, for networks that exercise every kind of
 //! event — private inputs deferred during refractoriness, recorded (unfolded) sources shared by
 //! many targets, recurrent connections with per-connection delays down to one window, several
 //! delay groups per neuron, short-term plasticity, both neuron models, v recording, equal-time
@@ -9,11 +10,17 @@ use exactspike::config::Experiment;
 use exactspike::engine::{EventLoop, RunSummary, Simulation};
 use exactspike::record::MemoryRecorder;
 
-/// Run `text` with the given loop, pausing at each of `pauses` [ms] first.
-fn run(text: &str, event_loop: EventLoop, pauses: &[f64]) -> (MemoryRecorder, RunSummary) {
+/// Run `text` with the given loop, with or without the models' input runs, pausing at each of
+/// `pauses` [ms] first.
+fn run(
+    text: &str,
+    (event_loop, input_runs): (EventLoop, bool),
+    pauses: &[f64],
+) -> (MemoryRecorder, RunSummary) {
     let experiment = Experiment::from_toml_str(text, "windowed.toml").expect("valid");
     let mut sim = Simulation::new(&experiment).expect("builds");
     sim.set_loop(event_loop);
+    sim.set_input_runs(input_runs);
     let mut rec = MemoryRecorder::new(sim.layout().clone());
     for &t in pauses {
         sim.run_until(t, &mut rec, None, &mut |_| {}).expect("runs");
@@ -22,12 +29,17 @@ fn run(text: &str, event_loop: EventLoop, pauses: &[f64]) -> (MemoryRecorder, Ru
     (rec, summary)
 }
 
-/// The windowed and the adaptive loop give the recordings and counters of the event-by-event
-/// loop; returns the number of neuron spikes.
+/// The windowed and the adaptive loop, with and without input runs, give the recordings and
+/// counters of the event-by-event loop without them; returns the number of neuron spikes.
 fn assert_same(text: &str, pauses: &[f64]) -> u64 {
-    let (events, s_events) = run(text, EventLoop::Events, &[]);
-    for event_loop in [EventLoop::Windows, EventLoop::Adaptive] {
-        let (windows, s_windows) = run(text, event_loop, pauses);
+    let (events, s_events) = run(text, (EventLoop::Events, false), &[]);
+    for variant in [
+        (EventLoop::Events, true),
+        (EventLoop::Windows, true),
+        (EventLoop::Windows, false),
+        (EventLoop::Adaptive, true),
+    ] {
+        let (windows, s_windows) = run(text, variant, pauses);
         assert_same_recordings(&events, &windows);
         assert_eq!(s_events.input_events, s_windows.input_events);
         assert_eq!(s_events.neuron_spikes, s_windows.neuron_spikes);

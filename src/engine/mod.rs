@@ -140,6 +140,9 @@ pub struct Simulation {
     window: WindowBuffers,
     /// Which loop runs the events (see [`Simulation::set_loop`]).
     event_loop: EventLoop,
+    /// Whether models run through their private inputs in their own loop (see
+    /// [`Simulation::set_input_runs`]).
+    input_runs: bool,
     /// Scratch space of one delivery in the event-by-event loop: (target, receptor, weight).
     delivered: Vec<(u32, Receptor, f64)>,
     /// Events processed so far (over all segments: sets the cadence of interrupt checks).
@@ -177,6 +180,7 @@ impl Simulation {
             d_min: f64::INFINITY,
             window: WindowBuffers::default(),
             event_loop: EventLoop::Adaptive,
+            input_runs: true,
             delivered: Vec::new(),
             processed: 0,
             t_stop: experiment.t_stop,
@@ -305,6 +309,13 @@ impl Simulation {
         self.event_loop = event_loop;
     }
 
+    /// Whether a neuron's private inputs are taken in one run by the model's own loop
+    /// ([`crate::neuron::ExactNeuron::run_inputs`], the default) or one event at a time. The
+    /// outputs are the same, bitwise; the choice is for cross-checking the models' loops.
+    pub fn set_input_runs(&mut self, on: bool) {
+        self.input_runs = on;
+    }
+
     /// Number of sources folded into their only target neuron (see [`private`]).
     pub fn private_input_count(&self) -> usize {
         self.private.len()
@@ -426,6 +437,8 @@ impl Simulation {
                     kind: Kind::Input,
                     time,
                 } => {
+                    // One input at a time: this loop runs when neurons have few events between
+                    // others' (see `window`), so a run of private inputs would hold one.
                     let key = self.private_input(id, time, summary);
                     self.queue.schedule_key(id, key);
                 }
@@ -564,10 +577,9 @@ fn named(experiment: &Experiment, p: usize) -> (String, usize) {
     (population.name.clone(), population.size)
 }
 
-/// Membrane sampling at `k · interval`, k = 0, 1, … < [`sample_count`]`(t_stop, interval)`: a
-/// sample at time `t_s` shows the state after all events at or before `t_s` (it is taken when
+/// Membrane sampling at `k · interval` [ms], k = 0, 1, … < [`sample_count`]`(t_stop, interval)`:
+/// a sample at time `t_s` shows the state after all events at or before `t_s` (it is taken when
 /// the first later event comes, at a pause, or at the end).
-/// Membrane sampling at `i · interval` [ms], `i < count`.
 struct Sampler {
     /// Sampling interval [ms].
     interval: f64,

@@ -42,6 +42,8 @@ struct PrivateInput {
     receptor: Receptor,
     /// Synaptic weight (µS or nA).
     weight: f64,
+    /// Arrival time [ms] of the source's next spike at the neuron (infinite if none).
+    arrival: f64,
 }
 
 /// The private inputs of all neurons, grouped by neuron.
@@ -50,10 +52,6 @@ pub struct PrivateInputs {
     /// `inputs[offsets[n]..offsets[n + 1]]` belong to neuron `n`.
     offsets: Vec<u32>,
     inputs: Vec<PrivateInput>,
-    /// Per input, the arrival time [ms] of its source's next spike at the neuron (infinite if
-    /// none). Kept apart from `inputs`: it is rewritten at every input, and a wider load that
-    /// covers a field just stored would stall (no store-to-load forwarding).
-    arrivals: Vec<f64>,
     /// Per neuron, the earliest arrival [ms] among its inputs (infinite if none).
     horizons: Vec<f64>,
 }
@@ -73,7 +71,7 @@ impl PrivateInputs {
     ) -> (Self, Vec<bool>) {
         let mut folded = vec![false; sources.len()];
         let mut per_neuron = vec![0usize; neuron_count as usize];
-        let mut candidates: Vec<(u32, PrivateInput, f64)> = Vec::new();
+        let mut candidates: Vec<(u32, PrivateInput)> = Vec::new();
         for (s, source) in sources.iter().enumerate() {
             if recorded(s) {
                 continue;
@@ -101,32 +99,29 @@ impl PrivateInputs {
                     delay: group.delay,
                     receptor: synapse.receptor,
                     weight: synapse.weight,
+                    arrival: arrival(source, group.delay),
                 },
-                arrival(source, group.delay),
             ));
         }
         // Stable: by neuron, then by source index.
-        candidates.sort_by_key(|&(target, ..)| target);
+        candidates.sort_by_key(|&(target, _)| target);
         let mut offsets = Vec::with_capacity(neuron_count as usize + 1);
         offsets.push(0);
         let mut next = candidates.iter().peekable();
         let mut inputs = Vec::with_capacity(candidates.len());
-        let mut arrivals = Vec::with_capacity(candidates.len());
         for neuron in 0..neuron_count {
-            while let Some((_, input, arrival)) = next.next_if(|&&(target, ..)| target == neuron) {
+            while let Some((_, input)) = next.next_if(|&&(target, _)| target == neuron) {
                 inputs.push(*input);
-                arrivals.push(*arrival);
             }
             offsets.push(inputs.len() as u32);
         }
         let mut private = Self {
             offsets,
             inputs,
-            arrivals,
             horizons: Vec::new(),
         };
         private.horizons = (0..neuron_count)
-            .map(|n| earliest_arrival(&private.arrivals[private.range(n)]))
+            .map(|n| earliest_arrival(&private.inputs[private.range(n)]))
             .collect();
         (private, folded)
     }
@@ -181,8 +176,7 @@ impl PrivateInputs {
     pub(super) fn feed<'a>(&'a mut self, neuron: u32, sources: &'a mut [Source]) -> NeuronFeed<'a> {
         let range = self.range(neuron);
         NeuronFeed {
-            inputs: &self.inputs[range.clone()],
-            arrivals: &mut self.arrivals[range],
+            inputs: &mut self.inputs[range],
             horizon: &mut self.horizons[neuron as usize],
             sources,
         }
@@ -192,9 +186,7 @@ impl PrivateInputs {
 /// The private inputs of one neuron, taken in arrival order (see [`PrivateInputs::consume`]).
 pub(super) struct NeuronFeed<'a> {
     /// The neuron's inputs.
-    inputs: &'a [PrivateInput],
-    /// Their next arrivals [ms].
-    arrivals: &'a mut [f64],
+    inputs: &'a mut [PrivateInput],
     /// The neuron's [`PrivateInputs::horizon`] [ms].
     horizon: &'a mut f64,
     /// All sources.
@@ -211,16 +203,15 @@ impl InputFeed for NeuronFeed<'_> {
     fn take(&mut self) -> (Receptor, f64, f64) {
         // The earliest input and the earliest arrival among the others (two inputs, one
         // excitatory and one inhibitory, is the common case).
-        let (earliest, second) = match *self.arrivals {
-            [a, b] if b < a => (1, a),
-            [_, b] => (0, b),
-            ref arrivals => earliest_and_next(arrivals),
+        let (earliest, second) = match &*self.inputs {
+            [a, b] if b.arrival < a.arrival => (1, a.arrival),
+            [_, b] => (0, b.arrival),
+            inputs => earliest_and_next(inputs),
         };
-        let input = &self.inputs[earliest];
+        let input = &mut self.inputs[earliest];
         // Infinity (no further spike) stays infinite.
-        let arrival = self.sources[input.source as usize].advance_to_next() + input.delay;
-        self.arrivals[earliest] = arrival;
-        let horizon = arrival.min(second);
+        input.arrival = self.sources[input.source as usize].advance_to_next() + input.delay;
+        let horizon = input.arrival.min(second);
         *self.horizon = horizon;
         (input.receptor, input.weight, horizon)
     }
@@ -241,23 +232,23 @@ pub fn wake_time(horizon: f64, refractory_until: f64) -> f64 {
 /// Index of the earliest of `inputs` (the first among equals) and the earliest arrival [ms]
 /// among the others (infinite if none).
 #[inline(never)]
-fn earliest_and_next(arrivals: &[f64]) -> (usize, f64) {
+fn earliest_and_next(inputs: &[PrivateInput]) -> (usize, f64) {
     let (mut earliest, mut first, mut second) = (0, f64::INFINITY, f64::INFINITY);
-    for (i, &arrival) in arrivals.iter().enumerate() {
-        if arrival < first {
-            (earliest, second, first) = (i, first, arrival);
-        } else if arrival < second {
-            second = arrival;
+    for (i, input) in inputs.iter().enumerate() {
+        if input.arrival < first {
+            (earliest, second, first) = (i, first, input.arrival);
+        } else if input.arrival < second {
+            second = input.arrival;
         }
     }
     (earliest, second)
 }
 
 /// Earliest arrival [ms] among `inputs` (infinite if none).
-fn earliest_arrival(arrivals: &[f64]) -> f64 {
-    arrivals
+fn earliest_arrival(inputs: &[PrivateInput]) -> f64 {
+    inputs
         .iter()
-        .fold(f64::INFINITY, |m, &arrival| m.min(arrival))
+        .fold(f64::INFINITY, |m, input| m.min(input.arrival))
 }
 
 /// Arrival [ms] of `source`'s next spike after `delay` [ms], or infinity.

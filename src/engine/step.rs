@@ -97,20 +97,24 @@ impl<M: ExactNeuron> NeuronStep<'_, M> {
 
     /// The neuron's private-input events from the one at `first` [ms] on, for as long as its
     /// next event is a private input at or before `until` [ms] (no crossing predicted): the
-    /// same as calling [`NeuronStep::private_input`] for each. Returns its next pending event
-    /// and the number of events taken.
+    /// same as calling [`NeuronStep::private_input`] for each, which is what happens unless
+    /// `runs` lets the model take them in its own loop ([`ExactNeuron::run_inputs`]). Returns
+    /// the neuron's next pending event and the number of events taken.
     pub fn private_inputs_until(
         &mut self,
         first: f64,
         until: f64,
+        runs: bool,
         summary: &mut RunSummary,
     ) -> (Option<EntityKey>, u64) {
-        let mut feed = self.private.feed(self.id, self.sources);
-        if let Some(run) = self.model.run_inputs(self.state, &mut feed, until) {
-            summary.source_spikes += run.inputs;
-            summary.input_events += run.inputs;
-            let horizon = self.private.horizon(self.id);
-            return (self.pending(run.spike, horizon), run.events);
+        if runs {
+            let mut feed = self.private.feed(self.id, self.sources);
+            if let Some(run) = self.model.run_inputs(self.state, &mut feed, until) {
+                summary.source_spikes += run.inputs;
+                summary.input_events += run.inputs;
+                let horizon = self.private.horizon(self.id);
+                return (self.pending(run.spike, horizon), run.events);
+            }
         }
         let mut time = first;
         let mut events = 0;

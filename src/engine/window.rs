@@ -226,6 +226,7 @@ impl Simulation {
             column: column.as_mut(),
             summary,
             events: 0,
+            input_runs: self.input_runs,
         };
         let pending = with_neuron!(self, id, |step| window.run(&mut step, pending));
         self.processed += window.events;
@@ -402,6 +403,8 @@ struct NeuronWindow<'a, 'c> {
     summary: &'a mut RunSummary,
     /// Events processed.
     events: u64,
+    /// Whether models may take private inputs in their own loop.
+    input_runs: bool,
 }
 
 impl NeuronWindow<'_, '_> {
@@ -449,7 +452,8 @@ impl NeuronWindow<'_, '_> {
                         .as_deref()
                         .map_or(f64::INFINITY, |c| c.next_time());
                     let until = self.end.min(delivery.unwrap_or(f64::INFINITY)).min(sample);
-                    let (pending, events) = step.private_inputs_until(time, until, self.summary);
+                    let (pending, events) =
+                        step.private_inputs_until(time, until, self.input_runs, self.summary);
                     self.events += events - 1;
                     pending
                 }
