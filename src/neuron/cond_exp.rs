@@ -835,25 +835,14 @@ impl CondExp {
             run.events += 1;
             if h < s.t_ref {
                 // `absorb`: every input before the end of the refractory period.
-                let (mut t0, mut g_e, mut g_i) = (s.t, s.g_e, s.g_i);
+                let mut clamped = (s.t, s.g_e, s.g_i);
                 while h < s.t_ref {
                     let (receptor, weight, next) = feed.take();
-                    if h > t0 {
-                        let decay = (-(h - t0) * self.rate_e).exp();
-                        (g_e, g_i) = (g_e * decay, g_i * decay);
-                        t0 = h;
-                    }
-                    match receptor {
-                        Receptor::Excitatory => g_e += weight,
-                        Receptor::Inhibitory => g_i += weight,
-                    }
+                    clamped = self.absorb_one(clamped, (h, receptor, weight));
                     h = next;
                     run.inputs += 1;
                 }
-                (s.t, s.g_e, s.g_i) = (t0, g_e, g_i);
-                s.v = self.v_reset;
-                s.q = f64::NAN;
-                s.ahead = None;
+                self.set_clamped(&mut s, clamped);
             }
             if h <= due {
                 let (receptor, weight, next) = feed.take();
@@ -870,6 +859,41 @@ impl CondExp {
         }
         *st = s;
         run
+    }
+}
+
+impl CondExp {
+    /// One refractory input `(t [ms], receptor, weight [µS])` applied to the clamped state
+    /// `(time [ms], g_e [µS], g_i [µS])`: decay to `t`, add the weight.
+    #[inline(always)]
+    fn absorb_one(
+        &self,
+        (t0, g_e, g_i): (f64, f64, f64),
+        (t, receptor, weight): (f64, Receptor, f64),
+    ) -> (f64, f64, f64) {
+        let (mut t0, mut g_e, mut g_i) = (t0, g_e, g_i);
+        if t > t0 {
+            let conductances = Free {
+                ge: g_e,
+                gi: g_i,
+                ..FREE_ZERO
+            };
+            (g_e, g_i) = self.decayed(&conductances, t - t0);
+            t0 = t;
+        }
+        match receptor {
+            Receptor::Excitatory => g_e += weight,
+            Receptor::Inhibitory => g_i += weight,
+        }
+        (t0, g_e, g_i)
+    }
+
+    /// Store the clamped state `(time [ms], g_e [µS], g_i [µS])` left by refractory inputs.
+    fn set_clamped(&self, state: &mut CondExpState, (t, g_e, g_i): (f64, f64, f64)) {
+        (state.t, state.g_e, state.g_i) = (t, g_e, g_i);
+        state.v = self.v_reset;
+        state.q = f64::NAN;
+        state.ahead = None;
     }
 }
 
@@ -929,28 +953,12 @@ impl ExactNeuron for CondExp {
         debug_assert!(inputs
             .iter()
             .all(|&(t, ..)| t >= state.t && t < state.t_ref));
-        let (mut t0, mut g_e, mut g_i) = (state.t, state.g_e, state.g_i);
-        for &(t, receptor, weight) in inputs {
-            if t > t0 {
-                let conductances = Free {
-                    ge: g_e,
-                    gi: g_i,
-                    ..FREE_ZERO
-                };
-                (g_e, g_i) = self.decayed(&conductances, t - t0);
-                t0 = t;
-            }
-            match receptor {
-                Receptor::Excitatory => g_e += weight,
-                Receptor::Inhibitory => g_i += weight,
-            }
-        }
-        state.t = t0;
-        state.g_e = g_e;
-        state.g_i = g_i;
-        state.v = self.v_reset;
-        state.q = f64::NAN;
-        state.ahead = None;
+        let clamped = inputs
+            .iter()
+            .fold((state.t, state.g_e, state.g_i), |clamped, &input| {
+                self.absorb_one(clamped, input)
+            });
+        self.set_clamped(state, clamped);
     }
 
     fn receive(&self, state: &mut CondExpState, receptor: Receptor, weight: f64) {
