@@ -120,19 +120,21 @@ impl Source {
         {
             *cursor = 0;
             let mut t = previous;
-            for slot in ahead.iter_mut() {
-                if t.is_finite() && *rate_per_ms > 0.0 {
+            let mut drawn = 0;
+            if t.is_finite() && *rate_per_ms > 0.0 {
+                while drawn < BATCH {
                     // Unit exponential by the ziggurat method (mostly no logarithm).
                     let e: f64 = rng.sample(Exp1);
                     t += e / *rate_per_ms;
                     if t > *stop {
-                        t = f64::INFINITY;
+                        break;
                     }
-                } else {
-                    t = f64::INFINITY;
+                    ahead[drawn] = t;
+                    drawn += 1;
                 }
-                *slot = t;
             }
+            // Past the end: no further spikes and no further draws.
+            ahead[drawn..].fill(f64::INFINITY);
         }
     }
 }

@@ -820,9 +820,18 @@ impl CondExp {
             events: 0,
             inputs: 0,
         };
+        // No input is due at an infinite `until`: an infinite arrival means none.
+        let until = until.min(f64::MAX);
         let mut s = st.clone();
         let mut h = feed.next_arrival();
         loop {
+            if s.t >= s.t_ref && !s.q.is_nan() {
+                // Free: inputs one after another until the next refractory period or `until`.
+                run.spike = self.free_inputs(&mut s, feed, &mut h, until, &mut run);
+                if run.spike.is_some() {
+                    break;
+                }
+            }
             // The next event: the input at `h`, or the end of the refractory period if later.
             let due = if h == f64::INFINITY {
                 h
@@ -863,6 +872,60 @@ impl CondExp {
 }
 
 impl CondExp {
+    /// The free part of [`CondExp::run_closed`]: while `st` is free (`t ≥ t_ref`, cached `Q_s`
+    /// valid) and the next arrival `h` [ms] is at most `until` [ms], take the input and search
+    /// up to the following arrival, keeping the free point in locals instead of going through
+    /// `advance`/`receive`/`next_spike_before` (same arithmetic, same order). Returns the spike
+    /// time [ms] if the search finds one; `st` is then left as those calls leave it.
+    #[inline(always)]
+    fn free_inputs<F: InputFeed>(
+        &self,
+        st: &mut CondExpState,
+        feed: &mut F,
+        h: &mut f64,
+        until: f64,
+        run: &mut InputRun,
+    ) -> Option<f64> {
+        let (mut t, mut v, mut g_e, mut g_i, mut q) = (st.t, st.v, st.g_e, st.g_i, st.q);
+        let mut ahead = st.ahead.take().filter(|&(t_ahead, _)| t_ahead == *h);
+        let mut spike = None;
+        while *h <= until {
+            run.events += 1;
+            run.inputs += 1;
+            let (receptor, weight, next) = feed.take();
+            // `advance` to the arrival (nothing to do at the same time).
+            if *h > t {
+                let f_h = match ahead {
+                    Some((_, f)) => f,
+                    None => {
+                        let ge = g_e * self.inv_g_l;
+                        let gi = g_i * self.inv_g_l;
+                        self.evolve(&Free { v, ge, gi, q }, *h - t)
+                    }
+                };
+                (t, v, g_e, g_i) = (*h, f_h.v, f_h.ge * self.g_l, f_h.gi * self.g_l);
+            }
+            // `receive`.
+            match receptor {
+                Receptor::Excitatory => g_e += weight,
+                Receptor::Inhibitory => g_i += weight,
+            }
+            let ge = g_e * self.inv_g_l;
+            let gi = g_i * self.inv_g_l;
+            q = self.q_at(ge, gi);
+            *h = next;
+            // `next_spike_before` the following arrival.
+            let found = self.next_spike_closed(&Free { v, ge, gi, q }, next - t);
+            ahead = found.at_horizon.map(|f| (next, f));
+            if let Some(dt) = found.spike {
+                spike = Some(t + dt);
+                break;
+            }
+        }
+        (st.t, st.v, st.g_e, st.g_i, st.q, st.ahead) = (t, v, g_e, g_i, q, ahead);
+        spike
+    }
+
     /// One refractory input `(t [ms], receptor, weight [µS])` applied to the clamped state
     /// `(time [ms], g_e [µS], g_i [µS])`: decay to `t`, add the weight.
     #[inline(always)]
@@ -1122,6 +1185,70 @@ mod tests {
             next = search(&mut st, t_next);
         }
         spikes
+    }
+
+    /// The input train of [`spike_train`] as `(arrival [ms], receptor)`, 0.001 µS each.
+    struct Train {
+        inputs: Vec<(f64, Receptor)>,
+        taken: usize,
+    }
+
+    impl InputFeed for Train {
+        fn next_arrival(&self) -> f64 {
+            self.inputs.get(self.taken).map_or(f64::INFINITY, |i| i.0)
+        }
+
+        fn take(&mut self) -> (Receptor, f64, f64) {
+            let (_, receptor) = self.inputs[self.taken];
+            self.taken += 1;
+            (receptor, 0.001, self.next_arrival())
+        }
+    }
+
+    /// The input loop (`run_inputs`, here with an infinite `until`) spikes bitwise as the
+    /// event-by-event calls do, and takes exactly the inputs there are.
+    #[test]
+    fn the_input_loop_spikes_as_one_event_at_a_time() {
+        let m = CondExp::new(&sampling());
+        let n = 12_000;
+        let mut rng = ChaCha8Rng::seed_from_u64(17);
+        // Drawn in the order of `spike_train`: the next arrival before this input's receptor.
+        let mut t_next = -rng.random::<f64>().ln() / 6.0;
+        let inputs = (0..n)
+            .map(|_| {
+                let t = t_next;
+                t_next = t - rng.random::<f64>().ln() / 6.0;
+                let exc = rng.random::<bool>();
+                let receptor = [Receptor::Inhibitory, Receptor::Excitatory][usize::from(exc)];
+                (t, receptor)
+            })
+            .collect();
+        let mut feed = Train { inputs, taken: 0 };
+        let mut st = m.initial_state(-50.3);
+        let mut spikes = Vec::new();
+        let mut taken = 0;
+        while feed.next_arrival() < f64::INFINITY {
+            let run = m
+                .run_inputs(&mut st, &mut feed, f64::INFINITY)
+                .expect("closed form");
+            taken += run.inputs;
+            if let Some(ts) = run.spike {
+                m.advance(&mut st, ts);
+                m.fire(&mut st);
+                spikes.push(ts);
+            }
+        }
+        // With the train exhausted, nothing more is taken (an infinite arrival is no input).
+        let end = m.run_inputs(&mut st, &mut feed, f64::INFINITY);
+        assert_eq!(end.map(|run| run.inputs), Some(0));
+        assert_eq!((taken, feed.taken), (n, n as usize));
+        let expected = spike_train(&m, -50.3, n as usize, true);
+        assert!(expected.len() > 50, "{} spikes", expected.len());
+        // `spike_train` stops searching at the arrival after its last input; the loop goes on.
+        let last_input = feed.inputs[n as usize - 1].0;
+        let (within, after) = spikes.split_at(expected.len());
+        assert_eq!(within, expected);
+        assert!(after.len() <= 1 && after.iter().all(|&t| t > last_input));
     }
 
     /// A model whose v_rest was shifted, with live conductances, free or refractory at the shift,
