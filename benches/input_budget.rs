@@ -11,9 +11,11 @@
 //! `engine − sources − model` is what the engine adds. Run: `cargo bench --bench input_budget`
 //! (one line per part, best of three; not a test).
 
+mod common;
+
 use std::time::Instant;
 
-use exactspike::config::{Experiment, PoissonParams};
+use exactspike::config::{Experiment, PoissonParams, PopulationKind};
 use exactspike::engine::Simulation;
 use exactspike::neuron::{CondExp, CondExpParams, ExactNeuron, InputFeed, Receptor};
 use exactspike::record::MemoryRecorder;
@@ -28,21 +30,15 @@ const WEIGHT: f64 = 0.001;
 /// Delay of both projections [ms].
 const DELAY: f64 = 1.0;
 
-/// The sampling neuron (`models/neurons/sampling_lif.toml`, written out as in `throughput`).
-fn sampling_neuron() -> CondExpParams {
-    CondExpParams {
-        cm: 0.2,
-        tau_m: 1.0,
-        v_rest: -50.3,
-        v_thresh: -50.0,
-        v_reset: -50.001,
-        tau_refrac: 10.0,
-        tau_syn_E: 10.0,
-        tau_syn_I: 10.0,
-        e_rev_E: 0.0,
-        e_rev_I: -100.0,
-        i_offset: 0.0,
-    }
+/// The `throughput` network with one sampling neuron, and that neuron's parameters.
+fn network() -> (Experiment, CondExpParams) {
+    let text = common::experiment(1, common::SBS, WEIGHT, WEIGHT, T_STOP);
+    let experiment = Experiment::from_toml_str(&text, "input_budget").expect("valid");
+    let PopulationKind::CondExp(params, _) = &experiment.populations[0].kind else {
+        panic!("the sampling neuron is IF_cond_exp");
+    };
+    let params = params.first().clone();
+    (experiment, params)
 }
 
 /// The excitatory and inhibitory 3 kHz sources, each with its own stream.
@@ -104,8 +100,8 @@ fn time_sources() -> (f64, u64) {
 }
 
 /// Nanoseconds per input of the model's input loop on the merged train, and its spike count.
-fn time_model(model: &CondExp, train: &[(f64, Receptor)]) -> (f64, u64) {
-    let mut state = model.initial_state(-50.3);
+fn time_model(model: &CondExp, v0: f64, train: &[(f64, Receptor)]) -> (f64, u64) {
+    let mut state = model.initial_state(v0);
     let mut feed = Train {
         inputs: train,
         cursor: 0,
@@ -129,59 +125,8 @@ fn time_model(model: &CondExp, train: &[(f64, Receptor)]) -> (f64, u64) {
 }
 
 /// Nanoseconds per input of the engine on the same network, and its spike count.
-fn time_engine() -> (f64, u64) {
-    let p = sampling_neuron();
-    let text = format!(
-        r#"[simulation]
-t_stop = {T_STOP}
-seed = 1
-[[population]]
-name = "neuron"
-size = 1
-model = "IF_cond_exp"
-params = {{ cm = {}, tau_m = {}, v_rest = {}, v_thresh = {}, v_reset = {}, tau_refrac = {}, tau_syn_E = {}, tau_syn_I = {}, e_rev_E = {}, e_rev_I = {} }}
-initial = {{ v = {} }}
-[[population]]
-name = "exc"
-size = 1
-model = "SpikeSourcePoisson"
-params = {{ rate = 3000.0 }}
-[[population]]
-name = "inh"
-size = 1
-model = "SpikeSourcePoisson"
-params = {{ rate = 3000.0 }}
-[[projection]]
-pre = "exc"
-post = "neuron"
-connector = {{ type = "one_to_one" }}
-weight = {WEIGHT}
-delay = {DELAY}
-receptor = "excitatory"
-[[projection]]
-pre = "inh"
-post = "neuron"
-connector = {{ type = "one_to_one" }}
-weight = {WEIGHT}
-delay = {DELAY}
-receptor = "inhibitory"
-[record]
-spikes = ["neuron"]
-"#,
-        p.cm,
-        p.tau_m,
-        p.v_rest,
-        p.v_thresh,
-        p.v_reset,
-        p.tau_refrac,
-        p.tau_syn_E,
-        p.tau_syn_I,
-        p.e_rev_E,
-        p.e_rev_I,
-        p.v_rest
-    );
-    let experiment = Experiment::from_toml_str(&text, "input_budget").expect("valid");
-    let mut sim = Simulation::new(&experiment).expect("builds");
+fn time_engine(experiment: &Experiment) -> (f64, u64) {
+    let mut sim = Simulation::new(experiment).expect("builds");
     let mut recorder = MemoryRecorder::new(sim.layout().clone());
     let summary = sim.run(&mut recorder, None, &mut |_| {}).expect("runs");
     (1e9 / summary.events_per_second(), summary.neuron_spikes)
@@ -196,12 +141,13 @@ fn best(part: impl Fn() -> (f64, u64)) -> (f64, u64) {
 }
 
 fn main() {
-    let model = CondExp::new(&sampling_neuron());
+    let (experiment, params) = network();
+    let model = CondExp::new(&params);
     let mut train = Vec::new();
     merge(&mut sources(), |t, receptor| train.push((t, receptor)));
     let (sources_ns, n) = best(time_sources);
-    let (model_ns, model_spikes) = best(|| time_model(&model, &train));
-    let (engine_ns, engine_spikes) = best(time_engine);
+    let (model_ns, model_spikes) = best(|| time_model(&model, params.v_rest, &train));
+    let (engine_ns, engine_spikes) = best(|| time_engine(&experiment));
     println!("sources (2 x 3 kHz Poisson, merged)   {sources_ns:>6.1} ns/input  ({n} inputs)");
     println!(
         "model (run_inputs on the drawn train)  {model_ns:>6.1} ns/input  ({} inputs, {model_spikes} spikes)",

@@ -10,49 +10,13 @@ use exactspike::config::Experiment;
 use exactspike::engine::Simulation;
 use exactspike::record::MemoryRecorder;
 
-const SBS: &str = "model = \"IF_cond_exp\"\nparams = { cm = 0.2, tau_m = 1.0, v_rest = -50.3, v_thresh = -50.0, v_reset = -50.001, tau_refrac = 10.0, tau_syn_E = 10.0, tau_syn_I = 10.0, e_rev_E = 0.0, e_rev_I = -100.0 }\ninitial = { v = -50.3 }";
-const COBA: &str = "model = \"IF_cond_exp\"\nparams = { cm = 0.2, tau_m = 20.0, v_rest = -60.0, v_thresh = -50.0, v_reset = -60.0, tau_refrac = 5.0, tau_syn_E = 5.0, tau_syn_I = 10.0, e_rev_E = 0.0, e_rev_I = -80.0 }\ninitial = { v = -60.0 }";
-const CUBA: &str = "model = \"IF_curr_exp\"\nparams = { cm = 0.25, tau_m = 10.0, v_rest = -70.0, v_thresh = -55.0, v_reset = -70.0, tau_refrac = 2.0, tau_syn_E = 2.0, tau_syn_I = 5.0 }\ninitial = { v = -70.0 }";
+mod common;
+use common::{experiment, SBS};
 
-/// `n` neurons of the given model block, each with its own exc and inh Poisson source.
-fn experiment(n: usize, neuron: &str, w_exc: f64, w_inh: f64, t_stop: f64) -> String {
-    format!(
-        r#"[simulation]
-t_stop = {t_stop}
-seed = 1
-[[population]]
-name = "neurons"
-size = {n}
-{neuron}
-[[population]]
-name = "exc"
-size = {n}
-model = "SpikeSourcePoisson"
-params = {{ rate = 3000.0 }}
-[[population]]
-name = "inh"
-size = {n}
-model = "SpikeSourcePoisson"
-params = {{ rate = 3000.0 }}
-[[projection]]
-pre = "exc"
-post = "neurons"
-connector = {{ type = "one_to_one" }}
-weight = {w_exc}
-delay = 1.0
-receptor = "excitatory"
-[[projection]]
-pre = "inh"
-post = "neurons"
-connector = {{ type = "one_to_one" }}
-weight = {w_inh}
-delay = 1.0
-receptor = "inhibitory"
-[record]
-spikes = ["neurons"]
-"#
-    )
-}
+/// The COBA-benchmark neuron (tau_syn 5/10 ms: the general method).
+const COBA: &str = "model = \"IF_cond_exp\"\nparams = { cm = 0.2, tau_m = 20.0, v_rest = -60.0, v_thresh = -50.0, v_reset = -60.0, tau_refrac = 5.0, tau_syn_E = 5.0, tau_syn_I = 10.0, e_rev_E = 0.0, e_rev_I = -80.0 }\ninitial = { v = -60.0 }";
+/// An `IF_curr_exp` neuron (tau_m 10 ms, tau_syn 2/5 ms).
+const CUBA: &str = "model = \"IF_curr_exp\"\nparams = { cm = 0.25, tau_m = 10.0, v_rest = -70.0, v_thresh = -55.0, v_reset = -70.0, tau_refrac = 2.0, tau_syn_E = 2.0, tau_syn_I = 5.0 }\ninitial = { v = -70.0 }";
 
 fn measure(label: &str, text: &str) {
     let filters: Vec<String> = std::env::args()
