@@ -25,10 +25,10 @@
 //! `tests/oracles/condexp_special_values.py`): relative error ≤ 1e-13 for `s ∈ (0, 200]`,
 //! `x ∈ [1e-6, 1e4]`.
 //!
-//! For repeated evaluation at one `s`, [`QTable`] tabulates `Q_s` piecewise (degree-12 polynomials
-//! on 8 panels per binary octave of `x`, 35 octaves around `s`), built from the continued fraction
-//! (`x ≥ 1`) and the series route (`x < 1`) and verified at construction against them at 14 points
-//! per panel to ≤ 1e-13 relative (measured ≤ 1.5e-14; against the mpmath fixture ≤ 4.5e-15); it falls
+//! For repeated evaluation at one `s`, [`QTable`] tabulates `Q_s` piecewise (degree-7 polynomials
+//! on 32 panels per binary octave of `x`, 35 octaves around `s`), built from the continued fraction
+//! (`x ≥ 1`) and the series route (`x < 1`) and verified at construction against them at 9 points
+//! per panel to ≤ 1e-13 relative (measured ≤ 1.4e-14; against the mpmath fixture ≤ 4.7e-15); it falls
 //! back to [`QFunction`] outside its range or if the verification fails.
 
 /// Taylor coefficients `d_k` of `1/Γ(1+a) = Σ d_k a^k` (entire function), generated with mpmath by
@@ -213,11 +213,11 @@ fn q_continued_fraction(s: f64, x: f64) -> f64 {
 }
 
 /// Sub-panels per binary octave of `x` in [`QTable`] (`2^QT_SUB_BITS`).
-const QT_SUB_BITS: u32 = 3;
+const QT_SUB_BITS: u32 = 5;
 /// Right shift of `x.to_bits()` giving the panel key (biased exponent and top mantissa bits).
 const QT_SHIFT: u32 = 52 - QT_SUB_BITS;
 /// Number of polynomial coefficients per panel (degree + 1).
-const QT_N: usize = 13;
+const QT_N: usize = 8;
 /// Octaves tabulated below / above `2^⌊log2 s⌋`.
 const QT_OCTAVES_BELOW: i64 = 24;
 const QT_OCTAVES_ABOVE: i64 = 11;
@@ -228,13 +228,16 @@ pub const QT_VERIFY_REL: f64 = 1e-13;
 /// [`QFunction`] with a precomputed piecewise-polynomial table for one fixed `s`.
 ///
 /// The tabulated range `x ∈ [2^(⌊log2 s⌋−24), 2^(⌊log2 s⌋+11))` is split into binary octaves and
-/// each octave into 8 equal sub-panels, so the panel of `x` is read directly from the bits of `x`
-/// (exponent and top 3 mantissa bits) and the local variable `t ∈ [−1, 1)` is the remaining
-/// mantissa, exactly (no rounding in the argument reduction). On each panel `Q_s` is the degree-12
+/// each octave into 32 equal sub-panels, so the panel of `x` is read directly from the bits of `x`
+/// (exponent and top 5 mantissa bits) and the local variable `t ∈ [−1, 1)` is the remaining
+/// mantissa, exactly (no rounding in the argument reduction). On each panel `Q_s` is the degree-7
 /// Chebyshev interpolant of [`QFunction`] at the Chebyshev points, stored in monomial form in `t`
-/// (well conditioned: the panel's relative width is ≤ 1/8, so the coefficients decay like
-/// `16^−k` and `Σ|c_k| ≈ |c_0|`). `Q_s` is analytic except at `x = 0`, so the interpolation error
-/// on a panel `[x_0, 1.125 x_0]` decays like `ρ^−13` with `ρ ≈ 34` (< 1e-19 relative).
+/// (well conditioned: the panel's relative width is ≤ 1/32, so the coefficients decay like
+/// `64^−k` and `Σ|c_k| ≈ |c_0|`). `Q_s` is analytic except at `x = 0`, so the interpolation error
+/// on a panel `[x_0, 1.03125 x_0]` decays like `ρ^−8` with `ρ ≈ 130` (≈ 1e-17 relative). The
+/// table holds 35 · 32 panels of 8 coefficients (72 KB) per order `s`. (Degree 12 on 8 panels
+/// per octave was as accurate and 6 % slower in `benches/throughput.rs`: the evaluation is on
+/// the spike search's critical path.)
 ///
 /// At construction the table is verified against [`QFunction`] on every panel at both ends and
 /// between all consecutive interpolation nodes (where the interpolation error peaks); if any point
@@ -242,8 +245,9 @@ pub const QT_VERIFY_REL: f64 = 1e-13;
 /// uses [`QFunction`] (logged with `tracing::debug!`). Outside the tabulated range (and for `x = 0`,
 /// `∞`, NaN) evaluation falls back to [`QFunction`] as well. So `QTable::eval` agrees with
 /// [`QFunction::eval`] to ≤ 1e-13 relative at every verification point; measured deviations are
-/// ≤ 3e-14, all near `x = 2` where [`QFunction`]'s series route itself carries ~1e-14 noise, and
-/// against the mpmath fixture the table's worst relative error is 1.4e-14 (direct: 1.9e-14).
+/// ≤ 1.4e-14 there (≤ 9e-14 on a dense grid, all near `x = 2` where [`QFunction`]'s series route
+/// itself carries ~1e-14 noise), and against the mpmath fixture the table's worst relative error
+/// is 4.7e-15 (direct: 1.9e-14).
 #[derive(Clone, Debug)]
 pub struct QTable {
     q: QFunction,
@@ -393,17 +397,14 @@ fn panel_x(key: u64, t: f64) -> f64 {
 }
 
 /// Estrin evaluation of `Σ c_k t^k` (plain multiply-add: `mul_add` is a library call without
-/// FMA). The pairs, quadruples and octets are independent, so the dependency chain is 4
-/// multiply-add levels instead of Horner's 12; for `|t| ≤ 1` and the table's fast-decaying
+/// FMA). The pairs and quadruples are independent, so the dependency chain is 3 multiply-add
+/// levels instead of Horner's 7; for `|t| ≤ 1` and the table's fast-decaying
 /// coefficients the rounding error is a few ulp of `c_0`, like Horner's.
 #[inline]
 fn estrin(c: &[f64; QT_N], t: f64) -> f64 {
-    const _: () = assert!(QT_N == 13, "estrin is written out for 13 coefficients");
+    const _: () = assert!(QT_N == 8, "estrin is written out for 8 coefficients");
     let (t2, pair) = (t * t, |k: usize| c[k] + c[k + 1] * t);
-    let t4 = t2 * t2;
-    let low = (pair(0) + pair(2) * t2) + (pair(4) + pair(6) * t2) * t4;
-    let high = (pair(8) + pair(10) * t2) + c[12] * t4;
-    low + high * (t4 * t4)
+    (pair(0) + pair(2) * t2) + (pair(4) + pair(6) * t2) * (t2 * t2)
 }
 
 /// Monomial coefficients of `Σ c_k T_k(t)`.
