@@ -3,7 +3,8 @@
 //! closed form), the same with tau_syn_I = 7 ms and the COBA neuron (5/10 ms, general path), and
 //! `IF_curr_exp` (tau_m 10, tau_syn 2/5 ms, ±0.05 nA).
 //!
-//! Run: `cargo bench --bench neuron_cycle` (prints one line per case; not a test).
+//! Run: `cargo bench --bench neuron_cycle [-- FILTER]` (prints one line per case whose label
+//! contains FILTER; not a test).
 
 use std::path::Path;
 
@@ -77,7 +78,15 @@ fn cycle<M: ExactNeuron>(
     (ns, spikes, t)
 }
 
+/// Runs and prints the case `label` unless command-line filters are given and none is part of it.
 fn report(label: &str, n: u64, run: impl Fn() -> (f64, u64, f64)) {
+    let filters: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    if !filters.is_empty() && !filters.iter().any(|f| label.contains(f.as_str())) {
+        return;
+    }
     let best = (0..3)
         .map(|_| run())
         .min_by(|a, b| a.0.total_cmp(&b.0))
