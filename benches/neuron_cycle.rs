@@ -6,6 +6,8 @@
 //! Run: `cargo bench --bench neuron_cycle [-- FILTER]` (prints one line per case whose label
 //! contains FILTER; not a test).
 
+mod common;
+
 use std::path::Path;
 
 use exactspike::config::{Experiment, PopulationKind};
@@ -80,11 +82,7 @@ fn cycle<M: ExactNeuron>(
 
 /// Runs and prints the case `label` unless command-line filters are given and none is part of it.
 fn report(label: &str, n: u64, run: impl Fn() -> (f64, u64, f64)) {
-    let filters: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with("--"))
-        .collect();
-    if !filters.is_empty() && !filters.iter().any(|f| label.contains(f.as_str())) {
+    if !common::selected(label) {
         return;
     }
     let best = (0..3)

@@ -19,11 +19,7 @@ const COBA: &str = "model = \"IF_cond_exp\"\nparams = { cm = 0.2, tau_m = 20.0, 
 const CUBA: &str = "model = \"IF_curr_exp\"\nparams = { cm = 0.25, tau_m = 10.0, v_rest = -70.0, v_thresh = -55.0, v_reset = -70.0, tau_refrac = 2.0, tau_syn_E = 2.0, tau_syn_I = 5.0 }\ninitial = { v = -70.0 }";
 
 fn measure(label: &str, text: &str) {
-    let filters: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with("--"))
-        .collect();
-    if !filters.is_empty() && !filters.iter().any(|f| label.contains(f.as_str())) {
+    if !common::selected(label) {
         return;
     }
     let experiment = Experiment::from_toml_str(text, label).expect("valid");

@@ -272,8 +272,7 @@ impl CondExp {
     /// The free starting point of `st` and its time [ms]: `st` itself, or the end of the
     /// refractory period with `V = v_reset` and decayed conductances.
     fn start(&self, st: &CondExpState) -> (f64, Free) {
-        let ge = st.g_e * self.inv_g_l;
-        let gi = st.g_i * self.inv_g_l;
+        let (ge, gi) = self.normalised(st.g_e, st.g_i);
         if st.t >= st.t_ref {
             let q = if st.q.is_nan() {
                 self.q_at(ge, gi)
@@ -898,20 +897,15 @@ impl CondExp {
                 let f_h = match ahead {
                     Some((_, f)) => f,
                     None => {
-                        let ge = g_e * self.inv_g_l;
-                        let gi = g_i * self.inv_g_l;
+                        let (ge, gi) = self.normalised(g_e, g_i);
                         self.evolve(&Free { v, ge, gi, q }, *h - t)
                     }
                 };
                 (t, v, g_e, g_i) = (*h, f_h.v, f_h.ge * self.g_l, f_h.gi * self.g_l);
             }
             // `receive`.
-            match receptor {
-                Receptor::Excitatory => g_e += weight,
-                Receptor::Inhibitory => g_i += weight,
-            }
-            let ge = g_e * self.inv_g_l;
-            let gi = g_i * self.inv_g_l;
+            (g_e, g_i) = Self::with_input((g_e, g_i), receptor, weight);
+            let (ge, gi) = self.normalised(g_e, g_i);
             q = self.q_at(ge, gi);
             *h = next;
             // `next_spike_before` the following arrival.
@@ -924,6 +918,21 @@ impl CondExp {
         }
         (st.t, st.v, st.g_e, st.g_i, st.q, st.ahead) = (t, v, g_e, g_i, q, ahead);
         spike
+    }
+
+    /// Conductances `(g_E, g_I)` [µS] after an input of `weight` [µS] onto `receptor`.
+    #[inline(always)]
+    fn with_input((g_e, g_i): (f64, f64), receptor: Receptor, weight: f64) -> (f64, f64) {
+        match receptor {
+            Receptor::Excitatory => (g_e + weight, g_i),
+            Receptor::Inhibitory => (g_e, g_i + weight),
+        }
+    }
+
+    /// Conductances [µS] in units of the leak conductance (dimensionless `ĝ`).
+    #[inline(always)]
+    fn normalised(&self, g_e: f64, g_i: f64) -> (f64, f64) {
+        (g_e * self.inv_g_l, g_i * self.inv_g_l)
     }
 
     /// One refractory input `(t [ms], receptor, weight [µS])` applied to the clamped state
@@ -944,10 +953,7 @@ impl CondExp {
             (g_e, g_i) = self.decayed(&conductances, t - t0);
             t0 = t;
         }
-        match receptor {
-            Receptor::Excitatory => g_e += weight,
-            Receptor::Inhibitory => g_i += weight,
-        }
+        (g_e, g_i) = Self::with_input((g_e, g_i), receptor, weight);
         (t0, g_e, g_i)
     }
 
@@ -1030,12 +1036,10 @@ impl ExactNeuron for CondExp {
             weight >= 0.0,
             "conductance weights must be ≥ 0 µS, got {weight}"
         );
-        match receptor {
-            Receptor::Excitatory => state.g_e += weight,
-            Receptor::Inhibitory => state.g_i += weight,
-        }
+        (state.g_e, state.g_i) = Self::with_input((state.g_e, state.g_i), receptor, weight);
         state.q = if state.t >= state.t_ref {
-            self.q_at(state.g_e * self.inv_g_l, state.g_i * self.inv_g_l)
+            let (ge, gi) = self.normalised(state.g_e, state.g_i);
+            self.q_at(ge, gi)
         } else {
             f64::NAN
         };
@@ -1150,14 +1154,33 @@ mod tests {
         }
     }
 
-    /// Spike times of `m` under a merged 2 × 3 kHz Poisson input of `inputs` spikes (weights
-    /// 0.001 µS), with the bounded search (horizon = next input, as the engine does for private
-    /// inputs) or the unbounded prediction.
-    fn spike_train(m: &CondExp, v0: f64, inputs: usize, bounded: bool) -> Vec<f64> {
+    /// A merged 2 × 3 kHz Poisson train of `inputs` spikes, `(arrival [ms], receptor)`, and the
+    /// arrival [ms] after its last spike.
+    fn merged_train(inputs: usize) -> (Vec<(f64, Receptor)>, f64) {
         let mut rng = ChaCha8Rng::seed_from_u64(17);
+        let mut t_next = -rng.random::<f64>().ln() / 6.0;
+        let train = (0..inputs)
+            .map(|_| {
+                let t = t_next;
+                t_next = t - rng.random::<f64>().ln() / 6.0;
+                let receptor = if rng.random::<bool>() {
+                    Receptor::Excitatory
+                } else {
+                    Receptor::Inhibitory
+                };
+                (t, receptor)
+            })
+            .collect();
+        (train, t_next)
+    }
+
+    /// Spike times of `m` under [`merged_train`]`(inputs)` (weights 0.001 µS), with the bounded
+    /// search (horizon = next input, as the engine does for private inputs) or the unbounded
+    /// prediction.
+    fn spike_train(m: &CondExp, v0: f64, inputs: usize, bounded: bool) -> Vec<f64> {
+        let (train, after) = merged_train(inputs);
         let mut st = m.initial_state(v0);
         let mut spikes = Vec::new();
-        let mut t_next = -rng.random::<f64>().ln() / 6.0;
         let search = |st: &mut CondExpState, horizon: f64| {
             if bounded {
                 m.next_spike_before(st, horizon)
@@ -1165,10 +1188,9 @@ mod tests {
                 m.next_spike(st).filter(|&t| t <= horizon)
             }
         };
-        let mut next = search(&mut st, t_next);
-        for _ in 0..inputs {
-            let t = t_next;
-            t_next = t - rng.random::<f64>().ln() / 6.0;
+        let mut next = search(&mut st, train.first().map_or(after, |&(t, _)| t));
+        for (i, &(t, receptor)) in train.iter().enumerate() {
+            let t_next = train.get(i + 1).map_or(after, |&(t, _)| t);
             while let Some(ts) = next.filter(|&ts| ts <= t) {
                 m.advance(&mut st, ts);
                 m.fire(&mut st);
@@ -1176,11 +1198,6 @@ mod tests {
                 next = search(&mut st, t);
             }
             m.advance(&mut st, t);
-            let receptor = if rng.random::<bool>() {
-                Receptor::Excitatory
-            } else {
-                Receptor::Inhibitory
-            };
             m.receive(&mut st, receptor, 0.001);
             next = search(&mut st, t_next);
         }
@@ -1211,18 +1228,7 @@ mod tests {
     fn the_input_loop_spikes_as_one_event_at_a_time() {
         let m = CondExp::new(&sampling());
         let n = 12_000;
-        let mut rng = ChaCha8Rng::seed_from_u64(17);
-        // Drawn in the order of `spike_train`: the next arrival before this input's receptor.
-        let mut t_next = -rng.random::<f64>().ln() / 6.0;
-        let inputs = (0..n)
-            .map(|_| {
-                let t = t_next;
-                t_next = t - rng.random::<f64>().ln() / 6.0;
-                let exc = rng.random::<bool>();
-                let receptor = [Receptor::Inhibitory, Receptor::Excitatory][usize::from(exc)];
-                (t, receptor)
-            })
-            .collect();
+        let (inputs, _) = merged_train(n as usize);
         let mut feed = Train { inputs, taken: 0 };
         let mut st = m.initial_state(-50.3);
         let mut spikes = Vec::new();
