@@ -34,7 +34,7 @@ const DELAY: f64 = 1.0;
 fn network() -> (Experiment, CondExpParams) {
     let text = common::experiment(1, common::SBS, WEIGHT, WEIGHT, T_STOP);
     let experiment = Experiment::from_toml_str(&text, "input_budget").expect("valid");
-    let PopulationKind::CondExp(params, _) = &experiment.populations[0].kind else {
+    let PopulationKind::CondExp(params, _) = &experiment.populations()[0].kind else {
         panic!("the sampling neuron is IF_cond_exp");
     };
     let params = params.first().clone();

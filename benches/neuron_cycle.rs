@@ -23,7 +23,7 @@ fn profile(name: &str) -> PopulationKind {
         path.to_str().expect("utf-8 path")
     );
     let experiment = Experiment::from_toml_str(&text, name).expect("shipped profile is valid");
-    experiment.populations[0].kind.clone()
+    experiment.populations()[0].kind.clone()
 }
 
 fn cond_exp_profile(name: &str) -> CondExpParams {

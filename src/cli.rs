@@ -212,7 +212,7 @@ fn sampling_job(args: &SamplingArgs, job: Job) -> Result<()> {
     let spec = &prepared.spec;
     let meta = RunMetadata {
         seed: spec.seed,
-        t_stop: prepared.experiment.t_stop,
+        t_stop: prepared.experiment.t_stop(),
         experiment: spec.text.clone(),
     };
     let mut recorder = Hdf5Recorder::create(out, &layout, &meta, args.overwrite)?;
@@ -289,26 +289,26 @@ fn run_experiment(
 ) -> Result<()> {
     let mut experiment = Experiment::from_file(path)?;
     if let Some(seed) = seed {
-        experiment.seed = seed;
+        experiment = experiment.with_seed(seed);
     }
     if let Some(t_stop) = t_stop {
-        experiment.set_t_stop(t_stop)?;
+        experiment = experiment.with_t_stop(t_stop)?;
     }
     let mut simulation = Simulation::new(&experiment)?;
     tracing::info!(
-        populations = experiment.populations.len(),
+        populations = experiment.populations().len(),
         synapses = simulation.synapse_count(),
-        t_stop = experiment.t_stop,
-        seed = experiment.seed,
+        t_stop = experiment.t_stop(),
+        seed = experiment.seed(),
         "network built"
     );
     let meta = RunMetadata {
-        seed: experiment.seed,
-        t_stop: experiment.t_stop,
-        experiment: experiment.text.clone(),
+        seed: experiment.seed(),
+        t_stop: experiment.t_stop(),
+        experiment: experiment.text().unwrap_or_default().to_string(),
     };
     let mut recorder = Hdf5Recorder::create(out, simulation.layout(), &meta, overwrite)?;
-    let outcome = run_interruptible(experiment.t_stop, quiet, &mut |interrupt, progress| {
+    let outcome = run_interruptible(experiment.t_stop(), quiet, &mut |interrupt, progress| {
         simulation.run(&mut recorder, Some(interrupt), progress)
     });
     let summary = match outcome {

@@ -207,3 +207,91 @@ fn deferred_refractory_inputs_match_the_delivery_path() {
         .fold(0.0, f64::max);
     assert!(dv < 1e-9, "membrane samples differ by {dv} mV");
 }
+
+#[path = "../examples/single_neuron.rs"]
+mod example;
+
+/// The same network described in code and in TOML, as `(populations, projections, record)`.
+fn same_network(a: &Experiment, b: &Experiment) {
+    assert_eq!(a.populations(), b.populations());
+    assert_eq!(a.projections(), b.projections());
+    assert_eq!(a.record(), b.record());
+    assert_eq!((a.t_stop(), a.seed()), (b.t_stop(), b.seed()));
+}
+
+#[test]
+fn the_builder_makes_the_shipped_experiment_and_its_run() {
+    let built = example::sbs_neuron().build().expect("valid");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/experiments/sbs_neuron.toml");
+    let read = Experiment::from_file(path.as_ref()).expect("valid");
+    same_network(&built, &read);
+    assert_eq!(built.text(), None);
+    assert!(read.text().is_some_and(|t| t.contains("[[population]]")));
+    let (a, b) = (
+        exactspike::run_in_memory(&built).expect("runs"),
+        exactspike::run_in_memory(&read).expect("runs"),
+    );
+    let spikes = a.spikes_of("neuron").expect("recorded");
+    assert!(spikes.times.len() > 10, "{} spikes", spikes.times.len());
+    assert_eq!(spikes.times, b.spikes_of("neuron").expect("recorded").times);
+    assert_eq!(
+        a.v_of("neuron").expect("recorded").values,
+        b.v_of("neuron").expect("recorded").values
+    );
+}
+
+/// The error of building `net`, as its one line.
+fn build_error(net: exactspike::config::ExperimentBuilder) -> String {
+    net.build().expect_err("invalid").to_string()
+}
+
+#[test]
+fn builder_errors_name_the_population_and_field() {
+    use exactspike::config::{Cell, Connector, NeuronParams};
+    use exactspike::neuron::CondExpParams;
+
+    let mut net = example::sbs_neuron();
+    net.population(
+        "exc2",
+        1,
+        Cell::if_cond_exp(CondExpParams {
+            tau_m: -1.0,
+            ..CondExpParams::default()
+        }),
+    );
+    assert_eq!(
+        build_error(net),
+        "sbs_neuron (built in code): population \"exc2\".params.tau_m: must be > 0, got -1"
+    );
+
+    let mut net = example::sbs_neuron();
+    let sets = vec![CondExpParams::default(); 2];
+    net.population("per", 3, Cell::IfCondExp(NeuronParams::PerNeuron(sets)));
+    assert!(build_error(net).ends_with(
+        "population \"per\".params: has 2 parameter sets for a population of 3 neurons"
+    ));
+
+    let mut net = example::sbs_neuron();
+    let bad_reset = CondExpParams {
+        v_reset: -40.0,
+        ..CondExpParams::default()
+    };
+    let sets = vec![CondExpParams::default(), bad_reset];
+    net.population("per", 2, Cell::IfCondExp(NeuronParams::PerNeuron(sets)));
+    assert!(build_error(net).contains("population \"per\".params[1].v_reset: must be below"));
+
+    let mut net = example::sbs_neuron();
+    net.projection("nope", "neuron", Connector::OneToOne)
+        .weight(0.1);
+    assert!(build_error(net)
+        .ends_with("projection[2].pre: unknown population 'nope' (known: neuron, exc, inh)"));
+
+    let mut net = example::sbs_neuron();
+    net.projection("exc", "neuron", Connector::OneToOne);
+    assert!(build_error(net).ends_with("projection[2].weight: missing (µS or nA)"));
+
+    let mut net = example::sbs_neuron();
+    net.population("neuron", 1, Cell::if_cond_exp(CondExpParams::default()));
+    assert!(build_error(net)
+        .ends_with("population \"neuron\".name: duplicate population name 'neuron'"));
+}

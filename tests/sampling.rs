@@ -251,3 +251,118 @@ fn interrupt(command: &str, file: &Path, out: &Path) {
         assert!(rates[0].is_finite() && rates.last().unwrap().is_nan());
     }
 }
+
+/// The sampling job's network as the TOML text that describes it (what the library generated
+/// before it had a builder): samplers with per-neuron `v_rest`, private Poisson noise, and the
+/// translated couplings as `from_list` rows.
+fn sampling_network_toml(
+    spec: &exactspike::sampling::spec::SamplingSpec,
+    translation: &exactspike::sampling::translation::Translation,
+    t_stop: f64,
+) -> String {
+    let p = &spec.sampler;
+    let n = translation.v_rest.len();
+    let v_rest: Vec<f64> = (0..spec.networks)
+        .flat_map(|_| translation.v_rest.iter().copied())
+        .collect();
+    let size = v_rest.len();
+    let initial = v_rest.iter().sum::<f64>() / size as f64;
+    let mut text = format!(
+        "[simulation]\nt_stop = {t_stop:?}\nseed = {}\n[[population]]\nname = \"samplers\"\nsize = {size}\nmodel = \"IF_cond_exp\"\n\
+         params = {{ cm = {:?}, tau_m = {:?}, v_thresh = {:?}, v_reset = {:?}, tau_refrac = {:?}, tau_syn_E = {:?}, tau_syn_I = {:?}, e_rev_E = {:?}, e_rev_I = {:?}, i_offset = {:?}, v_rest = {v_rest:?} }}\n\
+         initial = {{ v = {initial:?} }}\n",
+        spec.seed, p.cm, p.tau_m, p.v_thresh, p.v_reset, p.tau_refrac, p.tau_syn_E, p.tau_syn_I, p.e_rev_E, p.e_rev_I, p.i_offset,
+    );
+    let noise = &spec.noise;
+    for (name, rate, weight, receptor) in [
+        ("noise_exc", noise.rate_exc, noise.weight_exc, "excitatory"),
+        ("noise_inh", noise.rate_inh, noise.weight_inh, "inhibitory"),
+    ] {
+        text += &format!(
+            "[[population]]\nname = \"{name}\"\nsize = {size}\nmodel = \"SpikeSourcePoisson\"\nparams = {{ rate = {rate:?} }}\n\
+             [[projection]]\npre = \"{name}\"\npost = \"samplers\"\nconnector = {{ type = \"one_to_one\" }}\nweight = {weight:?}\nreceptor = \"{receptor}\"\n"
+        );
+    }
+    for (slot, receptor, tau) in [
+        (0, "excitatory", p.tau_syn_E),
+        (1, "inhibitory", p.tau_syn_I),
+    ] {
+        let mut rows = Vec::new();
+        for k in 0..spec.networks {
+            for (pre, row) in translation.synapses.iter().enumerate() {
+                for (post, synapse) in row.iter().enumerate() {
+                    let weight = if synapse.receptor as usize == slot {
+                        synapse.weight
+                    } else {
+                        0.0
+                    };
+                    if weight > 0.0 {
+                        rows.push(format!(
+                            "[{}, {}, {weight:?}, {:?}]",
+                            k * n + pre,
+                            k * n + post,
+                            spec.delay
+                        ));
+                    }
+                }
+            }
+        }
+        text += &format!(
+            "[[projection]]\npre = \"samplers\"\npost = \"samplers\"\nconnector = {{ type = \"from_list\", connections = [{}] }}\nreceptor = \"{receptor}\"\n\
+             synapse = {{ type = \"TsodyksMarkramSynapse\", U = 1.0, tau_rec = {tau:?}, tau_facil = 0.0 }}\n",
+            rows.join(", ")
+        );
+    }
+    text + "[record]\nspikes = [\"samplers\"]\n"
+}
+
+#[test]
+fn the_sampling_network_from_the_builder_is_the_one_toml_describes() {
+    use exactspike::config::Experiment;
+    use exactspike::sampling::spec::SamplingSpec;
+    use exactspike::sampling::translation::{translate, Activation};
+    use exactspike::sampling::{job, lower};
+
+    let spec = SamplingSpec::parse(VALID, "sampling.toml", Path::new(".")).expect("valid");
+    let activation = Activation {
+        v_p05: -52.1,
+        alpha: 0.9,
+    };
+    let target = &spec.target;
+    let translation = translate(
+        &activation,
+        &spec.sampler,
+        &spec.noise,
+        &target.weights(),
+        target.biases(),
+    )
+    .expect("translates");
+    let synapses = job::renewing_synapses(&spec);
+    let t_stop = 1000.0;
+    let built = lower::sampling_experiment(&spec, &translation, synapses, false, t_stop)
+        .expect("valid network");
+    let text = sampling_network_toml(&spec, &translation, t_stop);
+    let read = Experiment::from_toml_str(&text, "sampling.toml").expect("valid TOML");
+    assert_eq!(built.populations(), read.populations());
+    assert_eq!(built.projections(), read.projections());
+    assert_eq!(built.record(), read.record());
+    assert_eq!((built.t_stop(), built.seed()), (read.t_stop(), read.seed()));
+    // Lowered alike: the same connections, weights and delays, and the same run.
+    let (a, b) = (
+        exactspike::network::Network::build(&built).expect("lowers"),
+        exactspike::network::Network::build(&read).expect("lowers"),
+    );
+    assert_eq!(a.connectivity.synapses, b.connectivity.synapses);
+    assert_eq!(a.connectivity.groups, b.connectivity.groups);
+    assert!(
+        a.connectivity.synapses.len() > 2 * 12,
+        "noise and couplings"
+    );
+    let (a, b) = (
+        exactspike::run_in_memory(&built).expect("runs"),
+        exactspike::run_in_memory(&read).expect("runs"),
+    );
+    let spikes = a.spikes_of(lower::SAMPLERS).expect("recorded");
+    assert!(spikes.times.len() > 50, "{} spikes", spikes.times.len());
+    assert_eq!(spikes, b.spikes_of(lower::SAMPLERS).expect("recorded"));
+}

@@ -164,8 +164,7 @@ fn the_command_exits_with_status_2_and_one_line() {
 
 /// Run `text` to `t_stop` (overridden) and return the simulation and its recording.
 fn run_to(text: &str, t_stop: f64) -> (Simulation, MemoryRecorder) {
-    let mut e = experiment(text);
-    e.t_stop = t_stop;
+    let e = experiment(text).with_t_stop(t_stop).expect("valid t_stop");
     let mut sim = Simulation::new(&e).expect("builds");
     let mut rec = MemoryRecorder::new(sim.layout().clone());
     sim.run(&mut rec, None, &mut |_| {}).expect("runs");

@@ -1,16 +1,23 @@
-//! Experiment description: TOML → serde description types → a validated [`Experiment`].
+//! Experiment description: a typed [`ExperimentBuilder`] (filled in code, or from TOML by the
+//! front in `toml_front`) → validation → an immutable [`Experiment`].
 //!
 //! Parsing rejects unknown keys everywhere (a misspelt `tau_refac` never silently takes a default).
-//! Validation checks every value once, here at the edge, and reports the first problem as one line
-//! naming the file and the field. The engine never re-checks.
+//! Validation checks every value once, at the builder, and reports the first problem as one line
+//! naming the description and the field. The engine never re-checks.
 
+mod builder;
+mod experiment;
 mod file;
+mod toml_front;
 mod validate;
 
-pub use file::{Connector, Values};
-pub(crate) use file::{ModelName, SimulationSection};
-pub(crate) use validate::{cond_exp_section, deserialize_toml, weight_sign_problem};
-pub use validate::{
+pub use builder::{Cell, ExperimentBuilder, PopulationDesc, ProjectionDesc};
+pub use experiment::{
     ArrayParams, Experiment, NeuronParams, PoissonParams, Population, PopulationKind, Projection,
     RecordSpec, SpikeTimes, DEFAULT_DELAY,
 };
+pub use file::{Connector, Values};
+pub(crate) use file::{ModelName, SimulationSection};
+pub(crate) use toml_front::{cond_exp_section, deserialize_toml};
+pub(crate) use validate::weight_sign_problem;
+pub use validate::MAX_V_BYTES;

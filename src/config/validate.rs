@@ -1,14 +1,13 @@
-//! Validation and lowering of the parsed file into an [`Experiment`].
+//! Validation of a described experiment ([`ExperimentBuilder`]) into an [`Experiment`]. Every
+//! value is checked once, here; the engine never re-checks. The first problem is reported as one
+//! line naming the description and the field.
 
-use serde::de::DeserializeOwned;
-use serde::Deserialize;
-
-use std::path::Path;
-
-use super::file::{
-    Connector, ExperimentFile, ModelName, PopulationSection, ProfileFile, ProjectionSection,
-    RecordSection, Values,
+use super::builder::{Cell, ExperimentBuilder, FieldStyle, PopulationDesc, ProjectionDesc};
+use super::experiment::{
+    ArrayParams, Experiment, NeuronParams, Population, PopulationKind, Projection, RecordSpec,
+    SpikeTimes, DEFAULT_DELAY,
 };
+use super::file::{Connector, Values};
 use crate::error::ConfigError;
 use crate::neuron::{CondExpParams, CurrExpParams, Receptor};
 use crate::synapse::SynapseModel;
@@ -17,292 +16,71 @@ use crate::synapse::SynapseModel;
 pub const MAX_V_BYTES: f64 = 16e9;
 /// PyNN's default initial membrane potential [mV].
 const DEFAULT_INITIAL_V: f64 = -65.0;
-/// Default synaptic delay when a projection gives none [ms] (PyNN's default time step).
-pub const DEFAULT_DELAY: f64 = 0.1;
 
-/// `SpikeSourcePoisson` parameters (PyNN defaults).
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct PoissonParams {
-    /// Mean rate [Hz].
-    pub rate: f64,
-    /// Time the source switches on [ms].
-    pub start: f64,
-    /// How long it stays on [ms].
-    pub duration: f64,
+/// Validate the description in `builder` (see [`ExperimentBuilder::build`]).
+pub(super) fn validate(builder: ExperimentBuilder) -> Result<Experiment, ConfigError> {
+    let ExperimentBuilder {
+        label,
+        text,
+        style,
+        t_stop,
+        seed,
+        populations,
+        projections,
+        record_spikes,
+        record_v,
+    } = builder;
+    let header = Header {
+        text,
+        t_stop,
+        seed,
+        record_spikes,
+        record_v,
+    };
+    let checker = Checker {
+        file: &label,
+        style,
+    };
+    checker.experiment(header, populations, projections)
 }
 
-impl Default for PoissonParams {
-    fn default() -> Self {
-        Self {
-            rate: 1.0,
-            start: 0.0,
-            duration: 1e10,
-        }
-    }
+/// The settings of a description other than its populations and projections.
+struct Header {
+    text: Option<String>,
+    t_stop: f64,
+    seed: u64,
+    record_spikes: Vec<String>,
+    record_v: Option<(Vec<String>, f64)>,
 }
 
-/// `SpikeSourceArray` spike times [ms]: one list shared by every source of the population, or one
-/// list per source.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(untagged)]
-pub enum SpikeTimes {
-    /// The same spike times for every source in the population.
-    Shared(Vec<f64>),
-    /// One list per source.
-    PerSource(Vec<Vec<f64>>),
-}
-
-/// `SpikeSourceArray` parameters.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct ArrayParams {
-    /// Spike times [ms], sorted, non-negative.
-    #[serde(default = "no_spikes")]
-    pub spike_times: SpikeTimes,
-}
-
-fn no_spikes() -> SpikeTimes {
-    SpikeTimes::Shared(Vec::new())
-}
-
-impl ArrayParams {
-    /// Spike times [ms] of source `index` within the population.
-    pub fn times_of(&self, index: usize) -> &[f64] {
-        match &self.spike_times {
-            SpikeTimes::Shared(times) => times,
-            SpikeTimes::PerSource(lists) => &lists[index],
-        }
-    }
-}
-
-/// Parameters of a neuron population: one set shared by all its neurons, or one set per neuron
-/// (when some `params` value is an array with one entry per neuron).
-#[derive(Clone, Debug, PartialEq)]
-pub enum NeuronParams<T> {
-    /// Every neuron has these parameters.
-    Shared(T),
-    /// Neuron `i` has the `i`-th set.
-    PerNeuron(Vec<T>),
-}
-
-impl<T> NeuronParams<T> {
-    /// Parameters of neuron `i`.
-    pub fn of(&self, i: usize) -> &T {
-        match self {
-            Self::Shared(p) => p,
-            Self::PerNeuron(ps) => &ps[i],
-        }
-    }
-
-    /// The shared set, or neuron 0's.
-    pub fn first(&self) -> &T {
-        match self {
-            Self::Shared(p) => p,
-            Self::PerNeuron(ps) => &ps[0],
-        }
-    }
-
-    /// The distinct sets: one if shared, else one per neuron.
-    pub fn sets(&self) -> &[T] {
-        match self {
-            Self::Shared(p) => std::slice::from_ref(p),
-            Self::PerNeuron(ps) => ps,
-        }
-    }
-}
-
-/// What a population is, with its validated parameters.
-#[derive(Clone, Debug, PartialEq)]
-pub enum PopulationKind {
-    /// `IF_cond_exp` neurons and their initial membrane potential [mV].
-    CondExp(NeuronParams<CondExpParams>, f64),
-    /// `IF_curr_exp` neurons and their initial membrane potential [mV].
-    CurrExp(NeuronParams<CurrExpParams>, f64),
-    /// Poisson spike sources.
-    Poisson(PoissonParams),
-    /// Spike sources replaying given times.
-    Array(ArrayParams),
-}
-
-impl PopulationKind {
-    /// True for spike sources, which cannot receive projections.
-    pub fn is_source(&self) -> bool {
-        matches!(self, Self::Poisson(_) | Self::Array(_))
-    }
-
-    /// True for populations whose synapses are conductances (weights in µS).
-    pub fn is_conductance_based(&self) -> bool {
-        matches!(self, Self::CondExp(..))
-    }
-}
-
-/// A validated population.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Population {
-    /// Unique name.
-    pub name: String,
-    /// Number of neurons or sources.
-    pub size: usize,
-    /// Model and parameters.
-    pub kind: PopulationKind,
-}
-
-/// A validated projection between two populations (by index).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Projection {
-    /// Index of the presynaptic population.
-    pub pre: usize,
-    /// Index of the postsynaptic (neuron) population.
-    pub post: usize,
-    /// Connection rule.
-    pub connector: Connector,
-    /// Weights [µS or nA], checked for sign and finiteness.
-    pub weight: Values,
-    /// Delays [ms], ≥ 0.
-    pub delay: Values,
-    /// Target receptor.
-    pub receptor: Receptor,
-    /// Synapse model (static, or short-term plasticity with checked parameters).
-    pub synapse: SynapseModel,
-}
-
-/// What to record, by population index.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct RecordSpec {
-    /// Populations whose spikes are recorded.
-    pub spikes: Vec<usize>,
-    /// Neuron populations whose membrane potential is sampled.
-    pub v: Vec<usize>,
-    /// Sampling interval [ms] of `v`.
-    pub v_interval: f64,
-}
-
-/// A validated, immutable experiment.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Experiment {
-    /// Name of the file it came from (used in messages).
-    pub file: String,
-    /// The original TOML text (stored with the results).
-    pub text: String,
-    /// Simulated time [ms].
-    pub t_stop: f64,
-    /// Master seed.
-    pub seed: u64,
-    /// Populations in file order.
-    pub populations: Vec<Population>,
-    /// Projections in file order.
-    pub projections: Vec<Projection>,
-    /// Recording requests.
-    pub record: RecordSpec,
-}
-
-impl Experiment {
-    /// Read and validate an experiment file.
-    /// Model profiles (`profile = "..."`) are resolved relative to the file's directory.
-    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
-        let name = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ConfigError::new(&name, "(file)", format!("cannot read: {e}")))?;
-        let base = path.parent().unwrap_or(Path::new("."));
-        Self::parse(&text, &name, base)
-    }
-
-    /// Parse and validate TOML `text`; `file` names it in error messages. Model profiles are
-    /// resolved relative to the current directory.
-    pub fn from_toml_str(text: &str, file: &str) -> Result<Self, ConfigError> {
-        Self::parse(text, file, Path::new("."))
-    }
-
-    fn parse(text: &str, file: &str, base: &Path) -> Result<Self, ConfigError> {
-        let parsed: ExperimentFile = deserialize_toml(text, file)?;
-        let checker = Checker { file, base };
-        checker.experiment(parsed, text)
-    }
-
-    /// Index of the population called `name`.
-    pub fn population_index(&self, name: &str) -> Option<usize> {
-        self.populations.iter().position(|p| p.name == name)
-    }
-
-    /// Override the simulated time [ms] (e.g. from the command line), re-checking it.
-    pub fn set_t_stop(&mut self, t_stop: f64) -> Result<(), ConfigError> {
-        let checker = Checker {
-            file: &self.file,
-            base: Path::new("."),
-        };
-        checker.positive("simulation.t_stop", t_stop)?;
-        checker.v_volume(t_stop, &self.record, &self.populations)?;
-        self.t_stop = t_stop;
-        Ok(())
-    }
-}
-
-/// Deserialize TOML text, turning serde errors into one-line [`ConfigError`]s with the field path.
-pub(crate) fn deserialize_toml<T: DeserializeOwned>(
-    text: &str,
+/// Check a new simulated time [ms] of an experiment described as `file`.
+pub(super) fn check_t_stop(
     file: &str,
-) -> Result<T, ConfigError> {
-    let deserializer = toml::Deserializer::new(text);
-    serde_path_to_error::deserialize(deserializer).map_err(|err| {
-        let path = err.path().to_string();
-        let inner = err.into_inner();
-        let line = inner
-            .span()
-            .map(|span| text[..span.start.min(text.len())].lines().count().max(1));
-        let field = match (path.as_str(), line) {
-            (".", Some(line)) | ("", Some(line)) => format!("line {line}"),
-            (_, Some(line)) => format!("{path} (line {line})"),
-            (_, None) => path,
-        };
-        ConfigError::new(file, field, inner.message().trim().replace('\n', " "))
-    })
+    t_stop: f64,
+    record: &RecordSpec,
+    populations: &[Population],
+) -> Result<(), ConfigError> {
+    let checker = Checker {
+        file,
+        style: FieldStyle::Indexed,
+    };
+    checker.positive("simulation.t_stop", t_stop)?;
+    checker.v_volume(t_stop, record, populations)
 }
 
-/// Deserialize a `params` table into a model's parameter struct.
-fn deserialize_params<T: DeserializeOwned>(
-    table: toml::Table,
-    file: &str,
-    field: &str,
-) -> Result<T, ConfigError> {
-    serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|err| {
-        let path = err.path().to_string();
-        let at = if path == "." || path.is_empty() {
-            field.to_string()
-        } else {
-            format!("{field}.{path}")
-        };
-        ConfigError::new(file, at, err.into_inner().to_string())
-    })
+/// Check `IF_cond_exp` parameters found at field `at` of `file`.
+pub(crate) fn check_cond_exp(file: &str, at: &str, p: &CondExpParams) -> Result<(), ConfigError> {
+    let checker = Checker {
+        file,
+        style: FieldStyle::Indexed,
+    };
+    checker.cond_exp(at, p)
 }
 
-/// The `IF_cond_exp` parameters of a section at `at` of `file` with a `model`, an optional
-/// `profile` (relative to `base`) and `params`, validated like a population's. Any other model is
-/// refused with `reason`.
-pub(crate) fn cond_exp_section(
-    file: &str,
-    base: &Path,
-    at: &str,
-    model: Option<ModelName>,
-    profile: Option<&str>,
-    params: toml::Table,
-    reason: &str,
-) -> Result<CondExpParams, ConfigError> {
-    let checker = Checker { file, base };
-    let (model, params) = checker.resolve_model(at, model, profile, params)?;
-    if model != ModelName::IF_cond_exp {
-        return Err(checker.err(format!("{at}.model"), format!("is {model:?}; {reason}")));
-    }
-    let params_at = format!("{at}.params");
-    let p: CondExpParams = deserialize_params(params, file, &params_at)?;
-    checker.cond_exp(&params_at, &p)?;
-    Ok(p)
-}
-
-/// Validation context: the file name for messages and the directory profiles are found in.
+/// Validation context: the description's name and how its fields are named.
 struct Checker<'a> {
     file: &'a str,
-    base: &'a Path,
+    style: FieldStyle,
 }
 
 impl Checker<'_> {
@@ -336,92 +114,123 @@ impl Checker<'_> {
         }
     }
 
-    fn experiment(&self, parsed: ExperimentFile, text: &str) -> Result<Experiment, ConfigError> {
-        self.positive("simulation.t_stop", parsed.simulation.t_stop)?;
-        let mut populations = Vec::with_capacity(parsed.populations.len());
-        for (i, section) in parsed.populations.into_iter().enumerate() {
-            let population = self.population(i, section)?;
+    /// Field path of population `i` called `name`.
+    fn population_at(&self, i: usize, name: &str) -> String {
+        match self.style {
+            FieldStyle::Indexed => format!("population[{i}]"),
+            FieldStyle::Named => format!("population {name:?}"),
+        }
+    }
+
+    fn experiment(
+        &self,
+        header: Header,
+        described: Vec<PopulationDesc>,
+        projections: Vec<ProjectionDesc>,
+    ) -> Result<Experiment, ConfigError> {
+        self.positive("simulation.t_stop", header.t_stop)?;
+        let mut populations = Vec::with_capacity(described.len());
+        for (i, desc) in described.into_iter().enumerate() {
+            let population = self.population(i, desc)?;
             if populations
                 .iter()
                 .any(|p: &Population| p.name == population.name)
             {
                 return Err(self.err(
-                    format!("population[{i}].name"),
+                    format!("{}.name", self.population_at(i, &population.name)),
                     format!("duplicate population name '{}'", population.name),
                 ));
             }
             populations.push(population);
         }
-        let projections = parsed
-            .projections
+        let projections = projections
             .into_iter()
             .enumerate()
             .map(|(i, p)| self.projection(i, p, &populations))
             .collect::<Result<Vec<_>, _>>()?;
-        let record = self.record(parsed.record, &populations)?;
-        self.v_volume(parsed.simulation.t_stop, &record, &populations)?;
+        let record = self.record(&header.record_spikes, header.record_v, &populations)?;
+        self.v_volume(header.t_stop, &record, &populations)?;
         Ok(Experiment {
             file: self.file.to_string(),
-            text: text.to_string(),
-            t_stop: parsed.simulation.t_stop,
-            seed: parsed.simulation.seed,
+            text: header.text,
+            t_stop: header.t_stop,
+            seed: header.seed,
             populations,
             projections,
             record,
         })
     }
 
-    fn population(&self, i: usize, s: PopulationSection) -> Result<Population, ConfigError> {
-        let at = format!("population[{i}]");
-        if s.name.is_empty() {
+    fn population(&self, i: usize, d: PopulationDesc) -> Result<Population, ConfigError> {
+        let at = self.population_at(i, &d.name);
+        if d.name.is_empty() {
             return Err(self.err(format!("{at}.name"), "must not be empty"));
         }
-        if s.size < 0 {
-            return Err(self.err(format!("{at}.size"), format!("must be ≥ 0, got {}", s.size)));
-        }
-        let size = s.size as usize;
         let params_at = format!("{at}.params");
-        let initial_v = s.initial.v.unwrap_or(DEFAULT_INITIAL_V);
-        let (model, params) = self.resolve_model(&at, s.model, s.profile.as_deref(), s.params)?;
-        let kind = match model {
-            ModelName::IF_cond_exp => {
-                let p = self.neuron_params(&params_at, params, size, |at, p: &CondExpParams| {
-                    self.cond_exp(at, p)
-                })?;
+        let initial_v = d.initial_v.unwrap_or(DEFAULT_INITIAL_V);
+        let kind = match d.cell {
+            Cell::IfCondExp(p) => {
+                self.neuron_params(&params_at, &p, d.size, |at, p| self.cond_exp(at, p))?;
                 PopulationKind::CondExp(p, initial_v)
             }
-            ModelName::IF_curr_exp => {
-                let p = self.neuron_params(&params_at, params, size, |at, p: &CurrExpParams| {
+            Cell::IfCurrExp(p) => {
+                self.neuron_params(&params_at, &p, d.size, |at, p: &CurrExpParams| {
                     self.lif_common(at, &p.as_common())
                 })?;
                 PopulationKind::CurrExp(p, initial_v)
             }
-            ModelName::SpikeSourcePoisson => {
-                let p: PoissonParams = deserialize_params(params, self.file, &params_at)?;
+            Cell::SpikeSourcePoisson(p) => {
                 self.non_negative(&format!("{params_at}.rate"), p.rate)?;
                 self.non_negative(&format!("{params_at}.start"), p.start)?;
                 self.non_negative(&format!("{params_at}.duration"), p.duration)?;
                 PopulationKind::Poisson(p)
             }
-            ModelName::SpikeSourceArray => {
-                let p: ArrayParams = deserialize_params(params, self.file, &params_at)?;
-                self.spike_times(&params_at, &p, size)?;
+            Cell::SpikeSourceArray(p) => {
+                self.spike_times(&params_at, &p, d.size)?;
                 PopulationKind::Array(p)
             }
         };
         if !kind.is_source() {
             self.finite(&format!("{at}.initial.v"), initial_v)?;
-        } else if s.initial.v.is_some() {
+        } else if d.initial_v.is_some() {
             return Err(self.err(
                 format!("{at}.initial.v"),
                 "spike sources have no membrane potential",
             ));
         }
         Ok(Population {
-            name: s.name,
-            size,
+            name: d.name,
+            size: d.size,
             kind,
         })
+    }
+
+    /// `check` every parameter set of a neuron population at `at`: the shared one, or each
+    /// neuron's own (reported as `at[i]`), of which there must be one per neuron.
+    fn neuron_params<T>(
+        &self,
+        at: &str,
+        params: &NeuronParams<T>,
+        size: usize,
+        check: impl Fn(&str, &T) -> Result<(), ConfigError>,
+    ) -> Result<(), ConfigError> {
+        match params {
+            NeuronParams::Shared(p) => check(at, p),
+            NeuronParams::PerNeuron(sets) => {
+                if sets.len() != size {
+                    return Err(self.err(
+                        at,
+                        format!(
+                            "has {} parameter sets for a population of {size} neurons",
+                            sets.len()
+                        ),
+                    ));
+                }
+                sets.iter()
+                    .enumerate()
+                    .try_for_each(|(i, p)| check(&format!("{at}[{i}]"), p))
+            }
+        }
     }
 
     /// Membrane recordings are stored as fixed `[samples, size]` datasets allocated up front; refuse
@@ -452,42 +261,6 @@ impl Checker<'_> {
         Ok(())
     }
 
-    /// The population's model and parameters: from its `profile` file (if any), with its own
-    /// `model` (which must agree) and `params` (which override the profile's) on top.
-    fn resolve_model(
-        &self,
-        at: &str,
-        model: Option<ModelName>,
-        profile: Option<&str>,
-        params: toml::Table,
-    ) -> Result<(ModelName, toml::Table), ConfigError> {
-        let Some(profile) = profile else {
-            let model = model.ok_or_else(|| self.err(format!("{at}.model"), "missing"))?;
-            return Ok((model, params));
-        };
-        let path = self.base.join(profile);
-        let name = path.display().to_string();
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            self.err(
-                format!("{at}.profile"),
-                format!("cannot read '{name}': {e}"),
-            )
-        })?;
-        let loaded: ProfileFile = deserialize_toml(&text, &name)?;
-        if let Some(model) = model.filter(|m| *m != loaded.model) {
-            return Err(self.err(
-                format!("{at}.model"),
-                format!(
-                    "{model:?} contradicts the profile '{profile}', which is {:?}",
-                    loaded.model
-                ),
-            ));
-        }
-        let mut merged = loaded.params;
-        merged.extend(params);
-        Ok((loaded.model, merged))
-    }
-
     fn lif_common(&self, at: &str, p: &LifCommon) -> Result<(), ConfigError> {
         self.positive(&format!("{at}.cm"), p.cm)?;
         self.positive(&format!("{at}.tau_m"), p.tau_m)?;
@@ -508,50 +281,6 @@ impl Checker<'_> {
             ));
         }
         Ok(())
-    }
-
-    /// Deserialize and `check` a neuron model's `params` table at `at`. A value given as an array
-    /// must have one entry per neuron (`size`); then neuron `i` gets its own set, built from the
-    /// scalars and the `i`-th array entries and reported as `at[i]`.
-    fn neuron_params<T: DeserializeOwned>(
-        &self,
-        at: &str,
-        params: toml::Table,
-        size: usize,
-        check: impl Fn(&str, &T) -> Result<(), ConfigError>,
-    ) -> Result<NeuronParams<T>, ConfigError> {
-        let mut arrays = Vec::new();
-        for (key, value) in &params {
-            if let toml::Value::Array(values) = value {
-                if values.len() != size {
-                    return Err(self.err(
-                        format!("{at}.{key}"),
-                        format!(
-                            "has {} values for a population of {size} neurons (give one value, or one per neuron)",
-                            values.len()
-                        ),
-                    ));
-                }
-                arrays.push((key.clone(), values.clone()));
-            }
-        }
-        if arrays.is_empty() || size == 0 {
-            let p: T = deserialize_params(params, self.file, at)?;
-            check(at, &p)?;
-            return Ok(NeuronParams::Shared(p));
-        }
-        let mut sets = Vec::with_capacity(size);
-        for i in 0..size {
-            let mut table = params.clone();
-            for (key, values) in &arrays {
-                table.insert(key.clone(), values[i].clone());
-            }
-            let at_i = format!("{at}[{i}]");
-            let p: T = deserialize_params(table, self.file, &at_i)?;
-            check(&at_i, &p)?;
-            sets.push(p);
-        }
-        Ok(NeuronParams::PerNeuron(sets))
     }
 
     fn cond_exp(&self, at: &str, p: &CondExpParams) -> Result<(), ConfigError> {
@@ -615,7 +344,7 @@ impl Checker<'_> {
     fn projection(
         &self,
         i: usize,
-        s: ProjectionSection,
+        s: ProjectionDesc,
         populations: &[Population],
     ) -> Result<Projection, ConfigError> {
         let at = format!("projection[{i}]");
@@ -772,20 +501,21 @@ impl Checker<'_> {
 
     fn record(
         &self,
-        section: RecordSection,
+        spikes: &[String],
+        v: Option<(Vec<String>, f64)>,
         populations: &[Population],
     ) -> Result<RecordSpec, ConfigError> {
         let mut spec = RecordSpec::default();
-        for (k, name) in section.spikes.iter().enumerate() {
+        for (k, name) in spikes.iter().enumerate() {
             let index = self.lookup(&format!("record.spikes[{k}]"), name, populations)?;
             if !spec.spikes.contains(&index) {
                 spec.spikes.push(index);
             }
         }
-        if let Some(v) = section.v {
-            self.positive("record.v.interval", v.interval)?;
-            spec.v_interval = v.interval;
-            for (k, name) in v.populations.iter().enumerate() {
+        if let Some((names, interval)) = v {
+            self.positive("record.v.interval", interval)?;
+            spec.v_interval = interval;
+            for (k, name) in names.iter().enumerate() {
                 let field = format!("record.v.populations[{k}]");
                 let index = self.lookup(&field, name, populations)?;
                 if populations[index].kind.is_source() {

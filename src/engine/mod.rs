@@ -183,12 +183,12 @@ impl Simulation {
             input_runs: true,
             delivered: Vec::new(),
             processed: 0,
-            t_stop: experiment.t_stop,
+            t_stop: experiment.t_stop(),
             network,
         };
-        let mut group_of_population = vec![None; experiment.populations.len()];
-        for (p, population) in experiment.populations.iter().enumerate() {
-            let spike_slot = experiment.record.spikes.iter().position(|&r| r == p);
+        let mut group_of_population = vec![None; experiment.populations().len()];
+        for (p, population) in experiment.populations().iter().enumerate() {
+            let spike_slot = experiment.record().spikes.iter().position(|&r| r == p);
             let first_node = sim.network.first_node[p];
             match (&population.kind, sim.network.placement[p]) {
                 (PopulationKind::CondExp(params, v), Placement::Neurons { first }) => {
@@ -214,7 +214,7 @@ impl Simulation {
                         let source = match kind {
                             PopulationKind::Poisson(params) => Source::poisson(
                                 params,
-                                stream(experiment.seed, Domain::Source, index),
+                                stream(experiment.seed(), Domain::Source, index),
                             ),
                             PopulationKind::Array(params) => Source::array(params, local),
                             _ => unreachable!("neuron populations are placed as neurons"),
@@ -232,22 +232,22 @@ impl Simulation {
         }
         sim.layout = RecordLayout {
             spikes: experiment
-                .record
+                .record()
                 .spikes
                 .iter()
                 .map(|&p| named(experiment, p))
                 .collect(),
             v: experiment
-                .record
+                .record()
                 .v
                 .iter()
                 .map(|&p| named(experiment, p))
                 .collect(),
-            v_interval: experiment.record.v_interval,
+            v_interval: experiment.record().v_interval,
             ..RecordLayout::default()
         };
         sim.v_groups = experiment
-            .record
+            .record()
             .v
             .iter()
             .map(|&p| group_of_population[p].expect("validated: v recorded from neurons"))
@@ -573,7 +573,7 @@ impl Simulation {
 
 /// (name, size) of population `p`.
 fn named(experiment: &Experiment, p: usize) -> (String, usize) {
-    let population = &experiment.populations[p];
+    let population = &experiment.populations()[p];
     (population.name.clone(), population.size)
 }
 

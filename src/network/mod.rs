@@ -104,13 +104,13 @@ impl Network {
     pub fn build(experiment: &Experiment) -> Result<Self, ConfigError> {
         let (mut first_node, mut placement) = (Vec::new(), Vec::new());
         let (mut nodes, mut neurons, mut sources) = (0u32, 0u32, 0u32);
-        for population in &experiment.populations {
+        for population in experiment.populations() {
             first_node.push(nodes);
             let size = u32::try_from(population.size)
                 .ok()
                 .filter(|s| nodes.checked_add(*s).is_some())
                 .ok_or_else(|| {
-                    ConfigError::new(&experiment.file, "population.size", "network too large")
+                    ConfigError::new(experiment.file(), "population.size", "network too large")
                 })?;
             nodes += size;
             if population.kind.is_source() {
@@ -122,7 +122,7 @@ impl Network {
             }
         }
         let mut pending = Vec::new();
-        for index in 0..experiment.projections.len() {
+        for index in 0..experiment.projections().len() {
             connect(experiment, index, &first_node, &placement, &mut pending)?;
         }
         sort(&mut pending);
@@ -145,26 +145,26 @@ fn connect(
     placement: &[Placement],
     pending: &mut Vec<Pending>,
 ) -> Result<(), ConfigError> {
-    let projection = &experiment.projections[index];
-    let pre = &experiment.populations[projection.pre];
-    let post = &experiment.populations[projection.post];
+    let projection = &experiment.projections()[index];
+    let pre = &experiment.populations()[projection.pre];
+    let post = &experiment.populations()[projection.post];
     let ends = Ends {
         n_pre: pre.size,
         n_post: post.size,
         same: projection.pre == projection.post,
     };
-    let mut rng = stream(experiment.seed, Domain::Connector, index as u64);
+    let mut rng = stream(experiment.seed(), Domain::Connector, index as u64);
     let made = generate(&projection.connector, ends, &mut rng);
     let at = format!("projection[{index}]");
     let weight = per_connection(
-        &experiment.file,
+        experiment.file(),
         &at,
         "weight",
         &projection.weight,
         made.len(),
     )?;
     let delay = per_connection(
-        &experiment.file,
+        experiment.file(),
         &at,
         "delay",
         &projection.delay,

@@ -9,10 +9,9 @@
 //! one simulation.
 
 use super::logistic::{fit_logistic, LogisticError, LogisticFit, P_MAX, P_MIN};
-use super::lower::{noisy_neurons, record_samplers, SAMPLERS};
+use super::lower::{noisy_neurons, SAMPLERS};
 use super::spec::CalibrationSection;
 use super::translation::Noise;
-use crate::config::Experiment;
 use crate::error::RunError;
 use crate::neuron::CondExpParams;
 
@@ -71,9 +70,15 @@ pub fn measure_p_on(
     duration: f64,
     seed: u64,
 ) -> Result<Vec<f64>, RunError> {
-    let mut text = noisy_neurons(params, noise, v_rest, burn_in + duration, seed);
-    text += &record_samplers();
-    let experiment = Experiment::from_toml_str(&text, "calibration sweep")?;
+    let experiment = noisy_neurons(
+        "calibration sweep",
+        params,
+        noise,
+        v_rest,
+        burn_in + duration,
+        seed,
+    )
+    .build()?;
     let recording = crate::run_in_memory(&experiment)?;
     let spikes = recording
         .spikes_of(SAMPLERS)

@@ -14,6 +14,7 @@ use super::translation::{bias_to_v_rest, translate, Activation, Translation};
 use crate::config::Experiment;
 use crate::error::ConfigError;
 use crate::record::{inspect, Table};
+use crate::synapse::{SynapseModel, TsoParams};
 
 /// Group of the calibration in HDF5 files.
 pub const CALIBRATION_GROUP: &str = "calibration";
@@ -69,6 +70,21 @@ pub fn calibrate_spec(spec: &SamplingSpec) -> Result<Calibration, ConfigError> {
     })
 }
 
+/// The synapse models of the excitatory and inhibitory couplings when `spec` asks for renewing
+/// synapses (sbs: Tsodyks–Markram with U = 1, τ_rec = τ_syn, no facilitation); `None` for static
+/// ones.
+pub fn renewing_synapses(spec: &SamplingSpec) -> Option<[SynapseModel; 2]> {
+    spec.renewing_synapses.then(|| {
+        [spec.sampler.tau_syn_E, spec.sampler.tau_syn_I].map(|tau_rec| {
+            SynapseModel::TsodyksMarkram(TsoParams {
+                u_se: 1.0,
+                tau_rec,
+                tau_facil: 0.0,
+            })
+        })
+    })
+}
+
 /// Prepare `spec` for `job`: load or make the calibration, translate, lower.
 pub fn prepare(spec: SamplingSpec, job: Job) -> Result<PreparedSampling, ConfigError> {
     let training = match job {
@@ -91,19 +107,10 @@ pub fn prepare(spec: SamplingSpec, job: Job) -> Result<PreparedSampling, ConfigE
         target.biases(),
     )
     .map_err(|e| ConfigError::new(&spec.file, "sampler", e.to_string()))?;
-    let synapses = spec.renewing_synapses.then(|| {
-        [spec.sampler.tau_syn_E, spec.sampler.tau_syn_I].map(|tau| {
-            format!("{{ type = \"TsodyksMarkramSynapse\", U = 1.0, tau_rec = {tau:?}, tau_facil = 0.0 }}")
-        })
-    });
+    let synapses = renewing_synapses(&spec);
     let t_stop = spec.burn_in + training.map_or(0.0, |t| t.duration()) + spec.t_sample;
-    let experiment = sampling_experiment(
-        &spec,
-        &translation,
-        synapses.as_ref(),
-        training.is_some(),
-        t_stop,
-    )?;
+    let experiment =
+        sampling_experiment(&spec, &translation, synapses, training.is_some(), t_stop)?;
     let first = FIRST_CHECKPOINT.min(spec.t_sample);
     let checkpoints = log_spaced_checkpoints(first, spec.t_sample, spec.checkpoints_per_decade)
         .map_err(|e| ConfigError::new(&spec.file, "simulation.t_stop", e.to_string()))?;

@@ -1,65 +1,83 @@
 //! Lowering of sampling jobs into ordinary experiments: the samplers become one `IF_cond_exp`
 //! population with per-neuron `v_rest`, each with its own excitatory and inhibitory Poisson source,
-//! and the translated couplings become `from_list` projections. The generated TOML goes through
-//! the same validation as any experiment file.
-
-use std::fmt::Write;
+//! and the translated couplings become `from_list` projections. The network is made with the
+//! [`ExperimentBuilder`], so it goes through the same validation as any experiment file.
 
 use super::spec::SamplingSpec;
 use super::translation::{Noise, Translation};
-use crate::config::Experiment;
+use crate::config::{Cell, Connector, Experiment, ExperimentBuilder, NeuronParams, PoissonParams};
 use crate::error::ConfigError;
 use crate::neuron::{CondExpParams, Receptor};
+use crate::synapse::SynapseModel;
 
 /// Name of the sampler population in lowered experiments and their recordings.
 pub const SAMPLERS: &str = "samplers";
 
-/// `IF_cond_exp` neurons with their own Poisson noise: the common part of calibration sweeps and
-/// sampling networks. `v_rest` has one entry per neuron [mV].
+/// `IF_cond_exp` neurons with their own Poisson noise, their spikes recorded: the common part of
+/// calibration sweeps and sampling networks. `v_rest` has one entry per neuron [mV]; every neuron
+/// starts at their mean. `label` names the network in error messages.
 pub fn noisy_neurons(
+    label: &str,
     params: &CondExpParams,
     noise: &Noise,
     v_rest: &[f64],
     t_stop: f64,
     seed: u64,
-) -> String {
-    let p = params;
+) -> ExperimentBuilder {
     let size = v_rest.len();
     let initial = v_rest.iter().sum::<f64>() / size.max(1) as f64;
-    let mut text = format!(
-        "[simulation]\nt_stop = {t_stop:?}\nseed = {seed}\n\n[[population]]\nname = \"{SAMPLERS}\"\nsize = {size}\nmodel = \"IF_cond_exp\"\n\
-         params = {{ cm = {:?}, tau_m = {:?}, v_thresh = {:?}, v_reset = {:?}, tau_refrac = {:?}, tau_syn_E = {:?}, tau_syn_I = {:?}, e_rev_E = {:?}, e_rev_I = {:?}, i_offset = {:?}, v_rest = {v_rest:?} }}\n\
-         initial = {{ v = {initial:?} }}\n",
-        p.cm, p.tau_m, p.v_thresh, p.v_reset, p.tau_refrac, p.tau_syn_E, p.tau_syn_I, p.e_rev_E, p.e_rev_I, p.i_offset,
-    );
+    let sets = v_rest
+        .iter()
+        .map(|&v_rest| CondExpParams {
+            v_rest,
+            ..params.clone()
+        })
+        .collect();
+    let mut net = ExperimentBuilder::new(label, t_stop);
+    net.seed(seed);
+    net.population(
+        SAMPLERS,
+        size,
+        Cell::IfCondExp(NeuronParams::PerNeuron(sets)),
+    )
+    .initial_v(initial);
     for (name, rate, weight, receptor) in [
-        ("noise_exc", noise.rate_exc, noise.weight_exc, "excitatory"),
-        ("noise_inh", noise.rate_inh, noise.weight_inh, "inhibitory"),
+        (
+            "noise_exc",
+            noise.rate_exc,
+            noise.weight_exc,
+            Receptor::Excitatory,
+        ),
+        (
+            "noise_inh",
+            noise.rate_inh,
+            noise.weight_inh,
+            Receptor::Inhibitory,
+        ),
     ] {
-        let _ = write!(
-            text,
-            "\n[[population]]\nname = \"{name}\"\nsize = {size}\nmodel = \"SpikeSourcePoisson\"\nparams = {{ rate = {rate:?} }}\n\
-             \n[[projection]]\npre = \"{name}\"\npost = \"{SAMPLERS}\"\nconnector = {{ type = \"one_to_one\" }}\nweight = {weight:?}\nreceptor = \"{receptor}\"\n"
-        );
+        let poisson = PoissonParams {
+            rate,
+            ..PoissonParams::default()
+        };
+        net.population(name, size, Cell::poisson(poisson));
+        net.projection(name, SAMPLERS, Connector::OneToOne)
+            .weight(weight)
+            .receptor(receptor);
     }
-    text
-}
-
-/// The record section recording the samplers' spikes.
-pub fn record_samplers() -> String {
-    format!("\n[record]\nspikes = [\"{SAMPLERS}\"]\n")
+    net.record_spikes(SAMPLERS);
+    net
 }
 
 /// The experiment of `spec.networks` independent copies of the translated network (neuron
 /// `k·n + i` is unit `i` of copy `k`), run to `t_stop` [ms]. Couplings have the sampler delay;
-/// `synapses` are the TOML of the synapse models of the excitatory and inhibitory couplings, if
-/// not static. With `all_pairs` (for training) every ordered pair of distinct units gets both an
-/// excitatory and an inhibitory synapse, the one not in use with weight 0; otherwise only the
-/// couplings with nonzero weight exist.
+/// `synapses` are the synapse models of the excitatory and inhibitory couplings, if not static.
+/// With `all_pairs` (for training) every ordered pair of distinct units gets both an excitatory
+/// and an inhibitory synapse, the one not in use with weight 0; otherwise only the couplings with
+/// nonzero weight exist.
 pub fn sampling_experiment(
     spec: &SamplingSpec,
     translation: &Translation,
-    synapses: Option<&[String; 2]>,
+    synapses: Option<[SynapseModel; 2]>,
     all_pairs: bool,
     t_stop: f64,
 ) -> Result<Experiment, ConfigError> {
@@ -68,7 +86,14 @@ pub fn sampling_experiment(
     let v_rest: Vec<f64> = (0..networks)
         .flat_map(|_| translation.v_rest.iter().copied())
         .collect();
-    let mut text = noisy_neurons(&spec.sampler, &spec.noise, &v_rest, t_stop, spec.seed);
+    let mut net = noisy_neurons(
+        &spec.file,
+        &spec.sampler,
+        &spec.noise,
+        &v_rest,
+        t_stop,
+        spec.seed,
+    );
     for receptor in [Receptor::Excitatory, Receptor::Inhibitory] {
         let mut rows = Vec::new();
         for k in 0..networks {
@@ -80,11 +105,12 @@ pub fn sampling_experiment(
                         0.0
                     };
                     if weight > 0.0 || (all_pairs && pre != post) {
-                        rows.push(format!(
-                            "[{}, {}, {weight:?}, {delay:?}]",
-                            k * n + pre,
-                            k * n + post,
-                        ));
+                        rows.push(vec![
+                            (k * n + pre) as f64,
+                            (k * n + post) as f64,
+                            weight,
+                            delay,
+                        ]);
                     }
                 }
             }
@@ -92,19 +118,15 @@ pub fn sampling_experiment(
         if rows.is_empty() {
             continue;
         }
-        let name = match receptor {
-            Receptor::Excitatory => "excitatory",
-            Receptor::Inhibitory => "inhibitory",
-        };
-        let _ = write!(
-            text,
-            "\n[[projection]]\npre = \"{SAMPLERS}\"\npost = \"{SAMPLERS}\"\nconnector = {{ type = \"from_list\", connections = [{}] }}\nreceptor = \"{name}\"\n",
-            rows.join(", ")
+        let projection = net.projection(
+            SAMPLERS,
+            SAMPLERS,
+            Connector::FromList { connections: rows },
         );
-        if let Some(synapses) = synapses {
-            let _ = writeln!(text, "synapse = {}", synapses[receptor as usize]);
+        projection.receptor(receptor);
+        if let Some(synapses) = &synapses {
+            projection.synapse(synapses[receptor as usize]);
         }
     }
-    text += &record_samplers();
-    Experiment::from_toml_str(&text, &spec.file)
+    net.build()
 }

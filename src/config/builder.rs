@@ -1,0 +1,247 @@
+//! The typed builder of experiments: populations, projections, recording requests and simulation
+//! settings as plain Rust values. [`ExperimentBuilder::build`] validates them into an
+//! [`Experiment`]; the TOML front ([`Experiment::from_file`]) and the sampling job fill the same
+//! builder, so every network passes the same checks with the same messages.
+//!
+//! ```
+//! use exactspike::config::{Cell, Connector, ExperimentBuilder, PoissonParams};
+//! use exactspike::neuron::{CondExpParams, Receptor};
+//!
+//! let mut net = ExperimentBuilder::new("two populations", 100.0);
+//! net.seed(7);
+//! net.population("exc", 10, Cell::if_cond_exp(CondExpParams::default()))
+//!     .initial_v(-60.0);
+//! net.population("noise", 10, Cell::poisson(PoissonParams { rate: 500.0, ..Default::default() }));
+//! net.projection("noise", "exc", Connector::OneToOne)
+//!     .weight(0.01)
+//!     .delay(1.0)
+//!     .receptor(Receptor::Excitatory);
+//! net.record_spikes("exc");
+//! let experiment = net.build()?;
+//! assert_eq!(experiment.populations().len(), 2);
+//! # Ok::<(), exactspike::error::ConfigError>(())
+//! ```
+
+use super::experiment::{ArrayParams, Experiment, NeuronParams, PoissonParams};
+use super::file::{Connector, Values};
+use crate::error::ConfigError;
+use crate::neuron::{CondExpParams, CurrExpParams, Receptor};
+use crate::synapse::SynapseModel;
+
+/// A cell type (PyNN name) with its parameters.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell {
+    /// `IF_cond_exp`: LIF with exponential conductances; one parameter set, or one per neuron.
+    IfCondExp(NeuronParams<CondExpParams>),
+    /// `IF_curr_exp`: LIF with exponential currents; one parameter set, or one per neuron.
+    IfCurrExp(NeuronParams<CurrExpParams>),
+    /// `SpikeSourcePoisson`.
+    SpikeSourcePoisson(PoissonParams),
+    /// `SpikeSourceArray`.
+    SpikeSourceArray(ArrayParams),
+}
+
+impl Cell {
+    /// `IF_cond_exp` neurons sharing `params`.
+    pub fn if_cond_exp(params: CondExpParams) -> Self {
+        Self::IfCondExp(NeuronParams::Shared(params))
+    }
+
+    /// `IF_curr_exp` neurons sharing `params`.
+    pub fn if_curr_exp(params: CurrExpParams) -> Self {
+        Self::IfCurrExp(NeuronParams::Shared(params))
+    }
+
+    /// Poisson spike sources.
+    pub fn poisson(params: PoissonParams) -> Self {
+        Self::SpikeSourcePoisson(params)
+    }
+
+    /// Spike sources replaying `params.spike_times`.
+    pub fn array(params: ArrayParams) -> Self {
+        Self::SpikeSourceArray(params)
+    }
+
+    /// True for spike sources.
+    pub fn is_source(&self) -> bool {
+        matches!(
+            self,
+            Self::SpikeSourcePoisson(_) | Self::SpikeSourceArray(_)
+        )
+    }
+}
+
+/// A population as described, before validation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PopulationDesc {
+    pub(super) name: String,
+    pub(super) size: usize,
+    pub(super) cell: Cell,
+    pub(super) initial_v: Option<f64>,
+}
+
+impl PopulationDesc {
+    /// Initial membrane potential of every neuron [mV] (PyNN's default: −65 mV).
+    pub fn initial_v(&mut self, v: f64) -> &mut Self {
+        self.initial_v = Some(v);
+        self
+    }
+}
+
+/// A projection as described, before validation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProjectionDesc {
+    pub(super) pre: String,
+    pub(super) post: String,
+    pub(super) connector: Connector,
+    pub(super) weight: Option<Values>,
+    pub(super) delay: Option<Values>,
+    pub(super) receptor: Receptor,
+    pub(super) synapse: SynapseModel,
+}
+
+impl ProjectionDesc {
+    /// Weights [µS onto `IF_cond_exp`, nA onto `IF_curr_exp`]: one value, or one per connection.
+    pub fn weight(&mut self, weight: impl Into<Values>) -> &mut Self {
+        self.weight = Some(weight.into());
+        self
+    }
+
+    /// Delays [ms]: one value, or one per connection (default 0.1 ms).
+    pub fn delay(&mut self, delay: impl Into<Values>) -> &mut Self {
+        self.delay = Some(delay.into());
+        self
+    }
+
+    /// Target receptor (default excitatory).
+    pub fn receptor(&mut self, receptor: Receptor) -> &mut Self {
+        self.receptor = receptor;
+        self
+    }
+
+    /// Synapse model (default static).
+    pub fn synapse(&mut self, synapse: SynapseModel) -> &mut Self {
+        self.synapse = synapse;
+        self
+    }
+}
+
+/// How validation errors name a population: by its position in a file (`population[0]`) or by
+/// its name (`population "exc"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum FieldStyle {
+    /// `population[i]`, for descriptions read from a file.
+    Indexed,
+    /// `population "name"`, for networks built in code.
+    Named,
+}
+
+/// Builds an [`Experiment`] from typed values; see the module docs.
+#[derive(Clone, Debug)]
+pub struct ExperimentBuilder {
+    pub(super) label: String,
+    pub(super) text: Option<String>,
+    pub(super) style: FieldStyle,
+    pub(super) t_stop: f64,
+    pub(super) seed: u64,
+    pub(super) populations: Vec<PopulationDesc>,
+    pub(super) projections: Vec<ProjectionDesc>,
+    pub(super) record_spikes: Vec<String>,
+    pub(super) record_v: Option<(Vec<String>, f64)>,
+}
+
+impl ExperimentBuilder {
+    /// An empty experiment running for `t_stop` [ms]; `label` names it in error messages.
+    pub fn new(label: &str, t_stop: f64) -> Self {
+        Self {
+            label: label.to_string(),
+            text: None,
+            style: FieldStyle::Named,
+            t_stop,
+            seed: 0,
+            populations: Vec::new(),
+            projections: Vec::new(),
+            record_spikes: Vec::new(),
+            record_v: None,
+        }
+    }
+
+    /// A builder for the description `text` read from `file`, whose errors name populations by
+    /// their position in the file.
+    pub(super) fn for_file(file: &str, text: &str, t_stop: f64) -> Self {
+        Self {
+            text: Some(text.to_string()),
+            style: FieldStyle::Indexed,
+            ..Self::new(file, t_stop)
+        }
+    }
+
+    /// The master seed of every random stream (default 0).
+    pub fn seed(&mut self, seed: u64) -> &mut Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Add a population of `size` members called `name`.
+    pub fn population(&mut self, name: &str, size: usize, cell: Cell) -> &mut PopulationDesc {
+        let index = self.populations.len();
+        self.populations.push(PopulationDesc {
+            name: name.to_string(),
+            size,
+            cell,
+            initial_v: None,
+        });
+        &mut self.populations[index]
+    }
+
+    /// Connect population `pre` to population `post` by `connector` (set the weight next).
+    pub fn projection(
+        &mut self,
+        pre: &str,
+        post: &str,
+        connector: Connector,
+    ) -> &mut ProjectionDesc {
+        let index = self.projections.len();
+        self.projections.push(ProjectionDesc {
+            pre: pre.to_string(),
+            post: post.to_string(),
+            connector,
+            weight: None,
+            delay: None,
+            receptor: Receptor::Excitatory,
+            synapse: SynapseModel::default(),
+        });
+        &mut self.projections[index]
+    }
+
+    /// Record the spikes of population `name`.
+    pub fn record_spikes(&mut self, name: &str) -> &mut Self {
+        self.record_spikes.push(name.to_string());
+        self
+    }
+
+    /// Sample the membrane potential of the neuron populations `names` every `interval` [ms].
+    pub fn record_v(&mut self, names: &[&str], interval: f64) -> &mut Self {
+        self.record_v = Some((names.iter().map(|n| n.to_string()).collect(), interval));
+        self
+    }
+
+    /// Validate everything and make the experiment. The first problem is returned as one line
+    /// naming the field, e.g. `population "exc".params.tau_m: must be > 0, got -1`.
+    pub fn build(self) -> Result<Experiment, ConfigError> {
+        super::validate::validate(self)
+    }
+}
+
+impl From<f64> for Values {
+    fn from(value: f64) -> Self {
+        Self::Constant(value)
+    }
+}
+
+impl From<Vec<f64>> for Values {
+    fn from(values: Vec<f64>) -> Self {
+        Self::PerConnection(values)
+    }
+}

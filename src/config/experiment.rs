@@ -1,0 +1,239 @@
+//! The validated description of an experiment: what the engine lowers and runs. Nothing here is
+//! checked again later; an [`Experiment`] is only made by [`super::ExperimentBuilder::build`]
+//! (directly, or through the TOML front), and its fields cannot be changed afterwards.
+
+use serde::Deserialize;
+
+use super::file::{Connector, Values};
+use crate::neuron::{CondExpParams, CurrExpParams, Receptor};
+use crate::synapse::SynapseModel;
+
+/// Default synaptic delay when a projection gives none [ms] (PyNN's default time step).
+pub const DEFAULT_DELAY: f64 = 0.1;
+
+/// `SpikeSourcePoisson` parameters (PyNN defaults).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct PoissonParams {
+    /// Mean rate [Hz].
+    pub rate: f64,
+    /// Time the source switches on [ms].
+    pub start: f64,
+    /// How long it stays on [ms].
+    pub duration: f64,
+}
+
+impl Default for PoissonParams {
+    fn default() -> Self {
+        Self {
+            rate: 1.0,
+            start: 0.0,
+            duration: 1e10,
+        }
+    }
+}
+
+/// `SpikeSourceArray` spike times [ms]: one list shared by every source of the population, or one
+/// list per source.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum SpikeTimes {
+    /// The same spike times for every source in the population.
+    Shared(Vec<f64>),
+    /// One list per source.
+    PerSource(Vec<Vec<f64>>),
+}
+
+/// `SpikeSourceArray` parameters.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ArrayParams {
+    /// Spike times [ms], sorted, non-negative.
+    #[serde(default = "no_spikes")]
+    pub spike_times: SpikeTimes,
+}
+
+fn no_spikes() -> SpikeTimes {
+    SpikeTimes::Shared(Vec::new())
+}
+
+impl ArrayParams {
+    /// Spike times [ms] of source `index` within the population.
+    pub fn times_of(&self, index: usize) -> &[f64] {
+        match &self.spike_times {
+            SpikeTimes::Shared(times) => times,
+            SpikeTimes::PerSource(lists) => &lists[index],
+        }
+    }
+}
+
+/// Parameters of a neuron population: one set shared by all its neurons, or one set per neuron
+/// (when some `params` value is an array with one entry per neuron).
+#[derive(Clone, Debug, PartialEq)]
+pub enum NeuronParams<T> {
+    /// Every neuron has these parameters.
+    Shared(T),
+    /// Neuron `i` has the `i`-th set.
+    PerNeuron(Vec<T>),
+}
+
+impl<T> NeuronParams<T> {
+    /// Parameters of neuron `i`.
+    pub fn of(&self, i: usize) -> &T {
+        match self {
+            Self::Shared(p) => p,
+            Self::PerNeuron(ps) => &ps[i],
+        }
+    }
+
+    /// The shared set, or neuron 0's.
+    pub fn first(&self) -> &T {
+        match self {
+            Self::Shared(p) => p,
+            Self::PerNeuron(ps) => &ps[0],
+        }
+    }
+
+    /// The distinct sets: one if shared, else one per neuron.
+    pub fn sets(&self) -> &[T] {
+        match self {
+            Self::Shared(p) => std::slice::from_ref(p),
+            Self::PerNeuron(ps) => ps,
+        }
+    }
+}
+
+/// What a population is, with its validated parameters.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PopulationKind {
+    /// `IF_cond_exp` neurons and their initial membrane potential [mV].
+    CondExp(NeuronParams<CondExpParams>, f64),
+    /// `IF_curr_exp` neurons and their initial membrane potential [mV].
+    CurrExp(NeuronParams<CurrExpParams>, f64),
+    /// Poisson spike sources.
+    Poisson(PoissonParams),
+    /// Spike sources replaying given times.
+    Array(ArrayParams),
+}
+
+impl PopulationKind {
+    /// True for spike sources, which cannot receive projections.
+    pub fn is_source(&self) -> bool {
+        matches!(self, Self::Poisson(_) | Self::Array(_))
+    }
+
+    /// True for populations whose synapses are conductances (weights in µS).
+    pub fn is_conductance_based(&self) -> bool {
+        matches!(self, Self::CondExp(..))
+    }
+}
+
+/// A validated population.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Population {
+    /// Unique name.
+    pub name: String,
+    /// Number of neurons or sources.
+    pub size: usize,
+    /// Model and parameters.
+    pub kind: PopulationKind,
+}
+
+/// A validated projection between two populations (by index).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Projection {
+    /// Index of the presynaptic population.
+    pub pre: usize,
+    /// Index of the postsynaptic (neuron) population.
+    pub post: usize,
+    /// Connection rule.
+    pub connector: Connector,
+    /// Weights [µS or nA], checked for sign and finiteness.
+    pub weight: Values,
+    /// Delays [ms], ≥ 0.
+    pub delay: Values,
+    /// Target receptor.
+    pub receptor: Receptor,
+    /// Synapse model (static, or short-term plasticity with checked parameters).
+    pub synapse: SynapseModel,
+}
+
+/// What to record, by population index.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RecordSpec {
+    /// Populations whose spikes are recorded.
+    pub spikes: Vec<usize>,
+    /// Neuron populations whose membrane potential is sampled.
+    pub v: Vec<usize>,
+    /// Sampling interval [ms] of `v`.
+    pub v_interval: f64,
+}
+
+/// A validated, immutable experiment: populations, projections, recording requests and
+/// simulation settings. Made by [`super::ExperimentBuilder::build`]; read through its accessors.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Experiment {
+    pub(super) file: String,
+    pub(super) text: Option<String>,
+    pub(super) t_stop: f64,
+    pub(super) seed: u64,
+    pub(super) populations: Vec<Population>,
+    pub(super) projections: Vec<Projection>,
+    pub(super) record: RecordSpec,
+}
+
+impl Experiment {
+    /// Name of the description it came from (a file name, or the builder's label), used in
+    /// messages.
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    /// The original description text (the TOML file), stored with the results; `None` for an
+    /// experiment built in code.
+    pub fn text(&self) -> Option<&str> {
+        self.text.as_deref()
+    }
+
+    /// Simulated time [ms].
+    pub fn t_stop(&self) -> f64 {
+        self.t_stop
+    }
+
+    /// Master seed of every random stream.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Populations, in the order they were added.
+    pub fn populations(&self) -> &[Population] {
+        &self.populations
+    }
+
+    /// Projections, in the order they were added.
+    pub fn projections(&self) -> &[Projection] {
+        &self.projections
+    }
+
+    /// Recording requests.
+    pub fn record(&self) -> &RecordSpec {
+        &self.record
+    }
+
+    /// Index of the population called `name`.
+    pub fn population_index(&self, name: &str) -> Option<usize> {
+        self.populations.iter().position(|p| p.name == name)
+    }
+
+    /// The same network with a different master seed (e.g. from the command line).
+    pub fn with_seed(self, seed: u64) -> Self {
+        Self { seed, ..self }
+    }
+
+    /// The same network with a different simulated time [ms] (e.g. from the command line),
+    /// checked like the original.
+    pub fn with_t_stop(self, t_stop: f64) -> Result<Self, crate::error::ConfigError> {
+        super::validate::check_t_stop(&self.file, t_stop, &self.record, &self.populations)?;
+        Ok(Self { t_stop, ..self })
+    }
+}

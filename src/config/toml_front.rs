@@ -1,0 +1,239 @@
+//! The TOML front: reads an experiment file into an [`ExperimentBuilder`] and builds it. What is
+//! particular to files lives here (model profiles, parameter tables with per-neuron arrays, line
+//! numbers in messages); every value check is the builder's.
+
+use serde::de::DeserializeOwned;
+
+use std::path::Path;
+
+use super::builder::{Cell, ExperimentBuilder};
+use super::experiment::{ArrayParams, Experiment, NeuronParams, PoissonParams};
+use super::file::{ExperimentFile, ModelName, PopulationSection, ProfileFile};
+use super::validate::check_cond_exp;
+use crate::error::ConfigError;
+use crate::neuron::CondExpParams;
+
+impl Experiment {
+    /// Read and validate an experiment file.
+    /// Model profiles (`profile = "..."`) are resolved relative to the file's directory.
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::new(&name, "(file)", format!("cannot read: {e}")))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        Self::parse(&text, &name, base)
+    }
+
+    /// Parse and validate TOML `text`; `file` names it in error messages. Model profiles are
+    /// resolved relative to the current directory.
+    pub fn from_toml_str(text: &str, file: &str) -> Result<Self, ConfigError> {
+        Self::parse(text, file, Path::new("."))
+    }
+
+    fn parse(text: &str, file: &str, base: &Path) -> Result<Self, ConfigError> {
+        let parsed: ExperimentFile = deserialize_toml(text, file)?;
+        let front = Front { file, base };
+        let mut builder = ExperimentBuilder::for_file(file, text, parsed.simulation.t_stop);
+        builder.seed(parsed.simulation.seed);
+        for (i, section) in parsed.populations.into_iter().enumerate() {
+            front.population(&mut builder, i, section)?;
+        }
+        for p in parsed.projections {
+            let projection = builder.projection(&p.pre, &p.post, p.connector);
+            projection.weight = p.weight;
+            projection.delay = p.delay;
+            projection.receptor(p.receptor).synapse(p.synapse);
+        }
+        for name in &parsed.record.spikes {
+            builder.record_spikes(name);
+        }
+        if let Some(v) = parsed.record.v {
+            builder.record_v = Some((v.populations, v.interval));
+        }
+        builder.build()
+    }
+}
+
+/// Deserialize TOML text, turning serde errors into one-line [`ConfigError`]s with the field path.
+pub(crate) fn deserialize_toml<T: DeserializeOwned>(
+    text: &str,
+    file: &str,
+) -> Result<T, ConfigError> {
+    let deserializer = toml::Deserializer::new(text);
+    serde_path_to_error::deserialize(deserializer).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        let line = inner
+            .span()
+            .map(|span| text[..span.start.min(text.len())].lines().count().max(1));
+        let field = match (path.as_str(), line) {
+            (".", Some(line)) | ("", Some(line)) => format!("line {line}"),
+            (_, Some(line)) => format!("{path} (line {line})"),
+            (_, None) => path,
+        };
+        ConfigError::new(file, field, inner.message().trim().replace('\n', " "))
+    })
+}
+
+/// Deserialize a `params` table into a model's parameter struct.
+fn deserialize_params<T: DeserializeOwned>(
+    table: toml::Table,
+    file: &str,
+    field: &str,
+) -> Result<T, ConfigError> {
+    serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|err| {
+        let path = err.path().to_string();
+        let at = if path == "." || path.is_empty() {
+            field.to_string()
+        } else {
+            format!("{field}.{path}")
+        };
+        ConfigError::new(file, at, err.into_inner().to_string())
+    })
+}
+
+/// The `IF_cond_exp` parameters of a section at `at` of `file` with a `model`, an optional
+/// `profile` (relative to `base`) and `params`, validated like a population's. Any other model is
+/// refused with `reason`.
+pub(crate) fn cond_exp_section(
+    file: &str,
+    base: &Path,
+    at: &str,
+    model: Option<ModelName>,
+    profile: Option<&str>,
+    params: toml::Table,
+    reason: &str,
+) -> Result<CondExpParams, ConfigError> {
+    let front = Front { file, base };
+    let (model, params) = front.resolve_model(at, model, profile, params)?;
+    if model != ModelName::IF_cond_exp {
+        return Err(front.err(format!("{at}.model"), format!("is {model:?}; {reason}")));
+    }
+    let params_at = format!("{at}.params");
+    let p: CondExpParams = deserialize_params(params, file, &params_at)?;
+    check_cond_exp(file, &params_at, &p)?;
+    Ok(p)
+}
+
+/// Reading context: the file name for messages and the directory profiles are found in.
+struct Front<'a> {
+    file: &'a str,
+    base: &'a Path,
+}
+
+impl Front<'_> {
+    fn err(&self, field: impl Into<String>, message: impl Into<String>) -> ConfigError {
+        ConfigError::new(self.file, field, message)
+    }
+
+    /// Add population `i` of the file to `builder`.
+    fn population(
+        &self,
+        builder: &mut ExperimentBuilder,
+        i: usize,
+        s: PopulationSection,
+    ) -> Result<(), ConfigError> {
+        let at = format!("population[{i}]");
+        if s.size < 0 {
+            return Err(self.err(format!("{at}.size"), format!("must be ≥ 0, got {}", s.size)));
+        }
+        let size = s.size as usize;
+        let params_at = format!("{at}.params");
+        let (model, params) = self.resolve_model(&at, s.model, s.profile.as_deref(), s.params)?;
+        let cell = match model {
+            ModelName::IF_cond_exp => {
+                Cell::IfCondExp(self.neuron_params(&params_at, params, size)?)
+            }
+            ModelName::IF_curr_exp => {
+                Cell::IfCurrExp(self.neuron_params(&params_at, params, size)?)
+            }
+            ModelName::SpikeSourcePoisson => {
+                let p: PoissonParams = deserialize_params(params, self.file, &params_at)?;
+                Cell::SpikeSourcePoisson(p)
+            }
+            ModelName::SpikeSourceArray => {
+                let p: ArrayParams = deserialize_params(params, self.file, &params_at)?;
+                Cell::SpikeSourceArray(p)
+            }
+        };
+        let population = builder.population(&s.name, size, cell);
+        population.initial_v = s.initial.v;
+        Ok(())
+    }
+
+    /// The population's model and parameters: from its `profile` file (if any), with its own
+    /// `model` (which must agree) and `params` (which override the profile's) on top.
+    fn resolve_model(
+        &self,
+        at: &str,
+        model: Option<ModelName>,
+        profile: Option<&str>,
+        params: toml::Table,
+    ) -> Result<(ModelName, toml::Table), ConfigError> {
+        let Some(profile) = profile else {
+            let model = model.ok_or_else(|| self.err(format!("{at}.model"), "missing"))?;
+            return Ok((model, params));
+        };
+        let path = self.base.join(profile);
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            self.err(
+                format!("{at}.profile"),
+                format!("cannot read '{name}': {e}"),
+            )
+        })?;
+        let loaded: ProfileFile = deserialize_toml(&text, &name)?;
+        if let Some(model) = model.filter(|m| *m != loaded.model) {
+            return Err(self.err(
+                format!("{at}.model"),
+                format!(
+                    "{model:?} contradicts the profile '{profile}', which is {:?}",
+                    loaded.model
+                ),
+            ));
+        }
+        let mut merged = loaded.params;
+        merged.extend(params);
+        Ok((loaded.model, merged))
+    }
+
+    /// Deserialize a neuron model's `params` table at `at`. A value given as an array must have
+    /// one entry per neuron (`size`); then neuron `i` gets its own set, built from the scalars and
+    /// the `i`-th array entries and reported as `at[i]`.
+    fn neuron_params<T: DeserializeOwned>(
+        &self,
+        at: &str,
+        params: toml::Table,
+        size: usize,
+    ) -> Result<NeuronParams<T>, ConfigError> {
+        let mut arrays = Vec::new();
+        for (key, value) in &params {
+            if let toml::Value::Array(values) = value {
+                if values.len() != size {
+                    return Err(self.err(
+                        format!("{at}.{key}"),
+                        format!(
+                            "has {} values for a population of {size} neurons (give one value, or one per neuron)",
+                            values.len()
+                        ),
+                    ));
+                }
+                arrays.push((key.clone(), values.clone()));
+            }
+        }
+        if arrays.is_empty() || size == 0 {
+            return Ok(NeuronParams::Shared(deserialize_params(
+                params, self.file, at,
+            )?));
+        }
+        let mut sets = Vec::with_capacity(size);
+        for i in 0..size {
+            let mut table = params.clone();
+            for (key, values) in &arrays {
+                table.insert(key.clone(), values[i].clone());
+            }
+            sets.push(deserialize_params(table, self.file, &format!("{at}[{i}]"))?);
+        }
+        Ok(NeuronParams::PerNeuron(sets))
+    }
+}
