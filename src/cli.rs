@@ -12,12 +12,11 @@ use clap::{Parser, Subcommand};
 use exactspike::config::Experiment;
 use exactspike::engine::{RunSummary, Simulation};
 use exactspike::record::hdf5::Hdf5Recorder;
-use exactspike::record::{inspect, raster, RecordError, RecordLayout, RunMetadata, Termination};
-use exactspike::sampling::job::Job;
-use exactspike::sampling::readout::SamplingReadout;
-use exactspike::sampling::spec::SamplingSpec;
-use exactspike::sampling::trainer::{Trainer, TrainingReadout};
-use exactspike::sampling::{job, plot};
+use exactspike::record::{inspect, raster, RecordLayout, RunMetadata, Termination};
+use exactspike::sampling::readout::SamplingResult;
+use exactspike::sampling::{
+    jobs, plot, tables, SamplingError, SamplingJob, SamplingSpec, TrainingJob,
+};
 
 /// Exact, event-driven spiking neural network simulator.
 #[derive(Debug, Parser)]
@@ -141,8 +140,8 @@ pub fn run(cli: Cli) -> Result<()> {
             out,
             overwrite,
         } => calibrate(&sampling, &out, overwrite),
-        Command::Sample(args) => sampling_job(&args, Job::Sample),
-        Command::Train(args) => sampling_job(&args, Job::Train),
+        Command::Sample(args) => sample(&args),
+        Command::Train(args) => train(&args),
         Command::PlotDkl { file, out } => {
             plot::draw_dkl(&file, &out)?;
             Ok(())
@@ -156,18 +155,13 @@ pub fn run(cli: Cli) -> Result<()> {
 
 fn calibrate(path: &Path, out: &Path, overwrite: bool) -> Result<()> {
     let spec = SamplingSpec::from_file(path)?;
-    let calibration = job::calibrate_spec(&spec)?;
-    let (tables, attributes) = job::calibration_tables(&calibration);
-    let layout = RecordLayout {
-        tables,
-        attributes,
-        ..RecordLayout::default()
-    };
+    let calibration = jobs::calibrate(&spec)?;
     let meta = RunMetadata {
         seed: spec.seed,
         t_stop: spec.calibration.burn_in + spec.calibration.duration,
         experiment: spec.text.clone(),
     };
+    let layout = tables::calibration_layout(&calibration);
     Hdf5Recorder::create(out, &layout, &meta, overwrite)?
         .finish(Termination::Completed)
         .with_context(|| format!("finishing {}", out.display()))?;
@@ -188,95 +182,89 @@ fn calibrate(path: &Path, out: &Path, overwrite: bool) -> Result<()> {
     Ok(())
 }
 
-/// `sample` or `train`: prepare, record the tables, run (training first if asked), write the
-/// results.
-fn sampling_job(args: &SamplingArgs, job: Job) -> Result<()> {
-    let (out, quiet) = (args.out.as_path(), args.quiet);
-    let spec = SamplingSpec::from_file(&args.sampling)?;
-    let prepared = job::prepare(spec, job)?;
-    let mut simulation = Simulation::new(&prepared.experiment)?;
-    let mut layout = simulation.layout().clone();
-    layout.tables = job::sampling_tables(&prepared, None);
-    layout.attributes = job::sampling_attributes(&prepared);
-    if let Some(c) = &prepared.calibration {
-        let (tables, attributes) = job::calibration_tables(c);
-        layout.tables.extend(tables);
-        layout.attributes.extend(attributes);
-    }
-    if job == Job::Train {
-        layout.tables.extend(job::training_tables(&prepared, None));
-        layout
-            .attributes
-            .extend(job::training_attributes(&prepared));
-    }
-    let spec = &prepared.spec;
-    let meta = RunMetadata {
-        seed: spec.seed,
-        t_stop: prepared.experiment.t_stop(),
-        experiment: spec.text.clone(),
-    };
-    let mut recorder = Hdf5Recorder::create(out, &layout, &meta, args.overwrite)?;
-    let tau_on = vec![spec.sampler.tau_refrac; spec.target.n()];
-    let start = prepared.sampling_start();
-    let readout = SamplingReadout::new(
-        &mut recorder,
-        0,
-        &tau_on,
-        spec.networks,
-        prepared.p_target.clone(),
-        start,
-        prepared.checkpoints.clone(),
-        spec.sample_interval,
-    );
-    let mut trainer = (job == Job::Train).then(|| Trainer::new(&prepared, &simulation));
-    // Only `train` measures training intervals (no occupancy for `sample`).
-    let trained_networks = if job == Job::Train { spec.networks } else { 0 };
-    let mut readout =
-        TrainingReadout::new(readout, 0, &tau_on, trained_networks, spec.burn_in, start);
-    let outcome =
-        run_interruptible(
-            meta.t_stop,
-            quiet,
-            &mut |interrupt, progress| match &mut trainer {
-                Some(trainer) => {
-                    trainer.run(&mut simulation, &mut readout, Some(interrupt), progress)
-                }
-                None => simulation.run(&mut readout, Some(interrupt), progress),
-            },
-        );
-    let readout = readout.into_sampling();
-    let summary = match outcome {
-        Ok(summary) => summary,
+/// `sample`: prepare, run with the exact readout, write the results.
+fn sample(args: &SamplingArgs) -> Result<()> {
+    let job = SamplingJob::prepare(SamplingSpec::from_file(&args.sampling)?)?;
+    let layout = tables::sampling_layout(&job);
+    let (summary, result) = record_job(args, &layout, &job.metadata(), &mut |rec, stop, bar| {
+        jobs::sample(&job, rec, Some(stop), bar).map(|o| (o.summary, o.result))
+    })?;
+    report(args, &summary, &result, job.spec.networks, "")
+}
+
+/// `train`: prepare, train online, sample with the trained parameters, write the results and
+/// the training history.
+fn train(args: &SamplingArgs) -> Result<()> {
+    let job = TrainingJob::prepare(SamplingSpec::from_file(&args.sampling)?)?;
+    let layout = tables::training_layout(&job);
+    let meta = job.sampling.metadata();
+    let (summary, result) = record_job(args, &layout, &meta, &mut |rec, stop, bar| {
+        jobs::train(&job, rec, Some(stop), bar).map(|o| (o.summary, o.result))
+    })?;
+    report(
+        args,
+        &summary,
+        &result,
+        job.sampling.spec.networks,
+        " (trained)",
+    )
+}
+
+/// A sampling job run into an HDF5 recording, given the recorder, the interrupt flag and the
+/// progress callback.
+type JobBody<'a> = dyn FnMut(
+        &mut Hdf5Recorder,
+        &AtomicBool,
+        &mut dyn FnMut(f64),
+    ) -> Result<(RunSummary, SamplingResult), SamplingError>
+    + 'a;
+
+/// Create the output file of `args` with `layout`, run `body` into it with Ctrl-C and a progress
+/// bar, and finish the file (marked incomplete if interrupted; removed on error).
+fn record_job(
+    args: &SamplingArgs,
+    layout: &RecordLayout,
+    meta: &RunMetadata,
+    body: &mut JobBody,
+) -> Result<(RunSummary, SamplingResult)> {
+    let mut recorder = Hdf5Recorder::create(&args.out, layout, meta, args.overwrite)?;
+    let outcome = run_interruptible(meta.t_stop, args.quiet, &mut |interrupt, progress| {
+        body(&mut recorder, interrupt, progress)
+    });
+    let (summary, result) = match outcome {
+        Ok(done) => done,
         Err(e) => {
-            drop(readout);
             recorder.abandon();
             return Err(e.into());
         }
     };
-    let result = readout.finish(summary.t_reached);
-    let mut tables = job::sampling_tables(&prepared, Some(&result));
-    if let Some(trainer) = &trainer {
-        tables.extend(job::training_tables(&prepared, Some(trainer)));
-    }
-    for table in &tables {
-        recorder.write_table(table)?;
-    }
     recorder
         .finish(summary.termination)
-        .with_context(|| format!("finishing {}", out.display()))?;
-    if !quiet {
-        println!("{}", summary_line(&summary, out));
-        if let Some(dkl) = job::final_median_dkl(&result) {
-            let after = if job == Job::Train { " (trained)" } else { "" };
+        .with_context(|| format!("finishing {}", args.out.display()))?;
+    Ok((summary, result))
+}
+
+/// Print the summary and the final median D_KL of a sampling job (unless quiet), and fail if it
+/// was interrupted.
+fn report(
+    args: &SamplingArgs,
+    summary: &RunSummary,
+    result: &SamplingResult,
+    networks: usize,
+    after: &str,
+) -> Result<()> {
+    if !args.quiet {
+        println!("{}", summary_line(summary, &args.out));
+        if let Some(dkl) = result.final_median_dkl() {
             println!(
                 "D_KL(p_sampled || p_target) after {} ms{after}: median {:.4} over {} network(s)",
                 result.checkpoints.last().copied().unwrap_or(0.0),
                 dkl,
-                spec.networks
+                networks
             );
         }
     }
-    completed(&summary, out)
+    completed(summary, &args.out)
 }
 
 fn run_experiment(
@@ -340,16 +328,11 @@ fn completed(summary: &RunSummary, out: &Path) -> Result<()> {
 }
 
 /// A run to completion given the interrupt flag and a progress callback (simulated time, ms).
-type RunBody<'a> =
-    dyn FnMut(&AtomicBool, &mut dyn FnMut(f64)) -> Result<RunSummary, RecordError> + 'a;
+type RunBody<'a, T, E> = dyn FnMut(&AtomicBool, &mut dyn FnMut(f64)) -> Result<T, E> + 'a;
 
 /// Run `body` (a simulation to `t_stop` [ms]) with Ctrl-C raising the interrupt flag it is given
 /// and a progress bar fed by its progress callback, unless `quiet` or stderr is not a terminal.
-fn run_interruptible(
-    t_stop: f64,
-    quiet: bool,
-    body: &mut RunBody,
-) -> Result<RunSummary, RecordError> {
+fn run_interruptible<T, E>(t_stop: f64, quiet: bool, body: &mut RunBody<T, E>) -> Result<T, E> {
     let interrupt = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&interrupt);
     // A second handler cannot be installed (e.g. in tests); then Ctrl-C simply kills the process,

@@ -4,6 +4,7 @@ mod cli;
 
 use clap::Parser;
 use exactspike::error::{ConfigError, RunError};
+use exactspike::sampling::SamplingError;
 
 fn main() {
     tracing_subscriber::fmt()
@@ -16,7 +17,10 @@ fn main() {
     if let Err(error) = cli::run(cli) {
         eprintln!("error: {error:#}");
         let bad_input = error.downcast_ref::<ConfigError>().is_some()
-            || matches!(error.downcast_ref::<RunError>(), Some(RunError::Config(_)));
+            || matches!(error.downcast_ref::<RunError>(), Some(RunError::Config(_)))
+            || error
+                .downcast_ref::<SamplingError>()
+                .is_some_and(SamplingError::is_bad_input);
         std::process::exit(if bad_input { 2 } else { 1 });
     }
 }

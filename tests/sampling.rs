@@ -321,7 +321,7 @@ fn the_sampling_network_from_the_builder_is_the_one_toml_describes() {
     use exactspike::config::Experiment;
     use exactspike::sampling::spec::SamplingSpec;
     use exactspike::sampling::translation::{translate, Activation};
-    use exactspike::sampling::{job, lower};
+    use exactspike::sampling::{lower, prepare};
 
     let spec = SamplingSpec::parse(VALID, "sampling.toml", Path::new(".")).expect("valid");
     let activation = Activation {
@@ -337,7 +337,7 @@ fn the_sampling_network_from_the_builder_is_the_one_toml_describes() {
         target.biases(),
     )
     .expect("translates");
-    let synapses = job::renewing_synapses(&spec);
+    let synapses = prepare::renewing_synapses(&spec);
     let t_stop = 1000.0;
     let built = lower::sampling_experiment(&spec, &translation, synapses, false, t_stop)
         .expect("valid network");
@@ -365,4 +365,50 @@ fn the_sampling_network_from_the_builder_is_the_one_toml_describes() {
     let spikes = a.spikes_of(lower::SAMPLERS).expect("recorded");
     assert!(spikes.times.len() > 50, "{} spikes", spikes.times.len());
     assert_eq!(spikes, b.spikes_of(lower::SAMPLERS).expect("recorded"));
+}
+
+#[test]
+fn the_library_job_records_into_memory_what_the_command_writes_to_hdf5() {
+    use exactspike::record::{MemoryRecorder, TableData, TableRecorder};
+    use exactspike::sampling::{jobs, tables, SamplingJob, SamplingSpec, TrainingJob};
+
+    let (code, _, stderr, out, _dir) = exactspike("sample", VALID);
+    assert_eq!(code, 0, "{stderr}");
+    let spec = SamplingSpec::parse(VALID, "sampling.toml", Path::new(".")).expect("valid");
+    let job = SamplingJob::prepare(spec.clone()).expect("prepares");
+    let mut memory = MemoryRecorder::new(tables::sampling_layout(&job));
+    let outcome = jobs::sample(&job, &mut memory, None, &mut |_| {}).expect("runs");
+    let file = hdf5_pure::File::open(&out).unwrap();
+    let mut compared = 0;
+    for table in &memory.tables {
+        let name = format!("{}/{}", table.group, table.name);
+        let dataset = file.dataset(&name).unwrap();
+        match &table.data {
+            TableData::F64(values) => assert_eq!(*values, dataset.read_f64().unwrap(), "{name}"),
+            TableData::U32(values) => assert_eq!(*values, dataset.read_u32().unwrap(), "{name}"),
+        }
+        compared += 1;
+    }
+    assert!(compared >= 13, "{compared} tables");
+    let spikes = memory.spikes_of("samplers").expect("recorded");
+    assert_eq!(spikes.times, dataset_f64(&out, "spikes/samplers/times"));
+    let last = &outcome.result.dkl_sampled_target.last().unwrap();
+    let mut sorted = last.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let median = 0.5 * (sorted[1] + sorted[2]);
+    assert_eq!(outcome.result.final_median_dkl(), Some(median));
+
+    // A table outside the layout is an error, not a panic.
+    let stray = exactspike::record::Table::f64("sampling", "stray", &[1], "", vec![0.0]);
+    let error = memory.write_table(&stray).expect_err("not in the layout");
+    assert_eq!(
+        error.to_string(),
+        "(memory): table /sampling/stray is not in the layout as given"
+    );
+    // `train` needs its section.
+    let error = TrainingJob::prepare(spec).expect_err("no [training]");
+    assert_eq!(
+        error.to_string(),
+        "sampling.toml: training: missing: `train` needs a [training] section"
+    );
 }

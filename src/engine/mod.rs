@@ -230,22 +230,7 @@ impl Simulation {
                 _ => unreachable!("sources are placed as sources"),
             }
         }
-        sim.layout = RecordLayout {
-            spikes: experiment
-                .record()
-                .spikes
-                .iter()
-                .map(|&p| named(experiment, p))
-                .collect(),
-            v: experiment
-                .record()
-                .v
-                .iter()
-                .map(|&p| named(experiment, p))
-                .collect(),
-            v_interval: experiment.record().v_interval,
-            ..RecordLayout::default()
-        };
+        sim.layout = Self::layout_of(experiment);
         sim.v_groups = experiment
             .record()
             .v
@@ -272,6 +257,25 @@ impl Simulation {
         sim.window = WindowBuffers::new(sim.network.neuron_count as usize);
         sim.schedule_initial_events();
         Ok(sim)
+    }
+
+    /// What a simulation of `experiment` records: the names and sizes of its spike- and
+    /// v-recorded populations, in the order the engine refers to them (for creating a recorder
+    /// before the simulation).
+    pub fn layout_of(experiment: &Experiment) -> RecordLayout {
+        let record = experiment.record();
+        let named = |indices: &[usize]| {
+            let populations = experiment.populations();
+            (indices.iter())
+                .map(|&p| (populations[p].name.clone(), populations[p].size))
+                .collect()
+        };
+        RecordLayout {
+            spikes: named(&record.spikes),
+            v: named(&record.v),
+            v_interval: record.v_interval,
+            ..RecordLayout::default()
+        }
     }
 
     /// Number of synapses in the network.
@@ -569,12 +573,6 @@ impl Simulation {
             with_neuron!(self, id, |step| step.catch_up(t, summary));
         }
     }
-}
-
-/// (name, size) of population `p`.
-fn named(experiment: &Experiment, p: usize) -> (String, usize) {
-    let population = &experiment.populations()[p];
-    (population.name.clone(), population.size)
 }
 
 /// Membrane sampling at `k · interval` [ms], k = 0, 1, … < [`sample_count`]`(t_stop, interval)`:

@@ -35,6 +35,7 @@
 
 use std::fmt::Display;
 use std::io::{Seek, SeekFrom, Write};
+use std::mem::{discriminant, Discriminant};
 use std::path::{Path, PathBuf};
 
 use hdf5_pure::{
@@ -43,7 +44,8 @@ use hdf5_pure::{
 };
 
 use super::{
-    sample_count, RecordError, RecordLayout, Recorder, RunMetadata, Table, TableData, Termination,
+    sample_count, RecordError, RecordLayout, Recorder, RunMetadata, Table, TableData,
+    TableRecorder, Termination,
 };
 
 /// Group holding one sub-group per spike-recorded population.
@@ -68,8 +70,8 @@ const CHUNKS_PER_FLUSH: u64 = 4;
 /// [`abandon`](Self::abandon).
 pub struct Hdf5Recorder {
     target: PathBuf,
-    /// Path and length of each table of the layout.
-    tables: Vec<(String, usize)>,
+    /// Path, type and length of each table of the layout.
+    tables: Vec<(String, Discriminant<TableData>, usize)>,
     spikes: Vec<SpikeColumns>,
     v: Vec<VColumns>,
     /// Second handle on the partial file, for the rows of the fixed-size v datasets.
@@ -125,7 +127,10 @@ impl Hdf5Recorder {
         Ok(Self {
             target: path.to_owned(),
             tables: (layout.tables.iter())
-                .map(|t| (format!("{}/{}", t.group, t.name), t.data.len()))
+                .map(|t| {
+                    let path = format!("{}/{}", t.group, t.name);
+                    (path, discriminant(&t.data), t.data.len())
+                })
                 .collect(),
             spikes,
             v,
@@ -165,29 +170,6 @@ impl Hdf5Recorder {
         Ok(())
     }
 
-    /// Replace the values of the layout's table `/<group>/<name>` in the file with those of
-    /// `table` (same type and length as in the layout).
-    pub fn write_table(&mut self, table: &Table) -> Result<(), RecordError> {
-        let path = format!("{}/{}", table.group, table.name);
-        let declared = (self.tables.iter())
-            .find(|(p, _)| *p == path)
-            .map(|(_, len)| *len);
-        assert_eq!(
-            declared,
-            Some(table.data.len()),
-            "table {path}: not in the layout as given"
-        );
-        if table.data.is_empty() {
-            return Ok(());
-        }
-        let address =
-            storage_address(&self.file, &path, false).map_err(|e| hdf5_error(&self.target, e))?;
-        self.raw
-            .seek(SeekFrom::Start(address))
-            .and_then(|_| self.raw.write_all(&table.data.to_le_bytes()))
-            .map_err(|e| io_error(&self.target, e))
-    }
-
     /// Give up: close and delete the partial file (used after an error).
     pub fn abandon(self) {
         drop(self);
@@ -205,6 +187,32 @@ impl Hdf5Recorder {
                 .map_err(|e| io_error(target, e))?;
         }
         Ok(())
+    }
+}
+
+impl TableRecorder for Hdf5Recorder {
+    /// Replace the values of the layout's table `/<group>/<name>` in the file with those of
+    /// `table` (same type and length as in the layout).
+    fn write_table(&mut self, table: &Table) -> Result<(), RecordError> {
+        let path = format!("{}/{}", table.group, table.name);
+        let declared = (self.tables.iter())
+            .find(|(p, _, _)| *p == path)
+            .map(|(_, kind, len)| (*kind, *len));
+        if declared != Some((discriminant(&table.data), table.data.len())) {
+            return Err(RecordError::UnknownTable {
+                path: self.target.display().to_string(),
+                table: path,
+            });
+        }
+        if table.data.is_empty() {
+            return Ok(());
+        }
+        let address =
+            storage_address(&self.file, &path, false).map_err(|e| hdf5_error(&self.target, e))?;
+        self.raw
+            .seek(SeekFrom::Start(address))
+            .and_then(|_| self.raw.write_all(&table.data.to_le_bytes()))
+            .map_err(|e| io_error(&self.target, e))
     }
 }
 

@@ -1,6 +1,6 @@
 //! In-memory recorder: keeps every spike and sample in vectors (tests, library use).
 
-use super::{RecordError, RecordLayout, Recorder};
+use super::{RecordError, RecordLayout, Recorder, Table, TableRecorder};
 
 /// Spikes of one population: parallel vectors of times [ms] and senders.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -29,6 +29,8 @@ pub struct MemoryRecorder {
     pub spikes: Vec<SpikeTrain>,
     /// One trace per entry of `layout.v`.
     pub v: Vec<VTrace>,
+    /// The layout's tables, with the values last written.
+    pub tables: Vec<Table>,
 }
 
 impl MemoryRecorder {
@@ -36,7 +38,20 @@ impl MemoryRecorder {
     pub fn new(layout: RecordLayout) -> Self {
         let spikes = vec![SpikeTrain::default(); layout.spikes.len()];
         let v = vec![VTrace::default(); layout.v.len()];
-        Self { layout, spikes, v }
+        let tables = layout.tables.clone();
+        Self {
+            layout,
+            spikes,
+            v,
+            tables,
+        }
+    }
+
+    /// The table `/<group>/<name>`, if the layout has it.
+    pub fn table(&self, group: &str, name: &str) -> Option<&Table> {
+        self.tables
+            .iter()
+            .find(|t| t.group == group && t.name == name)
     }
 
     /// Spike train of the population called `name`, if its spikes were recorded.
@@ -64,6 +79,25 @@ impl Recorder for MemoryRecorder {
         let trace = &mut self.v[population];
         trace.times.push(t);
         trace.values.extend_from_slice(values);
+        Ok(())
+    }
+}
+
+impl TableRecorder for MemoryRecorder {
+    fn write_table(&mut self, table: &Table) -> Result<(), RecordError> {
+        let declared = self.tables.iter_mut().find(|t| {
+            t.group == table.group
+                && t.name == table.name
+                && std::mem::discriminant(&t.data) == std::mem::discriminant(&table.data)
+                && t.data.len() == table.data.len()
+        });
+        let Some(declared) = declared else {
+            return Err(RecordError::UnknownTable {
+                path: "(memory)".into(),
+                table: format!("{}/{}", table.group, table.name),
+            });
+        };
+        declared.clone_from(table);
         Ok(())
     }
 }

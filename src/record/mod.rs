@@ -134,6 +134,7 @@ pub enum Termination {
 }
 
 /// Error while recording (I/O, full disk, format).
+#[non_exhaustive]
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
     /// Underlying I/O failed.
@@ -152,6 +153,14 @@ pub enum RecordError {
         /// What went wrong.
         message: String,
     },
+    /// A table that is not in the recording's layout, or has another type or length.
+    #[error("{path}: table /{table} is not in the layout as given")]
+    UnknownTable {
+        /// File concerned ("(memory)" for an in-memory recording).
+        path: String,
+        /// `group/name` of the table.
+        table: String,
+    },
     /// The output file exists and overwriting was not requested.
     #[error("{path}: output file exists (pass --overwrite to replace it)")]
     Exists {
@@ -169,6 +178,14 @@ pub trait Recorder {
     /// Membrane potentials `values` [mV] (one per neuron) of v-recorded population number
     /// `population` (index into [`RecordLayout::v`]) at time `t` [ms].
     fn v_sample(&mut self, population: usize, t: f64, values: &[f64]) -> Result<(), RecordError>;
+}
+
+/// A [`Recorder`] that also stores the fixed-size tables of its layout ([`RecordLayout::tables`]):
+/// what the sampling jobs write their results into.
+pub trait TableRecorder: Recorder {
+    /// Replace the values of the layout's table `/<group>/<name>` with those of `table` (same
+    /// type and length as declared in the layout).
+    fn write_table(&mut self, table: &Table) -> Result<(), RecordError>;
 }
 
 #[cfg(test)]

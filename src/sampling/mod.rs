@@ -8,13 +8,20 @@
 pub mod boltzmann;
 pub mod calibrate;
 pub mod divergence;
-pub mod job;
+pub mod error;
+pub mod jobs;
 pub mod logistic;
 pub mod lower;
 pub mod occupancy;
 pub mod plot;
+pub mod prepare;
 pub mod readout;
 pub mod spec;
+pub mod tables;
 pub mod trainer;
 pub mod training;
 pub mod translation;
+
+pub use error::SamplingError;
+pub use prepare::{SamplingJob, TrainingJob};
+pub use spec::SamplingSpec;

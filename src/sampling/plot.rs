@@ -6,8 +6,8 @@ use std::path::Path;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::job::{CALIBRATION_GROUP, SAMPLING_GROUP};
 use super::logistic::logistic;
+use super::tables::{CALIBRATION_GROUP, SAMPLING_GROUP};
 use crate::record::inspect::{group_attributes, read_f64};
 use crate::record::raster::{render, Figure, RasterError};
 

@@ -29,6 +29,16 @@ pub struct SamplingResult {
     pub samples: Vec<Vec<u32>>,
 }
 
+impl SamplingResult {
+    /// The median over networks of the last D_KL(p̂ ‖ p*) checkpoint [nats], if any.
+    pub fn final_median_dkl(&self) -> Option<f64> {
+        let mut last = self.dkl_sampled_target.last()?.clone();
+        last.sort_by(f64::total_cmp);
+        let m = last.len();
+        (m > 0).then(|| 0.5 * (last[(m - 1) / 2] + last[m / 2]))
+    }
+}
+
 /// Passes records on to `inner` and reads the sampled distributions out of spike-recorded
 /// population `slot`, whose neuron `k·n + i` is unit `i` of network `k`.
 pub struct SamplingReadout<'a> {

@@ -11,8 +11,8 @@ use std::sync::atomic::AtomicBool;
 
 use super::boltzmann::moments;
 use super::divergence::dkl_sampled_target;
-use super::job::PreparedSampling;
 use super::occupancy::Occupancy;
+use super::prepare::TrainingJob;
 use super::readout::SamplingReadout;
 use super::training::TrainingSpec;
 use crate::engine::{RunSummary, Simulation};
@@ -58,10 +58,10 @@ pub struct Trainer {
 }
 
 impl Trainer {
-    /// A trainer for `prepared` (a `train` job) running in `sim`, starting from the target's own
-    /// W and b in every network.
-    pub fn new(prepared: &PreparedSampling, sim: &Simulation) -> Self {
-        let spec = prepared.training.expect("a train job");
+    /// A trainer for `job` running in `sim` (made from `job`'s experiment), starting from the
+    /// target's own W and b in every network.
+    pub fn new(job: &TrainingJob, sim: &Simulation) -> Self {
+        let (spec, prepared) = (job.training, &job.sampling);
         let target = &prepared.spec.target;
         let (n, networks) = (target.n(), prepared.spec.networks);
         let node = |neuron: u32| sim.neuron_node(neuron).expect("sampler neuron");

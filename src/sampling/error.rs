@@ -1,0 +1,57 @@
+//! Errors of the sampling jobs, kept typed: each wraps the error of the step that failed.
+
+use super::calibrate::CalibrationError;
+use super::translation::TranslationError;
+use crate::error::{ConfigError, RunError};
+use crate::record::RecordError;
+
+/// Why a sampling job (`calibrate`, `sample`, `train`) could not be prepared or run.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum SamplingError {
+    /// The sampling file (or the network lowered from it) is invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The calibration of the sampler's activation failed (no slope found, or the fit failed).
+    #[error("{file}: calibration: {source}")]
+    Calibration {
+        /// The sampling file.
+        file: String,
+        /// What failed.
+        #[source]
+        source: CalibrationError,
+    },
+    /// The target cannot be translated into sampler parameters.
+    #[error("{file}: sampler: {source}")]
+    Translation {
+        /// The sampling file.
+        file: String,
+        /// What failed.
+        #[source]
+        source: TranslationError,
+    },
+    /// Recording the results failed.
+    #[error(transparent)]
+    Record(#[from] RecordError),
+}
+
+impl SamplingError {
+    /// Whether the error is in the user's input (the sampling file and what it asks for), as
+    /// opposed to the machine (disk, I/O).
+    pub fn is_bad_input(&self) -> bool {
+        match self {
+            Self::Config(_) | Self::Translation { .. } => true,
+            Self::Calibration { .. } => true,
+            Self::Record(_) => false,
+        }
+    }
+}
+
+impl From<RunError> for SamplingError {
+    fn from(error: RunError) -> Self {
+        match error {
+            RunError::Config(e) => Self::Config(e),
+            RunError::Record(e) => Self::Record(e),
+        }
+    }
+}

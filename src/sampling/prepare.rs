@@ -1,0 +1,224 @@
+//! Preparing a sampling file for a run: load or make the calibration, translate the target into
+//! sampler parameters, and lower it into an experiment of `networks` independent copies. A
+//! [`SamplingJob`] is what `sample` runs; a [`TrainingJob`] (a sampling job with its validated
+//! `[training]`) is what `train` runs.
+
+use std::path::Path;
+
+use super::boltzmann::Boltzmann;
+use super::calibrate::{calibrate, Calibration, CalibrationError};
+use super::divergence::log_spaced_checkpoints;
+use super::error::SamplingError;
+use super::lower::sampling_experiment;
+use super::spec::{SamplingSpec, MAX_SAMPLE_BYTES};
+use super::tables::CALIBRATION_GROUP;
+use super::training::TrainingSpec;
+use super::translation::{translate, Activation, Translation};
+use crate::config::Experiment;
+use crate::error::ConfigError;
+use crate::record::{inspect, RunMetadata};
+use crate::synapse::{SynapseModel, TsoParams};
+
+/// First D_KL checkpoint [ms of sampling time] (or the whole sampling time if shorter).
+pub const FIRST_CHECKPOINT: f64 = 100.0;
+
+/// A sampling file prepared for `sample`: everything the run needs.
+#[derive(Clone, Debug)]
+pub struct SamplingJob {
+    /// The validated description.
+    pub spec: SamplingSpec,
+    /// The activation curve used.
+    pub activation: Activation,
+    /// The calibration, when it was made now (not loaded from `[calibration] file`).
+    pub calibration: Option<Calibration>,
+    /// The translated sampler parameters.
+    pub translation: Translation,
+    /// The lowered experiment (`networks` copies; see [`super::lower`]).
+    pub experiment: Experiment,
+    /// D_KL checkpoints [ms after the start of the measured sampling].
+    pub checkpoints: Vec<f64>,
+    /// The exact target distribution p*(z), `2^n` states.
+    pub p_target: Vec<f64>,
+    /// Start of the measured sampling [ms]: after the burn-in, and after the training if any.
+    pub sampling_start: f64,
+}
+
+/// A sampling file prepared for `train`: the sampling job (whose measured sampling starts after
+/// the training) and its validated `[training]`.
+#[derive(Clone, Debug)]
+pub struct TrainingJob {
+    /// The sampling that follows the training, and the lowered network (every ordered pair of
+    /// distinct units has an excitatory and an inhibitory synapse, so weights can change sign).
+    pub sampling: SamplingJob,
+    /// The training settings.
+    pub training: TrainingSpec,
+}
+
+impl SamplingJob {
+    /// Prepare `spec` for sampling with the translated parameters.
+    pub fn prepare(spec: SamplingSpec) -> Result<Self, SamplingError> {
+        Self::prepare_for(spec, None)
+    }
+
+    /// Prepare `spec`, after `training` if given (then the network has every pair's synapses).
+    fn prepare_for(
+        spec: SamplingSpec,
+        training: Option<&TrainingSpec>,
+    ) -> Result<Self, SamplingError> {
+        let (activation, calibration) = match &spec.calibration.file {
+            Some(path) => (load_activation(&spec.file, path)?, None),
+            None => {
+                let c = calibrate_spec(&spec)?;
+                (Activation::from(&c.fit), Some(c))
+            }
+        };
+        let target: &Boltzmann = &spec.target;
+        let translation = translate(
+            &activation,
+            &spec.sampler,
+            &spec.noise,
+            &target.weights(),
+            target.biases(),
+        )
+        .map_err(|source| SamplingError::Translation {
+            file: spec.file.clone(),
+            source,
+        })?;
+        let sampling_start = spec.burn_in + training.map_or(0.0, |t| t.duration());
+        let t_stop = sampling_start + spec.t_sample;
+        let synapses = renewing_synapses(&spec);
+        let experiment =
+            sampling_experiment(&spec, &translation, synapses, training.is_some(), t_stop)?;
+        let first = FIRST_CHECKPOINT.min(spec.t_sample);
+        let checkpoints = log_spaced_checkpoints(first, spec.t_sample, spec.checkpoints_per_decade)
+            .map_err(|e| ConfigError::new(&spec.file, "simulation.t_stop", e.to_string()))?;
+        let p_target = spec.target.probabilities();
+        Ok(Self {
+            p_target,
+            spec,
+            activation,
+            calibration,
+            translation,
+            experiment,
+            checkpoints,
+            sampling_start,
+        })
+    }
+
+    /// What the recording of this job stores beside the results: the seed, the whole run's
+    /// simulated time and the sampling file's text.
+    pub fn metadata(&self) -> RunMetadata {
+        RunMetadata {
+            seed: self.spec.seed,
+            t_stop: self.experiment.t_stop(),
+            experiment: self.spec.text.clone(),
+        }
+    }
+}
+
+impl TrainingJob {
+    /// Prepare `spec` (which must have a `[training]` section) for training followed by
+    /// sampling with the trained parameters.
+    pub fn prepare(spec: SamplingSpec) -> Result<Self, SamplingError> {
+        let training = training_of(&spec)?;
+        let sampling = SamplingJob::prepare_for(spec, Some(&training))?;
+        Ok(Self { sampling, training })
+    }
+}
+
+/// Calibrate the sampler of `spec` (its `[calibration]` sweep settings).
+pub fn calibrate_spec(spec: &SamplingSpec) -> Result<Calibration, SamplingError> {
+    calibrate(&spec.sampler, &spec.noise, &spec.calibration, spec.seed).map_err(|e| match e {
+        CalibrationError::Run(run) => SamplingError::from(run),
+        source => SamplingError::Calibration {
+            file: spec.file.clone(),
+            source,
+        },
+    })
+}
+
+/// The synapse models of the excitatory and inhibitory couplings when `spec` asks for renewing
+/// synapses (sbs: Tsodyks–Markram with U = 1, τ_rec = τ_syn, no facilitation); `None` for static
+/// ones.
+pub fn renewing_synapses(spec: &SamplingSpec) -> Option<[SynapseModel; 2]> {
+    spec.renewing_synapses.then(|| {
+        [spec.sampler.tau_syn_E, spec.sampler.tau_syn_I].map(|tau_rec| {
+            SynapseModel::TsodyksMarkram(TsoParams {
+                u_se: 1.0,
+                tau_rec,
+                tau_facil: 0.0,
+            })
+        })
+    })
+}
+
+/// The `[training]` of `spec`, checked against the memory it needs: the history tables and, per
+/// network, four 2ⁿ vectors (the training occupancy and its two marks, beside the sampling
+/// occupancy), each within [`MAX_SAMPLE_BYTES`].
+fn training_of(spec: &SamplingSpec) -> Result<TrainingSpec, ConfigError> {
+    let err = |field: &str, message: String| ConfigError::new(&spec.file, field, message);
+    let t = spec.training.ok_or_else(|| {
+        err(
+            "training",
+            "missing: `train` needs a [training] section".into(),
+        )
+    })?;
+    let (n, nets) = (spec.target.n() as f64, spec.networks as f64);
+    let history = t.iterations as f64 * nets * (n * n + n + 2.0) * 8.0;
+    if history > MAX_SAMPLE_BYTES {
+        return Err(err(
+            "training.iterations",
+            format!(
+                "the training history ({} updates × {} networks) needs {:.1} GB; the limit is {:.0} GB",
+                t.iterations,
+                spec.networks,
+                history * 1e-9,
+                MAX_SAMPLE_BYTES * 1e-9
+            ),
+        ));
+    }
+    let occupancy = 4.0 * nets * spec.target.n_states() as f64 * 8.0;
+    if occupancy > MAX_SAMPLE_BYTES {
+        return Err(err(
+            "sampling.networks",
+            format!(
+                "training {} networks × 2^{} states needs {:.1} GB of occupancy; the limit is {:.0} GB",
+                spec.networks,
+                spec.target.n(),
+                occupancy * 1e-9,
+                MAX_SAMPLE_BYTES * 1e-9
+            ),
+        ));
+    }
+    Ok(t)
+}
+
+/// The activation stored in a calibration file written by `exactspike calibrate`.
+fn load_activation(file: &str, path: &Path) -> Result<Activation, ConfigError> {
+    let field = "calibration.file";
+    let (attrs, complete) = inspect::group_attributes(path, CALIBRATION_GROUP)
+        .map_err(|e| ConfigError::new(file, field, e.to_string()))?;
+    if !complete {
+        return Err(ConfigError::new(
+            file,
+            field,
+            format!("{} is incomplete", path.display()),
+        ));
+    }
+    let get = |name: &str| {
+        attrs.get(name).copied().ok_or_else(|| {
+            ConfigError::new(
+                file,
+                field,
+                format!(
+                    "{} has no /{CALIBRATION_GROUP} attribute {name}",
+                    path.display()
+                ),
+            )
+        })
+    };
+    Ok(Activation {
+        v_p05: get("v_p05")?,
+        alpha: get("alpha")?,
+    })
+}

@@ -1,0 +1,325 @@
+//! What the sampling jobs store beside the spikes: the HDF5 tables and group attributes of the
+//! calibration (group `calibration`), the sampling results (`sampling`) and the training history
+//! (`training`), and the whole [`RecordLayout`] of each job. Tables are declared with
+//! placeholders of their final shapes when the recording is created (NaN, or `u32::MAX` for
+//! integers), so an interrupted file has every dataset, and are filled in after the run.
+
+use super::calibrate::Calibration;
+use super::prepare::{SamplingJob, TrainingJob};
+use super::readout::SamplingResult;
+use super::spec::discrete_samples;
+use super::trainer::{Trainer, TrainingHistory};
+use super::translation::bias_to_v_rest;
+use crate::engine::Simulation;
+use crate::neuron::Receptor;
+use crate::record::{RecordLayout, Table};
+
+/// Group of the calibration in HDF5 files.
+pub const CALIBRATION_GROUP: &str = "calibration";
+/// Group of the sampling results in HDF5 files.
+pub const SAMPLING_GROUP: &str = "sampling";
+/// Group of the training history in HDF5 files.
+pub const TRAINING_GROUP: &str = "training";
+
+/// The recording layout of a calibration file: its tables and attributes only.
+pub fn calibration_layout(c: &Calibration) -> RecordLayout {
+    let (tables, attributes) = calibration_tables(c);
+    RecordLayout {
+        tables,
+        attributes,
+        ..RecordLayout::default()
+    }
+}
+
+/// The recording layout of `sample`: the samplers' spikes, the sampling tables (placeholders)
+/// and attributes, and the calibration's when it was made now.
+pub fn sampling_layout(job: &SamplingJob) -> RecordLayout {
+    let mut layout = Simulation::layout_of(&job.experiment);
+    layout.tables = sampling_tables(job, None);
+    layout.attributes = sampling_attributes(job);
+    if let Some(c) = &job.calibration {
+        let (tables, attributes) = calibration_tables(c);
+        layout.tables.extend(tables);
+        layout.attributes.extend(attributes);
+    }
+    layout
+}
+
+/// The recording layout of `train`: that of its sampling, and the training tables
+/// (placeholders) and attributes.
+pub fn training_layout(job: &TrainingJob) -> RecordLayout {
+    let mut layout = sampling_layout(&job.sampling);
+    layout.tables.extend(training_tables(job, None));
+    layout.attributes.extend(training_attributes(job));
+    layout
+}
+
+/// The calibration's tables and attributes (group `calibration`).
+fn calibration_tables(c: &Calibration) -> (Vec<Table>, Vec<(String, String, f64)>) {
+    let g = CALIBRATION_GROUP;
+    let tables = vec![
+        Table::f64(g, "v_rest", &[c.v_rest.len()], "mV", c.v_rest.clone()),
+        Table::f64(g, "p_on", &[c.p_on.len()], "", c.p_on.clone()),
+        Table::f64(
+            g,
+            "prescan_v_rest",
+            &[c.prescan_v_rest.len()],
+            "mV",
+            c.prescan_v_rest.clone(),
+        ),
+        Table::f64(
+            g,
+            "prescan_p_on",
+            &[c.prescan_p_on.len()],
+            "",
+            c.prescan_p_on.clone(),
+        ),
+    ];
+    let f = &c.fit;
+    let attrs = [
+        ("v_p05", f.v_p05),
+        ("alpha", f.alpha),
+        ("v_p05_stderr", f.v_p05_stderr),
+        ("alpha_stderr", f.alpha_stderr),
+        ("residual_rms", f.residual_rms),
+        ("points_used", f.points_used as f64),
+    ];
+    let attrs = in_group(g, &attrs);
+    (tables, attrs)
+}
+
+/// The sampling tables (group `sampling`): the target and translation, and the results — NaN
+/// (or `u32::MAX` for samples) placeholders of the final shapes when `result` is `None`.
+pub fn sampling_tables(p: &SamplingJob, result: Option<&SamplingResult>) -> Vec<Table> {
+    let g = SAMPLING_GROUP;
+    let spec = &p.spec;
+    let (n, k, nets, c) = (
+        spec.target.n(),
+        spec.target.n_states(),
+        spec.networks,
+        p.checkpoints.len(),
+    );
+    let m = discrete_samples(spec.t_sample, spec.sample_interval);
+    let rows = |get: &dyn Fn(&SamplingResult) -> Vec<f64>, len: usize| padded(result.map(get), len);
+    let samples = match result {
+        Some(r) => r
+            .samples
+            .iter()
+            .flat_map(|s| (0..m).map(|i| s.get(i).copied().unwrap_or(u32::MAX)))
+            .collect(),
+        None => vec![u32::MAX; nets * m],
+    };
+    let unvisited = match result {
+        Some(r) => {
+            let mut v: Vec<u32> = r.unvisited.iter().flatten().copied().collect();
+            v.resize(c * nets, u32::MAX);
+            v
+        }
+        None => vec![u32::MAX; c * nets],
+    };
+    let weights: Vec<f64> = (0..n)
+        .flat_map(|i| (0..n).map(move |j| (i, j)))
+        .map(|(i, j)| {
+            let s = p.translation.synapses[i][j];
+            match s.receptor {
+                Receptor::Excitatory => s.weight,
+                Receptor::Inhibitory => -s.weight,
+            }
+        })
+        .collect();
+    vec![
+        Table::f64(g, "checkpoints", &[c], "ms", p.checkpoints.clone()),
+        Table::f64(g, "p_target", &[k], "", p.p_target.clone()),
+        Table::f64(
+            g,
+            "weights_target",
+            &[n, n],
+            "",
+            spec.target.weights().concat(),
+        ),
+        Table::f64(g, "biases_target", &[n], "", spec.target.biases().to_vec()),
+        Table::f64(g, "v_rest", &[n], "mV", p.translation.v_rest.clone()),
+        Table::f64(
+            g,
+            "synaptic_weights",
+            &[n, n],
+            "uS (negative: inhibitory)",
+            weights,
+        ),
+        Table::f64(
+            g,
+            "dkl_sampled_target",
+            &[c, nets],
+            "nats",
+            rows(&|r| r.dkl_sampled_target.concat(), c * nets),
+        ),
+        Table::f64(
+            g,
+            "dkl_target_sampled",
+            &[c, nets],
+            "nats",
+            rows(&|r| r.dkl_target_sampled.concat(), c * nets),
+        ),
+        Table::u32(g, "unvisited", &[c, nets], unvisited),
+        Table::f64(
+            g,
+            "p_sampled",
+            &[nets, k],
+            "",
+            rows(&|r| r.p_sampled.concat(), nets * k),
+        ),
+        Table::f64(
+            g,
+            "marginals",
+            &[nets, n],
+            "",
+            rows(&|r| r.marginals.concat(), nets * n),
+        ),
+        Table::f64(
+            g,
+            "pairwise",
+            &[nets, n, n],
+            "",
+            rows(&|r| r.pairwise.concat(), nets * n * n),
+        ),
+        Table::u32(g, "samples", &[nets, m], samples),
+    ]
+}
+
+/// `values` padded with NaN (or all NaN when `None`) to `len`.
+fn padded(values: Option<Vec<f64>>, len: usize) -> Vec<f64> {
+    let mut v = values.unwrap_or_default();
+    v.resize(len, f64::NAN);
+    v
+}
+
+/// The training tables (group `training`): the history of every update and the trained
+/// parameters; NaN placeholders of the final shapes when `trainer` is `None`.
+pub fn training_tables(job: &TrainingJob, trainer: Option<&Trainer>) -> Vec<Table> {
+    let g = TRAINING_GROUP;
+    let (spec, p) = (&job.training, &job.sampling);
+    let (n, nets, k) = (p.spec.target.n(), p.spec.networks, spec.iterations);
+    let w = spec.windows();
+    let history = trainer.map(|t| t.history());
+    let from_history =
+        |get: &dyn Fn(&TrainingHistory) -> Vec<f64>, len: usize| padded(history.map(get), len);
+    let trained = |get: &dyn Fn(&Trainer) -> Vec<f64>, len: usize| padded(trainer.map(get), len);
+    vec![
+        Table::f64(
+            g,
+            "times",
+            &[k],
+            "ms",
+            from_history(&|h| h.times.clone(), k),
+        ),
+        Table::f64(
+            g,
+            "learning_rate",
+            &[k],
+            "",
+            from_history(&|h| h.learning_rate.clone(), k),
+        ),
+        Table::f64(
+            g,
+            "window_ends",
+            &[w],
+            "ms",
+            from_history(&|h| h.window_ends.clone(), w),
+        ),
+        Table::f64(
+            g,
+            "dkl_window",
+            &[w, nets],
+            "nats",
+            from_history(&|h| h.dkl_window.concat(), w * nets),
+        ),
+        Table::f64(
+            g,
+            "weights",
+            &[k, nets, n, n],
+            "",
+            from_history(&|h| h.weights.clone(), k * nets * n * n),
+        ),
+        Table::f64(
+            g,
+            "biases",
+            &[k, nets, n],
+            "",
+            from_history(&|h| h.biases.clone(), k * nets * n),
+        ),
+        Table::f64(
+            g,
+            "v_rest",
+            &[nets, n],
+            "mV",
+            trained(
+                &|t| {
+                    t.biases()
+                        .concat()
+                        .iter()
+                        .map(|&b| bias_to_v_rest(b, p.activation.v_p05, t.alpha()))
+                        .collect()
+                },
+                nets * n,
+            ),
+        ),
+        Table::f64(
+            g,
+            "synaptic_weights",
+            &[nets, n, n],
+            "uS (negative: inhibitory)",
+            trained(
+                &|t| {
+                    t.weights()
+                        .concat()
+                        .iter()
+                        .enumerate()
+                        .map(|(ij, &w)| t.synaptic_weight(w, ij % n))
+                        .collect()
+                },
+                nets * n * n,
+            ),
+        ),
+    ]
+}
+
+/// `(group, name, value)` attributes from `(name, value)` pairs.
+fn in_group(group: &str, attrs: &[(&str, f64)]) -> Vec<(String, String, f64)> {
+    attrs
+        .iter()
+        .map(|(name, v)| (group.to_string(), name.to_string(), *v))
+        .collect()
+}
+
+/// Scalar attributes of the training group.
+fn training_attributes(job: &TrainingJob) -> Vec<(String, String, f64)> {
+    let t = &job.training;
+    let attrs = [
+        ("iterations", t.iterations as f64),
+        ("interval", t.interval),
+        ("start", job.sampling.spec.burn_in),
+        ("end", job.sampling.sampling_start),
+    ];
+    in_group(TRAINING_GROUP, &attrs)
+}
+
+/// Scalar attributes of the sampling group.
+fn sampling_attributes(p: &SamplingJob) -> Vec<(String, String, f64)> {
+    let s = &p.spec;
+    let attrs = [
+        ("n", s.target.n() as f64),
+        ("networks", s.networks as f64),
+        ("burn_in", s.burn_in),
+        ("sampling_start", p.sampling_start),
+        ("t_sample", s.t_sample),
+        ("sample_interval", s.sample_interval),
+        ("smoothing", s.sampler.tau_refrac),
+        ("v_p05", p.activation.v_p05),
+        ("alpha", p.activation.alpha),
+        (
+            "renewing_synapses",
+            f64::from(u8::from(s.renewing_synapses)),
+        ),
+    ];
+    in_group(SAMPLING_GROUP, &attrs)
+}
