@@ -1,4 +1,4 @@
-//! Where the time of one private input goes, for the sampling neuron of
+//! Where the time of one folded input goes, for the sampling neuron of
 //! `benches/throughput.rs` (`IF_cond_exp`, tau_m 1 ms, tau_syn 10/10 ms, its own 3 kHz
 //! excitatory and 3 kHz inhibitory Poisson source at 0.001 µS, 1 ms delay):
 //!

@@ -1,3 +1,4 @@
+#![forbid(unsafe_code)]
 //! The `exactspike` command. Errors print as one line; bad input exits with status 2.
 
 mod cli;

@@ -86,7 +86,7 @@ impl Source {
     }
 
     /// Consume the current spike and return the time [ms] of the following one (infinite if
-    /// none): [`Source::advance`] then [`Source::next_time`], for the private-input hot path.
+    /// none): [`Source::advance`] then [`Source::next_time`], for the folded-input hot path.
     #[inline]
     pub fn advance_to_next(&mut self) -> f64 {
         if let Self::Poisson { ahead, cursor, .. } = self {

@@ -231,7 +231,7 @@ fn a_changed_weight_applies_to_every_later_delivery() {
     for recorded in [false, true] {
         for (pause, second) in [(10.0, 0.03), (16.0, 0.01)] {
             let (mut sim, mut rec) = simulation(&weighted_input(recorded));
-            assert_eq!(sim.private_input_count(), usize::from(!recorded));
+            assert_eq!(sim.folded_input_count(), usize::from(!recorded));
             let pre = sim.neuron_node(0).unwrap() + 1;
             let synapse = sim.find_synapse(pre, 0, Receptor::Excitatory).unwrap();
             assert_eq!(sim.find_synapse(pre, 0, Receptor::Inhibitory), None);

@@ -306,8 +306,8 @@ fn sources_with_plastic_synapses_are_not_folded() {
     let text = |syn: &str| cond_exp_experiment("[2.0]", "0.004", syn, 10.0);
     let plastic = Simulation::new(&experiment(&text(TSO_LINE))).unwrap();
     let fixed = Simulation::new(&experiment(&text(""))).unwrap();
-    assert_eq!(fixed.private_input_count(), 2);
-    assert_eq!(plastic.private_input_count(), 1);
+    assert_eq!(fixed.folded_input_count(), 2);
+    assert_eq!(plastic.folded_input_count(), 1);
     assert_eq!(plastic.plasticity().len(), 1);
     assert!(fixed.plasticity().is_empty());
 }

@@ -1,7 +1,7 @@
 //! The windowed loop (src/engine/window.rs), and the models' own loops through their private
 //! inputs (`ExactNeuron::run_inputs`), against the event-by-event loop that takes every input
 //! on its own: the same spikes, senders, membrane samples and counters, bitwise, for networks that exercise every kind of
-//! event — private inputs deferred during refractoriness, recorded (unfolded) sources shared by
+//! event — folded inputs deferred during refractoriness, recorded (unfolded) sources shared by
 //! many targets, recurrent connections with per-connection delays down to one window, several
 //! delay groups per neuron, short-term plasticity, both neuron models, v recording, equal-time
 //! ties, and pauses.

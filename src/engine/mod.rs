@@ -1,9 +1,9 @@
 //! The event-driven engine: no global time grid; a neuron is touched only when an input arrives
 //! or its predicted threshold crossing is due. See [`queue`] for the ordering contract.
 
+pub mod folded;
 mod modify;
 mod neurons;
-pub mod private;
 mod probe;
 pub mod queue;
 mod step;
@@ -19,9 +19,9 @@ use crate::neuron::{CondExp, CurrExp, Receptor};
 use crate::record::{sample_count, RecordError, RecordLayout, Recorder, Termination};
 use crate::rng::{stream, Domain};
 use crate::source::Source;
+use folded::FoldedInputs;
 pub use modify::ModifyError;
 pub use neurons::NeuronGroup;
-use private::PrivateInputs;
 use queue::{Delivery, EntityKey, EventQueue, Kind, Next};
 use step::with_neuron;
 use window::WindowBuffers;
@@ -116,10 +116,10 @@ pub struct Simulation {
     locate: Vec<(u32, u32)>,
     sources: Vec<Source>,
     source_info: Vec<SourceInfo>,
-    /// Sources folded into their only target neuron (see [`private`]).
-    private: PrivateInputs,
+    /// Sources folded into their only target neuron (see [`folded`]).
+    folded: FoldedInputs,
     /// Per source: whether it is folded (not scheduled as a source).
-    folded: Vec<bool>,
+    is_folded: Vec<bool>,
     queue: EventQueue,
     layout: RecordLayout,
     /// Neuron group of each v-recorded population, in layout order.
@@ -140,7 +140,7 @@ pub struct Simulation {
     window: WindowBuffers,
     /// Which loop runs the events (see [`Simulation::set_loop`]).
     event_loop: EventLoop,
-    /// Whether models run through their private inputs in their own loop (see
+    /// Whether models run through their folded inputs in their own loop (see
     /// [`Simulation::set_input_runs`]).
     input_runs: bool,
     /// Scratch space of one delivery in the event-by-event loop: (target, receptor, weight).
@@ -160,8 +160,8 @@ impl Simulation {
             locate: Vec::with_capacity(network.neuron_count as usize),
             sources: Vec::with_capacity(network.source_count as usize),
             source_info: Vec::with_capacity(network.source_count as usize),
-            private: PrivateInputs::default(),
-            folded: Vec::new(),
+            folded: FoldedInputs::default(),
+            is_folded: Vec::new(),
             queue: EventQueue::default(),
             layout: RecordLayout::default(),
             v_groups: Vec::new(),
@@ -242,7 +242,7 @@ impl Simulation {
             sim.layout.v_interval,
             !sim.v_groups.is_empty(),
         );
-        (sim.private, sim.folded) = PrivateInputs::build(
+        (sim.folded, sim.is_folded) = FoldedInputs::build(
             &sim.network.connectivity,
             &sim.sources,
             |s| sim.source_info[s].node,
@@ -313,16 +313,16 @@ impl Simulation {
         self.event_loop = event_loop;
     }
 
-    /// Whether a neuron's private inputs are taken in one run by the model's own loop
+    /// Whether a neuron's folded inputs are taken in one run by the model's own loop
     /// ([`crate::neuron::ExactNeuron::run_inputs`], the default) or one event at a time. The
     /// outputs are the same, bitwise; the choice is for cross-checking the models' loops.
     pub fn set_input_runs(&mut self, on: bool) {
         self.input_runs = on;
     }
 
-    /// Number of sources folded into their only target neuron (see [`private`]).
-    pub fn private_input_count(&self) -> usize {
-        self.private.len()
+    /// Number of sources folded into their only target neuron (see [`folded`]).
+    pub fn folded_input_count(&self) -> usize {
+        self.folded.len()
     }
 
     fn schedule_initial_events(&mut self) {
@@ -330,14 +330,14 @@ impl Simulation {
             let first = self.group_info[g].first_neuron;
             for local in 0..self.groups[g].len() {
                 let id = first + local as u32;
-                let horizon = self.private.horizon(id);
+                let horizon = self.folded.horizon(id);
                 let prediction = self.groups[g].predict(local, horizon);
                 self.queue.schedule_neuron(id, prediction, horizon);
             }
         }
         let n_neurons = self.network.neuron_count;
         for (s, source) in self.sources.iter().enumerate() {
-            if !self.folded[s] {
+            if !self.is_folded[s] {
                 self.queue
                     .schedule(n_neurons + s as u32, Kind::Emission, source.next_time());
             }
@@ -442,8 +442,8 @@ impl Simulation {
                     time,
                 } => {
                     // One input at a time: this loop runs when neurons have few events between
-                    // others' (see `window`), so a run of private inputs would hold one.
-                    let key = self.private_input(id, time, summary);
+                    // others' (see `window`), so a run of folded inputs would hold one.
+                    let key = self.folded_input(id, time, summary);
                     self.queue.schedule_key(id, key);
                 }
                 Next::Entity { id, time, .. } if id < self.network.neuron_count => {
@@ -544,7 +544,7 @@ impl Simulation {
         }
     }
 
-    /// An input of `weight` to neuron `target` at `time` [ms] (its deferred private inputs
+    /// An input of `weight` to neuron `target` at `time` [ms] (its deferred folded inputs
     /// first); returns the neuron's next pending event.
     fn input(
         &mut self,
@@ -560,13 +560,13 @@ impl Simulation {
 }
 
 impl Simulation {
-    /// Neuron `id`'s pending input event at `time` [ms]: its private inputs deferred during its
-    /// refractory period (see [`private`]), then its private input due at `time`, if any.
-    fn private_input(&mut self, id: u32, time: f64, summary: &mut RunSummary) -> Option<EntityKey> {
-        with_neuron!(self, id, |step| step.private_input(time, summary))
+    /// Neuron `id`'s pending input event at `time` [ms]: its folded inputs deferred during its
+    /// refractory period (see [`folded`]), then its folded input due at `time`, if any.
+    fn folded_input(&mut self, id: u32, time: f64, summary: &mut RunSummary) -> Option<EntityKey> {
+        with_neuron!(self, id, |step| step.folded_input(time, summary))
     }
 
-    /// Apply every deferred private input that arrives by `t` [ms] (inclusive), so that all
+    /// Apply every deferred folded input that arrives by `t` [ms] (inclusive), so that all
     /// neuron states and the run's counters include them.
     fn catch_up_all(&mut self, t: f64, summary: &mut RunSummary) {
         for id in 0..self.network.neuron_count {

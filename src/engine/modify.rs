@@ -106,7 +106,7 @@ impl Simulation {
         }
         let target = s.target;
         self.network.connectivity.synapses[synapse].weight = weight;
-        self.private.update_weight(target, synapse, weight);
+        self.folded.update_weight(target, synapse, weight);
         Ok(())
     }
 
@@ -122,11 +122,11 @@ impl Simulation {
         if !dv.is_finite() {
             return Err(ModifyError::Shift { neuron, dv });
         }
-        // Every private input up to `now` has been applied at the pause (see `run_until`).
-        let horizon = self.private.horizon(neuron);
+        // Every folded input up to `now` has been applied at the pause (see `run_until`).
+        let horizon = self.folded.horizon(neuron);
         let group = &mut self.groups[g as usize];
         let prediction = group.shift_rest(local as usize, self.now, dv, horizon);
-        let wake = super::private::wake_time(horizon, group.refractory_until(local as usize));
+        let wake = super::folded::wake_time(horizon, group.refractory_until(local as usize));
         self.queue.schedule_neuron(neuron, prediction, wake);
         Ok(())
     }

@@ -3,8 +3,8 @@
 //! Events are processed in increasing time. At equal times the order is:
 //! 1. neuron threshold crossings (by global neuron index),
 //! 2. source emissions (by global source index),
-//! 3. private inputs, i.e. spikes of sources folded into their only target neuron
-//!    (see [`super::private`]), by neuron index, then by source index,
+//! 3. folded inputs, i.e. spikes of sources folded into their only target neuron
+//!    (see [`super::folded`]), by neuron index, then by source index,
 //! 4. spike deliveries (by emission order, then by delay group).
 //!
 //! So a neuron whose threshold crossing coincides with an arriving input spikes first (inputs only
@@ -26,7 +26,7 @@ pub enum Kind {
     Threshold = 0,
     /// A spike source emitting.
     Emission = 1,
-    /// A private input (a source folded into its only target) arriving at its neuron.
+    /// A folded input (a source folded into its only target) arriving at its neuron.
     Input = 2,
     /// A spike arriving at its targets.
     Delivery = 3,
@@ -286,7 +286,7 @@ impl IndexedHeap {
 }
 
 /// A neuron's pending event: its predicted threshold crossing at `spike` [ms], else its next
-/// private input (or end of refractoriness) at `wake` [ms] if finite, else none.
+/// folded input (or end of refractoriness) at `wake` [ms] if finite, else none.
 pub fn neuron_key(spike: Option<f64>, wake: f64) -> Option<EntityKey> {
     match spike {
         Some(time) => Some(EntityKey {
@@ -337,7 +337,7 @@ impl EventQueue {
     }
 
     /// Set neuron `id`'s pending event: its predicted threshold crossing at `spike` [ms], else its
-    /// next private input at `horizon` [ms] (if finite), else nothing.
+    /// next folded input at `horizon` [ms] (if finite), else nothing.
     pub fn schedule_neuron(&mut self, id: EntityId, spike: Option<f64>, horizon: f64) {
         self.schedule_key(id, neuron_key(spike, horizon));
     }
@@ -410,7 +410,7 @@ impl EventQueue {
             (None, None) => return None,
             (Some(_), None) => true,
             (None, Some(_)) => false,
-            // Entities (threshold, emission, private input) precede deliveries at equal times.
+            // Entities (threshold, emission, folded input) precede deliveries at equal times.
             (Some((key, _)), Some(Reverse(d))) => key.time <= d.time,
         };
         if entity_first {

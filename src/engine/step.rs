@@ -1,9 +1,9 @@
 //! What happens to one neuron at one event, written once for every model: its threshold
-//! crossing, its private input, or a delivered input. Both loops (event by event, and windowed)
+//! crossing, its folded input, or a delivered input. Both loops (event by event, and windowed)
 //! call these through [`with_neuron!`], which picks the model once, so the window loop runs a
 //! neuron through a whole window without further dispatch.
 
-use super::private::{wake_time, PrivateInputs, CATCH_UP_BATCH};
+use super::folded::{wake_time, FoldedInputs, CATCH_UP_BATCH};
 use super::queue::{neuron_key, EntityKey, Kind};
 use super::RunSummary;
 use crate::neuron::{ExactNeuron, Receptor};
@@ -17,9 +17,9 @@ pub(super) struct NeuronStep<'a, M: ExactNeuron> {
     pub state: &'a mut M::State,
     /// Global neuron index.
     pub id: u32,
-    /// Private inputs of all neurons.
-    pub private: &'a mut PrivateInputs,
-    /// All sources (the folded ones feed the private inputs).
+    /// Folded inputs of all neurons.
+    pub folded: &'a mut FoldedInputs,
+    /// All sources (the folded ones feed the folded inputs).
     pub sources: &'a mut [Source],
 }
 
@@ -35,7 +35,7 @@ macro_rules! with_neuron {
                 model,
                 state,
                 id,
-                private: &mut $sim.private,
+                folded: &mut $sim.folded,
                 sources: &mut $sim.sources,
             };
             $body
@@ -45,10 +45,10 @@ macro_rules! with_neuron {
 pub(super) use with_neuron;
 
 impl<M: ExactNeuron> NeuronStep<'_, M> {
-    /// Apply, in arrival order, the private inputs that arrive by `until` [ms] (inclusive) and
-    /// before the end of the refractory period. Returns the new private-input horizon [ms].
+    /// Apply, in arrival order, the folded inputs that arrive by `until` [ms] (inclusive) and
+    /// before the end of the refractory period. Returns the new folded-input horizon [ms].
     pub fn catch_up(&mut self, until: f64, summary: &mut RunSummary) -> f64 {
-        let mut horizon = self.private.horizon(self.id);
+        let mut horizon = self.folded.horizon(self.id);
         if horizon > until {
             return horizon;
         }
@@ -60,7 +60,7 @@ impl<M: ExactNeuron> NeuronStep<'_, M> {
         while horizon <= until && horizon < limit {
             let mut n = 0;
             while n < CATCH_UP_BATCH && horizon <= until && horizon < limit {
-                let (receptor, weight, next) = self.private.consume(self.id, self.sources);
+                let (receptor, weight, next) = self.folded.consume(self.id, self.sources);
                 batch[n] = (horizon, receptor, weight);
                 horizon = next;
                 n += 1;
@@ -73,18 +73,18 @@ impl<M: ExactNeuron> NeuronStep<'_, M> {
     }
 
     /// The neuron's pending event after a search that predicted `prediction`, with its next
-    /// private input at `horizon` [ms].
+    /// folded input at `horizon` [ms].
     fn pending(&self, prediction: Option<f64>, horizon: f64) -> Option<EntityKey> {
         let wake = wake_time(horizon, self.model.refractory_until(self.state));
         neuron_key(prediction, wake)
     }
 
-    /// The neuron's private-input event at `time` [ms]: its deferred inputs, then the input due
+    /// The neuron's folded-input event at `time` [ms]: its deferred inputs, then the input due
     /// at `time`, if any. Returns its next pending event.
-    pub fn private_input(&mut self, time: f64, summary: &mut RunSummary) -> Option<EntityKey> {
+    pub fn folded_input(&mut self, time: f64, summary: &mut RunSummary) -> Option<EntityKey> {
         let mut horizon = self.catch_up(time, summary);
         if horizon <= time {
-            let (receptor, weight, next) = self.private.consume(self.id, self.sources);
+            let (receptor, weight, next) = self.folded.consume(self.id, self.sources);
             horizon = next;
             summary.source_spikes += 1;
             summary.input_events += 1;
@@ -95,12 +95,12 @@ impl<M: ExactNeuron> NeuronStep<'_, M> {
         self.pending(prediction, horizon)
     }
 
-    /// The neuron's private-input events from the one at `first` [ms] on, for as long as its
-    /// next event is a private input at or before `until` [ms] (no crossing predicted): the
-    /// same as calling [`NeuronStep::private_input`] for each, which is what happens unless
+    /// The neuron's folded-input events from the one at `first` [ms] on, for as long as its
+    /// next event is a folded input at or before `until` [ms] (no crossing predicted): the
+    /// same as calling [`NeuronStep::folded_input`] for each, which is what happens unless
     /// `runs` lets the model take them in its own loop ([`ExactNeuron::run_inputs`]). Returns
     /// the neuron's next pending event and the number of events taken.
-    pub fn private_inputs_until(
+    pub fn folded_inputs_until(
         &mut self,
         first: f64,
         until: f64,
@@ -108,11 +108,11 @@ impl<M: ExactNeuron> NeuronStep<'_, M> {
         summary: &mut RunSummary,
     ) -> (Option<EntityKey>, u64) {
         if runs {
-            let mut feed = self.private.feed(self.id, self.sources);
+            let mut feed = self.folded.feed(self.id, self.sources);
             if let Some(run) = self.model.run_inputs(self.state, &mut feed, until) {
                 summary.source_spikes += run.inputs;
                 summary.input_events += run.inputs;
-                let horizon = self.private.horizon(self.id);
+                let horizon = self.folded.horizon(self.id);
                 return (self.pending(run.spike, horizon), run.events);
             }
         }
@@ -120,7 +120,7 @@ impl<M: ExactNeuron> NeuronStep<'_, M> {
         let mut events = 0;
         loop {
             events += 1;
-            let pending = self.private_input(time, summary);
+            let pending = self.folded_input(time, summary);
             match pending {
                 Some(EntityKey {
                     time: next,
@@ -131,7 +131,7 @@ impl<M: ExactNeuron> NeuronStep<'_, M> {
         }
     }
 
-    /// An input of `weight` at `time` [ms] through the delivery queue (deferred private inputs
+    /// An input of `weight` at `time` [ms] through the delivery queue (deferred folded inputs
     /// first). Returns the neuron's next pending event.
     pub fn input(
         &mut self,
@@ -149,7 +149,7 @@ impl<M: ExactNeuron> NeuronStep<'_, M> {
 
     /// The neuron's threshold crossing at `time` [ms]. Returns its next pending event.
     pub fn fire(&mut self, time: f64, summary: &mut RunSummary) -> Option<EntityKey> {
-        let horizon = self.private.horizon(self.id);
+        let horizon = self.folded.horizon(self.id);
         self.model.advance(self.state, time);
         self.model.fire(self.state);
         summary.neuron_spikes += 1;

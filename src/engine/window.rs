@@ -1,11 +1,11 @@
 //! Time windows shorter than the smallest synaptic delay (conservative lookahead).
 //!
 //! A spike emitted at `t` reaches no neuron before `t + d_min`, where `d_min` is the smallest
-//! delay of any connection that goes through the delivery queue (folded private inputs arrive
+//! delay of any connection that goes through the delivery queue (folded inputs arrive
 //! inside their neuron and do not count). So within a window `(P, W]` with `W < P + d_min` every
 //! delivery a neuron will receive is already in the queue at the window's start, and the neurons
 //! do not interact: each is run on its own through the window, handling its own threshold
-//! crossings, private inputs and the deliveries fanned out to it at the window's start, without
+//! crossings, folded inputs and the deliveries fanned out to it at the window's start, without
 //! touching the event queue in between. Its next event is put back into the queue once, at the
 //! end.
 //!
@@ -349,7 +349,7 @@ pub(super) fn smallest_queued_delay(sim: &Simulation) -> f64 {
     let sources = sim
         .source_info
         .iter()
-        .zip(&sim.folded)
+        .zip(&sim.is_folded)
         .filter(|(_, &folded)| !folded)
         .map(|(info, _)| info.node);
     neurons
@@ -403,7 +403,7 @@ struct NeuronWindow<'a, 'c> {
     summary: &'a mut RunSummary,
     /// Events processed.
     events: u64,
-    /// Whether models may take private inputs in their own loop.
+    /// Whether models may take folded inputs in their own loop.
     input_runs: bool,
 }
 
@@ -445,7 +445,7 @@ impl NeuronWindow<'_, '_> {
                     step.fire(time, self.summary)
                 }
                 Some(_) => {
-                    // Private inputs run on until the next delivery or untaken sample (own
+                    // Folded inputs run on until the next delivery or untaken sample (own
                     // events first at equal times) or the window's end.
                     let sample = self
                         .column
@@ -453,7 +453,7 @@ impl NeuronWindow<'_, '_> {
                         .map_or(f64::INFINITY, |c| c.next_time());
                     let until = self.end.min(delivery.unwrap_or(f64::INFINITY)).min(sample);
                     let (pending, events) =
-                        step.private_inputs_until(time, until, self.input_runs, self.summary);
+                        step.folded_inputs_until(time, until, self.input_runs, self.summary);
                     self.events += events - 1;
                     pending
                 }

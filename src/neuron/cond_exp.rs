@@ -1175,7 +1175,7 @@ mod tests {
     }
 
     /// Spike times of `m` under [`merged_train`]`(inputs)` (weights 0.001 µS), with the bounded
-    /// search (horizon = next input, as the engine does for private inputs) or the unbounded
+    /// search (horizon = next input, as the engine does for folded inputs) or the unbounded
     /// prediction.
     fn spike_train(m: &CondExp, v0: f64, inputs: usize, bounded: bool) -> Vec<f64> {
         let (train, after) = merged_train(inputs);

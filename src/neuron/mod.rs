@@ -23,7 +23,7 @@ pub enum Receptor {
     Inhibitory,
 }
 
-/// The inputs that reach one neuron and nothing else (its private inputs), in arrival order.
+/// The inputs that reach one neuron and nothing else (its folded inputs), in arrival order.
 pub trait InputFeed {
     /// Arrival time [ms] of the next input (infinite if none).
     fn next_arrival(&self) -> f64;

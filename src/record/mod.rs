@@ -7,6 +7,7 @@
 pub mod hdf5;
 pub mod inspect;
 pub mod memory;
+#[cfg(feature = "plot")]
 pub mod raster;
 
 pub use memory::MemoryRecorder;

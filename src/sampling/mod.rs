@@ -13,6 +13,7 @@ pub mod jobs;
 pub mod logistic;
 pub mod lower;
 pub mod occupancy;
+#[cfg(feature = "plot")]
 pub mod plot;
 pub mod prepare;
 pub mod readout;

@@ -1,4 +1,4 @@
-//! Private inputs: a source whose spikes reach exactly one synapse, and whose own spikes are not
+//! Folded inputs: a source whose spikes reach exactly one synapse, and whose own spikes are not
 //! recorded, is folded into its target neuron. Its next arrival becomes part of that neuron's
 //! pending event, so its spikes bypass the source and delivery queues, and the neuron's spike
 //! search only has to cover the interval up to its next known input.
@@ -6,7 +6,7 @@
 //! This changes no spike train: every source keeps its own random stream and draws the same
 //! intervals in the same order; only the bookkeeping differs.
 //!
-//! While its neuron is refractory, a private input changes only synaptic variables and cannot
+//! While its neuron is refractory, a folded input changes only synaptic variables and cannot
 //! cause a spike, so it is not scheduled one by one: the neuron's pending event moves to the end
 //! of its refractory period, and the inputs that arrive before then are applied in arrival order
 //! by [`super::step::NeuronStep::catch_up`], just before anything else reaches the neuron (a delivery, the
@@ -22,7 +22,7 @@ use crate::network::Connectivity;
 use crate::neuron::{InputFeed, Receptor};
 use crate::source::Source;
 
-/// Most private inputs folded into one neuron (the next arrival is found by a linear scan);
+/// Most sources folded into one neuron (the next arrival is found by a linear scan);
 /// further single-target sources of that neuron stay ordinary sources.
 pub const MAX_PER_NEURON: usize = 4;
 
@@ -31,7 +31,7 @@ pub(super) const CATCH_UP_BATCH: usize = 32;
 
 /// One folded source and its only synapse.
 #[derive(Clone, Copy, Debug)]
-struct PrivateInput {
+struct FoldedInput {
     /// Index of the source.
     source: u32,
     /// Index of its synapse in [`Connectivity::synapses`].
@@ -46,17 +46,17 @@ struct PrivateInput {
     arrival: f64,
 }
 
-/// The private inputs of all neurons, grouped by neuron.
+/// The folded inputs of all neurons, grouped by neuron.
 #[derive(Clone, Debug, Default)]
-pub struct PrivateInputs {
+pub struct FoldedInputs {
     /// `inputs[offsets[n]..offsets[n + 1]]` belong to neuron `n`.
     offsets: Vec<u32>,
-    inputs: Vec<PrivateInput>,
+    inputs: Vec<FoldedInput>,
     /// Per neuron, the earliest arrival [ms] among its inputs (infinite if none).
     horizons: Vec<f64>,
 }
 
-impl PrivateInputs {
+impl FoldedInputs {
     /// Fold every eligible source: all its spikes reach one synapse (`node_of(s)` is the source's
     /// network node), `recorded(s)` is false, and that synapse is static (`is_static(k)` for the
     /// synapse's index `k` in [`Connectivity::synapses`]). Returns the inputs and, per source, whether it
@@ -71,7 +71,7 @@ impl PrivateInputs {
     ) -> (Self, Vec<bool>) {
         let mut folded = vec![false; sources.len()];
         let mut per_neuron = vec![0usize; neuron_count as usize];
-        let mut candidates: Vec<(u32, PrivateInput)> = Vec::new();
+        let mut candidates: Vec<(u32, FoldedInput)> = Vec::new();
         for (s, source) in sources.iter().enumerate() {
             if recorded(s) {
                 continue;
@@ -93,7 +93,7 @@ impl PrivateInputs {
             folded[s] = true;
             candidates.push((
                 synapse.target,
-                PrivateInput {
+                FoldedInput {
                     source: s as u32,
                     synapse: group.start,
                     delay: group.delay,
@@ -115,15 +115,15 @@ impl PrivateInputs {
             }
             offsets.push(inputs.len() as u32);
         }
-        let mut private = Self {
+        let mut inputs = Self {
             offsets,
             inputs,
             horizons: Vec::new(),
         };
-        private.horizons = (0..neuron_count)
-            .map(|n| earliest_arrival(&private.inputs[private.range(n)]))
+        inputs.horizons = (0..neuron_count)
+            .map(|n| earliest_arrival(&inputs.inputs[inputs.range(n)]))
             .collect();
-        (private, folded)
+        (inputs, folded)
     }
 
     /// Number of folded sources.
@@ -144,7 +144,7 @@ impl PrivateInputs {
         }
     }
 
-    /// Arrival time [ms] of neuron `neuron`'s next private input (infinite if none).
+    /// Arrival time [ms] of neuron `neuron`'s next folded input (infinite if none).
     pub fn horizon(&self, neuron: u32) -> f64 {
         self.horizons
             .get(neuron as usize)
@@ -163,15 +163,15 @@ impl PrivateInputs {
         }
     }
 
-    /// Take neuron `neuron`'s earliest private input (the lowest source index among equal
+    /// Take neuron `neuron`'s earliest folded input (the lowest source index among equal
     /// arrivals) and draw its source's next spike. Returns the input's receptor and weight and
-    /// the neuron's new [`PrivateInputs::horizon`] [ms]. The neuron must have private inputs.
+    /// the neuron's new [`FoldedInputs::horizon`] [ms]. The neuron must have folded inputs.
     #[inline(always)]
     pub fn consume(&mut self, neuron: u32, sources: &mut [Source]) -> (Receptor, f64, f64) {
         self.feed(neuron, sources).take()
     }
 
-    /// Neuron `neuron`'s private inputs as an [`InputFeed`].
+    /// Neuron `neuron`'s folded inputs as an [`InputFeed`].
     #[inline(always)]
     pub(super) fn feed<'a>(&'a mut self, neuron: u32, sources: &'a mut [Source]) -> NeuronFeed<'a> {
         let range = self.range(neuron);
@@ -183,11 +183,11 @@ impl PrivateInputs {
     }
 }
 
-/// The private inputs of one neuron, taken in arrival order (see [`PrivateInputs::consume`]).
+/// The folded inputs of one neuron, taken in arrival order (see [`FoldedInputs::consume`]).
 pub(super) struct NeuronFeed<'a> {
     /// The neuron's inputs.
-    inputs: &'a mut [PrivateInput],
-    /// The neuron's [`PrivateInputs::horizon`] [ms].
+    inputs: &'a mut [FoldedInput],
+    /// The neuron's [`FoldedInputs::horizon`] [ms].
     horizon: &'a mut f64,
     /// All sources.
     sources: &'a mut [Source],
@@ -217,13 +217,13 @@ impl InputFeed for NeuronFeed<'_> {
     }
 }
 
-/// When a neuron next needs the event loop [ms], given its next private input at `horizon` [ms]
+/// When a neuron next needs the event loop [ms], given its next folded input at `horizon` [ms]
 /// and the end of its refractory period `refractory_until` [ms]: then, or at the end of the
 /// refractory period if that is later (the inputs before it are deferred to
 /// [`super::step::NeuronStep::catch_up`]).
 pub fn wake_time(horizon: f64, refractory_until: f64) -> f64 {
     if horizon == f64::INFINITY {
-        // No private input (the common case for recurrent targets): nothing to defer.
+        // No folded input (the common case for recurrent targets): nothing to defer.
         return horizon;
     }
     horizon.max(refractory_until)
@@ -232,7 +232,7 @@ pub fn wake_time(horizon: f64, refractory_until: f64) -> f64 {
 /// Index of the earliest of `inputs` (the first among equals) and the earliest arrival [ms]
 /// among the others (infinite if none).
 #[inline(never)]
-fn earliest_and_next(inputs: &[PrivateInput]) -> (usize, f64) {
+fn earliest_and_next(inputs: &[FoldedInput]) -> (usize, f64) {
     let (mut earliest, mut first, mut second) = (0, f64::INFINITY, f64::INFINITY);
     for (i, input) in inputs.iter().enumerate() {
         if input.arrival < first {
@@ -245,7 +245,7 @@ fn earliest_and_next(inputs: &[PrivateInput]) -> (usize, f64) {
 }
 
 /// Earliest arrival [ms] among `inputs` (infinite if none).
-fn earliest_arrival(inputs: &[PrivateInput]) -> f64 {
+fn earliest_arrival(inputs: &[FoldedInput]) -> f64 {
     inputs
         .iter()
         .fold(f64::INFINITY, |m, input| m.min(input.arrival))
