@@ -1,38 +1,129 @@
-//! Typed errors of the library, one enum per phase.
+//! Typed errors of the library, one per phase of describe → validate and lower → run → record:
+//!
+//! | phase | error | example |
+//! |---|---|---|
+//! | reading and validating a description (TOML or builder) | [`ConfigError`] | `population[0].params.tau_m: must be > 0, got -1` |
+//! | lowering a valid experiment into a network | [`LowerError`] | a per-connection weight list longer than the connector's connections |
+//! | running (any of the above, or recording) | [`RunError`] | |
+//! | recording | [`crate::record::RecordError`] | a full disk |
+//! | sampling jobs | [`crate::sampling::SamplingError`] | a calibration that finds no slope |
+//!
+//! Every error displays as one line that names the file (or the builder's label) and the field.
+
+use std::sync::Arc;
 
 use crate::record::RecordError;
 
-/// A problem with an experiment description, found while parsing or validating it.
+/// A problem with an experiment description, found while reading or validating it.
 /// Displays as one line: `FILE: FIELD: PROBLEM`.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{file}: {field}: {message}")]
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{file}: {field}: {problem}")]
 pub struct ConfigError {
-    /// Name of the experiment file (or the label given for an in-memory text).
+    /// Name of the experiment file (or the label given for an in-memory text or a builder).
     pub file: String,
     /// Path of the offending field, e.g. `population[0].params.tau_m`.
     pub field: String,
     /// What is wrong with it.
-    pub message: String,
+    pub problem: Problem,
+}
+
+/// What is wrong with a field of a description.
+#[non_exhaustive]
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum Problem {
+    /// A rule of the description is broken; the text says which (e.g. `must be > 0, got -1`).
+    #[error("{0}")]
+    Rule(String),
+    /// A typed error of the step that checked the field (e.g. a Boltzmann target that is not
+    /// symmetric), kept for callers that want to inspect it.
+    #[error(transparent)]
+    Caused(Arc<dyn std::error::Error + Send + Sync>),
 }
 
 impl ConfigError {
-    /// Build an error for `field` of `file`.
+    /// An error for `field` of `file`: the rule `message` is broken.
     pub fn new(file: &str, field: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             file: file.to_string(),
             field: field.into(),
-            message: message.into(),
+            problem: Problem::Rule(message.into()),
+        }
+    }
+
+    /// An error for `field` of `file` found by a step with its own typed error `cause`.
+    pub fn caused_by(
+        file: &str,
+        field: impl Into<String>,
+        cause: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            file: file.to_string(),
+            field: field.into(),
+            problem: Problem::Caused(Arc::new(cause)),
         }
     }
 }
 
+impl PartialEq for ConfigError {
+    /// Equal when they name the same file and field and say the same.
+    fn eq(&self, other: &Self) -> bool {
+        (&self.file, &self.field) == (&other.file, &other.field)
+            && self.problem.to_string() == other.problem.to_string()
+    }
+}
+
+/// A valid experiment that cannot be lowered into a network. Displays as one line naming the
+/// description and the field.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LowerError {
+    /// More neurons and sources than the engine indexes (`u32`).
+    #[error(
+        "{file}: population[{population}].size: the network has more than {} neurons and sources",
+        u32::MAX
+    )]
+    TooLarge {
+        /// The description.
+        file: String,
+        /// Index of the population that overflows.
+        population: usize,
+    },
+    /// A per-connection weight or delay list whose length differs from the number of
+    /// connections the connector made.
+    #[error("{file}: projection[{projection}].{what}: has {given} values but the connector made {made} connections")]
+    ValueCount {
+        /// The description.
+        file: String,
+        /// Index of the projection.
+        projection: usize,
+        /// `weight` or `delay`.
+        what: &'static str,
+        /// Values given.
+        given: usize,
+        /// Connections made.
+        made: usize,
+    },
+}
+
 /// Anything that can stop a run.
+#[non_exhaustive]
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     /// The experiment is invalid.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// The experiment cannot be lowered into a network.
+    #[error(transparent)]
+    Lower(#[from] LowerError),
     /// Writing the recording failed.
     #[error(transparent)]
     Record(#[from] RecordError),
+}
+
+impl RunError {
+    /// Whether the error is in the user's input (the description), as opposed to the machine
+    /// (disk, I/O).
+    pub fn is_bad_input(&self) -> bool {
+        matches!(self, Self::Config(_) | Self::Lower(_))
+    }
 }

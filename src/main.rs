@@ -4,7 +4,7 @@
 mod cli;
 
 use clap::Parser;
-use exactspike::error::{ConfigError, RunError};
+use exactspike::error::{ConfigError, LowerError, RunError};
 use exactspike::sampling::SamplingError;
 
 fn main() {
@@ -18,7 +18,10 @@ fn main() {
     if let Err(error) = cli::run(cli) {
         eprintln!("error: {error:#}");
         let bad_input = error.downcast_ref::<ConfigError>().is_some()
-            || matches!(error.downcast_ref::<RunError>(), Some(RunError::Config(_)))
+            || error.downcast_ref::<LowerError>().is_some()
+            || error
+                .downcast_ref::<RunError>()
+                .is_some_and(RunError::is_bad_input)
             || error
                 .downcast_ref::<SamplingError>()
                 .is_some_and(SamplingError::is_bad_input);

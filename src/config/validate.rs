@@ -391,9 +391,9 @@ impl Checker<'_> {
             }
         }
         if let SynapseModel::TsodyksMarkram(params) = &s.synapse {
-            params
-                .check()
-                .map_err(|e| self.err(format!("{at}.synapse.{}", e.field()), e.to_string()))?;
+            params.check().map_err(|e| {
+                ConfigError::caused_by(self.file, format!("{at}.synapse.{}", e.field()), e)
+            })?;
         }
         Ok(Projection {
             pre,

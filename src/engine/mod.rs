@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use crate::config::{Experiment, PopulationKind};
-use crate::error::ConfigError;
+use crate::error::LowerError;
 use crate::network::{Network, Placement};
 use crate::neuron::{CondExp, CurrExp, Receptor};
 use crate::record::{sample_count, RecordError, RecordLayout, Recorder, Termination};
@@ -152,7 +152,7 @@ pub struct Simulation {
 
 impl Simulation {
     /// Lower `experiment` into a runnable simulation.
-    pub fn new(experiment: &Experiment) -> Result<Self, ConfigError> {
+    pub fn new(experiment: &Experiment) -> Result<Self, LowerError> {
         let network = Network::build(experiment)?;
         let mut sim = Self {
             groups: Vec::new(),

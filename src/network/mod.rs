@@ -4,7 +4,7 @@
 pub mod connector;
 
 use crate::config::{Experiment, Values};
-use crate::error::ConfigError;
+use crate::error::LowerError;
 use crate::neuron::Receptor;
 use crate::rng::{stream, Domain};
 use crate::synapse::{Plasticity, SynapseModel};
@@ -101,16 +101,17 @@ struct Pending {
 
 impl Network {
     /// Lay out populations and generate all connections of `experiment`.
-    pub fn build(experiment: &Experiment) -> Result<Self, ConfigError> {
+    pub fn build(experiment: &Experiment) -> Result<Self, LowerError> {
         let (mut first_node, mut placement) = (Vec::new(), Vec::new());
         let (mut nodes, mut neurons, mut sources) = (0u32, 0u32, 0u32);
-        for population in experiment.populations() {
+        for (index, population) in experiment.populations().iter().enumerate() {
             first_node.push(nodes);
             let size = u32::try_from(population.size)
                 .ok()
                 .filter(|s| nodes.checked_add(*s).is_some())
-                .ok_or_else(|| {
-                    ConfigError::new(experiment.file(), "population.size", "network too large")
+                .ok_or_else(|| LowerError::TooLarge {
+                    file: experiment.file().to_string(),
+                    population: index,
                 })?;
             nodes += size;
             if population.kind.is_source() {
@@ -144,7 +145,7 @@ fn connect(
     first_node: &[u32],
     placement: &[Placement],
     pending: &mut Vec<Pending>,
-) -> Result<(), ConfigError> {
+) -> Result<(), LowerError> {
     let projection = &experiment.projections()[index];
     let pre = &experiment.populations()[projection.pre];
     let post = &experiment.populations()[projection.post];
@@ -155,21 +156,17 @@ fn connect(
     };
     let mut rng = stream(experiment.seed(), Domain::Connector, index as u64);
     let made = generate(&projection.connector, ends, &mut rng);
-    let at = format!("projection[{index}]");
-    let weight = per_connection(
-        experiment.file(),
-        &at,
-        "weight",
-        &projection.weight,
-        made.len(),
-    )?;
-    let delay = per_connection(
-        experiment.file(),
-        &at,
-        "delay",
-        &projection.delay,
-        made.len(),
-    )?;
+    let count_error = |what, given| LowerError::ValueCount {
+        file: experiment.file().to_string(),
+        projection: index,
+        what,
+        given,
+        made: made.len(),
+    };
+    let weight = per_connection(&projection.weight, made.len())
+        .map_err(|given| count_error("weight", given))?;
+    let delay = per_connection(&projection.delay, made.len())
+        .map_err(|given| count_error("delay", given))?;
     let Placement::Neurons {
         first: first_neuron,
     } = placement[projection.post]
@@ -192,24 +189,12 @@ fn connect(
     Ok(())
 }
 
-/// A lookup `k → value` for a constant or per-connection value list of the right length.
-fn per_connection<'a>(
-    file: &str,
-    at: &str,
-    name: &str,
-    values: &'a Values,
-    count: usize,
-) -> Result<impl Fn(usize) -> f64 + 'a, ConfigError> {
+/// A lookup `k → value` for a constant or per-connection value list of the right length
+/// (`count`); otherwise the list's length.
+fn per_connection(values: &Values, count: usize) -> Result<impl Fn(usize) -> f64 + '_, usize> {
     if let Values::PerConnection(list) = values {
         if !list.is_empty() && list.len() != count {
-            return Err(ConfigError::new(
-                file,
-                format!("{at}.{name}"),
-                format!(
-                    "has {} values but the connector made {count} connections",
-                    list.len()
-                ),
-            ));
+            return Err(list.len());
         }
     }
     Ok(move |k: usize| match values {

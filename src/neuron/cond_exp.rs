@@ -647,9 +647,10 @@ impl CondExp {
         if f_b.v >= self.theta && self.single_crossing(f_a, b - a) {
             let base = *f_a;
             let distance = |t: f64| self.evolve_general(&base, t - a).v - self.theta;
-            // Re-evaluate from `a` so that the bracket holds for the function being refined.
-            if distance(b) >= 0.0 {
-                return Some(refine_crossing(distance, a, b, SPIKE_TIME_TOL));
+            // Re-evaluated from `a`: if rounding breaks the bracket for the function being
+            // refined, bisection below decides instead.
+            if let Ok(t) = refine_crossing(distance, a, b, SPIKE_TIME_TOL) {
+                return Some(t);
             }
         }
         if b - a <= GRAZE_WIDTH {

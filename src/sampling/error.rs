@@ -2,7 +2,7 @@
 
 use super::calibrate::CalibrationError;
 use super::translation::TranslationError;
-use crate::error::{ConfigError, RunError};
+use crate::error::{ConfigError, LowerError, RunError};
 use crate::record::RecordError;
 
 /// Why a sampling job (`calibrate`, `sample`, `train`) could not be prepared or run.
@@ -30,6 +30,9 @@ pub enum SamplingError {
         #[source]
         source: TranslationError,
     },
+    /// The lowered network cannot be built.
+    #[error(transparent)]
+    Lower(#[from] LowerError),
     /// Recording the results failed.
     #[error(transparent)]
     Record(#[from] RecordError),
@@ -40,7 +43,7 @@ impl SamplingError {
     /// opposed to the machine (disk, I/O).
     pub fn is_bad_input(&self) -> bool {
         match self {
-            Self::Config(_) | Self::Translation { .. } => true,
+            Self::Config(_) | Self::Lower(_) | Self::Translation { .. } => true,
             Self::Calibration { .. } => true,
             Self::Record(_) => false,
         }
@@ -51,6 +54,7 @@ impl From<RunError> for SamplingError {
     fn from(error: RunError) -> Self {
         match error {
             RunError::Config(e) => Self::Config(e),
+            RunError::Lower(e) => Self::Lower(e),
             RunError::Record(e) => Self::Record(e),
         }
     }

@@ -91,7 +91,7 @@ impl SamplingJob {
             sampling_experiment(&spec, &translation, synapses, training.is_some(), t_stop)?;
         let first = FIRST_CHECKPOINT.min(spec.t_sample);
         let checkpoints = log_spaced_checkpoints(first, spec.t_sample, spec.checkpoints_per_decade)
-            .map_err(|e| ConfigError::new(&spec.file, "simulation.t_stop", e.to_string()))?;
+            .map_err(|e| ConfigError::caused_by(&spec.file, "simulation.t_stop", e))?;
         let p_target = spec.target.probabilities();
         Ok(Self {
             p_target,
@@ -197,7 +197,7 @@ fn training_of(spec: &SamplingSpec) -> Result<TrainingSpec, ConfigError> {
 fn load_activation(file: &str, path: &Path) -> Result<Activation, ConfigError> {
     let field = "calibration.file";
     let (attrs, complete) = inspect::group_attributes(path, CALIBRATION_GROUP)
-        .map_err(|e| ConfigError::new(file, field, e.to_string()))?;
+        .map_err(|e| ConfigError::caused_by(file, field, e))?;
     if !complete {
         return Err(ConfigError::new(
             file,

@@ -227,7 +227,7 @@ impl SamplingSpec {
         )?;
         s.noise
             .validate()
-            .map_err(|e| err("sampler.noise", e.to_string()))?;
+            .map_err(|e| ConfigError::caused_by(file, "sampler.noise", e))?;
         if !(s.delay.is_finite() && s.delay >= 0.0) {
             return Err(err(
                 "sampler.delay",
@@ -313,9 +313,8 @@ pub fn discrete_samples(t_sample: f64, interval: f64) -> usize {
 
 /// The target of a `[boltzmann]` section.
 fn target(file: &str, b: BoltzmannSection) -> Result<Boltzmann, ConfigError> {
-    let named = |e: BoltzmannError| {
-        ConfigError::new(file, format!("boltzmann.{}", e.field()), e.to_string())
-    };
+    let named =
+        |e: BoltzmannError| ConfigError::caused_by(file, format!("boltzmann.{}", e.field()), e);
     match (b.weights, b.biases, b.random) {
         (Some(weights), Some(biases), None) => Boltzmann::new(weights, biases).map_err(named),
         (None, None, Some(r)) => {
@@ -324,7 +323,7 @@ fn target(file: &str, b: BoltzmannSection) -> Result<Boltzmann, ConfigError> {
                     "distribution" => "random.distribution",
                     _ => "random.n",
                 };
-                ConfigError::new(file, format!("boltzmann.{field}"), e.to_string())
+                ConfigError::caused_by(file, format!("boltzmann.{field}"), e)
             })
         }
         (None, None, None) => Err(ConfigError::new(
