@@ -4,8 +4,7 @@
 use std::path::Path;
 use std::process::Command;
 
-mod common;
-use common::{exactspike, VALID};
+use crate::common::{exactspike, VALID};
 
 fn dataset_f64(path: &Path, name: &str) -> Vec<f64> {
     let file = hdf5_pure::File::open(path).unwrap();

@@ -208,7 +208,7 @@ fn deferred_refractory_inputs_match_the_delivery_path() {
     assert!(dv < 1e-9, "membrane samples differ by {dv} mV");
 }
 
-#[path = "../examples/single_neuron.rs"]
+#[path = "../../examples/single_neuron.rs"]
 mod example;
 
 /// The same network described in code and in TOML, as `(populations, projections, record)`.

@@ -7,8 +7,7 @@ use std::path::Path;
 
 use exactspike::record::inspect;
 
-mod common;
-use common::{exactspike, VALID};
+use crate::common::{exactspike, VALID};
 
 /// Five updates with a constant learning rate.
 const TRAINING: &str = r#"
