@@ -59,7 +59,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let experiment = sbs_neuron().build()?;
     let recording = exactspike::run_in_memory(&experiment)?;
     let spikes = recording.spikes_of("neuron").ok_or("no spikes recorded")?;
-    let first: Vec<String> = spikes.times.iter().take(3).map(|t| format!("{t:.6}")).collect();
+    let first: Vec<String> = spikes
+        .times
+        .iter()
+        .take(3)
+        .map(|t| format!("{t:.6}"))
+        .collect();
     println!(
         "{} spikes in {} ms; the first at {} ms",
         spikes.times.len(),
