@@ -4,6 +4,8 @@
 use exactspike::config::Experiment;
 use exactspike::record::MemoryRecorder;
 
+use crate::common::Edit;
+
 fn run(text: &str) -> MemoryRecorder {
     let experiment = Experiment::from_toml_str(text, "test.toml").expect("valid experiment");
     exactspike::run_in_memory(&experiment).expect("run")
@@ -72,11 +74,18 @@ fn refractory_clamp_shows_in_samples() {
     let rec = run(&dc_neuron("IF_curr_exp", ""));
     let first = rec.spikes_of("n").unwrap().times[0];
     let v = rec.v_of("n").unwrap();
+    let mut clamped = 0;
     for (&t, &value) in v.times.iter().zip(&v.values) {
         if t > first && t <= first + 2.0 {
             assert_eq!(value, -70.0, "V({t}) must be clamped to v_reset");
+            clamped += 1;
         }
     }
+    // Samples every 0.25 ms: eight of them fall in the 2 ms refractory period.
+    assert_eq!(
+        clamped, 8,
+        "samples in the refractory period after {first} ms"
+    );
 }
 
 const SOURCES: &str = r#"
@@ -121,7 +130,7 @@ fn same_seed_same_spikes_other_seed_other_spikes() {
     let a = run(SOURCES);
     let b = run(SOURCES);
     assert_eq!(a.spikes, b.spikes);
-    let c = run(&SOURCES.replace("seed = 11", "seed = 12"));
+    let c = run(&SOURCES.replace_once("seed = 11", "seed = 12"));
     assert_ne!(a.spikes_of("poisson"), c.spikes_of("poisson"));
 }
 

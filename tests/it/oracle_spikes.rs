@@ -18,6 +18,8 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
+use crate::common::Edit;
+
 const DEFAULT_TOL_MS: f64 = 1e-9;
 
 fn fixture_path(file: &str) -> PathBuf {
@@ -215,7 +217,7 @@ fn check_psp_peak(name: &str) {
     let peak_time = case["expected_peak_time"].as_f64().unwrap();
     let peak_v = case["expected_peak_v"].as_f64().unwrap();
     let interval = peak_time / 1000.0;
-    let text = case["experiment"].as_str().unwrap().replace(
+    let text = case["experiment"].as_str().unwrap().replace_once(
         "spikes = [\"neuron\"]",
         &format!(
             "spikes = [\"neuron\"]\nv = {{ populations = [\"neuron\"], interval = {interval:?} }}"

@@ -8,6 +8,8 @@ use exactspike::engine::{ModifyError, Simulation};
 use exactspike::neuron::Receptor;
 use exactspike::record::MemoryRecorder;
 
+use crate::common::Edit;
+
 fn simulation(text: &str) -> (Simulation, MemoryRecorder) {
     let e = Experiment::from_toml_str(text, "exp.toml").expect("valid experiment");
     let sim = Simulation::new(&e).expect("builds");
@@ -257,7 +259,7 @@ fn a_changed_weight_applies_to_every_later_delivery() {
 #[test]
 fn shifting_one_neuron_leaves_the_others_alone() {
     let end = RECURRENT.find("[[population]]\nname = \"curr\"").unwrap();
-    let two = RECURRENT[..end].replace("size = 8", "size = 2")
+    let two = RECURRENT[..end].replace_once("size = 8", "size = 2")
         + "[[population]]\nname = \"noise\"\nsize = 2\nmodel = \"SpikeSourcePoisson\"\n\
            params = { rate = 800.0 }\n\n[[projection]]\npre = \"noise\"\npost = \"cond\"\n\
            connector = { type = \"one_to_one\" }\nweight = 0.01\nreceptor = \"excitatory\"\n\n\

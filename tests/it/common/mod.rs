@@ -1,4 +1,5 @@
-//! Helpers shared by the sampling and training tests.
+//! Helpers shared by the integration tests: guarded text edits, and the sampling experiment and
+//! command of the sampling and training tests.
 
 use std::process::Command;
 
@@ -27,6 +28,33 @@ points = 30
 duration = 5000.0
 prescan_duration = 500.0
 "#;
+
+/// Guarded edits of a test's text (an experiment or sampling file): an edit whose pattern is not
+/// there would otherwise silently test the unedited text.
+pub trait Edit {
+    /// The text with its one occurrence of `from` replaced by `to`; panics unless `from` occurs
+    /// exactly once.
+    fn replace_once(&self, from: &str, to: &str) -> String;
+
+    /// The text with its `count` occurrences of `from` replaced by `to`; panics unless `from`
+    /// occurs exactly `count` times.
+    fn replace_n(&self, from: &str, to: &str, count: usize) -> String;
+}
+
+impl Edit for str {
+    fn replace_once(&self, from: &str, to: &str) -> String {
+        self.replace_n(from, to, 1)
+    }
+
+    fn replace_n(&self, from: &str, to: &str, count: usize) -> String {
+        let found = self.matches(from).count();
+        assert!(
+            !from.is_empty() && found == count,
+            "test bug: {from:?} occurs {found} times in the edited text, not {count}"
+        );
+        self.replace(from, to)
+    }
+}
 
 /// Run `exactspike ARGS` with `text` as the sampling file in a fresh directory; return (exit
 /// code, stdout, stderr, output path, directory guard).
