@@ -2,9 +2,8 @@
 //! output file.
 
 use std::path::Path;
-use std::process::Command;
 
-use crate::common::Edit;
+use crate::common::{cli, Edit};
 
 /// A valid experiment; each case below breaks one thing in it.
 const VALID: &str = r#"
@@ -56,16 +55,13 @@ fn run(text: &str) -> (i32, String, bool) {
     let experiment = dir.path().join("exp.toml");
     let out = dir.path().join("out.h5");
     std::fs::write(&experiment, text).unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_exactspike"))
-        .args([
-            "run",
-            experiment.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--quiet",
-        ])
-        .output()
-        .unwrap();
+    let output = cli(&[
+        "run",
+        experiment.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
     let stderr = String::from_utf8_lossy(&output.stderr).to_string();
     let leftovers = std::fs::read_dir(dir.path()).unwrap().count() > 1;
     (
@@ -305,10 +301,7 @@ fn malformed_toml_names_the_line() {
 
 #[test]
 fn missing_file_is_named() {
-    let output = Command::new(env!("CARGO_BIN_EXE_exactspike"))
-        .args(["run", "/nonexistent/exp.toml", "--out", "/tmp/never.h5"])
-        .output()
-        .unwrap();
+    let output = cli(&["run", "/nonexistent/exp.toml", "--out", "/tmp/never.h5"]);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use exactspike::config::{Experiment, PopulationKind};
 
+/// The shipped neuron profiles, `models/neurons/`.
 fn models_dir() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("models/neurons")
 }

@@ -2,10 +2,11 @@
 //! and interrupted sampling and training runs.
 
 use std::path::Path;
-use std::process::Command;
 
-use crate::common::{exactspike, Edit, VALID};
+use crate::common::networks::assert_same_network;
+use crate::common::{assert_interrupted, cli, exactspike, Edit, VALID};
 
+/// Dataset `name` of the HDF5 file `path`, read with hdf5-pure directly.
 fn dataset_f64(path: &Path, name: &str) -> Vec<f64> {
     let file = hdf5_pure::File::open(path).unwrap();
     file.dataset(name).unwrap().read_f64().unwrap()
@@ -62,15 +63,12 @@ fn sampling_approaches_the_target_and_is_reproducible() {
     // D_KL over time as a picture; an unknown picture format is refused.
     let picture = out.with_extension("png");
     let plot = |target: &Path| {
-        Command::new(env!("CARGO_BIN_EXE_exactspike"))
-            .args([
-                "plot-dkl",
-                out.to_str().unwrap(),
-                "--out",
-                target.to_str().unwrap(),
-            ])
-            .output()
-            .unwrap()
+        cli(&[
+            "plot-dkl",
+            out.to_str().unwrap(),
+            "--out",
+            target.to_str().unwrap(),
+        ])
     };
     assert!(plot(&picture).status.success());
     assert!(std::fs::metadata(&picture).unwrap().len() > 10_000);
@@ -217,35 +215,17 @@ fn interrupted_sampling_and_training_runs_are_marked_incomplete() {
     assert!(left.is_empty(), "partial files left: {left:?}");
 }
 
-/// Run `exactspike COMMAND file --out out`, send it SIGINT after 1.5 s, and check that it fails
-/// and leaves `out` marked incomplete.
+/// Run `exactspike COMMAND file --out out`, interrupt it after 1.5 s (it must fail and keep `out`,
+/// marked incomplete); an interrupted training has NaN for the updates it did not make.
 fn interrupt(command: &str, file: &Path, out: &Path) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_exactspike"))
-        .args([
-            command,
-            file.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--quiet",
-        ])
-        .spawn()
-        .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(1500));
-    let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    assert!(
-        !child.wait().unwrap().success(),
-        "an interrupted run must not exit 0"
-    );
-    assert!(out.exists(), "the interrupted run keeps its data");
-    let summary = exactspike::record::inspect::summarize(out).unwrap();
-    assert!(
-        summary.contains("INCOMPLETE") && summary.contains("interrupted"),
-        "{command}: {summary}"
-    );
+    let args = [
+        command,
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ];
+    assert_interrupted(&args, out);
     if command == "train" {
         // Interrupted within the training (which takes far longer than 1.5 s): the updates not
         // made are NaN.
@@ -345,10 +325,7 @@ fn the_sampling_network_from_the_builder_is_the_one_toml_describes() {
         .expect("valid network");
     let text = sampling_network_toml(&spec, &translation, t_stop);
     let read = Experiment::from_toml_str(&text, "sampling.toml").expect("valid TOML");
-    assert_eq!(built.populations(), read.populations());
-    assert_eq!(built.projections(), read.projections());
-    assert_eq!(built.record(), read.record());
-    assert_eq!((built.t_stop(), built.seed()), (read.t_stop(), read.seed()));
+    assert_same_network(&built, &read);
     // Lowered alike: the same connections, weights and delays, and the same run.
     let (a, b) = (
         exactspike::network::Network::build(&built).expect("lowers"),

@@ -28,6 +28,7 @@ fn train_text() -> String {
         + TRAINING
 }
 
+/// Dataset `name` of the output file `path`.
 fn read(path: &Path, name: &str) -> Vec<f64> {
     inspect::read_f64(path, name).unwrap()
 }

@@ -6,24 +6,24 @@
 //! delay groups per neuron, short-term plasticity, both neuron models, v recording, equal-time
 //! ties, and pauses.
 
-use exactspike::config::Experiment;
-use exactspike::engine::{EventLoop, RunSummary, Simulation};
+use exactspike::config::{Cell, Connector, Experiment, ExperimentBuilder, PoissonParams};
+use exactspike::engine::{EventLoop, RunSummary};
+use exactspike::neuron::{CondExpParams, CurrExpParams, Receptor};
 use exactspike::record::MemoryRecorder;
+use exactspike::synapse::{SynapseModel, TsoParams};
 
-use crate::common::Edit;
+use crate::common::networks::{all_to_all, arrays, build, profile, sbs, sbs_noise, simulation};
 
-/// Run `text` with the given loop, with or without the models' input runs, pausing at each of
-/// `pauses` [ms] first.
+/// Run `experiment` with the given loop, with or without the models' input runs, pausing at each
+/// of `pauses` [ms] first.
 fn run(
-    text: &str,
+    experiment: &Experiment,
     (event_loop, input_runs): (EventLoop, bool),
     pauses: &[f64],
 ) -> (MemoryRecorder, RunSummary) {
-    let experiment = Experiment::from_toml_str(text, "windowed.toml").expect("valid");
-    let mut sim = Simulation::new(&experiment).expect("builds");
+    let (mut sim, mut rec) = simulation(experiment);
     sim.set_loop(event_loop);
     sim.set_input_runs(input_runs);
-    let mut rec = MemoryRecorder::new(sim.layout().clone());
     for &t in pauses {
         sim.run_until(t, &mut rec, None, &mut |_| {}).expect("runs");
     }
@@ -33,15 +33,15 @@ fn run(
 
 /// The windowed and the adaptive loop, with and without input runs, give the recordings and
 /// counters of the event-by-event loop without them; returns the number of neuron spikes.
-fn assert_same(text: &str, pauses: &[f64]) -> u64 {
-    let (events, s_events) = run(text, (EventLoop::Events, false), &[]);
+fn assert_same(experiment: &Experiment, pauses: &[f64]) -> u64 {
+    let (events, s_events) = run(experiment, (EventLoop::Events, false), &[]);
     for variant in [
         (EventLoop::Events, true),
         (EventLoop::Windows, true),
         (EventLoop::Windows, false),
         (EventLoop::Adaptive, true),
     ] {
-        let (windows, s_windows) = run(text, variant, pauses);
+        let (windows, s_windows) = run(experiment, variant, pauses);
         assert_same_recordings(&events, &windows);
         assert_eq!(s_events.input_events, s_windows.input_events);
         assert_eq!(s_events.neuron_spikes, s_windows.neuron_spikes);
@@ -83,140 +83,99 @@ fn assert_same_recordings(events: &MemoryRecorder, windows: &MemoryRecorder) {
     }
 }
 
-/// Per-connection delays for `n` connections: 0.1 ms (one window) to 2 ms.
-fn delays(n: usize) -> String {
-    let list: Vec<String> = (0..n)
-        .map(|k| format!("{:.2}", 0.1 + (k * 37 % 20) as f64 * 0.1))
-        .collect();
-    format!("[{}]", list.join(", "))
+/// Per-connection delays [ms] for `n` connections: 0.1 ms (one window) to 2 ms in steps of 0.1 ms
+/// (tenths divided exactly, as the decimals are read).
+fn delays(n: usize) -> Vec<f64> {
+    (0..n).map(|k| (1 + k * 37 % 20) as f64 / 10.0).collect()
 }
 
-fn recurrent_network() -> String {
-    format!(
-        r#"
-[simulation]
-t_stop = 400.0
-seed = 11
-[[population]]
-name = "sbs"
-size = 20
-model = "IF_cond_exp"
-params = {{ cm = 0.2, tau_m = 1.0, v_rest = -50.1, v_thresh = -50.0, v_reset = -50.001, tau_refrac = 10.0, tau_syn_E = 10.0, tau_syn_I = 10.0, e_rev_E = 0.0, e_rev_I = -100.0 }}
-initial = {{ v = -50.3 }}
-[[population]]
-name = "coba"
-size = 10
-model = "IF_cond_exp"
-params = {{ cm = 0.2, tau_m = 20.0, v_rest = -60.0, v_thresh = -50.0, v_reset = -60.0, tau_refrac = 5.0, tau_syn_E = 5.0, tau_syn_I = 10.0, e_rev_E = 0.0, e_rev_I = -80.0 }}
-initial = {{ v = -55.0 }}
-[[population]]
-name = "cuba"
-size = 10
-model = "IF_curr_exp"
-params = {{ cm = 0.25, tau_m = 10.0, v_rest = -65.0, v_thresh = -55.0, v_reset = -70.0, tau_refrac = 2.0, tau_syn_E = 2.0, tau_syn_I = 5.0 }}
-[[population]]
-name = "private_exc"
-size = 20
-model = "SpikeSourcePoisson"
-params = {{ rate = 3000.0 }}
-[[population]]
-name = "private_inh"
-size = 20
-model = "SpikeSourcePoisson"
-params = {{ rate = 3000.0 }}
-[[population]]
-name = "shared"
-size = 8
-model = "SpikeSourcePoisson"
-params = {{ rate = 400.0, start = 20.0, duration = 300.0 }}
-[[population]]
-name = "ticks"
-size = 2
-model = "SpikeSourceArray"
-params = {{ spike_times = [[0.0, 10.0, 10.0, 50.5, 100.0], [0.0, 10.0, 99.9, 100.0]] }}
-[[projection]]
-pre = "private_exc"
-post = "sbs"
-connector = {{ type = "one_to_one" }}
-weight = 0.001
-delay = 0.7
-receptor = "excitatory"
-[[projection]]
-pre = "private_inh"
-post = "sbs"
-connector = {{ type = "one_to_one" }}
-weight = 0.001
-delay = 0.1
-receptor = "inhibitory"
-[[projection]]
-pre = "sbs"
-post = "sbs"
-connector = {{ type = "fixed_probability", p = 0.3 }}
-weight = 0.002
-delay = 0.1
-receptor = "inhibitory"
-[[projection]]
-pre = "sbs"
-post = "sbs"
-connector = {{ type = "fixed_probability", p = 0.2 }}
-weight = 0.001
-delay = 0.35
-receptor = "excitatory"
-synapse = {{ type = "TsodyksMarkramSynapse", U = 0.5, tau_rec = 10.0, tau_facil = 5.0 }}
-[[projection]]
-pre = "shared"
-post = "coba"
-connector = {{ type = "all_to_all" }}
-weight = 0.01
-delay = {shared_delays}
-receptor = "excitatory"
-[[projection]]
-pre = "sbs"
-post = "coba"
-connector = {{ type = "fixed_number_pre", n = 5 }}
-weight = 0.02
-delay = 1.5
-receptor = "excitatory"
-[[projection]]
-pre = "coba"
-post = "cuba"
-connector = {{ type = "all_to_all" }}
-weight = 2.0
-delay = 0.25
-receptor = "excitatory"
-[[projection]]
-pre = "shared"
-post = "cuba"
-connector = {{ type = "all_to_all" }}
-weight = 0.6
-delay = {cuba_delays}
-receptor = "excitatory"
-[[projection]]
-pre = "ticks"
-post = "cuba"
-connector = {{ type = "all_to_all" }}
-weight = -0.5
-delay = 0.1
-receptor = "inhibitory"
-[[projection]]
-pre = "ticks"
-post = "sbs"
-connector = {{ type = "all_to_all" }}
-weight = 0.003
-delay = 0.1
-receptor = "excitatory"
-[record]
-spikes = ["sbs", "coba", "cuba", "shared", "ticks"]
-v = {{ populations = ["sbs", "cuba"], interval = 0.05 }}
-"#,
-        shared_delays = delays(80),
-        cuba_delays = delays(80),
-    )
+/// sbs samplers with private noise, inhibitory and plastic excitatory recurrence, feeding COBA
+/// neurons (shared sources with per-connection delays), which feed CUBA neurons; array sources
+/// with equal-time ties. The shortest connections have delay `short` [ms] (0.1 ms: one window);
+/// the membranes of the sbs and CUBA neurons are sampled with `record_v`.
+fn recurrent_network(short: f64, record_v: bool) -> Experiment {
+    let mut net = ExperimentBuilder::new("windowed", 400.0);
+    net.seed(11);
+    net.population("sbs", 20, Cell::if_cond_exp(sbs(-50.1)))
+        .initial_v(-50.3);
+    let coba: CondExpParams = profile("coba_benchmark");
+    net.population("coba", 10, Cell::if_cond_exp(coba))
+        .initial_v(-55.0);
+    let cuba = CurrExpParams {
+        v_rest: -65.0,
+        tau_syn_I: 5.0,
+        ..profile("nest_iaf_psc_exp")
+    };
+    net.population("cuba", 10, Cell::if_curr_exp(cuba));
+    sbs_noise(
+        &mut net,
+        "sbs",
+        20,
+        ["private_exc", "private_inh"],
+        [0.7, short],
+    );
+    let shared = PoissonParams {
+        rate: 400.0,
+        start: 20.0,
+        duration: 300.0,
+    };
+    net.population("shared", 8, Cell::poisson(shared));
+    let ticks = [
+        vec![0.0, 10.0, 10.0, 50.5, 100.0],
+        vec![0.0, 10.0, 99.9, 100.0],
+    ];
+    net.population("ticks", 2, arrays(&ticks));
+    let random = |p| Connector::FixedProbability {
+        p,
+        allow_self_connections: true,
+    };
+    net.projection("sbs", "sbs", random(0.3))
+        .weight(0.002)
+        .delay(short)
+        .receptor(Receptor::Inhibitory);
+    let plastic = TsoParams {
+        u_se: 0.5,
+        tau_rec: 10.0,
+        tau_facil: 5.0,
+    };
+    net.projection("sbs", "sbs", random(0.2))
+        .weight(0.001)
+        .delay(0.35)
+        .synapse(SynapseModel::TsodyksMarkram(plastic));
+    net.projection("shared", "coba", all_to_all())
+        .weight(0.01)
+        .delay(delays(80));
+    let five = Connector::FixedNumberPre {
+        n: 5,
+        allow_self_connections: true,
+        with_replacement: false,
+    };
+    net.projection("sbs", "coba", five).weight(0.02).delay(1.5);
+    net.projection("coba", "cuba", all_to_all())
+        .weight(2.0)
+        .delay(0.25);
+    net.projection("shared", "cuba", all_to_all())
+        .weight(0.6)
+        .delay(delays(80));
+    net.projection("ticks", "cuba", all_to_all())
+        .weight(-0.5)
+        .delay(short)
+        .receptor(Receptor::Inhibitory);
+    net.projection("ticks", "sbs", all_to_all())
+        .weight(0.003)
+        .delay(short);
+    for name in ["sbs", "coba", "cuba", "shared", "ticks"] {
+        net.record_spikes(name);
+    }
+    if record_v {
+        net.record_v(&["sbs", "cuba"], 0.05);
+    }
+    build(net)
 }
 
 #[test]
 fn recurrent_network_is_the_same_with_and_without_windows() {
-    let spikes = assert_same(&recurrent_network(), &[]);
+    let spikes = assert_same(&recurrent_network(0.1, true), &[]);
     assert!(spikes > 500, "too quiet to test anything: {spikes} spikes");
 }
 
@@ -224,7 +183,7 @@ fn recurrent_network_is_the_same_with_and_without_windows() {
 fn pauses_change_nothing_either() {
     // Pauses at a window edge, inside a window, at an input spike time and at a sample time.
     assert_same(
-        &recurrent_network(),
+        &recurrent_network(0.1, true),
         &[0.0, 10.0, 33.333, 50.5, 100.0, 250.05],
     );
 }
@@ -232,29 +191,22 @@ fn pauses_change_nothing_either() {
 #[test]
 fn folded_only_network_is_the_same_with_and_without_windows() {
     // No queued connections at all: windows of the maximal length.
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/experiments/sbs_neuron.toml"
-    ))
-    .unwrap();
-    let spikes = assert_same(&text, &[]);
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/experiments/sbs_neuron.toml");
+    let shipped = Experiment::from_file(path.as_ref()).expect("valid");
+    let spikes = assert_same(&shipped, &[]);
     assert!(spikes > 10, "{spikes}");
 }
 
 #[test]
 fn zero_delay_falls_back_to_the_event_loop() {
-    let text = recurrent_network().replace_n("delay = 0.1\n", "delay = 0.0\n", 4);
-    assert_same(&text, &[100.0]);
+    assert_same(&recurrent_network(0.0, true), &[100.0]);
 }
 
 #[test]
 fn without_membrane_recording_the_same_too() {
     // No samples to take: windows without events are skipped.
-    let text = recurrent_network().replace_once(
-        "v = { populations = [\"sbs\", \"cuba\"], interval = 0.05 }\n",
-        "",
-    );
-    assert!(!text.contains("interval"));
-    let spikes = assert_same(&text, &[75.0]);
+    let network = recurrent_network(0.1, false);
+    assert!(network.record().v.is_empty());
+    let spikes = assert_same(&network, &[75.0]);
     assert!(spikes > 500, "{spikes}");
 }

@@ -1,7 +1,12 @@
-//! Helpers shared by the integration tests: guarded text edits, and the sampling experiment and
-//! command of the sampling and training tests.
+//! Helpers shared by the integration tests: networks built in code ([`networks`]), the command
+//! line, fixtures, guarded text edits, and the sampling experiment of the sampling and training
+//! tests.
 
-use std::process::Command;
+pub mod networks;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Duration;
 
 /// The issue's three-unit target with sbs samplers; short calibration and sampling.
 pub const VALID: &str = r#"
@@ -56,25 +61,70 @@ impl Edit for str {
     }
 }
 
-/// Run `exactspike ARGS` with `text` as the sampling file in a fresh directory; return (exit
+/// The JSON fixture `tests/fixtures/{file}`.
+pub fn fixture(file: &str) -> serde_json::Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(file);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read fixture {}: {e}", path.display()));
+    serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("cannot parse fixture {}: {e}", path.display()))
+}
+
+/// `exactspike ARGS`, run to its end.
+pub fn cli(args: &[&str]) -> Output {
+    cli_in(Path::new("."), args)
+}
+
+/// `exactspike ARGS` run to its end in the directory `dir`.
+pub fn cli_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_exactspike"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+/// Run `exactspike ARGS`, which writes `out` and runs for far longer than 1.5 s, send it SIGINT
+/// (Ctrl-C) after 1.5 s, and check that it fails and keeps its data in `out`, marked incomplete.
+pub fn assert_interrupted(args: &[&str], out: &Path) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_exactspike"))
+        .args(args)
+        .spawn()
+        .expect("the binary starts");
+    std::thread::sleep(Duration::from_millis(1500));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert!(
+        !status.success(),
+        "{args:?}: an interrupted run must not exit 0"
+    );
+    assert!(out.exists(), "{args:?}: the interrupted run keeps its data");
+    let summary = exactspike::record::inspect::summarize(out).unwrap();
+    assert!(
+        summary.contains("INCOMPLETE") && summary.contains("interrupted"),
+        "{args:?}: {summary}"
+    );
+}
+
+/// Run `exactspike COMMAND` with `text` as the sampling file in a fresh directory; return (exit
 /// code, stdout, stderr, output path, directory guard).
-pub fn exactspike(
-    command: &str,
-    text: &str,
-) -> (i32, String, String, std::path::PathBuf, tempfile::TempDir) {
+pub fn exactspike(command: &str, text: &str) -> (i32, String, String, PathBuf, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("sampling.toml");
     let out = dir.path().join("out.h5");
     std::fs::write(&file, text).unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_exactspike"))
-        .args([
-            command,
-            file.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
+    let output = cli(&[
+        command,
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     (
         output.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&output.stdout).into_owned(),
