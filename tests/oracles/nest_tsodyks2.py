@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """NEST oracle for exactspike's Tsodyks–Markram synapse (src/synapse/tso.rs; test `nest_tsodyks2_conductances`
-in tests/tso.rs).
+in tests/it/tso.rs).
 
 A fixed spike train on NEST's 0.1 ms grid goes through a `tsodyks2_synapse` (delay 1 ms, weight 5 nS)
 onto an `iaf_cond_exp` (tau_syn_ex = 10 ms, V_th out of reach) for each parameter set below, and a

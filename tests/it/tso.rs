@@ -3,20 +3,24 @@
 //! equivalent static runs), folding, and NEST 3.10's `tsodyks2_synapse` conductances
 //! (tests/fixtures/nest_tsodyks2.json from tests/oracles/nest_tsodyks2.py).
 
-use std::process::Command;
-
-use exactspike::config::Experiment;
+use exactspike::config::{Cell, Experiment, ExperimentBuilder, Values};
 use exactspike::engine::Simulation;
+use exactspike::neuron::{CondExpParams, Receptor};
 use exactspike::record::MemoryRecorder;
+use exactspike::synapse::{SynapseModel, TsoParams};
 
-/// An `IF_cond_exp` target (tau_syn_E = tau_syn_I = 10 ms, threshold out of reach), an inhibitory
-/// background spike at 0.5 ms, and a `SpikeSourceArray` population `pre` (`spikes`) projecting onto
-/// it with weight `weight` [µS], delay 1 ms and the `synapse` line (empty: static).
-fn cond_exp_experiment(spikes: &str, weight: &str, synapse: &str, t_stop: f64) -> String {
+use crate::common::networks::{
+    all_to_all, array, arrays, assert_same_network, build, lif, sbs, simulation, Model,
+};
+use crate::common::{cli_in, fixture, Edit};
+
+/// The experiment of the bad-input tests, as TOML: [`target`] with one spike at 2 ms, weight 4 nS
+/// and the `synapse` line (empty: static), for 10 ms.
+fn cond_exp_experiment(synapse: &str) -> String {
     format!(
         r#"
 [simulation]
-t_stop = {t_stop}
+t_stop = 10.0
 
 [[population]]
 name = "neuron"
@@ -35,7 +39,7 @@ params = {{ spike_times = [0.5] }}
 name = "pre"
 size = 1
 model = "SpikeSourceArray"
-params = {{ spike_times = {spikes} }}
+params = {{ spike_times = [2.0] }}
 
 [[projection]]
 receptor = "inhibitory"
@@ -46,7 +50,7 @@ connector = {{ type = "all_to_all" }}
 
 [[projection]]
 {synapse}
-weight = {weight}
+weight = 0.004
 delay = 1.0
 pre = "pre"
 post = "neuron"
@@ -58,10 +62,63 @@ v = {{ populations = ["neuron"], interval = 0.05 }}
     )
 }
 
+/// The target of the engine tests: an `IF_cond_exp` (or `IF_curr_exp`) neuron of the sbs kind
+/// (tau_syn_E = tau_syn_I = 10 ms) with its threshold out of reach, an inhibitory background
+/// spike at 0.5 ms, and `size` sources `pre` of `cell` projecting onto it with `weight` [µS or nA]
+/// (one value, or one per source), delay 1 ms and `synapse`.
+fn target(
+    model: Model,
+    (size, cell): (usize, Cell),
+    weight: impl Into<Values>,
+    synapse: SynapseModel,
+    t_stop: f64,
+) -> Experiment {
+    let neuron = CondExpParams {
+        v_thresh: 100.0,
+        ..sbs(-50.3)
+    };
+    let background = if model == Model::CondExp {
+        0.001
+    } else {
+        -0.001
+    };
+    let mut net = ExperimentBuilder::new("tso target", t_stop);
+    net.population("neuron", 1, lif(model, neuron))
+        .initial_v(-50.3);
+    net.population("bg", 1, array(&[0.5]));
+    net.population("pre", size, cell);
+    net.projection("bg", "neuron", all_to_all())
+        .weight(background)
+        .receptor(Receptor::Inhibitory);
+    net.projection("pre", "neuron", all_to_all())
+        .weight(weight)
+        .delay(1.0)
+        .synapse(synapse);
+    net.record_v(&["neuron"], 0.05);
+    build(net)
+}
+
+/// A Tsodyks–Markram synapse with utilisation `u_se`, recovery `tau_rec` [ms] and facilitation
+/// `tau_facil` [ms].
+fn tso(u_se: f64, tau_rec: f64, tau_facil: f64) -> SynapseModel {
+    SynapseModel::TsodyksMarkram(TsoParams {
+        u_se,
+        tau_rec,
+        tau_facil,
+    })
+}
+
+/// One source replaying every time of `times` [ms].
+fn train(times: &[f64]) -> (usize, Cell) {
+    (1, array(times))
+}
+
+/// The TOML experiment `text`, which must be valid.
 fn experiment(text: &str) -> Experiment {
     Experiment::from_toml_str(text, "exp.toml").expect("valid experiment")
 }
 
+/// The one-line error of the TOML experiment `text`, which must be rejected.
 fn error_of(text: &str) -> String {
     Experiment::from_toml_str(text, "exp.toml")
         .expect_err("must be rejected")
@@ -71,15 +128,19 @@ fn error_of(text: &str) -> String {
 const TSO_LINE: &str =
     r#"synapse = { type = "TsodyksMarkramSynapse", U = 0.5, tau_rec = 10.0, tau_facil = 0.0 }"#;
 
-/// The valid TSO experiment with `from` in the synapse line replaced by `to`.
+/// The valid TSO experiment with its synapse line.
+fn valid() -> String {
+    cond_exp_experiment(TSO_LINE)
+}
+
+/// The valid TSO experiment with `from` (once in the synapse line) replaced by `to`.
 fn broken(from: &str, to: &str) -> String {
-    assert!(TSO_LINE.contains(from), "{from}");
-    cond_exp_experiment("[2.0]", "0.004", &TSO_LINE.replace(from, to), 10.0)
+    cond_exp_experiment(&TSO_LINE.replace_once(from, to))
 }
 
 #[test]
 fn every_class_of_bad_synapse_is_one_line_naming_file_and_field() {
-    experiment(&broken("", ""));
+    experiment(&valid());
     let cases = [
         (
             "tau_rec = 10.0",
@@ -130,15 +191,25 @@ fn every_class_of_bad_synapse_is_one_line_naming_file_and_field() {
         "{e}"
     );
     let e = error_of(&cond_exp_experiment(
-        "[2.0]",
-        "0.004",
         r#"synapse = { type = "StaticSynapse", U = 1.0 }"#,
-        10.0,
     ));
     assert!(
         e.starts_with("exp.toml: projection[1].synapse") && e.contains("`U`"),
         "{e}"
     );
+}
+
+/// The TOML experiment of the bad-input tests is the network the engine tests build in code.
+#[test]
+fn the_toml_target_is_the_built_one() {
+    let built = target(
+        Model::CondExp,
+        train(&[2.0]),
+        0.004,
+        tso(0.5, 10.0, 0.0),
+        10.0,
+    );
+    assert_same_network(&built, &experiment(&valid()));
 }
 
 #[test]
@@ -149,11 +220,10 @@ fn the_command_exits_with_status_2_and_one_line() {
         broken("tau_rec = 10.0", "tau_rec = -1.0"),
     )
     .unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_exactspike"))
-        .current_dir(dir.path())
-        .args(["run", "exp.toml", "--out", "out.h5", "--quiet"])
-        .output()
-        .unwrap();
+    let output = cli_in(
+        dir.path(),
+        &["run", "exp.toml", "--out", "out.h5", "--quiet"],
+    );
     assert_eq!(output.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&output.stderr),
@@ -162,24 +232,22 @@ fn the_command_exits_with_status_2_and_one_line() {
     assert!(!dir.path().join("out.h5").exists());
 }
 
-/// Run `text` to `t_stop` (overridden) and return the simulation and its recording.
-fn run_to(text: &str, t_stop: f64) -> (Simulation, MemoryRecorder) {
-    let e = experiment(text).with_t_stop(t_stop).expect("valid t_stop");
-    let mut sim = Simulation::new(&e).expect("builds");
-    let mut rec = MemoryRecorder::new(sim.layout().clone());
+/// Run `experiment` to `t_stop` (overridden) and return the simulation and its recording.
+fn run_to(experiment: &Experiment, t_stop: f64) -> (Simulation, MemoryRecorder) {
+    let e = experiment
+        .clone()
+        .with_t_stop(t_stop)
+        .expect("valid t_stop");
+    let (mut sim, mut rec) = simulation(&e);
     sim.run(&mut rec, None, &mut |_| {}).expect("runs");
     (sim, rec)
 }
 
 /// Excitatory conductance [µS] of neuron 0 after every event up to and including `t` [ms].
-fn g_exc_at(text: &str, t: f64) -> f64 {
-    let (sim, _) = run_to(text, t);
+fn g_exc_at(experiment: &Experiment, t: f64) -> f64 {
+    let (sim, _) = run_to(experiment, t);
     let state = sim.cond_exp_state(0).expect("IF_cond_exp");
     state.g_exc() * (-(t - state.time()) / 10.0).exp()
-}
-
-fn list(times: &[f64]) -> String {
-    format!("{times:?}")
 }
 
 const SPIKES: [f64; 9] = [2.0, 2.5, 4.0, 4.0, 9.0, 9.1, 25.0, 26.0, 60.0];
@@ -189,22 +257,26 @@ const SPIKES: [f64; 9] = [2.0, 2.5, 4.0, 4.0, 9.0, 9.1, 25.0, 26.0, 60.0];
 #[test]
 fn renewing_synapse_resets_the_conductance_to_w_at_every_spike() {
     let w = 0.004;
-    let syn = r#"synapse = { type = "TsodyksMarkramSynapse", U = 1.0, tau_rec = 10.0 }"#;
-    let text = cond_exp_experiment(&list(&SPIKES), &w.to_string(), syn, 100.0);
+    let renewing = tso(1.0, 10.0, 0.0);
+    let net = target(Model::CondExp, train(&SPIKES), w, renewing, 100.0);
     for &t in &SPIKES {
-        let g = g_exc_at(&text, t + 1.0);
+        let g = g_exc_at(&net, t + 1.0);
         assert!(
             (g - w).abs() <= 1e-14 * w,
             "g right after the spike at {t}: {g}"
         );
     }
     // Half-way between two arrivals it has decayed from w, not from a sum.
-    let g = g_exc_at(&text, 18.0);
+    let g = g_exc_at(&net, 18.0);
     assert!((g - w * (-7.9f64 / 10.0).exp()).abs() <= 1e-14 * w, "{g}");
-    let static_g = g_exc_at(
-        &cond_exp_experiment(&list(&SPIKES), &w.to_string(), "", 100.0),
-        5.0,
+    let fixed = target(
+        Model::CondExp,
+        train(&SPIKES),
+        w,
+        SynapseModel::default(),
+        100.0,
     );
+    let static_g = g_exc_at(&fixed, 5.0);
     assert!(static_g > 2.5 * w, "a static synapse sums: {static_g}");
 }
 
@@ -232,13 +304,13 @@ fn textbook_weights(u_se: f64, tau_rec: f64, tau_facil: f64, w: f64, times: &[f6
     out
 }
 
-/// The same input as separate one-spike sources with static synapses of the given weights.
-fn static_equivalent(times: &[f64], weights: &[f64], t_stop: f64) -> String {
-    let per_source: Vec<Vec<f64>> = times.iter().map(|&t| vec![t]).collect();
-    cond_exp_experiment(&format!("{per_source:?}"), &list(weights), "", t_stop).replace(
-        "name = \"pre\"\nsize = 1",
-        &format!("name = \"pre\"\nsize = {}", times.len()),
-    )
+/// The same input as separate one-spike sources with static synapses of the given weights, onto
+/// a neuron of `model`.
+fn static_equivalent(model: Model, times: &[f64], weights: &[f64], t_stop: f64) -> Experiment {
+    let one_each: Vec<Vec<f64>> = times.iter().map(|&t| vec![t]).collect();
+    let sources = (times.len(), arrays(&one_each));
+    let fixed = SynapseModel::default();
+    target(model, sources, weights.to_vec(), fixed, t_stop)
 }
 
 /// Largest difference [mV] between the membrane traces of `neuron` in two runs with the same
@@ -256,16 +328,13 @@ fn largest_v_difference(a: &MemoryRecorder, b: &MemoryRecorder) -> f64 {
 /// The membrane potential of a TSO run equals that of the static run with hand-computed weights.
 fn check_against_static(u_se: f64, tau_rec: f64, tau_facil: f64) {
     let w = 0.004;
-    let syn = format!(
-        r#"synapse = {{ type = "TsodyksMarkramSynapse", U = {u_se:?}, tau_rec = {tau_rec:?}, tau_facil = {tau_facil:?} }}"#
-    );
+    let synapse = tso(u_se, tau_rec, tau_facil);
     let weights = textbook_weights(u_se, tau_rec, tau_facil, w, &SPIKES);
-    let (_, tso) = run_to(
-        &cond_exp_experiment(&list(&SPIKES), &w.to_string(), &syn, 100.0),
-        100.0,
-    );
-    let (_, reference) = run_to(&static_equivalent(&SPIKES, &weights, 100.0), 100.0);
-    let worst = largest_v_difference(&tso, &reference);
+    let plastic = target(Model::CondExp, train(&SPIKES), w, synapse, 100.0);
+    let (_, plastic) = run_to(&plastic, 100.0);
+    let reference = static_equivalent(Model::CondExp, &SPIKES, &weights, 100.0);
+    let (_, reference) = run_to(&reference, 100.0);
+    let worst = largest_v_difference(&plastic, &reference);
     assert!(
         worst < 1e-12,
         "U = {u_se}, tau_rec = {tau_rec}, tau_facil = {tau_facil}: {worst} mV"
@@ -293,6 +362,7 @@ fn hand_computed_weights_agree_with_the_library_function() {
         };
         let lib = effective_weights(&p, 1.0, &SPIKES);
         let hand = textbook_weights(u_se, tau_rec, tau_facil, 1.0, &SPIKES);
+        assert_eq!((lib.len(), hand.len()), (SPIKES.len(), SPIKES.len()));
         for (a, b) in lib.iter().zip(&hand) {
             assert!((a - b).abs() <= 1e-15, "{a} vs {b}");
         }
@@ -303,9 +373,9 @@ fn hand_computed_weights_agree_with_the_library_function() {
 /// the same source with a static synapse is.
 #[test]
 fn sources_with_plastic_synapses_are_not_folded() {
-    let text = |syn: &str| cond_exp_experiment("[2.0]", "0.004", syn, 10.0);
-    let plastic = Simulation::new(&experiment(&text(TSO_LINE))).unwrap();
-    let fixed = Simulation::new(&experiment(&text(""))).unwrap();
+    let with = |synapse| target(Model::CondExp, train(&[2.0]), 0.004, synapse, 10.0);
+    let plastic = Simulation::new(&with(tso(0.5, 10.0, 0.0))).unwrap();
+    let fixed = Simulation::new(&with(SynapseModel::default())).unwrap();
     assert_eq!(fixed.folded_input_count(), 2);
     assert_eq!(plastic.folded_input_count(), 1);
     assert_eq!(plastic.plasticity().len(), 1);
@@ -315,25 +385,14 @@ fn sources_with_plastic_synapses_are_not_folded() {
 /// Current-based targets take the same effective weights (negative on the inhibitory receptor).
 #[test]
 fn current_synapses_scale_the_same_way() {
-    let to_curr = |text: String| {
-        text.replace("IF_cond_exp", "IF_curr_exp")
-            .replace(", e_rev_E = 0.0, e_rev_I = -100.0", "")
-            .replace("weight = 0.001\n", "weight = -0.001\n")
-    };
     let w = 0.3;
-    let syn = r#"synapse = { type = "TsodyksMarkramSynapse", U = 0.3, tau_rec = 50.0, tau_facil = 100.0 }"#;
     let weights = textbook_weights(0.3, 50.0, 100.0, w, &SPIKES);
-    let (_, tso) = run_to(
-        &to_curr(cond_exp_experiment(
-            &list(&SPIKES),
-            &w.to_string(),
-            syn,
-            80.0,
-        )),
-        80.0,
-    );
-    let (_, reference) = run_to(&to_curr(static_equivalent(&SPIKES, &weights, 80.0)), 80.0);
-    let worst = largest_v_difference(&tso, &reference);
+    let synapse = tso(0.3, 50.0, 100.0);
+    let plastic = target(Model::CurrExp, train(&SPIKES), w, synapse, 80.0);
+    let (_, plastic) = run_to(&plastic, 80.0);
+    let reference = static_equivalent(Model::CurrExp, &SPIKES, &weights, 80.0);
+    let (_, reference) = run_to(&reference, 80.0);
+    let worst = largest_v_difference(&plastic, &reference);
     assert!(worst < 1e-12, "{worst} mV");
 }
 
@@ -341,10 +400,7 @@ fn current_synapses_scale_the_same_way() {
 /// relative. NEST's sample at step k shows the state after the inputs arriving at step k.
 #[test]
 fn nest_tsodyks2_conductances() {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/nest_tsodyks2.json");
-    let fixture: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let fixture = fixture("nest_tsodyks2.json");
     assert_eq!(fixture["generator"], "tests/oracles/nest_tsodyks2.py");
     let floats = |v: &serde_json::Value| -> Vec<f64> {
         v.as_array()
@@ -360,18 +416,17 @@ fn nest_tsodyks2_conductances() {
     let arrivals: Vec<f64> = sources.iter().map(|t| t + delay).collect();
     let mut compared = 0;
     for case in fixture["cases"].as_array().unwrap() {
-        let syn = format!(
-            r#"synapse = {{ type = "TsodyksMarkramSynapse", U = {:?}, tau_rec = {:?}, tau_facil = {:?} }}"#,
+        let syn = tso(
             case["U"].as_f64().unwrap(),
             case["tau_rec"].as_f64().unwrap(),
-            case["tau_fac"].as_f64().unwrap()
+            case["tau_fac"].as_f64().unwrap(),
         );
-        let text = cond_exp_experiment(&list(&sources), &format!("{weight_us:?}"), &syn, 1.0);
+        let net = target(Model::CondExp, train(&sources), weight_us, syn, 1.0);
         // The state right after each arrival, from the engine.
         let after: Vec<(f64, f64)> = arrivals
             .iter()
             .map(|&a| {
-                let (sim, _) = run_to(&text, a + 1e-7);
+                let (sim, _) = run_to(&net, a + 1e-7);
                 let s = sim.cond_exp_state(0).unwrap();
                 (s.time(), s.g_exc())
             })
@@ -386,7 +441,7 @@ fn nest_tsodyks2_conductances() {
             let tolerance = 1e-12 * nest_ns.abs();
             assert!(
                 (ours_ns - nest_ns).abs() <= tolerance,
-                "{syn}: g_ex({t}) = {ours_ns} nS, NEST {nest_ns} nS"
+                "{syn:?}: g_ex({t}) = {ours_ns} nS, NEST {nest_ns} nS"
             );
             compared += 1;
         }

@@ -2,11 +2,11 @@
 //! and interrupted sampling and training runs.
 
 use std::path::Path;
-use std::process::Command;
 
-mod common;
-use common::{exactspike, VALID};
+use crate::common::networks::assert_same_network;
+use crate::common::{assert_interrupted, cli, exactspike, Edit, VALID};
 
+/// Dataset `name` of the HDF5 file `path`, read with hdf5-pure directly.
 fn dataset_f64(path: &Path, name: &str) -> Vec<f64> {
     let file = hdf5_pure::File::open(path).unwrap();
     file.dataset(name).unwrap().read_f64().unwrap()
@@ -63,15 +63,12 @@ fn sampling_approaches_the_target_and_is_reproducible() {
     // D_KL over time as a picture; an unknown picture format is refused.
     let picture = out.with_extension("png");
     let plot = |target: &Path| {
-        Command::new(env!("CARGO_BIN_EXE_exactspike"))
-            .args([
-                "plot-dkl",
-                out.to_str().unwrap(),
-                "--out",
-                target.to_str().unwrap(),
-            ])
-            .output()
-            .unwrap()
+        cli(&[
+            "plot-dkl",
+            out.to_str().unwrap(),
+            "--out",
+            target.to_str().unwrap(),
+        ])
     };
     assert!(plot(&picture).status.success());
     assert!(std::fs::metadata(&picture).unwrap().len() > 10_000);
@@ -91,7 +88,7 @@ fn a_stored_calibration_is_reused() {
         std::fs::metadata(&picture).unwrap().len() > 10_000,
         "activation curve picture"
     );
-    let with_file = VALID.replace(
+    let with_file = VALID.replace_once(
         "points = 30",
         &format!("file = {:?}\npoints = 30", calibration.to_str().unwrap()),
     );
@@ -120,39 +117,39 @@ fn rejected(text: &str, expected: &str) {
 #[test]
 fn bad_targets_are_named() {
     rejected(
-        &VALID.replace("[0.0, 0.5, -0.3], [0.5, 0.0, 0.2]", "[0.0, 0.5, -0.3], [0.4, 0.0, 0.2]"),
+        &VALID.replace_once("[0.0, 0.5, -0.3], [0.5, 0.0, 0.2]", "[0.0, 0.5, -0.3], [0.4, 0.0, 0.2]"),
         "sampling.toml: boltzmann.weights: the matrix is not symmetric: W[0][1] = 0.5 but W[1][0] = 0.4",
     );
     rejected(
-        &VALID.replace("biases = [0.1, -0.4, 0.2]", "biases = [0.1, -0.4]"),
+        &VALID.replace_once("biases = [0.1, -0.4, 0.2]", "biases = [0.1, -0.4]"),
         "sampling.toml: boltzmann.biases: ",
     );
     rejected(
-        &VALID.replace(
+        &VALID.replace_once(
             "weights = [[0.0, 0.5, -0.3], [0.5, 0.0, 0.2], [-0.3, 0.2, 0.0]]\nbiases = [0.1, -0.4, 0.2]",
             "random = { n = 21, distribution = { type = \"uniform\", low = -1.0, high = 1.0 } }",
         ),
         "boltzmann.random.n: n = 21 units is too many",
     );
     rejected(
-        &VALID.replace("t_stop = 10000.0", "t_stop = 1e12"),
+        &VALID.replace_once("t_stop = 10000.0", "t_stop = 1e12"),
         "sampling.toml: sampling.sample_interval: 4.000e11 discrete samples (1600.0 GB) exceed the limit of 1 GB; raise sample_interval",
     );
     rejected(
         &VALID
-            .replace(
+            .replace_once(
                 "weights = [[0.0, 0.5, -0.3], [0.5, 0.0, 0.2], [-0.3, 0.2, 0.0]]\nbiases = [0.1, -0.4, 0.2]",
                 "random = { n = 20, distribution = { type = \"uniform\", low = -1.0, high = 1.0 } }",
             )
-            .replace("networks = 4", "networks = 200"),
+            .replace_once("networks = 4", "networks = 200"),
         "sampling.toml: sampling.networks: 200 networks × 2^20 states need 1.7 GB of occupancy; the limit is 1 GB",
     );
     rejected(
-        &VALID.replace("networks = 4", "networks = 0"),
+        &VALID.replace_once("networks = 4", "networks = 0"),
         "sampling.toml: sampling.networks: must be ≥ 1, got 0",
     );
     rejected(
-        &VALID.replace("renewing_synapses = true", "renewing_synapse = false"),
+        &VALID.replace_once("renewing_synapses = true", "renewing_synapse = false"),
         "sampling.toml: sampler.renewing_synapse (line 13): unknown field `renewing_synapse`",
     );
 }
@@ -161,11 +158,11 @@ fn bad_targets_are_named() {
 fn a_calibration_without_the_slope_is_named() {
     // A short refractory period and a deep reset keep p_on far below 0.95 at every v_rest.
     let text = VALID
-        .replace(
+        .replace_once(
             "v_reset = -50.001, tau_refrac = 10.0",
             "v_reset = -70.0, tau_refrac = 0.1",
         )
-        .replace("prescan_duration = 500.0", "prescan_duration = 50.0");
+        .replace_once("prescan_duration = 500.0", "prescan_duration = 50.0");
     rejected(
         &text,
         "sampling.toml: calibration: calibration cannot find the 5–95 % region",
@@ -184,7 +181,7 @@ fn renewing_synapses_sample_closer_than_static_ones() {
     // Boltzmann machine (NEST 3.10 medians over 100 targets: 0.013 renewing, 0.10 static).
     let (code, renewing, stderr, _, _dir) = exactspike("sample", VALID);
     assert_eq!(code, 0, "{stderr}");
-    let static_text = VALID.replace("renewing_synapses = true", "renewing_synapses = false");
+    let static_text = VALID.replace_once("renewing_synapses = true", "renewing_synapses = false");
     let (code, fixed, stderr, _, _dir2) = exactspike("sample", &static_text);
     assert_eq!(code, 0, "{stderr}");
     let (renewing, fixed) = (final_median(&renewing), final_median(&fixed));
@@ -198,10 +195,13 @@ fn renewing_synapses_sample_closer_than_static_ones() {
 fn interrupted_sampling_and_training_runs_are_marked_incomplete() {
     let (code, _, stderr, calibration, dir) = exactspike("calibrate", VALID);
     assert_eq!(code, 0, "{stderr}");
-    let long = VALID.replace("t_stop = 10000.0", "t_stop = 1e7").replace(
-        "points = 30",
-        &format!("file = {:?}", calibration.to_str().unwrap()),
-    ) + "\n[training]\niterations = 20000\n";
+    let long = VALID
+        .replace_once("t_stop = 10000.0", "t_stop = 1e7")
+        .replace_once(
+            "points = 30",
+            &format!("file = {:?}", calibration.to_str().unwrap()),
+        )
+        + "\n[training]\niterations = 20000\n";
     let file = dir.path().join("long.toml");
     std::fs::write(&file, long).unwrap();
     for command in ["sample", "train"] {
@@ -215,35 +215,17 @@ fn interrupted_sampling_and_training_runs_are_marked_incomplete() {
     assert!(left.is_empty(), "partial files left: {left:?}");
 }
 
-/// Run `exactspike COMMAND file --out out`, send it SIGINT after 1.5 s, and check that it fails
-/// and leaves `out` marked incomplete.
+/// Run `exactspike COMMAND file --out out`, interrupt it after 1.5 s (it must fail and keep `out`,
+/// marked incomplete); an interrupted training has NaN for the updates it did not make.
 fn interrupt(command: &str, file: &Path, out: &Path) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_exactspike"))
-        .args([
-            command,
-            file.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--quiet",
-        ])
-        .spawn()
-        .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(1500));
-    let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    assert!(
-        !child.wait().unwrap().success(),
-        "an interrupted run must not exit 0"
-    );
-    assert!(out.exists(), "the interrupted run keeps its data");
-    let summary = exactspike::record::inspect::summarize(out).unwrap();
-    assert!(
-        summary.contains("INCOMPLETE") && summary.contains("interrupted"),
-        "{command}: {summary}"
-    );
+    let args = [
+        command,
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ];
+    assert_interrupted(&args, out);
     if command == "train" {
         // Interrupted within the training (which takes far longer than 1.5 s): the updates not
         // made are NaN.
@@ -343,10 +325,7 @@ fn the_sampling_network_from_the_builder_is_the_one_toml_describes() {
         .expect("valid network");
     let text = sampling_network_toml(&spec, &translation, t_stop);
     let read = Experiment::from_toml_str(&text, "sampling.toml").expect("valid TOML");
-    assert_eq!(built.populations(), read.populations());
-    assert_eq!(built.projections(), read.projections());
-    assert_eq!(built.record(), read.record());
-    assert_eq!((built.t_stop(), built.seed()), (read.t_stop(), read.seed()));
+    assert_same_network(&built, &read);
     // Lowered alike: the same connections, weights and delays, and the same run.
     let (a, b) = (
         exactspike::network::Network::build(&built).expect("lowers"),

@@ -1,31 +1,30 @@
 //! Engine behaviour against analytic expectations: DC firing, exact membrane samples, source
 //! replay, delays, determinism.
 
-use exactspike::config::Experiment;
+use exactspike::config::{Cell, Experiment, ExperimentBuilder, PoissonParams};
+use exactspike::neuron::{CondExpParams, Receptor};
 use exactspike::record::MemoryRecorder;
 
-fn run(text: &str) -> MemoryRecorder {
-    let experiment = Experiment::from_toml_str(text, "test.toml").expect("valid experiment");
-    exactspike::run_in_memory(&experiment).expect("run")
-}
+use crate::common::networks::{
+    all_to_all, arrays, assert_same_network, lif, run, sbs, sbs_noise, Model,
+};
 
 /// A DC-driven neuron of `model` (no synaptic input), recording spikes and v.
-fn dc_neuron(model: &str, extra: &str) -> String {
-    format!(
-        r#"
-[simulation]
-t_stop = 200.0
-[[population]]
-name = "n"
-size = 1
-model = "{model}"
-params = {{ cm = 0.25, tau_m = 10.0, v_rest = -70.0, v_thresh = -55.0, v_reset = -70.0, tau_refrac = 2.0, i_offset = 0.5 {extra} }}
-initial = {{ v = -70.0 }}
-[record]
-spikes = ["n"]
-v = {{ populations = ["n"], interval = 0.25 }}
-"#
-    )
+fn dc_neuron(model: Model) -> ExperimentBuilder {
+    let p = CondExpParams {
+        cm: 0.25,
+        tau_m: 10.0,
+        v_rest: -70.0,
+        v_thresh: -55.0,
+        v_reset: -70.0,
+        tau_refrac: 2.0,
+        i_offset: 0.5,
+        ..CondExpParams::default()
+    };
+    let mut net = ExperimentBuilder::new("dc neuron", 200.0);
+    net.population("n", 1, lif(model, p)).initial_v(-70.0);
+    net.record_spikes("n").record_v(&["n"], 0.25);
+    net
 }
 
 /// V∞ = v_rest + i_offset·tau_m/cm = −50 mV; first spike at tau_m ln(20/5), then every
@@ -59,47 +58,52 @@ fn check_dc(rec: &MemoryRecorder) {
 
 #[test]
 fn curr_exp_dc_firing_is_exact() {
-    check_dc(&run(&dc_neuron("IF_curr_exp", "")));
+    check_dc(&run(dc_neuron(Model::CurrExp)));
 }
 
 #[test]
 fn cond_exp_dc_firing_is_exact() {
-    check_dc(&run(&dc_neuron("IF_cond_exp", "")));
+    check_dc(&run(dc_neuron(Model::CondExp)));
 }
 
 #[test]
 fn refractory_clamp_shows_in_samples() {
-    let rec = run(&dc_neuron("IF_curr_exp", ""));
+    let rec = run(dc_neuron(Model::CurrExp));
     let first = rec.spikes_of("n").unwrap().times[0];
     let v = rec.v_of("n").unwrap();
+    let mut clamped = 0;
     for (&t, &value) in v.times.iter().zip(&v.values) {
         if t > first && t <= first + 2.0 {
             assert_eq!(value, -70.0, "V({t}) must be clamped to v_reset");
+            clamped += 1;
         }
     }
+    // Samples every 0.25 ms: eight of them fall in the 2 ms refractory period.
+    assert_eq!(
+        clamped, 8,
+        "samples in the refractory period after {first} ms"
+    );
 }
 
-const SOURCES: &str = r#"
-[simulation]
-t_stop = 500.0
-seed = 11
-[[population]]
-name = "poisson"
-size = 3
-model = "SpikeSourcePoisson"
-params = { rate = 200.0, start = 100.0, duration = 300.0 }
-[[population]]
-name = "array"
-size = 2
-model = "SpikeSourceArray"
-params = { spike_times = [[1.0, 2.0, 499.0], [500.0, 500.5]] }
-[record]
-spikes = ["poisson", "array"]
-"#;
+/// Three Poisson sources at 200 Hz from 100 to 400 ms and two array sources, with seed `seed`.
+fn sources(seed: u64) -> ExperimentBuilder {
+    let mut net = ExperimentBuilder::new("sources", 500.0);
+    net.seed(seed);
+    let window = PoissonParams {
+        rate: 200.0,
+        start: 100.0,
+        duration: 300.0,
+    };
+    net.population("poisson", 3, Cell::poisson(window));
+    let times = [vec![1.0, 2.0, 499.0], vec![500.0, 500.5]];
+    net.population("array", 2, arrays(&times));
+    net.record_spikes("poisson").record_spikes("array");
+    net
+}
 
 #[test]
 fn array_sources_replay_their_times_up_to_t_stop() {
-    let rec = run(SOURCES);
+    let rec = run(sources(11));
     let array = rec.spikes_of("array").unwrap();
     assert_eq!(array.times, [1.0, 2.0, 499.0, 500.0]);
     assert_eq!(array.senders, [0, 0, 0, 1]);
@@ -107,7 +111,7 @@ fn array_sources_replay_their_times_up_to_t_stop() {
 
 #[test]
 fn poisson_sources_respect_their_window_and_rate() {
-    let rec = run(SOURCES);
+    let rec = run(sources(11));
     let poisson = rec.spikes_of("poisson").unwrap();
     assert!(poisson.times.iter().all(|&t| t > 100.0 && t <= 400.0));
     assert!(poisson.times.windows(2).all(|w| w[0] <= w[1]));
@@ -118,72 +122,40 @@ fn poisson_sources_respect_their_window_and_rate() {
 
 #[test]
 fn same_seed_same_spikes_other_seed_other_spikes() {
-    let a = run(SOURCES);
-    let b = run(SOURCES);
+    let a = run(sources(11));
+    let b = run(sources(11));
     assert_eq!(a.spikes, b.spikes);
-    let c = run(&SOURCES.replace("seed = 11", "seed = 12"));
+    let c = run(sources(12));
     assert_ne!(a.spikes_of("poisson"), c.spikes_of("poisson"));
 }
 
 /// Sampling neurons (refractory most of the time) with private 2 × 3 kHz noise and recurrent
-/// synapses; `recorded` lists extra recorded populations (a recorded source is not folded into
-/// its target, so its spikes take the delivery path instead of the deferred private path).
-fn refractory_network(recorded: &str) -> String {
-    format!(
-        r#"
-[simulation]
-t_stop = 1000.0
-seed = 5
-[[population]]
-name = "n"
-size = 8
-model = "IF_cond_exp"
-params = {{ cm = 0.2, tau_m = 1.0, v_rest = -49.8, v_thresh = -50.0, v_reset = -50.001, tau_refrac = 10.0, tau_syn_E = 10.0, tau_syn_I = 10.0, e_rev_E = 0.0, e_rev_I = -100.0 }}
-initial = {{ v = -50.3 }}
-[[population]]
-name = "exc"
-size = 8
-model = "SpikeSourcePoisson"
-params = {{ rate = 3000.0 }}
-[[population]]
-name = "inh"
-size = 8
-model = "SpikeSourcePoisson"
-params = {{ rate = 3000.0 }}
-[[projection]]
-pre = "exc"
-post = "n"
-connector = {{ type = "one_to_one" }}
-weight = 0.001
-delay = 0.1
-receptor = "excitatory"
-[[projection]]
-pre = "inh"
-post = "n"
-connector = {{ type = "one_to_one" }}
-weight = 0.001
-delay = 0.1
-receptor = "inhibitory"
-[[projection]]
-pre = "n"
-post = "n"
-connector = {{ type = "all_to_all" }}
-weight = 0.003
-delay = 0.3
-receptor = "inhibitory"
-[record]
-spikes = ["n"{recorded}]
-v = {{ populations = ["n"], interval = 0.05 }}
-"#
-    )
+/// synapses; with `recorded`, the noise is recorded too (a recorded source is not folded into its
+/// target, so its spikes take the delivery path instead of the deferred private path).
+fn refractory_network(recorded: bool) -> ExperimentBuilder {
+    let mut net = ExperimentBuilder::new("refractory network", 1000.0);
+    net.seed(5);
+    net.population("n", 8, Cell::if_cond_exp(sbs(-49.8)))
+        .initial_v(-50.3);
+    sbs_noise(&mut net, "n", 8, ["exc", "inh"], [0.1, 0.1]);
+    net.projection("n", "n", all_to_all())
+        .weight(0.003)
+        .delay(0.3)
+        .receptor(Receptor::Inhibitory);
+    net.record_spikes("n");
+    if recorded {
+        net.record_spikes("exc").record_spikes("inh");
+    }
+    net.record_v(&["n"], 0.05);
+    net
 }
 
 /// Inputs deferred during refractoriness (private path) give the neurons the same spikes and
 /// membrane samples as the same inputs delivered one by one (delivery path).
 #[test]
 fn deferred_refractory_inputs_match_the_delivery_path() {
-    let private = run(&refractory_network(""));
-    let delivered = run(&refractory_network(r#", "exc", "inh""#));
+    let private = run(refractory_network(false));
+    let delivered = run(refractory_network(true));
     let (a, b) = (
         private.spikes_of("n").unwrap(),
         delivered.spikes_of("n").unwrap(),
@@ -208,23 +180,15 @@ fn deferred_refractory_inputs_match_the_delivery_path() {
     assert!(dv < 1e-9, "membrane samples differ by {dv} mV");
 }
 
-#[path = "../examples/single_neuron.rs"]
+#[path = "../../examples/single_neuron.rs"]
 mod example;
-
-/// The same network described in code and in TOML, as `(populations, projections, record)`.
-fn same_network(a: &Experiment, b: &Experiment) {
-    assert_eq!(a.populations(), b.populations());
-    assert_eq!(a.projections(), b.projections());
-    assert_eq!(a.record(), b.record());
-    assert_eq!((a.t_stop(), a.seed()), (b.t_stop(), b.seed()));
-}
 
 #[test]
 fn the_builder_makes_the_shipped_experiment_and_its_run() {
     let built = example::sbs_neuron().build().expect("valid");
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/experiments/sbs_neuron.toml");
     let read = Experiment::from_file(path.as_ref()).expect("valid");
-    same_network(&built, &read);
+    assert_same_network(&built, &read);
     assert_eq!(built.text(), None);
     assert!(read.text().is_some_and(|t| t.contains("[[population]]")));
     let (a, b) = (

@@ -2,7 +2,8 @@
 //! output file.
 
 use std::path::Path;
-use std::process::Command;
+
+use crate::common::{cli, Edit};
 
 /// A valid experiment; each case below breaks one thing in it.
 const VALID: &str = r#"
@@ -54,16 +55,13 @@ fn run(text: &str) -> (i32, String, bool) {
     let experiment = dir.path().join("exp.toml");
     let out = dir.path().join("out.h5");
     std::fs::write(&experiment, text).unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_exactspike"))
-        .args([
-            "run",
-            experiment.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--quiet",
-        ])
-        .output()
-        .unwrap();
+    let output = cli(&[
+        "run",
+        experiment.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
     let stderr = String::from_utf8_lossy(&output.stderr).to_string();
     let leftovers = std::fs::read_dir(dir.path()).unwrap().count() > 1;
     (
@@ -73,14 +71,10 @@ fn run(text: &str) -> (i32, String, bool) {
     )
 }
 
-/// Replace `from` (which must occur in the valid experiment) by `to` and expect a bad-input error
-/// whose single line names `field` and contains `problem`.
-fn rejects(from: &str, to: &str, field: &str, problem: &str) {
-    assert!(
-        VALID.contains(from),
-        "test bug: {from:?} not in the valid experiment"
-    );
-    let (code, stderr, file_left) = run(&VALID.replacen(from, to, 1));
+/// Replace `from` (which must occur exactly once in the valid experiment) by `to` and expect a
+/// bad-input error: exit status 2, no output file, and one line naming the file, which is returned.
+fn rejected_line(from: &str, to: &str) -> String {
+    let (code, stderr, file_left) = run(&VALID.replace_once(from, to));
     assert_eq!(code, 2, "exit status for {to:?}: {stderr}");
     assert_eq!(
         stderr.trim().lines().count(),
@@ -88,12 +82,18 @@ fn rejects(from: &str, to: &str, field: &str, problem: &str) {
         "one line expected: {stderr}"
     );
     assert!(stderr.contains("exp.toml"), "file not named: {stderr}");
-    assert!(stderr.contains(field), "field {field} not named: {stderr}");
-    assert!(
-        stderr.contains(problem),
-        "problem {problem:?} not stated: {stderr}"
-    );
     assert!(!file_left, "an output file was left behind for {to:?}");
+    stderr.trim().to_string()
+}
+
+/// As [`rejected_line`], and the line names `field` and contains `problem`.
+fn rejects(from: &str, to: &str, field: &str, problem: &str) {
+    let line = rejected_line(from, to);
+    assert!(line.contains(field), "field {field} not named: {line}");
+    assert!(
+        line.contains(problem),
+        "problem {problem:?} not stated: {line}"
+    );
 }
 
 #[test]
@@ -197,8 +197,8 @@ fn negative_time_constant() {
 #[test]
 fn negative_delay() {
     rejects(
-        "delay = 1.0",
-        "delay = -0.5",
+        "delay = 1.0\nreceptor = \"excitatory\"",
+        "delay = -0.5\nreceptor = \"excitatory\"",
         "projection[0].delay",
         "must be ≥ 0",
     );
@@ -252,8 +252,8 @@ fn negative_spike_time() {
 #[test]
 fn projection_onto_a_source() {
     rejects(
-        "post = \"neuron\"",
-        "post = \"inh\"",
+        "pre = \"exc\"\npost = \"neuron\"",
+        "pre = \"exc\"\npost = \"inh\"",
         "projection[0].post",
         "spike source",
     );
@@ -271,7 +271,7 @@ fn negative_conductance_weight() {
 
 #[test]
 fn wrongly_signed_current_weight() {
-    let curr = VALID.replace("IF_cond_exp", "IF_curr_exp");
+    let curr = VALID.replace_once("IF_cond_exp", "IF_curr_exp");
     let (code, stderr, left) = run(&curr);
     assert_eq!(code, 2, "{stderr}");
     assert!(
@@ -281,17 +281,27 @@ fn wrongly_signed_current_weight() {
     assert!(!left);
 }
 
+/// A syntax error is named by its line (line 4 of the valid experiment holds `seed`; no field
+/// is known yet), a value of the wrong kind by its field and line.
 #[test]
 fn malformed_toml_names_the_line() {
-    rejects("seed = 1", "seed = = 1", "line 4", "");
+    let line = rejected_line("seed = 1", "seed = = 1");
+    assert!(
+        line.ends_with("/exp.toml: line 4: invalid string expected `\"`, `'`"),
+        "{line}"
+    );
+    let line = rejected_line("seed = 1", "seed = -1");
+    assert!(
+        line.ends_with(
+            "/exp.toml: simulation.seed (line 4): invalid value: integer `-1`, expected u64"
+        ),
+        "{line}"
+    );
 }
 
 #[test]
 fn missing_file_is_named() {
-    let output = Command::new(env!("CARGO_BIN_EXE_exactspike"))
-        .args(["run", "/nonexistent/exp.toml", "--out", "/tmp/never.h5"])
-        .output()
-        .unwrap();
+    let output = cli(&["run", "/nonexistent/exp.toml", "--out", "/tmp/never.h5"]);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(

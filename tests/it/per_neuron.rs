@@ -28,6 +28,8 @@ spikes = ["n"]
 
 const SBS: &str = "cm = 0.2, tau_m = 1.0, v_thresh = -50.0, v_reset = -50.001, tau_refrac = 10.0, tau_syn_E = 10.0, tau_syn_I = 10.0, e_rev_E = 0.0, e_rev_I = -100.0";
 
+/// `[[projection]]` sections feeding neuron 0 of each `(population, offset)` of `post` from noise
+/// source `offset` of `exc` and of `inh`.
 fn projections(post: &[(&str, usize)]) -> String {
     let mut text = String::new();
     for (pre, receptor) in [("exc", "excitatory"), ("inh", "inhibitory")] {
@@ -80,6 +82,7 @@ fn array_parameters_equal_separate_populations() {
     assert!(count(0) < count(1) && count(1) < count(2));
 }
 
+/// The one-line error of a population of three with the params table `params`.
 fn error_of(params: &str) -> String {
     let text = experiment(&format!(
         "[[population]]\nname = \"n\"\nsize = 3\nmodel = \"IF_cond_exp\"\nparams = {{ {params} }}\n"

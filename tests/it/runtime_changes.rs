@@ -3,84 +3,64 @@
 //! analytic free membrane (no synaptic input: V relaxes exponentially to the new v_rest); weight
 //! changes against hand-computed conductances, with and without source folding.
 
-use exactspike::config::Experiment;
-use exactspike::engine::{ModifyError, Simulation};
-use exactspike::neuron::Receptor;
+use exactspike::config::{Cell, Connector, ExperimentBuilder};
+use exactspike::engine::ModifyError;
+use exactspike::neuron::{CondExpParams, CurrExpParams, Receptor};
 use exactspike::record::MemoryRecorder;
 
-fn simulation(text: &str) -> (Simulation, MemoryRecorder) {
-    let e = Experiment::from_toml_str(text, "exp.toml").expect("valid experiment");
-    let sim = Simulation::new(&e).expect("builds");
-    let rec = MemoryRecorder::new(sim.layout().clone());
-    (sim, rec)
+use crate::common::networks::{all_to_all, array, build, lif, poisson, simulation, Model};
+
+/// The noise-driven `IF_cond_exp` neurons of [`recurrent`] (tau_m = 5 ms, tau_syn 3 / 6 ms).
+fn cond_cell() -> Cell {
+    Cell::if_cond_exp(CondExpParams {
+        tau_m: 5.0,
+        v_rest: -60.0,
+        v_thresh: -55.0,
+        tau_refrac: 2.0,
+        tau_syn_E: 3.0,
+        tau_syn_I: 6.0,
+        ..CondExpParams::default()
+    })
 }
 
 /// Noise-driven recurrent IF_cond_exp and IF_curr_exp populations with several delays.
-const RECURRENT: &str = r#"
-[simulation]
-t_stop = 200.0
-seed = 3
-
-[[population]]
-name = "cond"
-size = 8
-model = "IF_cond_exp"
-params = { tau_m = 5.0, v_rest = -60.0, v_thresh = -55.0, tau_refrac = 2.0, tau_syn_E = 3.0, tau_syn_I = 6.0 }
-initial = { v = -60.0 }
-
-[[population]]
-name = "curr"
-size = 8
-model = "IF_curr_exp"
-params = { tau_m = 10.0, v_thresh = -60.0, tau_refrac = 1.0 }
-
-[[population]]
-name = "noise"
-size = 8
-model = "SpikeSourcePoisson"
-params = { rate = 800.0 }
-
-[[projection]]
-pre = "noise"
-post = "cond"
-connector = { type = "one_to_one" }
-weight = 0.01
-receptor = "excitatory"
-
-[[projection]]
-pre = "noise"
-post = "curr"
-connector = { type = "all_to_all" }
-weight = 0.3
-delay = 0.7
-receptor = "excitatory"
-
-[[projection]]
-pre = "cond"
-post = "cond"
-connector = { type = "all_to_all" }
-weight = 0.002
-delay = 1.3
-receptor = "inhibitory"
-
-[[projection]]
-pre = "curr"
-post = "cond"
-connector = { type = "all_to_all" }
-weight = 0.001
-delay = 0.4
-receptor = "excitatory"
-
-[record]
-spikes = ["cond", "curr", "noise"]
-v = { populations = ["cond", "curr"], interval = 0.25 }
-"#;
+fn recurrent() -> ExperimentBuilder {
+    let mut net = ExperimentBuilder::new("recurrent", 200.0);
+    net.seed(3);
+    net.population("cond", 8, cond_cell()).initial_v(-60.0);
+    let curr = CurrExpParams {
+        tau_m: 10.0,
+        v_thresh: -60.0,
+        tau_refrac: 1.0,
+        ..CurrExpParams::default()
+    };
+    net.population("curr", 8, Cell::if_curr_exp(curr));
+    net.population("noise", 8, poisson(800.0));
+    net.projection("noise", "cond", Connector::OneToOne)
+        .weight(0.01);
+    net.projection("noise", "curr", all_to_all())
+        .weight(0.3)
+        .delay(0.7);
+    net.projection("cond", "cond", all_to_all())
+        .weight(0.002)
+        .delay(1.3)
+        .receptor(Receptor::Inhibitory);
+    net.projection("curr", "cond", all_to_all())
+        .weight(0.001)
+        .delay(0.4);
+    for name in ["cond", "curr", "noise"] {
+        net.record_spikes(name);
+    }
+    net.record_v(&["cond", "curr"], 0.25);
+    net
+}
 
 #[test]
 fn a_run_paused_anywhere_equals_an_uninterrupted_run() {
-    let (mut whole, mut rec_whole) = simulation(RECURRENT);
+    let recurrent = build(recurrent());
+    let (mut whole, mut rec_whole) = simulation(&recurrent);
     let full = whole.run(&mut rec_whole, None, &mut |_| {}).unwrap();
-    let (mut paused, mut rec_paused) = simulation(RECURRENT);
+    let (mut paused, mut rec_paused) = simulation(&recurrent);
     // Pausing again at the same time, or at an earlier one, changes nothing.
     for (t, now) in [
         (0.0, 0.0),
@@ -111,39 +91,32 @@ fn a_run_paused_anywhere_equals_an_uninterrupted_run() {
     assert_eq!(segmented.t_reached, 200.0);
 }
 
-/// One neuron without input: tau_m = 10 ms, v_rest = −65, v_thresh = −50, v_reset = −70 mV,
-/// tau_refrac = 2 ms.
-fn lone_neuron(model: &str) -> String {
-    let extra = if model == "IF_cond_exp" {
-        ", e_rev_E = 0.0, e_rev_I = -100.0"
-    } else {
-        ""
+/// One neuron of `model` without input: tau_m = 10 ms, v_rest = −65, v_thresh = −50,
+/// v_reset = −70 mV, tau_refrac = 2 ms.
+fn lone_neuron(model: Model) -> ExperimentBuilder {
+    let p = CondExpParams {
+        cm: 0.2,
+        tau_m: 10.0,
+        v_rest: -65.0,
+        v_thresh: -50.0,
+        v_reset: -70.0,
+        tau_refrac: 2.0,
+        e_rev_E: 0.0,
+        e_rev_I: -100.0,
+        ..CondExpParams::default()
     };
-    format!(
-        r#"
-[simulation]
-t_stop = 100.0
-
-[[population]]
-name = "n"
-size = 1
-model = "{model}"
-params = {{ cm = 0.2, tau_m = 10.0, v_rest = -65.0, v_thresh = -50.0, v_reset = -70.0, tau_refrac = 2.0{extra} }}
-initial = {{ v = -65.0 }}
-
-[record]
-spikes = ["n"]
-v = {{ populations = ["n"], interval = 0.5 }}
-"#
-    )
+    let mut net = ExperimentBuilder::new("lone neuron", 100.0);
+    net.population("n", 1, lif(model, p)).initial_v(-65.0);
+    net.record_spikes("n").record_v(&["n"], 0.5);
+    net
 }
 
 /// Raise v_rest by 5 mV at 10 ms (V relaxes to −60), by 15 more at 20 ms (v∞ = −45 > v_thresh:
 /// it fires), and lower it by 3 mV during the refractory period after the first spike.
 #[test]
 fn shifted_resting_potentials_follow_the_analytic_free_membrane() {
-    for model in ["IF_cond_exp", "IF_curr_exp"] {
-        let (mut sim, mut rec) = simulation(&lone_neuron(model));
+    for model in Model::BOTH {
+        let (mut sim, mut rec) = simulation(&build(lone_neuron(model)));
         let tau = 10.0;
         sim.run_until(10.0, &mut rec, None, &mut |_| {}).unwrap();
         sim.shift_v_rest(0, 5.0).unwrap();
@@ -159,15 +132,15 @@ fn shifted_resting_potentials_follow_the_analytic_free_membrane() {
         sim.run(&mut rec, None, &mut |_| {}).unwrap();
 
         let spikes = &rec.spikes_of("n").unwrap().times;
-        assert!(spikes.len() >= 2, "{model}: {spikes:?}");
+        assert!(spikes.len() >= 2, "{model:?}: {spikes:?}");
         assert!(
             (spikes[0] - t1).abs() < 1e-9,
-            "{model}: {} vs {t1}",
+            "{model:?}: {} vs {t1}",
             spikes[0]
         );
         assert!(
             (spikes[1] - t2).abs() < 1e-9,
-            "{model}: {} vs {t2}",
+            "{model:?}: {} vs {t2}",
             spikes[1]
         );
         let trace = rec.v_of("n").unwrap();
@@ -183,7 +156,7 @@ fn shifted_resting_potentials_follow_the_analytic_free_membrane() {
             };
             assert!(
                 (v - expected).abs() < 1e-11,
-                "{model} at {t}: {v} vs {expected}"
+                "{model:?} at {t}: {v} vs {expected}"
             );
         }
     }
@@ -191,37 +164,23 @@ fn shifted_resting_potentials_follow_the_analytic_free_membrane() {
 
 /// An `IF_cond_exp` neuron (threshold out of reach) and a source spiking at 5 and 15 ms onto it
 /// (delay 1 ms, weight 0.01 µS); `recorded` keeps the source from being folded into the neuron.
-fn weighted_input(recorded: bool) -> String {
-    let record = if recorded { "spikes = [\"pre\"]" } else { "" };
-    format!(
-        r#"
-[simulation]
-t_stop = 30.0
-
-[[population]]
-name = "neuron"
-size = 1
-model = "IF_cond_exp"
-params = {{ v_thresh = 100.0, tau_syn_E = 10.0, tau_syn_I = 10.0 }}
-
-[[population]]
-name = "pre"
-size = 1
-model = "SpikeSourceArray"
-params = {{ spike_times = [5.0, 15.0] }}
-
-[[projection]]
-pre = "pre"
-post = "neuron"
-connector = {{ type = "all_to_all" }}
-weight = 0.01
-delay = 1.0
-receptor = "excitatory"
-
-[record]
-{record}
-"#
-    )
+fn weighted_input(recorded: bool) -> ExperimentBuilder {
+    let neuron = CondExpParams {
+        v_thresh: 100.0,
+        tau_syn_E: 10.0,
+        tau_syn_I: 10.0,
+        ..CondExpParams::default()
+    };
+    let mut net = ExperimentBuilder::new("weighted input", 30.0);
+    net.population("neuron", 1, Cell::if_cond_exp(neuron));
+    net.population("pre", 1, array(&[5.0, 15.0]));
+    net.projection("pre", "neuron", all_to_all())
+        .weight(0.01)
+        .delay(1.0);
+    if recorded {
+        net.record_spikes("pre");
+    }
+    net
 }
 
 /// A weight changed at 10 ms applies to the delivery at 16 ms; changed at exactly 16 ms (a pause
@@ -230,7 +189,7 @@ receptor = "excitatory"
 fn a_changed_weight_applies_to_every_later_delivery() {
     for recorded in [false, true] {
         for (pause, second) in [(10.0, 0.03), (16.0, 0.01)] {
-            let (mut sim, mut rec) = simulation(&weighted_input(recorded));
+            let (mut sim, mut rec) = simulation(&build(weighted_input(recorded)));
             assert_eq!(sim.folded_input_count(), usize::from(!recorded));
             let pre = sim.neuron_node(0).unwrap() + 1;
             let synapse = sim.find_synapse(pre, 0, Receptor::Excitatory).unwrap();
@@ -256,12 +215,14 @@ fn a_changed_weight_applies_to_every_later_delivery() {
 /// unpaused run.
 #[test]
 fn shifting_one_neuron_leaves_the_others_alone() {
-    let end = RECURRENT.find("[[population]]\nname = \"curr\"").unwrap();
-    let two = RECURRENT[..end].replace("size = 8", "size = 2")
-        + "[[population]]\nname = \"noise\"\nsize = 2\nmodel = \"SpikeSourcePoisson\"\n\
-           params = { rate = 800.0 }\n\n[[projection]]\npre = \"noise\"\npost = \"cond\"\n\
-           connector = { type = \"one_to_one\" }\nweight = 0.01\nreceptor = \"excitatory\"\n\n\
-           [record]\nv = { populations = [\"cond\"], interval = 0.25 }\n";
+    let mut net = ExperimentBuilder::new("two neurons", 200.0);
+    net.seed(3);
+    net.population("cond", 2, cond_cell()).initial_v(-60.0);
+    net.population("noise", 2, poisson(800.0));
+    net.projection("noise", "cond", Connector::OneToOne)
+        .weight(0.01);
+    net.record_v(&["cond"], 0.25);
+    let two = build(net);
     let (mut whole, mut rec_whole) = simulation(&two);
     whole.run(&mut rec_whole, None, &mut |_| {}).unwrap();
     let (mut shifted, mut rec_shifted) = simulation(&two);
@@ -288,7 +249,7 @@ fn shifting_one_neuron_leaves_the_others_alone() {
 
 #[test]
 fn bad_changes_are_refused_and_change_nothing() {
-    let (mut sim, _) = simulation(&weighted_input(false));
+    let (mut sim, _) = simulation(&build(weighted_input(false)));
     let synapse = sim.find_synapse(1, 0, Receptor::Excitatory).unwrap();
     let err = sim.set_weight(synapse, -0.01).unwrap_err();
     assert_eq!(

@@ -14,26 +14,11 @@
 //! population name, the expected spike times and a per-case tolerance
 //! (`tolerance_ms`, 1e-9 ms unless the case is ill-conditioned, e.g. grazes).
 
-use std::path::PathBuf;
-
 use serde_json::Value;
 
+use crate::common::{fixture, Edit};
+
 const DEFAULT_TOL_MS: f64 = 1e-9;
-
-fn fixture_path(file: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join("fixtures")
-        .join(file)
-}
-
-fn load_json(file: &str) -> Value {
-    let path = fixture_path(file);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read fixture {}: {e}", path.display()));
-    serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("cannot parse fixture {}: {e}", path.display()))
-}
 
 /// Runs one fixture case object and compares spike times.
 /// `min_spikes`: minimum number of expected spikes the fixture must contain
@@ -121,13 +106,15 @@ fn check_case(case: &Value, min_spikes: usize) {
     );
 }
 
+/// Runs the single-case fixture `file` (at least 50 expected spikes).
 fn check_file(file: &str) {
-    let fx = load_json(file);
+    let fx = fixture(file);
     check_case(&fx, 50);
 }
 
+/// The case `name` of `analytic_cases.json`.
 fn analytic_case(name: &str) -> Value {
-    let fx = load_json("analytic_cases.json");
+    let fx = fixture("analytic_cases.json");
     fx["cases"]
         .as_array()
         .expect("analytic_cases.json: cases")
@@ -215,7 +202,7 @@ fn check_psp_peak(name: &str) {
     let peak_time = case["expected_peak_time"].as_f64().unwrap();
     let peak_v = case["expected_peak_v"].as_f64().unwrap();
     let interval = peak_time / 1000.0;
-    let text = case["experiment"].as_str().unwrap().replace(
+    let text = case["experiment"].as_str().unwrap().replace_once(
         "spikes = [\"neuron\"]",
         &format!(
             "spikes = [\"neuron\"]\nv = {{ populations = [\"neuron\"], interval = {interval:?} }}"

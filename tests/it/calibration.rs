@@ -8,19 +8,11 @@ use exactspike::sampling::logistic::fit_logistic;
 use exactspike::sampling::spec::CalibrationSection;
 use exactspike::sampling::translation::Noise;
 
+use crate::common::networks::profile;
+
 /// The sbs sampling neuron, from the shipped profile (its `v_rest` is what calibration sweeps).
 fn sbs() -> CondExpParams {
-    #[derive(serde::Deserialize)]
-    struct Profile {
-        params: CondExpParams,
-    }
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/models/neurons/sampling_lif.toml"
-    );
-    let text = std::fs::read_to_string(path).expect("shipped profile");
-    let profile: Profile = toml::from_str(&text).expect("valid profile");
-    profile.params
+    profile("sampling_lif")
 }
 
 #[test]

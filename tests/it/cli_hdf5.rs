@@ -3,21 +3,17 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::time::Duration;
 
 use exactspike::record::inspect::{read_spikes, read_v, summarize};
 
-fn exactspike(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_exactspike"))
-        .args(args)
-        .output()
-        .expect("binary runs")
-}
+use crate::common::{assert_interrupted, cli, Edit};
 
+/// The shipped single-neuron experiment.
 fn example() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/sbs_neuron.toml")
 }
 
+/// `exactspike run` on the shipped experiment, writing `out`, with `extra` arguments.
 fn run_example(out: &Path, extra: &[&str]) -> Output {
     let experiment = example();
     let mut args = vec![
@@ -27,7 +23,7 @@ fn run_example(out: &Path, extra: &[&str]) -> Output {
         out.to_str().unwrap(),
     ];
     args.extend_from_slice(extra);
-    exactspike(&args)
+    cli(&args)
 }
 
 #[test]
@@ -164,35 +160,21 @@ fn interrupted_run_never_looks_complete() {
     let experiment = dir.path().join("long.toml");
     std::fs::write(
         &experiment,
-        text.replace("v = { populations", "# v = { populations"),
+        text.replace_once("v = { populations", "# v = { populations"),
     )
     .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_exactspike"))
-        .args([
+    assert_interrupted(
+        &[
             "run",
             experiment.to_str().unwrap(),
             "--out",
             out.to_str().unwrap(),
             "--quiet",
-        ])
-        .args(["--t-stop", "1e9"])
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
-    let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let status = child.wait().unwrap();
-    assert!(!status.success(), "an interrupted run must not exit 0");
-    if out.exists() {
-        let summary = summarize(&out).unwrap();
-        assert!(
-            summary.contains("INCOMPLETE") && summary.contains("interrupted"),
-            "{summary}"
-        );
-    }
+            "--t-stop",
+            "1e9",
+        ],
+        &out,
+    );
     let partials = std::fs::read_dir(dir.path())
         .unwrap()
         .filter(|e| {
@@ -209,7 +191,7 @@ fn raster_png_and_svg_are_written_and_unknown_populations_named() {
     assert!(run_example(&out, &["--quiet"]).status.success());
     for picture in ["r.png", "r.svg"] {
         let path = dir.path().join(picture);
-        let output = exactspike(&[
+        let output = cli(&[
             "raster",
             out.to_str().unwrap(),
             "--out",
@@ -222,7 +204,7 @@ fn raster_png_and_svg_are_written_and_unknown_populations_named() {
         );
         assert!(std::fs::metadata(&path).unwrap().len() > 1000);
     }
-    let bad = exactspike(&[
+    let bad = cli(&[
         "raster",
         out.to_str().unwrap(),
         "--out",

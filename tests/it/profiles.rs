@@ -5,6 +5,7 @@ use std::path::Path;
 
 use exactspike::config::{Experiment, PopulationKind};
 
+/// The shipped neuron profiles, `models/neurons/`.
 fn models_dir() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("models/neurons")
 }
@@ -22,7 +23,12 @@ fn experiment_with(population: &str) -> (tempfile::TempDir, std::path::PathBuf) 
 
 #[test]
 fn every_shipped_profile_loads() {
-    for entry in std::fs::read_dir(models_dir()).unwrap() {
+    let entries: Vec<_> = std::fs::read_dir(models_dir()).unwrap().collect();
+    assert!(
+        !entries.is_empty(),
+        "no shipped profile under models/neurons"
+    );
+    for entry in entries {
         let profile = entry.unwrap().path();
         let (_dir, path) = experiment_with(&format!("profile = {:?}", profile.to_str().unwrap()));
         let experiment =

@@ -1,0 +1,18 @@
+//! Every integration test in one binary: one link (thin LTO under `cargo test --release`) instead
+//! of one per file. Each module is the former `tests/NAME.rs`; run one with
+//! `cargo test --release --test it NAME::` (e.g. `oracle_spikes:: -- --nocapture`).
+
+mod common;
+
+mod bad_input;
+mod calibration;
+mod cli_hdf5;
+mod engine;
+mod oracle_spikes;
+mod per_neuron;
+mod profiles;
+mod runtime_changes;
+mod sampling;
+mod training;
+mod tso;
+mod windowed;

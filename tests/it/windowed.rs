@@ -1,0 +1,212 @@
+//! The windowed loop (src/engine/window.rs), and the models' own loops through their private
+//! inputs (`ExactNeuron::run_inputs`), against the event-by-event loop that takes every input
+//! on its own: the same spikes, senders, membrane samples and counters, bitwise, for networks that exercise every kind of
+//! event — folded inputs deferred during refractoriness, recorded (unfolded) sources shared by
+//! many targets, recurrent connections with per-connection delays down to one window, several
+//! delay groups per neuron, short-term plasticity, both neuron models, v recording, equal-time
+//! ties, and pauses.
+
+use exactspike::config::{Cell, Connector, Experiment, ExperimentBuilder, PoissonParams};
+use exactspike::engine::{EventLoop, RunSummary};
+use exactspike::neuron::{CondExpParams, CurrExpParams, Receptor};
+use exactspike::record::MemoryRecorder;
+use exactspike::synapse::{SynapseModel, TsoParams};
+
+use crate::common::networks::{all_to_all, arrays, build, profile, sbs, sbs_noise, simulation};
+
+/// Run `experiment` with the given loop, with or without the models' input runs, pausing at each
+/// of `pauses` [ms] first.
+fn run(
+    experiment: &Experiment,
+    (event_loop, input_runs): (EventLoop, bool),
+    pauses: &[f64],
+) -> (MemoryRecorder, RunSummary) {
+    let (mut sim, mut rec) = simulation(experiment);
+    sim.set_loop(event_loop);
+    sim.set_input_runs(input_runs);
+    for &t in pauses {
+        sim.run_until(t, &mut rec, None, &mut |_| {}).expect("runs");
+    }
+    let summary = sim.run(&mut rec, None, &mut |_| {}).expect("runs");
+    (rec, summary)
+}
+
+/// The windowed and the adaptive loop, with and without input runs, give the recordings and
+/// counters of the event-by-event loop without them; returns the number of neuron spikes.
+fn assert_same(experiment: &Experiment, pauses: &[f64]) -> u64 {
+    let (events, s_events) = run(experiment, (EventLoop::Events, false), &[]);
+    for variant in [
+        (EventLoop::Events, true),
+        (EventLoop::Windows, true),
+        (EventLoop::Windows, false),
+        (EventLoop::Adaptive, true),
+    ] {
+        let (windows, s_windows) = run(experiment, variant, pauses);
+        assert_same_recordings(&events, &windows);
+        assert_eq!(s_events.input_events, s_windows.input_events);
+        assert_eq!(s_events.neuron_spikes, s_windows.neuron_spikes);
+        assert_eq!(s_events.source_spikes, s_windows.source_spikes);
+    }
+    s_events.neuron_spikes
+}
+
+/// The same recorded populations (names and sizes, spikes and membrane), then per population the
+/// same spikes and senders and the same membrane samples, bitwise.
+fn assert_same_recordings(events: &MemoryRecorder, windows: &MemoryRecorder) {
+    let (a, b) = (&events.layout, &windows.layout);
+    assert_eq!(a.spikes, b.spikes, "populations whose spikes are recorded");
+    assert_eq!(a.v, b.v, "populations whose membrane is recorded");
+    assert_eq!(a.v_interval.to_bits(), b.v_interval.to_bits());
+    assert_eq!(events.spikes.len(), a.spikes.len());
+    assert_eq!(windows.spikes.len(), b.spikes.len());
+    assert_eq!(events.v.len(), a.v.len());
+    assert_eq!(windows.v.len(), b.v.len());
+    for (((name, _), a), b) in a.spikes.iter().zip(&events.spikes).zip(&windows.spikes) {
+        assert_eq!(a.times.len(), b.times.len(), "{name}: spike counts differ");
+        let first = a.times.iter().zip(&b.times).position(|(x, y)| x != y);
+        assert_eq!(first, None, "{name}: spike times differ");
+        assert_eq!(a.senders, b.senders, "{name}: senders differ");
+    }
+    for (((name, _), a), b) in a.v.iter().zip(&events.v).zip(&windows.v) {
+        assert_eq!(a.times, b.times, "{name}: sample times differ");
+        assert_eq!(
+            a.values.len(),
+            b.values.len(),
+            "{name}: sample counts differ"
+        );
+        let first = a
+            .values
+            .iter()
+            .zip(&b.values)
+            .position(|(x, y)| x.to_bits() != y.to_bits());
+        assert_eq!(first, None, "{name}: membrane samples differ");
+    }
+}
+
+/// Per-connection delays [ms] for `n` connections: 0.1 ms (one window) to 2 ms in steps of 0.1 ms
+/// (tenths divided exactly, as the decimals are read).
+fn delays(n: usize) -> Vec<f64> {
+    (0..n).map(|k| (1 + k * 37 % 20) as f64 / 10.0).collect()
+}
+
+/// sbs samplers with private noise, inhibitory and plastic excitatory recurrence, feeding COBA
+/// neurons (shared sources with per-connection delays), which feed CUBA neurons; array sources
+/// with equal-time ties. The shortest connections have delay `short` [ms] (0.1 ms: one window);
+/// the membranes of the sbs and CUBA neurons are sampled with `record_v`.
+fn recurrent_network(short: f64, record_v: bool) -> Experiment {
+    let mut net = ExperimentBuilder::new("windowed", 400.0);
+    net.seed(11);
+    net.population("sbs", 20, Cell::if_cond_exp(sbs(-50.1)))
+        .initial_v(-50.3);
+    let coba: CondExpParams = profile("coba_benchmark");
+    net.population("coba", 10, Cell::if_cond_exp(coba))
+        .initial_v(-55.0);
+    let cuba = CurrExpParams {
+        v_rest: -65.0,
+        tau_syn_I: 5.0,
+        ..profile("nest_iaf_psc_exp")
+    };
+    net.population("cuba", 10, Cell::if_curr_exp(cuba));
+    sbs_noise(
+        &mut net,
+        "sbs",
+        20,
+        ["private_exc", "private_inh"],
+        [0.7, short],
+    );
+    let shared = PoissonParams {
+        rate: 400.0,
+        start: 20.0,
+        duration: 300.0,
+    };
+    net.population("shared", 8, Cell::poisson(shared));
+    let ticks = [
+        vec![0.0, 10.0, 10.0, 50.5, 100.0],
+        vec![0.0, 10.0, 99.9, 100.0],
+    ];
+    net.population("ticks", 2, arrays(&ticks));
+    let random = |p| Connector::FixedProbability {
+        p,
+        allow_self_connections: true,
+    };
+    net.projection("sbs", "sbs", random(0.3))
+        .weight(0.002)
+        .delay(short)
+        .receptor(Receptor::Inhibitory);
+    let plastic = TsoParams {
+        u_se: 0.5,
+        tau_rec: 10.0,
+        tau_facil: 5.0,
+    };
+    net.projection("sbs", "sbs", random(0.2))
+        .weight(0.001)
+        .delay(0.35)
+        .synapse(SynapseModel::TsodyksMarkram(plastic));
+    net.projection("shared", "coba", all_to_all())
+        .weight(0.01)
+        .delay(delays(80));
+    let five = Connector::FixedNumberPre {
+        n: 5,
+        allow_self_connections: true,
+        with_replacement: false,
+    };
+    net.projection("sbs", "coba", five).weight(0.02).delay(1.5);
+    net.projection("coba", "cuba", all_to_all())
+        .weight(2.0)
+        .delay(0.25);
+    net.projection("shared", "cuba", all_to_all())
+        .weight(0.6)
+        .delay(delays(80));
+    net.projection("ticks", "cuba", all_to_all())
+        .weight(-0.5)
+        .delay(short)
+        .receptor(Receptor::Inhibitory);
+    net.projection("ticks", "sbs", all_to_all())
+        .weight(0.003)
+        .delay(short);
+    for name in ["sbs", "coba", "cuba", "shared", "ticks"] {
+        net.record_spikes(name);
+    }
+    if record_v {
+        net.record_v(&["sbs", "cuba"], 0.05);
+    }
+    build(net)
+}
+
+#[test]
+fn recurrent_network_is_the_same_with_and_without_windows() {
+    let spikes = assert_same(&recurrent_network(0.1, true), &[]);
+    assert!(spikes > 500, "too quiet to test anything: {spikes} spikes");
+}
+
+#[test]
+fn pauses_change_nothing_either() {
+    // Pauses at a window edge, inside a window, at an input spike time and at a sample time.
+    assert_same(
+        &recurrent_network(0.1, true),
+        &[0.0, 10.0, 33.333, 50.5, 100.0, 250.05],
+    );
+}
+
+#[test]
+fn folded_only_network_is_the_same_with_and_without_windows() {
+    // No queued connections at all: windows of the maximal length.
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/experiments/sbs_neuron.toml");
+    let shipped = Experiment::from_file(path.as_ref()).expect("valid");
+    let spikes = assert_same(&shipped, &[]);
+    assert!(spikes > 10, "{spikes}");
+}
+
+#[test]
+fn zero_delay_falls_back_to_the_event_loop() {
+    assert_same(&recurrent_network(0.0, true), &[100.0]);
+}
+
+#[test]
+fn without_membrane_recording_the_same_too() {
+    // No samples to take: windows without events are skipped.
+    let network = recurrent_network(0.1, false);
+    assert!(network.record().v.is_empty());
+    let spikes = assert_same(&network, &[75.0]);
+    assert!(spikes > 500, "{spikes}");
+}
