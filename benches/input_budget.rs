@@ -15,7 +15,7 @@ mod common;
 
 use std::time::Instant;
 
-use exactspike::config::{Experiment, PoissonParams, PopulationKind};
+use exactspike::config::{Cell, Experiment, PoissonParams};
 use exactspike::engine::Simulation;
 use exactspike::neuron::{CondExp, CondExpParams, ExactNeuron, InputFeed, Receptor};
 use exactspike::record::MemoryRecorder;
@@ -34,7 +34,7 @@ const DELAY: f64 = 1.0;
 fn network() -> (Experiment, CondExpParams) {
     let text = common::experiment(1, common::SBS, WEIGHT, WEIGHT, T_STOP);
     let experiment = Experiment::from_toml_str(&text, "input_budget").expect("valid");
-    let PopulationKind::CondExp(params, _) = &experiment.populations()[0].kind else {
+    let Cell::IfCondExp(params) = &experiment.populations()[0].cell else {
         panic!("the sampling neuron is IF_cond_exp");
     };
     let params = params.first().clone();

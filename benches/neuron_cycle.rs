@@ -10,25 +10,25 @@ mod common;
 
 use std::path::Path;
 
-use exactspike::config::{Experiment, PopulationKind};
+use exactspike::config::{Cell, Experiment};
 use exactspike::neuron::{CondExp, CondExpParams, CurrExp, ExactNeuron, Receptor};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 /// Parameters of the shipped profile `models/neurons/NAME.toml` (the single source of these sets).
-fn profile(name: &str) -> PopulationKind {
+fn profile(name: &str) -> Cell {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("models/neurons/{name}.toml"));
     let text = format!(
         "[simulation]\nt_stop = 1.0\n[[population]]\nname = \"n\"\nsize = 1\nprofile = {:?}\n",
         path.to_str().expect("utf-8 path")
     );
     let experiment = Experiment::from_toml_str(&text, name).expect("shipped profile is valid");
-    experiment.populations()[0].kind.clone()
+    experiment.populations()[0].cell.clone()
 }
 
 fn cond_exp_profile(name: &str) -> CondExpParams {
     match profile(name) {
-        PopulationKind::CondExp(params, _) => params.first().clone(),
+        Cell::IfCondExp(params) => params.first().clone(),
         other => panic!("{name} is not IF_cond_exp: {other:?}"),
     }
 }
@@ -124,7 +124,7 @@ fn main() {
             });
         }
     }
-    let PopulationKind::CurrExp(nest_default, _) = profile("nest_iaf_psc_exp") else {
+    let Cell::IfCurrExp(nest_default) = profile("nest_iaf_psc_exp") else {
         panic!("nest_iaf_psc_exp is IF_curr_exp");
     };
     let p = exactspike::neuron::CurrExpParams {

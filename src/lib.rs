@@ -22,6 +22,7 @@
 pub mod config;
 pub mod engine;
 pub mod error;
+pub mod models;
 pub mod network;
 pub mod neuron;
 pub mod numerics;

@@ -22,55 +22,12 @@
 //! # Ok::<(), exactspike::error::ConfigError>(())
 //! ```
 
-use super::experiment::{ArrayParams, Experiment, NeuronParams, PoissonParams};
+use super::experiment::Experiment;
 use super::file::{Connector, Values};
 use crate::error::ConfigError;
-use crate::neuron::{CondExpParams, CurrExpParams, Receptor};
+use crate::models::Cell;
+use crate::neuron::Receptor;
 use crate::synapse::SynapseModel;
-
-/// A cell type (PyNN name) with its parameters.
-#[non_exhaustive]
-#[derive(Clone, Debug, PartialEq)]
-pub enum Cell {
-    /// `IF_cond_exp`: LIF with exponential conductances; one parameter set, or one per neuron.
-    IfCondExp(NeuronParams<CondExpParams>),
-    /// `IF_curr_exp`: LIF with exponential currents; one parameter set, or one per neuron.
-    IfCurrExp(NeuronParams<CurrExpParams>),
-    /// `SpikeSourcePoisson`.
-    SpikeSourcePoisson(PoissonParams),
-    /// `SpikeSourceArray`.
-    SpikeSourceArray(ArrayParams),
-}
-
-impl Cell {
-    /// `IF_cond_exp` neurons sharing `params`.
-    pub fn if_cond_exp(params: CondExpParams) -> Self {
-        Self::IfCondExp(NeuronParams::Shared(params))
-    }
-
-    /// `IF_curr_exp` neurons sharing `params`.
-    pub fn if_curr_exp(params: CurrExpParams) -> Self {
-        Self::IfCurrExp(NeuronParams::Shared(params))
-    }
-
-    /// Poisson spike sources.
-    pub fn poisson(params: PoissonParams) -> Self {
-        Self::SpikeSourcePoisson(params)
-    }
-
-    /// Spike sources replaying `params.spike_times`.
-    pub fn array(params: ArrayParams) -> Self {
-        Self::SpikeSourceArray(params)
-    }
-
-    /// True for spike sources.
-    pub fn is_source(&self) -> bool {
-        matches!(
-            self,
-            Self::SpikeSourcePoisson(_) | Self::SpikeSourceArray(_)
-        )
-    }
-}
 
 /// A population as described, before validation.
 #[derive(Clone, Debug, PartialEq)]

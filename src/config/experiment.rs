@@ -5,31 +5,20 @@
 use serde::Deserialize;
 
 use super::file::{Connector, Values};
-use crate::neuron::{CondExpParams, CurrExpParams, Receptor};
+use crate::models::Cell;
+use crate::neuron::params::cell_params;
+use crate::neuron::Receptor;
 use crate::synapse::SynapseModel;
 
 /// Default synaptic delay when a projection gives none [ms] (PyNN's default time step).
 pub const DEFAULT_DELAY: f64 = 0.1;
 
-/// `SpikeSourcePoisson` parameters (PyNN defaults).
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct PoissonParams {
-    /// Mean rate [Hz].
-    pub rate: f64,
-    /// Time the source switches on [ms].
-    pub start: f64,
-    /// How long it stays on [ms].
-    pub duration: f64,
-}
-
-impl Default for PoissonParams {
-    fn default() -> Self {
-        Self {
-            rate: 1.0,
-            start: 0.0,
-            duration: 1e10,
-        }
+cell_params! {
+    /// `SpikeSourcePoisson` parameters with PyNN's defaults.
+    pub struct PoissonParams = "SpikeSourcePoisson" {
+        rate: "Hz", 1.0, NonNegative, "Mean rate";
+        start: "ms", 0.0, NonNegative, "Time the source switches on";
+        duration: "ms", 1e10, NonNegative, "How long it stays on";
     }
 }
 
@@ -67,67 +56,6 @@ impl ArrayParams {
     }
 }
 
-/// Parameters of a neuron population: one set shared by all its neurons, or one set per neuron
-/// (when some `params` value is an array with one entry per neuron).
-#[derive(Clone, Debug, PartialEq)]
-pub enum NeuronParams<T> {
-    /// Every neuron has these parameters.
-    Shared(T),
-    /// Neuron `i` has the `i`-th set.
-    PerNeuron(Vec<T>),
-}
-
-impl<T> NeuronParams<T> {
-    /// Parameters of neuron `i`.
-    pub fn of(&self, i: usize) -> &T {
-        match self {
-            Self::Shared(p) => p,
-            Self::PerNeuron(ps) => &ps[i],
-        }
-    }
-
-    /// The shared set, or neuron 0's.
-    pub fn first(&self) -> &T {
-        match self {
-            Self::Shared(p) => p,
-            Self::PerNeuron(ps) => &ps[0],
-        }
-    }
-
-    /// The distinct sets: one if shared, else one per neuron.
-    pub fn sets(&self) -> &[T] {
-        match self {
-            Self::Shared(p) => std::slice::from_ref(p),
-            Self::PerNeuron(ps) => ps,
-        }
-    }
-}
-
-/// What a population is, with its validated parameters.
-#[derive(Clone, Debug, PartialEq)]
-pub enum PopulationKind {
-    /// `IF_cond_exp` neurons and their initial membrane potential [mV].
-    CondExp(NeuronParams<CondExpParams>, f64),
-    /// `IF_curr_exp` neurons and their initial membrane potential [mV].
-    CurrExp(NeuronParams<CurrExpParams>, f64),
-    /// Poisson spike sources.
-    Poisson(PoissonParams),
-    /// Spike sources replaying given times.
-    Array(ArrayParams),
-}
-
-impl PopulationKind {
-    /// True for spike sources, which cannot receive projections.
-    pub fn is_source(&self) -> bool {
-        matches!(self, Self::Poisson(_) | Self::Array(_))
-    }
-
-    /// True for populations whose synapses are conductances (weights in µS).
-    pub fn is_conductance_based(&self) -> bool {
-        matches!(self, Self::CondExp(..))
-    }
-}
-
 /// A validated population.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Population {
@@ -135,8 +63,10 @@ pub struct Population {
     pub name: String,
     /// Number of neurons or sources.
     pub size: usize,
-    /// Model and parameters.
-    pub kind: PopulationKind,
+    /// Cell type and parameters.
+    pub cell: Cell,
+    /// Initial membrane potential of every neuron [mV]; `None` for spike sources.
+    pub initial_v: Option<f64>,
 }
 
 /// A validated projection between two populations (by index).

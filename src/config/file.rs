@@ -2,6 +2,7 @@
 
 use serde::Deserialize;
 
+use crate::models::ModelName;
 use crate::neuron::Receptor;
 use crate::synapse::SynapseModel;
 
@@ -27,16 +28,6 @@ pub(crate) struct SimulationSection {
     /// Master seed of every random stream.
     #[serde(default)]
     pub seed: u64,
-}
-
-/// Names of the available cell types (PyNN spelling).
-#[allow(non_camel_case_types)]
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
-pub(crate) enum ModelName {
-    IF_cond_exp,
-    IF_curr_exp,
-    SpikeSourcePoisson,
-    SpikeSourceArray,
 }
 
 /// `[[population]]`.

@@ -11,13 +11,15 @@ mod file;
 mod toml_front;
 mod validate;
 
-pub use builder::{Cell, ExperimentBuilder, PopulationDesc, ProjectionDesc};
+pub use crate::models::Cell;
+pub use crate::neuron::NeuronParams;
+pub use builder::{ExperimentBuilder, PopulationDesc, ProjectionDesc};
 pub use experiment::{
-    ArrayParams, Experiment, NeuronParams, PoissonParams, Population, PopulationKind, Projection,
-    RecordSpec, SpikeTimes, DEFAULT_DELAY,
+    ArrayParams, Experiment, PoissonParams, Population, Projection, RecordSpec, SpikeTimes,
+    DEFAULT_DELAY,
 };
+pub(crate) use file::SimulationSection;
 pub use file::{Connector, Values};
-pub(crate) use file::{ModelName, SimulationSection};
 pub(crate) use toml_front::{cond_exp_section, deserialize_toml};
 pub(crate) use validate::weight_sign_problem;
 pub use validate::MAX_V_BYTES;

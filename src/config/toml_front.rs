@@ -6,12 +6,13 @@ use serde::de::DeserializeOwned;
 
 use std::path::Path;
 
-use super::builder::{Cell, ExperimentBuilder};
-use super::experiment::{ArrayParams, Experiment, NeuronParams, PoissonParams};
-use super::file::{ExperimentFile, ModelName, PopulationSection, ProfileFile};
-use super::validate::check_cond_exp;
+use super::builder::ExperimentBuilder;
+use super::experiment::{ArrayParams, Experiment, PoissonParams};
+use super::file::{ExperimentFile, PopulationSection, ProfileFile};
+use super::validate::check_cell_params;
 use crate::error::ConfigError;
-use crate::neuron::CondExpParams;
+use crate::models::{CellReader, ModelName};
+use crate::neuron::{CellParams, CondExpParams, NeuronParams};
 
 impl Experiment {
     /// Read and validate an experiment file.
@@ -106,12 +107,13 @@ pub(crate) fn cond_exp_section(
 ) -> Result<CondExpParams, ConfigError> {
     let front = Front { file, base };
     let (model, params) = front.resolve_model(at, model, profile, params)?;
-    if model != ModelName::IF_cond_exp {
-        return Err(front.err(format!("{at}.model"), format!("is {model:?}; {reason}")));
+    if model.cell_type() != CondExpParams::CELL_TYPE {
+        let message = format!("is {}; {reason}", model.cell_type());
+        return Err(front.err(format!("{at}.model"), message));
     }
     let params_at = format!("{at}.params");
     let p: CondExpParams = deserialize_params(params, file, &params_at)?;
-    check_cond_exp(file, &params_at, &p)?;
+    check_cell_params(file, &params_at, &p)?;
     Ok(p)
 }
 
@@ -138,24 +140,14 @@ impl Front<'_> {
             return Err(self.err(format!("{at}.size"), format!("must be ≥ 0, got {}", s.size)));
         }
         let size = s.size as usize;
-        let params_at = format!("{at}.params");
         let (model, params) = self.resolve_model(&at, s.model, s.profile.as_deref(), s.params)?;
-        let cell = match model {
-            ModelName::IF_cond_exp => {
-                Cell::IfCondExp(self.neuron_params(&params_at, params, size)?)
-            }
-            ModelName::IF_curr_exp => {
-                Cell::IfCurrExp(self.neuron_params(&params_at, params, size)?)
-            }
-            ModelName::SpikeSourcePoisson => {
-                let p: PoissonParams = deserialize_params(params, self.file, &params_at)?;
-                Cell::SpikeSourcePoisson(p)
-            }
-            ModelName::SpikeSourceArray => {
-                let p: ArrayParams = deserialize_params(params, self.file, &params_at)?;
-                Cell::SpikeSourceArray(p)
-            }
+        let reader = ParamsReader {
+            front: self,
+            at: format!("{at}.params"),
+            params,
+            size,
         };
+        let cell = model.read(&reader)?;
         let population = builder.population(&s.name, size, cell);
         population.initial_v = s.initial.v;
         Ok(())
@@ -187,8 +179,9 @@ impl Front<'_> {
             return Err(self.err(
                 format!("{at}.model"),
                 format!(
-                    "{model:?} contradicts the profile '{profile}', which is {:?}",
-                    loaded.model
+                    "{} contradicts the profile '{profile}', which is {}",
+                    model.cell_type(),
+                    loaded.model.cell_type()
                 ),
             ));
         }
@@ -235,5 +228,30 @@ impl Front<'_> {
             sets.push(deserialize_params(table, self.file, &format!("{at}[{i}]"))?);
         }
         Ok(NeuronParams::PerNeuron(sets))
+    }
+}
+
+/// The `params` table of population section `at`, read for whichever cell type it has.
+struct ParamsReader<'a> {
+    front: &'a Front<'a>,
+    at: String,
+    params: toml::Table,
+    size: usize,
+}
+
+impl CellReader for ParamsReader<'_> {
+    type Error = ConfigError;
+
+    fn neuron<P: CellParams>(&self) -> Result<NeuronParams<P>, ConfigError> {
+        self.front
+            .neuron_params(&self.at, self.params.clone(), self.size)
+    }
+
+    fn poisson(&self) -> Result<PoissonParams, ConfigError> {
+        deserialize_params(self.params.clone(), self.front.file, &self.at)
+    }
+
+    fn array(&self) -> Result<ArrayParams, ConfigError> {
+        deserialize_params(self.params.clone(), self.front.file, &self.at)
     }
 }

@@ -2,14 +2,14 @@
 //! value is checked once, here; the engine never re-checks. The first problem is reported as one
 //! line naming the description and the field.
 
-use super::builder::{Cell, ExperimentBuilder, FieldStyle, PopulationDesc, ProjectionDesc};
+use super::builder::{ExperimentBuilder, FieldStyle, PopulationDesc, ProjectionDesc};
 use super::experiment::{
-    ArrayParams, Experiment, NeuronParams, Population, PopulationKind, Projection, RecordSpec,
-    SpikeTimes, DEFAULT_DELAY,
+    ArrayParams, Experiment, Population, Projection, RecordSpec, SpikeTimes, DEFAULT_DELAY,
 };
 use super::file::{Connector, Values};
 use crate::error::ConfigError;
-use crate::neuron::{CondExpParams, CurrExpParams, Receptor};
+use crate::models::{Cell, NeuronVisitor};
+use crate::neuron::{CellParams, NeuronModel, NeuronParams, Receptor};
 use crate::synapse::SynapseModel;
 
 /// Largest membrane recording accepted [bytes] (it is allocated on disk when the run starts).
@@ -68,13 +68,17 @@ pub(super) fn check_t_stop(
     checker.v_volume(t_stop, record, populations)
 }
 
-/// Check `IF_cond_exp` parameters found at field `at` of `file`.
-pub(crate) fn check_cond_exp(file: &str, at: &str, p: &CondExpParams) -> Result<(), ConfigError> {
+/// Check the parameters `p` of a cell found at field `at` of `file`.
+pub(crate) fn check_cell_params<P: CellParams>(
+    file: &str,
+    at: &str,
+    p: &P,
+) -> Result<(), ConfigError> {
     let checker = Checker {
         file,
         style: FieldStyle::Indexed,
     };
-    checker.cond_exp(at, p)
+    checker.cell_params(at, p)
 }
 
 /// Validation context: the description's name and how its fields are named.
@@ -167,32 +171,28 @@ impl Checker<'_> {
             return Err(self.err(format!("{at}.name"), "must not be empty"));
         }
         let params_at = format!("{at}.params");
-        let initial_v = d.initial_v.unwrap_or(DEFAULT_INITIAL_V);
-        let kind = match d.cell {
-            Cell::IfCondExp(p) => {
-                self.neuron_params(&params_at, &p, d.size, |at, p| self.cond_exp(at, p))?;
-                PopulationKind::CondExp(p, initial_v)
-            }
-            Cell::IfCurrExp(p) => {
-                self.neuron_params(&params_at, &p, d.size, |at, p: &CurrExpParams| {
-                    self.lif_common(at, &p.as_common())
-                })?;
-                PopulationKind::CurrExp(p, initial_v)
-            }
+        let initial_v = match &d.cell {
             Cell::SpikeSourcePoisson(p) => {
-                self.non_negative(&format!("{params_at}.rate"), p.rate)?;
-                self.non_negative(&format!("{params_at}.start"), p.start)?;
-                self.non_negative(&format!("{params_at}.duration"), p.duration)?;
-                PopulationKind::Poisson(p)
+                self.cell_params(&params_at, p)?;
+                None
             }
             Cell::SpikeSourceArray(p) => {
-                self.spike_times(&params_at, &p, d.size)?;
-                PopulationKind::Array(p)
+                self.spike_times(&params_at, p, d.size)?;
+                None
+            }
+            neurons => {
+                let check = CheckNeurons {
+                    checker: self,
+                    at: &params_at,
+                    size: d.size,
+                };
+                neurons.visit_neuron(check).transpose()?;
+                let v = d.initial_v.unwrap_or(DEFAULT_INITIAL_V);
+                self.finite(&format!("{at}.initial.v"), v)?;
+                Some(v)
             }
         };
-        if !kind.is_source() {
-            self.finite(&format!("{at}.initial.v"), initial_v)?;
-        } else if d.initial_v.is_some() {
+        if initial_v.is_none() && d.initial_v.is_some() {
             return Err(self.err(
                 format!("{at}.initial.v"),
                 "spike sources have no membrane potential",
@@ -201,8 +201,18 @@ impl Checker<'_> {
         Ok(Population {
             name: d.name,
             size: d.size,
-            kind,
+            cell: d.cell,
+            initial_v,
         })
+    }
+
+    /// Check parameters `p` of a cell at `at`: each value against its rule, then the rules
+    /// between them.
+    fn cell_params<P: CellParams>(&self, at: &str, p: &P) -> Result<(), ConfigError> {
+        match p.problem() {
+            Some((field, problem)) => Err(self.err(format!("{at}.{field}"), problem)),
+            None => Ok(()),
+        }
     }
 
     /// `check` every parameter set of a neuron population at `at`: the shared one, or each
@@ -259,34 +269,6 @@ impl Checker<'_> {
             ));
         }
         Ok(())
-    }
-
-    fn lif_common(&self, at: &str, p: &LifCommon) -> Result<(), ConfigError> {
-        self.positive(&format!("{at}.cm"), p.cm)?;
-        self.positive(&format!("{at}.tau_m"), p.tau_m)?;
-        self.positive(&format!("{at}.tau_syn_E"), p.tau_syn_e)?;
-        self.positive(&format!("{at}.tau_syn_I"), p.tau_syn_i)?;
-        self.non_negative(&format!("{at}.tau_refrac"), p.tau_refrac)?;
-        self.finite(&format!("{at}.v_rest"), p.v_rest)?;
-        self.finite(&format!("{at}.v_thresh"), p.v_thresh)?;
-        self.finite(&format!("{at}.v_reset"), p.v_reset)?;
-        self.finite(&format!("{at}.i_offset"), p.i_offset)?;
-        if p.v_reset >= p.v_thresh {
-            return Err(self.err(
-                format!("{at}.v_reset"),
-                format!(
-                    "must be below v_thresh ({} mV), got {} mV",
-                    p.v_thresh, p.v_reset
-                ),
-            ));
-        }
-        Ok(())
-    }
-
-    fn cond_exp(&self, at: &str, p: &CondExpParams) -> Result<(), ConfigError> {
-        self.lif_common(at, &p.as_common())?;
-        self.finite(&format!("{at}.e_rev_E"), p.e_rev_E)?;
-        self.finite(&format!("{at}.e_rev_I"), p.e_rev_I)
     }
 
     fn spike_times(&self, at: &str, p: &ArrayParams, size: usize) -> Result<(), ConfigError> {
@@ -351,7 +333,7 @@ impl Checker<'_> {
         let pre = self.lookup(&format!("{at}.pre"), &s.pre, populations)?;
         let post = self.lookup(&format!("{at}.post"), &s.post, populations)?;
         let target = &populations[post];
-        if target.kind.is_source() {
+        if target.cell.is_source() {
             return Err(self.err(
                 format!("{at}.post"),
                 format!(
@@ -374,7 +356,7 @@ impl Checker<'_> {
             None => return Err(self.err(format!("{at}.weight"), "missing (µS or nA)")),
         };
         let delay = s.delay.unwrap_or(Values::Constant(DEFAULT_DELAY));
-        let conductance = target.kind.is_conductance_based();
+        let conductance = target.cell.is_conductance_based();
         for_each_value(&weight, |k, w| {
             self.weight_sign(&value_field(&at, "weight", k), w, conductance, s.receptor)
         })?;
@@ -518,7 +500,7 @@ impl Checker<'_> {
             for (k, name) in names.iter().enumerate() {
                 let field = format!("record.v.populations[{k}]");
                 let index = self.lookup(&field, name, populations)?;
-                if populations[index].kind.is_source() {
+                if populations[index].cell.is_source() {
                     return Err(self.err(
                         field,
                         format!("'{name}' is a spike source and has no membrane potential"),
@@ -576,38 +558,20 @@ fn for_each_value(
     }
 }
 
-/// The parameters shared by the LIF models, for common checks.
-pub(crate) struct LifCommon {
-    pub cm: f64,
-    pub tau_m: f64,
-    pub tau_syn_e: f64,
-    pub tau_syn_i: f64,
-    pub tau_refrac: f64,
-    pub v_rest: f64,
-    pub v_thresh: f64,
-    pub v_reset: f64,
-    pub i_offset: f64,
+/// Checks every parameter set of a neuron population, whatever its model.
+struct CheckNeurons<'a> {
+    checker: &'a Checker<'a>,
+    at: &'a str,
+    size: usize,
 }
 
-/// Both LIF parameter sets expose their common part the same way.
-macro_rules! lif_common {
-    ($($params:ty),+) => {$(
-        impl $params {
-            pub(crate) fn as_common(&self) -> LifCommon {
-                LifCommon {
-                    cm: self.cm,
-                    tau_m: self.tau_m,
-                    tau_syn_e: self.tau_syn_E,
-                    tau_syn_i: self.tau_syn_I,
-                    tau_refrac: self.tau_refrac,
-                    v_rest: self.v_rest,
-                    v_thresh: self.v_thresh,
-                    v_reset: self.v_reset,
-                    i_offset: self.i_offset,
-                }
-            }
-        }
-    )+};
-}
+impl NeuronVisitor for CheckNeurons<'_> {
+    type Out = Result<(), ConfigError>;
 
-lif_common!(CondExpParams, CurrExpParams);
+    fn visit<M: NeuronModel>(self, params: &NeuronParams<M::Params>) -> Self::Out {
+        let checker = self.checker;
+        checker.neuron_params(self.at, params, self.size, |at, p| {
+            checker.cell_params(at, p)
+        })
+    }
+}

@@ -2,8 +2,9 @@
 //! or its predicted threshold crossing is due. See [`queue`] for the ordering contract.
 
 pub mod folded;
+mod lower;
 mod modify;
-mod neurons;
+pub(crate) mod neurons;
 mod probe;
 pub mod queue;
 mod step;
@@ -12,16 +13,15 @@ mod window;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use crate::config::{Experiment, PopulationKind};
+use crate::config::Experiment;
 use crate::error::LowerError;
-use crate::network::{Network, Placement};
-use crate::neuron::{CondExp, CurrExp, Receptor};
+pub use crate::models::NeuronGroup;
+use crate::network::Network;
+use crate::neuron::Receptor;
 use crate::record::{sample_count, RecordError, RecordLayout, Recorder, Termination};
-use crate::rng::{stream, Domain};
 use crate::source::Source;
 use folded::FoldedInputs;
 pub use modify::ModifyError;
-pub use neurons::NeuronGroup;
 use queue::{Delivery, EntityKey, EventQueue, Kind, Next};
 use step::with_neuron;
 use window::WindowBuffers;
@@ -157,9 +157,9 @@ impl Simulation {
         let mut sim = Self {
             groups: Vec::new(),
             group_info: Vec::new(),
-            locate: Vec::with_capacity(network.neuron_count as usize),
-            sources: Vec::with_capacity(network.source_count as usize),
-            source_info: Vec::with_capacity(network.source_count as usize),
+            locate: Vec::new(),
+            sources: Vec::new(),
+            source_info: Vec::new(),
             folded: FoldedInputs::default(),
             is_folded: Vec::new(),
             queue: EventQueue::default(),
@@ -186,50 +186,11 @@ impl Simulation {
             t_stop: experiment.t_stop(),
             network,
         };
-        let mut group_of_population = vec![None; experiment.populations().len()];
-        for (p, population) in experiment.populations().iter().enumerate() {
-            let spike_slot = experiment.record().spikes.iter().position(|&r| r == p);
-            let first_node = sim.network.first_node[p];
-            match (&population.kind, sim.network.placement[p]) {
-                (PopulationKind::CondExp(params, v), Placement::Neurons { first }) => {
-                    let first_model = CondExp::new(params.first());
-                    let others = params.sets()[1..]
-                        .iter()
-                        .map(|p| CondExp::new_like(p, &first_model))
-                        .collect::<Vec<_>>();
-                    let models = std::iter::once(first_model).chain(others).collect();
-                    let group = NeuronGroup::cond_exp(models, population.size, *v);
-                    group_of_population[p] =
-                        Some(sim.add_group(group, first_node, first, spike_slot));
-                }
-                (PopulationKind::CurrExp(params, v), Placement::Neurons { first }) => {
-                    let models = params.sets().iter().map(CurrExp::new).collect();
-                    let group = NeuronGroup::curr_exp(models, population.size, *v);
-                    group_of_population[p] =
-                        Some(sim.add_group(group, first_node, first, spike_slot));
-                }
-                (kind, Placement::Sources { first }) => {
-                    for local in 0..population.size {
-                        let index = first as u64 + local as u64;
-                        let source = match kind {
-                            PopulationKind::Poisson(params) => Source::poisson(
-                                params,
-                                stream(experiment.seed(), Domain::Source, index),
-                            ),
-                            PopulationKind::Array(params) => Source::array(params, local),
-                            _ => unreachable!("neuron populations are placed as neurons"),
-                        };
-                        sim.sources.push(source);
-                        sim.source_info.push(SourceInfo {
-                            node: first_node + local as u32,
-                            local: local as u32,
-                            spike_slot,
-                        });
-                    }
-                }
-                _ => unreachable!("sources are placed as sources"),
-            }
-        }
+        let lowered = lower::populations(experiment, &sim.network);
+        (sim.groups, sim.group_info, sim.locate) =
+            (lowered.groups, lowered.group_info, lowered.locate);
+        (sim.sources, sim.source_info) = (lowered.sources, lowered.source_info);
+        let group_of_population = lowered.group_of_population;
         sim.layout = Self::layout_of(experiment);
         sim.v_groups = experiment
             .record()
@@ -286,25 +247,6 @@ impl Simulation {
     /// What this simulation records (for creating a recorder).
     pub fn layout(&self) -> &RecordLayout {
         &self.layout
-    }
-
-    fn add_group(
-        &mut self,
-        group: NeuronGroup,
-        first_node: u32,
-        first_neuron: u32,
-        spike_slot: Option<usize>,
-    ) -> usize {
-        let index = self.groups.len();
-        self.locate
-            .extend((0..group.len() as u32).map(|local| (index as u32, local)));
-        self.group_info.push(GroupInfo {
-            first_node,
-            first_neuron,
-            spike_slot,
-        });
-        self.groups.push(group);
-        index
     }
 
     /// Choose the loop that runs the events (default [`EventLoop::Adaptive`]). The outputs are

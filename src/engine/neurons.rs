@@ -1,7 +1,8 @@
 //! Neuron groups: the states of one population together with its lowered model, dispatched
-//! statically over the model enum.
+//! statically over the registered models ([`crate::models::NeuronGroup`]).
 
-use crate::neuron::{CondExp, CurrExp, ExactNeuron};
+use crate::models::{dispatch, NeuronGroup};
+use crate::neuron::ExactNeuron;
 
 /// The neurons of one population with their lowered model(s).
 #[derive(Clone, Debug)]
@@ -13,7 +14,9 @@ pub struct Group<M: ExactNeuron> {
 }
 
 impl<M: ExactNeuron> Group<M> {
-    fn new(models: Vec<M>, size: usize, v: f64) -> Self {
+    /// `size` neurons at membrane potential `v` [mV] with one model shared by all, or one per
+    /// neuron.
+    pub(crate) fn new(models: Vec<M>, size: usize, v: f64) -> Self {
         assert!(
             models.len() == 1 || models.len() == size,
             "one model, or one per neuron"
@@ -76,39 +79,7 @@ impl<M: ExactNeuron> Group<M> {
     }
 }
 
-/// A population of neurons of any supported model.
-#[derive(Clone, Debug)]
-pub enum NeuronGroup {
-    /// `IF_cond_exp` neurons.
-    CondExp(Group<CondExp>),
-    /// `IF_curr_exp` neurons.
-    CurrExp(Group<CurrExp>),
-}
-
-/// Apply the same generic call to whichever model the group holds.
-macro_rules! dispatch {
-    ($group:expr, $g:ident => $body:expr) => {
-        match $group {
-            $crate::engine::NeuronGroup::CondExp($g) => $body,
-            $crate::engine::NeuronGroup::CurrExp($g) => $body,
-        }
-    };
-}
-pub(super) use dispatch;
-
 impl NeuronGroup {
-    /// A group of `size` `IF_cond_exp` neurons starting at membrane potential `v` [mV], with one
-    /// model shared by all or one per neuron.
-    pub fn cond_exp(models: Vec<CondExp>, size: usize, v: f64) -> Self {
-        Self::CondExp(Group::new(models, size, v))
-    }
-
-    /// A group of `size` `IF_curr_exp` neurons starting at membrane potential `v` [mV], with one
-    /// model shared by all or one per neuron.
-    pub fn curr_exp(models: Vec<CurrExp>, size: usize, v: f64) -> Self {
-        Self::CurrExp(Group::new(models, size, v))
-    }
-
     /// End [ms] of neuron `local`'s current or last refractory period (see
     /// [`crate::neuron::ExactNeuron::refractory_until`]).
     #[inline]
@@ -125,11 +96,6 @@ impl NeuronGroup {
     /// time); returns its next spike time [ms] in `[t, horizon]` under the new resting potential.
     pub fn shift_rest(&mut self, local: usize, t: f64, dv: f64, horizon: f64) -> Option<f64> {
         dispatch!(self, g => g.shift_rest(local, t, dv, horizon))
-    }
-
-    /// Whether the group's synapses are conductances (weights in µS) rather than currents.
-    pub fn is_conductance_based(&self) -> bool {
-        matches!(self, NeuronGroup::CondExp(_))
     }
 
     /// Membrane potentials [mV] of all neurons at time `t` [ms] into `out`.

@@ -11,8 +11,8 @@ impl Simulation {
     pub fn cond_exp_state(&self, neuron: u32) -> Option<&CondExpState> {
         let &(g, local) = self.locate.get(neuron as usize)?;
         match &self.groups[g as usize] {
-            NeuronGroup::CondExp(group) => group.states.get(local as usize),
-            NeuronGroup::CurrExp(_) => None,
+            NeuronGroup::IfCondExp(group) => group.states.get(local as usize),
+            _ => None,
         }
     }
 

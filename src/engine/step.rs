@@ -28,7 +28,7 @@ macro_rules! with_neuron {
     ($sim:expr, $id:expr, |$step:ident| $body:expr) => {{
         let id: u32 = $id;
         let (g, local) = $sim.locate[id as usize];
-        $crate::engine::neurons::dispatch!(&mut $sim.groups[g as usize], group => {
+        $crate::models::dispatch!(&mut $sim.groups[g as usize], group => {
             let (model, state) = group.neuron(local as usize);
             #[allow(unused_mut)]
             let mut $step = $crate::engine::step::NeuronStep {

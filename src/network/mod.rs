@@ -114,7 +114,7 @@ impl Network {
                     population: index,
                 })?;
             nodes += size;
-            if population.kind.is_source() {
+            if population.cell.is_source() {
                 placement.push(Placement::Sources { first: sources });
                 sources += size;
             } else {

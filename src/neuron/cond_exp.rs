@@ -3,7 +3,7 @@
 //! `cm dV/dt = (cm/tau_m)(v_rest − V) + g_E (e_rev_E − V) + g_I (e_rev_I − V) + i_offset`,
 //! `dg_X/dt = −g_X / tau_syn_X`; an input of weight w [µS] adds w to g_X.
 
-use serde::Deserialize;
+use super::params::lif_params;
 
 use super::{ExactNeuron, InputFeed, InputRun, Receptor};
 use crate::numerics::quadrature::AdaptiveGauss;
@@ -11,50 +11,26 @@ use crate::numerics::root::refine_crossing;
 use crate::numerics::special::QTable;
 use std::sync::Arc;
 
-/// PyNN parameters of `IF_cond_exp` with PyNN's defaults (ms, mV, nF, nA).
-#[allow(non_snake_case)]
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct CondExpParams {
-    /// Membrane capacitance [nF].
-    pub cm: f64,
-    /// Membrane time constant [ms].
-    pub tau_m: f64,
-    /// Resting potential [mV].
-    pub v_rest: f64,
-    /// Spike threshold [mV].
-    pub v_thresh: f64,
-    /// Reset potential after a spike [mV].
-    pub v_reset: f64,
-    /// Refractory period [ms].
-    pub tau_refrac: f64,
-    /// Excitatory conductance decay time [ms].
-    pub tau_syn_E: f64,
-    /// Inhibitory conductance decay time [ms].
-    pub tau_syn_I: f64,
-    /// Excitatory reversal potential [mV].
-    pub e_rev_E: f64,
-    /// Inhibitory reversal potential [mV].
-    pub e_rev_I: f64,
-    /// Constant injected current [nA].
-    pub i_offset: f64,
+lif_params! {
+    /// PyNN parameters of `IF_cond_exp` with PyNN's defaults (ms, mV, nF, nA): a LIF neuron
+    /// with exponentially decaying synaptic conductances [µS].
+    pub struct CondExpParams = "IF_cond_exp" {
+        e_rev_E: "mV", 0.0, Finite, "Excitatory reversal potential";
+        e_rev_I: "mV", -70.0, Finite, "Inhibitory reversal potential";
+    }
 }
 
-impl Default for CondExpParams {
-    fn default() -> Self {
-        Self {
-            cm: 1.0,
-            tau_m: 20.0,
-            v_rest: -65.0,
-            v_thresh: -50.0,
-            v_reset: -65.0,
-            tau_refrac: 0.1,
-            tau_syn_E: 5.0,
-            tau_syn_I: 5.0,
-            e_rev_E: 0.0,
-            e_rev_I: -70.0,
-            i_offset: 0.0,
-        }
+impl super::NeuronModel for CondExp {
+    type Params = CondExpParams;
+    const CONDUCTANCE_BASED: bool = true;
+
+    /// Neurons after the first share its Q_s table where their time constants allow.
+    fn lower(params: &super::NeuronParams<CondExpParams>) -> Vec<Self> {
+        let first = CondExp::new(params.first());
+        let others: Vec<CondExp> = (params.sets()[1..].iter())
+            .map(|p| CondExp::new_like(p, &first))
+            .collect();
+        std::iter::once(first).chain(others).collect()
     }
 }
 

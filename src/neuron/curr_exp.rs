@@ -3,48 +3,22 @@
 //! `cm dV/dt = (cm/tau_m)(v_rest − V) + I_E + I_I + i_offset`, `dI_X/dt = −I_X / tau_syn_X`;
 //! an input of weight w [nA] adds w to I_X (w ≥ 0 excitatory, w ≤ 0 inhibitory).
 
-use serde::Deserialize;
+use super::params::lif_params;
 
 use super::{ExactNeuron, Receptor};
 
-/// PyNN parameters of `IF_curr_exp` with PyNN's defaults (ms, mV, nF, nA).
-#[allow(non_snake_case)]
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct CurrExpParams {
-    /// Membrane capacitance [nF].
-    pub cm: f64,
-    /// Membrane time constant [ms].
-    pub tau_m: f64,
-    /// Resting potential [mV].
-    pub v_rest: f64,
-    /// Spike threshold [mV].
-    pub v_thresh: f64,
-    /// Reset potential after a spike [mV].
-    pub v_reset: f64,
-    /// Refractory period [ms].
-    pub tau_refrac: f64,
-    /// Excitatory current decay time [ms].
-    pub tau_syn_E: f64,
-    /// Inhibitory current decay time [ms].
-    pub tau_syn_I: f64,
-    /// Constant injected current [nA].
-    pub i_offset: f64,
+lif_params! {
+    /// PyNN parameters of `IF_curr_exp` with PyNN's defaults (ms, mV, nF, nA): a LIF neuron
+    /// with exponentially decaying synaptic currents [nA].
+    pub struct CurrExpParams = "IF_curr_exp" {}
 }
 
-impl Default for CurrExpParams {
-    fn default() -> Self {
-        Self {
-            cm: 1.0,
-            tau_m: 20.0,
-            v_rest: -65.0,
-            v_thresh: -50.0,
-            v_reset: -65.0,
-            tau_refrac: 0.1,
-            tau_syn_E: 5.0,
-            tau_syn_I: 5.0,
-            i_offset: 0.0,
-        }
+impl super::NeuronModel for CurrExp {
+    type Params = CurrExpParams;
+    const CONDUCTANCE_BASED: bool = false;
+
+    fn lower(params: &super::NeuronParams<CurrExpParams>) -> Vec<Self> {
+        params.sets().iter().map(CurrExp::new).collect()
     }
 }
 

@@ -9,9 +9,26 @@
 
 pub mod cond_exp;
 pub mod curr_exp;
+pub mod params;
 
 pub use cond_exp::{CondExp, CondExpParams, CondExpState};
 pub use curr_exp::{CurrExp, CurrExpParams, CurrExpState};
+pub use params::{CellParams, NeuronParams, ParamSpec, Rule};
+
+/// A neuron model as the rest of the system sees it: its PyNN parameters and how a population's
+/// parameter sets are lowered into models the engine runs. A model is added by implementing
+/// this (and [`ExactNeuron`]) in its own file and naming it once in [`crate::models`].
+pub trait NeuronModel: ExactNeuron + Clone + std::fmt::Debug + Sized {
+    /// The PyNN parameter set (made by [`params::cell_params!`]).
+    type Params: CellParams;
+    /// Whether the synapses are conductances (weights in µS, ≥ 0 on either receptor) rather
+    /// than currents (nA, signed by receptor).
+    const CONDUCTANCE_BASED: bool;
+
+    /// The lowered models of a population with these validated parameters: one shared by all
+    /// neurons, or one per neuron (in order).
+    fn lower(params: &NeuronParams<Self::Params>) -> Vec<Self>;
+}
 
 /// The synaptic receptor an input is delivered to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Deserialize, serde::Serialize)]

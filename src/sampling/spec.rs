@@ -33,8 +33,9 @@ use serde::Deserialize;
 use super::boltzmann::{Boltzmann, BoltzmannError, TargetDistribution};
 use super::training::{TrainingSection, TrainingSpec};
 use super::translation::Noise;
-use crate::config::{cond_exp_section, deserialize_toml, ModelName, SimulationSection};
+use crate::config::{cond_exp_section, deserialize_toml, SimulationSection};
 use crate::error::ConfigError;
+use crate::models::ModelName;
 use crate::neuron::CondExpParams;
 
 /// Default burn-in before sampling starts [ms].

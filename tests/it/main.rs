@@ -7,6 +7,7 @@ mod common;
 mod bad_input;
 mod calibration;
 mod cli_hdf5;
+mod docs;
 mod engine;
 mod oracle_spikes;
 mod per_neuron;

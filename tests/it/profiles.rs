@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use exactspike::config::{Experiment, PopulationKind};
+use exactspike::config::{Cell, Experiment};
 
 /// The shipped neuron profiles, `models/neurons/`.
 fn models_dir() -> std::path::PathBuf {
@@ -33,7 +33,7 @@ fn every_shipped_profile_loads() {
         let (_dir, path) = experiment_with(&format!("profile = {:?}", profile.to_str().unwrap()));
         let experiment =
             Experiment::from_file(&path).unwrap_or_else(|e| panic!("{}: {e}", profile.display()));
-        assert!(!experiment.populations()[0].kind.is_source());
+        assert!(!experiment.populations()[0].cell.is_source());
     }
 }
 
@@ -45,7 +45,7 @@ fn own_params_override_the_profile() {
         profile.to_str().unwrap()
     ));
     let experiment = Experiment::from_file(&path).unwrap();
-    let PopulationKind::CondExp(params, _) = &experiment.populations()[0].kind else {
+    let Cell::IfCondExp(params) = &experiment.populations()[0].cell else {
         panic!("sampling_lif is IF_cond_exp");
     };
     let params = params.first();
@@ -64,7 +64,7 @@ fn profiles_resolve_relative_to_the_experiment_file() {
     .unwrap();
     let experiment = Experiment::from_file(&path).unwrap();
     assert!(
-        matches!(&experiment.populations()[0].kind, PopulationKind::CurrExp(p, _) if p.first().tau_m == 7.0)
+        matches!(&experiment.populations()[0].cell, Cell::IfCurrExp(p) if p.first().tau_m == 7.0)
     );
 }
 
