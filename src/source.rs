@@ -60,6 +60,15 @@ impl Source {
         }
     }
 
+    /// A source that never spikes: what stays in the engine's source list in place of a source
+    /// folded into its only target neuron (which then owns it).
+    pub fn silent() -> Self {
+        Self::Array {
+            times: Vec::new(),
+            cursor: 0,
+        }
+    }
+
     /// Time [ms] of the next spike, if any.
     #[inline]
     pub fn next_time(&self) -> Option<f64> {

@@ -29,11 +29,11 @@ pub const MAX_PER_NEURON: usize = 4;
 /// Deferred inputs drawn before they are handed to the neuron in one call.
 pub(super) const CATCH_UP_BATCH: usize = 32;
 
-/// One folded source and its only synapse.
-#[derive(Clone, Copy, Debug)]
+/// One folded source, owned by its target neuron, and its only synapse.
+#[derive(Clone, Debug)]
 struct FoldedInput {
-    /// Index of the source.
-    source: u32,
+    /// The source itself (its place in the engine's source list holds [`Source::silent`]).
+    source: Source,
     /// Index of its synapse in [`Connectivity::synapses`].
     synapse: u32,
     /// Synaptic delay [ms].
@@ -46,7 +46,8 @@ struct FoldedInput {
     arrival: f64,
 }
 
-/// The folded inputs of all neurons, grouped by neuron.
+/// The folded inputs of all neurons, grouped by neuron: each neuron owns its inputs and their
+/// sources (its range of `inputs`), so that neurons can be run apart without shared state.
 #[derive(Clone, Debug, Default)]
 pub struct FoldedInputs {
     /// `inputs[offsets[n]..offsets[n + 1]]` belong to neuron `n`.
@@ -59,11 +60,12 @@ pub struct FoldedInputs {
 impl FoldedInputs {
     /// Fold every eligible source: all its spikes reach one synapse (`node_of(s)` is the source's
     /// network node), `recorded(s)` is false, and that synapse is static (`is_static(k)` for the
-    /// synapse's index `k` in [`Connectivity::synapses`]). Returns the inputs and, per source, whether it
-    /// was folded (folded sources must not be scheduled as ordinary sources).
+    /// synapse's index `k` in [`Connectivity::synapses`]). A folded source moves into its
+    /// neuron's inputs and leaves [`Source::silent`] in `sources`. Returns the inputs and, per
+    /// source, whether it was folded (folded sources must not be scheduled as ordinary sources).
     pub fn build(
         connectivity: &Connectivity,
-        sources: &[Source],
+        sources: &mut [Source],
         node_of: impl Fn(usize) -> u32,
         recorded: impl Fn(usize) -> bool,
         is_static: impl Fn(usize) -> bool,
@@ -72,7 +74,7 @@ impl FoldedInputs {
         let mut folded = vec![false; sources.len()];
         let mut per_neuron = vec![0usize; neuron_count as usize];
         let mut candidates: Vec<(u32, FoldedInput)> = Vec::new();
-        for (s, source) in sources.iter().enumerate() {
+        for (s, source) in sources.iter_mut().enumerate() {
             if recorded(s) {
                 continue;
             }
@@ -94,12 +96,12 @@ impl FoldedInputs {
             candidates.push((
                 synapse.target,
                 FoldedInput {
-                    source: s as u32,
+                    arrival: arrival(source, group.delay),
+                    source: std::mem::replace(source, Source::silent()),
                     synapse: group.start,
                     delay: group.delay,
                     receptor: synapse.receptor,
                     weight: synapse.weight,
-                    arrival: arrival(source, group.delay),
                 },
             ));
         }
@@ -107,11 +109,11 @@ impl FoldedInputs {
         candidates.sort_by_key(|&(target, _)| target);
         let mut offsets = Vec::with_capacity(neuron_count as usize + 1);
         offsets.push(0);
-        let mut next = candidates.iter().peekable();
         let mut inputs = Vec::with_capacity(candidates.len());
+        let mut next = candidates.into_iter().peekable();
         for neuron in 0..neuron_count {
-            while let Some((_, input)) = next.next_if(|&&(target, _)| target == neuron) {
-                inputs.push(*input);
+            while let Some((_, input)) = next.next_if(|(target, _)| *target == neuron) {
+                inputs.push(input);
             }
             offsets.push(inputs.len() as u32);
         }
@@ -167,18 +169,17 @@ impl FoldedInputs {
     /// arrivals) and draw its source's next spike. Returns the input's receptor and weight and
     /// the neuron's new [`FoldedInputs::horizon`] [ms]. The neuron must have folded inputs.
     #[inline(always)]
-    pub fn consume(&mut self, neuron: u32, sources: &mut [Source]) -> (Receptor, f64, f64) {
-        self.feed(neuron, sources).take()
+    pub fn consume(&mut self, neuron: u32) -> (Receptor, f64, f64) {
+        self.feed(neuron).take()
     }
 
     /// Neuron `neuron`'s folded inputs as an [`InputFeed`].
     #[inline(always)]
-    pub(super) fn feed<'a>(&'a mut self, neuron: u32, sources: &'a mut [Source]) -> NeuronFeed<'a> {
+    pub(super) fn feed(&mut self, neuron: u32) -> NeuronFeed<'_> {
         let range = self.range(neuron);
         NeuronFeed {
             inputs: &mut self.inputs[range],
             horizon: &mut self.horizons[neuron as usize],
-            sources,
         }
     }
 }
@@ -189,8 +190,6 @@ pub(super) struct NeuronFeed<'a> {
     inputs: &'a mut [FoldedInput],
     /// The neuron's [`FoldedInputs::horizon`] [ms].
     horizon: &'a mut f64,
-    /// All sources.
-    sources: &'a mut [Source],
 }
 
 impl InputFeed for NeuronFeed<'_> {
@@ -210,7 +209,7 @@ impl InputFeed for NeuronFeed<'_> {
         };
         let input = &mut self.inputs[earliest];
         // Infinity (no further spike) stays infinite.
-        input.arrival = self.sources[input.source as usize].advance_to_next() + input.delay;
+        input.arrival = input.source.advance_to_next() + input.delay;
         let horizon = input.arrival.min(second);
         *self.horizon = horizon;
         (input.receptor, input.weight, horizon)

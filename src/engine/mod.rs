@@ -205,7 +205,7 @@ impl Simulation {
         );
         (sim.folded, sim.is_folded) = FoldedInputs::build(
             &sim.network.connectivity,
-            &sim.sources,
+            &mut sim.sources,
             |s| sim.source_info[s].node,
             |s| sim.source_info[s].spike_slot.is_some(),
             |synapse| sim.network.plasticity.is_static(synapse),

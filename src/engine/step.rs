@@ -7,7 +7,6 @@ use super::folded::{wake_time, FoldedInputs, CATCH_UP_BATCH};
 use super::queue::{neuron_key, EntityKey, Kind};
 use super::RunSummary;
 use crate::neuron::{ExactNeuron, Receptor};
-use crate::source::Source;
 
 /// One neuron with everything an event of it touches.
 pub(super) struct NeuronStep<'a, M: ExactNeuron> {
@@ -17,10 +16,8 @@ pub(super) struct NeuronStep<'a, M: ExactNeuron> {
     pub state: &'a mut M::State,
     /// Global neuron index.
     pub id: u32,
-    /// Folded inputs of all neurons.
+    /// Folded inputs of all neurons (only this neuron's are touched).
     pub folded: &'a mut FoldedInputs,
-    /// All sources (the folded ones feed the folded inputs).
-    pub sources: &'a mut [Source],
 }
 
 /// Run `$body` with `$step` bound to a [`NeuronStep`] for neuron `$id` of simulation `$sim`.
@@ -36,7 +33,6 @@ macro_rules! with_neuron {
                 state,
                 id,
                 folded: &mut $sim.folded,
-                sources: &mut $sim.sources,
             };
             $body
         })
@@ -60,7 +56,7 @@ impl<M: ExactNeuron> NeuronStep<'_, M> {
         while horizon <= until && horizon < limit {
             let mut n = 0;
             while n < CATCH_UP_BATCH && horizon <= until && horizon < limit {
-                let (receptor, weight, next) = self.folded.consume(self.id, self.sources);
+                let (receptor, weight, next) = self.folded.consume(self.id);
                 batch[n] = (horizon, receptor, weight);
                 horizon = next;
                 n += 1;
@@ -84,7 +80,7 @@ impl<M: ExactNeuron> NeuronStep<'_, M> {
     pub fn folded_input(&mut self, time: f64, summary: &mut RunSummary) -> Option<EntityKey> {
         let mut horizon = self.catch_up(time, summary);
         if horizon <= time {
-            let (receptor, weight, next) = self.folded.consume(self.id, self.sources);
+            let (receptor, weight, next) = self.folded.consume(self.id);
             horizon = next;
             summary.source_spikes += 1;
             summary.input_events += 1;
@@ -108,7 +104,7 @@ impl<M: ExactNeuron> NeuronStep<'_, M> {
         summary: &mut RunSummary,
     ) -> (Option<EntityKey>, u64) {
         if runs {
-            let mut feed = self.folded.feed(self.id, self.sources);
+            let mut feed = self.folded.feed(self.id);
             if let Some(run) = self.model.run_inputs(self.state, &mut feed, until) {
                 summary.source_spikes += run.inputs;
                 summary.input_events += run.inputs;
