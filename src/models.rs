@@ -138,6 +138,7 @@ macro_rules! register {
 
         /// The neurons of one population, of whichever registered model, with their lowered
         /// model(s) and states.
+        #[non_exhaustive]
         #[derive(Clone, Debug)]
         pub enum NeuronGroup {
             $( $(#[$doc])* $variant(Group<$model>), )+

@@ -76,6 +76,7 @@ pub enum Values {
 }
 
 /// How the neurons of two populations are connected (PyNN connectors).
+#[non_exhaustive]
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Connector {

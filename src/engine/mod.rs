@@ -30,6 +30,7 @@ use window::WindowBuffers;
 const CHECK_EVERY: u64 = 1 << 14;
 
 /// Which loop runs the events; all give the same results, bitwise.
+#[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EventLoop {
     /// Windows (see [`window`]) while they hold enough events per neuron to pay off, then event

@@ -10,6 +10,7 @@ use crate::neuron::Receptor;
 use crate::record::Termination;
 
 /// A run-time change the engine refuses.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ModifyError {
     /// The neuron index is out of range.

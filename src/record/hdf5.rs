@@ -33,7 +33,7 @@
 //! The file is written under a hidden sibling name (`.NAME.partial`) and renamed onto the target
 //! by [`Hdf5Recorder::finish`].
 
-use std::fmt::Display;
+use super::Hdf5Problem;
 use std::io::{Seek, SeekFrom, Write};
 use std::mem::{discriminant, Discriminant};
 use std::path::{Path, PathBuf};
@@ -320,7 +320,7 @@ struct VColumns {
 }
 
 impl VColumns {
-    fn open(file: &File, name: &str, size: usize, samples: u64) -> Result<Self, String> {
+    fn open(file: &File, name: &str, size: usize, samples: u64) -> Result<Self, Hdf5Problem> {
         let group = format!("{V_GROUP}/{name}");
         Ok(Self {
             times: FixedRows::open(file, &format!("{group}/times"), 1, samples)?,
@@ -366,7 +366,7 @@ struct FixedRows {
 }
 
 impl FixedRows {
-    fn open(file: &File, path: &str, row_len: usize, rows: u64) -> Result<Self, String> {
+    fn open(file: &File, path: &str, row_len: usize, rows: u64) -> Result<Self, Hdf5Problem> {
         let address = storage_address(file, path, rows == 0)?;
         let row_bytes = row_len * 8;
         let flush_rows = (V_BLOCK_BYTES / row_bytes).max(1);
@@ -452,16 +452,16 @@ fn close_marked(
 }
 
 /// File offset of the contiguous storage of dataset `path`; `empty` datasets have none (0).
-fn storage_address(file: &File, path: &str, empty: bool) -> Result<u64, String> {
-    let dataset = file.dataset(path).map_err(|e| e.to_string())?;
-    match dataset.layout().map_err(|e| e.to_string())? {
+fn storage_address(file: &File, path: &str, empty: bool) -> Result<u64, Hdf5Problem> {
+    let dataset = file.dataset(path)?;
+    match dataset.layout()? {
         Layout::Contiguous {
             address: Some(address),
             ..
         } => Ok(address),
         // Zero-size datasets have no storage; nothing is ever written to them.
         Layout::Contiguous { address: None, .. } if empty => Ok(0),
-        other => Err(format!("{path}: unexpected storage layout {other}")),
+        other => Err(format!("{path}: unexpected storage layout {other}").into()),
     }
 }
 
@@ -471,7 +471,7 @@ fn skeleton(
     layout: &RecordLayout,
     meta: &RunMetadata,
     samples: u64,
-) -> Result<FileBuilder, String> {
+) -> Result<FileBuilder, Hdf5Problem> {
     let mut builder = FileBuilder::new();
     let text = |s: &str| AttrValue::VarLenString(s.to_owned());
     builder.set_attr("exactspike_version", text(env!("CARGO_PKG_VERSION")));
@@ -555,7 +555,7 @@ fn add_fixed(
     name: &str,
     shape: &[u64],
     units: &str,
-) -> Result<(), String> {
+) -> Result<(), Hdf5Problem> {
     let elements = shape.iter().try_fold(1u64, |acc, &d| acc.checked_mul(d));
     let bytes = elements
         .and_then(|n| n.checked_mul(8))
@@ -612,10 +612,10 @@ fn remove_if_present(path: &Path) -> Result<(), RecordError> {
     }
 }
 
-fn hdf5_error(path: &Path, message: impl Display) -> RecordError {
+fn hdf5_error(path: &Path, problem: impl Into<Hdf5Problem>) -> RecordError {
     RecordError::Hdf5 {
         path: path.display().to_string(),
-        message: message.to_string(),
+        problem: problem.into(),
     }
 }
 

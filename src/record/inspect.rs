@@ -152,10 +152,10 @@ fn open(path: &Path) -> Result<File, RecordError> {
     File::open_streaming(path).map_err(|e| error(path, e))
 }
 
-fn error(path: &Path, message: impl std::fmt::Display) -> RecordError {
+fn error(path: &Path, problem: impl Into<super::Hdf5Problem>) -> RecordError {
     RecordError::Hdf5 {
         path: path.display().to_string(),
-        message: message.to_string(),
+        problem: problem.into(),
     }
 }
 

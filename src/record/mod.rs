@@ -44,6 +44,7 @@ pub struct Table {
 }
 
 /// Values of a [`Table`].
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq)]
 pub enum TableData {
     /// float64 values.
@@ -147,12 +148,12 @@ pub enum RecordError {
         source: std::io::Error,
     },
     /// The HDF5 layer failed.
-    #[error("{path}: HDF5 error: {message}")]
+    #[error("{path}: HDF5 error: {problem}")]
     Hdf5 {
         /// File concerned.
         path: String,
         /// What went wrong.
-        message: String,
+        problem: Hdf5Problem,
     },
     /// A table that is not in the recording's layout, or has another type or length.
     #[error("{path}: table /{table} is not in the layout as given")]
@@ -168,6 +169,24 @@ pub enum RecordError {
         /// File concerned.
         path: String,
     },
+}
+
+/// What went wrong in the HDF5 layer.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum Hdf5Problem {
+    /// The HDF5 library (hdf5-pure) failed.
+    #[error(transparent)]
+    Library(#[from] hdf5_pure::Error),
+    /// The file or the recording is not what this format allows (the rule, in words).
+    #[error("{0}")]
+    Format(String),
+}
+
+impl From<String> for Hdf5Problem {
+    fn from(rule: String) -> Self {
+        Self::Format(rule)
+    }
 }
 
 /// Sink for everything a run produces. Calls come in non-decreasing time order.

@@ -27,6 +27,7 @@ fn dot_radius(rows: f64) -> i32 {
 }
 
 /// Why a raster could not be drawn.
+#[non_exhaustive]
 #[derive(Debug, thiserror::Error)]
 pub enum RasterError {
     /// Reading the recording failed.

@@ -30,6 +30,7 @@ pub fn unit_mask(n: usize, k: usize) -> u32 {
 /// A problem with Boltzmann weights, biases or the parameters of a random target. Displays as one
 /// sentence naming the problem and the offending indices (it does not repeat the field name; the
 /// configuration layer prefixes it with the field, see [`BoltzmannError::field`]).
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum BoltzmannError {
     /// No units at all.
@@ -123,6 +124,7 @@ impl BoltzmannError {
 
 /// The distribution every weight and bias of a random target is drawn from (dimensionless).
 /// In TOML: `{ type = "uniform", low = -1.0, high = 1.0 }` or `{ type = "normal", mean = 0.0, std = 1.0 }`.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum TargetDistribution {

@@ -23,6 +23,7 @@ const PRESCAN_SHIFT: f64 = 30.0;
 const PRESCAN_MOVES: usize = 4;
 
 /// Errors of a calibration.
+#[non_exhaustive]
 #[derive(Debug, thiserror::Error)]
 pub enum CalibrationError {
     /// A sweep run failed.

@@ -16,6 +16,7 @@
 //! * [`unvisited`] counts the states with D(z) = 0; report it next to every D_KL(p* ‖ p̂).
 
 /// A bad argument to a divergence.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum DivergenceError {
     /// The two distributions have different numbers of states.

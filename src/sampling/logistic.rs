@@ -29,6 +29,7 @@ const STEP_TOL: f64 = 1e-13;
 const LAMBDA_MAX: f64 = 1e20;
 
 /// Why a logistic fit failed.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum LogisticError {
     /// `v_rest` and `p_on` have different lengths.

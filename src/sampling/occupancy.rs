@@ -27,6 +27,7 @@
 use crate::sampling::boltzmann::{unit_mask, MAX_UNITS};
 
 /// A bad argument to the occupancy readout.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum OccupancyError {
     /// The number of units is 0 or above [`MAX_UNITS`].

@@ -26,6 +26,7 @@ pub const DEFAULT_DKL_WINDOW: f64 = 10_000.0;
 
 /// The learning rate η(k) of update k = 0, 1, … (dimensionless: Boltzmann parameters per unit
 /// of probability difference).
+#[non_exhaustive]
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq)]
 #[serde(tag = "schedule", rename_all = "lowercase", deny_unknown_fields)]
 pub enum LearningRate {

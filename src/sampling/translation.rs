@@ -34,6 +34,7 @@ use crate::neuron::{CondExpParams, Receptor};
 use crate::sampling::logistic::LogisticFit;
 
 /// Why a translation failed.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum TranslationError {
     /// A parameter is out of its valid range.

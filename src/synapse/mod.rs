@@ -9,6 +9,7 @@ use serde::Deserialize;
 pub use tso::{TsoParamError, TsoParams, TsoState};
 
 /// The synapse type of a projection, as written in `synapse = { type = "...", ... }`.
+#[non_exhaustive]
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq)]
 #[serde(tag = "type", deny_unknown_fields)]
 pub enum SynapseModel {

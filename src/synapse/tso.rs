@@ -57,6 +57,7 @@ impl Default for TsoParams {
 
 /// A parameter of [`TsoParams`] out of range; displays as the problem, [`TsoParamError::field`]
 /// names the parameter.
+#[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, thiserror::Error)]
 pub enum TsoParamError {
     /// A parameter is NaN or infinite.

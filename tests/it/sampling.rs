@@ -365,6 +365,7 @@ fn the_library_job_records_into_memory_what_the_command_writes_to_hdf5() {
         match &table.data {
             TableData::F64(values) => assert_eq!(*values, dataset.read_f64().unwrap(), "{name}"),
             TableData::U32(values) => assert_eq!(*values, dataset.read_u32().unwrap(), "{name}"),
+            other => panic!("{name}: a table type this test does not know: {other:?}"),
         }
         compared += 1;
     }
