@@ -17,7 +17,7 @@ use crate::error::LowerError;
 use crate::network::{Network, Placement};
 use crate::neuron::{CondExp, CurrExp, Receptor};
 use crate::record::{sample_count, RecordError, RecordLayout, Recorder, Termination};
-use crate::rng::{stream, Domain};
+use crate::rng::source_stream;
 use crate::source::Source;
 use folded::FoldedInputs;
 pub use modify::ModifyError;
@@ -208,13 +208,12 @@ impl Simulation {
                     group_of_population[p] =
                         Some(sim.add_group(group, first_node, first, spike_slot));
                 }
-                (kind, Placement::Sources { first }) => {
+                (kind, Placement::Sources { .. }) => {
                     for local in 0..population.size {
-                        let index = first as u64 + local as u64;
                         let source = match kind {
                             PopulationKind::Poisson(params) => Source::poisson(
                                 params,
-                                stream(experiment.seed(), Domain::Source, index),
+                                source_stream(experiment.seed(), &population.name, local as u64),
                             ),
                             PopulationKind::Array(params) => Source::array(params, local),
                             _ => unreachable!("neuron populations are placed as neurons"),
