@@ -7,8 +7,8 @@
 //! before it:
 //!
 //! - Poisson source `index` of population `P`: [`source_stream`]`(seed, "P", index)`;
-//! - the `ordinal`-th projection from `A` to `B` (counting only projections from `A` to `B`, in
-//!   file order, from 0): [`connector_stream`]`(seed, "A", "B", ordinal)`.
+//! - the `ordinal`-th projection from `A` to `B` (counting only projections from `A` to `B`, in the
+//!   order they are given, from 0): [`connector_stream`]`(seed, "A", "B", ordinal)`.
 //!
 //! Derivation: [`name_key`] hashes the domain and the names with FNV-1a 64 (stable: it does not
 //! depend on the Rust version or the platform); SplitMix64's finaliser mixes that key with the
@@ -74,9 +74,9 @@ pub fn source_stream(seed: u64, population: &str, index: u64) -> ChaCha8Rng {
     keyed_stream(seed, name_key(Domain::Source, &[population]), index)
 }
 
-/// The random stream of the connector of the `ordinal`-th projection (0-based, in file order)
-/// among the projections from the population named `pre` to the one named `post`, for master
-/// `seed`.
+/// The random stream of the connector of the `ordinal`-th projection (0-based, in the order the
+/// projections are given) among the projections from the population named `pre` to the one named
+/// `post`, for master `seed`.
 pub fn connector_stream(seed: u64, pre: &str, post: &str, ordinal: u64) -> ChaCha8Rng {
     keyed_stream(seed, name_key(Domain::Connector, &[pre, post]), ordinal)
 }
