@@ -151,7 +151,7 @@ impl Source {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::{stream, Domain};
+    use crate::rng::source_stream;
 
     fn count_poisson(rate: f64, start: f64, duration: f64) -> (usize, f64, f64) {
         let params = PoissonParams {
@@ -159,7 +159,7 @@ mod tests {
             start,
             duration,
         };
-        let mut source = Source::poisson(&params, stream(3, Domain::Source, 0));
+        let mut source = Source::poisson(&params, source_stream(3, "poisson", 0));
         let (mut n, mut first, mut last) = (0, f64::NAN, f64::NAN);
         while let Some(t) = source.next_time() {
             if n == 0 {

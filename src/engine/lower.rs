@@ -1,13 +1,13 @@
 //! Lowering a validated experiment's populations into engine state, in one place: every neuron
 //! population becomes a [`NeuronGroup`] through its model's own lowering (see
 //! [`crate::models`]), every source population one [`Source`] per member with its own random
-//! stream.
+//! stream, keyed by the population's name and the member's index (see [`crate::rng`]).
 
 use super::{GroupInfo, SourceInfo};
 use crate::config::{Cell, Experiment};
 use crate::models::NeuronGroup;
 use crate::network::{Network, Placement};
-use crate::rng::{stream, Domain};
+use crate::rng::source_stream;
 use crate::source::Source;
 
 /// The populations of an experiment as engine state.
@@ -50,13 +50,12 @@ pub(super) fn populations(experiment: &Experiment, network: &Network) -> Lowered
                 };
                 group.map(|group| lowered.add_group(group, info))
             }
-            Placement::Sources { first } => {
+            Placement::Sources { .. } => {
                 for local in 0..population.size {
-                    let index = first as u64 + local as u64;
                     let source = match &population.cell {
                         Cell::SpikeSourcePoisson(params) => Source::poisson(
                             params,
-                            stream(experiment.seed(), Domain::Source, index),
+                            source_stream(experiment.seed(), &population.name, local as u64),
                         ),
                         Cell::SpikeSourceArray(params) => Source::array(params, local),
                         _ => unreachable!("neuron populations are placed as neurons"),

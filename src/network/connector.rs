@@ -123,10 +123,10 @@ fn draw(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::{stream, Domain};
+    use crate::rng::connector_stream;
 
     fn rng() -> ChaCha8Rng {
-        stream(1, Domain::Connector, 0)
+        connector_stream(1, "pre", "post", 0)
     }
 
     #[test]

@@ -6,9 +6,11 @@ pub mod connector;
 use crate::config::{Experiment, Values};
 use crate::error::LowerError;
 use crate::neuron::Receptor;
-use crate::rng::{stream, Domain};
+use crate::rng::connector_stream;
 use crate::synapse::{Plasticity, SynapseModel};
 use connector::{generate, Ends};
+use rand_chacha::ChaCha8Rng;
+use std::collections::HashMap;
 
 /// One synapse: target neuron (global neuron index), weight [µS or nA], receptor.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -123,8 +125,26 @@ impl Network {
             }
         }
         let mut pending = Vec::new();
-        for index in 0..experiment.projections().len() {
-            connect(experiment, index, &first_node, &placement, &mut pending)?;
+        let mut ordinals = HashMap::new();
+        for (index, projection) in experiment.projections().iter().enumerate() {
+            let ordinal = ordinals
+                .entry((projection.pre, projection.post))
+                .or_insert(0);
+            let rng = connector_stream(
+                experiment.seed(),
+                &experiment.populations()[projection.pre].name,
+                &experiment.populations()[projection.post].name,
+                *ordinal,
+            );
+            *ordinal += 1;
+            connect(
+                experiment,
+                index,
+                rng,
+                &first_node,
+                &placement,
+                &mut pending,
+            )?;
         }
         sort(&mut pending);
         Ok(Self {
@@ -138,10 +158,12 @@ impl Network {
     }
 }
 
-/// Generate the connections of projection `index` into `pending`.
+/// Generate the connections of projection `index` into `pending`, drawing from `rng` (its
+/// connector's stream).
 fn connect(
     experiment: &Experiment,
     index: usize,
+    mut rng: ChaCha8Rng,
     first_node: &[u32],
     placement: &[Placement],
     pending: &mut Vec<Pending>,
@@ -154,7 +176,6 @@ fn connect(
         n_post: post.size,
         same: projection.pre == projection.post,
     };
-    let mut rng = stream(experiment.seed(), Domain::Connector, index as u64);
     let made = generate(&projection.connector, ends, &mut rng);
     let count_error = |what, given| LowerError::ValueCount {
         file: experiment.file().to_string(),

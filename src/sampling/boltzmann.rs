@@ -15,7 +15,7 @@
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::rng::{stream, Domain};
+use crate::rng::target_stream;
 
 /// Largest number of units whose distribution is computed exactly (all 2ⁿ states are enumerated).
 pub const MAX_UNITS: usize = 20;
@@ -236,7 +236,7 @@ impl Boltzmann {
     }
 
     /// A random target of `n` units: every weight and bias drawn independently from `dist`, using
-    /// the stream `rng::stream(seed, Domain::Target, index)`. Order of the draws: the upper
+    /// the stream [`crate::rng::target_stream`]`(seed, index)`. Order of the draws: the upper
     /// triangle of W row by row (`W[0][1]`, `W[0][2]`, …, `W[0][n−1]`, `W[1][2]`, …, `W[n−2][n−1]`), mirrored
     /// to the lower triangle, then `b[0]`, …, `b[n−1]`. The same (n, seed, dist, index) always gives
     /// the same target.
@@ -253,7 +253,7 @@ impl Boltzmann {
             return Err(BoltzmannError::TooManyUnits { n });
         }
         dist.validate()?;
-        let mut rng = stream(seed, Domain::Target, index);
+        let mut rng = target_stream(seed, index);
         let upper: Vec<f64> = upper_pairs(n).map(|_| dist.draw(&mut rng)).collect();
         let biases = (0..n).map(|_| dist.draw(&mut rng)).collect();
         Ok(Self::from_upper(n, upper.into_iter(), biases))
@@ -699,7 +699,7 @@ pub(crate) mod tests {
             high: 3.0,
         };
         let bm = Boltzmann::random(4, 11, dist, 2).unwrap();
-        let mut rng = stream(11, Domain::Target, 2);
+        let mut rng = target_stream(11, 2);
         let mut next = || -1.0 + 4.0 * rng.random::<f64>();
         let pairs: Vec<_> = upper_pairs(4).collect();
         assert_eq!(pairs, [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)]);

@@ -350,7 +350,7 @@ pub fn states_at(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::{stream, Domain};
+    use crate::rng::source_stream;
     use crate::sampling::boltzmann::moments;
     use crate::sampling::boltzmann::tests::close;
     use rand::Rng;
@@ -496,9 +496,9 @@ mod tests {
 
     /// Random spike trains of 4 units: Poisson at 0.08/ms from t = 0, plus one spike placed
     /// exactly at the end of a window of unit 0 (the tie), one at t_start and bursts that restart
-    /// windows. Sorted by time.
+    /// windows, all before `t_end`. Sorted by time.
     fn random_trains(seed: u64, tau: &[f64], t_start: f64, t_end: f64) -> Vec<(f64, usize)> {
-        let mut rng = stream(seed, Domain::Source, 0);
+        let mut rng = source_stream(seed, "trains", 0);
         let mut spikes = Vec::new();
         for (unit, &tau_unit) in tau.iter().enumerate() {
             let mut t = 0.0;
@@ -508,7 +508,7 @@ mod tests {
                     break;
                 }
                 spikes.push((t, unit));
-                if rng.random::<f64>() < 0.2 {
+                if rng.random::<f64>() < 0.2 && t + 0.3 * tau_unit < t_end {
                     spikes.push((t + 0.3 * tau_unit, unit)); // restarts the window
                 }
             }

@@ -1,7 +1,7 @@
 //! Engine behaviour against analytic expectations: DC firing, exact membrane samples, source
 //! replay, delays, determinism.
 
-use exactspike::config::{Cell, Experiment, ExperimentBuilder, PoissonParams};
+use exactspike::config::{Cell, Connector, Experiment, ExperimentBuilder, PoissonParams};
 use exactspike::neuron::{CondExpParams, Receptor};
 use exactspike::record::MemoryRecorder;
 
@@ -129,19 +129,71 @@ fn same_seed_same_spikes_other_seed_other_spikes() {
     assert_ne!(a.spikes_of("poisson"), c.spikes_of("poisson"));
 }
 
-/// Sampling neurons (refractory most of the time) with private 2 × 3 kHz noise and recurrent
-/// synapses; with `recorded`, the noise is recorded too (a recorded source is not folded into its
-/// target, so its spikes take the delivery path instead of the deferred private path).
-fn refractory_network(recorded: bool) -> ExperimentBuilder {
-    let mut net = ExperimentBuilder::new("refractory network", 1000.0);
-    net.seed(5);
-    net.population("n", 8, Cell::if_cond_exp(sbs(-49.8)))
+/// `size` sampling neurons `name` (refractory most of the time) with private 2 × 3 kHz Poisson
+/// noise (populations `noise`) and recurrent inhibition by `connector`.
+fn noisy_network(
+    net: &mut ExperimentBuilder,
+    name: &str,
+    size: usize,
+    noise: [&str; 2],
+    connector: Connector,
+) {
+    net.population(name, size, Cell::if_cond_exp(sbs(-49.8)))
         .initial_v(-50.3);
-    sbs_noise(&mut net, "n", 8, ["exc", "inh"], [0.1, 0.1]);
-    net.projection("n", "n", all_to_all())
+    sbs_noise(net, name, size, noise, [0.1, 0.1]);
+    net.projection(name, name, connector)
         .weight(0.003)
         .delay(0.3)
         .receptor(Receptor::Inhibitory);
+}
+
+/// The noisy network `n` with random recurrent inhibition (`fixed_probability`, p = 0.5: every
+/// kind of random stream is used), alone or behind another one (`m`, with its own noise and
+/// random connector), whose populations and projections all come first; `n` is recorded.
+fn keyed_streams(behind_another: bool) -> ExperimentBuilder {
+    let mut net = ExperimentBuilder::new("streams keyed by name", 500.0);
+    net.seed(9);
+    let random = Connector::FixedProbability {
+        p: 0.5,
+        allow_self_connections: false,
+    };
+    if behind_another {
+        noisy_network(&mut net, "m", 4, ["m_exc", "m_inh"], random.clone());
+    }
+    noisy_network(&mut net, "n", 6, ["exc", "inh"], random);
+    net.record_spikes("n").record_v(&["n"], 0.1);
+    net
+}
+
+/// Random streams are keyed by population name and index (connectors by their populations'
+/// names), not by global index: adding another network in front changes nothing of `n`.
+#[test]
+fn another_network_in_front_leaves_the_noise_unchanged() {
+    let (alone, behind) = (run(keyed_streams(false)), run(keyed_streams(true)));
+    let [(ta, va), (tb, vb)] = spikes_and_samples_of_n([&alone, &behind], 50);
+    assert_eq!(va.len(), 5001 * 6);
+    let bits = |x: &[f64]| x.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(ta), bits(tb), "spike times");
+    assert_eq!(bits(va), bits(vb), "membrane samples");
+}
+
+/// The spike times [ms] and membrane samples [mV] of population `n` in two runs, after checking
+/// that the first has at least `min_spikes` spikes and both the same senders and sample times.
+fn spikes_and_samples_of_n(runs: [&MemoryRecorder; 2], min_spikes: usize) -> [(&[f64], &[f64]); 2] {
+    let [a, b] = runs.map(|r| (r.spikes_of("n").unwrap(), r.v_of("n").unwrap()));
+    assert!(a.0.times.len() >= min_spikes, "{} spikes", a.0.times.len());
+    assert_eq!(a.0.senders, b.0.senders);
+    assert_eq!(a.1.times, b.1.times);
+    [a, b].map(|(spikes, v)| (&spikes.times[..], &v.values[..]))
+}
+
+/// Eight noisy sampling neurons `n`, all to all; with `recorded`, the noise is recorded too (a
+/// recorded source is not folded into its target, so its spikes take the delivery path instead
+/// of the deferred private path).
+fn refractory_network(recorded: bool) -> ExperimentBuilder {
+    let mut net = ExperimentBuilder::new("refractory network", 1000.0);
+    net.seed(5);
+    noisy_network(&mut net, "n", 8, ["exc", "inh"], all_to_all());
     net.record_spikes("n");
     if recorded {
         net.record_spikes("exc").record_spikes("inh");
@@ -156,27 +208,16 @@ fn refractory_network(recorded: bool) -> ExperimentBuilder {
 fn deferred_refractory_inputs_match_the_delivery_path() {
     let private = run(refractory_network(false));
     let delivered = run(refractory_network(true));
-    let (a, b) = (
-        private.spikes_of("n").unwrap(),
-        delivered.spikes_of("n").unwrap(),
-    );
-    assert!(a.times.len() > 100, "{} spikes", a.times.len());
-    assert_eq!(a.senders, b.senders);
-    let dt = a
-        .times
-        .iter()
-        .zip(&b.times)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f64::max);
+    let [(ta, va), (tb, vb)] = spikes_and_samples_of_n([&private, &delivered], 101);
+    let largest = |x: &[f64], y: &[f64]| {
+        x.iter()
+            .zip(y)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, f64::max)
+    };
+    let dt = largest(ta, tb);
     assert!(dt < 1e-9, "spike times differ by {dt} ms");
-    let (va, vb) = (private.v_of("n").unwrap(), delivered.v_of("n").unwrap());
-    assert_eq!(va.times, vb.times);
-    let dv = va
-        .values
-        .iter()
-        .zip(&vb.values)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f64::max);
+    let dv = largest(va, vb);
     assert!(dv < 1e-9, "membrane samples differ by {dv} mV");
 }
 
