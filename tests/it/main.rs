@@ -1,4 +1,4 @@
-//! Every integration test in one binary: one link (thin LTO under `cargo test --release`) instead
+//! Every integration test in one binary: one link instead
 //! of one per file. Each module is the former `tests/NAME.rs`; run one with
 //! `cargo test --release --test it NAME::` (e.g. `oracle_spikes:: -- --nocapture`).
 
