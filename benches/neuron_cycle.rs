@@ -35,7 +35,7 @@ fn cond_exp_profile(name: &str) -> CondExpParams {
 
 /// Returns (ns per cycle, spikes, simulated ms) for `n` inputs of ±`weight` onto `m` starting at
 /// `v0` [mV]. `bounded`: the spike search knows the next input time (as the engine does for
-/// folded inputs, see `engine::private`) and only covers the interval up to it; otherwise it
+/// folded inputs, see `engine::folded`) and only covers the interval up to it; otherwise it
 /// predicts the next spike without a bound.
 fn cycle<M: ExactNeuron>(
     m: &M,

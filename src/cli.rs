@@ -14,9 +14,7 @@ use exactspike::engine::{RunSummary, Simulation};
 use exactspike::record::hdf5::Hdf5Recorder;
 use exactspike::record::{inspect, raster, RecordLayout, RunMetadata, Termination};
 use exactspike::sampling::readout::SamplingResult;
-use exactspike::sampling::{
-    jobs, plot, tables, SamplingError, SamplingJob, SamplingSpec, TrainingJob,
-};
+use exactspike::sampling::{jobs, plot, tables, SamplingJob, SamplingSpec, TrainingJob};
 
 /// Exact, event-driven spiking neural network simulator.
 #[derive(Debug, Parser)]
@@ -124,7 +122,14 @@ pub fn run(cli: Cli) -> Result<()> {
             t_stop,
             quiet,
             overwrite,
-        } => run_experiment(&experiment, &out, seed, t_stop, quiet, overwrite),
+        } => {
+            let output = Output {
+                path: &out,
+                quiet,
+                overwrite,
+            };
+            run_experiment(&experiment, &output, seed, t_stop)
+        }
         Command::Raster {
             file,
             out,
@@ -186,10 +191,11 @@ fn calibrate(path: &Path, out: &Path, overwrite: bool) -> Result<()> {
 fn sample(args: &SamplingArgs) -> Result<()> {
     let job = SamplingJob::prepare(SamplingSpec::from_file(&args.sampling)?)?;
     let layout = tables::sampling_layout(&job);
-    let (summary, result) = record_job(args, &layout, &job.metadata(), &mut |rec, stop, bar| {
+    let output = args.output();
+    let (summary, result) = record(&output, &layout, &job.metadata(), &mut |rec, stop, bar| {
         jobs::sample(&job, rec, Some(stop), bar).map(|o| (o.summary, o.result))
     })?;
-    report(args, &summary, &result, job.spec.networks, "")
+    report(&output, &summary, &result, job.spec().networks, "")
 }
 
 /// `train`: prepare, train online, sample with the trained parameters, write the results and
@@ -197,41 +203,57 @@ fn sample(args: &SamplingArgs) -> Result<()> {
 fn train(args: &SamplingArgs) -> Result<()> {
     let job = TrainingJob::prepare(SamplingSpec::from_file(&args.sampling)?)?;
     let layout = tables::training_layout(&job);
-    let meta = job.sampling.metadata();
-    let (summary, result) = record_job(args, &layout, &meta, &mut |rec, stop, bar| {
+    let meta = job.sampling().metadata();
+    let output = args.output();
+    let (summary, result) = record(&output, &layout, &meta, &mut |rec, stop, bar| {
         jobs::train(&job, rec, Some(stop), bar).map(|o| (o.summary, o.result))
     })?;
-    report(
-        args,
-        &summary,
-        &result,
-        job.sampling.spec.networks,
-        " (trained)",
-    )
+    let networks = job.sampling().spec().networks;
+    report(&output, &summary, &result, networks, " (trained)")
 }
 
-/// A sampling job run into an HDF5 recording, given the recorder, the interrupt flag and the
-/// progress callback.
-type JobBody<'a> = dyn FnMut(
-        &mut Hdf5Recorder,
-        &AtomicBool,
-        &mut dyn FnMut(f64),
-    ) -> Result<(RunSummary, SamplingResult), SamplingError>
+/// Where a run is recorded, and how.
+struct Output<'a> {
+    /// The HDF5 file.
+    path: &'a Path,
+    /// No progress bar and no summary lines.
+    quiet: bool,
+    /// Replace an existing file.
+    overwrite: bool,
+}
+
+impl SamplingArgs {
+    /// The output options of `sample` and `train`.
+    fn output(&self) -> Output<'_> {
+        Output {
+            path: &self.out,
+            quiet: self.quiet,
+            overwrite: self.overwrite,
+        }
+    }
+}
+
+/// A run into an HDF5 recording, given the recorder, the interrupt flag and the progress
+/// callback; it gives the run's summary and what else it measured.
+type RecordBody<'a, T, E> = dyn FnMut(&mut Hdf5Recorder, &AtomicBool, &mut dyn FnMut(f64)) -> Result<(RunSummary, T), E>
     + 'a;
 
-/// Create the output file of `args` with `layout`, run `body` into it with Ctrl-C and a progress
+/// Create the file of `output` with `layout`, run `body` into it with Ctrl-C and a progress
 /// bar, and finish the file (marked incomplete if interrupted; removed on error).
-fn record_job(
-    args: &SamplingArgs,
+fn record<T, E>(
+    output: &Output,
     layout: &RecordLayout,
     meta: &RunMetadata,
-    body: &mut JobBody,
-) -> Result<(RunSummary, SamplingResult)> {
-    let mut recorder = Hdf5Recorder::create(&args.out, layout, meta, args.overwrite)?;
-    let outcome = run_interruptible(meta.t_stop, args.quiet, &mut |interrupt, progress| {
+    body: &mut RecordBody<T, E>,
+) -> Result<(RunSummary, T)>
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    let mut recorder = Hdf5Recorder::create(output.path, layout, meta, output.overwrite)?;
+    let outcome = run_interruptible(meta.t_stop, output.quiet, &mut |interrupt, progress| {
         body(&mut recorder, interrupt, progress)
     });
-    let (summary, result) = match outcome {
+    let (summary, measured) = match outcome {
         Ok(done) => done,
         Err(e) => {
             recorder.abandon();
@@ -240,21 +262,21 @@ fn record_job(
     };
     recorder
         .finish(summary.termination)
-        .with_context(|| format!("finishing {}", args.out.display()))?;
-    Ok((summary, result))
+        .with_context(|| format!("finishing {}", output.path.display()))?;
+    Ok((summary, measured))
 }
 
 /// Print the summary and the final median D_KL of a sampling job (unless quiet), and fail if it
 /// was interrupted.
 fn report(
-    args: &SamplingArgs,
+    output: &Output,
     summary: &RunSummary,
     result: &SamplingResult,
     networks: usize,
     after: &str,
 ) -> Result<()> {
-    if !args.quiet {
-        println!("{}", summary_line(summary, &args.out));
+    if !output.quiet {
+        println!("{}", summary_line(summary, output.path));
         if let Some(dkl) = result.final_median_dkl() {
             println!(
                 "D_KL(p_sampled || p_target) after {} ms{after}: median {:.4} over {} network(s)",
@@ -264,16 +286,14 @@ fn report(
             );
         }
     }
-    completed(summary, &args.out)
+    completed(summary, output.path)
 }
 
 fn run_experiment(
     path: &Path,
-    out: &Path,
+    output: &Output,
     seed: Option<u64>,
     t_stop: Option<f64>,
-    quiet: bool,
-    overwrite: bool,
 ) -> Result<()> {
     let mut experiment = Experiment::from_file(path)?;
     if let Some(seed) = seed {
@@ -295,24 +315,16 @@ fn run_experiment(
         t_stop: experiment.t_stop(),
         experiment: experiment.text().unwrap_or_default().to_string(),
     };
-    let mut recorder = Hdf5Recorder::create(out, simulation.layout(), &meta, overwrite)?;
-    let outcome = run_interruptible(experiment.t_stop(), quiet, &mut |interrupt, progress| {
-        simulation.run(&mut recorder, Some(interrupt), progress)
-    });
-    let summary = match outcome {
-        Ok(summary) => summary,
-        Err(e) => {
-            recorder.abandon();
-            return Err(e.into());
-        }
-    };
-    recorder
-        .finish(summary.termination)
-        .with_context(|| format!("finishing {}", out.display()))?;
-    if !quiet {
-        println!("{}", summary_line(&summary, out));
+    let layout = simulation.layout().clone();
+    let (summary, ()) = record(output, &layout, &meta, &mut |rec, stop, bar| {
+        simulation
+            .run(rec, Some(stop), bar)
+            .map(|summary| (summary, ()))
+    })?;
+    if !output.quiet {
+        println!("{}", summary_line(&summary, output.path));
     }
-    completed(&summary, out)
+    completed(&summary, output.path)
 }
 
 /// An error if the run was interrupted (its file is then marked incomplete).

@@ -2,10 +2,12 @@
 #![warn(missing_docs)]
 //! # exactspike
 //!
-//! An exact, event-driven spiking neural network simulator. Networks are described in TOML with
-//! PyNN's cell names, parameter names, defaults and units (ms, mV, nF, µS, nA, Hz), validated into an
-//! immutable [`config::Experiment`], lowered into a [`network::Network`], and run by the
-//! [`engine::Simulation`]:
+//! An exact, event-driven spiking neural network simulator. Networks are described with PyNN's
+//! cell names, parameter names, defaults and units (ms, mV, nF, µS, nA, Hz), in code through the
+//! typed [`config::ExperimentBuilder`] or in TOML (a front that fills the same builder),
+//! validated into an immutable [`config::Experiment`], lowered into a [`network::Network`], and
+//! run by the [`engine::Simulation`]. The sampling jobs are library functions
+//! ([`sampling::jobs`]); cell types are registered in [`models`].
 //!
 //! ```no_run
 //! let experiment = exactspike::config::Experiment::from_file("experiments/sbs_neuron.toml".as_ref())?;

@@ -147,7 +147,7 @@ macro_rules! register {
         impl NeuronGroup {
             /// The `size` neurons of a population of `cell`, each starting at membrane potential
             /// `v` [mV]; `None` for spike sources.
-            pub fn lower(cell: &Cell, size: usize, v: f64) -> Option<Self> {
+            pub(crate) fn lower(cell: &Cell, size: usize, v: f64) -> Option<Self> {
                 match cell {
                     $( Cell::$variant(p) => Some(Self::$variant(
                         Group::new(<$model as NeuronModel>::lower(p), size, v),

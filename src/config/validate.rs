@@ -350,6 +350,14 @@ impl Checker<'_> {
                 "the connection rows already give weight and delay; remove weight/delay here",
             ));
         }
+        for (name, values) in [("weight", &s.weight), ("delay", &s.delay)] {
+            if matches!(values, Some(Values::PerConnection(list)) if list.is_empty()) {
+                return Err(self.err(
+                    format!("{at}.{name}"),
+                    "is an empty list: give one value, or one per connection",
+                ));
+            }
+        }
         let weight = match s.weight {
             Some(w) => w,
             None if from_list_has_values => Values::PerConnection(Vec::new()),

@@ -165,15 +165,10 @@ impl FoldedInputs {
         }
     }
 
-    /// Take neuron `neuron`'s earliest folded input (the lowest source index among equal
-    /// arrivals) and draw its source's next spike. Returns the input's receptor and weight and
-    /// the neuron's new [`FoldedInputs::horizon`] [ms]. The neuron must have folded inputs.
-    #[inline(always)]
-    pub fn consume(&mut self, neuron: u32) -> (Receptor, f64, f64) {
-        self.feed(neuron).take()
-    }
-
-    /// Neuron `neuron`'s folded inputs as an [`InputFeed`].
+    /// Neuron `neuron`'s folded inputs as an [`InputFeed`], borrowing nothing of any other
+    /// neuron's: [`InputFeed::take`] takes the earliest input (the lowest source index among
+    /// equal arrivals) and draws its source's next spike, returning the input's receptor, its
+    /// weight [µS or nA] and the neuron's new [`FoldedInputs::horizon`] [ms].
     #[inline(always)]
     pub(super) fn feed(&mut self, neuron: u32) -> NeuronFeed<'_> {
         let range = self.range(neuron);
@@ -184,7 +179,7 @@ impl FoldedInputs {
     }
 }
 
-/// The folded inputs of one neuron, taken in arrival order (see [`FoldedInputs::consume`]).
+/// The folded inputs of one neuron, taken in arrival order (see [`FoldedInputs::feed`]).
 pub(super) struct NeuronFeed<'a> {
     /// The neuron's inputs.
     inputs: &'a mut [FoldedInput],

@@ -41,7 +41,8 @@ pub(super) fn populations(experiment: &Experiment, network: &Network) -> Lowered
         let first_node = network.first_node[p];
         let group = match network.placement[p] {
             Placement::Neurons { first } => {
-                let v = population.initial_v.unwrap_or(f64::NAN);
+                // Validation gives every neuron population an initial potential.
+                let v = population.initial_v.expect("validated neuron population");
                 let group = NeuronGroup::lower(&population.cell, population.size, v);
                 let info = GroupInfo {
                     first_node,

@@ -155,19 +155,43 @@ impl Simulation {
     /// Lower `experiment` into a runnable simulation.
     pub fn new(experiment: &Experiment) -> Result<Self, LowerError> {
         let network = Network::build(experiment)?;
+        let lowered = lower::populations(experiment, &network);
+        let mut sources = lowered.sources;
+        let source_info = lowered.source_info;
+        let (folded, is_folded) = FoldedInputs::build(
+            &network.connectivity,
+            &mut sources,
+            |s| source_info[s].node,
+            |s| source_info[s].spike_slot.is_some(),
+            |synapse| network.plasticity.is_static(synapse),
+            network.neuron_count,
+        );
+        let layout = Self::layout_of(experiment);
+        let v_groups: Vec<usize> = (experiment.record().v.iter())
+            // Validation refuses v recording of spike sources.
+            .map(|&p| lowered.group_of_population[p].expect("validated: v recorded from neurons"))
+            .collect();
+        let sampler = Sampler::new(
+            sample_count(experiment.t_stop(), layout.v_interval),
+            layout.v_interval,
+            !v_groups.is_empty(),
+        );
+        let v_slot_of_group = (0..lowered.groups.len())
+            .map(|g| v_groups.iter().position(|&v| v == g))
+            .collect();
         let mut sim = Self {
-            groups: Vec::new(),
-            group_info: Vec::new(),
-            locate: Vec::new(),
-            sources: Vec::new(),
-            source_info: Vec::new(),
-            folded: FoldedInputs::default(),
-            is_folded: Vec::new(),
+            groups: lowered.groups,
+            group_info: lowered.group_info,
+            locate: lowered.locate,
+            sources,
+            source_info,
+            folded,
+            is_folded,
             queue: EventQueue::default(),
-            layout: RecordLayout::default(),
-            v_groups: Vec::new(),
-            v_slot_of_group: Vec::new(),
-            sampler: Sampler::new(0, 0.0, false),
+            layout,
+            v_groups,
+            v_slot_of_group,
+            sampler,
             summary: RunSummary {
                 input_events: 0,
                 neuron_spikes: 0,
@@ -179,7 +203,7 @@ impl Simulation {
             now: 0.0,
             through: f64::NEG_INFINITY,
             d_min: f64::INFINITY,
-            window: WindowBuffers::default(),
+            window: WindowBuffers::new(network.neuron_count as usize),
             event_loop: EventLoop::Adaptive,
             input_runs: true,
             delivered: Vec::new(),
@@ -187,36 +211,7 @@ impl Simulation {
             t_stop: experiment.t_stop(),
             network,
         };
-        let lowered = lower::populations(experiment, &sim.network);
-        (sim.groups, sim.group_info, sim.locate) =
-            (lowered.groups, lowered.group_info, lowered.locate);
-        (sim.sources, sim.source_info) = (lowered.sources, lowered.source_info);
-        let group_of_population = lowered.group_of_population;
-        sim.layout = Self::layout_of(experiment);
-        sim.v_groups = experiment
-            .record()
-            .v
-            .iter()
-            .map(|&p| group_of_population[p].expect("validated: v recorded from neurons"))
-            .collect();
-        sim.sampler = Sampler::new(
-            sample_count(sim.t_stop, sim.layout.v_interval),
-            sim.layout.v_interval,
-            !sim.v_groups.is_empty(),
-        );
-        (sim.folded, sim.is_folded) = FoldedInputs::build(
-            &sim.network.connectivity,
-            &mut sim.sources,
-            |s| sim.source_info[s].node,
-            |s| sim.source_info[s].spike_slot.is_some(),
-            |synapse| sim.network.plasticity.is_static(synapse),
-            sim.network.neuron_count,
-        );
-        sim.v_slot_of_group = (0..sim.groups.len())
-            .map(|g| sim.v_groups.iter().position(|&v| v == g))
-            .collect();
         sim.d_min = window::smallest_queued_delay(&sim);
-        sim.window = WindowBuffers::new(sim.network.neuron_count as usize);
         sim.schedule_initial_events();
         Ok(sim)
     }

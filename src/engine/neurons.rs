@@ -17,6 +17,8 @@ impl<M: ExactNeuron> Group<M> {
     /// `size` neurons at membrane potential `v` [mV] with one model shared by all, or one per
     /// neuron.
     pub(crate) fn new(models: Vec<M>, size: usize, v: f64) -> Self {
+        // Validation makes one parameter set per neuron or one for all, and each model lowers
+        // one set into one model, so this holds for every validated experiment.
         assert!(
             models.len() == 1 || models.len() == size,
             "one model, or one per neuron"

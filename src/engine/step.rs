@@ -3,10 +3,10 @@
 //! call these through [`with_neuron!`], which picks the model once, so the window loop runs a
 //! neuron through a whole window without further dispatch.
 
-use super::folded::{wake_time, FoldedInputs, CATCH_UP_BATCH};
+use super::folded::{wake_time, NeuronFeed, CATCH_UP_BATCH};
 use super::queue::{neuron_key, EntityKey, Kind};
 use super::RunSummary;
-use crate::neuron::{ExactNeuron, Receptor};
+use crate::neuron::{ExactNeuron, InputFeed, Receptor};
 
 /// One neuron with everything an event of it touches.
 pub(super) struct NeuronStep<'a, M: ExactNeuron> {
@@ -16,8 +16,8 @@ pub(super) struct NeuronStep<'a, M: ExactNeuron> {
     pub state: &'a mut M::State,
     /// Global neuron index.
     pub id: u32,
-    /// Folded inputs of all neurons (only this neuron's are touched).
-    pub folded: &'a mut FoldedInputs,
+    /// The neuron's own folded inputs (nothing of any other neuron's).
+    pub folded: NeuronFeed<'a>,
 }
 
 /// Run `$body` with `$step` bound to a [`NeuronStep`] for neuron `$id` of simulation `$sim`.
@@ -32,7 +32,7 @@ macro_rules! with_neuron {
                 model,
                 state,
                 id,
-                folded: &mut $sim.folded,
+                folded: $sim.folded.feed(id),
             };
             $body
         })
@@ -44,7 +44,7 @@ impl<M: ExactNeuron> NeuronStep<'_, M> {
     /// Apply, in arrival order, the folded inputs that arrive by `until` [ms] (inclusive) and
     /// before the end of the refractory period. Returns the new folded-input horizon [ms].
     pub fn catch_up(&mut self, until: f64, summary: &mut RunSummary) -> f64 {
-        let mut horizon = self.folded.horizon(self.id);
+        let mut horizon = self.folded.next_arrival();
         if horizon > until {
             return horizon;
         }
@@ -56,7 +56,7 @@ impl<M: ExactNeuron> NeuronStep<'_, M> {
         while horizon <= until && horizon < limit {
             let mut n = 0;
             while n < CATCH_UP_BATCH && horizon <= until && horizon < limit {
-                let (receptor, weight, next) = self.folded.consume(self.id);
+                let (receptor, weight, next) = self.folded.take();
                 batch[n] = (horizon, receptor, weight);
                 horizon = next;
                 n += 1;
@@ -80,7 +80,7 @@ impl<M: ExactNeuron> NeuronStep<'_, M> {
     pub fn folded_input(&mut self, time: f64, summary: &mut RunSummary) -> Option<EntityKey> {
         let mut horizon = self.catch_up(time, summary);
         if horizon <= time {
-            let (receptor, weight, next) = self.folded.consume(self.id);
+            let (receptor, weight, next) = self.folded.take();
             horizon = next;
             summary.source_spikes += 1;
             summary.input_events += 1;
@@ -104,11 +104,10 @@ impl<M: ExactNeuron> NeuronStep<'_, M> {
         summary: &mut RunSummary,
     ) -> (Option<EntityKey>, u64) {
         if runs {
-            let mut feed = self.folded.feed(self.id);
-            if let Some(run) = self.model.run_inputs(self.state, &mut feed, until) {
+            if let Some(run) = self.model.run_inputs(self.state, &mut self.folded, until) {
                 summary.source_spikes += run.inputs;
                 summary.input_events += run.inputs;
-                let horizon = self.folded.horizon(self.id);
+                let horizon = self.folded.next_arrival();
                 return (self.pending(run.spike, horizon), run.events);
             }
         }
@@ -145,7 +144,7 @@ impl<M: ExactNeuron> NeuronStep<'_, M> {
 
     /// The neuron's threshold crossing at `time` [ms]. Returns its next pending event.
     pub fn fire(&mut self, time: f64, summary: &mut RunSummary) -> Option<EntityKey> {
-        let horizon = self.folded.horizon(self.id);
+        let horizon = self.folded.next_arrival();
         self.model.advance(self.state, time);
         self.model.fire(self.state);
         summary.neuron_spikes += 1;

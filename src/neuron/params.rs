@@ -1,7 +1,7 @@
 //! Parameter tables of the cell types, written once per model: each parameter's PyNN name, unit,
-//! default and the rule its value must satisfy. The parameter structs, their defaults, their
-//! validation and the documentation's cell-type table are all made from these tables
-//! ([`cell_params!`], [`lif_params!`]), so they cannot drift apart.
+//! default and the rule its value must satisfy. The parameter structs, their defaults and their
+//! validation are made from these tables ([`cell_params!`], [`lif_params!`]), and a test checks
+//! the documentation's cell-type table against them, so they cannot drift apart.
 
 /// What a parameter's value must satisfy.
 #[non_exhaustive]
@@ -190,7 +190,8 @@ impl<T> NeuronParams<T> {
         }
     }
 
-    /// The shared set, or neuron 0's.
+    /// The shared set, or neuron 0's. Panics for a population of no neurons with per-neuron
+    /// sets (there is no first set); [`NeuronParams::sets`] is empty then.
     pub fn first(&self) -> &T {
         match self {
             Self::Shared(p) => p,

@@ -8,7 +8,7 @@
 pub struct NotABracket {
     /// Left end [the argument's unit].
     pub lo: f64,
-    /// Right end.
+    /// Right end [the argument's unit].
     pub hi: f64,
     /// `f(lo)`.
     pub f_lo: f64,

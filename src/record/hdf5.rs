@@ -33,9 +33,7 @@
 //! The file is written under a hidden sibling name (`.NAME.partial`) and renamed onto the target
 //! by [`Hdf5Recorder::finish`].
 
-use super::Hdf5Problem;
 use std::io::{Seek, SeekFrom, Write};
-use std::mem::{discriminant, Discriminant};
 use std::path::{Path, PathBuf};
 
 use hdf5_pure::{
@@ -44,8 +42,8 @@ use hdf5_pure::{
 };
 
 use super::{
-    sample_count, RecordError, RecordLayout, Recorder, RunMetadata, Table, TableData,
-    TableRecorder, Termination,
+    sample_count, Hdf5Problem, RecordError, RecordLayout, Recorder, RunMetadata, Table, TableData,
+    TableRecorder, TableSlot, Termination,
 };
 
 /// Group holding one sub-group per spike-recorded population.
@@ -70,8 +68,8 @@ const CHUNKS_PER_FLUSH: u64 = 4;
 /// [`abandon`](Self::abandon).
 pub struct Hdf5Recorder {
     target: PathBuf,
-    /// Path, type and length of each table of the layout.
-    tables: Vec<(String, Discriminant<TableData>, usize)>,
+    /// The slot of each table of the layout.
+    tables: Vec<TableSlot>,
     spikes: Vec<SpikeColumns>,
     v: Vec<VColumns>,
     /// Second handle on the partial file, for the rows of the fixed-size v datasets.
@@ -126,12 +124,7 @@ impl Hdf5Recorder {
             .map_err(|e| hdf5_error(path, e))?;
         Ok(Self {
             target: path.to_owned(),
-            tables: (layout.tables.iter())
-                .map(|t| {
-                    let path = format!("{}/{}", t.group, t.name);
-                    (path, discriminant(&t.data), t.data.len())
-                })
-                .collect(),
+            tables: (layout.tables.iter()).map(Table::slot).collect(),
             spikes,
             v,
             raw,
@@ -194,16 +187,14 @@ impl TableRecorder for Hdf5Recorder {
     /// Replace the values of the layout's table `/<group>/<name>` in the file with those of
     /// `table` (same type and length as in the layout).
     fn write_table(&mut self, table: &Table) -> Result<(), RecordError> {
-        let path = format!("{}/{}", table.group, table.name);
-        let declared = (self.tables.iter())
-            .find(|(p, _, _)| *p == path)
-            .map(|(_, kind, len)| (*kind, *len));
-        if declared != Some((discriminant(&table.data), table.data.len())) {
+        let slot = table.slot();
+        if !self.tables.contains(&slot) {
             return Err(RecordError::UnknownTable {
                 path: self.target.display().to_string(),
-                table: path,
+                table: slot.path,
             });
         }
+        let path = slot.path;
         if table.data.is_empty() {
             return Ok(());
         }
@@ -673,7 +664,7 @@ mod tests {
         RunMetadata {
             seed: 7,
             t_stop,
-            experiment: format!("[run]\nt_stop = {t_stop}\n"),
+            experiment: format!("a test run to t_stop = {t_stop} ms"),
         }
     }
 

@@ -85,16 +85,11 @@ impl Recorder for MemoryRecorder {
 
 impl TableRecorder for MemoryRecorder {
     fn write_table(&mut self, table: &Table) -> Result<(), RecordError> {
-        let declared = self.tables.iter_mut().find(|t| {
-            t.group == table.group
-                && t.name == table.name
-                && std::mem::discriminant(&t.data) == std::mem::discriminant(&table.data)
-                && t.data.len() == table.data.len()
-        });
-        let Some(declared) = declared else {
+        let slot = table.slot();
+        let Some(declared) = self.tables.iter_mut().find(|t| t.slot() == slot) else {
             return Err(RecordError::UnknownTable {
                 path: "(memory)".into(),
-                table: format!("{}/{}", table.group, table.name),
+                table: slot.path,
             });
         };
         declared.clone_from(table);

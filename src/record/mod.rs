@@ -76,7 +76,28 @@ impl TableData {
     }
 }
 
+/// Where a table goes and what it holds, without its values: a table written into a recording
+/// must have the slot its layout declared.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TableSlot {
+    /// `group/name`.
+    pub path: String,
+    /// Value type.
+    pub kind: std::mem::Discriminant<TableData>,
+    /// Number of values.
+    pub len: usize,
+}
+
 impl Table {
+    /// The slot of this table in a layout.
+    pub fn slot(&self) -> TableSlot {
+        TableSlot {
+            path: format!("{}/{}", self.group, self.name),
+            kind: std::mem::discriminant(&self.data),
+            len: self.data.len(),
+        }
+    }
+
     /// A float64 table.
     pub fn f64(group: &str, name: &str, shape: &[usize], units: &str, data: Vec<f64>) -> Self {
         Self::new(group, name, shape, units, TableData::F64(data))

@@ -13,22 +13,20 @@ pub enum SamplingError {
     #[error(transparent)]
     Config(#[from] ConfigError),
     /// The calibration of the sampler's activation failed (no slope found, or the fit failed).
-    #[error("{file}: calibration: {source}")]
+    #[error("{file}: calibration: {cause}")]
     Calibration {
         /// The sampling file.
         file: String,
-        /// What failed.
-        #[source]
-        source: CalibrationError,
+        /// What failed (in the message already, so not repeated as a source).
+        cause: CalibrationError,
     },
     /// The target cannot be translated into sampler parameters.
-    #[error("{file}: sampler: {source}")]
+    #[error("{file}: sampler: {cause}")]
     Translation {
         /// The sampling file.
         file: String,
-        /// What failed.
-        #[source]
-        source: TranslationError,
+        /// What failed (in the message already, so not repeated as a source).
+        cause: TranslationError,
     },
     /// The lowered network cannot be built.
     #[error(transparent)]
@@ -44,6 +42,10 @@ impl SamplingError {
     pub fn is_bad_input(&self) -> bool {
         match self {
             Self::Config(_) | Self::Lower(_) | Self::Translation { .. } => true,
+            Self::Calibration {
+                cause: CalibrationError::Run(e),
+                ..
+            } => e.is_bad_input(),
             Self::Calibration { .. } => true,
             Self::Record(_) => false,
         }

@@ -84,11 +84,10 @@ pub fn train(
     let mut simulation = Simulation::new(&sampling.experiment)?;
     let mut trainer = Trainer::new(job, &simulation);
     let spec = &sampling.spec;
-    let tau_on = vec![spec.sampler.tau_refrac; spec.target.n()];
     let mut readout = TrainingReadout::new(
         sampling_readout(sampling, recorder),
         0,
-        &tau_on,
+        &tau_on(sampling),
         spec.networks,
         spec.burn_in,
         sampling.sampling_start,
@@ -112,15 +111,19 @@ pub fn train(
 /// `recorder`.
 fn sampling_readout<'a>(job: &SamplingJob, recorder: &'a mut dyn Recorder) -> SamplingReadout<'a> {
     let spec = &job.spec;
-    let tau_on = vec![spec.sampler.tau_refrac; spec.target.n()];
     SamplingReadout::new(
         recorder,
         0,
-        &tau_on,
+        &tau_on(job),
         spec.networks,
         job.p_target.clone(),
         job.sampling_start,
         job.checkpoints.clone(),
         spec.sample_interval,
     )
+}
+
+/// How long each unit of `job` is "on" after a spike [ms]: the sampler's refractory period.
+fn tau_on(job: &SamplingJob) -> Vec<f64> {
+    vec![job.spec.sampler.tau_refrac; job.spec.target.n()]
 }

@@ -14,8 +14,8 @@ use crate::synapse::SynapseModel;
 pub const SAMPLERS: &str = "samplers";
 
 /// `IF_cond_exp` neurons with their own Poisson noise, their spikes recorded: the common part of
-/// calibration sweeps and sampling networks. `v_rest` has one entry per neuron [mV]; every neuron
-/// starts at their mean. `label` names the network in error messages.
+/// calibration sweeps and sampling networks, run to `t_stop` [ms]. `v_rest` has one entry per
+/// neuron [mV]; every neuron starts at their mean. `label` names the network in error messages.
 pub fn noisy_neurons(
     label: &str,
     params: &CondExpParams,

@@ -9,6 +9,7 @@ pub mod boltzmann;
 pub mod calibrate;
 pub mod divergence;
 pub mod error;
+pub mod groups;
 pub mod jobs;
 pub mod logistic;
 pub mod lower;

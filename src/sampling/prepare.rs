@@ -9,9 +9,9 @@ use super::boltzmann::Boltzmann;
 use super::calibrate::{calibrate, Calibration, CalibrationError};
 use super::divergence::log_spaced_checkpoints;
 use super::error::SamplingError;
+use super::groups::CALIBRATION_GROUP;
 use super::lower::sampling_experiment;
 use super::spec::{SamplingSpec, MAX_SAMPLE_BYTES};
-use super::tables::CALIBRATION_GROUP;
 use super::training::TrainingSpec;
 use super::translation::{translate, Activation, Translation};
 use crate::config::Experiment;
@@ -22,36 +22,37 @@ use crate::synapse::{SynapseModel, TsoParams};
 /// First D_KL checkpoint [ms of sampling time] (or the whole sampling time if shorter).
 pub const FIRST_CHECKPOINT: f64 = 100.0;
 
-/// A sampling file prepared for `sample`: everything the run needs.
+/// A sampling file prepared for `sample`: everything the run needs, consistent by
+/// construction (read it through the accessors).
 #[derive(Clone, Debug)]
 pub struct SamplingJob {
     /// The validated description.
-    pub spec: SamplingSpec,
+    pub(crate) spec: SamplingSpec,
     /// The activation curve used.
-    pub activation: Activation,
+    pub(crate) activation: Activation,
     /// The calibration, when it was made now (not loaded from `[calibration] file`).
-    pub calibration: Option<Calibration>,
+    pub(crate) calibration: Option<Calibration>,
     /// The translated sampler parameters.
-    pub translation: Translation,
+    pub(crate) translation: Translation,
     /// The lowered experiment (`networks` copies; see [`super::lower`]).
-    pub experiment: Experiment,
+    pub(crate) experiment: Experiment,
     /// D_KL checkpoints [ms after the start of the measured sampling].
-    pub checkpoints: Vec<f64>,
+    pub(crate) checkpoints: Vec<f64>,
     /// The exact target distribution p*(z), `2^n` states.
-    pub p_target: Vec<f64>,
+    pub(crate) p_target: Vec<f64>,
     /// Start of the measured sampling [ms]: after the burn-in, and after the training if any.
-    pub sampling_start: f64,
+    pub(crate) sampling_start: f64,
 }
 
 /// A sampling file prepared for `train`: the sampling job (whose measured sampling starts after
-/// the training) and its validated `[training]`.
+/// the training) and its validated `[training]`, consistent by construction.
 #[derive(Clone, Debug)]
 pub struct TrainingJob {
     /// The sampling that follows the training, and the lowered network (every ordered pair of
     /// distinct units has an excitatory and an inhibitory synapse, so weights can change sign).
-    pub sampling: SamplingJob,
+    pub(crate) sampling: SamplingJob,
     /// The training settings.
-    pub training: TrainingSpec,
+    pub(crate) training: TrainingSpec,
 }
 
 impl SamplingJob {
@@ -80,9 +81,9 @@ impl SamplingJob {
             &target.weights(),
             target.biases(),
         )
-        .map_err(|source| SamplingError::Translation {
+        .map_err(|cause| SamplingError::Translation {
             file: spec.file.clone(),
-            source,
+            cause,
         })?;
         let sampling_start = spec.burn_in + training.map_or(0.0, |t| t.duration());
         let t_stop = sampling_start + spec.t_sample;
@@ -105,6 +106,46 @@ impl SamplingJob {
         })
     }
 
+    /// The validated description.
+    pub fn spec(&self) -> &SamplingSpec {
+        &self.spec
+    }
+
+    /// The activation curve used.
+    pub fn activation(&self) -> &Activation {
+        &self.activation
+    }
+
+    /// The calibration, when it was made now (not loaded from `[calibration] file`).
+    pub fn calibration(&self) -> Option<&Calibration> {
+        self.calibration.as_ref()
+    }
+
+    /// The translated sampler parameters.
+    pub fn translation(&self) -> &Translation {
+        &self.translation
+    }
+
+    /// The lowered experiment (`networks` copies; see [`super::lower`]).
+    pub fn experiment(&self) -> &Experiment {
+        &self.experiment
+    }
+
+    /// D_KL checkpoints [ms after the start of the measured sampling].
+    pub fn checkpoints(&self) -> &[f64] {
+        &self.checkpoints
+    }
+
+    /// The exact target distribution p*(z), `2^n` states.
+    pub fn p_target(&self) -> &[f64] {
+        &self.p_target
+    }
+
+    /// Start of the measured sampling [ms]: after the burn-in, and after the training if any.
+    pub fn sampling_start(&self) -> f64 {
+        self.sampling_start
+    }
+
     /// What the recording of this job stores beside the results: the seed, the whole run's
     /// simulated time and the sampling file's text.
     pub fn metadata(&self) -> RunMetadata {
@@ -124,15 +165,25 @@ impl TrainingJob {
         let sampling = SamplingJob::prepare_for(spec, Some(&training))?;
         Ok(Self { sampling, training })
     }
+
+    /// The sampling that follows the training.
+    pub fn sampling(&self) -> &SamplingJob {
+        &self.sampling
+    }
+
+    /// The training settings.
+    pub fn training(&self) -> &TrainingSpec {
+        &self.training
+    }
 }
 
 /// Calibrate the sampler of `spec` (its `[calibration]` sweep settings).
-pub fn calibrate_spec(spec: &SamplingSpec) -> Result<Calibration, SamplingError> {
+pub(crate) fn calibrate_spec(spec: &SamplingSpec) -> Result<Calibration, SamplingError> {
     calibrate(&spec.sampler, &spec.noise, &spec.calibration, spec.seed).map_err(|e| match e {
         CalibrationError::Run(run) => SamplingError::from(run),
-        source => SamplingError::Calibration {
+        cause => SamplingError::Calibration {
             file: spec.file.clone(),
-            source,
+            cause,
         },
     })
 }

@@ -14,12 +14,7 @@ use crate::engine::Simulation;
 use crate::neuron::Receptor;
 use crate::record::{RecordLayout, Table};
 
-/// Group of the calibration in HDF5 files.
-pub const CALIBRATION_GROUP: &str = "calibration";
-/// Group of the sampling results in HDF5 files.
-pub const SAMPLING_GROUP: &str = "sampling";
-/// Group of the training history in HDF5 files.
-pub const TRAINING_GROUP: &str = "training";
+pub use super::groups::{CALIBRATION_GROUP, SAMPLING_GROUP, TRAINING_GROUP};
 
 /// The recording layout of a calibration file: its tables and attributes only.
 pub fn calibration_layout(c: &Calibration) -> RecordLayout {

@@ -60,7 +60,7 @@ pub struct Trainer {
 impl Trainer {
     /// A trainer for `job` running in `sim` (made from `job`'s experiment), starting from the
     /// target's own W and b in every network.
-    pub fn new(job: &TrainingJob, sim: &Simulation) -> Self {
+    pub(crate) fn new(job: &TrainingJob, sim: &Simulation) -> Self {
         let (spec, prepared) = (job.training, &job.sampling);
         let target = &prepared.spec.target;
         let (n, networks) = (target.n(), prepared.spec.networks);

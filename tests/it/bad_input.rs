@@ -320,3 +320,15 @@ fn oversized_membrane_recording() {
         "GB",
     );
 }
+
+/// A problem found only when the network is lowered (the connector's connection count) is bad
+/// input too: exit status 2, one line naming the projection's field.
+#[test]
+fn per_connection_values_that_do_not_match_the_connections() {
+    rejects(
+        "weight = 0.001",
+        "weight = [0.001, 0.001, 0.001]",
+        "exp.toml: projection[0].weight",
+        "has 3 values but the connector made 2 connections",
+    );
+}

@@ -129,7 +129,7 @@ fn same_seed_same_spikes_other_seed_other_spikes() {
     assert_ne!(a.spikes_of("poisson"), c.spikes_of("poisson"));
 }
 
-/// `size` sampling neurons `name` (refractory most of the time) with private 2 × 3 kHz Poisson
+/// `size` sampling neurons `name` (refractory most of the time) with their own 2 × 3 kHz Poisson
 /// noise (populations `noise`) and recurrent inhibition by `connector`.
 fn noisy_network(
     net: &mut ExperimentBuilder,
@@ -189,7 +189,7 @@ fn spikes_and_samples_of_n(runs: [&MemoryRecorder; 2], min_spikes: usize) -> [(&
 
 /// Eight noisy sampling neurons `n`, all to all; with `recorded`, the noise is recorded too (a
 /// recorded source is not folded into its target, so its spikes take the delivery path instead
-/// of the deferred private path).
+/// of the deferred folded path).
 fn refractory_network(recorded: bool) -> ExperimentBuilder {
     let mut net = ExperimentBuilder::new("refractory network", 1000.0);
     net.seed(5);
@@ -202,13 +202,13 @@ fn refractory_network(recorded: bool) -> ExperimentBuilder {
     net
 }
 
-/// Inputs deferred during refractoriness (private path) give the neurons the same spikes and
+/// Inputs deferred during refractoriness (folded path) give the neurons the same spikes and
 /// membrane samples as the same inputs delivered one by one (delivery path).
 #[test]
 fn deferred_refractory_inputs_match_the_delivery_path() {
-    let private = run(refractory_network(false));
+    let folded = run(refractory_network(false));
     let delivered = run(refractory_network(true));
-    let [(ta, va), (tb, vb)] = spikes_and_samples_of_n([&private, &delivered], 101);
+    let [(ta, va), (tb, vb)] = spikes_and_samples_of_n([&folded, &delivered], 101);
     let largest = |x: &[f64], y: &[f64]| {
         x.iter()
             .zip(y)
@@ -299,4 +299,59 @@ fn builder_errors_name_the_population_and_field() {
     net.population("neuron", 1, Cell::if_cond_exp(CondExpParams::default()));
     assert!(build_error(net)
         .ends_with("population \"neuron\".name: duplicate population name 'neuron'"));
+}
+
+/// Edge cases the builder accepts or refuses cleanly: a population of no neurons with
+/// per-neuron parameter sets runs; an empty per-connection weight list is refused.
+#[test]
+fn empty_populations_run_and_empty_weight_lists_are_refused() {
+    use exactspike::config::{Cell, Connector, ExperimentBuilder, NeuronParams};
+
+    let mut net = ExperimentBuilder::new("empty", 10.0);
+    net.population(
+        "none",
+        0,
+        Cell::IfCondExp(NeuronParams::PerNeuron(Vec::new())),
+    );
+    net.record_spikes("none");
+    let experiment = net.build().expect("valid");
+    let recording = exactspike::run_in_memory(&experiment).expect("runs");
+    assert!(recording
+        .spikes_of("none")
+        .expect("recorded")
+        .times
+        .is_empty());
+
+    let mut net = example::sbs_neuron();
+    net.projection("exc", "neuron", Connector::OneToOne)
+        .weight(Vec::<f64>::new());
+    assert_eq!(
+        build_error(net),
+        "sbs_neuron (built in code): projection[2].weight: is an empty list: give one value, or one per connection"
+    );
+}
+
+#[path = "../../examples/two_populations.rs"]
+mod two_populations;
+
+/// The README's two-population program is `examples/two_populations.rs`, word for word, and
+/// prints what the README says it prints.
+#[test]
+fn the_readme_program_is_the_example_and_says_55_spikes() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).expect("README.md");
+    let example = std::fs::read_to_string(format!("{root}/examples/two_populations.rs"))
+        .expect("the example");
+    let body = &example[example.find("use exactspike").expect("imports")..];
+    assert!(
+        readme.contains(&format!("```rust\n{body}```")),
+        "README differs from the example"
+    );
+    assert!(readme.contains("it prints `55 spikes in\n100 ms`"));
+    let experiment = two_populations::network().build().expect("valid");
+    let recording = exactspike::run_in_memory(&experiment).expect("runs");
+    assert_eq!(
+        recording.spikes_of("exc").expect("recorded").times.len(),
+        55
+    );
 }

@@ -111,6 +111,7 @@ fn rejected(text: &str, expected: &str) {
     let line = stderr.trim();
     assert!(!line.contains('\n'), "one line: {line}");
     assert!(line.contains(expected), "expected {expected:?} in {line:?}");
+    assert_eq!(line.matches(expected).count(), 1, "said once: {line:?}");
     assert!(!out.exists());
 }
 

@@ -1,4 +1,4 @@
-//! The windowed loop (src/engine/window.rs), and the models' own loops through their private
+//! The windowed loop (src/engine/window.rs), and the models' own loops through their folded
 //! inputs (`ExactNeuron::run_inputs`), against the event-by-event loop that takes every input
 //! on its own: the same spikes, senders, membrane samples and counters, bitwise, for networks that exercise every kind of
 //! event — folded inputs deferred during refractoriness, recorded (unfolded) sources shared by

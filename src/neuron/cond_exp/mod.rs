@@ -31,8 +31,11 @@ impl super::NeuronModel for CondExp {
 
     /// Neurons after the first share its Q_s table where their time constants allow.
     fn lower(params: &super::NeuronParams<CondExpParams>) -> Vec<Self> {
-        let first = CondExp::new(params.first());
-        let others: Vec<CondExp> = (params.sets()[1..].iter())
+        let Some((first, others)) = params.sets().split_first() else {
+            return Vec::new();
+        };
+        let first = CondExp::new(first);
+        let others: Vec<CondExp> = (others.iter())
             .map(|p| CondExp::new_like(p, &first))
             .collect();
         std::iter::once(first).chain(others).collect()
