@@ -76,7 +76,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "{} membrane samples every {} ms, mean V = {mean:.3} mV",
         v.values.len(),
-        experiment.record().v_interval
+        experiment.record().interval
     );
     Ok(())
 }

@@ -28,6 +28,7 @@ pub mod models;
 pub mod network;
 pub mod neuron;
 pub mod numerics;
+pub mod random;
 pub mod record;
 pub mod rng;
 pub mod sampling;

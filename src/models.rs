@@ -8,7 +8,7 @@
 
 use serde::de::{Deserialize, Deserializer, Error as _};
 
-use crate::config::{ArrayParams, PoissonParams};
+use crate::config::{ArrayParams, InitialState, PoissonParams};
 use crate::engine::neurons::Group;
 use crate::neuron::{CellParams, CondExp, CurrExp, NeuronModel, NeuronParams, ParamSpec};
 
@@ -145,12 +145,12 @@ macro_rules! register {
         }
 
         impl NeuronGroup {
-            /// The `size` neurons of a population of `cell`, each starting at membrane potential
-            /// `v` [mV]; `None` for spike sources.
-            pub(crate) fn lower(cell: &Cell, size: usize, v: f64) -> Option<Self> {
+            /// The `size` neurons of a population of `cell`, each starting in its `initial`
+            /// state; `None` for spike sources.
+            pub(crate) fn lower(cell: &Cell, size: usize, initial: &InitialState) -> Option<Self> {
                 match cell {
                     $( Cell::$variant(p) => Some(Self::$variant(
-                        Group::new(<$model as NeuronModel>::lower(p), size, v),
+                        Group::new(<$model as NeuronModel>::lower(p), size, initial),
                     )), )+
                     _ => None,
                 }

@@ -28,6 +28,12 @@ pub enum Domain {
     Connector = 2,
     /// A random Boltzmann target, keyed by its index.
     Target = 3,
+    /// The random values of one parameter (or initial value) of a population, keyed by the
+    /// population's name and the parameter's name.
+    Parameter = 4,
+    /// The random weights or delays of a projection, keyed by its pre and post populations'
+    /// names, `weight` or `delay`, and its ordinal.
+    ConnectionValue = 5,
 }
 
 /// FNV-1a 64 offset basis.
@@ -79,6 +85,33 @@ pub fn source_stream(seed: u64, population: &str, index: u64) -> ChaCha8Rng {
 /// `post`, for master `seed`.
 pub fn connector_stream(seed: u64, pre: &str, post: &str, ordinal: u64) -> ChaCha8Rng {
     keyed_stream(seed, name_key(Domain::Connector, &[pre, post]), ordinal)
+}
+
+/// The random stream of the values of parameter (or initial value) `parameter` of the
+/// population named `population`, for master `seed`: neuron `i` gets the `i`-th draw.
+pub fn parameter_stream(seed: u64, population: &str, parameter: &str) -> ChaCha8Rng {
+    keyed_stream(
+        seed,
+        name_key(Domain::Parameter, &[population, parameter]),
+        0,
+    )
+}
+
+/// The random stream of the `what` values (`weight` or `delay`) of the `ordinal`-th projection
+/// from the population named `pre` to the one named `post` (as for [`connector_stream`]), for
+/// master `seed`: connection `k`, in the connector's generation order, gets the `k`-th draw.
+pub fn connection_value_stream(
+    seed: u64,
+    pre: &str,
+    post: &str,
+    what: &str,
+    ordinal: u64,
+) -> ChaCha8Rng {
+    keyed_stream(
+        seed,
+        name_key(Domain::ConnectionValue, &[pre, post, what]),
+        ordinal,
+    )
 }
 
 /// The random stream of random Boltzmann target `index` (0-based) for master `seed`: the

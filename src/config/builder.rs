@@ -26,7 +26,7 @@ use super::experiment::Experiment;
 use super::file::{Connector, Values};
 use crate::error::ConfigError;
 use crate::models::Cell;
-use crate::neuron::Receptor;
+use crate::neuron::{Receptor, StateVariable};
 use crate::synapse::SynapseModel;
 
 /// A population as described, before validation.
@@ -35,13 +35,23 @@ pub struct PopulationDesc {
     pub(super) name: String,
     pub(super) size: usize,
     pub(super) cell: Cell,
-    pub(super) initial_v: Option<f64>,
+    pub(super) initial: Vec<(StateVariable, Values)>,
 }
 
 impl PopulationDesc {
-    /// Initial membrane potential of every neuron [mV] (PyNN's default: −65 mV).
-    pub fn initial_v(&mut self, v: f64) -> &mut Self {
-        self.initial_v = Some(v);
+    /// Initial membrane potential [mV]: one value, one per neuron, or a distribution drawn
+    /// per neuron (PyNN's default: −65 mV).
+    pub fn initial_v(&mut self, v: impl Into<Values>) -> &mut Self {
+        self.initial(StateVariable::V, v)
+    }
+
+    /// Initial value of `variable` (`v` [mV], `gsyn_exc`/`gsyn_inh` [µS] of conductance
+    /// cells, `isyn_exc`/`isyn_inh` [nA] of current cells): one value, one per neuron, or a
+    /// distribution drawn per neuron from the stream of the population's name and
+    /// `initial.<variable>` ([`crate::rng::parameter_stream`]). Synaptic states start at 0.
+    pub fn initial(&mut self, variable: StateVariable, values: impl Into<Values>) -> &mut Self {
+        self.initial.retain(|(v, _)| *v != variable);
+        self.initial.push((variable, values.into()));
         self
     }
 }
@@ -59,13 +69,14 @@ pub struct ProjectionDesc {
 }
 
 impl ProjectionDesc {
-    /// Weights [µS onto `IF_cond_exp`, nA onto `IF_curr_exp`]: one value, or one per connection.
+    /// Weights [µS onto `IF_cond_exp`, nA onto `IF_curr_exp`]: one value, one per connection,
+    /// or a [`crate::random::RandomDistribution`].
     pub fn weight(&mut self, weight: impl Into<Values>) -> &mut Self {
         self.weight = Some(weight.into());
         self
     }
 
-    /// Delays [ms]: one value, or one per connection (default 0.1 ms).
+    /// Delays [ms]: one value, one per connection, or a distribution (default 0.1 ms).
     pub fn delay(&mut self, delay: impl Into<Values>) -> &mut Self {
         self.delay = Some(delay.into());
         self
@@ -106,6 +117,24 @@ pub struct ExperimentBuilder {
     pub(super) projections: Vec<ProjectionDesc>,
     pub(super) record_spikes: Vec<String>,
     pub(super) record_v: Option<(Vec<String>, f64)>,
+    pub(super) record_signals: Vec<SignalDesc>,
+    pub(super) record_interval: Option<f64>,
+}
+
+/// A request to sample state variables of (some neurons of) a population, before validation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SignalDesc {
+    pub(super) population: String,
+    pub(super) variables: Vec<StateVariable>,
+    pub(super) indices: Option<Vec<u32>>,
+}
+
+impl SignalDesc {
+    /// Record only these neurons (indices within the population, in this order; default all).
+    pub fn indices(&mut self, indices: &[u32]) -> &mut Self {
+        self.indices = Some(indices.to_vec());
+        self
+    }
 }
 
 impl ExperimentBuilder {
@@ -121,6 +150,8 @@ impl ExperimentBuilder {
             projections: Vec::new(),
             record_spikes: Vec::new(),
             record_v: None,
+            record_signals: Vec::new(),
+            record_interval: None,
         }
     }
 
@@ -147,7 +178,7 @@ impl ExperimentBuilder {
             name: name.to_string(),
             size,
             cell,
-            initial_v: None,
+            initial: Vec::new(),
         });
         &mut self.populations[index]
     }
@@ -184,6 +215,29 @@ impl ExperimentBuilder {
         self
     }
 
+    /// Sample `variables` (`v`, `gsyn_exc`, …) of the neurons of population `population` every
+    /// [`ExperimentBuilder::record_interval`] ms (all of them unless
+    /// [`SignalDesc::indices`] names some).
+    pub fn record_signals(
+        &mut self,
+        population: &str,
+        variables: &[StateVariable],
+    ) -> &mut SignalDesc {
+        self.record_signals.push(SignalDesc {
+            population: population.to_string(),
+            variables: variables.to_vec(),
+            indices: None,
+        });
+        self.record_signals.last_mut().expect("just pushed")
+    }
+
+    /// The sampling interval [ms] of every recorded signal (one clock for all: samples at
+    /// `k · interval`).
+    pub fn record_interval(&mut self, interval: f64) -> &mut Self {
+        self.record_interval = Some(interval);
+        self
+    }
+
     /// Validate everything and make the experiment. The first problem is returned as one line
     /// naming the field, e.g. `population "exc".params.tau_m: must be > 0, got -1`.
     pub fn build(self) -> Result<Experiment, ConfigError> {
@@ -194,6 +248,12 @@ impl ExperimentBuilder {
 impl From<f64> for Values {
     fn from(value: f64) -> Self {
         Self::Constant(value)
+    }
+}
+
+impl From<crate::random::RandomDistribution> for Values {
+    fn from(distribution: crate::random::RandomDistribution) -> Self {
+        Self::Random(distribution)
     }
 }
 

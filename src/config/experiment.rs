@@ -7,7 +7,7 @@ use serde::Deserialize;
 use super::file::{Connector, Values};
 use crate::models::Cell;
 use crate::neuron::params::cell_params;
-use crate::neuron::Receptor;
+use crate::neuron::{Observation, Receptor, StateVariable};
 use crate::synapse::SynapseModel;
 
 /// Default synaptic delay when a projection gives none [ms] (PyNN's default time step).
@@ -65,8 +65,38 @@ pub struct Population {
     pub size: usize,
     /// Cell type and parameters.
     pub cell: Cell,
-    /// Initial membrane potential of every neuron [mV]; `None` for spike sources.
-    pub initial_v: Option<f64>,
+    /// Initial state of the neurons; `None` for spike sources.
+    pub initial: Option<InitialState>,
+}
+
+/// The initial state of a neuron population: each variable one value for all neurons, or one
+/// per neuron.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InitialState {
+    /// Membrane potential [mV].
+    pub v: Vec<f64>,
+    /// Excitatory synaptic state: `gsyn_exc` [µS] or `isyn_exc` [nA].
+    pub syn_exc: Vec<f64>,
+    /// Inhibitory synaptic state: `gsyn_inh` [µS] or `isyn_inh` [nA].
+    pub syn_inh: Vec<f64>,
+}
+
+impl InitialState {
+    /// Neuron `i`'s initial state: membrane potential [mV], excitatory and inhibitory synaptic
+    /// state [µS or nA].
+    pub fn of(&self, i: usize) -> Observation {
+        let at = |values: &[f64]| values[if values.len() == 1 { 0 } else { i }];
+        [at(&self.v), at(&self.syn_exc), at(&self.syn_inh)]
+    }
+
+    /// The values of `variable` (one, or one per neuron).
+    pub fn values(&self, variable: StateVariable) -> &[f64] {
+        match variable.index() {
+            0 => &self.v,
+            1 => &self.syn_exc,
+            _ => &self.syn_inh,
+        }
+    }
 }
 
 /// A validated projection between two populations (by index).
@@ -93,10 +123,21 @@ pub struct Projection {
 pub struct RecordSpec {
     /// Populations whose spikes are recorded.
     pub spikes: Vec<usize>,
-    /// Neuron populations whose membrane potential is sampled.
-    pub v: Vec<usize>,
-    /// Sampling interval [ms] of `v`.
-    pub v_interval: f64,
+    /// Sampled state variables, one entry per neuron population.
+    pub signals: Vec<SignalSpec>,
+    /// Sampling interval [ms] of every signal (0 when none is recorded).
+    pub interval: f64,
+}
+
+/// The state variables sampled from one neuron population.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SignalSpec {
+    /// Index of the population.
+    pub population: usize,
+    /// The variables, distinct, in the order requested.
+    pub variables: Vec<StateVariable>,
+    /// The recorded neurons (indices within the population), in the order requested.
+    pub indices: Vec<u32>,
 }
 
 /// A validated, immutable experiment: populations, projections, recording requests and
@@ -163,7 +204,7 @@ impl Experiment {
     /// The same network with a different simulated time [ms] (e.g. from the command line),
     /// checked like the original.
     pub fn with_t_stop(self, t_stop: f64) -> Result<Self, crate::error::ConfigError> {
-        super::validate::check_t_stop(&self.file, t_stop, &self.record, &self.populations)?;
+        super::validate::check_t_stop(&self.file, t_stop, &self.record)?;
         Ok(Self { t_stop, ..self })
     }
 }

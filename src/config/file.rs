@@ -3,7 +3,8 @@
 use serde::Deserialize;
 
 use crate::models::ModelName;
-use crate::neuron::Receptor;
+use crate::neuron::{Receptor, StateVariable};
+use crate::random::RandomDistribution;
 use crate::synapse::SynapseModel;
 
 /// The whole experiment file.
@@ -57,22 +58,77 @@ pub(crate) struct ProfileFile {
     pub params: toml::Table,
 }
 
-/// `initial = { v = ... }` of a neuron population.
+/// `initial = { v = ..., gsyn_exc = ... }` of a neuron population: each a number, a list (one
+/// per neuron) or a distribution.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct InitialValues {
-    /// Initial membrane potential [mV]; PyNN's default is −65 mV.
-    pub v: Option<f64>,
+    /// Membrane potential [mV]; PyNN's default is −65 mV.
+    pub v: Option<Values>,
+    /// Excitatory conductance [µS] of conductance cells.
+    pub gsyn_exc: Option<Values>,
+    /// Inhibitory conductance [µS] of conductance cells.
+    pub gsyn_inh: Option<Values>,
+    /// Excitatory current [nA] of current cells.
+    pub isyn_exc: Option<Values>,
+    /// Inhibitory current [nA] of current cells.
+    pub isyn_inh: Option<Values>,
 }
 
-/// A value given once for all connections or once per connection.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(untagged)]
+impl InitialValues {
+    /// The values given, by variable.
+    pub fn given(self) -> impl Iterator<Item = (StateVariable, Values)> {
+        [
+            (StateVariable::V, self.v),
+            (StateVariable::GsynExc, self.gsyn_exc),
+            (StateVariable::GsynInh, self.gsyn_inh),
+            (StateVariable::IsynExc, self.isyn_exc),
+            (StateVariable::IsynInh, self.isyn_inh),
+        ]
+        .into_iter()
+        .filter_map(|(variable, values)| Some((variable, values?)))
+    }
+}
+
+/// A value given once for all connections, once per connection, or as a random distribution
+/// (in TOML: a number, a list of numbers, or `{ distribution = "...", ... }`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Values {
     /// The same value for every connection.
     Constant(f64),
     /// One value per connection, in the connector's generation order.
     PerConnection(Vec<f64>),
+    /// One value per connection drawn from the distribution, in the connector's generation
+    /// order, from the projection's own stream ([`crate::rng::connection_value_stream`]).
+    Random(RandomDistribution),
+}
+
+impl<'de> Deserialize<'de> for Values {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let number = |value: &toml::Value| match value {
+            toml::Value::Float(x) => Some(*x),
+            toml::Value::Integer(n) => Some(*n as f64),
+            _ => None,
+        };
+        let value = toml::Value::deserialize(deserializer)?;
+        let expected =
+            "a number, a list of numbers (one per connection or neuron) or a distribution table";
+        match &value {
+            toml::Value::Array(list) => list
+                .iter()
+                .map(|v| number(v).ok_or_else(|| D::Error::custom(format!("expected {expected}"))))
+                .collect::<Result<_, _>>()
+                .map(Self::PerConnection),
+            toml::Value::Table(_) => RandomDistribution::deserialize(value)
+                .map(Self::Random)
+                .map_err(D::Error::custom),
+            other => number(other)
+                .map(Self::Constant)
+                .ok_or_else(|| D::Error::custom(format!("expected {expected}"))),
+        }
+    }
 }
 
 /// How the neurons of two populations are connected (PyNN connectors).
@@ -148,6 +204,22 @@ pub(crate) struct RecordSection {
     pub spikes: Vec<String>,
     #[serde(default)]
     pub v: Option<VRecordSection>,
+    /// Sampling interval [ms] of `signals`.
+    #[serde(default)]
+    pub interval: Option<f64>,
+    #[serde(default)]
+    pub signals: Vec<SignalSection>,
+}
+
+/// `{ population = "exc", variables = ["v", "gsyn_exc"], indices = [0, 1] }` in
+/// `[record] signals`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SignalSection {
+    pub population: String,
+    pub variables: Vec<StateVariable>,
+    #[serde(default)]
+    pub indices: Option<Vec<u32>>,
 }
 
 /// `v = { populations = [...], interval = 0.1 }`.

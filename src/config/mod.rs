@@ -13,10 +13,10 @@ mod validate;
 
 pub use crate::models::Cell;
 pub use crate::neuron::NeuronParams;
-pub use builder::{ExperimentBuilder, PopulationDesc, ProjectionDesc};
+pub use builder::{ExperimentBuilder, PopulationDesc, ProjectionDesc, SignalDesc};
 pub use experiment::{
-    ArrayParams, Experiment, PoissonParams, Population, Projection, RecordSpec, SpikeTimes,
-    DEFAULT_DELAY,
+    ArrayParams, Experiment, InitialState, PoissonParams, Population, Projection, RecordSpec,
+    SignalSpec, SpikeTimes, DEFAULT_DELAY,
 };
 pub(crate) use file::SimulationSection;
 pub use file::{Connector, Values};

@@ -13,6 +13,8 @@ use super::validate::check_cell_params;
 use crate::error::ConfigError;
 use crate::models::{CellReader, ModelName};
 use crate::neuron::{CellParams, CondExpParams, NeuronParams};
+use crate::random::RandomDistribution;
+use crate::rng::parameter_stream;
 
 impl Experiment {
     /// Read and validate an experiment file.
@@ -33,7 +35,11 @@ impl Experiment {
 
     fn parse(text: &str, file: &str, base: &Path) -> Result<Self, ConfigError> {
         let parsed: ExperimentFile = deserialize_toml(text, file)?;
-        let front = Front { file, base };
+        let front = Front {
+            file,
+            base,
+            seed: parsed.simulation.seed,
+        };
         let mut builder = ExperimentBuilder::for_file(file, text, parsed.simulation.t_stop);
         builder.seed(parsed.simulation.seed);
         for (i, section) in parsed.populations.into_iter().enumerate() {
@@ -50,6 +56,11 @@ impl Experiment {
         }
         if let Some(v) = parsed.record.v {
             builder.record_v = Some((v.populations, v.interval));
+        }
+        builder.record_interval = parsed.record.interval;
+        for signal in parsed.record.signals {
+            let desc = builder.record_signals(&signal.population, &signal.variables);
+            desc.indices = signal.indices;
         }
         builder.build()
     }
@@ -82,14 +93,27 @@ fn deserialize_params<T: DeserializeOwned>(
     file: &str,
     field: &str,
 ) -> Result<T, ConfigError> {
-    serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|err| {
+    deserialize_params_value(toml::Value::Table(table), file, field)
+}
+
+/// Deserialize a TOML value found at `field` of `file`, naming the inner field of a problem.
+fn deserialize_params_value<T: DeserializeOwned>(
+    value: toml::Value,
+    file: &str,
+    field: &str,
+) -> Result<T, ConfigError> {
+    serde_path_to_error::deserialize(value).map_err(|err| {
         let path = err.path().to_string();
         let at = if path == "." || path.is_empty() {
             field.to_string()
         } else {
             format!("{field}.{path}")
         };
-        ConfigError::new(file, at, err.into_inner().to_string())
+        // The toml crate adds the key on a line of its own ("\nin `distribution`"); the field
+        // already names it.
+        let message = err.into_inner().to_string();
+        let first_line = message.lines().next().unwrap_or_default().trim_end();
+        ConfigError::new(file, at, first_line)
     })
 }
 
@@ -105,7 +129,11 @@ pub(crate) fn cond_exp_section(
     params: toml::Table,
     reason: &str,
 ) -> Result<CondExpParams, ConfigError> {
-    let front = Front { file, base };
+    let front = Front {
+        file,
+        base,
+        seed: 0,
+    };
     let (model, params) = front.resolve_model(at, model, profile, params)?;
     if model.cell_type() != CondExpParams::CELL_TYPE {
         let message = format!("is {}; {reason}", model.cell_type());
@@ -117,10 +145,12 @@ pub(crate) fn cond_exp_section(
     Ok(p)
 }
 
-/// Reading context: the file name for messages and the directory profiles are found in.
+/// Reading context: the file name for messages, the directory profiles are found in, and the
+/// master seed that random parameter values are drawn with.
 struct Front<'a> {
     file: &'a str,
     base: &'a Path,
+    seed: u64,
 }
 
 impl Front<'_> {
@@ -141,16 +171,53 @@ impl Front<'_> {
         }
         let size = s.size as usize;
         let (model, params) = self.resolve_model(&at, s.model, s.profile.as_deref(), s.params)?;
+        let params_at = format!("{at}.params");
+        let params = params
+            .into_iter()
+            .map(|(key, value)| {
+                let value =
+                    self.drawn(&format!("{params_at}.{key}"), &s.name, &key, value, size)?;
+                Ok((key, value))
+            })
+            .collect::<Result<_, ConfigError>>()?;
         let reader = ParamsReader {
             front: self,
-            at: format!("{at}.params"),
+            at: params_at,
             params,
             size,
         };
         let cell = model.read(&reader)?;
         let population = builder.population(&s.name, size, cell);
-        population.initial_v = s.initial.v;
+        for (variable, values) in s.initial.given() {
+            population.initial(variable, values);
+        }
         Ok(())
+    }
+
+    /// `value` of parameter `key` (at field `at`) of the population called `population` of
+    /// `size` neurons, with a distribution table (`{ distribution = "normal", ... }`) replaced
+    /// by `size` values drawn from the parameter's own stream
+    /// ([`crate::rng::parameter_stream`]); any other value as it is.
+    fn drawn(
+        &self,
+        at: &str,
+        population: &str,
+        key: &str,
+        value: toml::Value,
+        size: usize,
+    ) -> Result<toml::Value, ConfigError> {
+        if !value.is_table() {
+            return Ok(value);
+        }
+        let distribution: RandomDistribution = deserialize_params_value(value, self.file, at)?;
+        distribution
+            .check()
+            .map_err(|e| ConfigError::caused_by(self.file, format!("{at}.{}", e.parameter), e))?;
+        let mut rng = parameter_stream(self.seed, population, key);
+        let values = distribution.draw(size, &mut rng);
+        Ok(toml::Value::Array(
+            values.into_iter().map(toml::Value::Float).collect(),
+        ))
     }
 
     /// The population's model and parameters: from its `profile` file (if any), with its own

@@ -12,10 +12,11 @@ use crate::models::{Cell, NeuronVisitor};
 use crate::neuron::{CellParams, NeuronModel, NeuronParams, Receptor};
 use crate::synapse::SynapseModel;
 
+mod initial;
+mod record;
+
 /// Largest membrane recording accepted [bytes] (it is allocated on disk when the run starts).
 pub const MAX_V_BYTES: f64 = 16e9;
-/// PyNN's default initial membrane potential [mV].
-const DEFAULT_INITIAL_V: f64 = -65.0;
 
 /// Validate the description in `builder` (see [`ExperimentBuilder::build`]).
 pub(super) fn validate(builder: ExperimentBuilder) -> Result<Experiment, ConfigError> {
@@ -29,13 +30,19 @@ pub(super) fn validate(builder: ExperimentBuilder) -> Result<Experiment, ConfigE
         projections,
         record_spikes,
         record_v,
+        record_signals,
+        record_interval,
     } = builder;
     let header = Header {
         text,
         t_stop,
         seed,
-        record_spikes,
-        record_v,
+        record: record::Requests {
+            spikes: record_spikes,
+            v: record_v,
+            signals: record_signals,
+            interval: record_interval,
+        },
     };
     let checker = Checker {
         file: &label,
@@ -49,8 +56,7 @@ struct Header {
     text: Option<String>,
     t_stop: f64,
     seed: u64,
-    record_spikes: Vec<String>,
-    record_v: Option<(Vec<String>, f64)>,
+    record: record::Requests,
 }
 
 /// Check a new simulated time [ms] of an experiment described as `file`.
@@ -58,14 +64,13 @@ pub(super) fn check_t_stop(
     file: &str,
     t_stop: f64,
     record: &RecordSpec,
-    populations: &[Population],
 ) -> Result<(), ConfigError> {
     let checker = Checker {
         file,
         style: FieldStyle::Indexed,
     };
     checker.positive("simulation.t_stop", t_stop)?;
-    checker.v_volume(t_stop, record, populations)
+    checker.signal_volume(t_stop, record)
 }
 
 /// Check the parameters `p` of a cell found at field `at` of `file`.
@@ -135,7 +140,7 @@ impl Checker<'_> {
         self.positive("simulation.t_stop", header.t_stop)?;
         let mut populations = Vec::with_capacity(described.len());
         for (i, desc) in described.into_iter().enumerate() {
-            let population = self.population(i, desc)?;
+            let population = self.population(i, desc, header.seed)?;
             if populations
                 .iter()
                 .any(|p: &Population| p.name == population.name)
@@ -152,8 +157,8 @@ impl Checker<'_> {
             .enumerate()
             .map(|(i, p)| self.projection(i, p, &populations))
             .collect::<Result<Vec<_>, _>>()?;
-        let record = self.record(&header.record_spikes, header.record_v, &populations)?;
-        self.v_volume(header.t_stop, &record, &populations)?;
+        let record = self.record(header.record, &populations)?;
+        self.signal_volume(header.t_stop, &record)?;
         Ok(Experiment {
             file: self.file.to_string(),
             text: header.text,
@@ -165,13 +170,18 @@ impl Checker<'_> {
         })
     }
 
-    fn population(&self, i: usize, d: PopulationDesc) -> Result<Population, ConfigError> {
+    fn population(
+        &self,
+        i: usize,
+        d: PopulationDesc,
+        seed: u64,
+    ) -> Result<Population, ConfigError> {
         let at = self.population_at(i, &d.name);
         if d.name.is_empty() {
             return Err(self.err(format!("{at}.name"), "must not be empty"));
         }
         let params_at = format!("{at}.params");
-        let initial_v = match &d.cell {
+        let initial = match &d.cell {
             Cell::SpikeSourcePoisson(p) => {
                 self.cell_params(&params_at, p)?;
                 None
@@ -187,22 +197,20 @@ impl Checker<'_> {
                     size: d.size,
                 };
                 neurons.visit_neuron(check).transpose()?;
-                let v = d.initial_v.unwrap_or(DEFAULT_INITIAL_V);
-                self.finite(&format!("{at}.initial.v"), v)?;
-                Some(v)
+                Some(self.initial_state(&at, &d, seed)?)
             }
         };
-        if initial_v.is_none() && d.initial_v.is_some() {
+        if let (None, Some((variable, _))) = (&initial, d.initial.first()) {
             return Err(self.err(
-                format!("{at}.initial.v"),
-                "spike sources have no membrane potential",
+                format!("{at}.initial.{variable}"),
+                "spike sources have no state variables",
             ));
         }
         Ok(Population {
             name: d.name,
             size: d.size,
             cell: d.cell,
-            initial_v,
+            initial,
         })
     }
 
@@ -241,34 +249,6 @@ impl Checker<'_> {
                     .try_for_each(|(i, p)| check(&format!("{at}[{i}]"), p))
             }
         }
-    }
-
-    /// Membrane recordings are stored as fixed `[samples, size]` datasets allocated up front; refuse
-    /// requests larger than [`MAX_V_BYTES`].
-    fn v_volume(
-        &self,
-        t_stop: f64,
-        record: &RecordSpec,
-        populations: &[Population],
-    ) -> Result<(), ConfigError> {
-        if record.v.is_empty() {
-            return Ok(());
-        }
-        let samples = crate::record::sample_count(t_stop, record.v_interval) as f64;
-        let neurons: usize = record.v.iter().map(|&p| populations[p].size).sum();
-        let bytes = samples * neurons as f64 * 8.0;
-        if bytes > MAX_V_BYTES {
-            return Err(self.err(
-                "record.v.interval",
-                format!(
-                    "{samples} samples of {neurons} neurons would need {:.1} GB (limit {:.0} GB); \
-                     use a larger interval, fewer populations or a shorter t_stop",
-                    bytes / 1e9,
-                    MAX_V_BYTES / 1e9
-                ),
-            ));
-        }
-        Ok(())
     }
 
     fn spike_times(&self, at: &str, p: &ArrayParams, size: usize) -> Result<(), ConfigError> {
@@ -365,6 +345,11 @@ impl Checker<'_> {
         };
         let delay = s.delay.unwrap_or(Values::Constant(DEFAULT_DELAY));
         let conductance = target.cell.is_conductance_based();
+        let sign = |w: f64| weight_sign_problem(w, conductance, s.receptor);
+        self.random_values(&format!("{at}.weight"), &weight, sign)?;
+        self.random_values(&format!("{at}.delay"), &delay, |d| {
+            (d < 0.0).then_some("delays must be ≥ 0 ms")
+        })?;
         for_each_value(&weight, |k, w| {
             self.weight_sign(&value_field(&at, "weight", k), w, conductance, s.receptor)
         })?;
@@ -394,6 +379,36 @@ impl Checker<'_> {
             receptor: s.receptor,
             synapse: s.synapse,
         })
+    }
+
+    /// If `values` is a distribution: its parameters are in range, and `problem` (what is wrong
+    /// with one value, if anything) finds nothing at either end of what it can draw.
+    fn random_values(
+        &self,
+        field: &str,
+        values: &Values,
+        problem: impl Fn(f64) -> Option<&'static str>,
+    ) -> Result<(), ConfigError> {
+        let Values::Random(distribution) = values else {
+            return Ok(());
+        };
+        distribution.check().map_err(|e| {
+            ConfigError::caused_by(self.file, format!("{field}.{}", e.parameter), e)
+        })?;
+        let (low, high) = distribution.support();
+        match [low, high]
+            .into_iter()
+            .find_map(|end| problem(end).map(|p| (end, p)))
+        {
+            Some((end, rule)) => Err(self.err(
+                field,
+                format!(
+                    "{rule}, but {} can draw {end} (bound it, e.g. with normal_clipped)",
+                    distribution.name()
+                ),
+            )),
+            None => Ok(()),
+        }
     }
 
     fn weight_sign(
@@ -488,39 +503,6 @@ impl Checker<'_> {
         }
         Ok(())
     }
-
-    fn record(
-        &self,
-        spikes: &[String],
-        v: Option<(Vec<String>, f64)>,
-        populations: &[Population],
-    ) -> Result<RecordSpec, ConfigError> {
-        let mut spec = RecordSpec::default();
-        for (k, name) in spikes.iter().enumerate() {
-            let index = self.lookup(&format!("record.spikes[{k}]"), name, populations)?;
-            if !spec.spikes.contains(&index) {
-                spec.spikes.push(index);
-            }
-        }
-        if let Some((names, interval)) = v {
-            self.positive("record.v.interval", interval)?;
-            spec.v_interval = interval;
-            for (k, name) in names.iter().enumerate() {
-                let field = format!("record.v.populations[{k}]");
-                let index = self.lookup(&field, name, populations)?;
-                if populations[index].cell.is_source() {
-                    return Err(self.err(
-                        field,
-                        format!("'{name}' is a spike source and has no membrane potential"),
-                    ));
-                }
-                if !spec.v.contains(&index) {
-                    spec.v.push(index);
-                }
-            }
-        }
-        Ok(spec)
-    }
 }
 
 /// What is wrong with the sign of weight `w` onto `receptor` of a conductance-based
@@ -563,6 +545,8 @@ fn for_each_value(
             .iter()
             .enumerate()
             .try_for_each(|(k, &v)| check(Some(k), v)),
+        // Checked as a distribution by `Checker::random_values`.
+        Values::Random(_) => Ok(()),
     }
 }
 

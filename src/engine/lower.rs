@@ -41,9 +41,9 @@ pub(super) fn populations(experiment: &Experiment, network: &Network) -> Lowered
         let first_node = network.first_node[p];
         let group = match network.placement[p] {
             Placement::Neurons { first } => {
-                // Validation gives every neuron population an initial potential.
-                let v = population.initial_v.expect("validated neuron population");
-                let group = NeuronGroup::lower(&population.cell, population.size, v);
+                // Validation gives every neuron population an initial state.
+                let initial = population.initial.as_ref().expect("validated neurons");
+                let group = NeuronGroup::lower(&population.cell, population.size, initial);
                 let info = GroupInfo {
                     first_node,
                     first_neuron: first,

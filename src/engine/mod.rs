@@ -7,6 +7,7 @@ mod modify;
 pub(crate) mod neurons;
 mod probe;
 pub mod queue;
+mod signals;
 mod step;
 mod window;
 
@@ -18,11 +19,12 @@ use crate::error::LowerError;
 pub use crate::models::NeuronGroup;
 use crate::network::Network;
 use crate::neuron::Receptor;
-use crate::record::{sample_count, RecordError, RecordLayout, Recorder, Termination};
+use crate::record::{RecordError, RecordLayout, Recorder, Termination};
 use crate::source::Source;
 use folded::FoldedInputs;
 pub use modify::ModifyError;
 use queue::{Delivery, EntityKey, EventQueue, Kind, Next};
+use signals::{Sampler, SignalBlock};
 use step::with_neuron;
 use window::WindowBuffers;
 
@@ -123,11 +125,11 @@ pub struct Simulation {
     is_folded: Vec<bool>,
     queue: EventQueue,
     layout: RecordLayout,
-    /// Neuron group of each v-recorded population, in layout order.
-    v_groups: Vec<usize>,
-    /// Per neuron group, its index in `v_groups` if recorded.
-    v_slot_of_group: Vec<Option<usize>>,
-    /// Membrane sampling of the v-recorded populations.
+    /// The recorded signals, one block per population, in layout order.
+    blocks: Vec<SignalBlock>,
+    /// Per neuron group, its index in `blocks` if recorded.
+    block_of_group: Vec<Option<usize>>,
+    /// The sampling clock of the signals.
     sampler: Sampler,
     /// Counters accumulated over all run segments so far.
     summary: RunSummary,
@@ -167,17 +169,10 @@ impl Simulation {
             network.neuron_count,
         );
         let layout = Self::layout_of(experiment);
-        let v_groups: Vec<usize> = (experiment.record().v.iter())
-            // Validation refuses v recording of spike sources.
-            .map(|&p| lowered.group_of_population[p].expect("validated: v recorded from neurons"))
-            .collect();
-        let sampler = Sampler::new(
-            sample_count(experiment.t_stop(), layout.v_interval),
-            layout.v_interval,
-            !v_groups.is_empty(),
-        );
-        let v_slot_of_group = (0..lowered.groups.len())
-            .map(|g| v_groups.iter().position(|&v| v == g))
+        let blocks = signals::blocks(experiment, &lowered.group_of_population);
+        let sampler = Sampler::new(experiment.t_stop(), layout.interval, !blocks.is_empty());
+        let block_of_group = (0..lowered.groups.len())
+            .map(|g| blocks.iter().position(|b| b.group == g))
             .collect();
         let mut sim = Self {
             groups: lowered.groups,
@@ -189,8 +184,8 @@ impl Simulation {
             is_folded,
             queue: EventQueue::default(),
             layout,
-            v_groups,
-            v_slot_of_group,
+            blocks,
+            block_of_group,
             sampler,
             summary: RunSummary {
                 input_events: 0,
@@ -229,8 +224,8 @@ impl Simulation {
         };
         RecordLayout {
             spikes: named(&record.spikes),
-            v: named(&record.v),
-            v_interval: record.v_interval,
+            signals: signals::layout(experiment),
+            interval: record.interval,
             ..RecordLayout::default()
         }
     }
@@ -295,13 +290,8 @@ impl Simulation {
         let summary = self.run_until(self.t_stop, recorder, interrupt, progress)?;
         if summary.termination == Termination::Completed {
             // Every remaining sample (the last one may lie a rounding error past t_stop).
-            self.sampler.sample_until(
-                f64::INFINITY,
-                true,
-                &self.groups,
-                &self.v_groups,
-                recorder,
-            )?;
+            self.sampler
+                .sample_until(f64::INFINITY, true, &self.groups, &self.blocks, recorder)?;
         }
         Ok(self.summary)
     }
@@ -347,7 +337,7 @@ impl Simulation {
             self.through = t_end;
             // Samples up to the pause, before any change made at it.
             self.sampler
-                .sample_until(t_end, true, &self.groups, &self.v_groups, recorder)?;
+                .sample_until(t_end, true, &self.groups, &self.blocks, recorder)?;
         }
         summary.wall_seconds += started.elapsed().as_secs_f64();
         self.summary = summary;
@@ -367,7 +357,7 @@ impl Simulation {
             }
             let recorder = &mut *out.recorder;
             self.sampler
-                .sample_until(t, false, &self.groups, &self.v_groups, recorder)?;
+                .sample_until(t, false, &self.groups, &self.blocks, recorder)?;
             self.processed += 1;
             if self.processed.is_multiple_of(CHECK_EVERY) && out.stop_at(t, summary) {
                 return Ok(());
@@ -510,65 +500,5 @@ impl Simulation {
         for id in 0..self.network.neuron_count {
             with_neuron!(self, id, |step| step.catch_up(t, summary));
         }
-    }
-}
-
-/// Membrane sampling at `k · interval` [ms], k = 0, 1, … < [`sample_count`]`(t_stop, interval)`:
-/// a sample at time `t_s` shows the state after all events at or before `t_s` (it is taken when
-/// the first later event comes, at a pause, or at the end).
-struct Sampler {
-    /// Sampling interval [ms].
-    interval: f64,
-    /// Number of samples of the whole run.
-    count: u64,
-    /// Index of the next sample to take.
-    next: u64,
-    /// Whether anything is sampled.
-    active: bool,
-    buffer: Vec<f64>,
-}
-
-impl Sampler {
-    fn new(count: u64, interval: f64, active: bool) -> Self {
-        Self {
-            interval,
-            count,
-            next: 0,
-            active,
-            buffer: Vec::new(),
-        }
-    }
-
-    /// Time [ms] of sample `i`.
-    fn time(&self, i: u64) -> f64 {
-        i as f64 * self.interval
-    }
-
-    /// Take every sample due before `t` [ms], or at or before it when `inclusive` (with
-    /// `t = ∞` at the end of the run every remaining sample, so a completed run has exactly
-    /// `count`).
-    fn sample_until(
-        &mut self,
-        t: f64,
-        inclusive: bool,
-        groups: &[NeuronGroup],
-        v_groups: &[usize],
-        recorder: &mut dyn Recorder,
-    ) -> Result<(), RecordError> {
-        if !self.active {
-            return Ok(());
-        }
-        while self.next < self.count {
-            let ts = self.time(self.next);
-            if ts > t || (!inclusive && ts == t) {
-                return Ok(());
-            }
-            for (slot, &g) in v_groups.iter().enumerate() {
-                groups[g].potentials(ts, &mut self.buffer);
-                recorder.v_sample(slot, ts, &self.buffer)?;
-            }
-            self.next += 1;
-        }
-        Ok(())
     }
 }

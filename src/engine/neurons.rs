@@ -1,8 +1,9 @@
 //! Neuron groups: the states of one population together with its lowered model, dispatched
 //! statically over the registered models ([`crate::models::NeuronGroup`]).
 
+use crate::config::InitialState;
 use crate::models::{dispatch, NeuronGroup};
-use crate::neuron::ExactNeuron;
+use crate::neuron::{ExactNeuron, Observation, Receptor};
 
 /// The neurons of one population with their lowered model(s).
 #[derive(Clone, Debug)]
@@ -14,9 +15,10 @@ pub struct Group<M: ExactNeuron> {
 }
 
 impl<M: ExactNeuron> Group<M> {
-    /// `size` neurons at membrane potential `v` [mV] with one model shared by all, or one per
-    /// neuron.
-    pub(crate) fn new(models: Vec<M>, size: usize, v: f64) -> Self {
+    /// `size` neurons in their `initial` state with one model shared by all, or one per
+    /// neuron: at the initial membrane potential, with the initial synaptic state received as
+    /// an input at time 0 (when it is not zero).
+    pub(crate) fn new(models: Vec<M>, size: usize, initial: &InitialState) -> Self {
         // Validation makes one parameter set per neuron or one for all, and each model lowers
         // one set into one model, so this holds for every validated experiment.
         assert!(
@@ -24,7 +26,20 @@ impl<M: ExactNeuron> Group<M> {
             "one model, or one per neuron"
         );
         let states = (0..size)
-            .map(|i| models[i.min(models.len() - 1)].initial_state(v))
+            .map(|i| {
+                let model = &models[i.min(models.len() - 1)];
+                let [v, syn_exc, syn_inh] = initial.of(i);
+                let mut state = model.initial_state(v);
+                for (receptor, value) in [
+                    (Receptor::Excitatory, syn_exc),
+                    (Receptor::Inhibitory, syn_inh),
+                ] {
+                    if value != 0.0 {
+                        model.receive(&mut state, receptor, value);
+                    }
+                }
+                state
+            })
             .collect();
         Self { models, states }
     }
@@ -69,16 +84,6 @@ impl<M: ExactNeuron> Group<M> {
         self.models[m] = self.models[m].with_rest_shifted(state, dv);
         self.models[m].next_spike_before(state, horizon)
     }
-
-    fn potentials(&self, t: f64, out: &mut Vec<f64>) {
-        out.clear();
-        out.extend(
-            self.states
-                .iter()
-                .enumerate()
-                .map(|(i, s)| self.models[self.model_index(i)].membrane_potential(s, t)),
-        );
-    }
 }
 
 impl NeuronGroup {
@@ -100,14 +105,10 @@ impl NeuronGroup {
         dispatch!(self, g => g.shift_rest(local, t, dv, horizon))
     }
 
-    /// Membrane potentials [mV] of all neurons at time `t` [ms] into `out`.
-    pub fn potentials(&self, t: f64, out: &mut Vec<f64>) {
-        dispatch!(self, g => g.potentials(t, out))
-    }
-
-    /// Membrane potential [mV] of neuron `local` at time `t` [ms] (not before its state's time).
-    pub fn potential(&self, local: usize, t: f64) -> f64 {
-        dispatch!(self, g => g.models[g.model_index(local)].membrane_potential(&g.states[local], t))
+    /// Observable state of neuron `local` at time `t` [ms] (not before its state's time):
+    /// membrane potential [mV], excitatory and inhibitory synaptic state [µS or nA].
+    pub fn observe(&self, local: usize, t: f64) -> Observation {
+        dispatch!(self, g => g.models[g.model_index(local)].observe(&g.states[local], t))
     }
 
     /// Number of neurons.

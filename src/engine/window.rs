@@ -23,9 +23,10 @@
 //! without any event are skipped when no membrane is sampled.
 
 use super::queue::{EntityKey, Kind};
+use super::signals::SignalBlock;
 use super::step::{with_neuron, NeuronStep};
 use super::{Observers, RunSummary, Simulation, CHECK_EVERY};
-use crate::neuron::{ExactNeuron, Receptor};
+use crate::neuron::{ExactNeuron, Observation, Receptor};
 use crate::record::{RecordError, Recorder};
 
 /// Longest window [ms], so that interrupts, progress and buffers stay bounded when delays are
@@ -212,11 +213,11 @@ impl Simulation {
         buffers.visited[id as usize] = buffers.window;
         let inbox = std::mem::take(&mut buffers.inbox[id as usize]);
         let pending = self.queue.key_of(id);
-        let mut column = self.v_column(id).map(|(slot, local)| SampleColumn {
+        let mut column = self.signal_column(id).map(|(b, column)| SampleColumn {
             times: &buffers.sample_times,
-            values: &mut buffers.samples[slot],
-            stride: self.groups[self.v_groups[slot]].len(),
-            local,
+            values: &mut buffers.samples[b],
+            block: &self.blocks[b],
+            column,
             taken: 0,
         });
         let mut window = NeuronWindow {
@@ -271,11 +272,10 @@ impl Simulation {
             self.announce(spike.id, spike.time, recorder, summary)?;
         }
         buffers.emitted.clear();
-        let size = |slot: usize| self.groups[self.v_groups[slot]].len();
         for (row, &ts) in buffers.sample_times.iter().enumerate() {
-            for (slot, values) in buffers.samples.iter().enumerate() {
-                let n = size(slot);
-                recorder.v_sample(slot, ts, &values[row * n..(row + 1) * n])?;
+            for (block, values) in self.blocks.iter().zip(&buffers.samples) {
+                let n = block.stride();
+                block.send(ts, &values[row * n..(row + 1) * n], recorder)?;
             }
         }
         self.sampler.next += buffers.sample_times.len() as u64;
@@ -294,10 +294,10 @@ impl Simulation {
             i += 1;
         }
         let rows = buffers.sample_times.len();
-        buffers.samples.resize(self.v_groups.len(), Vec::new());
-        for (slot, values) in buffers.samples.iter_mut().enumerate() {
+        buffers.samples.resize(self.blocks.len(), Vec::new());
+        for (block, values) in self.blocks.iter().zip(&mut buffers.samples) {
             values.clear();
-            values.resize(rows * self.groups[self.v_groups[slot]].len(), f64::NAN);
+            values.resize(rows * block.stride(), f64::NAN);
         }
     }
 
@@ -306,28 +306,31 @@ impl Simulation {
         if buffers.sample_times.is_empty() {
             return;
         }
-        for (slot, &g) in self.v_groups.iter().enumerate() {
-            let (group, first) = (&self.groups[g], self.group_info[g].first_neuron as usize);
-            for local in 0..group.len() {
-                if buffers.visited[first + local] != buffers.window {
-                    let mut column = SampleColumn {
+        for (b, block) in self.blocks.iter().enumerate() {
+            let (group, first) = (
+                &self.groups[block.group],
+                self.group_info[block.group].first_neuron,
+            );
+            for (column, &local) in block.indices.iter().enumerate() {
+                if buffers.visited[(first + local) as usize] != buffers.window {
+                    let mut samples = SampleColumn {
                         times: &buffers.sample_times,
-                        values: &mut buffers.samples[slot],
-                        stride: group.len(),
-                        local,
+                        values: &mut buffers.samples[b],
+                        block,
+                        column,
                         taken: 0,
                     };
-                    column.take_until(f64::INFINITY, true, |ts| group.potential(local, ts));
+                    samples.take_until(f64::INFINITY, true, |ts| group.observe(local as usize, ts));
                 }
             }
         }
     }
 
-    /// The v-recording slot and column of neuron `id`, if its population is recorded.
-    fn v_column(&self, id: u32) -> Option<(usize, usize)> {
+    /// The signal block and column of neuron `id`, if it is recorded.
+    fn signal_column(&self, id: u32) -> Option<(usize, usize)> {
         let (g, local) = self.locate[id as usize];
-        let slot = self.v_slot_of_group[g as usize]?;
-        Some((slot, local as usize))
+        let b = self.block_of_group[g as usize]?;
+        Some((b, self.blocks[b].column(local as usize)?))
     }
 }
 
@@ -358,16 +361,16 @@ pub(super) fn smallest_queued_delay(sim: &Simulation) -> f64 {
         .fold(f64::INFINITY, f64::min)
 }
 
-/// One neuron's membrane samples in the window's buffer.
+/// One neuron's samples in the window's buffer.
 struct SampleColumn<'a> {
     /// The window's sample times [ms].
     times: &'a [f64],
-    /// The population's samples, row by row [mV].
+    /// The block's samples, row by row.
     values: &'a mut [f64],
-    /// Row length (population size).
-    stride: usize,
-    /// The neuron's column.
-    local: usize,
+    /// The neuron's signal block.
+    block: &'a SignalBlock,
+    /// The neuron's column in the block.
+    column: usize,
     /// Rows taken so far.
     taken: usize,
 }
@@ -378,13 +381,15 @@ impl SampleColumn<'_> {
         self.times.get(self.taken).copied().unwrap_or(f64::INFINITY)
     }
 
-    /// Take the samples before `t` [ms] (or at it, when `inclusive`) with `potential`.
-    fn take_until(&mut self, t: f64, inclusive: bool, potential: impl Fn(f64) -> f64) {
+    /// Take the samples before `t` [ms] (or at it, when `inclusive`) with `observe`.
+    fn take_until(&mut self, t: f64, inclusive: bool, observe: impl Fn(f64) -> Observation) {
+        let stride = self.block.stride();
         while let Some(&ts) = self.times.get(self.taken) {
             if ts > t || (!inclusive && ts == t) {
                 break;
             }
-            self.values[self.taken * self.stride + self.local] = potential(ts);
+            let row = &mut self.values[self.taken * stride..(self.taken + 1) * stride];
+            self.block.put(row, self.column, observe(ts));
             self.taken += 1;
         }
     }
@@ -427,9 +432,7 @@ impl NeuronWindow<'_, '_> {
                 (None, None) => break,
             };
             if let Some(column) = self.column.as_deref_mut() {
-                column.take_until(time, false, |ts| {
-                    step.model.membrane_potential(step.state, ts)
-                });
+                column.take_until(time, false, |ts| step.model.observe(step.state, ts));
             }
             self.events += 1;
             pending = match entity.filter(|key| key.time == time) {
@@ -465,9 +468,7 @@ impl NeuronWindow<'_, '_> {
             };
         }
         if let Some(column) = self.column.as_deref_mut() {
-            column.take_until(self.end, true, |ts| {
-                step.model.membrane_potential(step.state, ts)
-            });
+            column.take_until(self.end, true, |ts| step.model.observe(step.state, ts));
         }
         pending
     }

@@ -6,7 +6,7 @@ pub mod connector;
 use crate::config::{Experiment, Values};
 use crate::error::LowerError;
 use crate::neuron::Receptor;
-use crate::rng::connector_stream;
+use crate::rng::{connection_value_stream, connector_stream};
 use crate::synapse::{Plasticity, SynapseModel};
 use connector::{generate, Ends};
 use rand_chacha::ChaCha8Rng;
@@ -136,11 +136,22 @@ impl Network {
                 &experiment.populations()[projection.post].name,
                 *ordinal,
             );
+            let values = |what: &str| {
+                connection_value_stream(
+                    experiment.seed(),
+                    &experiment.populations()[projection.pre].name,
+                    &experiment.populations()[projection.post].name,
+                    what,
+                    *ordinal,
+                )
+            };
+            let streams = [values("weight"), values("delay")];
             *ordinal += 1;
             connect(
                 experiment,
                 index,
                 rng,
+                streams,
                 &first_node,
                 &placement,
                 &mut pending,
@@ -159,11 +170,12 @@ impl Network {
 }
 
 /// Generate the connections of projection `index` into `pending`, drawing from `rng` (its
-/// connector's stream).
+/// connector's stream), and random weights and delays from `value_streams` (weight, delay).
 fn connect(
     experiment: &Experiment,
     index: usize,
     mut rng: ChaCha8Rng,
+    value_streams: [ChaCha8Rng; 2],
     first_node: &[u32],
     placement: &[Placement],
     pending: &mut Vec<Pending>,
@@ -184,9 +196,10 @@ fn connect(
         given,
         made: made.len(),
     };
-    let weight = per_connection(&projection.weight, made.len())
+    let [weight_stream, delay_stream] = value_streams;
+    let weight = per_connection(&projection.weight, made.len(), weight_stream)
         .map_err(|given| count_error("weight", given))?;
-    let delay = per_connection(&projection.delay, made.len())
+    let delay = per_connection(&projection.delay, made.len(), delay_stream)
         .map_err(|given| count_error("delay", given))?;
     let Placement::Neurons {
         first: first_neuron,
@@ -195,7 +208,7 @@ fn connect(
         unreachable!("validation rejects projections onto sources")
     };
     for (k, g) in made.iter().enumerate() {
-        let (w, d) = g.values.unwrap_or_else(|| (weight(k), delay(k)));
+        let (w, d) = g.values.unwrap_or_else(|| (weight.get(k), delay.get(k)));
         pending.push(Pending {
             node: first_node[projection.pre] + g.pre,
             delay: d,
@@ -210,18 +223,43 @@ fn connect(
     Ok(())
 }
 
-/// A lookup `k → value` for a constant or per-connection value list of the right length
-/// (`count`); otherwise the list's length.
-fn per_connection(values: &Values, count: usize) -> Result<impl Fn(usize) -> f64 + '_, usize> {
-    if let Values::PerConnection(list) = values {
-        if !list.is_empty() && list.len() != count {
-            return Err(list.len());
+/// The value of each of a projection's connections.
+enum PerConnection<'a> {
+    /// The same for all.
+    Constant(f64),
+    /// Given, one per connection.
+    Given(&'a [f64]),
+    /// Drawn, one per connection.
+    Drawn(Vec<f64>),
+}
+
+impl PerConnection<'_> {
+    /// The value of connection `k`.
+    fn get(&self, k: usize) -> f64 {
+        match self {
+            Self::Constant(v) => *v,
+            Self::Given(list) => list[k],
+            Self::Drawn(list) => list[k],
         }
     }
-    Ok(move |k: usize| match values {
-        Values::Constant(v) => *v,
-        Values::PerConnection(list) => list[k],
-    })
+}
+
+/// The values of `count` connections: a constant, a list of the right length (an empty list
+/// stands for the rows of a `from_list` connector, which give their own), or `count` draws from
+/// `rng`; otherwise the list's length.
+fn per_connection(
+    values: &Values,
+    count: usize,
+    mut rng: ChaCha8Rng,
+) -> Result<PerConnection<'_>, usize> {
+    match values {
+        Values::PerConnection(list) if !list.is_empty() && list.len() != count => Err(list.len()),
+        Values::PerConnection(list) => Ok(PerConnection::Given(list)),
+        Values::Random(distribution) => {
+            Ok(PerConnection::Drawn(distribution.draw(count, &mut rng)))
+        }
+        Values::Constant(v) => Ok(PerConnection::Constant(*v)),
+    }
 }
 
 /// Sort connections by (node, delay), stably, so generation order is kept within a group: the

@@ -5,7 +5,7 @@
 
 use super::params::lif_params;
 
-use super::{ExactNeuron, Receptor};
+use super::{ExactNeuron, Observation, Receptor};
 
 lif_params! {
     /// PyNN parameters of `IF_curr_exp` with PyNN's defaults (ms, mV, nF, nA): a LIF neuron
@@ -630,6 +630,12 @@ impl ExactNeuron for CurrExp {
         let mut st = state.clone();
         self.advance(&mut st, t);
         st.v
+    }
+
+    fn observe(&self, state: &CurrExpState, t: f64) -> Observation {
+        let mut st = state.clone();
+        self.advance(&mut st, t);
+        [st.v, st.i_e, st.i_i]
     }
 
     /// The state holds absolute potentials, so only the model's rest-relative constants move.

@@ -10,10 +10,12 @@
 pub mod cond_exp;
 pub mod curr_exp;
 pub mod params;
+pub mod variable;
 
 pub use cond_exp::{CondExp, CondExpParams, CondExpState};
 pub use curr_exp::{CurrExp, CurrExpParams, CurrExpState};
 pub use params::{CellParams, NeuronParams, ParamSpec, Rule};
+pub use variable::{Observation, StateVariable};
 
 /// A neuron model as the rest of the system sees it: its PyNN parameters and how a population's
 /// parameter sets are lowered into models the engine runs. A model is added by implementing
@@ -119,6 +121,11 @@ pub trait ExactNeuron {
 
     /// Membrane potential [mV] at time `t ≥ time(state)` assuming no further input (does not mutate).
     fn membrane_potential(&self, state: &Self::State, t: f64) -> f64;
+
+    /// The observable state at time `t ≥ time(state)` assuming no further input (does not
+    /// mutate): membrane potential [mV] and excitatory and inhibitory synaptic state (µS for
+    /// conductance synapses, nA for current synapses).
+    fn observe(&self, state: &Self::State, t: f64) -> Observation;
 
     /// This model with `v_rest` raised by `dv` [mV] (every other parameter unchanged), and `state`
     /// (already advanced to the time of the change) re-expressed for it: its membrane potential,

@@ -8,10 +8,13 @@
 //! /spikes/<pop>             attr size (neurons in the population)
 //! /spikes/<pop>/times       float64 [n]   ms, non-decreasing
 //! /spikes/<pop>/senders     uint32  [n]   index within the population
-//! /v/<pop>                  attrs size, interval (ms), samples_written (uint64, set at finish)
-//! /v/<pop>/times            float64 [m]        ms
-//! /v/<pop>/values           float64 [m, size]  mV
+//! /<var>/<pop>              attrs size, interval (ms), samples_written (uint64, set at finish)
+//! /<var>/<pop>/times        float64 [m]     ms
+//! /<var>/<pop>/indices      uint32  [k]     the recorded neurons (index within the population)
+//! /<var>/<pop>/values       float64 [m, k]  the variable's unit: mV (v), uS (gsyn_*), nA (isyn_*)
 //! ```
+//!
+//! `<var>` is a recorded state variable: `v`, `gsyn_exc`, `gsyn_inh`, `isyn_exc` or `isyn_inh`.
 //!
 //! Every dataset carries a `units` attribute. Spike columns are chunked with an unlimited first
 //! dimension; data is buffered a few chunks at a time and appended in place while the run goes.
@@ -42,14 +45,13 @@ use hdf5_pure::{
 };
 
 use super::{
-    sample_count, Hdf5Problem, RecordError, RecordLayout, Recorder, RunMetadata, Table, TableData,
-    TableRecorder, TableSlot, Termination,
+    sample_count, Hdf5Problem, RecordError, RecordLayout, Recorder, RunMetadata, SignalLayout,
+    Table, TableData, TableRecorder, TableSlot, Termination,
 };
+use crate::neuron::StateVariable;
 
 /// Group holding one sub-group per spike-recorded population.
 pub(crate) const SPIKES_GROUP: &str = "spikes";
-/// Group holding one sub-group per v-recorded population.
-pub(crate) const V_GROUP: &str = "v";
 /// Attribute (on population groups) holding the population size.
 pub(crate) const SIZE_ATTR: &str = "size";
 /// Attribute (on v population groups) holding the number of rows that hold samples.
@@ -95,7 +97,7 @@ impl Hdf5Recorder {
             });
         }
         validate_layout(path, layout)?;
-        let samples = sample_count(meta.t_stop, layout.v_interval);
+        let samples = sample_count(meta.t_stop, layout.interval);
         let partial = PartialFile::new(partial_path(path)?);
         remove_if_present(&partial.path)?;
         skeleton(layout, meta, samples)
@@ -118,8 +120,8 @@ impl Hdf5Recorder {
             .map(|(name, _)| SpikeColumns::open(&file, name))
             .collect::<Result<_, _>>()
             .map_err(open_error)?;
-        let v = (layout.v.iter())
-            .map(|(name, size)| VColumns::open(&file, name, *size, samples))
+        let v = (layout.signals.iter())
+            .map(|signal| VColumns::open(&file, signal, samples))
             .collect::<Result<_, _>>()
             .map_err(|e| hdf5_error(path, e))?;
         Ok(Self {
@@ -214,11 +216,11 @@ impl Recorder for Hdf5Recorder {
             .map_err(|e| hdf5_error(&self.target, e))
     }
 
-    fn v_sample(&mut self, population: usize, t: f64, values: &[f64]) -> Result<(), RecordError> {
-        let columns = &mut self.v[population];
+    fn sample(&mut self, signal: usize, t: f64, values: &[f64]) -> Result<(), RecordError> {
+        let columns = &mut self.v[signal];
         if values.len() != columns.size {
             let message = format!(
-                "v sample of {} values for a population of {}",
+                "sample of {} values for {} recorded neurons",
                 values.len(),
                 columns.size
             );
@@ -226,7 +228,7 @@ impl Recorder for Hdf5Recorder {
         }
         if columns.samples() >= columns.values.rows {
             let message = format!(
-                "more than the {} v samples announced for population {:?}",
+                "more than the {} samples announced for {:?}",
                 columns.values.rows, columns.group
             );
             return Err(hdf5_error(&self.target, message));
@@ -303,16 +305,18 @@ impl SpikeColumns {
 
 /// `times` and `values` of one v-recorded population.
 struct VColumns {
-    /// Path of the population group.
+    /// Path of the signal's group.
     group: String,
     times: FixedRows,
     values: FixedRows,
+    /// Values per sample (recorded neurons).
     size: usize,
 }
 
 impl VColumns {
-    fn open(file: &File, name: &str, size: usize, samples: u64) -> Result<Self, Hdf5Problem> {
-        let group = format!("{V_GROUP}/{name}");
+    fn open(file: &File, signal: &SignalLayout, samples: u64) -> Result<Self, Hdf5Problem> {
+        let group = signal_group(signal);
+        let size = signal.indices.len();
         Ok(Self {
             times: FixedRows::open(file, &format!("{group}/times"), 1, samples)?,
             values: FixedRows::open(file, &format!("{group}/values"), size, samples)?,
@@ -481,15 +485,30 @@ fn skeleton(
     }
     builder.add_group(spikes.finish());
 
-    let mut v = builder.create_group(V_GROUP);
-    for (name, size) in &layout.v {
-        let mut group = population_group(&mut v, name, *size);
-        group.set_attr("interval", AttrValue::F64(layout.v_interval));
-        add_fixed(&mut group, "times", &[samples], "ms")?;
-        add_fixed(&mut group, "values", &[samples, *size as u64], "mV")?;
-        v.add_group(group.finish());
+    let mut variables: Vec<StateVariable> = layout.signals.iter().map(|s| s.variable).collect();
+    variables.sort_unstable();
+    variables.dedup();
+    for variable in variables {
+        let mut parent = builder.create_group(variable.name());
+        for signal in layout.signals.iter().filter(|s| s.variable == variable) {
+            let mut group = population_group(&mut parent, &signal.population, signal.size);
+            group.set_attr("interval", AttrValue::F64(layout.interval));
+            add_fixed(&mut group, "times", &[samples], "ms")?;
+            let shape = [samples, signal.indices.len() as u64];
+            add_fixed(&mut group, "values", &shape, variable.units())?;
+            let indices: Vec<u8> = signal
+                .indices
+                .iter()
+                .flat_map(|i| i.to_le_bytes())
+                .collect();
+            group
+                .create_dataset("indices")
+                .with_raw_data(make_u32_type(), indices, signal.indices.len() as u64)
+                .with_shape(&[signal.indices.len() as u64]);
+            parent.add_group(group.finish());
+        }
+        builder.add_group(parent.finish());
     }
-    builder.add_group(v.finish());
 
     let mut groups: Vec<&str> = layout.tables.iter().map(|t| t.group.as_str()).collect();
     groups.extend(layout.attributes.iter().map(|(g, _, _)| g.as_str()));
@@ -561,20 +580,27 @@ fn add_fixed(
     Ok(())
 }
 
-/// Reject population names that are not plain HDF5 link names, and empty v populations.
+/// The group of `signal`: `/<variable>/<population>`.
+fn signal_group(signal: &SignalLayout) -> String {
+    format!("{}/{}", signal.variable.name(), signal.population)
+}
+
+/// Reject population names that are not plain HDF5 link names, and signals of no neuron.
 fn validate_layout(path: &Path, layout: &RecordLayout) -> Result<(), RecordError> {
-    let names = layout.spikes.iter().chain(&layout.v).map(|(n, _)| n);
+    let names =
+        (layout.spikes.iter().map(|(n, _)| n)).chain(layout.signals.iter().map(|s| &s.population));
     if let Some(bad) = names.into_iter().find(|n| !valid_name(n)) {
         return Err(hdf5_error(path, format!("invalid population name {bad:?}")));
     }
-    if let Some((name, _)) = layout
-        .v
-        .iter()
-        .find(|(_, size)| *size == 0 || *size > u32::MAX as usize)
+    if let Some(signal) =
+        (layout.signals.iter()).find(|s| s.indices.is_empty() || s.size > u32::MAX as usize)
     {
         return Err(hdf5_error(
             path,
-            format!("cannot record v of population {name:?}: bad size"),
+            format!(
+                "cannot record {}: no neuron or bad size",
+                signal_group(signal)
+            ),
         ));
     }
     Ok(())
@@ -650,8 +676,8 @@ mod tests {
     fn layout() -> RecordLayout {
         RecordLayout {
             spikes: vec![("exc".into(), 10), ("inh".into(), 5)],
-            v: vec![("exc".into(), 3)],
-            v_interval: 0.5,
+            signals: vec![SignalLayout::all("exc", 3, StateVariable::V)],
+            interval: 0.5,
             ..RecordLayout::default()
         }
     }
@@ -670,7 +696,7 @@ mod tests {
 
     /// Rows of the v datasets for `layout()` and `meta_until(t_stop)`.
     fn rows(t_stop: f64) -> usize {
-        crate::record::sample_count(t_stop, layout().v_interval) as usize
+        crate::record::sample_count(t_stop, layout().interval) as usize
     }
 
     /// Feed `spikes` spikes and `samples` v samples to both recorders.
@@ -684,7 +710,7 @@ mod tests {
         for i in 0..samples {
             let row = [i as f64, -(i as f64), 0.5];
             for r in recorders.iter_mut() {
-                r.v_sample(0, i as f64 * 0.5, &row).unwrap();
+                r.sample(0, i as f64 * 0.5, &row).unwrap();
             }
         }
     }
@@ -780,10 +806,14 @@ mod tests {
         let path = dir.path().join("run.h5");
         let mut file = Hdf5Recorder::create(&path, &layout(), &meta_until(1.0), false).unwrap();
         for i in 0..3 {
-            file.v_sample(0, f64::from(i) * 0.5, &[0.0; 3]).unwrap();
+            file.sample(0, f64::from(i) * 0.5, &[0.0; 3]).unwrap();
         }
-        let err = file.v_sample(0, 1.5, &[0.0; 3]).unwrap_err();
-        assert!(err.to_string().contains("3 v samples"), "{err}");
+        let err = file.sample(0, 1.5, &[0.0; 3]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("the 3 samples announced for \"v/exc\""),
+            "{err}"
+        );
         file.abandon();
     }
 
@@ -856,7 +886,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("run.h5");
         let mut file = Hdf5Recorder::create(&path, &layout(), &meta(), false).unwrap();
-        let err = file.v_sample(0, 0.0, &[1.0]).unwrap_err();
+        let err = file.sample(0, 0.0, &[1.0]).unwrap_err();
         assert!(err.to_string().contains("run.h5"), "{err}");
         file.abandon();
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
@@ -883,8 +913,8 @@ mod tests {
             .map_or_else(|| dir.path().join("big.h5"), PathBuf::from);
         let layout = RecordLayout {
             spikes: vec![("exc".into(), 1000), ("inh".into(), 250)],
-            v: vec![("exc".into(), 4)],
-            v_interval: 1.0,
+            signals: vec![SignalLayout::all("exc", 4, StateVariable::V)],
+            interval: 1.0,
             ..RecordLayout::default()
         };
         let start = std::time::Instant::now();
@@ -895,7 +925,7 @@ mod tests {
                 .unwrap();
         }
         for i in 0..101 {
-            file.v_sample(0, i as f64, &[-65.0, -60.0, -55.0, i as f64])
+            file.sample(0, i as f64, &[-65.0, -60.0, -55.0, i as f64])
                 .unwrap();
         }
         file.finish(Termination::Completed).unwrap();

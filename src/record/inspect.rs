@@ -7,8 +7,9 @@ use std::path::Path;
 
 use hdf5_pure::{AttrValue, File};
 
-use super::hdf5::{SAMPLES_WRITTEN_ATTR, SIZE_ATTR, SPIKES_GROUP, V_GROUP};
+use super::hdf5::{SAMPLES_WRITTEN_ATTR, SIZE_ATTR, SPIKES_GROUP};
 use super::RecordError;
+use crate::neuron::StateVariable;
 
 /// A spike-recorded population as stored in a file.
 #[derive(Clone, Debug, PartialEq)]
@@ -63,9 +64,17 @@ pub fn summarize(path: &Path) -> Result<String, RecordError> {
         let _ = writeln!(out, "  {line}");
     }
     out.push_str("v:\n");
-    for name in file.group(V_GROUP).and_then(|g| g.groups()).map_err(fail)? {
-        let line = v_line(&file, &name).map_err(fail)?;
-        let _ = writeln!(out, "  {line}");
+    for variable in StateVariable::ALL {
+        let Ok(group) = file.group(variable.name()) else {
+            continue;
+        };
+        if variable != StateVariable::V {
+            let _ = writeln!(out, "{variable}:");
+        }
+        for name in group.groups().map_err(fail)? {
+            let line = signal_line(&file, variable, &name).map_err(fail)?;
+            let _ = writeln!(out, "  {line}");
+        }
     }
     Ok(out.trim_end().to_owned())
 }
@@ -106,16 +115,27 @@ fn spike_line(
     Ok(line)
 }
 
-/// One summary line for a v-recorded population.
-fn v_line(file: &File, name: &str) -> Result<String, hdf5_pure::Error> {
-    let group = format!("{V_GROUP}/{name}");
+/// One summary line for a population whose `variable` is recorded.
+fn signal_line(
+    file: &File,
+    variable: StateVariable,
+    name: &str,
+) -> Result<String, hdf5_pure::Error> {
+    let group = format!("{variable}/{name}");
     let attrs = file.group(&group)?.attrs()?;
     let shape = file.dataset(&format!("{group}/values"))?.shape()?;
     let rows = shape.first().copied().unwrap_or(0);
+    let columns = shape.get(1).copied().unwrap_or(0);
     let size = attrs.get(SIZE_ATTR).map_or("?".to_owned(), attr_text);
     let interval = attrs.get("interval").map_or("?".to_owned(), attr_text);
+    let neurons = if columns.to_string() == size {
+        format!("{size} neurons")
+    } else {
+        format!("{columns} of {size} neurons")
+    };
     let mut line = format!(
-        "{name}: {rows} samples x {size} neurons (values [{rows}, {size}]), every {interval} ms"
+        "{name}: {rows} samples x {neurons} (values [{rows}, {columns}] {}), every {interval} ms",
+        variable.units()
     );
     let written = attrs.get(SAMPLES_WRITTEN_ATTR).and_then(attr_u64);
     match written {
@@ -209,30 +229,57 @@ pub fn t_stop(path: &Path) -> Result<Option<f64>, RecordError> {
     Ok(attrs.get("t_stop").and_then(attr_f64))
 }
 
-/// Membrane-potential sample times (ms) and values (mV) (row-major `[times.len(), size]`) of
-/// v-recorded `population`: only the samples taken (`samples_written` rows; an interrupted run
-/// leaves the rest of the datasets NaN).
+/// Membrane-potential sample times (ms) and values (mV) (row-major `[times.len(), neurons]`) of
+/// v-recorded `population` (see [`read_signal`]).
 pub fn read_v(path: &Path, population: &str) -> Result<(Vec<f64>, Vec<f64>), RecordError> {
+    let signal = read_signal(path, StateVariable::V, population)?;
+    Ok((signal.times, signal.values))
+}
+
+/// The samples of one recorded state variable of one population.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Signal {
+    /// Sample times [ms].
+    pub times: Vec<f64>,
+    /// The recorded neurons (indices within the population).
+    pub indices: Vec<u32>,
+    /// Values in the variable's unit, row-major `[times.len(), indices.len()]`.
+    pub values: Vec<f64>,
+}
+
+/// The samples of `variable` of `population` in the recording at `path`: only the samples
+/// taken (`samples_written` rows; an interrupted run leaves the rest of the datasets NaN).
+pub fn read_signal(
+    path: &Path,
+    variable: StateVariable,
+    population: &str,
+) -> Result<Signal, RecordError> {
     let file = open(path)?;
     let read = || -> Result<_, hdf5_pure::Error> {
-        let group = format!("{V_GROUP}/{population}");
+        let group = format!("{variable}/{population}");
         let written = (file.group(&group)?.attrs()?)
             .get(SAMPLES_WRITTEN_ATTR)
             .and_then(attr_u64);
         let times_ds = file.dataset(&format!("{group}/times"))?;
         let values_ds = file.dataset(&format!("{group}/values"))?;
+        let indices = file.dataset(&format!("{group}/indices"))?.read_u32()?;
         let rows = times_ds.shape()?.first().copied().unwrap_or(0);
         let taken = written.map_or(rows, |w| w.min(rows));
-        if taken == rows {
-            return Ok((times_ds.read_f64()?, read_rows_f64(&values_ds)?));
-        }
-        let mut times = Vec::new();
-        let mut values = Vec::new();
-        if taken > 0 {
-            times = times_ds.read_f64_rows(0, taken)?;
-            values = values_ds.read_f64_rows(0, taken)?;
-        }
-        Ok((times, values))
+        let (times, values) = if taken == rows {
+            (times_ds.read_f64()?, read_rows_f64(&values_ds)?)
+        } else if taken > 0 {
+            (
+                times_ds.read_f64_rows(0, taken)?,
+                values_ds.read_f64_rows(0, taken)?,
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        Ok(Signal {
+            times,
+            indices,
+            values,
+        })
     };
     read().map_err(|e| error(path, e))
 }

@@ -1,6 +1,7 @@
 //! In-memory recorder: keeps every spike and sample in vectors (tests, library use).
 
 use super::{RecordError, RecordLayout, Recorder, Table, TableRecorder};
+use crate::neuron::StateVariable;
 
 /// Spikes of one population: parallel vectors of times [ms] and senders.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -11,12 +12,12 @@ pub struct SpikeTrain {
     pub senders: Vec<u32>,
 }
 
-/// Membrane samples of one population.
+/// Samples of one state variable of the recorded neurons of one population.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct VTrace {
+pub struct Trace {
     /// Sample times [ms].
     pub times: Vec<f64>,
-    /// Values [mV], row-major `[times.len(), size]`.
+    /// Values (the variable's unit), row-major `[times.len(), recorded neurons]`.
     pub values: Vec<f64>,
 }
 
@@ -27,8 +28,8 @@ pub struct MemoryRecorder {
     pub layout: RecordLayout,
     /// One spike train per entry of `layout.spikes`.
     pub spikes: Vec<SpikeTrain>,
-    /// One trace per entry of `layout.v`.
-    pub v: Vec<VTrace>,
+    /// One trace per entry of `layout.signals`.
+    pub signals: Vec<Trace>,
     /// The layout's tables, with the values last written.
     pub tables: Vec<Table>,
 }
@@ -37,12 +38,12 @@ impl MemoryRecorder {
     /// Empty recorder for `layout`.
     pub fn new(layout: RecordLayout) -> Self {
         let spikes = vec![SpikeTrain::default(); layout.spikes.len()];
-        let v = vec![VTrace::default(); layout.v.len()];
+        let signals = vec![Trace::default(); layout.signals.len()];
         let tables = layout.tables.clone();
         Self {
             layout,
             spikes,
-            v,
+            signals,
             tables,
         }
     }
@@ -60,10 +61,16 @@ impl MemoryRecorder {
         Some(&self.spikes[index])
     }
 
-    /// Membrane trace of the population called `name`, if it was recorded.
-    pub fn v_of(&self, name: &str) -> Option<&VTrace> {
-        let index = self.layout.v.iter().position(|(n, _)| n == name)?;
-        Some(&self.v[index])
+    /// Membrane trace [mV] of the population called `name`, if it was recorded.
+    pub fn v_of(&self, name: &str) -> Option<&Trace> {
+        self.signal_of(name, StateVariable::V)
+    }
+
+    /// Trace of `variable` of the population called `name`, if it was recorded.
+    pub fn signal_of(&self, name: &str, variable: StateVariable) -> Option<&Trace> {
+        let index = (self.layout.signals.iter())
+            .position(|s| s.population == name && s.variable == variable)?;
+        Some(&self.signals[index])
     }
 }
 
@@ -75,8 +82,8 @@ impl Recorder for MemoryRecorder {
         Ok(())
     }
 
-    fn v_sample(&mut self, population: usize, t: f64, values: &[f64]) -> Result<(), RecordError> {
-        let trace = &mut self.v[population];
+    fn sample(&mut self, signal: usize, t: f64, values: &[f64]) -> Result<(), RecordError> {
+        let trace = &mut self.signals[signal];
         trace.times.push(t);
         trace.values.extend_from_slice(values);
         Ok(())

@@ -1,7 +1,7 @@
 //! Recording: the [`Recorder`] trait the engine writes to, an in-memory recorder for tests and
 //! library users, and the HDF5 file recorder.
 //!
-//! Lifecycle: create (with the [`RecordLayout`] and [`RunMetadata`]) → `spike` / `v_sample` calls in
+//! Lifecycle: create (with the [`RecordLayout`] and [`RunMetadata`]) → `spike` / `sample` calls in
 //! non-decreasing time order → `finish`. Files appear whole or are marked incomplete.
 
 pub mod hdf5;
@@ -12,19 +12,46 @@ pub mod raster;
 
 pub use memory::MemoryRecorder;
 
+use crate::neuron::StateVariable;
+
 /// What a run records: population names and sizes, in the order the engine refers to them.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RecordLayout {
     /// Populations whose spikes are recorded: (name, size).
     pub spikes: Vec<(String, usize)>,
-    /// Populations whose membrane potential is sampled: (name, size).
-    pub v: Vec<(String, usize)>,
-    /// Sampling interval of the membrane potential [ms] (meaningful when `v` is non-empty).
-    pub v_interval: f64,
+    /// Sampled signals, one per population and state variable.
+    pub signals: Vec<SignalLayout>,
+    /// Sampling interval of every signal [ms] (meaningful when `signals` is non-empty).
+    pub interval: f64,
     /// Further fixed-size datasets (e.g. results of a sampling job), in top-level groups.
     pub tables: Vec<Table>,
     /// Scalar attributes of those groups: (group, name, value).
     pub attributes: Vec<(String, String, f64)>,
+}
+
+/// One sampled state variable of some neurons of a population.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SignalLayout {
+    /// The population's name.
+    pub population: String,
+    /// The population's size.
+    pub size: usize,
+    /// The variable.
+    pub variable: StateVariable,
+    /// The recorded neurons (indices within the population); a sample has one value each.
+    pub indices: Vec<u32>,
+}
+
+impl SignalLayout {
+    /// `variable` of every neuron of the population `population` of `size` neurons.
+    pub fn all(population: &str, size: usize, variable: StateVariable) -> Self {
+        Self {
+            population: population.to_string(),
+            size,
+            variable,
+            indices: (0..size as u32).collect(),
+        }
+    }
 }
 
 /// A fixed-size dataset `/<group>/<name>` beside the recording. Its data is written when the file
@@ -216,9 +243,9 @@ pub trait Recorder {
     /// `population` (index into [`RecordLayout::spikes`]) spiked at time `t` [ms].
     fn spike(&mut self, population: usize, sender: u32, t: f64) -> Result<(), RecordError>;
 
-    /// Membrane potentials `values` [mV] (one per neuron) of v-recorded population number
-    /// `population` (index into [`RecordLayout::v`]) at time `t` [ms].
-    fn v_sample(&mut self, population: usize, t: f64, values: &[f64]) -> Result<(), RecordError>;
+    /// Values (one per recorded neuron, in the unit of the variable) of signal number `signal`
+    /// (index into [`RecordLayout::signals`]) at time `t` [ms].
+    fn sample(&mut self, signal: usize, t: f64, values: &[f64]) -> Result<(), RecordError>;
 }
 
 /// A [`Recorder`] that also stores the fixed-size tables of its layout ([`RecordLayout::tables`]):

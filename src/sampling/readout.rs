@@ -153,7 +153,7 @@ impl Recorder for SamplingReadout<'_> {
         self.inner.spike(population, sender, t)
     }
 
-    fn v_sample(&mut self, population: usize, t: f64, values: &[f64]) -> Result<(), RecordError> {
-        self.inner.v_sample(population, t, values)
+    fn sample(&mut self, signal: usize, t: f64, values: &[f64]) -> Result<(), RecordError> {
+        self.inner.sample(signal, t, values)
     }
 }

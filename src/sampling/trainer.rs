@@ -302,7 +302,7 @@ impl Recorder for TrainingReadout<'_> {
         self.sampling.spike(population, sender, t)
     }
 
-    fn v_sample(&mut self, population: usize, t: f64, values: &[f64]) -> Result<(), RecordError> {
-        self.sampling.v_sample(population, t, values)
+    fn sample(&mut self, signal: usize, t: f64, values: &[f64]) -> Result<(), RecordError> {
+        self.sampling.sample(signal, t, values)
     }
 }

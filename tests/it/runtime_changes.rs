@@ -79,7 +79,7 @@ fn a_run_paused_anywhere_equals_an_uninterrupted_run() {
     let segmented = paused.run(&mut rec_paused, None, &mut |_| {}).unwrap();
     assert!(full.neuron_spikes > 100, "{full:?}");
     assert_eq!(rec_whole.spikes, rec_paused.spikes);
-    assert_eq!(rec_whole.v, rec_paused.v);
+    assert_eq!(rec_whole.signals, rec_paused.signals);
     assert_eq!(
         (full.input_events, full.neuron_spikes, full.source_spikes),
         (

@@ -8,7 +8,7 @@
 
 use exactspike::config::{Cell, Connector, Experiment, ExperimentBuilder, PoissonParams};
 use exactspike::engine::{EventLoop, RunSummary};
-use exactspike::neuron::{CondExpParams, CurrExpParams, Receptor};
+use exactspike::neuron::{CondExpParams, CurrExpParams, Receptor, StateVariable};
 use exactspike::record::MemoryRecorder;
 use exactspike::synapse::{SynapseModel, TsoParams};
 
@@ -55,19 +55,20 @@ fn assert_same(experiment: &Experiment, pauses: &[f64]) -> u64 {
 fn assert_same_recordings(events: &MemoryRecorder, windows: &MemoryRecorder) {
     let (a, b) = (&events.layout, &windows.layout);
     assert_eq!(a.spikes, b.spikes, "populations whose spikes are recorded");
-    assert_eq!(a.v, b.v, "populations whose membrane is recorded");
-    assert_eq!(a.v_interval.to_bits(), b.v_interval.to_bits());
+    assert_eq!(a.signals, b.signals, "recorded signals");
+    assert_eq!(a.interval.to_bits(), b.interval.to_bits());
     assert_eq!(events.spikes.len(), a.spikes.len());
     assert_eq!(windows.spikes.len(), b.spikes.len());
-    assert_eq!(events.v.len(), a.v.len());
-    assert_eq!(windows.v.len(), b.v.len());
+    assert_eq!(events.signals.len(), a.signals.len());
+    assert_eq!(windows.signals.len(), b.signals.len());
     for (((name, _), a), b) in a.spikes.iter().zip(&events.spikes).zip(&windows.spikes) {
         assert_eq!(a.times.len(), b.times.len(), "{name}: spike counts differ");
         let first = a.times.iter().zip(&b.times).position(|(x, y)| x != y);
         assert_eq!(first, None, "{name}: spike times differ");
         assert_eq!(a.senders, b.senders, "{name}: senders differ");
     }
-    for (((name, _), a), b) in a.v.iter().zip(&events.v).zip(&windows.v) {
+    for ((signal, a), b) in a.signals.iter().zip(&events.signals).zip(&windows.signals) {
+        let name = format!("{}/{}", signal.variable, signal.population);
         assert_eq!(a.times, b.times, "{name}: sample times differ");
         assert_eq!(
             a.values.len(),
@@ -92,7 +93,8 @@ fn delays(n: usize) -> Vec<f64> {
 /// sbs samplers with private noise, inhibitory and plastic excitatory recurrence, feeding COBA
 /// neurons (shared sources with per-connection delays), which feed CUBA neurons; array sources
 /// with equal-time ties. The shortest connections have delay `short` [ms] (0.1 ms: one window);
-/// the membranes of the sbs and CUBA neurons are sampled with `record_v`.
+/// the membranes of the sbs and CUBA neurons are sampled with `record_v`, the CUBA neurons'
+/// currents too, and the inhibitory conductance and membrane of three COBA neurons.
 fn recurrent_network(short: f64, record_v: bool) -> Experiment {
     let mut net = ExperimentBuilder::new("windowed", 400.0);
     net.seed(11);
@@ -169,6 +171,9 @@ fn recurrent_network(short: f64, record_v: bool) -> Experiment {
     }
     if record_v {
         net.record_v(&["sbs", "cuba"], 0.05);
+        net.record_signals("cuba", &[StateVariable::IsynExc, StateVariable::IsynInh]);
+        net.record_signals("coba", &[StateVariable::GsynInh, StateVariable::V])
+            .indices(&[7, 2, 9]);
     }
     build(net)
 }
@@ -206,7 +211,7 @@ fn zero_delay_falls_back_to_the_event_loop() {
 fn without_membrane_recording_the_same_too() {
     // No samples to take: windows without events are skipped.
     let network = recurrent_network(0.1, false);
-    assert!(network.record().v.is_empty());
+    assert!(network.record().signals.is_empty());
     let spikes = assert_same(&network, &[75.0]);
     assert!(spikes > 500, "{spikes}");
 }

@@ -11,7 +11,7 @@ mod tests;
 
 use super::params::lif_params;
 
-use super::{ExactNeuron, InputFeed, InputRun, Receptor};
+use super::{ExactNeuron, InputFeed, InputRun, Observation, Receptor};
 use crate::numerics::quadrature::AdaptiveGauss;
 use crate::numerics::special::QTable;
 use std::sync::Arc;
@@ -509,6 +509,16 @@ impl ExactNeuron for CondExp {
         }
         let (t_start, f) = self.start(state);
         self.evolve(&f, t - t_start).v + self.v0
+    }
+
+    fn observe(&self, state: &CondExpState, t: f64) -> Observation {
+        let conductances = Free {
+            ge: state.g_e,
+            gi: state.g_i,
+            ..FREE_ZERO
+        };
+        let (g_e, g_i) = self.decayed(&conductances, t - state.t);
+        [self.membrane_potential(state, t), g_e, g_i]
     }
 
     /// The origin `v0` moves with `v_rest`, so every potential stored relative to it (threshold,

@@ -1,0 +1,266 @@
+//! Initial values and recorded state variables: synaptic conductances and currents of chosen
+//! neurons, sampled on one clock, against their closed form (an exponential decay from the
+//! initial value plus one jump per input), the same in both event loops, and in HDF5.
+
+use exactspike::config::Experiment;
+use exactspike::engine::{EventLoop, Simulation};
+use exactspike::neuron::StateVariable;
+use exactspike::record::inspect::read_signal;
+use exactspike::record::MemoryRecorder;
+
+/// Three `IF_cond_exp` and two `IF_curr_exp` neurons with initial synaptic states, no spikes
+/// (thresholds far away), driven by one array source: excitatory arrivals at 6 and 13.5 ms,
+/// inhibitory at 9 ms.
+const NETWORK: &str = r#"
+[simulation]
+t_stop = 30.0
+
+[[population]]
+name = "cond"
+size = 3
+model = "IF_cond_exp"
+params = { tau_syn_E = 4.0, tau_syn_I = 7.0, v_thresh = 20.0 }
+initial = { v = [-70.0, -65.0, -60.0], gsyn_exc = [0.01, 0.0, 0.02], gsyn_inh = 0.005 }
+
+[[population]]
+name = "curr"
+size = 2
+model = "IF_curr_exp"
+params = { tau_syn_E = 3.0, tau_syn_I = 6.0, v_thresh = 20.0 }
+initial = { isyn_exc = 0.2, isyn_inh = [-0.1, -0.3] }
+
+[[population]]
+name = "in"
+size = 1
+model = "SpikeSourceArray"
+params = { spike_times = [5.0, 12.5] }
+
+[[population]]
+name = "in_inh"
+size = 1
+model = "SpikeSourceArray"
+params = { spike_times = [8.0] }
+
+[[projection]]
+pre = "in"
+post = "cond"
+connector = { type = "all_to_all" }
+weight = 0.003
+delay = 1.0
+
+[[projection]]
+pre = "in_inh"
+post = "cond"
+connector = { type = "all_to_all" }
+weight = 0.004
+delay = 1.0
+receptor = "inhibitory"
+
+[[projection]]
+pre = "in"
+post = "curr"
+connector = { type = "all_to_all" }
+weight = 0.5
+delay = 1.0
+
+[[projection]]
+pre = "in_inh"
+post = "curr"
+connector = { type = "all_to_all" }
+weight = -0.25
+delay = 1.0
+receptor = "inhibitory"
+
+[record]
+interval = 0.5
+signals = [
+  { population = "cond", variables = ["gsyn_exc", "gsyn_inh", "v"], indices = [2, 0] },
+  { population = "curr", variables = ["isyn_exc", "isyn_inh"] },
+]
+"#;
+
+/// `initial · e^{−t/τ} + Σ_k w e^{−(t − a_k)/τ}` over the arrivals `a_k ≤ t` [ms].
+fn decay(t: f64, initial: f64, tau: f64, w: f64, arrivals: &[f64]) -> f64 {
+    let inputs: f64 = (arrivals.iter())
+        .filter(|&&a| a <= t)
+        .map(|a| w * (-(t - a) / tau).exp())
+        .sum();
+    initial * (-t / tau).exp() + inputs
+}
+
+fn run(experiment: &Experiment, event_loop: EventLoop) -> MemoryRecorder {
+    let mut sim = Simulation::new(experiment).expect("builds");
+    sim.set_loop(event_loop);
+    let mut rec = MemoryRecorder::new(sim.layout().clone());
+    sim.run(&mut rec, None, &mut |_| {}).expect("runs");
+    rec
+}
+
+/// Asserts that `variable` of `population`, recorded for neurons with initial values
+/// `initial`, follows [`decay`] at every sample.
+fn assert_decays(
+    rec: &MemoryRecorder,
+    population: &str,
+    variable: StateVariable,
+    initial: &[f64],
+    (tau, w, arrivals): (f64, f64, &[f64]),
+) {
+    let trace = rec.signal_of(population, variable).expect("recorded");
+    assert_eq!(trace.times.len(), 61, "0, 0.5, …, 30 ms");
+    let n = initial.len();
+    assert_eq!(trace.values.len(), 61 * n);
+    for (row, &t) in trace.times.iter().enumerate() {
+        for (column, &g0) in initial.iter().enumerate() {
+            let got = trace.values[row * n + column];
+            let want = decay(t, g0, tau, w, arrivals);
+            assert!(
+                (got - want).abs() <= 1e-13 * want.abs().max(1e-3),
+                "{population} {variable} column {column} at {t} ms: {got} != {want}"
+            );
+        }
+    }
+}
+
+#[test]
+fn recorded_synaptic_states_follow_their_closed_form_from_the_initial_values() {
+    let experiment = Experiment::from_toml_str(NETWORK, "signals.toml").expect("valid");
+    let rec = run(&experiment, EventLoop::Events);
+    // Columns are the neurons listed in `indices`: 2, then 0.
+    let exc = (4.0, 0.003, &[6.0, 13.5][..]);
+    assert_decays(&rec, "cond", StateVariable::GsynExc, &[0.02, 0.01], exc);
+    assert_decays(
+        &rec,
+        "cond",
+        StateVariable::GsynInh,
+        &[0.005, 0.005],
+        (7.0, 0.004, &[9.0]),
+    );
+    assert_decays(
+        &rec,
+        "curr",
+        StateVariable::IsynExc,
+        &[0.2, 0.2],
+        (3.0, 0.5, &[6.0, 13.5]),
+    );
+    assert_decays(
+        &rec,
+        "curr",
+        StateVariable::IsynInh,
+        &[-0.1, -0.3],
+        (6.0, -0.25, &[9.0]),
+    );
+    let v = rec.v_of("cond").expect("recorded");
+    assert_eq!(
+        &v.values[..2],
+        &[-60.0, -70.0],
+        "initial v of neurons 2 and 0"
+    );
+    assert!(rec.v_of("curr").is_none());
+}
+
+#[test]
+fn both_loops_record_the_same_signals_bitwise() {
+    let experiment = Experiment::from_toml_str(NETWORK, "signals.toml").expect("valid");
+    let (events, windows) = (
+        run(&experiment, EventLoop::Events),
+        run(&experiment, EventLoop::Windows),
+    );
+    assert_eq!(events.signals.len(), 5);
+    for (a, b) in events.signals.iter().zip(&windows.signals) {
+        let bits = |x: &[f64]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&a.values), bits(&b.values));
+        assert_eq!(a.times, b.times);
+    }
+}
+
+#[test]
+fn signals_in_hdf5_carry_their_indices_and_units() {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = dir.path().join("signals.toml");
+    std::fs::write(&toml, NETWORK).unwrap();
+    let out = dir.path().join("signals.h5");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_exactspike"))
+        .args(["run", "--quiet"])
+        .arg(&toml)
+        .arg("--out")
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let experiment = Experiment::from_toml_str(NETWORK, "signals.toml").unwrap();
+    let memory = run(&experiment, EventLoop::Events);
+    let gsyn = read_signal(&out, StateVariable::GsynExc, "cond").unwrap();
+    assert_eq!(gsyn.indices, [2, 0]);
+    assert_eq!(
+        gsyn.values,
+        memory
+            .signal_of("cond", StateVariable::GsynExc)
+            .unwrap()
+            .values
+    );
+    let isyn = read_signal(&out, StateVariable::IsynInh, "curr").unwrap();
+    assert_eq!(isyn.indices, [0, 1]);
+    assert_eq!(isyn.times.len(), 61);
+    let info = exactspike::record::inspect::summarize(&out).unwrap();
+    assert!(
+        info.contains("cond: 61 samples x 2 of 3 neurons (values [61, 2] uS), every 0.5 ms"),
+        "{info}"
+    );
+}
+
+/// The one-line error for `NETWORK` with `from` replaced by `to`.
+fn error(from: &str, to: &str) -> String {
+    assert_eq!(NETWORK.matches(from).count(), 1, "{from}");
+    Experiment::from_toml_str(&NETWORK.replace(from, to), "signals.toml")
+        .expect_err("invalid")
+        .to_string()
+}
+
+#[test]
+fn bad_initial_values_and_signal_requests_are_named() {
+    assert_eq!(
+        error("gsyn_exc = [0.01, 0.0, 0.02]", "gsyn_exc = [0.01, 0.0]"),
+        "signals.toml: population[0].initial.gsyn_exc: 2 values for 3 neurons"
+    );
+    assert_eq!(
+        error("gsyn_inh = 0.005 }", "gsyn_inh = -0.005 }"),
+        "signals.toml: population[0].initial.gsyn_inh: conductances must be ≥ 0 µS, got -0.005"
+    );
+    assert_eq!(
+        error("isyn_inh = [-0.1, -0.3]", "isyn_inh = [-0.1, 0.3]"),
+        "signals.toml: population[1].initial.isyn_inh[1]: inhibitory currents must be ≤ 0 nA, got 0.3"
+    );
+    assert_eq!(
+        error("initial = { isyn_exc = 0.2,", "initial = { gsyn_exc = 0.2,"),
+        "signals.toml: population[1].initial.gsyn_exc: IF_curr_exp has no gsyn_exc; its state variables are v, isyn_exc, isyn_inh"
+    );
+    assert_eq!(
+        error(r#"variables = ["isyn_exc", "isyn_inh"]"#, r#"variables = ["isyn_exc", "gsyn_inh"]"#),
+        "signals.toml: record.signals[1].variables[1]: IF_curr_exp has no gsyn_inh; its state variables are v, isyn_exc, isyn_inh"
+    );
+    assert_eq!(
+        error("indices = [2, 0]", "indices = [2, 3]"),
+        "signals.toml: record.signals[0].indices[1]: 3 is not in 0..3"
+    );
+    assert_eq!(
+        error("indices = [2, 0]", "indices = [2, 2]"),
+        "signals.toml: record.signals[0].indices[1]: neuron 2 is listed twice"
+    );
+    assert_eq!(
+        error("interval = 0.5\n", ""),
+        "signals.toml: record.interval: missing: the sampling interval [ms] of record.signals"
+    );
+    let unknown = error(
+        r#"variables = ["isyn_exc", "isyn_inh"]"#,
+        r#"variables = ["isyn"]"#,
+    );
+    assert_eq!(
+        unknown,
+        "signals.toml: record.signals[1].variables[0] (line 65): unknown variant `isyn`, expected \
+         one of `v`, `gsyn_exc`, `gsyn_inh`, `isyn_exc`, `isyn_inh`"
+    );
+    assert_eq!(
+        error(r#"population = "curr","#, r#"population = "in","#),
+        "signals.toml: record.signals[1]: 'in' is a spike source and has no state variables"
+    );
+}
