@@ -24,6 +24,7 @@
 
 use super::experiment::Experiment;
 use super::file::{Connector, Values};
+use crate::engine::memory::MemoryLimit;
 use crate::error::ConfigError;
 use crate::models::Cell;
 use crate::neuron::Receptor;
@@ -106,6 +107,7 @@ pub struct ExperimentBuilder {
     pub(super) projections: Vec<ProjectionDesc>,
     pub(super) record_spikes: Vec<String>,
     pub(super) record_v: Option<(Vec<String>, f64)>,
+    pub(super) memory_limit: MemoryLimit,
 }
 
 impl ExperimentBuilder {
@@ -121,6 +123,7 @@ impl ExperimentBuilder {
             projections: Vec::new(),
             record_spikes: Vec::new(),
             record_v: None,
+            memory_limit: MemoryLimit::default(),
         }
     }
 
@@ -181,6 +184,13 @@ impl ExperimentBuilder {
     /// Sample the membrane potential of the neuron populations `names` every `interval` [ms].
     pub fn record_v(&mut self, names: &[&str], interval: f64) -> &mut Self {
         self.record_v = Some((names.iter().map(|n| n.to_string()).collect(), interval));
+        self
+    }
+
+    /// How much memory the simulation may need before it is refused (default: the memory
+    /// available when the network is built; see [`crate::engine::memory`]).
+    pub fn memory_limit(&mut self, limit: MemoryLimit) -> &mut Self {
+        self.memory_limit = limit;
         self
     }
 

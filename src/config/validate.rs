@@ -7,6 +7,7 @@ use super::experiment::{
     ArrayParams, Experiment, Population, Projection, RecordSpec, SpikeTimes, DEFAULT_DELAY,
 };
 use super::file::{Connector, Values};
+use crate::engine::memory::MemoryLimit;
 use crate::error::ConfigError;
 use crate::models::{Cell, NeuronVisitor};
 use crate::neuron::{CellParams, NeuronModel, NeuronParams, Receptor};
@@ -29,6 +30,7 @@ pub(super) fn validate(builder: ExperimentBuilder) -> Result<Experiment, ConfigE
         projections,
         record_spikes,
         record_v,
+        memory_limit,
     } = builder;
     let header = Header {
         text,
@@ -36,6 +38,7 @@ pub(super) fn validate(builder: ExperimentBuilder) -> Result<Experiment, ConfigE
         seed,
         record_spikes,
         record_v,
+        memory_limit,
     };
     let checker = Checker {
         file: &label,
@@ -51,6 +54,7 @@ struct Header {
     seed: u64,
     record_spikes: Vec<String>,
     record_v: Option<(Vec<String>, f64)>,
+    memory_limit: MemoryLimit,
 }
 
 /// Check a new simulated time [ms] of an experiment described as `file`.
@@ -162,6 +166,7 @@ impl Checker<'_> {
             populations,
             projections,
             record,
+            memory_limit: header.memory_limit,
         })
     }
 
