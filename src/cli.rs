@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
 use exactspike::config::Experiment;
-use exactspike::engine::{RunSummary, Simulation};
+use exactspike::engine::{memory, MemoryLimit, RunSummary, Simulation};
 use exactspike::record::hdf5::Hdf5Recorder;
 use exactspike::record::{inspect, raster, RecordLayout, RunMetadata, Termination};
 use exactspike::sampling::readout::SamplingResult;
@@ -45,6 +45,10 @@ enum Command {
         /// Replace an existing output file.
         #[arg(long)]
         overwrite: bool,
+        /// Refuse networks estimated to need more memory than SIZE, e.g. 8G, 500M, 1.5GiB or
+        /// unlimited (default: the memory available).
+        #[arg(long = "max-memory", value_name = "SIZE")]
+        max_memory: Option<MemoryLimit>,
     },
     /// Draw a spike raster (PNG or SVG, by extension) from a recording.
     Raster {
@@ -110,6 +114,10 @@ struct SamplingArgs {
     /// Replace an existing output file.
     #[arg(long)]
     overwrite: bool,
+    /// Refuse networks estimated to need more memory than SIZE, e.g. 8G, 500M, 1.5GiB or
+    /// unlimited (default: the memory available).
+    #[arg(long = "max-memory", value_name = "SIZE")]
+    max_memory: Option<MemoryLimit>,
 }
 
 /// Execute the parsed command line.
@@ -122,13 +130,15 @@ pub fn run(cli: Cli) -> Result<()> {
             t_stop,
             quiet,
             overwrite,
+            max_memory,
         } => {
             let output = Output {
                 path: &out,
                 quiet,
                 overwrite,
             };
-            run_experiment(&experiment, &output, seed, t_stop)
+            let limit = max_memory.unwrap_or_default();
+            run_experiment(&experiment, &output, seed, t_stop, limit)
         }
         Command::Raster {
             file,
@@ -189,7 +199,10 @@ fn calibrate(path: &Path, out: &Path, overwrite: bool) -> Result<()> {
 
 /// `sample`: prepare, run with the exact readout, write the results.
 fn sample(args: &SamplingArgs) -> Result<()> {
-    let job = SamplingJob::prepare(SamplingSpec::from_file(&args.sampling)?)?;
+    let job = SamplingJob::prepare(SamplingSpec::from_file(&args.sampling)?)?
+        .with_memory_limit(args.max_memory.unwrap_or_default());
+    // The network is built inside the recording: refuse it before the file is created.
+    memory::check(job.experiment())?;
     let layout = tables::sampling_layout(&job);
     let output = args.output();
     let (summary, result) = record(&output, &layout, &job.metadata(), &mut |rec, stop, bar| {
@@ -201,7 +214,9 @@ fn sample(args: &SamplingArgs) -> Result<()> {
 /// `train`: prepare, train online, sample with the trained parameters, write the results and
 /// the training history.
 fn train(args: &SamplingArgs) -> Result<()> {
-    let job = TrainingJob::prepare(SamplingSpec::from_file(&args.sampling)?)?;
+    let job = TrainingJob::prepare(SamplingSpec::from_file(&args.sampling)?)?
+        .with_memory_limit(args.max_memory.unwrap_or_default());
+    memory::check(job.sampling().experiment())?;
     let layout = tables::training_layout(&job);
     let meta = job.sampling().metadata();
     let output = args.output();
@@ -289,13 +304,16 @@ fn report(
     completed(summary, output.path)
 }
 
+/// `run`: the network is built (and refused if too large for `limit`) before the output file is
+/// created.
 fn run_experiment(
     path: &Path,
     output: &Output,
     seed: Option<u64>,
     t_stop: Option<f64>,
+    limit: MemoryLimit,
 ) -> Result<()> {
-    let mut experiment = Experiment::from_file(path)?;
+    let mut experiment = Experiment::from_file(path)?.with_memory_limit(limit);
     if let Some(seed) = seed {
         experiment = experiment.with_seed(seed);
     }

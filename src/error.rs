@@ -103,6 +103,42 @@ pub enum LowerError {
         /// Connections made.
         made: usize,
     },
+    /// More synapses than the engine indexes (`u32`), counted up to and including one
+    /// projection (expected numbers before generating, the numbers made while generating).
+    #[error(
+        "{file}: projection[{projection}]: the network would have {count} synapses, more than the {} the engine can index",
+        crate::network::MAX_SYNAPSES
+    )]
+    TooManySynapses {
+        /// The description.
+        file: String,
+        /// Index of the projection at which the count passes the limit.
+        projection: usize,
+        /// Synapses of this projection and the ones before it.
+        count: u64,
+    },
+    /// The simulation would need more memory than its limit (see [`crate::engine::memory`]).
+    /// The line names the part (projection or population) that needs most.
+    #[error(
+        "{file}: {part}: {detail}; the simulation needs about {} in all, more than {}",
+        crate::engine::memory::human_bytes(*.needed),
+        crate::engine::memory::limit_text(*.limit, *.available)
+    )]
+    OutOfMemory {
+        /// The description.
+        file: String,
+        /// The part that needs most, e.g. `projection[0] exc -> exc (all_to_all)`.
+        part: String,
+        /// How many connections or members it has and what they need, e.g.
+        /// `1.0e6 connections need about 96.0 MB while the network is built (96 bytes each)`.
+        detail: String,
+        /// Estimated peak memory of the whole simulation [bytes].
+        needed: u64,
+        /// The limit [bytes].
+        limit: u64,
+        /// Whether the limit is the memory available on the machine (rather than one given).
+        available: bool,
+    },
 }
 
 /// Anything that can stop a run.

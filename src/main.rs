@@ -15,7 +15,12 @@ fn main() {
         )
         .init();
     let cli = cli::Cli::parse();
-    if let Err(error) = cli::run(cli) {
+    let outcome = cli::run(cli);
+    if let Some(peak) = exactspike::engine::memory::peak_resident_memory() {
+        // Compared with the "memory estimate" logged before the network is built.
+        tracing::info!(peak_resident_bytes = peak, "memory used");
+    }
+    if let Err(error) = outcome {
         eprintln!("error: {error:#}");
         let bad_input = error.downcast_ref::<ConfigError>().is_some()
             || error.downcast_ref::<LowerError>().is_some()

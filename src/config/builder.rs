@@ -24,6 +24,7 @@
 
 use super::experiment::Experiment;
 use super::file::{Connector, Values};
+use crate::engine::memory::MemoryLimit;
 use crate::error::ConfigError;
 use crate::models::Cell;
 use crate::neuron::{Receptor, StateVariable};
@@ -119,6 +120,7 @@ pub struct ExperimentBuilder {
     pub(super) record_v: Option<(Vec<String>, f64)>,
     pub(super) record_signals: Vec<SignalDesc>,
     pub(super) record_interval: Option<f64>,
+    pub(super) memory_limit: MemoryLimit,
 }
 
 /// A request to sample state variables of (some neurons of) a population, before validation.
@@ -152,6 +154,7 @@ impl ExperimentBuilder {
             record_v: None,
             record_signals: Vec::new(),
             record_interval: None,
+            memory_limit: MemoryLimit::default(),
         }
     }
 
@@ -235,6 +238,13 @@ impl ExperimentBuilder {
     /// `k · interval`).
     pub fn record_interval(&mut self, interval: f64) -> &mut Self {
         self.record_interval = Some(interval);
+        self
+    }
+
+    /// How much memory the simulation may need before it is refused (default: the memory
+    /// available when the network is built; see [`crate::engine::memory`]).
+    pub fn memory_limit(&mut self, limit: MemoryLimit) -> &mut Self {
+        self.memory_limit = limit;
         self
     }
 

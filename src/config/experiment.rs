@@ -5,6 +5,7 @@
 use serde::Deserialize;
 
 use super::file::{Connector, Values};
+use crate::engine::memory::MemoryLimit;
 use crate::models::Cell;
 use crate::neuron::params::cell_params;
 use crate::neuron::{Observation, Receptor, StateVariable};
@@ -151,6 +152,7 @@ pub struct Experiment {
     pub(super) populations: Vec<Population>,
     pub(super) projections: Vec<Projection>,
     pub(super) record: RecordSpec,
+    pub(super) memory_limit: MemoryLimit,
 }
 
 impl Experiment {
@@ -191,6 +193,12 @@ impl Experiment {
         &self.record
     }
 
+    /// How much memory its simulation may need before it is refused (checked before the
+    /// network is built; see [`crate::engine::memory`]).
+    pub fn memory_limit(&self) -> MemoryLimit {
+        self.memory_limit
+    }
+
     /// Index of the population called `name`.
     pub fn population_index(&self, name: &str) -> Option<usize> {
         self.populations.iter().position(|p| p.name == name)
@@ -199,6 +207,14 @@ impl Experiment {
     /// The same network with a different master seed (e.g. from the command line).
     pub fn with_seed(self, seed: u64) -> Self {
         Self { seed, ..self }
+    }
+
+    /// The same network with a different memory limit (e.g. from the command line).
+    pub fn with_memory_limit(self, memory_limit: MemoryLimit) -> Self {
+        Self {
+            memory_limit,
+            ..self
+        }
     }
 
     /// The same network with a different simulated time [ms] (e.g. from the command line),

@@ -170,6 +170,19 @@ pub enum Connector {
     },
 }
 
+impl Connector {
+    /// Its `type` in files, e.g. `all_to_all`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::AllToAll { .. } => "all_to_all",
+            Self::OneToOne => "one_to_one",
+            Self::FixedProbability { .. } => "fixed_probability",
+            Self::FixedNumberPre { .. } => "fixed_number_pre",
+            Self::FromList { .. } => "from_list",
+        }
+    }
+}
+
 fn yes() -> bool {
     true
 }

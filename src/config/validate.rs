@@ -7,6 +7,7 @@ use super::experiment::{
     ArrayParams, Experiment, Population, Projection, RecordSpec, SpikeTimes, DEFAULT_DELAY,
 };
 use super::file::{Connector, Values};
+use crate::engine::memory::MemoryLimit;
 use crate::error::ConfigError;
 use crate::models::{Cell, NeuronVisitor};
 use crate::neuron::{CellParams, NeuronModel, NeuronParams, Receptor};
@@ -32,6 +33,7 @@ pub(super) fn validate(builder: ExperimentBuilder) -> Result<Experiment, ConfigE
         record_v,
         record_signals,
         record_interval,
+        memory_limit,
     } = builder;
     let header = Header {
         text,
@@ -43,6 +45,7 @@ pub(super) fn validate(builder: ExperimentBuilder) -> Result<Experiment, ConfigE
             signals: record_signals,
             interval: record_interval,
         },
+        memory_limit,
     };
     let checker = Checker {
         file: &label,
@@ -57,6 +60,7 @@ struct Header {
     t_stop: f64,
     seed: u64,
     record: record::Requests,
+    memory_limit: MemoryLimit,
 }
 
 /// Check a new simulated time [ms] of an experiment described as `file`.
@@ -167,6 +171,7 @@ impl Checker<'_> {
             populations,
             projections,
             record,
+            memory_limit: header.memory_limit,
         })
     }
 

@@ -29,6 +29,19 @@ pub const MAX_PER_NEURON: usize = 4;
 /// Deferred inputs drawn before they are handed to the neuron in one call.
 pub(super) const CATCH_UP_BATCH: usize = 32;
 
+/// Memory of the folded inputs per neuron [bytes]: its offset and its horizon (for the memory
+/// estimate, [`super::memory`]).
+pub(super) const BYTES_PER_NEURON: usize = std::mem::size_of::<u32>() + std::mem::size_of::<f64>();
+
+/// Memory per neuron while the folded inputs are found [bytes]: its count.
+pub(super) const BUILD_BYTES_PER_NEURON: usize = std::mem::size_of::<usize>();
+
+/// Memory of one folded source [bytes]: its input.
+pub(super) const BYTES_PER_INPUT: usize = std::mem::size_of::<FoldedInput>();
+
+/// Memory per folded source while they are found [bytes]: its candidate.
+pub(super) const BUILD_BYTES_PER_INPUT: usize = std::mem::size_of::<(u32, FoldedInput)>();
+
 /// One folded source, owned by its target neuron, and its only synapse.
 #[derive(Clone, Debug)]
 struct FoldedInput {

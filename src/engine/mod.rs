@@ -3,6 +3,7 @@
 
 pub mod folded;
 mod lower;
+pub mod memory;
 mod modify;
 pub(crate) mod neurons;
 mod probe;
@@ -22,6 +23,7 @@ use crate::neuron::Receptor;
 use crate::record::{RecordError, RecordLayout, Recorder, Termination};
 use crate::source::Source;
 use folded::FoldedInputs;
+pub use memory::{MemoryEstimate, MemoryLimit};
 pub use modify::ModifyError;
 use queue::{Delivery, EntityKey, EventQueue, Kind, Next};
 use signals::{Sampler, SignalBlock};

@@ -106,6 +106,13 @@ pub struct IndexedHeap {
     position: Vec<u32>,
 }
 
+/// Memory of one entry of an [`IndexedHeap`] [bytes] (for the memory estimate,
+/// [`super::memory`]).
+pub(super) const HEAP_ENTRY_BYTES: usize = std::mem::size_of::<u128>();
+
+/// Memory of one scheduled entity [bytes]: its heap entry and its position.
+pub(super) const BYTES_PER_ENTITY: usize = HEAP_ENTRY_BYTES + std::mem::size_of::<u32>();
+
 /// Marker for ids not in the heap.
 const ABSENT: u32 = u32::MAX;
 

@@ -56,6 +56,11 @@ pub(super) struct Emitted {
     pub id: u32,
 }
 
+/// Memory of the buffers per neuron [bytes]: an (empty) inbox and the window it was last run in
+/// (for the memory estimate, [`super::memory`]).
+pub(super) const BYTES_PER_NEURON: usize =
+    std::mem::size_of::<Vec<(f64, Receptor, f64)>>() + std::mem::size_of::<u64>();
+
 /// Per-window scratch space, reused from window to window.
 #[derive(Default)]
 pub(super) struct WindowBuffers {

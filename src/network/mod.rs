@@ -93,6 +93,13 @@ pub struct Network {
     pub plasticity: Plasticity,
 }
 
+/// Most synapses a network can have: they are indexed by `u32` ([`DelayGroup`], plasticity).
+pub const MAX_SYNAPSES: u64 = u32::MAX as u64;
+
+/// Memory of one connection before grouping [bytes] (for the memory estimate,
+/// [`crate::engine::memory`]).
+pub(crate) const PENDING_BYTES: usize = std::mem::size_of::<Pending>();
+
 /// A connection before grouping: presynaptic node, delay, synapse and its model.
 struct Pending {
     node: u32,
@@ -102,7 +109,10 @@ struct Pending {
 }
 
 impl Network {
-    /// Lay out populations and generate all connections of `experiment`.
+    /// Lay out populations and generate all connections of `experiment`. Before anything large
+    /// is allocated, the memory of the whole simulation is estimated and checked against the
+    /// experiment's limit ([`crate::engine::memory::check`]), and the expected number of
+    /// synapses against [`MAX_SYNAPSES`].
     pub fn build(experiment: &Experiment) -> Result<Self, LowerError> {
         let (mut first_node, mut placement) = (Vec::new(), Vec::new());
         let (mut nodes, mut neurons, mut sources) = (0u32, 0u32, 0u32);
@@ -123,6 +133,12 @@ impl Network {
                 placement.push(Placement::Neurons { first: neurons });
                 neurons += size;
             }
+        }
+        let estimate = crate::engine::memory::check(experiment)?;
+        let mut expected = 0.0;
+        for (index, &count) in estimate.expected_connections.iter().enumerate() {
+            expected += count;
+            check_count(experiment, index, expected)?;
         }
         let mut pending = Vec::new();
         let mut ordinals = HashMap::new();
@@ -189,6 +205,7 @@ fn connect(
         same: projection.pre == projection.post,
     };
     let made = generate(&projection.connector, ends, &mut rng);
+    check_count(experiment, index, (pending.len() + made.len()) as f64)?;
     let count_error = |what, given| LowerError::ValueCount {
         file: experiment.file().to_string(),
         projection: index,
@@ -221,6 +238,19 @@ fn connect(
         });
     }
     Ok(())
+}
+
+/// An error if `count` synapses, those up to and including projection `index`, are more than
+/// [`MAX_SYNAPSES`].
+fn check_count(experiment: &Experiment, index: usize, count: f64) -> Result<(), LowerError> {
+    if count <= MAX_SYNAPSES as f64 {
+        return Ok(());
+    }
+    Err(LowerError::TooManySynapses {
+        file: experiment.file().to_string(),
+        projection: index,
+        count: count.min(u64::MAX as f64) as u64,
+    })
 }
 
 /// The value of each of a projection's connections.

@@ -30,6 +30,13 @@ pub trait NeuronModel: ExactNeuron + Clone + std::fmt::Debug + Sized {
     /// The lowered models of a population with these validated parameters: one shared by all
     /// neurons, or one per neuron (in order).
     fn lower(params: &NeuronParams<Self::Params>) -> Vec<Self>;
+
+    /// Memory [bytes] that the models [`NeuronModel::lower`] makes of these parameters hold on
+    /// the heap beyond their own size (tables, quadrature rules), for the memory estimate
+    /// ([`crate::engine::memory`]).
+    fn heap_bytes(_params: &NeuronParams<Self::Params>) -> usize {
+        0
+    }
 }
 
 /// The synaptic receptor an input is delivered to.

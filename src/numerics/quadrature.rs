@@ -120,12 +120,21 @@ const MAX_DEPTH: u32 = 24;
 /// Differences below `ROUNDING_FLOOR · ∫|f|` (a few dozen ulp) are treated as rounding noise.
 const ROUNDING_FLOOR: f64 = 32.0 * f64::EPSILON;
 
+/// Points of the lower-order rule of [`AdaptiveGauss`] (the higher-order one has twice as many).
+const LOW_POINTS: usize = 6;
+
 impl AdaptiveGauss {
+    /// Memory [bytes] an instance holds on the heap: the nodes and weights of both rules (for
+    /// the memory estimate, [`crate::engine::memory`]).
+    pub const HEAP_BYTES: usize = 2
+        * (crate::engine::memory::heap_block(LOW_POINTS * 8)
+            + crate::engine::memory::heap_block(2 * LOW_POINTS * 8));
+
     /// The 6/12-point pair.
     pub fn new() -> Self {
         Self {
-            low: GaussLegendre::new(6),
-            high: GaussLegendre::new(12),
+            low: GaussLegendre::new(LOW_POINTS),
+            high: GaussLegendre::new(2 * LOW_POINTS),
         }
     }
 

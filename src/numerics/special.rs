@@ -266,6 +266,13 @@ impl PartialEq for QTable {
 }
 
 impl QTable {
+    /// Memory of one table [bytes]: its coefficients (35 · 32 panels of 8) and the table itself
+    /// in its shared allocation (for the memory estimate, [`crate::engine::memory`]).
+    pub const BYTES: usize = (((QT_OCTAVES_BELOW + QT_OCTAVES_ABOVE) as usize) << QT_SUB_BITS)
+        * std::mem::size_of::<[f64; QT_N]>()
+        + std::mem::size_of::<Self>()
+        + 2 * std::mem::size_of::<usize>();
+
     /// Build and verify the table for order `s` (finite, `s > 0`).
     pub fn new(s: f64) -> Self {
         Self::build(QFunction::new(s), QT_VERIFY_REL)
@@ -594,6 +601,10 @@ mod tests {
         let tab = QTable::new(10.0);
         println!("QTable::new(10) took {:?}", start.elapsed());
         assert!(tab.is_tabulated());
+        // 35 octaves of 32 panels of 8 coefficients: 71680 bytes, as the memory estimate says.
+        assert_eq!(tab.coef.len() * std::mem::size_of::<[f64; QT_N]>(), 71680);
+        let own = std::mem::size_of::<QTable>() + 2 * std::mem::size_of::<usize>();
+        assert_eq!(QTable::BYTES, 71680 + own);
         assert_eq!(tab.eval(0.0), 0.0);
         assert_eq!(tab.eval(f64::INFINITY), 1.0);
         let q = QFunction::new(10.0);

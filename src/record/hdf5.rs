@@ -63,6 +63,18 @@ const CHUNK_LEN: u64 = 16_384;
 const V_BLOCK_BYTES: usize = 128 * 1024;
 /// Whole chunks buffered in memory before a column is appended to the file.
 const CHUNKS_PER_FLUSH: u64 = 4;
+/// Spikes buffered per recorded population before they are appended to the file.
+const SPIKE_FLUSH: usize = (CHUNK_LEN * CHUNKS_PER_FLUSH) as usize;
+
+/// Memory of the buffers of one spike-recorded population [bytes]: its times (`f64`) and
+/// senders (`u32`) columns (for the memory estimate, [`crate::engine::memory`]).
+pub(crate) const SPIKE_BUFFER_BYTES: usize = SPIKE_FLUSH * (8 + 4);
+
+/// Memory of the buffers of one v-recorded population of `size` neurons and `samples` rows
+/// [bytes]: its times and its values (for the memory estimate, [`crate::engine::memory`]).
+pub(crate) fn v_buffer_bytes(size: usize, samples: u64) -> usize {
+    FixedRows::buffer_bytes(1, samples) + FixedRows::buffer_bytes(size, samples)
+}
 
 /// Streams a run into an HDF5 file. See the module documentation for the layout.
 ///
@@ -284,11 +296,10 @@ struct SpikeColumns {
 
 impl SpikeColumns {
     fn open(file: &File, name: &str) -> Result<Self, hdf5_pure::Error> {
-        let flush = (CHUNK_LEN * CHUNKS_PER_FLUSH) as usize;
         let group = format!("{SPIKES_GROUP}/{name}");
         Ok(Self {
-            times: Column::open(file, &format!("{group}/times"), flush * 8)?,
-            senders: Column::open(file, &format!("{group}/senders"), flush * 4)?,
+            times: Column::open(file, &format!("{group}/times"), SPIKE_FLUSH * 8)?,
+            senders: Column::open(file, &format!("{group}/senders"), SPIKE_FLUSH * 4)?,
         })
     }
 
@@ -364,15 +375,25 @@ impl FixedRows {
     fn open(file: &File, path: &str, row_len: usize, rows: u64) -> Result<Self, Hdf5Problem> {
         let address = storage_address(file, path, rows == 0)?;
         let row_bytes = row_len * 8;
-        let flush_rows = (V_BLOCK_BYTES / row_bytes).max(1);
         Ok(Self {
             address,
             row_bytes,
             rows,
             written: 0,
-            buffer: Vec::with_capacity(flush_rows.min(rows as usize) * row_bytes),
-            flush_rows,
+            buffer: Vec::with_capacity(Self::buffer_bytes(row_len, rows)),
+            flush_rows: Self::flush_rows(row_bytes),
         })
+    }
+
+    /// Rows of `row_bytes` [bytes] buffered before they are written: about [`V_BLOCK_BYTES`].
+    fn flush_rows(row_bytes: usize) -> usize {
+        (V_BLOCK_BYTES / row_bytes.max(1)).max(1)
+    }
+
+    /// Memory of the buffer of `rows` rows of `row_len` values [bytes].
+    fn buffer_bytes(row_len: usize, rows: u64) -> usize {
+        let row_bytes = row_len * 8;
+        Self::flush_rows(row_bytes).min(rows as usize) * row_bytes
     }
 
     /// Rows taken so far (in the file or buffered).

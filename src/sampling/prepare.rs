@@ -15,6 +15,7 @@ use super::spec::{SamplingSpec, MAX_SAMPLE_BYTES};
 use super::training::TrainingSpec;
 use super::translation::{translate, Activation, Translation};
 use crate::config::Experiment;
+use crate::engine::MemoryLimit;
 use crate::error::ConfigError;
 use crate::record::{inspect, RunMetadata};
 use crate::synapse::{SynapseModel, TsoParams};
@@ -106,6 +107,15 @@ impl SamplingJob {
         })
     }
 
+    /// The same job with a different memory limit for its network (see
+    /// [`Experiment::with_memory_limit`]).
+    pub fn with_memory_limit(self, limit: MemoryLimit) -> Self {
+        Self {
+            experiment: self.experiment.with_memory_limit(limit),
+            ..self
+        }
+    }
+
     /// The validated description.
     pub fn spec(&self) -> &SamplingSpec {
         &self.spec
@@ -164,6 +174,15 @@ impl TrainingJob {
         let training = training_of(&spec)?;
         let sampling = SamplingJob::prepare_for(spec, Some(&training))?;
         Ok(Self { sampling, training })
+    }
+
+    /// The same job with a different memory limit for its network (see
+    /// [`Experiment::with_memory_limit`]).
+    pub fn with_memory_limit(self, limit: MemoryLimit) -> Self {
+        Self {
+            sampling: self.sampling.with_memory_limit(limit),
+            ..self
+        }
     }
 
     /// The sampling that follows the training.

@@ -40,6 +40,26 @@ impl super::NeuronModel for CondExp {
             .collect();
         std::iter::once(first).chain(others).collect()
     }
+
+    /// A quadrature rule per model; one `Q_s` table for the first set, and one for each later
+    /// set that cannot share it.
+    fn heap_bytes(params: &super::NeuronParams<CondExpParams>) -> usize {
+        let Some((first, others)) = params.sets().split_first() else {
+            return 0;
+        };
+        let shared = table_order(first);
+        let own = (others.iter())
+            .filter(|p| table_order(p).is_some_and(|s| shared != Some(s)))
+            .count();
+        (usize::from(shared.is_some()) + own) * QTable::BYTES
+            + params.sets().len() * AdaptiveGauss::HEAP_BYTES
+    }
+}
+
+/// The order `s = tau_syn / tau_m` of the `Q_s` table of a neuron with parameters `p`, when it
+/// has one (equal synaptic time constants: the closed form).
+fn table_order(p: &CondExpParams) -> Option<f64> {
+    (p.tau_syn_E == p.tau_syn_I).then(|| p.tau_syn_E / p.tau_m)
 }
 
 /// Relative voltage tolerance: computed potentials carry an absolute error of about
@@ -203,8 +223,7 @@ impl CondExp {
         let (e_e, e_i) = (p.e_rev_E - v0, p.e_rev_I - v0);
         let (theta, v_reset) = (p.v_thresh - v0, p.v_reset - v0);
         let scale = potential_scale(&[e_e, e_i, theta, v_reset]);
-        let s = p.tau_syn_E / p.tau_m;
-        let closed_form = (p.tau_syn_E == p.tau_syn_I).then(|| match table {
+        let closed_form = table_order(p).map(|s| match table {
             Some(table) if table.order() == s => table,
             _ => Arc::new(QTable::new(s)),
         });

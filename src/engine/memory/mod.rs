@@ -1,0 +1,351 @@
+//! The memory a simulation will need, estimated from its description before anything large is
+//! allocated, and the limit it is checked against ([`check`], the first thing
+//! [`crate::network::Network::build`] does; a refusal is [`LowerError::OutOfMemory`]).
+//!
+//! The estimate follows the allocations of lowering phase by phase, with the sizes of the types
+//! the code allocates (`size_of`, so it follows the code), and takes the largest phase:
+//!
+//! 1. **generating** projection `i`: every connection made so far as a pending connection
+//!    ([`crate::network`]'s `Pending`), projection `i`'s freshly generated list
+//!    ([`Generated`]) and its connector's scratch (`fixed_number_pre`: its candidates);
+//! 2. **sorting** the pending connections: the standard library's stable sort takes scratch
+//!    space for `max(n − n/2, min(n, 8 MB / element))` of them;
+//! 3. **grouping** them: the pending connections, the plasticity state (an index per synapse
+//!    and parameters and state per Tsodyks–Markram synapse, when any is plastic) and the final
+//!    connectivity ([`Synapse`](crate::network::Synapse)s,
+//!    [`DelayGroup`](crate::network::DelayGroup)s, offsets);
+//! 4. **folding**: the final connectivity and plasticity state, the neurons (per model: a state
+//!    per neuron, a lowered model per parameter set and what it holds, e.g. `Q_s` tables), the
+//!    sources, and the folded inputs with the scratch that finds them;
+//! 5. **running**: the same without that scratch, with the event queue and the windows'
+//!    per-neuron buffers.
+//!
+//! Every phase adds the description itself (its text, per-connection weights and delays,
+//! `from_list` rows, per-neuron parameters, spike times) and [`PROGRAM_BYTES`]; running adds the
+//! recorder's buffers (bounded: under a megabyte per recorded population). Connections are
+//! counted exactly for the deterministic connectors and as the mean plus [`SIGMAS`] standard
+//! deviations for `fixed_probability`. Not counted: what grows with activity while the network
+//! runs (pending deliveries, the windows' inboxes).
+//!
+//! The figure is resident memory: vectors that grow by doubling reserve up to twice what they
+//! hold, but the operating system makes only the touched part resident, so lengths are counted,
+//! not capacities. `docs/performance.md` ("Memory estimate") compares it with the peak resident
+//! set size of the command for networks of 10⁶ to 10⁸ synapses.
+
+mod cost;
+mod limit;
+mod system;
+mod text;
+
+use std::mem::size_of;
+
+use crate::config::{Connector, Experiment};
+use crate::error::LowerError;
+use crate::network::connector::Generated;
+use crate::network::PENDING_BYTES;
+pub(crate) use cost::heap_block;
+pub use cost::SIGMAS;
+use cost::{population_cost, projection_cost, sort_scratch, PopulationCost, ProjectionCost};
+pub(crate) use limit::limit_text;
+pub use limit::{MemoryLimit, MemorySizeError};
+pub use system::{available_memory, peak_resident_memory};
+pub use text::human_bytes;
+use text::human_count;
+
+/// Resident memory of the program itself [bytes]: code, libraries, start-up allocations
+/// (measured: the `exactspike` command running a network of two neurons peaks at 6.8 MB).
+pub const PROGRAM_BYTES: u64 = 6_800_000;
+
+/// What [`estimate`] found for an experiment.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MemoryEstimate {
+    /// Estimated peak memory of building and running the simulation [bytes].
+    pub peak: u64,
+    /// Per projection, the connections allowed for (exact, or mean + [`SIGMAS`] sd).
+    pub connections: Vec<u64>,
+    /// Per projection, the expected (mean) number of connections.
+    pub expected_connections: Vec<f64>,
+    /// The phase of the peak.
+    pub phase: Phase,
+    /// The part that needs most at the peak, and its memory [bytes].
+    largest: Option<(Part, f64)>,
+}
+
+/// A phase of building and running a simulation (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Generating the connections of a projection.
+    Generating,
+    /// Sorting the connections by presynaptic node and delay.
+    Sorting,
+    /// Grouping them into the final connectivity.
+    Grouping,
+    /// Lowering the populations and folding single-target sources into their neurons.
+    Folding,
+    /// Running: the network and every neuron's and source's state.
+    Running,
+}
+
+/// A part of a simulation the estimate names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Part {
+    /// Projection `i`.
+    Projection(usize),
+    /// Population `i`.
+    Population(usize),
+}
+
+/// One phase's memory [bytes]: per projection, per population, and the rest.
+struct Tally {
+    phase: Phase,
+    projections: Vec<f64>,
+    populations: Vec<f64>,
+    rest: f64,
+}
+
+impl Tally {
+    fn total(&self) -> f64 {
+        self.projections.iter().sum::<f64>() + self.populations.iter().sum::<f64>() + self.rest
+    }
+
+    /// The part that needs most in this phase.
+    fn largest(&self) -> Option<(Part, f64)> {
+        let projections =
+            (self.projections.iter().enumerate()).map(|(i, &b)| (Part::Projection(i), b));
+        let populations =
+            (self.populations.iter().enumerate()).map(|(i, &b)| (Part::Population(i), b));
+        projections
+            .chain(populations)
+            .fold(
+                None,
+                |best: Option<(Part, f64)>, (part, bytes)| match best {
+                    Some((_, most)) if most >= bytes => best,
+                    _ => Some((part, bytes)),
+                },
+            )
+    }
+}
+
+/// Estimate the peak memory of building and running `experiment` (see the module docs). Cheap:
+/// it allocates a few numbers per projection and population.
+pub fn estimate(experiment: &Experiment) -> MemoryEstimate {
+    let populations = experiment.populations();
+    let projections: Vec<ProjectionCost> = (experiment.projections().iter())
+        .map(|p| projection_cost(p, &populations[p.pre], &populations[p.post]))
+        .collect();
+    let neurons: usize = (populations.iter())
+        .filter(|p| !p.cell.is_source())
+        .map(|p| p.size)
+        .sum();
+    let lowered: Vec<PopulationCost> = (0..populations.len())
+        .map(|p| population_cost(experiment, p, &projections, neurons))
+        .collect();
+    let base = PROGRAM_BYTES as f64 + experiment.text().map_or(0, str::len) as f64;
+    let nodes: usize = populations.iter().map(|p| p.size).sum();
+    let offsets = (size_of::<u32>() * (nodes + 1)) as f64;
+    let tally = |phase, projection: &dyn Fn(usize, &ProjectionCost) -> f64| {
+        let population = |c: &PopulationCost| {
+            c.description
+                + match phase {
+                    Phase::Folding => c.lowered + c.folded + c.folding,
+                    Phase::Running => c.lowered + c.folded + c.running,
+                    _ => 0.0,
+                }
+        };
+        let built = matches!(phase, Phase::Grouping | Phase::Folding | Phase::Running);
+        Tally {
+            phase,
+            projections: (projections.iter().enumerate())
+                .map(|(i, c)| c.description + projection(i, c))
+                .collect(),
+            populations: lowered.iter().map(population).collect(),
+            rest: base + if built { offsets } else { 0.0 },
+        }
+    };
+    let total: f64 = projections.iter().map(|c| c.connections).sum();
+    let pending = PENDING_BYTES as f64;
+    let index = if projections.iter().any(|c| c.plastic > 0.0) {
+        size_of::<u32>() as f64
+    } else {
+        0.0
+    };
+    // The sort's scratch, per pending connection.
+    let scratch = sort_scratch(total as usize, PENDING_BYTES) as f64 / (pending * total.max(1.0));
+    let mut phases: Vec<Tally> = (0..projections.len())
+        .map(|i| {
+            let generating = move |j: usize, c: &ProjectionCost| match j.cmp(&i) {
+                std::cmp::Ordering::Less => pending * c.connections,
+                std::cmp::Ordering::Equal => {
+                    (pending + size_of::<Generated>() as f64) * c.connections + c.scratch
+                }
+                std::cmp::Ordering::Greater => 0.0,
+            };
+            tally(Phase::Generating, &generating)
+        })
+        .collect();
+    phases.push(tally(Phase::Sorting, &|_, c| {
+        pending * c.connections * (1.0 + scratch)
+    }));
+    phases.push(tally(Phase::Grouping, &|_, c| {
+        pending * c.connections + c.kept(index)
+    }));
+    phases.push(tally(Phase::Folding, &|_, c| c.kept(index)));
+    phases.push(tally(Phase::Running, &|_, c| c.kept(index)));
+    let peak = (phases.iter())
+        .max_by(|a, b| a.total().total_cmp(&b.total()))
+        .expect("four phases at least, and one per projection");
+    MemoryEstimate {
+        peak: peak.total().min(u64::MAX as f64) as u64,
+        connections: (projections.iter())
+            .map(|c| c.connections.min(u64::MAX as f64) as u64)
+            .collect(),
+        expected_connections: projections.iter().map(|c| c.expected).collect(),
+        phase: peak.phase,
+        largest: peak.largest(),
+    }
+}
+
+/// Estimate the memory of `experiment` and refuse it if it exceeds the experiment's
+/// [`MemoryLimit`] (see [`crate::config::Experiment::with_memory_limit`]).
+pub fn check(experiment: &Experiment) -> Result<MemoryEstimate, LowerError> {
+    let estimate = estimate(experiment);
+    tracing::info!(
+        estimated_peak_bytes = estimate.peak,
+        phase = ?estimate.phase,
+        connections = estimate.connections.iter().sum::<u64>(),
+        "memory estimate"
+    );
+    match experiment.memory_limit().resolve() {
+        Some((limit, available)) if estimate.peak > limit => {
+            Err(estimate.refusal(experiment, limit, available))
+        }
+        _ => Ok(estimate),
+    }
+}
+
+impl MemoryEstimate {
+    /// The error refusing `experiment` with this estimate over `limit` [bytes].
+    fn refusal(&self, experiment: &Experiment, limit: u64, available: bool) -> LowerError {
+        let (part, detail) = match self.largest {
+            Some((part, bytes)) => self.describe(experiment, part, bytes),
+            None => ("network".to_string(), "no populations".to_string()),
+        };
+        LowerError::OutOfMemory {
+            file: experiment.file().to_string(),
+            part,
+            detail,
+            needed: self.peak,
+            limit,
+            available,
+        }
+    }
+
+    /// The name of `part` and what it needs (`bytes` [bytes]) at the peak.
+    fn describe(&self, experiment: &Experiment, part: Part, bytes: f64) -> (String, String) {
+        let populations = experiment.populations();
+        let when = match self.phase {
+            Phase::Running => "to run",
+            _ => "while the network is built",
+        };
+        let (name, count, items) = match part {
+            Part::Projection(i) => {
+                let p = &experiment.projections()[i];
+                let name = format!(
+                    "projection[{i}] {} -> {} ({})",
+                    populations[p.pre].name,
+                    populations[p.post].name,
+                    p.connector.name()
+                );
+                let random = matches!(p.connector, Connector::FixedProbability { .. });
+                let items = if random {
+                    "connections (at most)"
+                } else {
+                    "connections"
+                };
+                (name, self.connections[i], items)
+            }
+            Part::Population(i) => {
+                let p = &populations[i];
+                let name = format!("population[{i}] {} ({})", p.name, p.cell.cell_type());
+                let items = if p.cell.is_source() {
+                    "sources"
+                } else {
+                    "neurons"
+                };
+                (name, p.size as u64, items)
+            }
+        };
+        let each = bytes / (count.max(1) as f64);
+        let detail = format!(
+            "{} {items} need about {} {when} ({each:.0} bytes each)",
+            human_count(count),
+            human_bytes(bytes as u64)
+        );
+        (name, detail)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Cell, ExperimentBuilder, PoissonParams};
+    use crate::neuron::CondExpParams;
+
+    /// exc (1000) and inh (250) neurons, a Poisson source per exc neuron, four connectors.
+    fn four_rules() -> ExperimentBuilder {
+        let mut net = ExperimentBuilder::new("four", 10.0);
+        let lif = || Cell::if_cond_exp(CondExpParams::default());
+        net.population("exc", 1000, lif());
+        net.population("inh", 250, lif());
+        net.population("noise", 1000, Cell::poisson(PoissonParams::default()));
+        let p = Connector::FixedProbability {
+            p: 0.1,
+            allow_self_connections: true,
+        };
+        net.projection("exc", "exc", p).weight(0.001);
+        let all = Connector::AllToAll {
+            allow_self_connections: true,
+        };
+        net.projection("exc", "inh", all).weight(0.001);
+        let n = Connector::FixedNumberPre {
+            n: 50,
+            allow_self_connections: true,
+            with_replacement: false,
+        };
+        net.projection("inh", "exc", n).weight(0.001);
+        net.projection("noise", "exc", Connector::OneToOne)
+            .weight(0.001);
+        net
+    }
+
+    #[test]
+    fn known_network_counts_its_connections_and_peaks_while_sorting() {
+        let estimate = estimate(&four_rules().build().unwrap());
+        // fixed_probability: mean 1e5 + 5 sd (300); 1000 · 250; 1000 · 50; 1000.
+        assert_eq!(estimate.connections, [101_500, 250_000, 50_000, 1000]);
+        assert_eq!(
+            estimate.expected_connections,
+            [100_000.0, 250_000.0, 50_000.0, 1000.0]
+        );
+        // 402500 pending connections of 64 bytes and the sort's scratch for half of them.
+        assert_eq!(PENDING_BYTES, 64);
+        assert_eq!(estimate.phase, Phase::Sorting);
+        assert_eq!(estimate.peak, PROGRAM_BYTES + 402_500 * 96);
+    }
+
+    #[test]
+    fn a_refusal_names_the_largest_projection_and_the_limit() {
+        let mut net = four_rules();
+        net.memory_limit(MemoryLimit::Bytes(12_000_000));
+        let error = check(&net.build().unwrap()).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "four: projection[1] exc -> inh (all_to_all): 250000 connections need about \
+             24.0 MB while the network is built (96 bytes each); the simulation needs about \
+             45.4 MB in all, more than the limit of 12.0 MB"
+        );
+        let mut net = four_rules();
+        net.memory_limit(MemoryLimit::Bytes(PROGRAM_BYTES + 402_500 * 96));
+        assert!(check(&net.build().unwrap()).is_ok());
+    }
+}
