@@ -10,6 +10,7 @@ mod cli_hdf5;
 mod docs;
 mod engine;
 mod oracle_spikes;
+mod output_paths;
 mod per_neuron;
 mod profiles;
 mod runtime_changes;
