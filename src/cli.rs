@@ -2,7 +2,7 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -12,7 +12,9 @@ use clap::{Parser, Subcommand};
 use exactspike::config::Experiment;
 use exactspike::engine::{memory, MemoryLimit, RunSummary, Simulation};
 use exactspike::record::hdf5::Hdf5Recorder;
-use exactspike::record::{inspect, raster, RecordLayout, RunMetadata, Termination};
+use exactspike::record::{
+    check_output, inspect, raster, RecordLayout, RunMetadata, Signal, Termination,
+};
 use exactspike::sampling::readout::SamplingResult;
 use exactspike::sampling::{jobs, plot, tables, SamplingJob, SamplingSpec, TrainingJob};
 
@@ -66,6 +68,9 @@ enum Command {
         /// End of the time window [ms].
         #[arg(long)]
         to: Option<f64>,
+        /// Replace an existing picture.
+        #[arg(long)]
+        overwrite: bool,
     },
     /// Calibrate the activation function of a sampling file's sampler and store it in HDF5 (and
     /// a picture of the curve beside it, same name with .png).
@@ -75,7 +80,7 @@ enum Command {
         /// Output HDF5 file.
         #[arg(long)]
         out: PathBuf,
-        /// Replace an existing output file.
+        /// Replace an existing output file and picture.
         #[arg(long)]
         overwrite: bool,
     },
@@ -92,6 +97,9 @@ enum Command {
         /// Output picture (.png or .svg).
         #[arg(long)]
         out: PathBuf,
+        /// Replace an existing picture.
+        #[arg(long)]
+        overwrite: bool,
     },
     /// Summarise a recording.
     Info {
@@ -146,8 +154,9 @@ pub fn run(cli: Cli) -> Result<()> {
             populations,
             from,
             to,
+            overwrite,
         } => {
-            raster::draw_raster(&file, &out, populations.as_deref(), from, to)?;
+            raster::draw_raster(&file, &out, overwrite, populations.as_deref(), from, to)?;
             Ok(())
         }
         Command::Calibrate {
@@ -157,8 +166,12 @@ pub fn run(cli: Cli) -> Result<()> {
         } => calibrate(&sampling, &out, overwrite),
         Command::Sample(args) => sample(&args),
         Command::Train(args) => train(&args),
-        Command::PlotDkl { file, out } => {
-            plot::draw_dkl(&file, &out)?;
+        Command::PlotDkl {
+            file,
+            out,
+            overwrite,
+        } => {
+            plot::draw_dkl(&file, &out, overwrite)?;
             Ok(())
         }
         Command::Info { file } => {
@@ -168,7 +181,12 @@ pub fn run(cli: Cli) -> Result<()> {
     }
 }
 
+/// `calibrate`: calibrate, write the calibration and the picture of the activation curve.
 fn calibrate(path: &Path, out: &Path, overwrite: bool) -> Result<()> {
+    let picture = out.with_extension("png");
+    // Both outputs are checked before the calibration runs.
+    check_output(out, overwrite)?;
+    check_output(&picture, overwrite)?;
     let spec = SamplingSpec::from_file(path)?;
     let calibration = jobs::calibrate(&spec)?;
     let meta = RunMetadata {
@@ -177,11 +195,10 @@ fn calibrate(path: &Path, out: &Path, overwrite: bool) -> Result<()> {
         experiment: spec.text.clone(),
     };
     let layout = tables::calibration_layout(&calibration);
-    Hdf5Recorder::create(out, &layout, &meta, overwrite)?
-        .finish(Termination::Completed)
-        .with_context(|| format!("finishing {}", out.display()))?;
-    let picture = out.with_extension("png");
-    plot::draw_calibration(out, &picture)?;
+    // A signal while the file is written lets it be finished (no hidden partial file is left).
+    let _signals = Signals::catch()?;
+    Hdf5Recorder::create(out, &layout, &meta, overwrite)?.finish(Termination::Completed)?;
+    plot::draw_calibration(out, &picture, overwrite)?;
     let f = &calibration.fit;
     println!(
         "v_p05 = {:.4} ± {:.4} mV, alpha = {:.4} ± {:.4} mV ({} points, rms residual {:.2e}) -> {}",
@@ -199,6 +216,7 @@ fn calibrate(path: &Path, out: &Path, overwrite: bool) -> Result<()> {
 
 /// `sample`: prepare, run with the exact readout, write the results.
 fn sample(args: &SamplingArgs) -> Result<()> {
+    check_output(&args.out, args.overwrite)?;
     let job = SamplingJob::prepare(SamplingSpec::from_file(&args.sampling)?)?
         .with_memory_limit(args.max_memory.unwrap_or_default());
     // The network is built inside the recording: refuse it before the file is created.
@@ -214,6 +232,7 @@ fn sample(args: &SamplingArgs) -> Result<()> {
 /// `train`: prepare, train online, sample with the trained parameters, write the results and
 /// the training history.
 fn train(args: &SamplingArgs) -> Result<()> {
+    check_output(&args.out, args.overwrite)?;
     let job = TrainingJob::prepare(SamplingSpec::from_file(&args.sampling)?)?
         .with_memory_limit(args.max_memory.unwrap_or_default());
     memory::check(job.sampling().experiment())?;
@@ -253,8 +272,10 @@ impl SamplingArgs {
 type RecordBody<'a, T, E> = dyn FnMut(&mut Hdf5Recorder, &AtomicBool, &mut dyn FnMut(f64)) -> Result<(RunSummary, T), E>
     + 'a;
 
-/// Create the file of `output` with `layout`, run `body` into it with Ctrl-C and a progress
-/// bar, and finish the file (marked incomplete if interrupted; removed on error).
+/// Create the file of `output` with `layout`, run `body` into it with SIGINT, SIGTERM and SIGHUP
+/// raising its interrupt flag and with a progress bar (unless quiet or stderr is not a
+/// terminal), and finish the file: marked incomplete, with the signal, if interrupted; removed
+/// on error.
 fn record<T, E>(
     output: &Output,
     layout: &RecordLayout,
@@ -264,21 +285,104 @@ fn record<T, E>(
 where
     E: std::error::Error + Send + Sync + 'static,
 {
+    // Caught before the file exists, so that a signal never leaves a hidden partial file.
+    let signals = Signals::catch()?;
     let mut recorder = Hdf5Recorder::create(output.path, layout, meta, output.overwrite)?;
-    let outcome = run_interruptible(meta.t_stop, output.quiet, &mut |interrupt, progress| {
-        body(&mut recorder, interrupt, progress)
-    });
-    let (summary, measured) = match outcome {
+    let mut bar = ProgressBar::new(
+        meta.t_stop,
+        !output.quiet && std::io::stderr().is_terminal(),
+    );
+    let outcome = body(&mut recorder, &signals.interrupt, &mut |t| bar.update(t));
+    bar.clear();
+    let (mut summary, measured) = match outcome {
         Ok(done) => done,
         Err(e) => {
             recorder.abandon();
             return Err(e.into());
         }
     };
-    recorder
-        .finish(summary.termination)
-        .with_context(|| format!("finishing {}", output.path.display()))?;
+    if !summary.termination.is_completed() {
+        summary.termination = Termination::Interrupted {
+            signal: signals.caught(),
+        };
+    }
+    recorder.finish(summary.termination)?;
     Ok((summary, measured))
+}
+
+/// SIGINT (Ctrl-C), SIGTERM and SIGHUP, caught: each raises the interrupt flag the engine polls
+/// (instead of ending the process), and the last one caught is remembered.
+struct Signals {
+    /// Raised by any of them.
+    interrupt: Arc<AtomicBool>,
+    /// POSIX number of the last one caught (0: none yet).
+    last: Arc<AtomicUsize>,
+}
+
+impl Signals {
+    /// Catch the signals from now on, for the rest of the process.
+    fn catch() -> Result<Self> {
+        let signals = Self {
+            interrupt: Arc::new(AtomicBool::new(false)),
+            last: Arc::new(AtomicUsize::new(0)),
+        };
+        for signal in Signal::ALL {
+            let Some(os) = os_signal(signal) else {
+                continue;
+            };
+            // The number is stored before the flag is raised: the flag is never seen without it.
+            let number = signal.number() as usize;
+            signal_hook::flag::register_usize(os, Arc::clone(&signals.last), number)
+                .and_then(|_| signal_hook::flag::register(os, Arc::clone(&signals.interrupt)))
+                .with_context(|| format!("cannot catch {signal}"))?;
+        }
+        Ok(signals)
+    }
+
+    /// The signal caught last, if any.
+    fn caught(&self) -> Option<Signal> {
+        let number = self.last.load(Ordering::SeqCst);
+        Signal::from_number(i32::try_from(number).ok()?)
+    }
+}
+
+/// The operating system's number of `signal` (none for SIGHUP off Unix).
+fn os_signal(signal: Signal) -> Option<i32> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    match signal {
+        Signal::Interrupt => Some(SIGINT),
+        Signal::Terminate => Some(SIGTERM),
+        #[cfg(unix)]
+        Signal::Hangup => Some(signal_hook::consts::SIGHUP),
+        #[cfg(not(unix))]
+        Signal::Hangup => None,
+    }
+}
+
+/// A run stopped early (by a signal, or the interrupt flag): its file is kept under its name,
+/// marked incomplete.
+#[derive(Debug, thiserror::Error)]
+#[error("{termination} at t = {t_reached} ms; {} is marked incomplete", path.display())]
+pub struct Interrupted {
+    /// How it ended.
+    termination: Termination,
+    /// Simulated time reached [ms].
+    t_reached: f64,
+    /// The recording.
+    path: PathBuf,
+}
+
+impl Interrupted {
+    /// The exit status: 128 + the signal's number, as a shell reports for a process that signal
+    /// ended (130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP); 1 when no signal is known.
+    pub fn exit_code(&self) -> i32 {
+        match self.termination {
+            Termination::Interrupted {
+                signal: Some(signal),
+            } => 128 + signal.number(),
+            _ => 1,
+        }
+    }
 }
 
 /// Print the summary and the final median D_KL of a sampling job (unless quiet), and fail if it
@@ -313,6 +417,7 @@ fn run_experiment(
     t_stop: Option<f64>,
     limit: MemoryLimit,
 ) -> Result<()> {
+    check_output(output.path, output.overwrite)?;
     let mut experiment = Experiment::from_file(path)?.with_memory_limit(limit);
     if let Some(seed) = seed {
         experiment = experiment.with_seed(seed);
@@ -345,33 +450,17 @@ fn run_experiment(
     completed(&summary, output.path)
 }
 
-/// An error if the run was interrupted (its file is then marked incomplete).
+/// An [`Interrupted`] error if the run was interrupted (its file is then marked incomplete).
 fn completed(summary: &RunSummary, out: &Path) -> Result<()> {
-    if summary.termination == Termination::Interrupted {
-        anyhow::bail!(
-            "interrupted at t = {} ms; {} is marked incomplete",
-            summary.t_reached,
-            out.display()
-        );
+    if summary.termination.is_completed() {
+        return Ok(());
     }
-    Ok(())
-}
-
-/// A run to completion given the interrupt flag and a progress callback (simulated time, ms).
-type RunBody<'a, T, E> = dyn FnMut(&AtomicBool, &mut dyn FnMut(f64)) -> Result<T, E> + 'a;
-
-/// Run `body` (a simulation to `t_stop` [ms]) with Ctrl-C raising the interrupt flag it is given
-/// and a progress bar fed by its progress callback, unless `quiet` or stderr is not a terminal.
-fn run_interruptible<T, E>(t_stop: f64, quiet: bool, body: &mut RunBody<T, E>) -> Result<T, E> {
-    let interrupt = Arc::new(AtomicBool::new(false));
-    let flag = Arc::clone(&interrupt);
-    // A second handler cannot be installed (e.g. in tests); then Ctrl-C simply kills the process,
-    // and the partial file never carries the final name.
-    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
-    let mut bar = ProgressBar::new(t_stop, !quiet && std::io::stderr().is_terminal());
-    let outcome = body(&interrupt, &mut |t| bar.update(t));
-    bar.clear();
-    outcome
+    Err(Interrupted {
+        termination: summary.termination,
+        t_reached: summary.t_reached,
+        path: out.to_owned(),
+    }
+    .into())
 }
 
 /// The one-line summary printed after a run.

@@ -157,9 +157,12 @@ pub enum RunError {
 }
 
 impl RunError {
-    /// Whether the error is in the user's input (the description), as opposed to the machine
-    /// (disk, I/O).
+    /// Whether the error is in the user's input (the description or the output path), as
+    /// opposed to the machine (disk, I/O).
     pub fn is_bad_input(&self) -> bool {
-        matches!(self, Self::Config(_) | Self::Lower(_))
+        match self {
+            Self::Config(_) | Self::Lower(_) => true,
+            Self::Record(e) => e.is_bad_input(),
+        }
     }
 }

@@ -17,6 +17,7 @@ import numpy as np
 
 ROOT_ATTRS = ("exactspike_version", "seed", "t_stop", "experiment", "complete", "termination")
 TERMINATIONS = ("completed", "interrupted", "running")
+SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
 
 
 def text(value):
@@ -45,7 +46,9 @@ class Checker:
         self.expect(np.issubdtype(np.asarray(attrs["seed"]).dtype, np.integer), "/: seed not an integer")
         self.expect(np.asarray(attrs["t_stop"]).dtype == np.float64, "/: t_stop not float64")
         termination = text(attrs["termination"])
-        self.expect(termination in TERMINATIONS, f"/: termination {termination!r} not one of {TERMINATIONS}")
+        by_signal = tuple(f"interrupted by {s}" for s in SIGNALS)
+        known = TERMINATIONS + by_signal
+        self.expect(termination in known, f"/: termination {termination!r} not one of {known}")
         complete = bool(attrs["complete"])
         self.expect(complete == (termination == "completed"), f"/: complete={complete} but termination={termination!r}")
         if not allow_incomplete:

@@ -65,7 +65,7 @@ impl Observers<'_> {
             .interrupt
             .is_some_and(|flag| flag.load(Ordering::Relaxed));
         if stop {
-            summary.termination = Termination::Interrupted;
+            summary.termination = Termination::INTERRUPTED;
             summary.t_reached = t;
         }
         stop
@@ -290,7 +290,7 @@ impl Simulation {
         progress: &mut dyn FnMut(f64),
     ) -> Result<RunSummary, RecordError> {
         let summary = self.run_until(self.t_stop, recorder, interrupt, progress)?;
-        if summary.termination == Termination::Completed {
+        if summary.termination.is_completed() {
             // Every remaining sample (the last one may lie a rounding error past t_stop).
             self.sampler
                 .sample_until(f64::INFINITY, true, &self.groups, &self.blocks, recorder)?;
@@ -309,7 +309,7 @@ impl Simulation {
         interrupt: Option<&AtomicBool>,
         progress: &mut dyn FnMut(f64),
     ) -> Result<RunSummary, RecordError> {
-        if self.summary.termination == Termination::Interrupted || t.is_nan() {
+        if !self.summary.termination.is_completed() || t.is_nan() {
             return Ok(self.summary);
         }
         let t_end = t.clamp(self.now, self.t_stop);
@@ -328,11 +328,11 @@ impl Simulation {
         if windows {
             self.run_windows(t_end, &mut out, &mut summary)?;
         }
-        if summary.termination == Termination::Completed {
+        if summary.termination.is_completed() {
             self.run_events(t_end, &mut out, &mut summary)?;
         }
         let recorder = out.recorder;
-        if summary.termination == Termination::Completed {
+        if summary.termination.is_completed() {
             self.catch_up_all(t_end, &mut summary);
             summary.t_reached = t_end;
             self.now = t_end;

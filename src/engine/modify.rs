@@ -56,7 +56,7 @@ impl Simulation {
 
     fn not_interrupted(&self) -> Result<(), ModifyError> {
         match self.summary.termination {
-            Termination::Interrupted => Err(ModifyError::Interrupted),
+            Termination::Interrupted { .. } => Err(ModifyError::Interrupted),
             Termination::Completed => Ok(()),
         }
     }

@@ -4,7 +4,8 @@
 //!
 //! ```text
 //! /                         attrs: exactspike_version, seed, t_stop (ms), experiment (TOML text),
-//!                                  complete (uint8 0/1), termination ("running"/"completed"/"interrupted")
+//!                                  complete (uint8 0/1), termination ("running" while written, then
+//!                                  "completed", "interrupted" or "interrupted by SIGTERM" etc.)
 //! /spikes/<pop>             attr size (neurons in the population)
 //! /spikes/<pop>/times       float64 [n]   ms, non-decreasing
 //! /spikes/<pop>/senders     uint32  [n]   index within the population
@@ -44,6 +45,7 @@ use hdf5_pure::{
     FileBuilder, GroupBuilder, Layout, MaxExtent, MemoryStrategy, SyncPolicy,
 };
 
+use super::output::{check_output, partial_path, PartialFile};
 use super::{
     sample_count, Hdf5Problem, RecordError, RecordLayout, Recorder, RunMetadata, SignalLayout,
     Table, TableData, TableRecorder, TableSlot, Termination,
@@ -95,23 +97,19 @@ pub struct Hdf5Recorder {
 
 impl Hdf5Recorder {
     /// Start recording into `path` (written as `.NAME.partial` beside it until
-    /// [`finish`](Self::finish)). Fails with [`RecordError::Exists`] if `path` exists and
-    /// `overwrite` is false.
+    /// [`finish`](Self::finish)). `path` must pass [`check_output`]: a new name, or an existing
+    /// regular file when `overwrite` is true.
     pub fn create(
         path: &Path,
         layout: &RecordLayout,
         meta: &RunMetadata,
         overwrite: bool,
     ) -> Result<Self, RecordError> {
-        if !overwrite && path.exists() {
-            return Err(RecordError::Exists {
-                path: path.display().to_string(),
-            });
-        }
+        check_output(path, overwrite)?;
         validate_layout(path, layout)?;
         let samples = sample_count(meta.t_stop, layout.interval);
         let partial = PartialFile::new(partial_path(path)?);
-        remove_if_present(&partial.path)?;
+        partial.clear()?;
         skeleton(layout, meta, samples)
             .map_err(|e| hdf5_error(path, e))?
             .write(&partial.path)
@@ -451,13 +449,13 @@ fn close_marked(
     termination: Termination,
     samples_written: &[(String, u64)],
 ) -> Result<(), hdf5_pure::Error> {
-    let (complete, label) = match termination {
-        Termination::Completed => (1, "completed"),
-        Termination::Interrupted => (0, "interrupted"),
-    };
     let root = file.root();
+    let complete = u8::from(termination.is_completed());
     root.set_attr("complete", AttrValue::U8(complete))?;
-    root.set_attr("termination", AttrValue::VarLenString(label.into()))?;
+    root.set_attr(
+        "termination",
+        AttrValue::VarLenString(termination.to_string()),
+    )?;
     drop(root);
     for (group, count) in samples_written {
         let group = file.group(group)?;
@@ -631,25 +629,6 @@ fn valid_name(name: &str) -> bool {
     !name.is_empty() && name != "." && name != ".." && !name.contains('/')
 }
 
-/// `.NAME.partial` in the directory of `path`.
-fn partial_path(path: &Path) -> Result<PathBuf, RecordError> {
-    let name = path.file_name().ok_or_else(|| {
-        let e = std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name");
-        io_error(path, e)
-    })?;
-    let mut partial = std::ffi::OsString::from(".");
-    partial.push(name);
-    partial.push(".partial");
-    Ok(path.with_file_name(partial))
-}
-
-fn remove_if_present(path: &Path) -> Result<(), RecordError> {
-    match std::fs::remove_file(path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io_error(path, e)),
-        _ => Ok(()),
-    }
-}
-
 fn hdf5_error(path: &Path, problem: impl Into<Hdf5Problem>) -> RecordError {
     RecordError::Hdf5 {
         path: path.display().to_string(),
@@ -657,34 +636,10 @@ fn hdf5_error(path: &Path, problem: impl Into<Hdf5Problem>) -> RecordError {
     }
 }
 
-fn io_error(path: &Path, source: std::io::Error) -> RecordError {
+fn io_error(path: &Path, error: std::io::Error) -> RecordError {
     RecordError::Io {
         path: path.display().to_string(),
-        source,
-    }
-}
-
-/// A file that is deleted when this guard is dropped, unless [`keep`](Self::keep) was called.
-struct PartialFile {
-    path: PathBuf,
-    keep: bool,
-}
-
-impl PartialFile {
-    fn new(path: PathBuf) -> Self {
-        Self { path, keep: false }
-    }
-
-    fn keep(&mut self) {
-        self.keep = true;
-    }
-}
-
-impl Drop for PartialFile {
-    fn drop(&mut self) {
-        if !self.keep {
-            let _ = std::fs::remove_file(&self.path);
-        }
+        error,
     }
 }
 
@@ -840,28 +795,41 @@ mod tests {
 
     #[test]
     fn interrupted_keeps_data_marked_incomplete() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("run.h5");
-        let mut file = Hdf5Recorder::create(&path, &layout(), &meta(), false).unwrap();
-        let mut memory = MemoryRecorder::new(layout());
-        feed(&mut [&mut file, &mut memory], 1000, 3);
-        file.finish(Termination::Interrupted).unwrap();
-        assert_same(&path, &memory);
-        assert_v_layout(&path, rows(100.0), 3);
-        let attrs = File::open(&path).unwrap().root().attrs().unwrap();
-        assert_eq!(attrs["complete"], AttrValue::U8(0));
-        assert_eq!(
-            attrs["termination"],
-            AttrValue::VarLenString("interrupted".into())
-        );
-        let summary = summarize(&path).unwrap();
-        assert!(summary.contains("INCOMPLETE (interrupted)"), "{summary}");
-        assert!(
-            summary.contains(
-                "201 samples x 3 neurons (values [201, 3]), every 0.5 ms, only 3 written"
-            ),
-            "{summary}"
-        );
+        let by_signal = Termination::Interrupted {
+            signal: Some(crate::record::Signal::Terminate),
+        };
+        for (termination, label) in [
+            (Termination::INTERRUPTED, "interrupted"),
+            (by_signal, "interrupted by SIGTERM"),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("run.h5");
+            let mut file = Hdf5Recorder::create(&path, &layout(), &meta(), false).unwrap();
+            let mut memory = MemoryRecorder::new(layout());
+            feed(&mut [&mut file, &mut memory], 1000, 3);
+            file.finish(termination).unwrap();
+            assert_same(&path, &memory);
+            assert_v_layout(&path, rows(100.0), 3);
+            let attrs = File::open(&path).unwrap().root().attrs().unwrap();
+            assert_eq!(attrs["complete"], AttrValue::U8(0));
+            assert_eq!(attrs["termination"], AttrValue::VarLenString(label.into()));
+            let summary = summarize(&path).unwrap();
+            assert!(
+                summary.contains(&format!("INCOMPLETE ({label})")),
+                "{summary}"
+            );
+            assert!(
+                summary.contains(
+                    "201 samples x 3 neurons (values [201, 3]), every 0.5 ms, only 3 written"
+                ),
+                "{summary}"
+            );
+            let names: Vec<_> = std::fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect();
+            assert_eq!(names, ["run.h5"], "no partial file left");
+        }
     }
 
     #[test]

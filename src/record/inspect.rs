@@ -165,9 +165,9 @@ fn list_spike_populations(file: &File) -> Result<Vec<SpikePopulation>, hdf5_pure
 }
 
 fn open(path: &Path) -> Result<File, RecordError> {
-    if let Err(source) = std::fs::metadata(path) {
+    if let Err(error) = std::fs::metadata(path) {
         let path = path.display().to_string();
-        return Err(RecordError::Io { path, source });
+        return Err(RecordError::Io { path, error });
     }
     File::open_streaming(path).map_err(|e| error(path, e))
 }

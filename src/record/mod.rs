@@ -7,10 +7,14 @@
 pub mod hdf5;
 pub mod inspect;
 pub mod memory;
+pub mod output;
+#[cfg(feature = "plot")]
+pub(crate) mod picture;
 #[cfg(feature = "plot")]
 pub mod raster;
 
 pub use memory::MemoryRecorder;
+pub use output::check_output;
 
 use crate::neuron::StateVariable;
 
@@ -174,26 +178,98 @@ pub struct RunMetadata {
     pub experiment: String,
 }
 
-/// Why a recording ended.
+/// Why a recording ended. Its text (`Display`) is the file's `termination` attribute:
+/// `completed`, `interrupted`, or `interrupted by SIGTERM` (likewise `SIGINT`, `SIGHUP`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Termination {
     /// The run reached `t_stop`.
     Completed,
-    /// The run was interrupted (e.g. Ctrl-C); the data up to the interruption is kept.
-    Interrupted,
+    /// The run was stopped through its interrupt flag; the data up to the interruption is kept.
+    Interrupted {
+        /// The signal that raised the flag, when the caller knows it (the engine does not: it
+        /// reports `None`, and the command line fills in the signal it caught).
+        signal: Option<Signal>,
+    },
 }
 
-/// Error while recording (I/O, full disk, format).
+impl Termination {
+    /// An interruption of unknown cause (what the engine reports).
+    pub const INTERRUPTED: Self = Self::Interrupted { signal: None };
+
+    /// Whether the run reached `t_stop`.
+    pub fn is_completed(self) -> bool {
+        self == Self::Completed
+    }
+}
+
+impl std::fmt::Display for Termination {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Completed => f.write_str("completed"),
+            Self::Interrupted { signal: None } => f.write_str("interrupted"),
+            Self::Interrupted {
+                signal: Some(signal),
+            } => write!(f, "interrupted by {signal}"),
+        }
+    }
+}
+
+/// A signal that interrupts a run (the command line handles these three like Ctrl-C).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signal {
+    /// SIGHUP (1): the terminal went away.
+    Hangup,
+    /// SIGINT (2): Ctrl-C.
+    Interrupt,
+    /// SIGTERM (15): what `kill`, `timeout` and batch schedulers send.
+    Terminate,
+}
+
+impl Signal {
+    /// Every signal of this type.
+    pub const ALL: [Self; 3] = [Self::Hangup, Self::Interrupt, Self::Terminate];
+
+    /// The POSIX signal number (1, 2, 15).
+    pub fn number(self) -> i32 {
+        match self {
+            Self::Hangup => 1,
+            Self::Interrupt => 2,
+            Self::Terminate => 15,
+        }
+    }
+
+    /// The signal with POSIX number `number`, if it is one of these.
+    pub fn from_number(number: i32) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.number() == number)
+    }
+
+    /// The name, e.g. `SIGTERM`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Hangup => "SIGHUP",
+            Self::Interrupt => "SIGINT",
+            Self::Terminate => "SIGTERM",
+        }
+    }
+}
+
+impl std::fmt::Display for Signal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Error while recording (I/O, full disk, format) or with the output path.
 #[non_exhaustive]
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
     /// Underlying I/O failed.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         /// File concerned.
         path: String,
-        /// The I/O error.
-        source: std::io::Error,
+        /// The I/O error (in the message already, so not repeated as a source).
+        error: std::io::Error,
     },
     /// The HDF5 layer failed.
     #[error("{path}: HDF5 error: {problem}")]
@@ -217,6 +293,34 @@ pub enum RecordError {
         /// File concerned.
         path: String,
     },
+    /// The output path names something other than a regular file: only regular files are
+    /// ever replaced.
+    #[error("{path}: is {kind}, not a regular file")]
+    NotAFile {
+        /// Path concerned.
+        path: String,
+        /// What it is, e.g. `a directory`, `a character device`.
+        kind: &'static str,
+    },
+    /// The directory the output file would go into does not exist (or is not a directory).
+    #[error("{path}: {directory} is not an existing directory")]
+    NoDirectory {
+        /// File concerned.
+        path: String,
+        /// Its directory.
+        directory: String,
+    },
+}
+
+impl RecordError {
+    /// Whether the error is in the user's input (the output path given), as opposed to the
+    /// machine (disk, I/O) or the data.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            Self::Exists { .. } | Self::NotAFile { .. } | Self::NoDirectory { .. }
+        )
+    }
 }
 
 /// What went wrong in the HDF5 layer.

@@ -41,9 +41,15 @@ pub enum CalibrationError {
         /// Highest v_rest scanned [mV].
         to: f64,
     },
-    /// The logistic fit failed.
+    /// The logistic fit failed (in the message already, so not repeated as a source).
     #[error("calibration fit: {0}")]
-    Fit(#[from] LogisticError),
+    Fit(LogisticError),
+}
+
+impl From<LogisticError> for CalibrationError {
+    fn from(error: LogisticError) -> Self {
+        Self::Fit(error)
+    }
 }
 
 /// A measured activation curve and its fit.

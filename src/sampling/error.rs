@@ -37,8 +37,8 @@ pub enum SamplingError {
 }
 
 impl SamplingError {
-    /// Whether the error is in the user's input (the sampling file and what it asks for), as
-    /// opposed to the machine (disk, I/O).
+    /// Whether the error is in the user's input (the sampling file and what it asks for, or the
+    /// output path), as opposed to the machine (disk, I/O).
     pub fn is_bad_input(&self) -> bool {
         match self {
             Self::Config(_) | Self::Lower(_) | Self::Translation { .. } => true,
@@ -47,7 +47,7 @@ impl SamplingError {
                 ..
             } => e.is_bad_input(),
             Self::Calibration { .. } => true,
-            Self::Record(_) => false,
+            Self::Record(e) => e.is_bad_input(),
         }
     }
 }

@@ -9,7 +9,8 @@ use plotters::prelude::*;
 use super::logistic::logistic;
 use super::tables::{CALIBRATION_GROUP, SAMPLING_GROUP};
 use crate::record::inspect::{group_attributes, read_f64};
-use crate::record::raster::{render, Figure, RasterError};
+use crate::record::picture::{Figure, Picture};
+use crate::record::raster::RasterError;
 
 /// D_KL(p̂ ‖ p*) per network and their median over checkpoints [ms].
 struct DklFigure {
@@ -22,8 +23,10 @@ struct DklFigure {
 }
 
 /// Draw D_KL(p̂ ‖ p*) over sampling time, log-log, of the `sample` or `train` recording `h5`
-/// into `out` (`.png` or `.svg`): every network thin, their median thick.
-pub fn draw_dkl(h5: &Path, out: &Path) -> Result<(), RasterError> {
+/// into `out` (`.png` or `.svg`; an existing picture is replaced only if `overwrite`): every
+/// network thin, their median thick.
+pub fn draw_dkl(h5: &Path, out: &Path, overwrite: bool) -> Result<(), RasterError> {
+    let picture = Picture::new(out, overwrite)?;
     let checkpoints = read_f64(h5, &format!("{SAMPLING_GROUP}/checkpoints"))?;
     let values = read_f64(h5, &format!("{SAMPLING_GROUP}/dkl_sampled_target"))?;
     let c = checkpoints.len().max(1);
@@ -50,15 +53,12 @@ pub fn draw_dkl(h5: &Path, out: &Path) -> Result<(), RasterError> {
     } else {
         "D_KL(p_sampled || p_target)"
     };
-    render(
-        out,
-        &DklFigure {
-            caption,
-            checkpoints,
-            networks,
-            median,
-        },
-    )
+    picture.render(&DklFigure {
+        caption,
+        checkpoints,
+        networks,
+        median,
+    })
 }
 
 /// Text of a plotters error.
@@ -143,20 +143,19 @@ struct CalibrationFigure {
     alpha: f64,
 }
 
-/// Draw the calibration stored in `h5` (points and fitted logistic) into `out` (`.png`/`.svg`).
-pub fn draw_calibration(h5: &Path, out: &Path) -> Result<(), RasterError> {
+/// Draw the calibration stored in `h5` (points and fitted logistic) into `out` (`.png`/`.svg`;
+/// an existing picture is replaced only if `overwrite`).
+pub fn draw_calibration(h5: &Path, out: &Path, overwrite: bool) -> Result<(), RasterError> {
+    let picture = Picture::new(out, overwrite)?;
     let v_rest = read_f64(h5, &format!("{CALIBRATION_GROUP}/v_rest"))?;
     let p_on = read_f64(h5, &format!("{CALIBRATION_GROUP}/p_on"))?;
     let (attrs, _) = group_attributes(h5, CALIBRATION_GROUP)?;
     let get = |name: &str| attrs.get(name).copied().unwrap_or(f64::NAN);
-    render(
-        out,
-        &CalibrationFigure {
-            points: v_rest.into_iter().zip(p_on).collect(),
-            v_p05: get("v_p05"),
-            alpha: get("alpha"),
-        },
-    )
+    picture.render(&CalibrationFigure {
+        points: v_rest.into_iter().zip(p_on).collect(),
+        v_p05: get("v_p05"),
+        alpha: get("alpha"),
+    })
 }
 
 impl Figure for CalibrationFigure {

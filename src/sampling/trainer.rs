@@ -17,7 +17,7 @@ use super::readout::SamplingReadout;
 use super::training::TrainingSpec;
 use crate::engine::{RunSummary, Simulation};
 use crate::neuron::Receptor;
-use crate::record::{RecordError, Recorder, Termination};
+use crate::record::{RecordError, Recorder};
 
 /// What the training did, update by update.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -111,7 +111,7 @@ impl Trainer {
         for k in 0..self.spec.iterations {
             let t = readout.start + (k + 1) as f64 * self.spec.interval;
             let summary = sim.run_until(t, readout, interrupt, progress)?;
-            if summary.termination == Termination::Interrupted {
+            if !summary.termination.is_completed() {
                 return Ok(summary);
             }
             let sampled = readout.take_interval(t);

@@ -1,30 +1,12 @@
-//! The command line end to end: HDF5 output, determinism, overwrite protection, interruption,
-//! rasters.
+//! The command line end to end: HDF5 output, determinism, a full disk, interruption by signals,
+//! rasters. Output paths (overwriting, directories, devices): `output_paths`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use exactspike::record::inspect::{read_spikes, read_v, summarize};
+use exactspike::record::Signal;
 
-use crate::common::{assert_interrupted, cli, Edit};
-
-/// The shipped single-neuron experiment.
-fn example() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/sbs_neuron.toml")
-}
-
-/// `exactspike run` on the shipped experiment, writing `out`, with `extra` arguments.
-fn run_example(out: &Path, extra: &[&str]) -> Output {
-    let experiment = example();
-    let mut args = vec![
-        "run",
-        experiment.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    cli(&args)
-}
+use crate::common::{assert_interrupted, cli, example, run_example, Edit};
 
 #[test]
 fn same_seed_gives_identical_datasets_and_other_seed_differs() {
@@ -87,36 +69,6 @@ fn example_file_has_the_documented_content() {
     assert!(summary.contains("complete"), "{summary}");
 }
 
-#[test]
-fn existing_output_is_not_overwritten_without_the_flag() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("keep.h5");
-    std::fs::write(&out, b"precious").unwrap();
-    let output = run_example(&out, &["--quiet"]);
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("keep.h5") && stderr.contains("exists"),
-        "{stderr}"
-    );
-    assert_eq!(std::fs::read(&out).unwrap(), b"precious");
-    assert!(run_example(&out, &["--quiet", "--overwrite"])
-        .status
-        .success());
-    assert!(read_spikes(&out, "neuron").is_ok());
-}
-
-#[test]
-fn missing_output_directory_is_named_and_leaves_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("no/such/dir/x.h5");
-    let output = run_example(&out, &["--quiet"]);
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("no/such/dir"), "{stderr}");
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
-}
-
 /// A disk that fills up during the run, emulated with a file-size limit (`ulimit -f`, with
 /// SIGXFSZ ignored so that writes past it fail with EFBIG as they would with ENOSPC): one line
 /// naming the file, a non-zero exit, and nothing left behind.
@@ -151,10 +103,12 @@ fn a_full_disk_fails_cleanly() {
     assert_eq!(left, ["big.toml"]);
 }
 
+/// SIGTERM (what `kill`, `timeout` and batch schedulers send), SIGHUP and SIGINT (Ctrl-C) stop a
+/// run the same way: exit status 128 + the signal's number, the data kept under the final name
+/// marked incomplete with the signal, no hidden partial file left.
 #[test]
 fn interrupted_run_never_looks_complete() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("long.h5");
     // The example without membrane recording, run for 1e9 ms: long enough to be interrupted.
     let text = std::fs::read_to_string(example()).unwrap();
     let experiment = dir.path().join("long.toml");
@@ -163,8 +117,9 @@ fn interrupted_run_never_looks_complete() {
         text.replace_once("v = { populations", "# v = { populations"),
     )
     .unwrap();
-    assert_interrupted(
-        &[
+    for signal in [Signal::Terminate, Signal::Hangup, Signal::Interrupt] {
+        let out = dir.path().join(format!("{}.h5", signal.name()));
+        let args = [
             "run",
             experiment.to_str().unwrap(),
             "--out",
@@ -172,16 +127,17 @@ fn interrupted_run_never_looks_complete() {
             "--quiet",
             "--t-stop",
             "1e9",
-        ],
-        &out,
-    );
-    let partials = std::fs::read_dir(dir.path())
+        ];
+        assert_interrupted(&args, &out, signal);
+        let (times, _) = read_spikes(&out, "neuron").unwrap();
+        assert!(times.len() > 100, "{signal}: {} spikes kept", times.len());
+    }
+    let mut left: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
-        .filter(|e| {
-            !["long.h5", "long.toml"].contains(&e.as_ref().unwrap().file_name().to_str().unwrap())
-        })
-        .count();
-    assert_eq!(partials, 0, "a partial file was left behind");
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["SIGHUP.h5", "SIGINT.h5", "SIGTERM.h5", "long.toml"]);
 }
 
 #[test]

@@ -11,6 +11,7 @@ mod docs;
 mod engine;
 mod memory;
 mod oracle_spikes;
+mod output_paths;
 mod per_neuron;
 mod profiles;
 mod random;

@@ -5,8 +5,11 @@
 pub mod networks;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::time::Duration;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use exactspike::record::Signal;
+use hdf5_pure::AttrValue;
 
 /// The issue's three-unit target with sbs samplers; short calibration and sampling.
 pub const VALID: &str = r#"
@@ -86,30 +89,90 @@ pub fn cli_in(dir: &Path, args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
-/// Run `exactspike ARGS`, which writes `out` and runs for far longer than 1.5 s, send it SIGINT
-/// (Ctrl-C) after 1.5 s, and check that it fails and keeps its data in `out`, marked incomplete.
-pub fn assert_interrupted(args: &[&str], out: &Path) {
+/// The shipped single-neuron experiment.
+pub fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/sbs_neuron.toml")
+}
+
+/// `exactspike run` on the shipped experiment, writing `out`, with `extra` arguments.
+pub fn run_example(out: &Path, extra: &[&str]) -> Output {
+    let experiment = example();
+    let mut args = vec![
+        "run",
+        experiment.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    cli(&args)
+}
+
+/// Run `exactspike ARGS`, which writes `out` and runs far longer than the test waits, send it
+/// `signal` (with `kill`) 1 s after its hidden partial file appeared, and check how it ends: exit
+/// status 128 + the signal's number, one line on stderr naming the signal and `out`, the data
+/// kept in `out` with `complete = 0` and `termination = "interrupted by SIG..."`, and no hidden
+/// partial file left beside it.
+pub fn assert_interrupted(args: &[&str], out: &Path, signal: Signal) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_exactspike"))
         .args(args)
+        .stderr(Stdio::piped())
         .spawn()
         .expect("the binary starts");
-    std::thread::sleep(Duration::from_millis(1500));
+    let dir = out.parent().unwrap();
+    let partial = dir.join(format!(
+        ".{}.partial",
+        out.file_name().unwrap().to_str().unwrap()
+    ));
+    let started = Instant::now();
+    while !partial.exists() {
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "{args:?}: no partial file after 300 s"
+        );
+        assert!(child.try_wait().unwrap().is_none(), "{args:?} ended early");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(1000));
+    let name = signal.name().trim_start_matches("SIG");
     let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([&format!("-{name}"), &child.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
-    let status = child.wait().unwrap();
-    assert!(
-        !status.success(),
-        "{args:?}: an interrupted run must not exit 0"
+    let ended = child.wait_with_output().unwrap();
+    assert_eq!(
+        ended.status.code(),
+        Some(128 + signal.number()),
+        "{args:?}: exit status after {signal}"
     );
-    assert!(out.exists(), "{args:?}: the interrupted run keeps its data");
-    let summary = exactspike::record::inspect::summarize(out).unwrap();
+    let stderr = String::from_utf8(ended.stderr).unwrap();
+    let prefix = format!("error: interrupted by {signal} at t = ");
+    let suffix = format!(" ms; {} is marked incomplete\n", out.display());
     assert!(
-        summary.contains("INCOMPLETE") && summary.contains("interrupted"),
-        "{args:?}: {summary}"
+        stderr.starts_with(&prefix) && stderr.ends_with(&suffix) && stderr.lines().count() == 1,
+        "{args:?}: {stderr}"
     );
+    let t: f64 = stderr[prefix.len()..stderr.len() - suffix.len()]
+        .parse()
+        .unwrap();
+    assert!(t > 0.0, "{args:?}: interrupted at t = {t}");
+    let attrs = hdf5_pure::File::open(out).unwrap().root().attrs().unwrap();
+    assert_eq!(attrs["complete"], AttrValue::U8(0), "{args:?}");
+    assert_eq!(
+        attrs["termination"],
+        AttrValue::VarLenString(format!("interrupted by {signal}")),
+        "{args:?}"
+    );
+    assert_eq!(hidden_files(dir), Vec::<String>::new(), "{args:?}");
+}
+
+/// Names of the hidden files (partial files) in `dir`.
+pub fn hidden_files(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with('.'))
+        .collect()
 }
 
 /// Run `exactspike COMMAND` with `text` as the sampling file in a fresh directory; return (exit
