@@ -12,9 +12,9 @@ use clap::{Parser, Subcommand};
 use exactspike::config::Experiment;
 use exactspike::engine::{RunSummary, Simulation};
 use exactspike::record::hdf5::Hdf5Recorder;
-use exactspike::record::{inspect, raster, RecordLayout, RunMetadata, Termination};
+use exactspike::record::{raster, RecordLayout, RunMetadata, Termination};
 use exactspike::sampling::readout::SamplingResult;
-use exactspike::sampling::{jobs, plot, tables, SamplingJob, SamplingSpec, TrainingJob};
+use exactspike::sampling::{jobs, plot, summary, tables, SamplingJob, SamplingSpec, TrainingJob};
 
 /// Exact, event-driven spiking neural network simulator.
 #[derive(Debug, Parser)]
@@ -152,7 +152,7 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Info { file } => {
-            println!("{}", inspect::summarize(&file)?);
+            println!("{}", summary::summarize(&file)?);
             Ok(())
         }
     }
@@ -184,12 +184,15 @@ fn calibrate(path: &Path, out: &Path, overwrite: bool) -> Result<()> {
         out.display()
     );
     println!("activation curve -> {}", picture.display());
+    if let Ok(hint) = spec.calibration_hint(out) {
+        println!("{hint}");
+    }
     Ok(())
 }
 
 /// `sample`: prepare, run with the exact readout, write the results.
 fn sample(args: &SamplingArgs) -> Result<()> {
-    let job = SamplingJob::prepare(SamplingSpec::from_file(&args.sampling)?)?;
+    let job = SamplingJob::prepare(args.spec()?)?;
     let layout = tables::sampling_layout(&job);
     let output = args.output();
     let (summary, result) = record(&output, &layout, &job.metadata(), &mut |rec, stop, bar| {
@@ -201,7 +204,7 @@ fn sample(args: &SamplingArgs) -> Result<()> {
 /// `train`: prepare, train online, sample with the trained parameters, write the results and
 /// the training history.
 fn train(args: &SamplingArgs) -> Result<()> {
-    let job = TrainingJob::prepare(SamplingSpec::from_file(&args.sampling)?)?;
+    let job = TrainingJob::prepare(args.spec()?)?;
     let layout = tables::training_layout(&job);
     let meta = job.sampling().metadata();
     let output = args.output();
@@ -223,6 +226,15 @@ struct Output<'a> {
 }
 
 impl SamplingArgs {
+    /// The sampling file, read; says where its calibration comes from (unless quiet).
+    fn spec(&self) -> Result<SamplingSpec> {
+        let spec = SamplingSpec::from_file(&self.sampling)?;
+        if !self.quiet {
+            println!("calibration: {}", spec.calibration_note());
+        }
+        Ok(spec)
+    }
+
     /// The output options of `sample` and `train`.
     fn output(&self) -> Output<'_> {
         Output {

@@ -31,6 +31,8 @@ pub struct MemoryRecorder {
     pub v: Vec<VTrace>,
     /// The layout's tables, with the values last written.
     pub tables: Vec<Table>,
+    /// The time the run reached [ms], as last reported (`None` before any run).
+    pub t_reached: Option<f64>,
 }
 
 impl MemoryRecorder {
@@ -44,6 +46,7 @@ impl MemoryRecorder {
             spikes,
             v,
             tables,
+            t_reached: None,
         }
     }
 
@@ -80,6 +83,10 @@ impl Recorder for MemoryRecorder {
         trace.times.push(t);
         trace.values.extend_from_slice(values);
         Ok(())
+    }
+
+    fn reached(&mut self, t: f64) {
+        self.t_reached = Some(t);
     }
 }
 

@@ -24,7 +24,45 @@ pub struct RecordLayout {
     /// Further fixed-size datasets (e.g. results of a sampling job), in top-level groups.
     pub tables: Vec<Table>,
     /// Scalar attributes of those groups: (group, name, value).
-    pub attributes: Vec<(String, String, f64)>,
+    pub attributes: Vec<(String, String, AttributeValue)>,
+}
+
+/// The value of a scalar attribute of a [`RecordLayout`] group, stored with its own HDF5 type.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq)]
+pub enum AttributeValue {
+    /// A measured or configured quantity (float64; its unit is documented with the attribute).
+    Float(f64),
+    /// A count (uint64).
+    Count(u64),
+    /// A yes/no setting (uint8, 0 or 1).
+    Flag(bool),
+    /// Text (variable-length UTF-8 string).
+    Text(String),
+}
+
+impl From<f64> for AttributeValue {
+    fn from(value: f64) -> Self {
+        Self::Float(value)
+    }
+}
+
+impl From<usize> for AttributeValue {
+    fn from(value: usize) -> Self {
+        Self::Count(value as u64)
+    }
+}
+
+impl From<bool> for AttributeValue {
+    fn from(value: bool) -> Self {
+        Self::Flag(value)
+    }
+}
+
+impl From<String> for AttributeValue {
+    fn from(value: String) -> Self {
+        Self::Text(value)
+    }
 }
 
 /// A fixed-size dataset `/<group>/<name>` beside the recording. Its data is written when the file
@@ -219,6 +257,11 @@ pub trait Recorder {
     /// Membrane potentials `values` [mV] (one per neuron) of v-recorded population number
     /// `population` (index into [`RecordLayout::v`]) at time `t` [ms].
     fn v_sample(&mut self, population: usize, t: f64, values: &[f64]) -> Result<(), RecordError>;
+
+    /// The run has processed every event up to `t` [ms] and paused or stopped there (called at
+    /// the end of every run segment, completed or interrupted): what a recording reports as the
+    /// time it reached. Wrappers pass it on.
+    fn reached(&mut self, t: f64);
 }
 
 /// A [`Recorder`] that also stores the fixed-size tables of its layout ([`RecordLayout::tables`]):

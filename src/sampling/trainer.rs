@@ -305,4 +305,8 @@ impl Recorder for TrainingReadout<'_> {
     fn v_sample(&mut self, population: usize, t: f64, values: &[f64]) -> Result<(), RecordError> {
         self.sampling.v_sample(population, t, values)
     }
+
+    fn reached(&mut self, t: f64) {
+        self.sampling.reached(t);
+    }
 }

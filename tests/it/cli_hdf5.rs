@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use exactspike::record::inspect::{read_spikes, read_v, summarize};
+use hdf5_pure::AttrValue;
 
 use crate::common::{assert_interrupted, cli, Edit};
 
@@ -182,6 +183,60 @@ fn interrupted_run_never_looks_complete() {
         })
         .count();
     assert_eq!(partials, 0, "a partial file was left behind");
+    // The file says how far the run got, and `info` gives the rate over that time: the neuron
+    // fires every 10 ms (100 Hz), not the 1e9 ms the run was asked for.
+    let root = hdf5_pure::File::open(&out).unwrap().root().attrs().unwrap();
+    let AttrValue::F64(reached) = root["t_reached"] else {
+        panic!("t_reached: {:?}", root["t_reached"]);
+    };
+    assert_eq!(
+        root["t_reached_units"],
+        AttrValue::VarLenString("ms".into())
+    );
+    let (times, _) = read_spikes(&out, "neuron").unwrap();
+    assert!(
+        reached > 100.0 && reached < 1e9 && *times.last().unwrap() <= reached,
+        "t_reached {reached}, last spike {:?}",
+        times.last()
+    );
+    let rate = times.len() as f64 / (reached / 1000.0);
+    assert!((rate - 100.0).abs() < 1.0, "{rate} Hz");
+    let summary = summarize(&out).unwrap();
+    let reached = format!("{reached:.3}");
+    let reached = reached.trim_end_matches('0').trim_end_matches('.');
+    let expected = format!("status:      INCOMPLETE (interrupted at t = {reached} ms)\n");
+    assert!(summary.contains(&expected), "{summary}");
+    let expected = format!(
+        "  neuron: size 1, {} spikes, t {:.3}..{:.3} ms, mean rate {rate:.3} Hz over the {reached} ms reached\n",
+        times.len(),
+        times[0],
+        times.last().unwrap()
+    );
+    assert!(summary.contains(&expected), "{summary}");
+}
+
+/// A completed run reached its `t_stop`, and the file gives both with their units.
+#[test]
+fn a_complete_file_reached_t_stop() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("short.h5");
+    assert!(run_example(&out, &["--quiet", "--t-stop", "250"])
+        .status
+        .success());
+    let root = hdf5_pure::File::open(&out).unwrap().root().attrs().unwrap();
+    assert_eq!(root["t_stop"], AttrValue::F64(250.0));
+    assert_eq!(root["t_reached"], AttrValue::F64(250.0));
+    for units in ["t_stop_units", "t_reached_units"] {
+        assert_eq!(root[units], AttrValue::VarLenString("ms".into()), "{units}");
+    }
+    let summary = summarize(&out).unwrap();
+    let spikes = read_spikes(&out, "neuron").unwrap().0.len();
+    let expected = format!(", mean rate {:.3} Hz\n", spikes as f64 / 0.25);
+    assert!(
+        summary.contains("status:      complete (completed)\n"),
+        "{summary}"
+    );
+    assert!(summary.contains(&expected), "{expected} in {summary}");
 }
 
 #[test]

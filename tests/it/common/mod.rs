@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
 
-/// The issue's three-unit target with sbs samplers; short calibration and sampling.
+/// A three-unit target with sbs samplers; short calibration and sampling.
 pub const VALID: &str = r#"
 [simulation]
 t_stop = 10000.0
