@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""NEST 3.10 reference for spike-based sampling (issue 3): sbs-style calibration,
+"""NEST 3.10 reference for spike-based sampling: sbs-style calibration,
 translation and sampling of N independent 5-neuron Boltzmann networks, with wall
 times and D_KL(p_sampled || p*).
 

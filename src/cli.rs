@@ -12,11 +12,9 @@ use clap::{Parser, Subcommand};
 use exactspike::config::Experiment;
 use exactspike::engine::{memory, MemoryLimit, RunSummary, Simulation};
 use exactspike::record::hdf5::Hdf5Recorder;
-use exactspike::record::{
-    check_output, inspect, raster, RecordLayout, RunMetadata, Signal, Termination,
-};
+use exactspike::record::{check_output, raster, RecordLayout, RunMetadata, Signal, Termination};
 use exactspike::sampling::readout::SamplingResult;
-use exactspike::sampling::{jobs, plot, tables, SamplingJob, SamplingSpec, TrainingJob};
+use exactspike::sampling::{jobs, plot, summary, tables, SamplingJob, SamplingSpec, TrainingJob};
 
 /// Exact, event-driven spiking neural network simulator.
 #[derive(Debug, Parser)]
@@ -175,7 +173,7 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Info { file } => {
-            println!("{}", inspect::summarize(&file)?);
+            println!("{}", summary::summarize(&file)?);
             Ok(())
         }
     }
@@ -211,14 +209,17 @@ fn calibrate(path: &Path, out: &Path, overwrite: bool) -> Result<()> {
         out.display()
     );
     println!("activation curve -> {}", picture.display());
+    if let Ok(hint) = spec.calibration_hint(out) {
+        println!("{hint}");
+    }
     Ok(())
 }
 
 /// `sample`: prepare, run with the exact readout, write the results.
 fn sample(args: &SamplingArgs) -> Result<()> {
     check_output(&args.out, args.overwrite)?;
-    let job = SamplingJob::prepare(SamplingSpec::from_file(&args.sampling)?)?
-        .with_memory_limit(args.max_memory.unwrap_or_default());
+    let job =
+        SamplingJob::prepare(args.spec()?)?.with_memory_limit(args.max_memory.unwrap_or_default());
     // The network is built inside the recording: refuse it before the file is created.
     memory::check(job.experiment())?;
     let layout = tables::sampling_layout(&job);
@@ -233,8 +234,8 @@ fn sample(args: &SamplingArgs) -> Result<()> {
 /// the training history.
 fn train(args: &SamplingArgs) -> Result<()> {
     check_output(&args.out, args.overwrite)?;
-    let job = TrainingJob::prepare(SamplingSpec::from_file(&args.sampling)?)?
-        .with_memory_limit(args.max_memory.unwrap_or_default());
+    let job =
+        TrainingJob::prepare(args.spec()?)?.with_memory_limit(args.max_memory.unwrap_or_default());
     memory::check(job.sampling().experiment())?;
     let layout = tables::training_layout(&job);
     let meta = job.sampling().metadata();
@@ -257,6 +258,15 @@ struct Output<'a> {
 }
 
 impl SamplingArgs {
+    /// The sampling file, read; says where its calibration comes from (unless quiet).
+    fn spec(&self) -> Result<SamplingSpec> {
+        let spec = SamplingSpec::from_file(&self.sampling)?;
+        if !self.quiet {
+            println!("calibration: {}", spec.calibration_note());
+        }
+        Ok(spec)
+    }
+
     /// The output options of `sample` and `train`.
     fn output(&self) -> Output<'_> {
         Output {

@@ -1,10 +1,20 @@
 #!/usr/bin/env python3
 """Check that an exactspike recording has the documented HDF5 layout (read with h5py).
 
-Usage: check_h5_layout.py FILE.h5 [--expect-populations exc,inh] [--allow-incomplete]
+Usage: check_h5_layout.py FILE.h5 [--expect-populations exc,inh] [--require-complete]
 
-Membrane data: /v/<pop>/values is float64 [m, size] and /v/<pop>/times float64 [m], with
-m = floor(t_stop / interval + 1e-9) + 1; rows from the group's samples_written attribute on are NaN.
+A finished recording is either complete (complete = 1, termination "completed") or interrupted
+(complete = 0, termination "interrupted", with t_reached where it stopped); both follow the layout
+and pass, unless --require-complete is given. A file still marked "running" (a partial file, or
+one whose writer died) does not.
+
+Sampled state variables: /<var>/<pop>/values is float64 [m, k] (var one of v, gsyn_exc, gsyn_inh,
+isyn_exc, isyn_inh, in mV, uS, uS, nA, nA), /<var>/<pop>/indices uint32 [k] (distinct neurons of
+the population) and /<var>/<pop>/times float64 [m], with m = floor(t_stop / interval + 1e-9) + 1;
+rows from the group's samples_written attribute on are NaN.
+The root's t_reached (ms) is t_stop for a complete file and at most t_stop otherwise. The groups
+of `calibrate`, `sample` and `train` (/calibration, /sampling, /training), where present, have
+their attributes with the documented types: counts uint64, flags uint8 0/1, quantities float64.
 
 Prints "layout ok" and exits 0, or prints every problem found and exits 1.
 """
@@ -15,9 +25,20 @@ import sys
 import h5py
 import numpy as np
 
-ROOT_ATTRS = ("exactspike_version", "seed", "t_stop", "experiment", "complete", "termination")
-TERMINATIONS = ("completed", "interrupted", "running")
+ROOT_ATTRS = ("exactspike_version", "seed", "t_stop", "t_stop_units", "experiment", "complete", "termination")
+TERMINATIONS = ("completed", "interrupted")
 SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
+SIGNAL_UNITS = {"v": "mV", "gsyn_exc": "uS", "gsyn_inh": "uS", "isyn_exc": "nA", "isyn_inh": "nA"}
+
+# Attributes of the sampling groups by type: counts (uint64), flags (uint8 0/1), float64, text.
+GROUP_ATTRS = {
+    "calibration": dict(counts=("points_used",), flags=(), floats=(
+        "v_p05", "alpha", "v_p05_stderr", "alpha_stderr", "residual_rms"), texts=()),
+    "sampling": dict(counts=("n", "networks"), flags=("renewing_synapses",), floats=(
+        "burn_in", "sampling_start", "t_sample", "sample_interval", "smoothing", "v_p05", "alpha"),
+        texts=("calibration",)),
+    "training": dict(counts=("iterations",), flags=(), floats=("interval", "start", "end"), texts=()),
+}
 
 
 def text(value):
@@ -36,7 +57,7 @@ class Checker:
             self.problems.append(message)
         return condition
 
-    def root(self, f, allow_incomplete):
+    def root(self, f, require_complete):
         missing = [a for a in ROOT_ATTRS if a not in f.attrs]
         if not self.expect(not missing, f"/: missing attributes {missing}"):
             return
@@ -46,13 +67,52 @@ class Checker:
         self.expect(np.issubdtype(np.asarray(attrs["seed"]).dtype, np.integer), "/: seed not an integer")
         self.expect(np.asarray(attrs["t_stop"]).dtype == np.float64, "/: t_stop not float64")
         termination = text(attrs["termination"])
-        by_signal = tuple(f"interrupted by {s}" for s in SIGNALS)
-        known = TERMINATIONS + by_signal
+        if termination == "running":
+            self.problems.append("/: termination 'running': the file was never finished (its writer is running or died)")
+            return
+        known = TERMINATIONS + tuple(f"interrupted by {s}" for s in SIGNALS)
         self.expect(termination in known, f"/: termination {termination!r} not one of {known}")
         complete = bool(attrs["complete"])
+        self.expect(np.asarray(attrs["complete"]).dtype == np.uint8 and int(attrs["complete"]) in (0, 1),
+                    "/: complete not uint8 0/1")
         self.expect(complete == (termination == "completed"), f"/: complete={complete} but termination={termination!r}")
-        if not allow_incomplete:
-            self.expect(complete, "/: complete is not True")
+        if require_complete:
+            self.expect(complete, f"/: not complete (termination {termination!r})")
+        self.expect(text(attrs["t_stop_units"]) == "ms", "/: t_stop_units is not 'ms'")
+        if not self.expect("t_reached" in attrs, "/: missing attribute t_reached"):
+            return
+        reached, t_stop = attrs["t_reached"], attrs["t_stop"]
+        self.expect(np.asarray(reached).dtype == np.float64, "/: t_reached not float64")
+        self.expect(text(attrs.get("t_reached_units", "")) == "ms", "/: t_reached_units is not 'ms'")
+        if complete:
+            self.expect(reached == t_stop, f"/: complete but t_reached {reached} != t_stop {t_stop}")
+        else:
+            self.expect(0 <= reached <= t_stop, f"/: t_reached {reached} not in [0, t_stop {t_stop}]")
+
+    def group_attrs(self, f, name):
+        """The documented attributes of sampling group `name`, each of its documented type."""
+        attrs = f[name].attrs
+        kinds = GROUP_ATTRS[name]
+        for key in kinds["counts"]:
+            if self.expect(key in attrs, f"/{name}: missing attribute {key}"):
+                self.expect(np.asarray(attrs[key]).dtype == np.uint64, f"/{name}: {key} not uint64")
+        for key in kinds["flags"]:
+            if self.expect(key in attrs, f"/{name}: missing attribute {key}"):
+                value = np.asarray(attrs[key])
+                self.expect(value.dtype == np.uint8 and int(value) in (0, 1), f"/{name}: {key} not uint8 0/1")
+        for key in kinds["floats"]:
+            if self.expect(key in attrs, f"/{name}: missing attribute {key}"):
+                self.expect(np.asarray(attrs[key]).dtype == np.float64, f"/{name}: {key} not float64")
+        for key in kinds["texts"]:
+            if self.expect(key in attrs, f"/{name}: missing attribute {key}"):
+                self.expect(isinstance(attrs[key], (str, bytes)), f"/{name}: {key} not a string")
+        if name == "sampling" and "calibration" in attrs:
+            source = text(attrs["calibration"])
+            self.expect(source in ("measured", "file"), f"/sampling: calibration {source!r}")
+            if source == "file":
+                self.expect("calibration_file" in attrs, "/sampling: calibration is 'file' but no calibration_file")
+            else:
+                self.expect("calibration" in f, "/sampling: calibration measured but no /calibration group")
 
     def units(self, dataset, unit):
         found = text(dataset.attrs.get("units", ""))
@@ -81,7 +141,7 @@ class Checker:
             size = int(group.attrs["size"])
             self.expect(int(senders[()].max()) < size, f"{senders.name}: sender >= size {size}")
 
-    def v(self, group, t_stop):
+    def signal(self, group, units, t_stop):
         written = group.attrs.get("samples_written")
         if self.expect(written is not None, f"{group.name}: no samples_written attribute"):
             written = int(written)
@@ -91,12 +151,17 @@ class Checker:
             return
         dataset = group["values"]
         self.expect(dataset.dtype == np.float64, f"{dataset.name}: dtype {dataset.dtype}, expected float64")
-        if not self.expect(dataset.ndim == 2, f"{dataset.name}: shape {dataset.shape}, expected [m, size]"):
+        if not self.expect(dataset.ndim == 2, f"{dataset.name}: shape {dataset.shape}, expected [m, k]"):
             return
-        self.units(dataset, "mV")
+        self.units(dataset, units)
         rows, size = dataset.shape
-        if "size" in group.attrs:
-            self.expect(size == int(group.attrs["size"]), f"{dataset.name}: width {size} != size attribute")
+        if self.expect("indices" in group, f"{group.name}: no indices dataset"):
+            indices = group["indices"][()]
+            self.expect(group["indices"].dtype == np.uint32, f"{group.name}/indices: not uint32")
+            self.expect(indices.shape == (size,), f"{group.name}/indices: shape {indices.shape} vs width {size}")
+            self.expect(len(set(indices.tolist())) == len(indices), f"{group.name}/indices: a neuron twice")
+            if "size" in group.attrs and indices.size:
+                self.expect(int(indices.max()) < int(group.attrs["size"]), f"{group.name}/indices: index >= size")
         if "interval" in group.attrs and t_stop is not None:
             m = int(np.floor(float(t_stop) / float(group.attrs["interval"]) + 1e-9)) + 1
             self.expect(dataset.shape == (m, size), f"{dataset.name}: shape {dataset.shape}, expected ({m}, {size})")
@@ -113,18 +178,21 @@ class Checker:
                 self.expect(bool(np.isnan(times[written:]).all()), f"{group['times'].name}: entries from {written} on are not NaN")
 
 
-def check(path, expected, allow_incomplete):
+def check(path, expected, require_complete):
     checker = Checker()
     with h5py.File(path, "r") as f:
-        checker.root(f, allow_incomplete)
-        for name in ("spikes", "v"):
-            checker.expect(name in f, f"/{name}: missing group")
+        checker.root(f, require_complete)
+        checker.expect("spikes" in f, "/spikes: missing group")
         spikes = f.get("spikes", {})
         for name in spikes:
             checker.spikes(spikes[name])
         t_stop = f.attrs.get("t_stop")
-        for name in f.get("v", {}):
-            checker.v(f["v"][name], t_stop)
+        for variable, units in SIGNAL_UNITS.items():
+            for name in f.get(variable, {}):
+                checker.signal(f[variable][name], units, t_stop)
+        for name in GROUP_ATTRS:
+            if name in f:
+                checker.group_attrs(f, name)
         if expected:
             missing = sorted(set(expected) - set(spikes))
             checker.expect(not missing, f"/spikes: missing populations {missing} (have {sorted(spikes)})")
@@ -135,11 +203,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("file")
     parser.add_argument("--expect-populations", default="", help="comma-separated spike populations")
-    parser.add_argument("--allow-incomplete", action="store_true", help="accept complete = False")
+    parser.add_argument("--require-complete", action="store_true",
+                        help="also reject an interrupted recording (complete = 0)")
     args = parser.parse_args()
     expected = [p for p in args.expect_populations.split(",") if p]
     try:
-        problems = check(args.file, expected, args.allow_incomplete)
+        problems = check(args.file, expected, args.require_complete)
     except OSError as error:
         problems = [f"{args.file}: {error}"]
     for problem in problems:

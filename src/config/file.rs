@@ -1,5 +1,8 @@
 //! Serde types mirroring the experiment file one to one.
 
+use std::fmt;
+
+use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 
 use crate::models::ModelName;
@@ -26,9 +29,9 @@ pub(crate) struct ExperimentFile {
 pub(crate) struct SimulationSection {
     /// Simulated time [ms].
     pub t_stop: f64,
-    /// Master seed of every random stream.
+    /// Master seed of every random stream (0 to 2⁶⁴ − 1).
     #[serde(default)]
-    pub seed: u64,
+    pub seed: Whole<{ u64::MAX }>,
 }
 
 /// `[[population]]`.
@@ -36,7 +39,8 @@ pub(crate) struct SimulationSection {
 #[serde(deny_unknown_fields)]
 pub(crate) struct PopulationSection {
     pub name: String,
-    pub size: i64,
+    /// Number of neurons or sources; the engine indexes them with 32 bits.
+    pub size: Whole<{ u32::MAX as u64 }>,
     #[serde(default)]
     pub model: Option<ModelName>,
     /// A model profile file (`models/...toml`), relative to the experiment file.
@@ -241,4 +245,81 @@ pub(crate) struct SignalSection {
 pub(crate) struct VRecordSection {
     pub populations: Vec<String>,
     pub interval: f64,
+}
+
+/// A whole number ≥ 0 written in a file (a size or a count), at most `MAX`. Anything else is
+/// refused saying what the value must be: negative numbers, numbers above `MAX`, and TOML floats
+/// (`1e12`, `2.0`), which serde would only call "expected i64".
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Whole<const MAX: u64>(pub u64);
+
+impl<const MAX: u64> Whole<MAX> {
+    /// The value as a `usize` (saturating on targets narrower than 64 bits).
+    pub fn get(self) -> usize {
+        usize::try_from(self.0).unwrap_or(usize::MAX)
+    }
+}
+
+impl<'de, const MAX: u64> Deserialize<'de> for Whole<MAX> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(WholeVisitor::<MAX>)
+    }
+}
+
+/// Reads a [`Whole`] from an integer, and explains why anything else is not one.
+struct WholeVisitor<const MAX: u64>;
+
+impl<const MAX: u64> WholeVisitor<MAX> {
+    /// The upper bound in words, when there is one.
+    fn bound() -> String {
+        if MAX == u64::MAX {
+            String::new()
+        } else {
+            format!(" (at most {MAX})")
+        }
+    }
+}
+
+impl<'de, const MAX: u64> Visitor<'de> for WholeVisitor<MAX> {
+    type Value = Whole<MAX>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "a whole number ≥ 0{}", Self::bound())
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
+        if value > MAX {
+            return Err(E::custom(format!(
+                "is too large: at most {MAX}, got {value}"
+            )));
+        }
+        Ok(Whole(value))
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
+        match u64::try_from(value) {
+            Ok(value) => self.visit_u64(value),
+            Err(_) => Err(E::custom(format!(
+                "must be a whole number ≥ 0{}, got {value}",
+                Self::bound()
+            ))),
+        }
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Self::Value, E> {
+        // As written: 1e12 stays 1e12, 2.0 stays 2.0.
+        let written = if value.abs() >= 1e6 {
+            format!("{value:e}")
+        } else {
+            format!("{value:?}")
+        };
+        let too_large = if value > MAX as f64 {
+            format!(", which is also too large (at most {MAX})")
+        } else {
+            String::new()
+        };
+        Err(E::custom(format!(
+            "must be a whole number ≥ 0 written without a decimal point or exponent (e.g. 1000), got {written}{too_large}"
+        )))
+    }
 }

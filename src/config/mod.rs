@@ -18,8 +18,8 @@ pub use experiment::{
     ArrayParams, Experiment, InitialState, PoissonParams, Population, Projection, RecordSpec,
     SignalSpec, SpikeTimes, DEFAULT_DELAY,
 };
-pub(crate) use file::SimulationSection;
 pub use file::{Connector, Values};
-pub(crate) use toml_front::{cond_exp_section, deserialize_toml};
+pub(crate) use file::{SimulationSection, Whole};
+pub(crate) use toml_front::{cond_exp_section, deserialize_toml, wrong_kind, FileKind};
 pub(crate) use validate::weight_sign_problem;
 pub use validate::MAX_V_BYTES;

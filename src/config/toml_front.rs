@@ -34,14 +34,15 @@ impl Experiment {
     }
 
     fn parse(text: &str, file: &str, base: &Path) -> Result<Self, ConfigError> {
-        let parsed: ExperimentFile = deserialize_toml(text, file)?;
+        let parsed: ExperimentFile = deserialize_toml(text, file)
+            .map_err(|e| wrong_kind(text, file, FileKind::Experiment).unwrap_or(e))?;
         let front = Front {
             file,
             base,
-            seed: parsed.simulation.seed,
+            seed: parsed.simulation.seed.0,
         };
         let mut builder = ExperimentBuilder::for_file(file, text, parsed.simulation.t_stop);
-        builder.seed(parsed.simulation.seed);
+        builder.seed(parsed.simulation.seed.0);
         for (i, section) in parsed.populations.into_iter().enumerate() {
             front.population(&mut builder, i, section)?;
         }
@@ -85,6 +86,52 @@ pub(crate) fn deserialize_toml<T: DeserializeOwned>(
         };
         ConfigError::new(file, field, inner.message().trim().replace('\n', " "))
     })
+}
+
+/// The two kinds of TOML file exactspike reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FileKind {
+    /// An experiment (`exactspike run`): `[[population]]`, `[[projection]]`, `[record]`.
+    Experiment,
+    /// A sampling file (`exactspike calibrate`, `sample`, `train`): `[boltzmann]`, `[sampler]`, ...
+    Sampling,
+}
+
+/// Top-level sections only an experiment file has.
+const EXPERIMENT_SECTIONS: [&str; 3] = ["population", "projection", "record"];
+/// Top-level sections only a sampling file has.
+const SAMPLING_SECTIONS: [&str; 5] = [
+    "boltzmann",
+    "sampler",
+    "sampling",
+    "calibration",
+    "training",
+];
+
+/// When `text`, which failed to read as a file of kind `expected`, is clearly a file of the other
+/// kind (it has that kind's sections and none of the expected kind's): the error naming the
+/// section that shows it and the command that reads it.
+pub(crate) fn wrong_kind(text: &str, file: &str, expected: FileKind) -> Option<ConfigError> {
+    let table: toml::Table = text.parse().ok()?;
+    let first = |names: &[&'static str]| names.iter().copied().find(|n| table.contains_key(*n));
+    let (own, other) = match expected {
+        FileKind::Experiment => (first(&EXPERIMENT_SECTIONS), first(&SAMPLING_SECTIONS)),
+        FileKind::Sampling => (first(&SAMPLING_SECTIONS), first(&EXPERIMENT_SECTIONS)),
+    };
+    let (None, Some(section)) = (own, other) else {
+        return None;
+    };
+    let message = match expected {
+        FileKind::Experiment => {
+            "this is a sampling file ([boltzmann], [sampler]), not an experiment: use `exactspike \
+             sample` or `exactspike train` (`run` takes an experiment with [[population]])"
+        }
+        FileKind::Sampling => {
+            "this is an experiment file ([[population]]), not a sampling file: use `exactspike \
+             run` (`calibrate`, `sample` and `train` take a file with [boltzmann] and [sampler])"
+        }
+    };
+    Some(ConfigError::new(file, section, message))
 }
 
 /// Deserialize a `params` table into a model's parameter struct.
@@ -166,10 +213,7 @@ impl Front<'_> {
         s: PopulationSection,
     ) -> Result<(), ConfigError> {
         let at = format!("population[{i}]");
-        if s.size < 0 {
-            return Err(self.err(format!("{at}.size"), format!("must be ≥ 0, got {}", s.size)));
-        }
-        let size = s.size as usize;
+        let size = s.size.get();
         let (model, params) = self.resolve_model(&at, s.model, s.profile.as_deref(), s.params)?;
         let params_at = format!("{at}.params");
         let params = params

@@ -343,6 +343,7 @@ impl Simulation {
         }
         summary.wall_seconds += started.elapsed().as_secs_f64();
         self.summary = summary;
+        recorder.reached(summary.t_reached);
         Ok(summary)
     }
 

@@ -3,9 +3,11 @@
 //! File layout (read by h5py and libhdf5):
 //!
 //! ```text
-//! /                         attrs: exactspike_version, seed, t_stop (ms), experiment (TOML text),
-//!                                  complete (uint8 0/1), termination ("running" while written, then
-//!                                  "completed", "interrupted" or "interrupted by SIGTERM" etc.)
+//! /                         attrs: exactspike_version, seed, t_stop (ms), t_stop_units ("ms"),
+//!                                  t_reached (ms, set at finish), t_reached_units ("ms"),
+//!                                  experiment (TOML text), complete (uint8 0/1), termination
+//!                                  ("running" while written, then "completed", "interrupted"
+//!                                  or "interrupted by SIGTERM" etc.)
 //! /spikes/<pop>             attr size (neurons in the population)
 //! /spikes/<pop>/times       float64 [n]   ms, non-decreasing
 //! /spikes/<pop>/senders     uint32  [n]   index within the population
@@ -47,8 +49,8 @@ use hdf5_pure::{
 
 use super::output::{check_output, partial_path, PartialFile};
 use super::{
-    sample_count, Hdf5Problem, RecordError, RecordLayout, Recorder, RunMetadata, SignalLayout,
-    Table, TableData, TableRecorder, TableSlot, Termination,
+    sample_count, AttributeValue, Hdf5Problem, RecordError, RecordLayout, Recorder, RunMetadata,
+    SignalLayout, Table, TableData, TableRecorder, TableSlot, Termination,
 };
 use crate::neuron::StateVariable;
 
@@ -58,6 +60,8 @@ pub(crate) const SPIKES_GROUP: &str = "spikes";
 pub(crate) const SIZE_ATTR: &str = "size";
 /// Attribute (on v population groups) holding the number of rows that hold samples.
 pub(crate) const SAMPLES_WRITTEN_ATTR: &str = "samples_written";
+/// Root attribute holding the simulated time the run reached [ms].
+pub(crate) const T_REACHED_ATTR: &str = "t_reached";
 
 /// Elements per chunk of 1-D columns (kept ≤ 32768: larger chunks made libhdf5 reject files).
 const CHUNK_LEN: u64 = 16_384;
@@ -88,6 +92,10 @@ pub struct Hdf5Recorder {
     tables: Vec<TableSlot>,
     spikes: Vec<SpikeColumns>,
     v: Vec<VColumns>,
+    /// Simulated time of the run [ms].
+    t_stop: f64,
+    /// The time the run reported it reached [ms], if it did.
+    t_reached: Option<f64>,
     /// Second handle on the partial file, for the rows of the fixed-size v datasets.
     raw: std::fs::File,
     file: File,
@@ -139,6 +147,8 @@ impl Hdf5Recorder {
             tables: (layout.tables.iter()).map(Table::slot).collect(),
             spikes,
             v,
+            t_stop: meta.t_stop,
+            t_reached: None,
             raw,
             file,
             partial,
@@ -146,8 +156,10 @@ impl Hdf5Recorder {
     }
 
     /// Write out all buffered data, set the rows of v samples not taken to NaN, record
-    /// `samples_written`, mark the file `complete` (only for [`Termination::Completed`]) and move
-    /// it onto the target path. On error nothing is left.
+    /// `samples_written` and `t_reached` (the time the run reported it reached; `t_stop` for a
+    /// completed recording without a run, 0 for an interrupted one), mark the file `complete`
+    /// (only for [`Termination::Completed`]) and move it onto the target path. On error nothing
+    /// is left.
     pub fn finish(mut self, termination: Termination) -> Result<(), RecordError> {
         self.flush()?;
         let mut written = Vec::with_capacity(self.v.len());
@@ -157,19 +169,23 @@ impl Hdf5Recorder {
                 .map_err(|e| io_error(&self.target, e))?;
             written.push((columns.group.clone(), columns.samples()));
         }
+        let t_reached = self.t_reached.unwrap_or(match termination {
+            Termination::Completed => self.t_stop,
+            Termination::Interrupted { .. } => 0.0,
+        });
         let Self {
             target,
-            tables: _,
             spikes,
             v,
             raw,
             file,
             mut partial,
+            ..
         } = self;
         // Dataset handles keep the file open; release them before closing it. hdf5-pure's close
         // fsyncs the file, which also covers what went through `raw`.
         drop((spikes, v, raw));
-        close_marked(file, termination, &written).map_err(|e| hdf5_error(&target, e))?;
+        close_marked(file, termination, t_reached, &written).map_err(|e| hdf5_error(&target, e))?;
         std::fs::rename(&partial.path, &target).map_err(|e| io_error(&target, e))?;
         partial.keep();
         Ok(())
@@ -246,6 +262,10 @@ impl Recorder for Hdf5Recorder {
         columns
             .push(&mut self.raw, t, values)
             .map_err(|e| io_error(&self.target, e))
+    }
+
+    fn reached(&mut self, t: f64) {
+        self.t_reached = Some(t);
     }
 }
 
@@ -442,11 +462,12 @@ impl FixedRows {
     }
 }
 
-/// Set the completion attributes on the root group and `samples_written` on each v group
-/// (`(group path, count)`), and close the file.
+/// Set the completion attributes and `t_reached` [ms] on the root group and `samples_written` on
+/// each v group (`(group path, count)`), and close the file.
 fn close_marked(
     file: File,
     termination: Termination,
+    t_reached: f64,
     samples_written: &[(String, u64)],
 ) -> Result<(), hdf5_pure::Error> {
     let root = file.root();
@@ -456,6 +477,8 @@ fn close_marked(
         "termination",
         AttrValue::VarLenString(termination.to_string()),
     )?;
+    root.set_attr(T_REACHED_ATTR, AttrValue::F64(t_reached))?;
+    root.set_attr("t_reached_units", AttrValue::VarLenString("ms".into()))?;
     drop(root);
     for (group, count) in samples_written {
         let group = file.group(group)?;
@@ -491,6 +514,7 @@ fn skeleton(
     builder.set_attr("exactspike_version", text(env!("CARGO_PKG_VERSION")));
     builder.set_attr("seed", AttrValue::U64(meta.seed));
     builder.set_attr("t_stop", AttrValue::F64(meta.t_stop));
+    builder.set_attr("t_stop_units", text("ms"));
     builder.set_attr("experiment", text(&meta.experiment));
     builder.set_attr("complete", AttrValue::U8(0));
     builder.set_attr("termination", text("running"));
@@ -537,7 +561,7 @@ fn skeleton(
     for name in groups {
         let mut group = builder.create_group(name);
         for (_, key, value) in layout.attributes.iter().filter(|(g, _, _)| g == name) {
-            group.set_attr(key, AttrValue::F64(*value));
+            group.set_attr(key, attr_value(value));
         }
         for table in layout.tables.iter().filter(|t| t.group == name) {
             let dtype = match table.data {
@@ -553,6 +577,16 @@ fn skeleton(
         builder.add_group(group.finish());
     }
     Ok(builder)
+}
+
+/// The HDF5 form of a layout attribute.
+fn attr_value(value: &AttributeValue) -> AttrValue {
+    match value {
+        AttributeValue::Float(v) => AttrValue::F64(*v),
+        AttributeValue::Count(v) => AttrValue::U64(*v),
+        AttributeValue::Flag(v) => AttrValue::U8(u8::from(*v)),
+        AttributeValue::Text(v) => AttrValue::VarLenString(v.clone()),
+    }
 }
 
 /// Sub-group for one population, carrying its size.
@@ -807,20 +841,27 @@ mod tests {
             let mut file = Hdf5Recorder::create(&path, &layout(), &meta(), false).unwrap();
             let mut memory = MemoryRecorder::new(layout());
             feed(&mut [&mut file, &mut memory], 1000, 3);
+            file.reached(1.25);
             file.finish(termination).unwrap();
             assert_same(&path, &memory);
             assert_v_layout(&path, rows(100.0), 3);
             let attrs = File::open(&path).unwrap().root().attrs().unwrap();
             assert_eq!(attrs["complete"], AttrValue::U8(0));
             assert_eq!(attrs["termination"], AttrValue::VarLenString(label.into()));
+            assert_eq!(attrs[T_REACHED_ATTR], AttrValue::F64(1.25));
             let summary = summarize(&path).unwrap();
             assert!(
-                summary.contains(&format!("INCOMPLETE ({label})")),
+                summary.contains(&format!("INCOMPLETE ({label} at t = 1.25 ms)")),
+                "{summary}"
+            );
+            // 500 spikes of 10 neurons in 1.25 ms: 40 kHz.
+            assert!(
+                summary.contains("mean rate 40000.000 Hz over the 1.25 ms reached"),
                 "{summary}"
             );
             assert!(
                 summary.contains(
-                    "201 samples x 3 neurons (values [201, 3]), every 0.5 ms, only 3 written"
+                    "201 samples x 3 neurons (values [201, 3] mV), every 0.5 ms, only 3 written"
                 ),
                 "{summary}"
             );

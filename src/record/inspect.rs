@@ -7,7 +7,7 @@ use std::path::Path;
 
 use hdf5_pure::{AttrValue, File};
 
-use super::hdf5::{SAMPLES_WRITTEN_ATTR, SIZE_ATTR, SPIKES_GROUP};
+use super::hdf5::{SAMPLES_WRITTEN_ATTR, SIZE_ATTR, SPIKES_GROUP, T_REACHED_ATTR};
 use super::RecordError;
 use crate::neuron::StateVariable;
 
@@ -49,53 +49,118 @@ pub fn read_spikes(path: &Path, population: &str) -> Result<(Vec<f64>, Vec<u32>)
     read().map_err(|e| error(path, e))
 }
 
-/// Human-readable summary of the recording at `path`: metadata, completion status, per
-/// population spike count, time range and mean rate, and membrane-trace shapes.
+/// Human-readable summary of the recording at `path`: metadata, completion status (with the time
+/// an incomplete run reached), per population spike count, time range and mean rate over the
+/// time reached, and membrane-trace shapes. `sampling::summary` adds the sampling results.
 pub fn summarize(path: &Path) -> Result<String, RecordError> {
     let file = open(path)?;
     let mut out = String::new();
     let fail = |e: hdf5_pure::Error| error(path, e);
     let root = file.root().attrs().map_err(fail)?;
-    let t_stop = root.get("t_stop").and_then(attr_f64);
-    write_header(&mut out, path, &root);
-    out.push_str("spikes:\n");
-    for population in list_spike_populations(&file).map_err(fail)? {
-        let line = spike_line(&file, &population, t_stop).map_err(fail)?;
+    let complete = root.get("complete").and_then(attr_u64) == Some(1);
+    let reached = time_reached(&file, &root, complete).map_err(fail)?;
+    write_header(&mut out, path, &root, complete, reached);
+    let populations = list_spike_populations(&file).map_err(fail)?;
+    out.push_str(if populations.is_empty() {
+        "spikes:      none recorded\n"
+    } else {
+        "spikes:\n"
+    });
+    for population in populations {
+        let line = spike_line(&file, &population, reached, complete).map_err(fail)?;
         let _ = writeln!(out, "  {line}");
     }
-    out.push_str("v:\n");
+    let mut recorded = false;
     for variable in StateVariable::ALL {
         let Ok(group) = file.group(variable.name()) else {
             continue;
         };
-        if variable != StateVariable::V {
-            let _ = writeln!(out, "{variable}:");
+        let names = group.groups().map_err(fail)?;
+        if names.is_empty() {
+            continue;
         }
-        for name in group.groups().map_err(fail)? {
+        recorded = true;
+        let _ = writeln!(out, "{variable}:");
+        for name in names {
             let line = signal_line(&file, variable, &name).map_err(fail)?;
             let _ = writeln!(out, "  {line}");
         }
     }
+    if !recorded {
+        out.push_str("signals:     none recorded\n");
+    }
     Ok(out.trim_end().to_owned())
 }
 
+/// The simulated time the recording reached [ms]: its `t_reached` attribute; for a file without
+/// one (written before it existed, or still running), `t_stop` when complete, else the time of
+/// the last membrane sample, if any.
+fn time_reached(
+    file: &File,
+    root: &HashMap<String, AttrValue>,
+    complete: bool,
+) -> Result<Option<f64>, hdf5_pure::Error> {
+    if let Some(t) = root.get(T_REACHED_ATTR).and_then(attr_f64) {
+        return Ok(Some(t));
+    }
+    if complete {
+        return Ok(root.get("t_stop").and_then(attr_f64));
+    }
+    let mut last = None;
+    let Ok(v) = file.group(StateVariable::V.name()) else {
+        return Ok(None);
+    };
+    for name in v.groups()? {
+        let group = format!("{}/{name}", StateVariable::V);
+        let written = (file.group(&group)?.attrs()?)
+            .get(SAMPLES_WRITTEN_ATTR)
+            .and_then(attr_u64);
+        if let Some(rows @ 1..) = written {
+            let t = file
+                .dataset(&format!("{group}/times"))?
+                .read_f64_rows(rows - 1, 1)?[0];
+            last = Some(last.map_or(t, |l: f64| l.max(t)));
+        }
+    }
+    Ok(last)
+}
+
+/// A time [ms] as text, to the µs, without trailing zeros: `1000`, `1728.25`.
+pub(crate) fn ms_text(t: f64) -> String {
+    let text = format!("{t:.3}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    text.to_owned()
+}
+
 /// Root metadata lines of the summary.
-fn write_header(out: &mut String, path: &Path, root: &HashMap<String, AttrValue>) {
+fn write_header(
+    out: &mut String,
+    path: &Path,
+    root: &HashMap<String, AttrValue>,
+    complete: bool,
+    reached: Option<f64>,
+) {
     let text = |name: &str| root.get(name).map_or("?".to_owned(), attr_text);
-    let complete = root.get("complete").and_then(attr_u64) == Some(1);
-    let status = if complete { "complete" } else { "INCOMPLETE" };
+    let termination = text("termination");
+    let status = match reached {
+        _ if complete => format!("complete ({termination})"),
+        Some(t) => format!("INCOMPLETE ({termination} at t = {} ms)", ms_text(t)),
+        None => format!("INCOMPLETE ({termination}; the time reached is not recorded)"),
+    };
     let _ = writeln!(out, "file:        {}", path.display());
     let _ = writeln!(out, "exactspike:  {}", text("exactspike_version"));
     let _ = writeln!(out, "seed:        {}", text("seed"));
     let _ = writeln!(out, "t_stop:      {} ms", text("t_stop"));
-    let _ = writeln!(out, "status:      {status} ({})", text("termination"));
+    let _ = writeln!(out, "status:      {status}");
 }
 
-/// One summary line for a spike population.
+/// One summary line for a spike population; the mean rate is over the time `reached` [ms] (said
+/// when the recording is not `complete`).
 fn spike_line(
     file: &File,
     population: &SpikePopulation,
-    t_stop: Option<f64>,
+    reached: Option<f64>,
+    complete: bool,
 ) -> Result<String, hdf5_pure::Error> {
     let SpikePopulation { name, size, count } = population;
     let size_text = size.map_or("size ?".to_owned(), |s| format!("size {s}"));
@@ -106,10 +171,13 @@ fn spike_line(
         let last = times.read_f64_rows(count - 1, 1)?[0];
         let _ = write!(line, ", t {first:.3}..{last:.3} ms");
     }
-    if let (Some(size), Some(t_stop)) = (size, t_stop) {
-        if *size > 0 && t_stop > 0.0 {
-            let rate = *count as f64 / (*size as f64 * t_stop / 1000.0);
+    if let (Some(size), Some(t)) = (size, reached) {
+        if *size > 0 && t > 0.0 {
+            let rate = *count as f64 / (*size as f64 * t / 1000.0);
             let _ = write!(line, ", mean rate {rate:.3} Hz");
+            if !complete {
+                let _ = write!(line, " over the {} ms reached", ms_text(t));
+            }
         }
     }
     Ok(line)
@@ -164,7 +232,8 @@ fn list_spike_populations(file: &File) -> Result<Vec<SpikePopulation>, hdf5_pure
         .collect()
 }
 
-fn open(path: &Path) -> Result<File, RecordError> {
+/// Open the recording at `path` for reading (streaming: only what is read is loaded).
+pub(crate) fn open(path: &Path) -> Result<File, RecordError> {
     if let Err(error) = std::fs::metadata(path) {
         let path = path.display().to_string();
         return Err(RecordError::Io { path, error });
@@ -172,7 +241,8 @@ fn open(path: &Path) -> Result<File, RecordError> {
     File::open_streaming(path).map_err(|e| error(path, e))
 }
 
-fn error(path: &Path, problem: impl Into<super::Hdf5Problem>) -> RecordError {
+/// The error of reading the recording at `path`.
+pub(crate) fn error(path: &Path, problem: impl Into<super::Hdf5Problem>) -> RecordError {
     RecordError::Hdf5 {
         path: path.display().to_string(),
         problem: problem.into(),
@@ -189,7 +259,7 @@ pub(crate) fn list_or_none(names: &[String]) -> String {
 }
 
 /// Integer value of a scalar numeric attribute, whatever integer type stored it.
-fn attr_u64(value: &AttrValue) -> Option<u64> {
+pub(crate) fn attr_u64(value: &AttrValue) -> Option<u64> {
     match value {
         AttrValue::U8(v) => Some(u64::from(*v)),
         AttrValue::U16(v) => Some(u64::from(*v)),
@@ -204,7 +274,7 @@ fn attr_u64(value: &AttrValue) -> Option<u64> {
 }
 
 /// Floating-point value of a scalar numeric attribute.
-fn attr_f64(value: &AttrValue) -> Option<f64> {
+pub(crate) fn attr_f64(value: &AttrValue) -> Option<f64> {
     match value {
         AttrValue::F64(v) => Some(*v),
         AttrValue::F32(v) => Some(f64::from(*v)),
@@ -213,7 +283,7 @@ fn attr_f64(value: &AttrValue) -> Option<f64> {
 }
 
 /// Display form of a scalar attribute (strings without quotes).
-fn attr_text(value: &AttrValue) -> String {
+pub(crate) fn attr_text(value: &AttrValue) -> String {
     match value {
         AttrValue::String(s) | AttrValue::AsciiString(s) | AttrValue::VarLenString(s) => s.clone(),
         AttrValue::F64(v) => v.to_string(),

@@ -32,6 +32,8 @@ pub struct MemoryRecorder {
     pub signals: Vec<Trace>,
     /// The layout's tables, with the values last written.
     pub tables: Vec<Table>,
+    /// The time the run reached [ms], as last reported (`None` before any run).
+    pub t_reached: Option<f64>,
 }
 
 impl MemoryRecorder {
@@ -45,6 +47,7 @@ impl MemoryRecorder {
             spikes,
             signals,
             tables,
+            t_reached: None,
         }
     }
 
@@ -87,6 +90,10 @@ impl Recorder for MemoryRecorder {
         trace.times.push(t);
         trace.values.extend_from_slice(values);
         Ok(())
+    }
+
+    fn reached(&mut self, t: f64) {
+        self.t_reached = Some(t);
     }
 }
 

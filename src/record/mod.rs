@@ -30,7 +30,45 @@ pub struct RecordLayout {
     /// Further fixed-size datasets (e.g. results of a sampling job), in top-level groups.
     pub tables: Vec<Table>,
     /// Scalar attributes of those groups: (group, name, value).
-    pub attributes: Vec<(String, String, f64)>,
+    pub attributes: Vec<(String, String, AttributeValue)>,
+}
+
+/// The value of a scalar attribute of a [`RecordLayout`] group, stored with its own HDF5 type.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq)]
+pub enum AttributeValue {
+    /// A measured or configured quantity (float64; its unit is documented with the attribute).
+    Float(f64),
+    /// A count (uint64).
+    Count(u64),
+    /// A yes/no setting (uint8, 0 or 1).
+    Flag(bool),
+    /// Text (variable-length UTF-8 string).
+    Text(String),
+}
+
+impl From<f64> for AttributeValue {
+    fn from(value: f64) -> Self {
+        Self::Float(value)
+    }
+}
+
+impl From<usize> for AttributeValue {
+    fn from(value: usize) -> Self {
+        Self::Count(value as u64)
+    }
+}
+
+impl From<bool> for AttributeValue {
+    fn from(value: bool) -> Self {
+        Self::Flag(value)
+    }
+}
+
+impl From<String> for AttributeValue {
+    fn from(value: String) -> Self {
+        Self::Text(value)
+    }
 }
 
 /// One sampled state variable of some neurons of a population.
@@ -350,6 +388,11 @@ pub trait Recorder {
     /// Values (one per recorded neuron, in the unit of the variable) of signal number `signal`
     /// (index into [`RecordLayout::signals`]) at time `t` [ms].
     fn sample(&mut self, signal: usize, t: f64, values: &[f64]) -> Result<(), RecordError>;
+
+    /// The run has processed every event up to `t` [ms] and paused or stopped there (called at
+    /// the end of every run segment, completed or interrupted): what a recording reports as the
+    /// time it reached. Wrappers pass it on.
+    fn reached(&mut self, t: f64);
 }
 
 /// A [`Recorder`] that also stores the fixed-size tables of its layout ([`RecordLayout::tables`]):

@@ -15,6 +15,15 @@
 //!   unsmoothed estimate is used, and the result is +∞ if a state with p* > 0 was never visited.
 //! * [`unvisited`] counts the states with D(z) = 0; report it next to every D_KL(p* ‖ p̂).
 
+/// The median of `values` (the mean of the two middle ones for an even count; NaN sorts last),
+/// `None` when there are none: how the divergences of several networks are summarised.
+pub fn median(values: &[f64]) -> Option<f64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let m = sorted.len();
+    (m > 0).then(|| 0.5 * (sorted[(m - 1) / 2] + sorted[m / 2]))
+}
+
 /// A bad argument to a divergence.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -7,6 +7,7 @@
 
 pub mod boltzmann;
 pub mod calibrate;
+pub mod calibration_source;
 pub mod divergence;
 pub mod error;
 pub mod groups;
@@ -19,6 +20,7 @@ pub mod plot;
 pub mod prepare;
 pub mod readout;
 pub mod spec;
+pub mod summary;
 pub mod tables;
 pub mod trainer;
 pub mod training;

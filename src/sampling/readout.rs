@@ -3,7 +3,7 @@
 //! divergences at log-spaced checkpoints of sampling time.
 
 use super::boltzmann::moments;
-use super::divergence::{dkl_sampled_target, dkl_target_sampled, unvisited};
+use super::divergence::{dkl_sampled_target, dkl_target_sampled, median, unvisited};
 use super::occupancy::Occupancy;
 use crate::record::{RecordError, Recorder};
 
@@ -32,10 +32,7 @@ pub struct SamplingResult {
 impl SamplingResult {
     /// The median over networks of the last D_KL(p̂ ‖ p*) checkpoint [nats], if any.
     pub fn final_median_dkl(&self) -> Option<f64> {
-        let mut last = self.dkl_sampled_target.last()?.clone();
-        last.sort_by(f64::total_cmp);
-        let m = last.len();
-        (m > 0).then(|| 0.5 * (last[(m - 1) / 2] + last[m / 2]))
+        median(self.dkl_sampled_target.last()?)
     }
 }
 
@@ -155,5 +152,9 @@ impl Recorder for SamplingReadout<'_> {
 
     fn sample(&mut self, signal: usize, t: f64, values: &[f64]) -> Result<(), RecordError> {
         self.inner.sample(signal, t, values)
+    }
+
+    fn reached(&mut self, t: f64) {
+        self.inner.reached(t);
     }
 }

@@ -33,7 +33,9 @@ use serde::Deserialize;
 use super::boltzmann::{Boltzmann, BoltzmannError, TargetDistribution};
 use super::training::{TrainingSection, TrainingSpec};
 use super::translation::Noise;
-use crate::config::{cond_exp_section, deserialize_toml, SimulationSection};
+use crate::config::{
+    cond_exp_section, deserialize_toml, wrong_kind, FileKind, SimulationSection, Whole,
+};
 use crate::error::ConfigError;
 use crate::models::ModelName;
 use crate::neuron::CondExpParams;
@@ -75,11 +77,11 @@ struct BoltzmannSection {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RandomTarget {
-    n: usize,
+    n: Whole<{ u64::MAX }>,
     #[serde(default)]
-    seed: u64,
+    seed: Whole<{ u64::MAX }>,
     #[serde(default)]
-    index: u64,
+    index: Whole<{ u64::MAX }>,
     distribution: TargetDistribution,
 }
 
@@ -110,18 +112,18 @@ fn sampler_delay() -> f64 {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 struct SamplingSection {
-    networks: i64,
+    networks: Whole<{ u64::MAX }>,
     burn_in: f64,
-    checkpoints_per_decade: usize,
+    checkpoints_per_decade: Whole<{ u64::MAX }>,
     sample_interval: Option<f64>,
 }
 
 impl Default for SamplingSection {
     fn default() -> Self {
         Self {
-            networks: 1,
+            networks: Whole(1),
             burn_in: DEFAULT_BURN_IN,
-            checkpoints_per_decade: DEFAULT_CHECKPOINTS_PER_DECADE,
+            checkpoints_per_decade: Whole(DEFAULT_CHECKPOINTS_PER_DECADE as u64),
             sample_interval: None,
         }
     }
@@ -131,7 +133,8 @@ impl Default for SamplingSection {
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct CalibrationSection {
-    /// A calibration file written by `exactspike calibrate` (relative to the sampling file).
+    /// A calibration file written by `exactspike calibrate` (relative to the sampling file's
+    /// directory; [`SamplingSpec::calibration`] holds it resolved against that directory).
     pub file: Option<PathBuf>,
     /// Points of the fine sweep.
     pub points: usize,
@@ -163,6 +166,9 @@ impl Default for CalibrationSection {
 pub struct SamplingSpec {
     /// Name of the file it came from.
     pub file: String,
+    /// Directory of that file: relative paths in it (profiles, `[calibration] file`) are
+    /// resolved against it.
+    pub dir: PathBuf,
     /// The file's text (stored in outputs).
     pub text: String,
     /// Master seed.
@@ -206,7 +212,8 @@ impl SamplingSpec {
 
     /// Validate the text of a sampling file named `file`, resolving relative paths against `base`.
     pub fn parse(text: &str, file: &str, base: &Path) -> Result<Self, ConfigError> {
-        let parsed: SamplingFile = deserialize_toml(text, file)?;
+        let parsed: SamplingFile = deserialize_toml(text, file)
+            .map_err(|e| wrong_kind(text, file, FileKind::Sampling).unwrap_or(e))?;
         let err = |field: &str, message: String| ConfigError::new(file, field, message);
         let t_sample = parsed.simulation.t_stop;
         if !(t_sample.is_finite() && t_sample > 0.0) {
@@ -236,10 +243,11 @@ impl SamplingSpec {
             ));
         }
         let g = parsed.sampling;
-        if g.networks < 1 {
+        let networks = g.networks.get();
+        if networks < 1 {
             return Err(err(
                 "sampling.networks",
-                format!("must be ≥ 1, got {}", g.networks),
+                format!("must be ≥ 1, got {networks}"),
             ));
         }
         if !(g.burn_in.is_finite() && g.burn_in >= 0.0) {
@@ -248,7 +256,7 @@ impl SamplingSpec {
                 format!("must be ≥ 0 ms, got {}", g.burn_in),
             ));
         }
-        if g.checkpoints_per_decade == 0 {
+        if g.checkpoints_per_decade.get() == 0 {
             return Err(err("sampling.checkpoints_per_decade", "must be ≥ 1".into()));
         }
         let sample_interval = g.sample_interval.unwrap_or(sampler.tau_refrac);
@@ -258,20 +266,20 @@ impl SamplingSpec {
                 format!("must be > 0 ms, got {sample_interval}"),
             ));
         }
-        let distributions = g.networks as f64 * target.n_states() as f64 * 8.0;
+        let distributions = networks as f64 * target.n_states() as f64 * 8.0;
         if distributions > MAX_SAMPLE_BYTES {
             return Err(err(
                 "sampling.networks",
                 format!(
                     "{} networks × 2^{} states need {:.1} GB of occupancy; the limit is {:.0} GB",
-                    g.networks,
+                    networks,
                     target.n(),
                     distributions * 1e-9,
                     MAX_SAMPLE_BYTES * 1e-9
                 ),
             ));
         }
-        let samples = discrete_samples(t_sample, sample_interval) as f64 * g.networks as f64;
+        let samples = discrete_samples(t_sample, sample_interval) as f64 * networks as f64;
         if samples * 4.0 > MAX_SAMPLE_BYTES {
             return Err(err(
                 "sampling.sample_interval",
@@ -288,17 +296,18 @@ impl SamplingSpec {
         calibration.file = calibration.file.map(|f| base.join(f));
         Ok(Self {
             file: file.to_string(),
+            dir: base.to_owned(),
             text: text.to_string(),
-            seed: parsed.simulation.seed,
+            seed: parsed.simulation.seed.0,
             t_sample,
             target,
             sampler,
             noise: s.noise,
             renewing_synapses: s.renewing_synapses,
             delay: s.delay,
-            networks: g.networks as usize,
+            networks,
             burn_in: g.burn_in,
-            checkpoints_per_decade: g.checkpoints_per_decade,
+            checkpoints_per_decade: g.checkpoints_per_decade.get(),
             sample_interval,
             calibration,
             training,
@@ -318,15 +327,14 @@ fn target(file: &str, b: BoltzmannSection) -> Result<Boltzmann, ConfigError> {
         |e: BoltzmannError| ConfigError::caused_by(file, format!("boltzmann.{}", e.field()), e);
     match (b.weights, b.biases, b.random) {
         (Some(weights), Some(biases), None) => Boltzmann::new(weights, biases).map_err(named),
-        (None, None, Some(r)) => {
-            Boltzmann::random(r.n, r.seed, r.distribution, r.index).map_err(|e| {
+        (None, None, Some(r)) => Boltzmann::random(r.n.get(), r.seed.0, r.distribution, r.index.0)
+            .map_err(|e| {
                 let field = match e.field() {
                     "distribution" => "random.distribution",
                     _ => "random.n",
                 };
                 ConfigError::caused_by(file, format!("boltzmann.{field}"), e)
-            })
-        }
+            }),
         (None, None, None) => Err(ConfigError::new(
             file,
             "boltzmann",

@@ -5,6 +5,8 @@
 //! integers), so an interrupted file has every dataset, and are filled in after the run.
 
 use super::calibrate::Calibration;
+use super::calibration_source::CalibrationSource;
+use super::groups::{CALIBRATION_ATTR, CALIBRATION_FILE_ATTR};
 use super::prepare::{SamplingJob, TrainingJob};
 use super::readout::SamplingResult;
 use super::spec::discrete_samples;
@@ -12,7 +14,7 @@ use super::trainer::{Trainer, TrainingHistory};
 use super::translation::bias_to_v_rest;
 use crate::engine::Simulation;
 use crate::neuron::Receptor;
-use crate::record::{RecordLayout, Table};
+use crate::record::{AttributeValue, RecordLayout, Table};
 
 pub use super::groups::{CALIBRATION_GROUP, SAMPLING_GROUP, TRAINING_GROUP};
 
@@ -50,7 +52,7 @@ pub fn training_layout(job: &TrainingJob) -> RecordLayout {
 }
 
 /// The calibration's tables and attributes (group `calibration`).
-fn calibration_tables(c: &Calibration) -> (Vec<Table>, Vec<(String, String, f64)>) {
+fn calibration_tables(c: &Calibration) -> (Vec<Table>, Vec<Attribute>) {
     let g = CALIBRATION_GROUP;
     let tables = vec![
         Table::f64(g, "v_rest", &[c.v_rest.len()], "mV", c.v_rest.clone()),
@@ -71,16 +73,15 @@ fn calibration_tables(c: &Calibration) -> (Vec<Table>, Vec<(String, String, f64)
         ),
     ];
     let f = &c.fit;
-    let attrs = [
-        ("v_p05", f.v_p05),
-        ("alpha", f.alpha),
-        ("v_p05_stderr", f.v_p05_stderr),
-        ("alpha_stderr", f.alpha_stderr),
-        ("residual_rms", f.residual_rms),
-        ("points_used", f.points_used as f64),
+    let attrs = vec![
+        ("v_p05", f.v_p05.into()),
+        ("alpha", f.alpha.into()),
+        ("v_p05_stderr", f.v_p05_stderr.into()),
+        ("alpha_stderr", f.alpha_stderr.into()),
+        ("residual_rms", f.residual_rms.into()),
+        ("points_used", f.points_used.into()),
     ];
-    let attrs = in_group(g, &attrs);
-    (tables, attrs)
+    (tables, in_group(g, attrs))
 }
 
 /// The sampling tables (group `sampling`): the target and translation, and the results — NaN
@@ -278,43 +279,52 @@ pub fn training_tables(job: &TrainingJob, trainer: Option<&Trainer>) -> Vec<Tabl
     ]
 }
 
-/// `(group, name, value)` attributes from `(name, value)` pairs.
-fn in_group(group: &str, attrs: &[(&str, f64)]) -> Vec<(String, String, f64)> {
+/// A group attribute of a layout: (group, name, value).
+type Attribute = (String, String, AttributeValue);
+
+/// Attributes of `group` from `(name, value)` pairs.
+fn in_group(group: &str, attrs: Vec<(&str, AttributeValue)>) -> Vec<Attribute> {
     attrs
-        .iter()
-        .map(|(name, v)| (group.to_string(), name.to_string(), *v))
+        .into_iter()
+        .map(|(name, v)| (group.to_string(), name.to_string(), v))
         .collect()
 }
 
 /// Scalar attributes of the training group.
-fn training_attributes(job: &TrainingJob) -> Vec<(String, String, f64)> {
+fn training_attributes(job: &TrainingJob) -> Vec<Attribute> {
     let t = &job.training;
-    let attrs = [
-        ("iterations", t.iterations as f64),
-        ("interval", t.interval),
-        ("start", job.sampling.spec.burn_in),
-        ("end", job.sampling.sampling_start),
+    let attrs = vec![
+        ("iterations", t.iterations.into()),
+        ("interval", t.interval.into()),
+        ("start", job.sampling.spec.burn_in.into()),
+        ("end", job.sampling.sampling_start.into()),
     ];
-    in_group(TRAINING_GROUP, &attrs)
+    in_group(TRAINING_GROUP, attrs)
 }
 
-/// Scalar attributes of the sampling group.
-fn sampling_attributes(p: &SamplingJob) -> Vec<(String, String, f64)> {
+/// Scalar attributes of the sampling group, with where its calibration came from
+/// (`calibration` = "measured" or "file", and `calibration_file`, the file read).
+fn sampling_attributes(p: &SamplingJob) -> Vec<Attribute> {
     let s = &p.spec;
-    let attrs = [
-        ("n", s.target.n() as f64),
-        ("networks", s.networks as f64),
-        ("burn_in", s.burn_in),
-        ("sampling_start", p.sampling_start),
-        ("t_sample", s.t_sample),
-        ("sample_interval", s.sample_interval),
-        ("smoothing", s.sampler.tau_refrac),
-        ("v_p05", p.activation.v_p05),
-        ("alpha", p.activation.alpha),
-        (
-            "renewing_synapses",
-            f64::from(u8::from(s.renewing_synapses)),
-        ),
+    let mut attrs = vec![
+        ("n", s.target.n().into()),
+        ("networks", s.networks.into()),
+        ("burn_in", s.burn_in.into()),
+        ("sampling_start", p.sampling_start.into()),
+        ("t_sample", s.t_sample.into()),
+        ("sample_interval", s.sample_interval.into()),
+        ("smoothing", s.sampler.tau_refrac.into()),
+        ("v_p05", p.activation.v_p05.into()),
+        ("alpha", p.activation.alpha.into()),
+        ("renewing_synapses", s.renewing_synapses.into()),
     ];
-    in_group(SAMPLING_GROUP, &attrs)
+    match s.calibration_source() {
+        CalibrationSource::Measured => attrs.push((CALIBRATION_ATTR, "measured".to_owned().into())),
+        CalibrationSource::File(path) => {
+            attrs.push((CALIBRATION_ATTR, "file".to_owned().into()));
+            let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
+            attrs.push((CALIBRATION_FILE_ATTR, path.display().to_string().into()));
+        }
+    }
+    in_group(SAMPLING_GROUP, attrs)
 }

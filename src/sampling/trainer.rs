@@ -305,4 +305,8 @@ impl Recorder for TrainingReadout<'_> {
     fn sample(&mut self, signal: usize, t: f64, values: &[f64]) -> Result<(), RecordError> {
         self.sampling.sample(signal, t, values)
     }
+
+    fn reached(&mut self, t: f64) {
+        self.sampling.reached(t);
+    }
 }

@@ -12,6 +12,7 @@
 
 use serde::Deserialize;
 
+use crate::config::Whole;
 use crate::error::ConfigError;
 
 /// Default number of updates.
@@ -64,7 +65,7 @@ impl LearningRate {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub(crate) struct TrainingSection {
-    iterations: i64,
+    iterations: Whole<{ u64::MAX }>,
     interval: f64,
     learning_rate: LearningRate,
     dkl_window: f64,
@@ -73,7 +74,7 @@ pub(crate) struct TrainingSection {
 impl Default for TrainingSection {
     fn default() -> Self {
         Self {
-            iterations: DEFAULT_ITERATIONS as i64,
+            iterations: Whole(DEFAULT_ITERATIONS as u64),
             interval: DEFAULT_INTERVAL,
             learning_rate: LearningRate::default(),
             dkl_window: DEFAULT_DKL_WINDOW,
@@ -114,11 +115,9 @@ impl TrainingSection {
         let err = |field: &str, message: String| {
             ConfigError::new(file, format!("training.{field}"), message)
         };
-        if self.iterations < 1 {
-            return Err(err(
-                "iterations",
-                format!("must be ≥ 1, got {}", self.iterations),
-            ));
+        let iterations = self.iterations.get();
+        if iterations < 1 {
+            return Err(err("iterations", format!("must be ≥ 1, got {iterations}")));
         }
         if !(self.interval.is_finite() && self.interval > 0.0) {
             return Err(err(
@@ -154,7 +153,7 @@ impl TrainingSection {
             ));
         }
         Ok(TrainingSpec {
-            iterations: self.iterations as usize,
+            iterations,
             interval: self.interval,
             learning_rate: self.learning_rate,
             updates_per_window: ((self.dkl_window / self.interval).round() as usize).max(1),

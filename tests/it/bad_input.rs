@@ -214,9 +214,87 @@ fn negative_rate() {
     );
 }
 
+/// A size is a whole number from 0 to 2³² − 1, written as a TOML integer; the line says so
+/// whatever was written instead.
 #[test]
-fn negative_size() {
-    rejects("size = 2", "size = -2", "population[0].size", "must be ≥ 0");
+fn sizes_that_are_not_whole_numbers_in_range() {
+    let cases = [
+        (
+            "-2",
+            "must be a whole number ≥ 0 (at most 4294967295), got -2",
+        ),
+        (
+            "1e12",
+            "must be a whole number ≥ 0 written without a decimal point or exponent (e.g. 1000), \
+             got 1e12, which is also too large (at most 4294967295)",
+        ),
+        (
+            "2.0",
+            "must be a whole number ≥ 0 written without a decimal point or exponent (e.g. 1000), \
+             got 2.0",
+        ),
+        (
+            "10000000000",
+            "is too large: at most 4294967295, got 10000000000",
+        ),
+    ];
+    for (size, problem) in cases {
+        let line = rejected_line("size = 2", &format!("size = {size}"));
+        let expected = format!("/exp.toml: population[0].size (line 8): {problem}");
+        assert!(
+            line.starts_with("error: ") && line.ends_with(&expected),
+            "{line}"
+        );
+    }
+}
+
+/// A seed is a whole number from 0 to 2⁶⁴ − 1.
+#[test]
+fn a_seed_that_is_not_a_whole_number() {
+    rejects(
+        "seed = 1",
+        "seed = 1.5",
+        "simulation.seed (line 4)",
+        "must be a whole number ≥ 0 written without a decimal point or exponent (e.g. 1000), got 1.5",
+    );
+    rejects(
+        "seed = 1",
+        "seed = -1",
+        "simulation.seed (line 4)",
+        "must be a whole number ≥ 0, got -1",
+    );
+}
+
+/// A sampling file given to `run`, and an experiment given to `sample`, `train` or `calibrate`,
+/// are named for what they are, with the command that reads them: exit status 2, one line.
+#[test]
+fn a_file_given_to_the_wrong_command_names_the_right_one() {
+    let (code, stderr, file_left) = run(crate::common::VALID);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(!file_left);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.trim_end().ends_with(
+            "/exp.toml: boltzmann: this is a sampling file ([boltzmann], [sampler]), not an \
+             experiment: use `exactspike sample` or `exactspike train` (`run` takes an experiment \
+             with [[population]])"
+        ),
+        "{stderr}"
+    );
+    for command in ["sample", "train", "calibrate"] {
+        let (code, stdout, stderr, out, _dir) = crate::common::exactspike(command, VALID);
+        assert_eq!(code, 2, "{command}: {stderr}");
+        assert!(!out.exists() && stdout.is_empty(), "{command}: {stdout}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.trim_end().ends_with(
+                "/sampling.toml: population: this is an experiment file ([[population]]), not a \
+                 sampling file: use `exactspike run` (`calibrate`, `sample` and `train` take a \
+                 file with [boltzmann] and [sampler])"
+            ),
+            "{command}: {stderr}"
+        );
+    }
 }
 
 #[test]
@@ -290,10 +368,10 @@ fn malformed_toml_names_the_line() {
         line.ends_with("/exp.toml: line 4: invalid string expected `\"`, `'`"),
         "{line}"
     );
-    let line = rejected_line("seed = 1", "seed = -1");
+    let line = rejected_line("seed = 1", "seed = \"one\"");
     assert!(
         line.ends_with(
-            "/exp.toml: simulation.seed (line 4): invalid value: integer `-1`, expected u64"
+            "/exp.toml: simulation.seed (line 4): invalid type: string \"one\", expected a whole number ≥ 0"
         ),
         "{line}"
     );

@@ -1,10 +1,12 @@
 //! The command line end to end: HDF5 output, determinism, a full disk, interruption by signals,
 //! rasters. Output paths (overwriting, directories, devices): `output_paths`.
 
+use std::path::Path;
 use std::process::Command;
 
 use exactspike::record::inspect::{read_spikes, read_v, summarize};
 use exactspike::record::Signal;
+use hdf5_pure::AttrValue;
 
 use crate::common::{assert_interrupted, cli, example, run_example, Edit};
 
@@ -131,6 +133,7 @@ fn interrupted_run_never_looks_complete() {
         assert_interrupted(&args, &out, signal);
         let (times, _) = read_spikes(&out, "neuron").unwrap();
         assert!(times.len() > 100, "{signal}: {} spikes kept", times.len());
+        assert_rate_over_time_reached(&out, &format!("interrupted by {}", signal.name()));
     }
     let mut left: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
@@ -138,6 +141,64 @@ fn interrupted_run_never_looks_complete() {
         .collect();
     left.sort();
     assert_eq!(left, ["SIGHUP.h5", "SIGINT.h5", "SIGTERM.h5", "long.toml"]);
+}
+
+/// The interrupted recording `out` says how far the run got (`interrupted by SIGTERM` etc. as
+/// `label`), and `info` gives the rate over that time: the neuron fires every 10 ms (100 Hz), not
+/// the 1e9 ms the run was asked for.
+fn assert_rate_over_time_reached(out: &Path, label: &str) {
+    let root = hdf5_pure::File::open(out).unwrap().root().attrs().unwrap();
+    let AttrValue::F64(reached) = root["t_reached"] else {
+        panic!("t_reached: {:?}", root["t_reached"]);
+    };
+    assert_eq!(
+        root["t_reached_units"],
+        AttrValue::VarLenString("ms".into())
+    );
+    let (times, _) = read_spikes(out, "neuron").unwrap();
+    assert!(
+        reached > 100.0 && reached < 1e9 && *times.last().unwrap() <= reached,
+        "t_reached {reached}, last spike {:?}",
+        times.last()
+    );
+    let rate = times.len() as f64 / (reached / 1000.0);
+    assert!((rate - 100.0).abs() < 1.0, "{rate} Hz");
+    let summary = summarize(out).unwrap();
+    let reached = format!("{reached:.3}");
+    let reached = reached.trim_end_matches('0').trim_end_matches('.');
+    let expected = format!("status:      INCOMPLETE ({label} at t = {reached} ms)\n");
+    assert!(summary.contains(&expected), "{summary}");
+    let expected = format!(
+        "  neuron: size 1, {} spikes, t {:.3}..{:.3} ms, mean rate {rate:.3} Hz over the {reached} ms reached\n",
+        times.len(),
+        times[0],
+        times.last().unwrap()
+    );
+    assert!(summary.contains(&expected), "{summary}");
+}
+
+/// A completed run reached its `t_stop`, and the file gives both with their units.
+#[test]
+fn a_complete_file_reached_t_stop() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("short.h5");
+    assert!(run_example(&out, &["--quiet", "--t-stop", "250"])
+        .status
+        .success());
+    let root = hdf5_pure::File::open(&out).unwrap().root().attrs().unwrap();
+    assert_eq!(root["t_stop"], AttrValue::F64(250.0));
+    assert_eq!(root["t_reached"], AttrValue::F64(250.0));
+    for units in ["t_stop_units", "t_reached_units"] {
+        assert_eq!(root[units], AttrValue::VarLenString("ms".into()), "{units}");
+    }
+    let summary = summarize(&out).unwrap();
+    let spikes = read_spikes(&out, "neuron").unwrap().0.len();
+    let expected = format!(", mean rate {:.3} Hz\n", spikes as f64 / 0.25);
+    assert!(
+        summary.contains("status:      complete (completed)\n"),
+        "{summary}"
+    );
+    assert!(summary.contains(&expected), "{expected} in {summary}");
 }
 
 #[test]

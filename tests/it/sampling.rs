@@ -156,6 +156,33 @@ fn bad_targets_are_named() {
     );
 }
 
+/// Counts and seeds of a sampling file are whole numbers: a float or a negative number is named
+/// with its field and what it must be, not answered with a serde type name.
+#[test]
+fn counts_and_seeds_that_are_not_whole_numbers_are_named() {
+    let whole =
+        "must be a whole number ≥ 0 written without a decimal point or exponent (e.g. 1000)";
+    rejected(
+        &VALID.replace_once("networks = 4", "networks = 2.5"),
+        &format!("sampling.toml: sampling.networks (line 17): {whole}, got 2.5"),
+    );
+    rejected(
+        &VALID.replace_once("networks = 4", "networks = 4\ncheckpoints_per_decade = -3"),
+        "sampling.toml: sampling.checkpoints_per_decade (line 18): must be a whole number ≥ 0, got -3",
+    );
+    rejected(
+        &VALID.replace_once("seed = 7", "seed = 1e7"),
+        &format!("sampling.toml: simulation.seed (line 4): {whole}, got 1e7"),
+    );
+    rejected(
+        &VALID.replace_once(
+            "weights = [[0.0, 0.5, -0.3], [0.5, 0.0, 0.2], [-0.3, 0.2, 0.0]]\nbiases = [0.1, -0.4, 0.2]",
+            "random = { n = 5.0, distribution = { type = \"uniform\", low = -1.0, high = 1.0 } }",
+        ),
+        &format!("sampling.toml: boltzmann.random.n (line 7): {whole}, got 5.0"),
+    );
+}
+
 #[test]
 fn a_calibration_without_the_slope_is_named() {
     // A short refractory period and a deep reset keep p_on far below 0.95 at every v_rest.
@@ -224,11 +251,32 @@ fn interrupt(command: &str, file: &Path, out: &Path, signal: Signal) {
         "--quiet",
     ];
     assert_interrupted(&args, out, signal);
+    let summary = exactspike::sampling::summary::summarize(out).unwrap();
     if command == "train" {
         // Interrupted within the training (which takes far longer than 1 s): the updates not
-        // made are NaN.
+        // made are NaN, and `info` counts the others.
         let rates = exactspike::record::inspect::read_f64(out, "training/learning_rate").unwrap();
         assert!(rates[0].is_finite() && rates.last().unwrap().is_nan());
+        let made = rates.iter().filter(|r| r.is_finite()).count();
+        let line = format!("  updates:     {made} of 20000, one every 100 ms of sampling");
+        assert!(summary.contains(&line), "{line} in {summary}");
+        assert!(
+            summary.contains("  D_KL:        no checkpoint reached\n"),
+            "{summary}"
+        );
+    } else {
+        // Interrupted within the sampling: D_KL at the last checkpoint reached.
+        let checkpoints =
+            exactspike::record::inspect::read_f64(out, "sampling/checkpoints").unwrap();
+        let dkl =
+            exactspike::record::inspect::read_f64(out, "sampling/dkl_sampled_target").unwrap();
+        let reached = dkl.chunks(4).take_while(|row| row[0].is_finite()).count();
+        assert!(reached > 0 && reached < checkpoints.len(), "{reached}");
+        let line = format!(
+            "ms of sampling (the last checkpoint reached, {reached} of {})\n",
+            checkpoints.len()
+        );
+        assert!(summary.contains(&line), "{line} in {summary}");
     }
 }
 

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use exactspike::record::Signal;
 use hdf5_pure::AttrValue;
 
-/// The issue's three-unit target with sbs samplers; short calibration and sampling.
+/// A three-unit target with sbs samplers; short calibration and sampling.
 pub const VALID: &str = r#"
 [simulation]
 t_stop = 10000.0

@@ -1,0 +1,230 @@
+//! The sampling parts of `exactspike info`: what a `calibrate`, `sample` or `train` recording
+//! holds beside the spikes (its calibration, sampling and training), a few lines each, read from
+//! the groups' attributes and datasets.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use hdf5_pure::{AttrValue, File};
+
+use super::divergence::median;
+use super::groups::{
+    CALIBRATION_ATTR, CALIBRATION_FILE_ATTR, CALIBRATION_GROUP, SAMPLING_GROUP, TRAINING_GROUP,
+};
+use crate::record::inspect::{self, attr_f64, attr_text, attr_u64, ms_text};
+use crate::record::RecordError;
+
+/// [`inspect::summarize`] of the recording at `path`, followed by its calibration, sampling and
+/// training where present: what `exactspike info` prints.
+pub fn summarize(path: &Path) -> Result<String, RecordError> {
+    let mut out = inspect::summarize(path)?;
+    let file = inspect::open(path)?;
+    let fail = |e: hdf5_pure::Error| inspect::error(path, e);
+    let groups = file.root().groups().map_err(fail)?;
+    let has = |name: &str| groups.iter().any(|g| g == name);
+    if has(CALIBRATION_GROUP) {
+        out += &calibration(&file).map_err(fail)?;
+    }
+    if has(SAMPLING_GROUP) {
+        out += &sampling(&file, has(CALIBRATION_GROUP)).map_err(fail)?;
+    }
+    if has(TRAINING_GROUP) {
+        out += &training(&file).map_err(fail)?;
+    }
+    Ok(out)
+}
+
+/// The scalar attributes of one group, read by name.
+struct Attrs(HashMap<String, AttrValue>);
+
+impl Attrs {
+    fn of(file: &File, group: &str) -> Result<Self, hdf5_pure::Error> {
+        Ok(Self(file.group(group)?.attrs()?))
+    }
+
+    /// A number (NaN when absent).
+    fn number(&self, name: &str) -> f64 {
+        self.0.get(name).and_then(attr_f64).unwrap_or(f64::NAN)
+    }
+
+    /// A count: an integer, or (files written before counts were integers) a whole float.
+    fn count(&self, name: &str) -> Option<u64> {
+        let value = self.0.get(name)?;
+        attr_u64(value).or_else(|| {
+            let x = attr_f64(value)?;
+            (x >= 0.0 && x.fract() == 0.0).then_some(x as u64)
+        })
+    }
+
+    /// A count as text ("?" when absent).
+    fn count_text(&self, name: &str) -> String {
+        self.count(name).map_or("?".into(), |n| n.to_string())
+    }
+
+    /// A text attribute.
+    fn text(&self, name: &str) -> Option<String> {
+        self.0.get(name).map(attr_text)
+    }
+}
+
+/// The float64 dataset `group/name`, flattened.
+fn values(file: &File, group: &str, name: &str) -> Result<Vec<f64>, hdf5_pure::Error> {
+    file.dataset(&format!("{group}/{name}"))?.read_f64()
+}
+
+/// `calibration:` v_p05 and α with their standard errors, and the points of the fit.
+fn calibration(file: &File) -> Result<String, hdf5_pure::Error> {
+    let a = Attrs::of(file, CALIBRATION_GROUP)?;
+    let swept = file
+        .dataset(&format!("{CALIBRATION_GROUP}/v_rest"))?
+        .shape()?
+        .first()
+        .copied()
+        .unwrap_or(0);
+    let mut out = String::from("\ncalibration:\n");
+    for (name, label) in [("v_p05", "v_p05:"), ("alpha", "alpha:")] {
+        let _ = writeln!(
+            out,
+            "  {label:<12} {:.4} ± {:.4} mV",
+            a.number(name),
+            a.number(&format!("{name}_stderr"))
+        );
+    }
+    let _ = write!(
+        out,
+        "  fit:         {} of {swept} points (0.05 < p_on < 0.95), rms residual {:.2e}",
+        a.count_text("points_used"),
+        a.number("residual_rms")
+    );
+    Ok(out)
+}
+
+/// `sampling:` the target's size, the networks, the sampling time, the calibration used, the
+/// final median D_KL(p̂ ‖ p*) and its value at the checkpoints.
+fn sampling(file: &File, calibrated_here: bool) -> Result<String, hdf5_pure::Error> {
+    let a = Attrs::of(file, SAMPLING_GROUP)?;
+    let renewing = match a.count("renewing_synapses") {
+        Some(0) => "static synapses",
+        Some(_) => "renewing synapses",
+        None => "synapses ?",
+    };
+    let (start, burn_in) = (a.number("sampling_start"), a.number("burn_in"));
+    let after = if start > burn_in {
+        "after the training"
+    } else {
+        "after the burn-in"
+    };
+    let mut out = String::from("\nsampling:\n");
+    let _ = writeln!(
+        out,
+        "  target:      {} units, {} networks, {renewing}",
+        a.count_text("n"),
+        a.count_text("networks")
+    );
+    let _ = writeln!(
+        out,
+        "  time:        {} ms of sampling from t = {} ms ({after}), a discrete sample every {} ms",
+        ms_text(a.number("t_sample")),
+        ms_text(start),
+        ms_text(a.number("sample_interval"))
+    );
+    let activation = format!(
+        "v_p05 = {:.4} mV, alpha = {:.4} mV",
+        a.number("v_p05"),
+        a.number("alpha")
+    );
+    let source = match (a.text(CALIBRATION_ATTR).as_deref(), calibrated_here) {
+        (Some("file"), _) => format!(
+            "read from {}: {activation}",
+            a.text(CALIBRATION_FILE_ATTR).unwrap_or("?".into())
+        ),
+        (_, true) => format!("measured in this run (above): {activation}"),
+        _ => activation,
+    };
+    let _ = writeln!(out, "  calibration: {source}");
+    let checkpoints = values(file, SAMPLING_GROUP, "checkpoints")?;
+    let dkl = values(file, SAMPLING_GROUP, "dkl_sampled_target")?;
+    out += &dkl_lines(&checkpoints, &dkl);
+    Ok(out)
+}
+
+/// The medians over networks of D_KL(p̂ ‖ p*) (`[checkpoint, network]`) at the checkpoints
+/// reached (an interrupted run leaves the others NaN): the last one, and one per decade.
+fn dkl_lines(checkpoints: &[f64], dkl: &[f64]) -> String {
+    let networks = dkl.len() / checkpoints.len().max(1);
+    let medians: Vec<(f64, f64)> = (checkpoints.iter().enumerate())
+        .map(|(i, &c)| (c, &dkl[i * networks..(i + 1) * networks]))
+        .take_while(|(_, row)| !row.is_empty() && row.iter().all(|v| v.is_finite()))
+        .filter_map(|(c, row)| Some((c, median(row)?)))
+        .collect();
+    let Some(&(last, final_median)) = medians.last() else {
+        return "  D_KL:        no checkpoint reached".into();
+    };
+    let reached = if medians.len() < checkpoints.len() {
+        format!(
+            " (the last checkpoint reached, {} of {})",
+            medians.len(),
+            checkpoints.len()
+        )
+    } else {
+        String::new()
+    };
+    let decades: Vec<String> = (medians.iter().enumerate())
+        .filter(|(i, (c, _))| {
+            let decade = c.log10();
+            (decade - decade.round()).abs() < 1e-9 || *i == medians.len() - 1
+        })
+        .map(|(_, (c, m))| format!("{m:.4} ({} ms)", ms_text(*c)))
+        .collect();
+    format!(
+        "  D_KL:        median {final_median:.4} over {networks} networks after {} ms of sampling{reached}\n  \
+         checkpoints: {} from {} to {} ms; median D_KL {}",
+        ms_text(last),
+        checkpoints.len(),
+        ms_text(checkpoints[0]),
+        ms_text(checkpoints[checkpoints.len() - 1]),
+        decades.join(", ")
+    )
+}
+
+/// `training:` the updates made, their interval and span, and the median D_KL of the last
+/// window sampled during the training.
+fn training(file: &File) -> Result<String, hdf5_pure::Error> {
+    let a = Attrs::of(file, TRAINING_GROUP)?;
+    let times = values(file, TRAINING_GROUP, "times")?;
+    let made = times.iter().filter(|t| t.is_finite()).count();
+    let mut out = String::from("\ntraining:\n");
+    let _ = writeln!(
+        out,
+        "  updates:     {made} of {}, one every {} ms of sampling, t = {}..{} ms",
+        a.count_text("iterations"),
+        ms_text(a.number("interval")),
+        ms_text(a.number("start")),
+        ms_text(a.number("end"))
+    );
+    let ends = values(file, TRAINING_GROUP, "window_ends")?;
+    let dkl = values(file, TRAINING_GROUP, "dkl_window")?;
+    let networks = dkl.len() / ends.len().max(1);
+    let last = (0..ends.len())
+        .rev()
+        .map(|j| (j, &dkl[j * networks..(j + 1) * networks]))
+        .find(|(_, row)| !row.is_empty() && row.iter().all(|v| v.is_finite()));
+    match last.and_then(|(j, row)| Some((j, median(row)?))) {
+        Some((j, m)) => {
+            let from = if j == 0 {
+                a.number("start")
+            } else {
+                ends[j - 1]
+            };
+            let _ = write!(
+                out,
+                "  D_KL:        median {m:.4} over {networks} networks in the last window, t = {}..{} ms",
+                ms_text(from),
+                ms_text(ends[j])
+            );
+        }
+        None => out.push_str("  D_KL:        no window completed"),
+    }
+    Ok(out)
+}
