@@ -128,6 +128,8 @@ pub struct RecordSpec {
     pub signals: Vec<SignalSpec>,
     /// Sampling interval [ms] of every signal (0 when none is recorded).
     pub interval: f64,
+    /// Where the description gave the interval (`record.interval` or `record.v.interval`).
+    pub(crate) interval_field: &'static str,
 }
 
 /// The state variables sampled from one neuron population.

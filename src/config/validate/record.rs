@@ -31,6 +31,11 @@ impl Checker<'_> {
             }
         }
         spec.interval = self.interval(&requests)?;
+        spec.interval_field = if requests.interval.is_none() && requests.v.is_some() {
+            "record.v.interval"
+        } else {
+            "record.interval"
+        };
         let (v_names, _) = requests.v.unwrap_or_default();
         for (k, name) in v_names.iter().enumerate() {
             let field = format!("record.v.populations[{k}]");
@@ -186,7 +191,7 @@ impl Checker<'_> {
         let bytes = samples * columns as f64 * 8.0;
         if bytes > MAX_V_BYTES {
             return Err(self.err(
-                "record.interval",
+                record.interval_field,
                 format!(
                     "{samples} samples of {columns} signals would need {:.1} GB (limit {:.0} GB); \
                      use a larger interval, fewer neurons or a shorter t_stop",
