@@ -237,10 +237,7 @@ fn the_shipped_ei_network_is_bitwise_the_same_on_reruns_and_records_ten_gsyn_tra
 
 /// The one-line error for `NETWORK` with `from` replaced by `to`.
 fn error(from: &str, to: &str) -> String {
-    assert_eq!(NETWORK.matches(from).count(), 1, "{from}");
-    Experiment::from_toml_str(&NETWORK.replace(from, to), "random.toml")
-        .expect_err("invalid")
-        .to_string()
+    crate::common::experiment_error(NETWORK, "random.toml", from, to)
 }
 
 #[test]

@@ -210,10 +210,7 @@ fn signals_in_hdf5_carry_their_indices_and_units() {
 
 /// The one-line error for `NETWORK` with `from` replaced by `to`.
 fn error(from: &str, to: &str) -> String {
-    assert_eq!(NETWORK.matches(from).count(), 1, "{from}");
-    Experiment::from_toml_str(&NETWORK.replace(from, to), "signals.toml")
-        .expect_err("invalid")
-        .to_string()
+    crate::common::experiment_error(NETWORK, "signals.toml", from, to)
 }
 
 #[test]

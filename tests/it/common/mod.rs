@@ -64,6 +64,15 @@ impl Edit for str {
     }
 }
 
+/// The one-line error of the experiment `text` (called `file`) with `from`, which occurs once,
+/// replaced by `to`.
+pub fn experiment_error(text: &str, file: &str, from: &str, to: &str) -> String {
+    assert_eq!(text.matches(from).count(), 1, "{from}");
+    exactspike::config::Experiment::from_toml_str(&text.replace(from, to), file)
+        .expect_err("invalid")
+        .to_string()
+}
+
 /// The JSON fixture `tests/fixtures/{file}`.
 pub fn fixture(file: &str) -> serde_json::Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
