@@ -430,7 +430,7 @@ fn run_experiment(
     check_output(output.path, output.overwrite)?;
     let mut experiment = Experiment::from_file(path)?.with_memory_limit(limit);
     if let Some(seed) = seed {
-        experiment = experiment.with_seed(seed);
+        experiment = experiment.with_seed(seed)?;
     }
     if let Some(t_stop) = t_stop {
         experiment = experiment.with_t_stop(t_stop)?;

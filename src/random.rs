@@ -10,10 +10,13 @@ use serde::Deserialize;
 
 /// Most draws `normal_clipped` makes for one value before it gives up (the validation refuses
 /// a window that holds less than [`MIN_CLIPPED_MASS`] of the distribution).
-const MAX_REJECTIONS: usize = 1_000_000;
+const MAX_REJECTIONS: usize = 100_000;
+
+/// Largest magnitude of a `uniform_int` bound (every whole number up to it is an f64).
+const WHOLE_MAX: f64 = 9_007_199_254_740_992.0;
 
 /// Least probability mass of a `normal_clipped` window [low, high].
-pub const MIN_CLIPPED_MASS: f64 = 1e-6;
+pub const MIN_CLIPPED_MASS: f64 = 1e-3;
 
 /// A random distribution with PyNN's name and parameters (in the unit of the value it draws).
 #[non_exhaustive]
@@ -75,11 +78,12 @@ pub enum RandomDistribution {
         /// Scale, > 0.
         theta: f64,
     },
-    /// Uniform on the integers `low..=high`.
+    /// Uniform on the integers `low..high` (`high` excluded, as numpy's `randint`, which
+    /// PyNN's `NumpyRNG` uses).
     UniformInt {
         /// Smallest value (a whole number).
         low: f64,
-        /// Largest value (a whole number), ≥ low.
+        /// One above the largest value (a whole number), > low.
         high: f64,
     },
 }
@@ -155,7 +159,15 @@ impl RandomDistribution {
             Self::Uniform { low, high } => {
                 finite("low", low)?;
                 finite("high", high)?;
-                window(low, high, true)
+                window(low, high, true)?;
+                if (high - low).is_finite() {
+                    Ok(())
+                } else {
+                    bad(
+                        "high",
+                        format!("high − low must be finite, got {high} − {low}"),
+                    )
+                }
             }
             Self::Normal { mu, sigma } | Self::Lognormal { mu, sigma } => {
                 finite("mu", mu)?;
@@ -189,7 +201,12 @@ impl RandomDistribution {
             } => {
                 finite("mu", mu)?;
                 spread(sigma)?;
-                window(low, high, false)
+                window(low, high, false)?;
+                match (low, high) {
+                    (f64::INFINITY, _) => bad("low", "must be below inf".into()),
+                    (_, f64::NEG_INFINITY) => bad("high", "must be above -inf".into()),
+                    _ => Ok(()),
+                }
             }
             Self::Exponential { beta } => positive("beta", beta),
             Self::Gamma { k, theta } => {
@@ -199,11 +216,13 @@ impl RandomDistribution {
             Self::UniformInt { low, high } => {
                 for (parameter, value) in [("low", low), ("high", high)] {
                     finite(parameter, value)?;
-                    if value.fract() != 0.0 {
-                        return bad(parameter, format!("must be a whole number, got {value}"));
+                    if value.fract() != 0.0 || value.abs() > WHOLE_MAX {
+                        let message =
+                            format!("must be a whole number of at most 2^53, got {value}");
+                        return bad(parameter, message);
                     }
                 }
-                window(low, high, false)
+                window(low, high, true)
             }
         }
     }
@@ -213,8 +232,8 @@ impl RandomDistribution {
         match *self {
             Self::Uniform { low, high }
             | Self::NormalClipped { low, high, .. }
-            | Self::NormalClippedToBoundary { low, high, .. }
-            | Self::UniformInt { low, high } => (low, high),
+            | Self::NormalClippedToBoundary { low, high, .. } => (low, high),
+            Self::UniformInt { low, high } => (low, high - 1.0),
             Self::Normal { sigma: 0.0, mu } => (mu, mu),
             Self::Normal { .. } => (f64::NEG_INFINITY, f64::INFINITY),
             Self::Exponential { .. } | Self::Lognormal { .. } | Self::Gamma { .. } => {
@@ -241,8 +260,8 @@ impl RandomDistribution {
                         return x;
                     }
                 }
-                // Unreachable for a checked distribution (the window holds ≥ 1e-6 of the mass:
-                // a million misses in a row has probability below e^-1).
+                // Unreachable in practice for a checked distribution: the window holds ≥ 1e-3 of
+                // the mass, so 100 000 misses in a row have probability below e^-100.
                 mu.clamp(low, high)
             }
             Self::NormalClippedToBoundary {
@@ -256,7 +275,7 @@ impl RandomDistribution {
                 LogNormal::new(mu, sigma).map_or(f64::NAN, |d| d.sample(rng))
             }
             Self::Gamma { k, theta } => Gamma::new(k, theta).map_or(f64::NAN, |d| d.sample(rng)),
-            Self::UniformInt { low, high } => rng.random_range(low as i64..=high as i64) as f64,
+            Self::UniformInt { low, high } => rng.random_range(low as i64..high as i64) as f64,
         }
     }
 
@@ -331,9 +350,10 @@ mod tests {
                 3f64.sqrt() * 0.5,
             ),
             (
+                // A die: 1..=6.
                 RandomDistribution::UniformInt {
                     low: 1.0,
-                    high: 6.0,
+                    high: 7.0,
                 },
                 3.5,
                 (35.0f64 / 12.0).sqrt(),
@@ -415,7 +435,30 @@ mod tests {
         });
         assert_eq!(
             (e.parameter, e.problem.as_str()),
-            ("low", "must be a whole number, got 0.5")
+            ("low", "must be a whole number of at most 2^53, got 0.5")
+        );
+        let e = check(RandomDistribution::NormalClippedToBoundary {
+            mu: 0.0,
+            sigma: 1.0,
+            low: f64::INFINITY,
+            high: f64::INFINITY,
+        });
+        assert_eq!(
+            (e.parameter, e.problem.as_str()),
+            ("low", "must be below inf")
+        );
+        let e = check(RandomDistribution::Uniform {
+            low: -1e308,
+            high: 1e308,
+        });
+        assert_eq!(e.parameter, "high");
+        assert_eq!(
+            RandomDistribution::UniformInt {
+                low: 1.0,
+                high: 7.0
+            }
+            .support(),
+            (1.0, 6.0)
         );
         assert!(RandomDistribution::Gamma { k: 2.0, theta: 1.0 }
             .check()

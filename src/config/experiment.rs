@@ -4,6 +4,9 @@
 
 use serde::Deserialize;
 
+use std::path::PathBuf;
+
+use super::builder::ExperimentBuilder;
 use super::file::{Connector, Values};
 use crate::engine::memory::MemoryLimit;
 use crate::models::Cell;
@@ -155,6 +158,25 @@ pub struct Experiment {
     pub(super) projections: Vec<Projection>,
     pub(super) record: RecordSpec,
     pub(super) memory_limit: MemoryLimit,
+    pub(super) origin: Origin,
+}
+
+/// What an experiment was made from, so that it can be made again with another seed: random
+/// parameters and initial values are drawn while it is made.
+#[derive(Clone, Debug)]
+pub(super) enum Origin {
+    /// The TOML text in [`Experiment::text`], with profiles relative to this directory.
+    Toml(PathBuf),
+    /// A builder filled in code.
+    Built(Box<ExperimentBuilder>),
+}
+
+/// The origin is not part of what an experiment is: two experiments with the same content are
+/// equal however they were made.
+impl PartialEq for Origin {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 impl Experiment {
@@ -206,9 +228,31 @@ impl Experiment {
         self.populations.iter().position(|p| p.name == name)
     }
 
-    /// The same network with a different master seed (e.g. from the command line).
-    pub fn with_seed(self, seed: u64) -> Self {
-        Self { seed, ..self }
+    /// The same description with a different master seed (e.g. from the command line): made
+    /// again, so that random parameters, initial values, connections, weights, delays and
+    /// Poisson sources all come from `seed`, as if the description had said it. Its simulated
+    /// time, recording and memory limit stay as they are. Fails only if a profile the
+    /// description names can no longer be read.
+    pub fn with_seed(self, seed: u64) -> Result<Self, crate::error::ConfigError> {
+        let again = match &self.origin {
+            Origin::Toml(base) => Self::parse(
+                self.text.as_deref().unwrap_or_default(),
+                &self.file,
+                base,
+                Some(seed),
+            )?,
+            Origin::Built(builder) => {
+                let mut builder = (**builder).clone();
+                builder.seed(seed);
+                builder.build()?
+            }
+        };
+        Ok(Self {
+            seed,
+            populations: again.populations,
+            projections: again.projections,
+            ..self
+        })
     }
 
     /// The same network with a different memory limit (e.g. from the command line).

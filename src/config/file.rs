@@ -94,8 +94,9 @@ impl InitialValues {
     }
 }
 
-/// A value given once for all connections, once per connection, or as a random distribution
-/// (in TOML: a number, a list of numbers, or `{ distribution = "...", ... }`).
+/// A value given once for all, once per member (connection, or neuron for an initial value), or
+/// as a random distribution (in TOML: a number, a list of numbers, or
+/// `{ distribution = "...", ... }`).
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Values {
@@ -103,8 +104,9 @@ pub enum Values {
     Constant(f64),
     /// One value per connection, in the connector's generation order.
     PerConnection(Vec<f64>),
-    /// One value per connection drawn from the distribution, in the connector's generation
-    /// order, from the projection's own stream ([`crate::rng::connection_value_stream`]).
+    /// Drawn from the distribution: one value per connection, in the connector's generation
+    /// order, from the projection's own stream ([`crate::rng::connection_value_stream`]), or one
+    /// per neuron from the initial value's stream ([`crate::rng::parameter_stream`]).
     Random(RandomDistribution),
 }
 

@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use std::path::Path;
 
 use super::builder::ExperimentBuilder;
-use super::experiment::{ArrayParams, Experiment, PoissonParams};
+use super::experiment::{ArrayParams, Experiment, Origin, PoissonParams};
 use super::file::{ExperimentFile, PopulationSection, ProfileFile};
 use super::validate::check_cell_params;
 use crate::error::ConfigError;
@@ -24,25 +24,29 @@ impl Experiment {
         let text = std::fs::read_to_string(path)
             .map_err(|e| ConfigError::new(&name, "(file)", format!("cannot read: {e}")))?;
         let base = path.parent().unwrap_or(Path::new("."));
-        Self::parse(&text, &name, base)
+        Self::parse(&text, &name, base, None)
     }
 
     /// Parse and validate TOML `text`; `file` names it in error messages. Model profiles are
     /// resolved relative to the current directory.
     pub fn from_toml_str(text: &str, file: &str) -> Result<Self, ConfigError> {
-        Self::parse(text, file, Path::new("."))
+        Self::parse(text, file, Path::new("."), None)
     }
 
-    fn parse(text: &str, file: &str, base: &Path) -> Result<Self, ConfigError> {
+    /// Parse and validate TOML `text` read from `file`, with profiles relative to `base` and
+    /// the master seed `seed` instead of the file's, if given.
+    pub(super) fn parse(
+        text: &str,
+        file: &str,
+        base: &Path,
+        seed: Option<u64>,
+    ) -> Result<Self, ConfigError> {
         let parsed: ExperimentFile = deserialize_toml(text, file)
             .map_err(|e| wrong_kind(text, file, FileKind::Experiment).unwrap_or(e))?;
-        let front = Front {
-            file,
-            base,
-            seed: parsed.simulation.seed.0,
-        };
+        let seed = seed.unwrap_or(parsed.simulation.seed.0);
+        let front = Front { file, base, seed };
         let mut builder = ExperimentBuilder::for_file(file, text, parsed.simulation.t_stop);
-        builder.seed(parsed.simulation.seed.0);
+        builder.seed(seed);
         for (i, section) in parsed.populations.into_iter().enumerate() {
             front.population(&mut builder, i, section)?;
         }
@@ -63,7 +67,9 @@ impl Experiment {
             let desc = builder.record_signals(&signal.population, &signal.variables);
             desc.indices = signal.indices;
         }
-        builder.build()
+        let mut experiment = builder.build()?;
+        experiment.origin = Origin::Toml(base.to_path_buf());
+        Ok(experiment)
     }
 }
 

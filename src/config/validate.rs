@@ -4,7 +4,7 @@
 
 use super::builder::{ExperimentBuilder, FieldStyle, PopulationDesc, ProjectionDesc};
 use super::experiment::{
-    ArrayParams, Experiment, Population, Projection, RecordSpec, SpikeTimes, DEFAULT_DELAY,
+    ArrayParams, Experiment, Origin, Population, Projection, RecordSpec, SpikeTimes, DEFAULT_DELAY,
 };
 use super::file::{Connector, Values};
 use crate::engine::memory::MemoryLimit;
@@ -16,11 +16,12 @@ use crate::synapse::SynapseModel;
 mod initial;
 mod record;
 
-/// Largest membrane recording accepted [bytes] (it is allocated on disk when the run starts).
+/// Largest recording of sampled state variables accepted [bytes] (it is allocated on disk when the run starts).
 pub const MAX_V_BYTES: f64 = 16e9;
 
 /// Validate the description in `builder` (see [`ExperimentBuilder::build`]).
 pub(super) fn validate(builder: ExperimentBuilder) -> Result<Experiment, ConfigError> {
+    let origin = Origin::Built(Box::new(builder.clone()));
     let ExperimentBuilder {
         label,
         text,
@@ -46,6 +47,7 @@ pub(super) fn validate(builder: ExperimentBuilder) -> Result<Experiment, ConfigE
             interval: record_interval,
         },
         memory_limit,
+        origin,
     };
     let checker = Checker {
         file: &label,
@@ -61,6 +63,7 @@ struct Header {
     seed: u64,
     record: record::Requests,
     memory_limit: MemoryLimit,
+    origin: Origin,
 }
 
 /// Check a new simulated time [ms] of an experiment described as `file`.
@@ -172,6 +175,7 @@ impl Checker<'_> {
             projections,
             record,
             memory_limit: header.memory_limit,
+            origin: header.origin,
         })
     }
 

@@ -214,7 +214,7 @@ impl Simulation {
     }
 
     /// What a simulation of `experiment` records: the names and sizes of its spike- and
-    /// v-recorded populations, in the order the engine refers to them (for creating a recorder
+    /// sampled signals, in the order the engine refers to them (for creating a recorder
     /// before the simulation).
     pub fn layout_of(experiment: &Experiment) -> RecordLayout {
         let record = experiment.record();

@@ -31,10 +31,10 @@ use crate::record::{RecordError, Recorder};
 
 /// Longest window [ms], so that interrupts, progress and buffers stay bounded when delays are
 /// long or there are no connections at all.
-const MAX_WINDOW: f64 = 10.0;
+pub(super) const MAX_WINDOW: f64 = 10.0;
 
 /// Most membrane samples per window (per recorded neuron).
-const MAX_WINDOW_SAMPLES: f64 = 256.0;
+pub(super) const MAX_WINDOW_SAMPLES: f64 = 256.0;
 
 /// Neuron visits after which the engine judges whether windows pay off.
 const TRIAL_VISITS: u64 = 1024;

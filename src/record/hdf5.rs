@@ -19,9 +19,9 @@
 //!
 //! `<var>` is a recorded state variable: `v`, `gsyn_exc`, `gsyn_inh`, `isyn_exc` or `isyn_inh`.
 //!
-//! Every dataset carries a `units` attribute. Spike columns are chunked with an unlimited first
+//! Every dataset of times or values carries a `units` attribute. Spike columns are chunked with an unlimited first
 //! dimension; data is buffered a few chunks at a time and appended in place while the run goes.
-//! The membrane datasets have a fixed number of rows `m` =
+//! The datasets of sampled variables have a fixed number of rows `m` =
 //! [`sample_count`](super::sample_count)`(t_stop, interval)`, known before the run: they are
 //! created contiguous, full size, with fill value NaN, and rows are written into that storage
 //! (one block of about [`V_BLOCK_BYTES`] buffered per dataset) as samples arrive. Rows a run did
@@ -76,7 +76,7 @@ const SPIKE_FLUSH: usize = (CHUNK_LEN * CHUNKS_PER_FLUSH) as usize;
 /// senders (`u32`) columns (for the memory estimate, [`crate::engine::memory`]).
 pub(crate) const SPIKE_BUFFER_BYTES: usize = SPIKE_FLUSH * (8 + 4);
 
-/// Memory of the buffers of one v-recorded population of `size` neurons and `samples` rows
+/// Memory of the buffers of one recorded signal of `size` neurons and `samples` rows
 /// [bytes]: its times and its values (for the memory estimate, [`crate::engine::memory`]).
 pub(crate) fn v_buffer_bytes(size: usize, samples: u64) -> usize {
     FixedRows::buffer_bytes(1, samples) + FixedRows::buffer_bytes(size, samples)
@@ -332,7 +332,7 @@ impl SpikeColumns {
     }
 }
 
-/// `times` and `values` of one v-recorded population.
+/// `times` and `values` of one recorded signal (a variable of a population).
 struct VColumns {
     /// Path of the signal's group.
     group: String,

@@ -51,7 +51,7 @@ pub fn read_spikes(path: &Path, population: &str) -> Result<(Vec<f64>, Vec<u32>)
 
 /// Human-readable summary of the recording at `path`: metadata, completion status (with the time
 /// an incomplete run reached), per population spike count, time range and mean rate over the
-/// time reached, and membrane-trace shapes. `sampling::summary` adds the sampling results.
+/// time reached, and the shapes of the sampled state variables. `sampling::summary` adds the sampling results.
 pub fn summarize(path: &Path) -> Result<String, RecordError> {
     let file = open(path)?;
     let mut out = String::new();
@@ -300,7 +300,7 @@ pub fn t_stop(path: &Path) -> Result<Option<f64>, RecordError> {
 }
 
 /// Membrane-potential sample times (ms) and values (mV) (row-major `[times.len(), neurons]`) of
-/// v-recorded `population` (see [`read_signal`]).
+/// `population`, whose `v` is recorded (see [`read_signal`]).
 pub fn read_v(path: &Path, population: &str) -> Result<(Vec<f64>, Vec<f64>), RecordError> {
     let signal = read_signal(path, StateVariable::V, population)?;
     Ok((signal.times, signal.values))
@@ -332,7 +332,12 @@ pub fn read_signal(
             .and_then(attr_u64);
         let times_ds = file.dataset(&format!("{group}/times"))?;
         let values_ds = file.dataset(&format!("{group}/values"))?;
-        let indices = file.dataset(&format!("{group}/indices"))?.read_u32()?;
+        let shape = values_ds.shape()?;
+        // Files written before signals of chosen neurons hold every neuron, in order.
+        let indices = match file.dataset(&format!("{group}/indices")) {
+            Ok(dataset) => dataset.read_u32()?,
+            Err(_) => (0..shape.get(1).copied().unwrap_or(0) as u32).collect(),
+        };
         let rows = times_ds.shape()?.first().copied().unwrap_or(0);
         let taken = written.map_or(rows, |w| w.min(rows));
         let (times, values) = if taken == rows {

@@ -193,7 +193,7 @@ impl Table {
     }
 }
 
-/// Number of membrane samples a run to `t_stop` [ms] takes at `interval` [ms]: samples are at
+/// Number of samples of each recorded state variable a run to `t_stop` [ms] takes at `interval` [ms]: samples are at
 /// `k · interval` for `k = 0 .. sample_count`, up to `t_stop` inclusive (with a 1e-9 relative
 /// tolerance, so `t_stop = 0.3`, `interval = 0.1` gives 4). Zero when `t_stop` is negative or
 /// `interval` is not positive. The engine takes exactly this many samples in a completed run.

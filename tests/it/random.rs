@@ -123,6 +123,32 @@ fn drawn_values_are_keyed_by_seed_and_name() {
     );
 }
 
+#[test]
+fn another_seed_redraws_everything_as_if_the_description_said_it() {
+    let file = Experiment::from_toml_str(NETWORK, "random.toml").unwrap();
+    let reseeded = file.with_seed(6).expect("the same description");
+    let said = NETWORK.replace("seed = 5", "seed = 6");
+    let said = Experiment::from_toml_str(&said, "random.toml").unwrap();
+    assert_eq!(reseeded.seed(), 6);
+    assert_eq!(reseeded.populations(), said.populations());
+    assert_eq!(reseeded.projections(), said.projections());
+    // A network built in code: its random initial potentials too.
+    let built = |seed| {
+        let mut net = exactspike::config::ExperimentBuilder::new("built", 10.0);
+        net.seed(seed);
+        let uniform = exactspike::random::RandomDistribution::Uniform {
+            low: -70.0,
+            high: -60.0,
+        };
+        let cell = Cell::if_cond_exp(exactspike::neuron::CondExpParams::default());
+        net.population("n", 50, cell).initial_v(uniform);
+        net.build().unwrap()
+    };
+    let reseeded = built(1).with_seed(2).unwrap();
+    assert_eq!(reseeded.populations(), built(2).populations());
+    assert_ne!(reseeded.populations(), built(1).populations());
+}
+
 /// Standard normal density.
 fn phi(x: f64) -> f64 {
     (-x * x / 2.0).exp() / (2.0 * std::f64::consts::PI).sqrt()

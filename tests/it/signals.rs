@@ -149,6 +149,16 @@ fn recorded_synaptic_states_follow_their_closed_form_from_the_initial_values() {
         &[-0.1, -0.3],
         (6.0, -0.25, &[9.0]),
     );
+    // A variable listed twice is recorded once.
+    let twice = NETWORK.replace(
+        r#"["gsyn_exc", "gsyn_inh", "v"]"#,
+        r#"["gsyn_exc", "v", "gsyn_exc"]"#,
+    );
+    let twice = Experiment::from_toml_str(&twice, "signals.toml").expect("valid");
+    assert_eq!(
+        twice.record().signals[0].variables,
+        [StateVariable::GsynExc, StateVariable::V]
+    );
     let v = rec.v_of("cond").expect("recorded");
     assert_eq!(
         &v.values[..2],

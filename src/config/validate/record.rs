@@ -145,8 +145,12 @@ impl Checker<'_> {
                 Ok(())
             }
             None => {
-                let mut distinct = variables.to_vec();
-                distinct.dedup();
+                let mut distinct: Vec<StateVariable> = Vec::with_capacity(variables.len());
+                for &variable in variables {
+                    if !distinct.contains(&variable) {
+                        distinct.push(variable);
+                    }
+                }
                 spec.signals.push(SignalSpec {
                     population,
                     variables: distinct,

@@ -215,10 +215,16 @@ pub(super) fn population_cost(
     if let Some(lowered) = population.cell.visit_neuron(NeuronBytes {
         size: population.size,
     }) {
-        // A window's sample rows, and the column of each neuron of a recorded population.
+        // A window's sample rows (at most MAX_WINDOW_SAMPLES), the column of each neuron of a
+        // recorded population, and its initial state.
         let sampled = signal_of(experiment, p).map_or(0, |s| {
-            s.variables.len() * s.indices.len() * size_of::<f64>()
+            s.variables.len() * s.indices.len() * size_of::<f64>() * window_rows(experiment)
                 + population.size * size_of::<Option<u32>>()
+        });
+        let initial = population.initial.as_ref().map_or(0, |i| {
+            size_of_val(i.v.as_slice())
+                + size_of_val(i.syn_exc.as_slice())
+                + size_of_val(i.syn_inh.as_slice())
         });
         let running = window::BYTES_PER_NEURON + queue::BYTES_PER_ENTITY;
         return PopulationCost {
@@ -228,7 +234,7 @@ pub(super) fn population_cost(
                 + size_of::<GroupInfo>() as f64,
             folded: size * folded::BYTES_PER_NEURON as f64,
             folding: size * folded::BUILD_BYTES_PER_NEURON as f64,
-            running: size * running as f64 + sampled as f64 + recording,
+            running: size * running as f64 + (sampled + initial) as f64 + recording,
         };
     }
     let (description, own) = source_bytes(population);
@@ -294,6 +300,24 @@ fn recording_bytes(experiment: &Experiment, p: usize) -> usize {
         s.variables.len() * hdf5::v_buffer_bytes(s.indices.len(), samples)
     });
     spikes + signals
+}
+
+/// Most sample rows a window holds: samples every `interval` in a window no longer than the
+/// smallest delay (an estimate from below of the engine's, which leaves out folded sources),
+/// [`window::MAX_WINDOW`] and [`window::MAX_WINDOW_SAMPLES`] samples.
+fn window_rows(experiment: &Experiment) -> usize {
+    let smallest_delay = (experiment.projections().iter())
+        .map(|p| match &p.delay {
+            Values::Constant(d) => *d,
+            Values::PerConnection(list) => list.iter().copied().fold(f64::INFINITY, f64::min),
+            Values::Random(distribution) => distribution.support().0,
+        })
+        .fold(f64::INFINITY, f64::min);
+    let interval = experiment.record().interval;
+    let length = smallest_delay
+        .min(window::MAX_WINDOW)
+        .min(window::MAX_WINDOW_SAMPLES * interval);
+    (length / interval).floor().max(0.0) as usize + 1
 }
 
 /// The recorded signals of population `p` of `experiment`, if any.
