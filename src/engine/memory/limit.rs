@@ -9,8 +9,9 @@ use super::text::human_bytes;
 /// How much memory a simulation may need before it is refused.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum MemoryLimit {
-    /// The memory available when the network is built (`MemAvailable` of `/proc/meminfo` on
-    /// Linux; no limit where it cannot be read). The default.
+    /// The memory available when the network is built (on Linux `MemAvailable`, or less when
+    /// a cgroup limit leaves less room: see [`super::available_memory`]; no limit where neither
+    /// can be read). The default.
     #[default]
     Available,
     /// At most this many bytes [bytes].
