@@ -509,6 +509,7 @@ def run_exactspike(binary, job):
             engine_wall += float(m.group(3))
         with h5py.File(out, "r") as f:
             g = f["sampling"]
+            # [networks, 2^n]: every network of these files samples the same target.
             if not np.allclose(g["p_target"][...], boltzmann(W, b), rtol=1e-10, atol=1e-15):
                 raise RuntimeError(f"{out}: /sampling/p_target differs from the script's p*")
             cp = np.asarray(g["checkpoints"][...])

@@ -56,9 +56,10 @@ def curve(path):
 
 
 def target_of(path):
+    # One row per network; every network of these files samples the same target.
     with h5py.File(path, "r") as f:
-        return {"weights": f["sampling/weights_target"][:].tolist(),
-                "biases": f["sampling/biases_target"][:].tolist()}
+        return {"weights": f["sampling/weights_target"][0].tolist(),
+                "biases": f["sampling/biases_target"][0].tolist()}
 
 
 def main():

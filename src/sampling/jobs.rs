@@ -116,7 +116,7 @@ fn sampling_readout<'a>(job: &SamplingJob, recorder: &'a mut dyn Recorder) -> Sa
         0,
         &tau_on(job),
         spec.networks,
-        job.p_target.clone(),
+        job.p_targets.clone(),
         job.sampling_start,
         job.checkpoints.clone(),
         spec.sample_interval,
@@ -125,5 +125,5 @@ fn sampling_readout<'a>(job: &SamplingJob, recorder: &'a mut dyn Recorder) -> Sa
 
 /// How long each unit of `job` is "on" after a spike [ms]: the sampler's refractory period.
 fn tau_on(job: &SamplingJob) -> Vec<f64> {
-    vec![job.spec.sampler.tau_refrac; job.spec.target.n()]
+    vec![job.spec.sampler.tau_refrac; job.spec.n()]
 }

@@ -3,7 +3,7 @@
 //! and the translated couplings become `from_list` projections. The network is made with the
 //! [`ExperimentBuilder`], so it goes through the same validation as any experiment file.
 
-use super::spec::SamplingSpec;
+use super::spec::{per_network, SamplingSpec};
 use super::translation::{Noise, Translation};
 use crate::config::{Cell, Connector, Experiment, ExperimentBuilder, NeuronParams, PoissonParams};
 use crate::error::ConfigError;
@@ -69,22 +69,24 @@ pub fn noisy_neurons(
 }
 
 /// The experiment of `spec.networks` independent copies of the translated network (neuron
-/// `k·n + i` is unit `i` of copy `k`), run to `t_stop` [ms]. Couplings have the sampler delay;
+/// `k·n + i` is unit `i` of copy `k`), run to `t_stop` [ms]. `translations` holds one translation
+/// shared by every copy, or one per copy (copy `k` gets `translations[k]`). Couplings have the sampler delay;
 /// `synapses` are the synapse models of the excitatory and inhibitory couplings, if not static.
 /// With `all_pairs` (for training) every ordered pair of distinct units gets both an excitatory
 /// and an inhibitory synapse, the one not in use with weight 0; otherwise only the couplings with
 /// nonzero weight exist.
 pub fn sampling_experiment(
     spec: &SamplingSpec,
-    translation: &Translation,
+    translations: &[Translation],
     synapses: Option<[SynapseModel; 2]>,
     all_pairs: bool,
     t_stop: f64,
 ) -> Result<Experiment, ConfigError> {
     let (networks, delay) = (spec.networks, spec.delay);
-    let n = translation.v_rest.len();
+    let translation = |k: usize| &translations[per_network(translations.len(), k)];
+    let n = translation(0).v_rest.len();
     let v_rest: Vec<f64> = (0..networks)
-        .flat_map(|_| translation.v_rest.iter().copied())
+        .flat_map(|k| translation(k).v_rest.iter().copied())
         .collect();
     let mut net = noisy_neurons(
         &spec.file,
@@ -97,7 +99,7 @@ pub fn sampling_experiment(
     for receptor in [Receptor::Excitatory, Receptor::Inhibitory] {
         let mut rows = Vec::new();
         for k in 0..networks {
-            for (pre, row) in translation.synapses.iter().enumerate() {
+            for (pre, row) in translation(k).synapses.iter().enumerate() {
                 for (post, synapse) in row.iter().enumerate() {
                     let weight = if synapse.receptor == receptor {
                         synapse.weight

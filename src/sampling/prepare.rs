@@ -11,7 +11,7 @@ use super::divergence::log_spaced_checkpoints;
 use super::error::SamplingError;
 use super::groups::CALIBRATION_GROUP;
 use super::lower::sampling_experiment;
-use super::spec::{SamplingSpec, MAX_SAMPLE_BYTES};
+use super::spec::{per_network, SamplingSpec, MAX_SAMPLE_BYTES};
 use super::training::TrainingSpec;
 use super::translation::{translate, Activation, Translation};
 use crate::config::Experiment;
@@ -33,14 +33,16 @@ pub struct SamplingJob {
     pub(crate) activation: Activation,
     /// The calibration, when it was made now (not loaded from `[calibration] file`).
     pub(crate) calibration: Option<Calibration>,
-    /// The translated sampler parameters.
-    pub(crate) translation: Translation,
+    /// The translated sampler parameters, one per target of the spec (see
+    /// [`SamplingJob::translation`]).
+    pub(crate) translations: Vec<Translation>,
     /// The lowered experiment (`networks` copies; see [`super::lower`]).
     pub(crate) experiment: Experiment,
     /// D_KL checkpoints [ms after the start of the measured sampling].
     pub(crate) checkpoints: Vec<f64>,
-    /// The exact target distribution p*(z), `2^n` states.
-    pub(crate) p_target: Vec<f64>,
+    /// The exact target distributions p*(z), `2^n` states, one per target of the spec (see
+    /// [`SamplingJob::p_target`]).
+    pub(crate) p_targets: Vec<Vec<f64>>,
     /// Start of the measured sampling [ms]: after the burn-in, and after the training if any.
     pub(crate) sampling_start: f64,
 }
@@ -74,33 +76,38 @@ impl SamplingJob {
                 (Activation::from(&c.fit), Some(c))
             }
         };
-        let target: &Boltzmann = &spec.target;
-        let translation = translate(
-            &activation,
-            &spec.sampler,
-            &spec.noise,
-            &target.weights(),
-            target.biases(),
-        )
-        .map_err(|cause| SamplingError::Translation {
-            file: spec.file.clone(),
-            cause,
-        })?;
+        let translations = spec
+            .targets
+            .iter()
+            .map(|target: &Boltzmann| {
+                translate(
+                    &activation,
+                    &spec.sampler,
+                    &spec.noise,
+                    &target.weights(),
+                    target.biases(),
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|cause| SamplingError::Translation {
+                file: spec.file.clone(),
+                cause,
+            })?;
         let sampling_start = spec.burn_in + training.map_or(0.0, |t| t.duration());
         let t_stop = sampling_start + spec.t_sample;
         let synapses = renewing_synapses(&spec);
         let experiment =
-            sampling_experiment(&spec, &translation, synapses, training.is_some(), t_stop)?;
+            sampling_experiment(&spec, &translations, synapses, training.is_some(), t_stop)?;
         let first = FIRST_CHECKPOINT.min(spec.t_sample);
         let checkpoints = log_spaced_checkpoints(first, spec.t_sample, spec.checkpoints_per_decade)
             .map_err(|e| ConfigError::caused_by(&spec.file, "simulation.t_stop", e))?;
-        let p_target = spec.target.probabilities();
+        let p_targets = spec.targets.iter().map(Boltzmann::probabilities).collect();
         Ok(Self {
-            p_target,
+            p_targets,
             spec,
             activation,
             calibration,
-            translation,
+            translations,
             experiment,
             checkpoints,
             sampling_start,
@@ -131,9 +138,9 @@ impl SamplingJob {
         self.calibration.as_ref()
     }
 
-    /// The translated sampler parameters.
-    pub fn translation(&self) -> &Translation {
-        &self.translation
+    /// The translated sampler parameters of network `network` (0-based).
+    pub fn translation(&self, network: usize) -> &Translation {
+        &self.translations[per_network(self.translations.len(), network)]
     }
 
     /// The lowered experiment (`networks` copies; see [`super::lower`]).
@@ -146,9 +153,9 @@ impl SamplingJob {
         &self.checkpoints
     }
 
-    /// The exact target distribution p*(z), `2^n` states.
-    pub fn p_target(&self) -> &[f64] {
-        &self.p_target
+    /// The exact target distribution p*(z) of network `network` (0-based), `2^n` states.
+    pub fn p_target(&self, network: usize) -> &[f64] {
+        &self.p_targets[per_network(self.p_targets.len(), network)]
     }
 
     /// Start of the measured sampling [ms]: after the burn-in, and after the training if any.
@@ -233,7 +240,7 @@ fn training_of(spec: &SamplingSpec) -> Result<TrainingSpec, ConfigError> {
             "missing: `train` needs a [training] section".into(),
         )
     })?;
-    let (n, nets) = (spec.target.n() as f64, spec.networks as f64);
+    let (n, nets) = (spec.n() as f64, spec.networks as f64);
     let history = t.iterations as f64 * nets * (n * n + n + 2.0) * 8.0;
     if history > MAX_SAMPLE_BYTES {
         return Err(err(
@@ -247,14 +254,14 @@ fn training_of(spec: &SamplingSpec) -> Result<TrainingSpec, ConfigError> {
             ),
         ));
     }
-    let occupancy = 4.0 * nets * spec.target.n_states() as f64 * 8.0;
+    let occupancy = 4.0 * nets * spec.n_states() as f64 * 8.0;
     if occupancy > MAX_SAMPLE_BYTES {
         return Err(err(
             "sampling.networks",
             format!(
                 "training {} networks × 2^{} states needs {:.1} GB of occupancy; the limit is {:.0} GB",
                 spec.networks,
-                spec.target.n(),
+                spec.n(),
                 occupancy * 1e-9,
                 MAX_SAMPLE_BYTES * 1e-9
             ),

@@ -5,6 +5,7 @@
 use super::boltzmann::moments;
 use super::divergence::{dkl_sampled_target, dkl_target_sampled, median, unvisited};
 use super::occupancy::Occupancy;
+use super::spec::per_network;
 use crate::record::{RecordError, Recorder};
 
 /// What a sampling run measured, per network.
@@ -44,7 +45,8 @@ pub struct SamplingReadout<'a> {
     n: usize,
     burn_in: f64,
     smoothing: f64,
-    p_star: Vec<f64>,
+    /// p* shared by every network, or one per network.
+    p_star: Vec<Vec<f64>>,
     networks: Vec<Occupancy>,
     checkpoints: Vec<f64>,
     taken: SamplingResult,
@@ -52,7 +54,8 @@ pub struct SamplingReadout<'a> {
 
 impl<'a> SamplingReadout<'a> {
     /// A readout of `networks` networks of `tau_on.len()` units (each on for its `tau_on` [ms]
-    /// after a spike) against `p_star`, accounting from `burn_in` [ms], with D_KL taken at
+    /// after a spike) against `p_star` (one distribution over the `2^n` states shared by every
+    /// network, or one per network), accounting from `burn_in` [ms], with D_KL taken at
     /// `checkpoints` [ms after burn-in] and discrete samples every `sample_interval` [ms].
     #[allow(clippy::too_many_arguments)]
     pub fn new(
@@ -60,7 +63,7 @@ impl<'a> SamplingReadout<'a> {
         slot: usize,
         tau_on: &[f64],
         networks: usize,
-        p_star: Vec<f64>,
+        p_star: Vec<Vec<f64>>,
         burn_in: f64,
         checkpoints: Vec<f64>,
         sample_interval: f64,
@@ -99,16 +102,17 @@ impl<'a> SamplingReadout<'a> {
                 break;
             }
             let (mut st, mut ts, mut un) = (Vec::new(), Vec::new(), Vec::new());
-            for occupancy in &mut self.networks {
+            for (k, occupancy) in self.networks.iter_mut().enumerate() {
+                let p_star = &self.p_star[per_network(self.p_star.len(), k)];
                 occupancy
                     .advance_to(self.burn_in + c)
                     .expect("checkpoints are increasing");
                 let durations = occupancy.durations();
                 let total = occupancy.elapsed();
                 let p_hat: Vec<f64> = durations.iter().map(|d| d / total).collect();
-                st.push(dkl_sampled_target(&p_hat, &self.p_star).expect("same length"));
+                st.push(dkl_sampled_target(&p_hat, p_star).expect("same length"));
                 ts.push(
-                    dkl_target_sampled(&self.p_star, durations, total, self.smoothing)
+                    dkl_target_sampled(p_star, durations, total, self.smoothing)
                         .expect("valid times"),
                 );
                 un.push(unvisited(durations) as u32);

@@ -6,8 +6,8 @@
 //! seed = 7
 //!
 //! [boltzmann]                # explicit target, or: random = { n = 5, seed = 1, distribution = { type = "uniform", low = -1.0, high = 1.0 } }
-//! weights = [[0.0, 0.5], [0.5, 0.0]]
-//! biases = [0.1, -0.4]
+//! weights = [[0.0, 0.5], [0.5, 0.0]]   # (random with per_network = true, or a list
+//! biases = [0.1, -0.4]                 #  targets = [{ weights, biases }, ...]: one per network)
 //!
 //! [sampler]                  # IF_cond_exp (model, or profile) with its Poisson background
 //! model = "IF_cond_exp"
@@ -64,16 +64,25 @@ struct SamplingFile {
     training: Option<TrainingSection>,
 }
 
-/// `[boltzmann]`: explicit `weights` and `biases`, or `random`.
+/// `[boltzmann]`: explicit `weights` and `biases`, or `random`, or `targets` (one per network).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct BoltzmannSection {
     weights: Option<Vec<Vec<f64>>>,
     biases: Option<Vec<f64>>,
     random: Option<RandomTarget>,
+    targets: Option<Vec<ExplicitTarget>>,
 }
 
-/// `random = { n, seed, distribution }`.
+/// One entry of `targets = [{ weights, biases }, ...]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExplicitTarget {
+    weights: Vec<Vec<f64>>,
+    biases: Vec<f64>,
+}
+
+/// `random = { n, seed, index, distribution, per_network }`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RandomTarget {
@@ -83,6 +92,9 @@ struct RandomTarget {
     #[serde(default)]
     index: Whole<{ u64::MAX }>,
     distribution: TargetDistribution,
+    /// Network k gets the random target of index `index + k` instead of all sharing `index`.
+    #[serde(default)]
+    per_network: bool,
 }
 
 /// `[sampler]`.
@@ -175,8 +187,9 @@ pub struct SamplingSpec {
     pub seed: u64,
     /// Sampling time after burn-in [ms].
     pub t_sample: f64,
-    /// The Boltzmann target.
-    pub target: Boltzmann,
+    /// The Boltzmann targets: one shared by every network, or one per network (network k
+    /// samples `targets[k]`); all of the same size n. Read one with [`SamplingSpec::target`].
+    pub targets: Vec<Boltzmann>,
     /// Sampler parameters (`v_rest` is replaced per neuron by the translation).
     pub sampler: CondExpParams,
     /// Poisson background of each sampler.
@@ -222,7 +235,6 @@ impl SamplingSpec {
                 format!("must be > 0 ms, got {t_sample}"),
             ));
         }
-        let target = target(file, parsed.boltzmann)?;
         let s = parsed.sampler;
         let sampler = cond_exp_section(
             file,
@@ -266,6 +278,8 @@ impl SamplingSpec {
                 format!("must be > 0 ms, got {sample_interval}"),
             ));
         }
+        let targets = targets(file, parsed.boltzmann, networks)?;
+        let target = &targets[0];
         let distributions = networks as f64 * target.n_states() as f64 * 8.0;
         if distributions > MAX_SAMPLE_BYTES {
             return Err(err(
@@ -300,7 +314,7 @@ impl SamplingSpec {
             text: text.to_string(),
             seed: parsed.simulation.seed.0,
             t_sample,
-            target,
+            targets,
             sampler,
             noise: s.noise,
             renewing_synapses: s.renewing_synapses,
@@ -313,6 +327,31 @@ impl SamplingSpec {
             training,
         })
     }
+
+    /// The Boltzmann target of network `network` (0-based).
+    pub fn target(&self, network: usize) -> &Boltzmann {
+        &self.targets[per_network(self.targets.len(), network)]
+    }
+
+    /// Units per network (n), the same for every target.
+    pub fn n(&self) -> usize {
+        self.targets[0].n()
+    }
+
+    /// Joint states per network (2ⁿ).
+    pub fn n_states(&self) -> usize {
+        self.targets[0].n_states()
+    }
+}
+
+/// Which of `len` per-target items (one shared when `len` is 1, else one per network) belongs
+/// to network `network`.
+pub(crate) fn per_network(len: usize, network: usize) -> usize {
+    if len == 1 {
+        0
+    } else {
+        network
+    }
 }
 
 /// Discrete samples per network of a completed run: z at `burn_in + k·interval` for every
@@ -321,27 +360,90 @@ pub fn discrete_samples(t_sample: f64, interval: f64) -> usize {
     (t_sample / interval).ceil() as usize
 }
 
-/// The target of a `[boltzmann]` section.
-fn target(file: &str, b: BoltzmannSection) -> Result<Boltzmann, ConfigError> {
-    let named =
-        |e: BoltzmannError| ConfigError::caused_by(file, format!("boltzmann.{}", e.field()), e);
-    match (b.weights, b.biases, b.random) {
-        (Some(weights), Some(biases), None) => Boltzmann::new(weights, biases).map_err(named),
-        (None, None, Some(r)) => Boltzmann::random(r.n.get(), r.seed.0, r.distribution, r.index.0)
-            .map_err(|e| {
-                let field = match e.field() {
-                    "distribution" => "random.distribution",
-                    _ => "random.n",
-                };
-                ConfigError::caused_by(file, format!("boltzmann.{field}"), e)
-            }),
-        (None, None, None) => Err(ConfigError::new(
+/// The targets of a `[boltzmann]` section for `networks` networks: one shared target, or one
+/// per network (`random` with `per_network`, or `targets`).
+fn targets(
+    file: &str,
+    b: BoltzmannSection,
+    networks: usize,
+) -> Result<Vec<Boltzmann>, ConfigError> {
+    let named = |prefix: &str, e: BoltzmannError| {
+        ConfigError::caused_by(file, format!("boltzmann.{prefix}{}", e.field()), e)
+    };
+    match (b.weights, b.biases, b.random, b.targets) {
+        (Some(weights), Some(biases), None, None) => Ok(vec![
+            Boltzmann::new(weights, biases).map_err(|e| named("", e))?
+        ]),
+        (None, None, Some(r), None) => {
+            let count = if r.per_network { networks } else { 1 };
+            (0..count as u64)
+                .map(|k| {
+                    let index = r.index.0.checked_add(k).ok_or_else(|| {
+                        ConfigError::new(
+                            file,
+                            "boltzmann.random.index",
+                            format!("index + networks exceeds {}", u64::MAX),
+                        )
+                    })?;
+                    Boltzmann::random(r.n.get(), r.seed.0, r.distribution, index).map_err(|e| {
+                        let field = match e.field() {
+                            "distribution" => "random.distribution",
+                            _ => "random.n",
+                        };
+                        ConfigError::caused_by(file, format!("boltzmann.{field}"), e)
+                    })
+                })
+                .collect()
+        }
+        (None, None, None, Some(list)) => {
+            if list.len() != networks {
+                return Err(ConfigError::new(
+                    file,
+                    "boltzmann.targets",
+                    format!(
+                        "has {} entries but sampling.networks = {networks}: give one target per network",
+                        list.len()
+                    ),
+                ));
+            }
+            let targets = list
+                .into_iter()
+                .enumerate()
+                .map(|(k, t)| {
+                    Boltzmann::new(t.weights, t.biases)
+                        .map_err(|e| named(&format!("targets[{k}]."), e))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let n = targets[0].n();
+            if let Some(k) = targets.iter().position(|t| t.n() != n) {
+                return Err(ConfigError::new(
+                    file,
+                    format!("boltzmann.targets[{k}]"),
+                    format!(
+                        "has {} units but targets[0] has {n}: every network's target needs the same n",
+                        targets[k].n()
+                    ),
+                ));
+            }
+            Ok(targets)
+        }
+        (None, None, None, None) => Err(ConfigError::new(
             file,
             "boltzmann",
-            "give `weights` and `biases`, or `random`",
+            "give `weights` and `biases`, `random`, or `targets`",
         )),
-        (Some(_), None, None) => Err(ConfigError::new(file, "boltzmann.biases", "missing")),
-        (None, Some(_), None) => Err(ConfigError::new(file, "boltzmann.weights", "missing")),
+        (Some(_), None, None, None) => Err(ConfigError::new(file, "boltzmann.biases", "missing")),
+        (None, Some(_), None, None) => Err(ConfigError::new(file, "boltzmann.weights", "missing")),
+        (_, _, Some(_), Some(_)) => Err(ConfigError::new(
+            file,
+            "boltzmann.targets",
+            "contradicts `random`: give one or the other",
+        )),
+        (_, _, None, Some(_)) => Err(ConfigError::new(
+            file,
+            "boltzmann.targets",
+            "contradicts `weights`/`biases`: give one or the other",
+        )),
         _ => Err(ConfigError::new(
             file,
             "boltzmann.random",

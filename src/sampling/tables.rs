@@ -90,8 +90,8 @@ pub fn sampling_tables(p: &SamplingJob, result: Option<&SamplingResult>) -> Vec<
     let g = SAMPLING_GROUP;
     let spec = &p.spec;
     let (n, k, nets, c) = (
-        spec.target.n(),
-        spec.target.n_states(),
+        spec.n(),
+        spec.n_states(),
         spec.networks,
         p.checkpoints.len(),
     );
@@ -113,32 +113,53 @@ pub fn sampling_tables(p: &SamplingJob, result: Option<&SamplingResult>) -> Vec<
         }
         None => vec![u32::MAX; c * nets],
     };
-    let weights: Vec<f64> = (0..n)
-        .flat_map(|i| (0..n).map(move |j| (i, j)))
-        .map(|(i, j)| {
-            let s = p.translation.synapses[i][j];
-            match s.receptor {
+    // The target and translation of every network, network by network.
+    let per_network = |get: &dyn Fn(usize) -> Vec<f64>| (0..nets).flat_map(get).collect();
+    let weights = per_network(&|net| {
+        let synapses = &p.translation(net).synapses;
+        synapses
+            .iter()
+            .flatten()
+            .map(|s| match s.receptor {
                 Receptor::Excitatory => s.weight,
                 Receptor::Inhibitory => -s.weight,
-            }
-        })
-        .collect();
+            })
+            .collect()
+    });
     vec![
         Table::f64(g, "checkpoints", &[c], "ms", p.checkpoints.clone()),
-        Table::f64(g, "p_target", &[k], "", p.p_target.clone()),
+        Table::f64(
+            g,
+            "p_target",
+            &[nets, k],
+            "",
+            per_network(&|net| p.p_target(net).to_vec()),
+        ),
         Table::f64(
             g,
             "weights_target",
-            &[n, n],
+            &[nets, n, n],
             "",
-            spec.target.weights().concat(),
+            per_network(&|net| spec.target(net).weights().concat()),
         ),
-        Table::f64(g, "biases_target", &[n], "", spec.target.biases().to_vec()),
-        Table::f64(g, "v_rest", &[n], "mV", p.translation.v_rest.clone()),
+        Table::f64(
+            g,
+            "biases_target",
+            &[nets, n],
+            "",
+            per_network(&|net| spec.target(net).biases().to_vec()),
+        ),
+        Table::f64(
+            g,
+            "v_rest",
+            &[nets, n],
+            "mV",
+            per_network(&|net| p.translation(net).v_rest.clone()),
+        ),
         Table::f64(
             g,
             "synaptic_weights",
-            &[n, n],
+            &[nets, n, n],
             "uS (negative: inhibitory)",
             weights,
         ),
@@ -194,7 +215,7 @@ fn padded(values: Option<Vec<f64>>, len: usize) -> Vec<f64> {
 pub fn training_tables(job: &TrainingJob, trainer: Option<&Trainer>) -> Vec<Table> {
     let g = TRAINING_GROUP;
     let (spec, p) = (&job.training, &job.sampling);
-    let (n, nets, k) = (p.spec.target.n(), p.spec.networks, spec.iterations);
+    let (n, nets, k) = (p.spec.n(), p.spec.networks, spec.iterations);
     let w = spec.windows();
     let history = trainer.map(|t| t.history());
     let from_history =
@@ -270,7 +291,7 @@ pub fn training_tables(job: &TrainingJob, trainer: Option<&Trainer>) -> Vec<Tabl
                         .concat()
                         .iter()
                         .enumerate()
-                        .map(|(ij, &w)| t.synaptic_weight(w, ij % n))
+                        .map(|(at, &w)| t.synaptic_weight(at / (n * n), w, at % n))
                         .collect()
                 },
                 nets * n * n,
@@ -307,7 +328,7 @@ fn training_attributes(job: &TrainingJob) -> Vec<Attribute> {
 fn sampling_attributes(p: &SamplingJob) -> Vec<Attribute> {
     let s = &p.spec;
     let mut attrs = vec![
-        ("n", s.target.n().into()),
+        ("n", s.n().into()),
         ("networks", s.networks.into()),
         ("burn_in", s.burn_in.into()),
         ("sampling_start", p.sampling_start.into()),

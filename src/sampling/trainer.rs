@@ -43,11 +43,13 @@ pub struct Trainer {
     n: usize,
     /// Activation width α [mV]: v_rest moves by α per unit of bias.
     alpha: f64,
-    /// Conductance per unit weight of each postsynaptic unit [µS]: excitatory, inhibitory.
-    factors: [Vec<f64>; 2],
-    /// ⟨z_i z_j⟩* (with ⟨z_i⟩* on the diagonal), n×n.
-    target: Vec<f64>,
-    p_target: Vec<f64>,
+    /// Conductance per unit weight of each postsynaptic unit [µS] (excitatory, inhibitory), of
+    /// each network.
+    factors: Vec<[Vec<f64>; 2]>,
+    /// ⟨z_i z_j⟩* (with ⟨z_i⟩* on the diagonal), n×n, of each network's target.
+    target: Vec<Vec<f64>>,
+    /// p* of each network's target.
+    p_target: Vec<Vec<f64>>,
     /// W of each network, n×n.
     weights: Vec<Vec<f64>>,
     /// b of each network.
@@ -58,12 +60,12 @@ pub struct Trainer {
 }
 
 impl Trainer {
-    /// A trainer for `job` running in `sim` (made from `job`'s experiment), starting from the
-    /// target's own W and b in every network.
+    /// A trainer for `job` running in `sim` (made from `job`'s experiment), starting every
+    /// network from its own target's W and b.
     pub(crate) fn new(job: &TrainingJob, sim: &Simulation) -> Self {
         let (spec, prepared) = (job.training, &job.sampling);
-        let target = &prepared.spec.target;
-        let (n, networks) = (target.n(), prepared.spec.networks);
+        let sampling_spec = &prepared.spec;
+        let (n, networks) = (sampling_spec.n(), sampling_spec.networks);
         let node = |neuron: u32| sim.neuron_node(neuron).expect("sampler neuron");
         let mut synapses = Vec::with_capacity(networks * n * n);
         for k in 0..networks {
@@ -81,19 +83,29 @@ impl Trainer {
                 }
             }
         }
-        let translation = &prepared.translation;
+        let each = |k: usize| {
+            (
+                sampling_spec.target(k),
+                prepared.translation(k),
+                prepared.p_target(k),
+            )
+        };
         Self {
             spec,
             n,
             alpha: prepared.activation.alpha,
-            factors: [
-                translation.weight_factor_exc.clone(),
-                translation.weight_factor_inh.clone(),
-            ],
-            target: moments(&prepared.p_target, n).1,
-            p_target: prepared.p_target.clone(),
-            weights: vec![target.weights().concat(); networks],
-            biases: vec![target.biases().to_vec(); networks],
+            factors: (0..networks)
+                .map(|k| {
+                    let t = each(k).1;
+                    [t.weight_factor_exc.clone(), t.weight_factor_inh.clone()]
+                })
+                .collect(),
+            target: (0..networks).map(|k| moments(each(k).2, n).1).collect(),
+            p_target: (0..networks).map(|k| each(k).2.to_vec()).collect(),
+            weights: (0..networks)
+                .map(|k| each(k).0.weights().concat())
+                .collect(),
+            biases: (0..networks).map(|k| each(k).0.biases().to_vec()).collect(),
             synapses,
             history: TrainingHistory::default(),
         }
@@ -129,7 +141,8 @@ impl Trainer {
         let (n, eta) = (self.n, self.spec.learning_rate.eta(k));
         for (net, p_hat) in sampled.iter().enumerate() {
             let pairwise = moments(p_hat, n).1;
-            let step = |i: usize, j: usize| eta * (self.target[i * n + j] - pairwise[i * n + j]);
+            let target = &self.target[net];
+            let step = |i: usize, j: usize| eta * (target[i * n + j] - pairwise[i * n + j]);
             for i in 0..n {
                 let db = step(i, i);
                 self.biases[net][i] += db;
@@ -153,7 +166,8 @@ impl Trainer {
     fn close_window(&mut self, t: f64, sampled: &[Vec<f64>]) {
         let dkl = sampled
             .iter()
-            .map(|p_hat| dkl_sampled_target(p_hat, &self.p_target).expect("2^n states"))
+            .zip(&self.p_target)
+            .map(|(p_hat, p_star)| dkl_sampled_target(p_hat, p_star).expect("2^n states"))
             .collect();
         self.history.window_ends.push(t);
         self.history.dkl_window.push(dkl);
@@ -162,7 +176,7 @@ impl Trainer {
     /// Set the synapses of `i → j` in network `net` from its current `W_ij`.
     fn apply_weight(&self, sim: &mut Simulation, net: usize, i: usize, j: usize) {
         let n = self.n;
-        let g = self.synaptic_weight(self.weights[net][i * n + j], j);
+        let g = self.synaptic_weight(net, self.weights[net][i * n + j], j);
         let [exc, inh] = self.synapses[(net * n + i) * n + j];
         sim.set_weight(exc, g.max(0.0)).expect("finite weight ≥ 0");
         sim.set_weight(inh, (-g).max(0.0))
@@ -179,12 +193,13 @@ impl Trainer {
         &self.biases
     }
 
-    /// The conductance of `i → j` for a weight `w` [µS, negative: inhibitory].
-    pub fn synaptic_weight(&self, w: f64, j: usize) -> f64 {
+    /// The conductance of `i → j` in network `net` for a weight `w` [µS, negative: inhibitory].
+    pub fn synaptic_weight(&self, net: usize, w: f64, j: usize) -> f64 {
+        let [exc, inh] = &self.factors[net];
         if w >= 0.0 {
-            w * self.factors[0][j]
+            w * exc[j]
         } else {
-            w * self.factors[1][j]
+            w * inh[j]
         }
     }
 

@@ -23,8 +23,10 @@ fn sampling_approaches_the_target_and_is_reproducible() {
     );
     let p_target = dataset_f64(&out, "sampling/p_target");
     let p_sampled = dataset_f64(&out, "sampling/p_sampled");
-    assert_eq!(p_target.len(), 8);
+    assert_eq!(p_target.len(), 4 * 8);
     assert_eq!(p_sampled.len(), 4 * 8);
+    // One target shared by the four networks: four equal rows.
+    assert!(p_target.chunks(8).all(|row| row == &p_target[..8]));
     // The exact target: p(z) ∝ exp(½zᵀWz + bᵀz); state 0b110 = units 0 and 1 on.
     let z = 1.0
         + 0.1f64.exp()
@@ -49,7 +51,7 @@ fn sampling_approaches_the_target_and_is_reproducible() {
         let p = &p_sampled[8 * k..8 * (k + 1)];
         let expected: f64 = p
             .iter()
-            .zip(&p_target)
+            .zip(&p_target[8 * k..8 * (k + 1)])
             .filter(|(&a, _)| a > 0.0)
             .map(|(&a, &b)| a * (a / b).ln())
             .sum();
@@ -154,6 +156,130 @@ fn bad_targets_are_named() {
         &VALID.replace_once("renewing_synapses = true", "renewing_synapse = false"),
         "sampling.toml: sampler.renewing_synapse (line 13): unknown field `renewing_synapse`",
     );
+}
+
+/// The `[boltzmann]` of `VALID` replaced by `with`.
+fn with_targets(with: &str) -> String {
+    VALID.replace_once(
+        "weights = [[0.0, 0.5, -0.3], [0.5, 0.0, 0.2], [-0.3, 0.2, 0.0]]\nbiases = [0.1, -0.4, 0.2]",
+        with,
+    )
+}
+
+/// Two different three-unit targets, one per network, as a `targets` list.
+const TWO_TARGETS: &str = "targets = [\n\
+    { weights = [[0.0, 1.0, -0.8], [1.0, 0.0, 0.6], [-0.8, 0.6, 0.0]], biases = [-0.9, 0.8, -0.4] },\n\
+    { weights = [[0.0, -1.0, 0.8], [-1.0, 0.0, -0.6], [0.8, -0.6, 0.0]], biases = [0.9, -0.8, 0.4] },\n\
+]";
+
+#[test]
+fn per_network_targets_that_do_not_fit_are_named() {
+    rejected(
+        &with_targets(TWO_TARGETS),
+        "sampling.toml: boltzmann.targets: has 2 entries but sampling.networks = 4: give one target per network",
+    );
+    let mixed = "targets = [{ weights = [[0.0, 0.5], [0.5, 0.0]], biases = [0.1, 0.2] }, \
+                 { weights = [[0.0, 0.5, 0.1], [0.5, 0.0, 0.2], [0.1, 0.2, 0.0]], biases = [0.1, 0.2, 0.3] }]";
+    rejected(
+        &with_targets(mixed).replace_once("networks = 4", "networks = 2"),
+        "sampling.toml: boltzmann.targets[1]: has 3 units but targets[0] has 2: every network's target needs the same n",
+    );
+    let asymmetric = TWO_TARGETS.replacen("[1.0, 0.0, 0.6]", "[0.9, 0.0, 0.6]", 1);
+    rejected(
+        &with_targets(&asymmetric).replace_once("networks = 4", "networks = 2"),
+        "sampling.toml: boltzmann.targets[0].weights: the matrix is not symmetric",
+    );
+    rejected(
+        &VALID.replace_once(
+            "biases = [0.1, -0.4, 0.2]",
+            &format!("biases = [0.1, -0.4, 0.2]\n{TWO_TARGETS}"),
+        ),
+        "sampling.toml: boltzmann.targets: contradicts `weights`/`biases`: give one or the other",
+    );
+}
+
+#[test]
+fn per_network_random_targets_follow_the_index_stream() {
+    use exactspike::sampling::SamplingSpec;
+    let random = |extra: &str| {
+        let text = with_targets(&format!(
+            "random = {{ n = 4, seed = 3, distribution = {{ type = \"uniform\", low = -1.0, high = 1.0 }}{extra} }}"
+        ));
+        SamplingSpec::parse(&text, "sampling.toml", Path::new(".")).expect("valid")
+    };
+    let spec = random(", per_network = true");
+    assert_eq!(spec.targets.len(), 4);
+    for k in 0..4 {
+        // Network k samples the random target of index k.
+        let alone = random(&format!(", index = {k}"));
+        assert_eq!(alone.targets.len(), 1);
+        assert_eq!(spec.target(k), alone.target(0), "network {k}");
+        for other in 0..k {
+            assert_ne!(spec.target(k), spec.target(other), "{k} vs {other}");
+        }
+    }
+    assert_eq!(
+        spec.target(0),
+        random("").target(0),
+        "index 0 is the shared target"
+    );
+    assert_eq!(
+        spec.targets,
+        random(", per_network = true").targets,
+        "reproducible"
+    );
+    // With an index, network k gets index + k.
+    let shifted = random(", index = 2, per_network = true");
+    assert_eq!(shifted.target(0), spec.target(2));
+    assert_eq!(shifted.target(1), spec.target(3));
+}
+
+/// Two networks with two different targets: each samples its own (small D_KL against it) and not
+/// the other's, and the file stores each network's target and translation.
+#[test]
+fn each_network_samples_its_own_target() {
+    let text = with_targets(TWO_TARGETS)
+        .replace_once("networks = 4", "networks = 2")
+        .replace_once("t_stop = 10000.0", "t_stop = 20000.0");
+    let (code, _, stderr, out, _dir) = exactspike("sample", &text);
+    assert_eq!(code, 0, "{stderr}");
+    let p_target = dataset_f64(&out, "sampling/p_target");
+    let p_sampled = dataset_f64(&out, "sampling/p_sampled");
+    assert_eq!((p_target.len(), p_sampled.len()), (2 * 8, 2 * 8));
+    assert_eq!(dataset_f64(&out, "sampling/weights_target").len(), 2 * 9);
+    assert_eq!(
+        dataset_f64(&out, "sampling/biases_target")[3..],
+        [0.9, -0.8, 0.4]
+    );
+    let v_rest = dataset_f64(&out, "sampling/v_rest");
+    assert_eq!(v_rest.len(), 2 * 3);
+    assert!(v_rest[0] < v_rest[1] && v_rest[3] > v_rest[4], "{v_rest:?}");
+    assert_eq!(dataset_f64(&out, "sampling/synaptic_weights").len(), 2 * 9);
+    let dkl = |p: &[f64], q: &[f64]| -> f64 {
+        p.iter()
+            .zip(q)
+            .filter(|(&a, _)| a > 0.0)
+            .map(|(&a, &b)| a * (a / b).ln())
+            .sum()
+    };
+    let (target, sampled) = (
+        |k: usize| &p_target[8 * k..8 * (k + 1)],
+        |k: usize| &p_sampled[8 * k..8 * (k + 1)],
+    );
+    let recorded = dataset_f64(&out, "sampling/dkl_sampled_target");
+    for k in 0..2 {
+        let own = dkl(sampled(k), target(k));
+        let other = dkl(sampled(k), target(1 - k));
+        assert!(
+            (recorded[recorded.len() - 2 + k] - own).abs() < 1e-12,
+            "network {k}: against its own target"
+        );
+        assert!(own < 0.05, "network {k}: D_KL {own} against its own target");
+        assert!(
+            other > 10.0 * own && other > 0.5,
+            "network {k}: D_KL {other} against the other target"
+        );
+    }
 }
 
 /// Counts and seeds of a sampling file are whole numbers: a float or a negative number is named
@@ -356,7 +482,7 @@ fn the_sampling_network_from_the_builder_is_the_one_toml_describes() {
         v_p05: -52.1,
         alpha: 0.9,
     };
-    let target = &spec.target;
+    let target = spec.target(0);
     let translation = translate(
         &activation,
         &spec.sampler,
@@ -367,8 +493,14 @@ fn the_sampling_network_from_the_builder_is_the_one_toml_describes() {
     .expect("translates");
     let synapses = prepare::renewing_synapses(&spec);
     let t_stop = 1000.0;
-    let built = lower::sampling_experiment(&spec, &translation, synapses, false, t_stop)
-        .expect("valid network");
+    let built = lower::sampling_experiment(
+        &spec,
+        std::slice::from_ref(&translation),
+        synapses,
+        false,
+        t_stop,
+    )
+    .expect("valid network");
     let text = sampling_network_toml(&spec, &translation, t_stop);
     let read = Experiment::from_toml_str(&text, "sampling.toml").expect("valid TOML");
     assert_same_network(&built, &read);

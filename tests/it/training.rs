@@ -63,16 +63,36 @@ fn windows(spikes: &[f64], tau: f64) -> Vec<(f64, f64)> {
 
 #[test]
 fn updates_follow_the_contrastive_rule_from_the_recorded_spikes() {
-    let (code, stdout, stderr, out, _dir) = exactspike("train", &train_text());
+    check_updates(&train_text());
+}
+
+/// Two networks with different targets: each one's updates move towards its own target's
+/// moments.
+#[test]
+fn each_network_is_trained_towards_its_own_target() {
+    let text = train_text().replace_once(
+        "weights = [[0.0, 0.5, -0.3], [0.5, 0.0, 0.2], [-0.3, 0.2, 0.0]]\nbiases = [0.1, -0.4, 0.2]",
+        "targets = [{ weights = [[0.0, 0.5, -0.3], [0.5, 0.0, 0.2], [-0.3, 0.2, 0.0]], biases = [0.1, -0.4, 0.2] },\n\
+         { weights = [[0.0, -0.6, 0.4], [-0.6, 0.0, -0.3], [0.4, -0.3, 0.0]], biases = [-0.5, 0.6, -0.2] }]",
+    );
+    check_updates(&text);
+}
+
+/// `train` on `text` (two networks of three units, five updates of η = 0.5 every 200 ms after
+/// 100 ms of burn-in): every recorded update of network k is the contrastive step towards
+/// network k's recorded target, recomputed from the recorded spikes.
+fn check_updates(text: &str) {
+    let (code, stdout, stderr, out, _dir) = exactspike("train", text);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("(trained): median"), "{stdout}");
     let (n, nets, eta, tau) = (3, 2, 0.5, 10.0);
     let p_target = read(&out, "sampling/p_target");
-    // Target moments by enumeration; unit 0 is the most significant bit.
+    assert_eq!(p_target.len(), nets << n, "[networks, 2^n]");
+    // Target moments of network k by enumeration; unit 0 is the most significant bit.
     let bit = |z: usize, i: usize| ((z >> (n - 1 - i)) & 1) as f64;
-    let target = |i: usize, j: usize| -> f64 {
+    let target = |k: usize, i: usize, j: usize| -> f64 {
         (0..1 << n)
-            .map(|z| p_target[z] * bit(z, i) * bit(z, j))
+            .map(|z| p_target[(k << n) + z] * bit(z, i) * bit(z, j))
             .sum()
     };
     let (times, senders) = inspect::read_spikes(&out, "samplers").unwrap();
@@ -102,18 +122,18 @@ fn updates_follow_the_contrastive_rule_from_the_recorded_spikes() {
             let sampled =
                 |i: usize, j: usize| overlap(&unit_windows[i], &unit_windows[j], a, b) / (b - a);
             let before = |table: &[f64], len: usize, at: usize| match update {
-                0 => [&w0[..], &b0[..]][usize::from(len == n)][at],
+                0 => [&w0[..], &b0[..]][usize::from(len == n)][k * len + at],
                 u => table[((u - 1) * nets + k) * len + at],
             };
             for i in 0..n {
                 let db = biases[(update * nets + k) * n + i] - before(&biases, n, i);
-                let expected = eta * (target(i, i) - sampled(i, i));
+                let expected = eta * (target(k, i, i) - sampled(i, i));
                 assert!((db - expected).abs() < 1e-9, "Δb[{i}] {db} vs {expected}");
                 for j in (0..n).filter(|&j| j != i) {
                     let at = i * n + j;
                     let dw =
                         weights[(update * nets + k) * n * n + at] - before(&weights, n * n, at);
-                    let expected = eta * (target(i, j) - sampled(i, j));
+                    let expected = eta * (target(k, i, j) - sampled(i, j));
                     assert!(
                         (dw - expected).abs() < 1e-9,
                         "ΔW[{i}][{j}] {dw} vs {expected}"
@@ -140,8 +160,9 @@ fn updates_follow_the_contrastive_rule_from_the_recorded_spikes() {
             let w = weights[(last + k) * n * n + at];
             let g = trained[k * n * n + at];
             assert_eq!(g.signum(), w.signum(), "sign follows W");
-            if w0[at].signum() == w.signum() {
-                let factor = initial[at] / w0[at];
+            let (w_start, g_start) = (w0[k * n * n + at], initial[k * n * n + at]);
+            if w_start.signum() == w.signum() {
+                let factor = g_start / w_start;
                 assert!((g - w * factor).abs() < 1e-15, "{g} vs {}", w * factor);
                 scaled += 1;
             }
