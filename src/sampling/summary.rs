@@ -100,6 +100,27 @@ fn calibration(file: &File) -> Result<String, hdf5_pure::Error> {
     Ok(out)
 }
 
+/// Whether the networks of a sampling file share one target (`one target`) or have one each
+/// (`a target each`), from the rows of `/sampling/p_target` (`?` if unreadable).
+fn targets_text(file: &File, networks: Option<u64>) -> &'static str {
+    let rows = file
+        .dataset(&format!("{SAMPLING_GROUP}/p_target"))
+        .and_then(|d| d.read_f64());
+    match (rows, networks) {
+        (Ok(p), Some(networks @ 1..)) if p.len() % networks as usize == 0 => {
+            let width = p.len() / networks as usize;
+            let mut rows = p.chunks(width.max(1));
+            let first = rows.next().unwrap_or_default();
+            if rows.all(|row| row == first) {
+                "one target"
+            } else {
+                "a target each"
+            }
+        }
+        _ => "?",
+    }
+}
+
 /// `sampling:` the target's size, the networks, the sampling time, the calibration used, the
 /// final median D_KL(p̂ ‖ p*) and its value at the checkpoints.
 fn sampling(file: &File, calibrated_here: bool) -> Result<String, hdf5_pure::Error> {
@@ -118,9 +139,10 @@ fn sampling(file: &File, calibrated_here: bool) -> Result<String, hdf5_pure::Err
     let mut out = String::from("\nsampling:\n");
     let _ = writeln!(
         out,
-        "  target:      {} units, {} networks, {renewing}",
+        "  target:      {} units, {} networks ({}), {renewing}",
         a.count_text("n"),
-        a.count_text("networks")
+        a.count_text("networks"),
+        targets_text(file, a.count("networks"))
     );
     let _ = writeln!(
         out,

@@ -184,7 +184,7 @@ fn a_stored_calibration_is_found_from_any_directory_and_summarised() {
         .collect();
     let expected = format!(
         "sampling:\n\
-         \x20 target:      3 units, 4 networks, renewing synapses\n\
+         \x20 target:      3 units, 4 networks (one target), renewing synapses\n\
          \x20 time:        10000 ms of sampling from t = 200 ms (after the burn-in), a discrete sample every 10 ms\n\
          \x20 calibration: read from {}: v_p05 = {:.4} mV, alpha = {:.4} mV\n\
          \x20 D_KL:        median {:.4} over 4 networks after 10000 ms of sampling\n\

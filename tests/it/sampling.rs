@@ -266,6 +266,11 @@ fn each_network_samples_its_own_target() {
         |k: usize| &p_target[8 * k..8 * (k + 1)],
         |k: usize| &p_sampled[8 * k..8 * (k + 1)],
     );
+    let summary = exactspike::sampling::summary::summarize(&out).unwrap();
+    assert!(
+        summary.contains("  target:      3 units, 2 networks (a target each), renewing synapses\n"),
+        "{summary}"
+    );
     let recorded = dataset_f64(&out, "sampling/dkl_sampled_target");
     for k in 0..2 {
         let own = dkl(sampled(k), target(k));
