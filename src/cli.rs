@@ -428,10 +428,7 @@ fn run_experiment(
     limit: MemoryLimit,
 ) -> Result<()> {
     check_output(output.path, output.overwrite)?;
-    let mut experiment = Experiment::from_file(path)?.with_memory_limit(limit);
-    if let Some(seed) = seed {
-        experiment = experiment.with_seed(seed)?;
-    }
+    let mut experiment = Experiment::from_file_seeded(path, seed)?.with_memory_limit(limit);
     if let Some(t_stop) = t_stop {
         experiment = experiment.with_t_stop(t_stop)?;
     }

@@ -133,7 +133,8 @@ impl RandomDistribution {
                 bad(parameter, format!("must be > 0, got {value}"))
             }
         };
-        let spread = |sigma: f64| {
+        let normal = |mu: f64, sigma: f64| {
+            finite("mu", mu)?;
             finite("sigma", sigma)?;
             if sigma >= 0.0 {
                 Ok(())
@@ -169,18 +170,14 @@ impl RandomDistribution {
                     )
                 }
             }
-            Self::Normal { mu, sigma } | Self::Lognormal { mu, sigma } => {
-                finite("mu", mu)?;
-                spread(sigma)
-            }
+            Self::Normal { mu, sigma } | Self::Lognormal { mu, sigma } => normal(mu, sigma),
             Self::NormalClipped {
                 mu,
                 sigma,
                 low,
                 high,
             } => {
-                finite("mu", mu)?;
-                spread(sigma)?;
+                normal(mu, sigma)?;
                 window(low, high, true)?;
                 let mass = normal_mass(mu, sigma, low, high);
                 if mass < MIN_CLIPPED_MASS {
@@ -199,8 +196,7 @@ impl RandomDistribution {
                 low,
                 high,
             } => {
-                finite("mu", mu)?;
-                spread(sigma)?;
+                normal(mu, sigma)?;
                 window(low, high, false)?;
                 match (low, high) {
                     (f64::INFINITY, _) => bad("low", "must be below inf".into()),

@@ -162,13 +162,16 @@ pub struct Experiment {
 }
 
 /// What an experiment was made from, so that it can be made again with another seed: random
-/// parameters and initial values are drawn while it is made.
+/// parameters and initial values are drawn while it is made (random weights, delays and
+/// connections are drawn later, when it is lowered, from [`Experiment::seed`]).
 #[derive(Clone, Debug)]
 pub(super) enum Origin {
     /// The TOML text in [`Experiment::text`], with profiles relative to this directory.
     Toml(PathBuf),
-    /// A builder filled in code.
-    Built(Box<ExperimentBuilder>),
+    /// A builder filled in code that drew random initial values.
+    Drawn(Box<ExperimentBuilder>),
+    /// A builder filled in code that drew nothing.
+    Fixed,
 }
 
 /// The origin is not part of what an experiment is: two experiments with the same content are
@@ -241,11 +244,12 @@ impl Experiment {
                 base,
                 Some(seed),
             )?,
-            Origin::Built(builder) => {
+            Origin::Drawn(builder) => {
                 let mut builder = (**builder).clone();
                 builder.seed(seed);
                 builder.build()?
             }
+            Origin::Fixed => return Ok(Self { seed, ..self }),
         };
         Ok(Self {
             seed,

@@ -20,11 +20,17 @@ impl Experiment {
     /// Read and validate an experiment file.
     /// Model profiles (`profile = "..."`) are resolved relative to the file's directory.
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        Self::from_file_seeded(path, None)
+    }
+
+    /// Read and validate an experiment file with master seed `seed` instead of the file's, if
+    /// given (the same as [`Experiment::from_file`] then [`Experiment::with_seed`], read once).
+    pub fn from_file_seeded(path: &Path, seed: Option<u64>) -> Result<Self, ConfigError> {
         let name = path.display().to_string();
         let text = std::fs::read_to_string(path)
             .map_err(|e| ConfigError::new(&name, "(file)", format!("cannot read: {e}")))?;
         let base = path.parent().unwrap_or(Path::new("."));
-        Self::parse(&text, &name, base, None)
+        Self::parse(&text, &name, base, seed)
     }
 
     /// Parse and validate TOML `text`; `file` names it in error messages. Model profiles are

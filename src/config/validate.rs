@@ -21,7 +21,15 @@ pub const MAX_V_BYTES: f64 = 16e9;
 
 /// Validate the description in `builder` (see [`ExperimentBuilder::build`]).
 pub(super) fn validate(builder: ExperimentBuilder) -> Result<Experiment, ConfigError> {
-    let origin = Origin::Built(Box::new(builder.clone()));
+    // Only a builder that draws something is kept, to be drawn again with another seed (a
+    // file's front keeps its text instead).
+    let draws = (builder.populations.iter())
+        .flat_map(|p| &p.initial)
+        .any(|(_, values)| matches!(values, Values::Random(_)));
+    let origin = match builder.style {
+        FieldStyle::Named if draws => Origin::Drawn(Box::new(builder.clone())),
+        _ => Origin::Fixed,
+    };
     let ExperimentBuilder {
         label,
         text,

@@ -94,7 +94,7 @@ pub fn summarize(path: &Path) -> Result<String, RecordError> {
 
 /// The simulated time the recording reached [ms]: its `t_reached` attribute; for a file without
 /// one (written before it existed, or still running), `t_stop` when complete, else the time of
-/// the last membrane sample, if any.
+/// the last sample of any recorded variable, if any.
 fn time_reached(
     file: &File,
     root: &HashMap<String, AttrValue>,
@@ -107,11 +107,15 @@ fn time_reached(
         return Ok(root.get("t_stop").and_then(attr_f64));
     }
     let mut last = None;
-    let Ok(v) = file.group(StateVariable::V.name()) else {
-        return Ok(None);
-    };
-    for name in v.groups()? {
-        let group = format!("{}/{name}", StateVariable::V);
+    let signals = StateVariable::ALL.into_iter().filter_map(|variable| {
+        let names = file.group(variable.name()).ok()?.groups().ok()?;
+        Some(
+            names
+                .into_iter()
+                .map(move |name| format!("{variable}/{name}")),
+        )
+    });
+    for group in signals.flatten() {
         let written = (file.group(&group)?.attrs()?)
             .get(SAMPLES_WRITTEN_ATTR)
             .and_then(attr_u64);

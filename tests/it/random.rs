@@ -132,6 +132,13 @@ fn another_seed_redraws_everything_as_if_the_description_said_it() {
     assert_eq!(reseeded.seed(), 6);
     assert_eq!(reseeded.populations(), said.populations());
     assert_eq!(reseeded.projections(), said.projections());
+    // What `run --seed 6` reads.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("random.toml");
+    std::fs::write(&path, NETWORK).unwrap();
+    let seeded = Experiment::from_file_seeded(&path, Some(6)).unwrap();
+    assert_eq!(seeded.populations(), said.populations());
+    assert_eq!(seeded.seed(), 6);
     // A network built in code: its random initial potentials too.
     let built = |seed| {
         let mut net = exactspike::config::ExperimentBuilder::new("built", 10.0);
