@@ -13,6 +13,7 @@ use exactspike::config::Experiment;
 use exactspike::engine::{memory, MemoryLimit, RunSummary, Simulation};
 use exactspike::record::hdf5::Hdf5Recorder;
 use exactspike::record::{check_output, raster, RecordLayout, RunMetadata, Signal, Termination};
+use exactspike::sampling::background::report::describe;
 use exactspike::sampling::readout::SamplingResult;
 use exactspike::sampling::{jobs, plot, summary, tables, SamplingJob, SamplingSpec, TrainingJob};
 
@@ -90,8 +91,15 @@ enum Command {
     Train(SamplingArgs),
     /// Draw D_KL(p_sampled || p_target) over sampling time (log-log) from a `sample` or `train` recording.
     PlotDkl {
-        /// Recording of `sample` (HDF5).
+        /// Recording of `sample` or `train` (HDF5).
         file: PathBuf,
+        /// Further recordings drawn beside it (e.g. the Poisson baseline of an ensemble).
+        #[arg(long)]
+        compare: Vec<PathBuf>,
+        /// Draw D_KL over the training windows of a `train` recording instead of over the
+        /// sampling time.
+        #[arg(long)]
+        training: bool,
         /// Output picture (.png or .svg).
         #[arg(long)]
         out: PathBuf,
@@ -166,10 +174,21 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Train(args) => train(&args),
         Command::PlotDkl {
             file,
+            compare,
+            training,
             out,
             overwrite,
         } => {
-            plot::draw_dkl(&file, &out, overwrite)?;
+            let files: Vec<&Path> = std::iter::once(&file)
+                .chain(&compare)
+                .map(PathBuf::as_path)
+                .collect();
+            let axis = if training {
+                plot::DklAxis::Training
+            } else {
+                plot::DklAxis::Sampling
+            };
+            plot::draw_dkl(&files, axis, &out, overwrite)?;
             Ok(())
         }
         Command::Info { file } => {
@@ -220,6 +239,7 @@ fn sample(args: &SamplingArgs) -> Result<()> {
     check_output(&args.out, args.overwrite)?;
     let job =
         SamplingJob::prepare(args.spec()?)?.with_memory_limit(args.max_memory.unwrap_or_default());
+    args.describe_background(&job);
     // The network is built inside the recording: refuse it before the file is created.
     memory::check(job.experiment())?;
     let layout = tables::sampling_layout(&job);
@@ -236,6 +256,7 @@ fn train(args: &SamplingArgs) -> Result<()> {
     check_output(&args.out, args.overwrite)?;
     let job =
         TrainingJob::prepare(args.spec()?)?.with_memory_limit(args.max_memory.unwrap_or_default());
+    args.describe_background(job.sampling());
     memory::check(job.sampling().experiment())?;
     let layout = tables::training_layout(&job);
     let meta = job.sampling().metadata();
@@ -265,6 +286,15 @@ impl SamplingArgs {
             println!("calibration: {}", spec.calibration_note());
         }
         Ok(spec)
+    }
+
+    /// The summary of the calibration under the background, if any (unless quiet).
+    fn describe_background(&self, job: &SamplingJob) {
+        if let (Some(measured), false) = (job.background(), self.quiet) {
+            for line in describe(&job.spec().background, measured) {
+                println!("{line}");
+            }
+        }
     }
 
     /// The output options of `sample` and `train`.

@@ -38,6 +38,11 @@ pub enum Source {
 }
 
 impl Source {
+    /// Whether the source draws random numbers while it runs (a Poisson source).
+    pub fn is_random(&self) -> bool {
+        matches!(self, Self::Poisson { .. })
+    }
+
     /// A Poisson source with its own random stream.
     pub fn poisson(params: &PoissonParams, rng: ChaCha8Rng) -> Self {
         // The process starts at `start`; the first spike is one interval later.

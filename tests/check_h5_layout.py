@@ -14,7 +14,10 @@ the population) and /<var>/<pop>/times float64 [m], with m = floor(t_stop / inte
 rows from the group's samples_written attribute on are NaN.
 The root's t_reached (ms) is t_stop for a complete file and at most t_stop otherwise. The groups
 of `calibrate`, `sample` and `train` (/calibration, /sampling, /training), where present, have
-their attributes with the documented types: counts uint64, flags uint8 0/1, quantities float64.
+their attributes with the documented types: counts uint64, flags uint8 0/1, quantities float64;
+/sampling's per-network tables have a leading networks dimension, and /background (a sampling
+file whose background is not private Poisson noise) has its sources, per-sampler statistics and
+probe sweeps with the documented shapes.
 
 Prints "layout ok" and exits 0, or prints every problem found and exits 1.
 """
@@ -38,7 +41,12 @@ GROUP_ATTRS = {
         "burn_in", "sampling_start", "t_sample", "sample_interval", "smoothing", "v_p05", "alpha"),
         texts=("calibration",)),
     "training": dict(counts=("iterations",), flags=(), floats=("interval", "start", "end"), texts=()),
+    "background": dict(counts=(), flags=(), floats=(
+        "weight_exc", "weight_inh", "delay", "v_p05", "alpha", "v_p05_stderr", "alpha_stderr",
+        "poisson_v_p05", "poisson_alpha", "poisson_v_p05_stderr", "poisson_alpha_stderr",
+        "matched_rate_exc", "matched_rate_inh", "correlation_bin"), texts=("kind", "source_populations")),
 }
+BACKGROUND_KINDS = ("poisson_pool", "ensemble", "noise_network")
 
 
 def text(value):
@@ -113,6 +121,56 @@ class Checker:
                 self.expect("calibration_file" in attrs, "/sampling: calibration is 'file' but no calibration_file")
             else:
                 self.expect("calibration" in f, "/sampling: calibration measured but no /calibration group")
+
+    def shape(self, group, name, dtype, shape):
+        """Dataset `name` of `group` exists with this dtype and shape."""
+        if self.expect(name in group, f"{group.name}: no {name} dataset"):
+            d = group[name]
+            self.expect(d.dtype == dtype and d.shape == shape,
+                        f"{d.name}: {d.dtype} {d.shape}, expected {np.dtype(dtype)} {shape}")
+
+    def sampling_shapes(self, f):
+        """Per-network targets and translations of /sampling: [networks, ...]."""
+        g = f["sampling"]
+        if "n" not in g.attrs or "networks" not in g.attrs:
+            return
+        n, nets = int(g.attrs["n"]), int(g.attrs["networks"])
+        self.shape(g, "p_target", np.float64, (nets, 2 ** n))
+        self.shape(g, "weights_target", np.float64, (nets, n, n))
+        self.shape(g, "biases_target", np.float64, (nets, n))
+        self.shape(g, "v_rest", np.float64, (nets, n))
+        if "p_target" in g:
+            sums = g["p_target"][()].sum(axis=1)
+            self.expect(bool(np.allclose(sums, 1.0)), "/sampling/p_target: a row does not sum to 1")
+
+    def background(self, f):
+        """/background: sources [samplers, k], per-sampler statistics [networks, n], probes [points]."""
+        g = f["background"]
+        self.expect(text(g.attrs.get("kind", "")) in BACKGROUND_KINDS,
+                    f"/background: kind {text(g.attrs.get('kind', ''))!r} not one of {BACKGROUND_KINDS}")
+        s = f.get("sampling")
+        if s is None or "n" not in s.attrs or "networks" not in s.attrs:
+            self.problems.append("/background without /sampling attributes n and networks")
+            return
+        n, nets = int(s.attrs["n"]), int(s.attrs["networks"])
+        for name in ("sources_exc", "sources_inh"):
+            if self.expect(name in g, f"/background: no {name} dataset"):
+                d = g[name]
+                self.expect(d.dtype == np.uint32 and d.ndim == 2 and d.shape[0] == nets * n,
+                            f"{d.name}: {d.dtype} {d.shape}, expected uint32 [{nets * n}, k]")
+        for name, unit in (("input_rate_exc", "Hz"), ("input_rate_inh", "Hz"), ("free_v_mean", "mV"), ("free_v_sd", "mV")):
+            self.shape(g, name, np.float64, (nets, n))
+            if name in g:
+                self.units(g[name], unit)
+        self.shape(g, "input_correlation", np.float64, (nets,))
+        if self.expect("probe_v_rest" in g, "/background: no probe_v_rest dataset"):
+            points = g["probe_v_rest"].shape
+            for name in ("probe_v_equivalent", "probe_p_on", "poisson_p_on"):
+                self.shape(g, name, np.float64, points)
+            for name in ("probe_p_on", "poisson_p_on"):
+                if name in g:
+                    p = g[name][()]
+                    self.expect(bool(np.all((p >= 0) & (p <= 1))), f"/background/{name}: outside [0, 1]")
 
     def units(self, dataset, unit):
         found = text(dataset.attrs.get("units", ""))
@@ -193,6 +251,10 @@ def check(path, expected, require_complete):
         for name in GROUP_ATTRS:
             if name in f:
                 checker.group_attrs(f, name)
+        if "sampling" in f:
+            checker.sampling_shapes(f)
+        if "background" in f:
+            checker.background(f)
         if expected:
             missing = sorted(set(expected) - set(spikes))
             checker.expect(not missing, f"/spikes: missing populations {missing} (have {sorted(spikes)})")

@@ -147,7 +147,7 @@ pub(crate) fn wrong_kind(text: &str, file: &str, expected: FileKind) -> Option<C
 }
 
 /// Deserialize a `params` table into a model's parameter struct.
-fn deserialize_params<T: DeserializeOwned>(
+pub(crate) fn deserialize_params<T: DeserializeOwned>(
     table: toml::Table,
     file: &str,
     field: &str,

@@ -71,6 +71,11 @@ pub struct FoldedInputs {
 }
 
 impl FoldedInputs {
+    /// Folded sources that draw random numbers while they run.
+    pub fn random_sources(&self) -> usize {
+        self.inputs.iter().filter(|i| i.source.is_random()).count()
+    }
+
     /// Fold every eligible source: all its spikes reach one synapse (`node_of(s)` is the source's
     /// network node), `recorded(s)` is false, and that synapse is static (`is_static(k)` for the
     /// synapse's index `k` in [`Connectivity::synapses`]). A folded source moves into its

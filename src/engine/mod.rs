@@ -156,6 +156,12 @@ pub struct Simulation {
 }
 
 impl Simulation {
+    /// Sources that draw random numbers while the simulation runs (Poisson sources, folded or
+    /// not): 0 means the run, once lowered, is a deterministic function of its initial state.
+    pub fn random_sources(&self) -> usize {
+        self.sources.iter().filter(|s| s.is_random()).count() + self.folded.random_sources()
+    }
+
     /// Lower `experiment` into a runnable simulation.
     pub fn new(experiment: &Experiment) -> Result<Self, LowerError> {
         let network = Network::build(experiment)?;

@@ -41,6 +41,19 @@ pub enum CalibrationError {
         /// Highest v_rest scanned [mV].
         to: f64,
     },
+    /// Under a background, p_on jumps across the whole 5–95 % range between two neighbouring
+    /// probes: the background does not make the samplers stochastic.
+    #[error("the activation under the background is a step: p_on jumps from {low:.3} at v_rest = {below:.3} mV to {high:.3} at {above:.3} mV with no probe in between; the background is too weak or too regular to make the samplers stochastic (raise its in-degree or weights)")]
+    Step {
+        /// p_on below the step.
+        low: f64,
+        /// p_on above the step.
+        high: f64,
+        /// Resting potential below the step [mV].
+        below: f64,
+        /// Resting potential above the step [mV].
+        above: f64,
+    },
     /// The logistic fit failed (in the message already, so not repeated as a source).
     #[error("calibration fit: {0}")]
     Fit(LogisticError),

@@ -4,6 +4,8 @@
 pub const CALIBRATION_GROUP: &str = "calibration";
 /// Group of the sampling results in HDF5 files.
 pub const SAMPLING_GROUP: &str = "sampling";
+/// Group of the background (its wiring, calibration under it and statistics) in HDF5 files.
+pub const BACKGROUND_GROUP: &str = "background";
 /// Group of the training history in HDF5 files.
 pub const TRAINING_GROUP: &str = "training";
 /// Attribute of the sampling group: where the calibration came from, "measured" (in this run;

@@ -1,12 +1,16 @@
 //! Lowering of sampling jobs into ordinary experiments: the samplers become one `IF_cond_exp`
-//! population with per-neuron `v_rest`, each with its own excitatory and inhibitory Poisson source,
-//! and the translated couplings become `from_list` projections. The network is made with the
+//! population with per-neuron `v_rest`, driven by their background (each its own excitatory and
+//! inhibitory Poisson source, or the sources of [`super::background::wiring`]), and the
+//! translated couplings become `from_list` projections. The network is made with the
 //! [`ExperimentBuilder`], so it goes through the same validation as any experiment file.
 
+use super::background::wiring::{add_sources, kick_samplers, Wiring};
+use super::background::{Background, DEFAULT_KICK};
 use super::spec::{per_network, SamplingSpec};
 use super::translation::{Noise, Translation};
-use crate::config::{Cell, Connector, Experiment, ExperimentBuilder, NeuronParams, PoissonParams};
-use crate::error::ConfigError;
+use crate::config::{
+    Cell, Connector, ExperimentBuilder, NeuronParams, PoissonParams, PopulationDesc,
+};
 use crate::neuron::{CondExpParams, Receptor};
 use crate::synapse::SynapseModel;
 
@@ -24,8 +28,23 @@ pub fn noisy_neurons(
     t_stop: f64,
     seed: u64,
 ) -> ExperimentBuilder {
-    let size = v_rest.len();
-    let initial = v_rest.iter().sum::<f64>() / size.max(1) as f64;
+    let mut net = ExperimentBuilder::new(label, t_stop);
+    net.seed(seed);
+    add_samplers(&mut net, SAMPLERS, params, v_rest);
+    add_private_noise(&mut net, SAMPLERS, v_rest.len(), noise);
+    net.record_spikes(SAMPLERS);
+    net
+}
+
+/// A population `name` of `IF_cond_exp` neurons with parameters `params` and one resting
+/// potential each [mV], starting at their mean.
+pub(crate) fn add_samplers<'a>(
+    net: &'a mut ExperimentBuilder,
+    name: &str,
+    params: &CondExpParams,
+    v_rest: &[f64],
+) -> &'a mut PopulationDesc {
+    let initial = v_rest.iter().sum::<f64>() / v_rest.len().max(1) as f64;
     let sets = v_rest
         .iter()
         .map(|&v_rest| CondExpParams {
@@ -33,14 +52,17 @@ pub fn noisy_neurons(
             ..params.clone()
         })
         .collect();
-    let mut net = ExperimentBuilder::new(label, t_stop);
-    net.seed(seed);
     net.population(
-        SAMPLERS,
-        size,
+        name,
+        v_rest.len(),
         Cell::IfCondExp(NeuronParams::PerNeuron(sets)),
     )
-    .initial_v(initial);
+    .initial_v(initial)
+}
+
+/// An excitatory and an inhibitory Poisson source of `noise` for each of the `size` neurons of
+/// population `target`.
+fn add_private_noise(net: &mut ExperimentBuilder, target: &str, size: usize, noise: &Noise) {
     for (name, rate, weight, receptor) in [
         (
             "noise_exc",
@@ -60,42 +82,52 @@ pub fn noisy_neurons(
             ..PoissonParams::default()
         };
         net.population(name, size, Cell::poisson(poisson));
-        net.projection(name, SAMPLERS, Connector::OneToOne)
+        net.projection(name, target, Connector::OneToOne)
             .weight(weight)
             .receptor(receptor);
     }
-    net.record_spikes(SAMPLERS);
-    net
 }
 
-/// The experiment of `spec.networks` independent copies of the translated network (neuron
+/// The network of `spec.networks` independent copies of the translated network (neuron
 /// `k·n + i` is unit `i` of copy `k`), run to `t_stop` [ms]. `translations` holds one translation
 /// shared by every copy, or one per copy (copy `k` gets `translations[k]`). Couplings have the sampler delay;
 /// `synapses` are the synapse models of the excitatory and inhibitory couplings, if not static.
 /// With `all_pairs` (for training) every ordered pair of distinct units gets both an excitatory
 /// and an inhibitory synapse, the one not in use with weight 0; otherwise only the couplings with
-/// nonzero weight exist.
-pub fn sampling_experiment(
+/// nonzero weight exist. `wiring` holds the background sources drawn for `spec`'s background
+/// (`None` for private Poisson noise). Returned as a builder, so that probes can be added.
+pub fn sampling_network(
     spec: &SamplingSpec,
+    wiring: Option<&Wiring>,
     translations: &[Translation],
     synapses: Option<[SynapseModel; 2]>,
     all_pairs: bool,
     t_stop: f64,
-) -> Result<Experiment, ConfigError> {
+) -> ExperimentBuilder {
     let (networks, delay) = (spec.networks, spec.delay);
     let translation = |k: usize| &translations[per_network(translations.len(), k)];
     let n = translation(0).v_rest.len();
     let v_rest: Vec<f64> = (0..networks)
         .flat_map(|k| translation(k).v_rest.iter().copied())
         .collect();
-    let mut net = noisy_neurons(
-        &spec.file,
-        &spec.sampler,
-        &spec.noise,
-        &v_rest,
-        t_stop,
-        spec.seed,
-    );
+    let mut net = ExperimentBuilder::new(&spec.file, t_stop);
+    net.seed(spec.seed);
+    let samplers = add_samplers(&mut net, SAMPLERS, &spec.sampler, &v_rest);
+    if spec.background.is_deterministic() {
+        kick_samplers(samplers, &spec.sampler, DEFAULT_KICK);
+    }
+    match (&spec.background, wiring) {
+        (Background::Poisson(noise), _) => {
+            add_private_noise(&mut net, SAMPLERS, v_rest.len(), noise)
+        }
+        (background, Some(wiring)) => {
+            add_sources(&mut net, background);
+            let samplers: Vec<usize> = (0..v_rest.len()).collect();
+            wiring.connect(&mut net, SAMPLERS, &samplers);
+        }
+        (_, None) => unreachable!("a background other than poisson comes with its wiring"),
+    }
+    net.record_spikes(SAMPLERS);
     for receptor in [Receptor::Excitatory, Receptor::Inhibitory] {
         let mut rows = Vec::new();
         for k in 0..networks {
@@ -130,5 +162,5 @@ pub fn sampling_experiment(
             projection.synapse(synapses[receptor as usize]);
         }
     }
-    net.build()
+    net
 }

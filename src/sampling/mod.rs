@@ -5,6 +5,7 @@
 //! Everywhere in this module a joint state of n binary units is an index in `0..2^n`: z read as a
 //! binary number with z_1 (unit 0) the **most** significant bit, so unit k is bit `n − 1 − k`.
 
+pub mod background;
 pub mod boltzmann;
 pub mod calibrate;
 pub mod calibration_source;

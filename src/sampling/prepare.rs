@@ -5,15 +5,19 @@
 
 use std::path::Path;
 
-use super::boltzmann::Boltzmann;
+use super::background::calibrate::{calibrate_under_background, BackgroundCalibration};
+use super::background::offsets::InputOffsets;
+use super::background::wiring::{noise_network_rates, Wiring};
+use super::background::Background;
+use super::boltzmann::{moments, Boltzmann};
 use super::calibrate::{calibrate, Calibration, CalibrationError};
 use super::divergence::log_spaced_checkpoints;
 use super::error::SamplingError;
 use super::groups::CALIBRATION_GROUP;
-use super::lower::sampling_experiment;
+use super::lower::sampling_network;
 use super::spec::{per_network, SamplingSpec, MAX_SAMPLE_BYTES};
 use super::training::TrainingSpec;
-use super::translation::{translate, Activation, Translation};
+use super::translation::{translate, Activation, Noise, Translation};
 use crate::config::Experiment;
 use crate::engine::MemoryLimit;
 use crate::error::ConfigError;
@@ -31,6 +35,14 @@ pub struct SamplingJob {
     pub(crate) spec: SamplingSpec,
     /// The activation curve used.
     pub(crate) activation: Activation,
+    /// The Poisson noise the translation assumed: the private noise of the `poisson` kind, or
+    /// the noise of matched mean input of any other background.
+    pub(crate) noise: Noise,
+    /// The background sources of every sampler (`None` for private Poisson noise).
+    pub(crate) wiring: Option<Wiring>,
+    /// The calibration under the background and its statistics (`None` for private Poisson
+    /// noise).
+    pub(crate) background: Option<BackgroundCalibration>,
     /// The calibration, when it was made now (not loaded from `[calibration] file`).
     pub(crate) calibration: Option<Calibration>,
     /// The translated sampler parameters, one per target of the spec (see
@@ -69,35 +81,63 @@ impl SamplingJob {
         spec: SamplingSpec,
         training: Option<&TrainingSpec>,
     ) -> Result<Self, SamplingError> {
-        let (activation, calibration) = match &spec.calibration.file {
+        let first_noise = bootstrap_noise(&spec)?;
+        let (first, calibration) = match &spec.calibration.file {
             Some(path) => (load_activation(&spec.file, path)?, None),
             None => {
-                let c = calibrate_spec(&spec)?;
+                let c = calibrate_with(&spec, &first_noise)?;
                 (Activation::from(&c.fit), Some(c))
             }
         };
-        let translations = spec
-            .targets
-            .iter()
-            .map(|target: &Boltzmann| {
-                translate(
-                    &activation,
-                    &spec.sampler,
-                    &spec.noise,
-                    &target.weights(),
-                    target.biases(),
-                )
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|cause| SamplingError::Translation {
-                file: spec.file.clone(),
-                cause,
-            })?;
+        let translate_all = |activation: &Activation, noise: &Noise| {
+            spec.targets
+                .iter()
+                .map(|target: &Boltzmann| {
+                    translate(
+                        activation,
+                        &spec.sampler,
+                        noise,
+                        &target.weights(),
+                        target.biases(),
+                    )
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|cause| SamplingError::Translation {
+                    file: spec.file.clone(),
+                    cause,
+                })
+        };
+        let first_translations = translate_all(&first, &first_noise)?;
+        let wiring = Wiring::draw(&spec.background, spec.seed, spec.networks, spec.n());
+        let (activation, noise, translations, background) = match &wiring {
+            None => (first, first_noise, first_translations, None),
+            Some(wiring) => {
+                let measured =
+                    calibrate_under_background(&spec, wiring, &first_translations, &first)
+                        .map_err(|e| calibration_error(&spec, e))?;
+                let activation = measured.activation();
+                let noise = measured.matched_noise.clone();
+                let offsets = match &spec.background {
+                    Background::Ensemble { .. } => expected_offsets(&spec, wiring),
+                    _ => measured.offsets.clone(),
+                };
+                let translations =
+                    per_sampler(translate_all(&activation, &noise)?, &offsets, spec.networks);
+                (activation, noise, translations, Some(measured))
+            }
+        };
         let sampling_start = spec.burn_in + training.map_or(0.0, |t| t.duration());
         let t_stop = sampling_start + spec.t_sample;
         let synapses = renewing_synapses(&spec);
-        let experiment =
-            sampling_experiment(&spec, &translations, synapses, training.is_some(), t_stop)?;
+        let experiment = sampling_network(
+            &spec,
+            wiring.as_ref(),
+            &translations,
+            synapses,
+            training.is_some(),
+            t_stop,
+        )
+        .build()?;
         let first = FIRST_CHECKPOINT.min(spec.t_sample);
         let checkpoints = log_spaced_checkpoints(first, spec.t_sample, spec.checkpoints_per_decade)
             .map_err(|e| ConfigError::caused_by(&spec.file, "simulation.t_stop", e))?;
@@ -106,6 +146,9 @@ impl SamplingJob {
             p_targets,
             spec,
             activation,
+            noise,
+            wiring,
+            background,
             calibration,
             translations,
             experiment,
@@ -131,6 +174,23 @@ impl SamplingJob {
     /// The activation curve used.
     pub fn activation(&self) -> &Activation {
         &self.activation
+    }
+
+    /// The Poisson noise the translation assumed: the private noise of the `poisson` kind, or
+    /// the noise of matched mean input of any other background.
+    pub fn noise(&self) -> &Noise {
+        &self.noise
+    }
+
+    /// The background sources of every sampler (`None` for private Poisson noise).
+    pub fn wiring(&self) -> Option<&Wiring> {
+        self.wiring.as_ref()
+    }
+
+    /// The calibration under the background and its statistics (`None` for private Poisson
+    /// noise).
+    pub fn background(&self) -> Option<&BackgroundCalibration> {
+        self.background.as_ref()
     }
 
     /// The calibration, when it was made now (not loaded from `[calibration] file`).
@@ -203,14 +263,97 @@ impl TrainingJob {
     }
 }
 
-/// Calibrate the sampler of `spec` (its `[calibration]` sweep settings).
+/// The mean-input offsets of an ensemble's samplers when every sampler samples its target: each
+/// source fires at its target marginal divided by `tau_refrac` (one spike per "on" period).
+fn expected_offsets(spec: &SamplingSpec, wiring: &Wiring) -> InputOffsets {
+    let n = spec.n();
+    let rates: Vec<f64> = (0..spec.networks)
+        .flat_map(|k| moments(&spec.target(k).probabilities(), n).0)
+        .map(|p| p * 1000.0 / spec.sampler.tau_refrac)
+        .collect();
+    let input = |r: usize| -> Vec<f64> {
+        wiring.sources[r]
+            .iter()
+            .map(|sources| sources.iter().map(|&s| rates[s as usize]).sum())
+            .collect()
+    };
+    InputOffsets::new(&spec.sampler, wiring.weights, &input(0), &input(1))
+}
+
+/// One translation per network from `translations` (one shared, or one per network), with each
+/// sampler's resting potential moved from the mean background to its own (see
+/// [`InputOffsets`]).
+fn per_sampler(
+    translations: Vec<Translation>,
+    offsets: &InputOffsets,
+    networks: usize,
+) -> Vec<Translation> {
+    (0..networks)
+        .map(|k| {
+            let mut t = translations[per_network(translations.len(), k)].clone();
+            let n = t.v_rest.len();
+            for (i, v) in t.v_rest.iter_mut().enumerate() {
+                *v = offsets.from_mean(k * n + i, *v);
+            }
+            t
+        })
+        .collect()
+}
+
+/// Calibrate the sampler of `spec` (its `[calibration]` sweep settings) under Poisson noise: its
+/// own for the `poisson` kind, otherwise that of the first guess of the background's mean input
+/// ([`bootstrap_noise`]).
 pub(crate) fn calibrate_spec(spec: &SamplingSpec) -> Result<Calibration, SamplingError> {
-    calibrate(&spec.sampler, &spec.noise, &spec.calibration, spec.seed).map_err(|e| match e {
+    calibrate_with(spec, &bootstrap_noise(spec)?)
+}
+
+/// Calibrate the sampler of `spec` under `noise`.
+fn calibrate_with(spec: &SamplingSpec, noise: &Noise) -> Result<Calibration, SamplingError> {
+    calibrate(&spec.sampler, noise, &spec.calibration, spec.seed)
+        .map_err(|e| calibration_error(spec, e))
+}
+
+/// A calibration error of `spec` as a sampling error (run errors as they are).
+fn calibration_error(spec: &SamplingSpec, e: CalibrationError) -> SamplingError {
+    match e {
         CalibrationError::Run(run) => SamplingError::from(run),
         cause => SamplingError::Calibration {
             file: spec.file.clone(),
             cause,
         },
+    }
+}
+
+/// The Poisson noise of the first calibration: the private noise of the `poisson` kind, and
+/// otherwise Poisson noise of the background's expected mean input: a pool's rate; for an
+/// ensemble, every source at the mean target marginal over all networks and units divided by
+/// `tau_refrac` (the rate of a sampler that samples its target); for a noise network, its
+/// excitatory and inhibitory rates measured alone over `[calibration] prescan_duration` after
+/// the calibration burn-in.
+pub fn bootstrap_noise(spec: &SamplingSpec) -> Result<Noise, SamplingError> {
+    Ok(match &spec.background {
+        Background::Poisson(noise) => noise.clone(),
+        Background::PoissonPool { rate, inputs, .. } => inputs.matched_noise(*rate, *rate),
+        Background::Ensemble { inputs } => {
+            let n = spec.n();
+            let mean_marginal = (0..spec.networks)
+                .map(|k| {
+                    moments(&spec.target(k).probabilities(), n)
+                        .0
+                        .iter()
+                        .sum::<f64>()
+                })
+                .sum::<f64>()
+                / (spec.networks * n) as f64;
+            let rate = mean_marginal * 1000.0 / spec.sampler.tau_refrac;
+            inputs.matched_noise(rate, rate)
+        }
+        Background::NoiseNetwork { network, inputs } => {
+            let c = &spec.calibration;
+            let (rate_exc, rate_inh) =
+                noise_network_rates(network, spec.seed, c.burn_in, c.prescan_duration)?;
+            inputs.matched_noise(rate_exc, rate_inh)
+        }
     })
 }
 

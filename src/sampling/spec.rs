@@ -13,7 +13,7 @@
 //! model = "IF_cond_exp"
 //! params = { cm = 0.2, tau_m = 1.0, ... }
 //! noise = { rate_exc = 3000.0, rate_inh = 3000.0, weight_exc = 0.001, weight_inh = 0.001 }
-//! renewing_synapses = true
+//! renewing_synapses = true   # (or, instead of `noise`, [sampler.background]: see super::background)
 //!
 //! [sampling]
 //! networks = 10
@@ -30,6 +30,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use super::background::{Background, BackgroundSection};
 use super::boltzmann::{Boltzmann, BoltzmannError, TargetDistribution};
 use super::training::{TrainingSection, TrainingSpec};
 use super::translation::Noise;
@@ -105,7 +106,8 @@ struct SamplerSection {
     profile: Option<String>,
     #[serde(default)]
     params: toml::Table,
-    noise: Noise,
+    noise: Option<Noise>,
+    background: Option<BackgroundSection>,
     #[serde(default = "yes")]
     renewing_synapses: bool,
     #[serde(default = "sampler_delay")]
@@ -192,8 +194,9 @@ pub struct SamplingSpec {
     pub targets: Vec<Boltzmann>,
     /// Sampler parameters (`v_rest` is replaced per neuron by the translation).
     pub sampler: CondExpParams,
-    /// Poisson background of each sampler.
-    pub noise: Noise,
+    /// What drives each sampler besides its own network (`[sampler] noise` is the `poisson`
+    /// kind).
+    pub background: Background,
     /// Whether synapses between samplers are renewing (Tsodyks–Markram, U = 1,
     /// tau_rec = tau_syn, tau_facil = 0).
     pub renewing_synapses: bool,
@@ -245,9 +248,6 @@ impl SamplingSpec {
             s.params,
             "spike-based sampling needs IF_cond_exp samplers",
         )?;
-        s.noise
-            .validate()
-            .map_err(|e| ConfigError::caused_by(file, "sampler.noise", e))?;
         if !(s.delay.is_finite() && s.delay >= 0.0) {
             return Err(err(
                 "sampler.delay",
@@ -280,6 +280,28 @@ impl SamplingSpec {
         }
         let targets = targets(file, parsed.boltzmann, networks)?;
         let target = &targets[0];
+        let background = match (s.noise, s.background) {
+            (Some(noise), None) => {
+                noise
+                    .validate()
+                    .map_err(|e| ConfigError::caused_by(file, "sampler.noise", e))?;
+                Background::Poisson(noise)
+            }
+            (None, Some(b)) => b.validate(file, "sampler.background", networks, target.n())?,
+            (None, None) => {
+                return Err(err(
+                    "sampler.noise",
+                    "missing: give `noise = {...}` (private Poisson) or a [sampler.background]"
+                        .into(),
+                ))
+            }
+            (Some(_), Some(_)) => {
+                return Err(err(
+                    "sampler.background",
+                    "contradicts `sampler.noise`: give one or the other".into(),
+                ))
+            }
+        };
         let distributions = networks as f64 * target.n_states() as f64 * 8.0;
         if distributions > MAX_SAMPLE_BYTES {
             return Err(err(
@@ -316,7 +338,7 @@ impl SamplingSpec {
             t_sample,
             targets,
             sampler,
-            noise: s.noise,
+            background,
             renewing_synapses: s.renewing_synapses,
             delay: s.delay,
             networks,

@@ -10,7 +10,8 @@ use hdf5_pure::{AttrValue, File};
 
 use super::divergence::median;
 use super::groups::{
-    CALIBRATION_ATTR, CALIBRATION_FILE_ATTR, CALIBRATION_GROUP, SAMPLING_GROUP, TRAINING_GROUP,
+    BACKGROUND_GROUP, CALIBRATION_ATTR, CALIBRATION_FILE_ATTR, CALIBRATION_GROUP, SAMPLING_GROUP,
+    TRAINING_GROUP,
 };
 use crate::record::inspect::{self, attr_f64, attr_text, attr_u64, ms_text};
 use crate::record::RecordError;
@@ -26,8 +27,17 @@ pub fn summarize(path: &Path) -> Result<String, RecordError> {
     if has(CALIBRATION_GROUP) {
         out += &calibration(&file).map_err(fail)?;
     }
+    let under_background = has(BACKGROUND_GROUP);
+    if under_background {
+        out += &background(&file).map_err(fail)?;
+    }
     if has(SAMPLING_GROUP) {
-        out += &sampling(&file, has(CALIBRATION_GROUP)).map_err(fail)?;
+        let here = match (under_background, has(CALIBRATION_GROUP)) {
+            (true, _) => Some("under the background (above)"),
+            (false, true) => Some("in this run (above)"),
+            (false, false) => None,
+        };
+        out += &sampling(&file, here).map_err(fail)?;
     }
     if has(TRAINING_GROUP) {
         out += &training(&file).map_err(fail)?;
@@ -100,6 +110,63 @@ fn calibration(file: &File) -> Result<String, hdf5_pure::Error> {
     Ok(out)
 }
 
+/// `background:` its kind and synapses, the measured input, the activation under it beside that
+/// under Poisson noise of matched mean input, the free membrane and the input correlation.
+fn background(file: &File) -> Result<String, hdf5_pure::Error> {
+    let a = Attrs::of(file, BACKGROUND_GROUP)?;
+    let mean = |name: &str| -> Result<f64, hdf5_pure::Error> {
+        let v = values(file, BACKGROUND_GROUP, name)?;
+        Ok(v.iter().sum::<f64>() / v.len().max(1) as f64)
+    };
+    let mut correlation = values(file, BACKGROUND_GROUP, "input_correlation")?;
+    correlation.retain(|c| c.is_finite());
+    let median = median(&correlation).unwrap_or(f64::NAN);
+    let fit = |prefix: &str| {
+        let get = |name: &str| a.number(&format!("{prefix}{name}"));
+        format!(
+            "v_p05 = {:.4} ± {:.4} mV, alpha = {:.4} ± {:.4} mV",
+            get("v_p05"),
+            get("v_p05_stderr"),
+            get("alpha"),
+            get("alpha_stderr")
+        )
+    };
+    let mut out = String::from("\nbackground:\n");
+    let _ = writeln!(
+        out,
+        "  kind:        {} (sources: {}), weights {} / {} uS, delay {} ms",
+        a.text("kind").unwrap_or("?".into()),
+        a.text("source_populations").unwrap_or("?".into()),
+        a.number("weight_exc"),
+        a.number("weight_inh"),
+        ms_text(a.number("delay"))
+    );
+    let _ = writeln!(
+        out,
+        "  input:       {:.0} Hz excitatory, {:.0} Hz inhibitory per sampler (mean)",
+        mean("input_rate_exc")?,
+        mean("input_rate_inh")?
+    );
+    let _ = writeln!(out, "  activation:  {} under it", fit(""));
+    let _ = writeln!(
+        out,
+        "               {} under Poisson noise of matched mean input",
+        fit("poisson_")
+    );
+    let _ = writeln!(
+        out,
+        "  free v:      mean {:.2} mV, sd {:.2} mV",
+        mean("free_v_mean")?,
+        mean("free_v_sd")?
+    );
+    let _ = write!(
+        out,
+        "  correlation: median {median:.3} over networks (background input of two samplers of one network, bins of {} ms)",
+        ms_text(a.number("correlation_bin"))
+    );
+    Ok(out)
+}
+
 /// Whether the networks of a sampling file share one target (`one target`) or have one each
 /// (`a target each`), from the rows of `/sampling/p_target` (`?` if unreadable).
 fn targets_text(file: &File, networks: Option<u64>) -> &'static str {
@@ -123,7 +190,8 @@ fn targets_text(file: &File, networks: Option<u64>) -> &'static str {
 
 /// `sampling:` the target's size, the networks, the sampling time, the calibration used, the
 /// final median D_KL(p̂ ‖ p*) and its value at the checkpoints.
-fn sampling(file: &File, calibrated_here: bool) -> Result<String, hdf5_pure::Error> {
+/// `calibrated_here` says where the calibration used was measured, if in this run.
+fn sampling(file: &File, calibrated_here: Option<&str>) -> Result<String, hdf5_pure::Error> {
     let a = Attrs::of(file, SAMPLING_GROUP)?;
     let renewing = match a.count("renewing_synapses") {
         Some(0) => "static synapses",
@@ -161,7 +229,7 @@ fn sampling(file: &File, calibrated_here: bool) -> Result<String, hdf5_pure::Err
             "read from {}: {activation}",
             a.text(CALIBRATION_FILE_ATTR).unwrap_or("?".into())
         ),
-        (_, true) => format!("measured in this run (above): {activation}"),
+        (_, Some(here)) => format!("measured {here}: {activation}"),
         _ => activation,
     };
     let _ = writeln!(out, "  calibration: {source}");

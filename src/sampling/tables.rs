@@ -4,6 +4,7 @@
 //! placeholders of their final shapes when the recording is created (NaN, or `u32::MAX` for
 //! integers), so an interrupted file has every dataset, and are filled in after the run.
 
+use super::background::report::background_tables;
 use super::calibrate::Calibration;
 use super::calibration_source::CalibrationSource;
 use super::groups::{CALIBRATION_ATTR, CALIBRATION_FILE_ATTR};
@@ -36,6 +37,12 @@ pub fn sampling_layout(job: &SamplingJob) -> RecordLayout {
     layout.attributes = sampling_attributes(job);
     if let Some(c) = &job.calibration {
         let (tables, attributes) = calibration_tables(c);
+        layout.tables.extend(tables);
+        layout.attributes.extend(attributes);
+    }
+    if let (Some(wiring), Some(measured)) = (&job.wiring, &job.background) {
+        let (tables, attributes) =
+            background_tables(&job.spec.background, wiring, measured, job.spec.n());
         layout.tables.extend(tables);
         layout.attributes.extend(attributes);
     }

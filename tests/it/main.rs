@@ -9,6 +9,7 @@ mod calibration;
 mod cli_hdf5;
 mod docs;
 mod engine;
+mod ensembles;
 mod info;
 mod memory;
 mod oracle_spikes;

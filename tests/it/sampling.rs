@@ -4,7 +4,9 @@
 use std::path::Path;
 
 use crate::common::networks::assert_same_network;
-use crate::common::{assert_interrupted, cli, exactspike, Edit, VALID};
+use crate::common::{
+    assert_interrupted, cli, exactspike, sample_rejected as rejected, Edit, VALID,
+};
 use exactspike::record::Signal;
 
 /// Dataset `name` of the HDF5 file `path`, read with hdf5-pure directly.
@@ -105,17 +107,6 @@ fn a_stored_calibration_is_reused() {
         dataset_f64(&inline, "sampling/v_rest")
     );
     drop(dir);
-}
-
-/// `sample` on `text` must fail with exit 2 and this one line, and leave no output file.
-fn rejected(text: &str, expected: &str) {
-    let (code, _, stderr, out, _dir) = exactspike("sample", text);
-    assert_eq!(code, 2, "{stderr}");
-    let line = stderr.trim();
-    assert!(!line.contains('\n'), "one line: {line}");
-    assert!(line.contains(expected), "expected {expected:?} in {line:?}");
-    assert_eq!(line.matches(expected).count(), 1, "said once: {line:?}");
-    assert!(!out.exists());
 }
 
 #[test]
@@ -432,7 +423,7 @@ fn sampling_network_toml(
          initial = {{ v = {initial:?} }}\n",
         spec.seed, p.cm, p.tau_m, p.v_thresh, p.v_reset, p.tau_refrac, p.tau_syn_E, p.tau_syn_I, p.e_rev_E, p.e_rev_I, p.i_offset,
     );
-    let noise = &spec.noise;
+    let noise = spec.background.poisson().expect("private Poisson noise");
     for (name, rate, weight, receptor) in [
         ("noise_exc", noise.rate_exc, noise.weight_exc, "excitatory"),
         ("noise_inh", noise.rate_inh, noise.weight_inh, "inhibitory"),
@@ -491,20 +482,22 @@ fn the_sampling_network_from_the_builder_is_the_one_toml_describes() {
     let translation = translate(
         &activation,
         &spec.sampler,
-        &spec.noise,
+        spec.background.poisson().expect("private Poisson noise"),
         &target.weights(),
         target.biases(),
     )
     .expect("translates");
     let synapses = prepare::renewing_synapses(&spec);
     let t_stop = 1000.0;
-    let built = lower::sampling_experiment(
+    let built = lower::sampling_network(
         &spec,
+        None,
         std::slice::from_ref(&translation),
         synapses,
         false,
         t_stop,
     )
+    .build()
     .expect("valid network");
     let text = sampling_network_toml(&spec, &translation, t_stop);
     let read = Experiment::from_toml_str(&text, "sampling.toml").expect("valid TOML");

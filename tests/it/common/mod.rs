@@ -205,3 +205,15 @@ pub fn exactspike(command: &str, text: &str) -> (i32, String, String, PathBuf, t
         dir,
     )
 }
+
+/// `sample` on `text` must fail with exit 2 and this one line (`expected` said once), and leave
+/// no output file.
+pub fn sample_rejected(text: &str, expected: &str) {
+    let (code, _, stderr, out, _dir) = exactspike("sample", text);
+    assert_eq!(code, 2, "{stderr}");
+    let line = stderr.trim();
+    assert!(!line.contains('\n'), "one line: {line}");
+    assert!(line.contains(expected), "expected {expected:?} in {line:?}");
+    assert_eq!(line.matches(expected).count(), 1, "said once: {line:?}");
+    assert!(!out.exists());
+}

@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""The controls of Jordan et al. 2019 and the correlation analysis of Dold et al. 2019: the
+README's ensemble-control figures (issue 13).
+
+Controls: `--networks` networks (default 50) of 4 sbs samplers with fixed random targets
+(W, b ~ U(-1, 1)), no training, sampled for `--T` ms (default 100 s), each sampler with the
+same in-degree K = 16 excitatory + 4 inhibitory inputs (0.009 / 0.036 uS, delay 1 ms) from
+  - a deterministic noise network of 400 IF_curr_exp neurons (sbs defaults: 80 % excitatory,
+    epsilon 0.1, g 10, 0.0635 nA, suprathreshold v_rest),
+  - a pool of 100 shared Poisson sources (80 % excitatory) at the noise network's measured rate,
+  - private Poisson noise of the same mean input (K x that rate, the same weights).
+Correlations: an ensemble of `--ensemble-networks` networks (default 100) whose samplers take
+K = k_exc + k_inh (half each) inputs of 0.12/K uS from the other networks, for K in --ks: the
+activation width alpha under the ensemble and under Poisson noise of matched mean input, and the
+median correlation of the background input of two samplers of one network.
+
+Writes docs/ensemble_controls.json (every number), docs/images/ensemble_controls.png
+(`exactspike plot-dkl` of the three controls) and, with matplotlib, docs/images/ensemble_alpha.png
+(alpha and correlation over K). About 6 min on 2 cores.
+
+Needs numpy and h5py (matplotlib for the second picture). Usage:
+    cargo build --release
+    python3 experiments/ensemble_controls.py [--networks 50] [--T 100000] [--ks 10 20 40 60 80]
+"""
+import argparse
+import json
+import os
+import tempfile
+
+import h5py
+import numpy as np
+
+from runs import attrs, edit, run
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EXAMPLE = os.path.join(ROOT, "experiments", "ensemble_small.toml")
+BACKGROUND_INPUTS = "inputs = { k_exc = 30, k_inh = 30, weight_exc = 0.002, weight_inh = 0.002, delay = 5.0 }   # uS, ms"
+CONTROL_INPUTS = "inputs = { k_exc = 16, k_inh = 4, weight_exc = 0.009, weight_inh = 0.036, delay = 1.0 }"
+
+
+def base(networks, t_stop):
+    """The example without training, with `networks` networks sampling for `t_stop` [ms]."""
+    text = open(EXAMPLE).read()
+    text = edit(text, "networks = 40", f"networks = {networks}")
+    text = edit(text, "t_stop = 20000.0", f"t_stop = {t_stop!r}")
+    text = edit(text, "../models/", os.path.join(ROOT, "models") + "/")
+    return text[: text.index("[training]")]
+
+
+def background(text, kind_lines, inputs):
+    text = edit(text, 'kind = "ensemble"', kind_lines)
+    return edit(text, BACKGROUND_INPUTS, inputs)
+
+
+def private(text, noise):
+    start, end = text.index("[sampler.background]"), text.index("[sampling]")
+    text = text[:start] + text[end:]
+    return edit(text, "renewing_synapses = true", "renewing_synapses = true\nnoise = " + noise)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--exactspike", default=os.path.join(ROOT, "target", "release", "exactspike"))
+    parser.add_argument("--networks", type=int, default=50)
+    parser.add_argument("--ensemble-networks", type=int, default=100)
+    parser.add_argument("--T", type=float, default=100000.0, help="sampling time [ms]")
+    parser.add_argument("--ks", type=int, nargs="+", default=[10, 20, 40, 60, 80])
+    args = parser.parse_args()
+    work = tempfile.mkdtemp(prefix="ensemble_controls_")
+
+    def sample(name, text):
+        toml, out = os.path.join(work, f"{name}.toml"), os.path.join(work, f"{name}.h5")
+        with open(toml, "w") as f:
+            f.write(text)
+        run(args.exactspike, ["sample", toml, "--out", out, "--quiet"])
+        return out
+
+    def final(path):
+        with h5py.File(path, "r") as f:
+            s = f["sampling"]
+            forward, reverse = s["dkl_sampled_target"][-1], s["dkl_target_sampled"][-1]
+            out = {"median_sampled_target": float(np.median(forward)),
+                   "quartiles_sampled_target": np.percentile(forward, [25, 75]).tolist(),
+                   "median_target_sampled": float(np.median(reverse)),
+                   "unvisited_total": int(np.sum(s["unvisited"][-1])),
+                   "per_network_sampled_target": forward.tolist()}
+            if "background" in f:
+                b = f["background"]
+                out["background"] = attrs(b)
+                out["input_correlation_median"] = float(np.nanmedian(b["input_correlation"][:]))
+        return out
+
+    text = base(args.networks, args.T)
+    noise_network = sample("noise_network", background(text, 'kind = "noise_network"\nsize = 400', CONTROL_INPUTS))
+    with h5py.File(noise_network, "r") as f:
+        rate = float(f["background"].attrs["matched_rate_exc"]) / 16.0
+    pool = sample("pool", background(text, f'kind = "poisson_pool"\npool = 100\nrate = {rate:.3f}', CONTROL_INPUTS))
+    noise = f"{{ rate_exc = {16 * rate:.3f}, rate_inh = {4 * rate:.3f}, weight_exc = 0.009, weight_inh = 0.036 }}"
+    private_poisson = sample("private_poisson", private(text, noise))
+    controls = {"noise_network": final(noise_network), "pool": final(pool),
+                "private_poisson": final(private_poisson), "source_rate_hz": rate}
+    print(f"\ncontrols, median D_KL(p_hat || p*) over {args.networks} networks at T = {args.T / 1000:.0f} s:")
+    for key in ("private_poisson", "noise_network", "pool"):
+        c = controls[key]
+        print(f"  {key:16s} {c['median_sampled_target']:.4f} (reverse {c['median_target_sampled']:.4f}, "
+              f"unvisited {c['unvisited_total']}, input correlation {c.get('input_correlation_median', 0.0):.3f})")
+    run(args.exactspike, ["plot-dkl", private_poisson, "--compare", noise_network, "--compare", pool,
+                          "--out", os.path.join(ROOT, "docs", "images", "ensemble_controls.png"), "--overwrite"])
+
+    sweep = []
+    ensemble_text = base(args.ensemble_networks, 1000.0)
+    for k in args.ks:
+        w = 0.12 / k
+        inputs = f"inputs = {{ k_exc = {k // 2}, k_inh = {k - k // 2}, weight_exc = {w!r}, weight_inh = {w!r}, delay = 5.0 }}"
+        path = sample(f"ensemble_k{k}", edit(ensemble_text, BACKGROUND_INPUTS, inputs))
+        with h5py.File(path, "r") as f:
+            b = f["background"]
+            a = attrs(b)
+            sweep.append({"k": k, "weight": w, **{key: a[key] for key in (
+                "alpha", "alpha_stderr", "poisson_alpha", "poisson_alpha_stderr", "v_p05", "poisson_v_p05",
+                "matched_rate_exc", "matched_rate_inh")},
+                "input_correlation_median": float(np.nanmedian(b["input_correlation"][:])),
+                "free_v_sd": float(b["free_v_sd"][:].mean())})
+        s = sweep[-1]
+        print(f"  K = {k:3d}: alpha {s['alpha']:.3f} ± {s['alpha_stderr']:.3f} mV under the ensemble, "
+              f"{s['poisson_alpha']:.3f} ± {s['poisson_alpha_stderr']:.3f} under matched Poisson; "
+              f"input correlation {s['input_correlation_median']:.3f}")
+    with open(os.path.join(ROOT, "docs", "ensemble_controls.json"), "w") as f:
+        json.dump({"networks": args.networks, "ensemble_networks": args.ensemble_networks, "T_ms": args.T,
+                   "controls": controls, "correlations": sweep,
+                   "exactspike": run(args.exactspike, ["--version"]).strip()}, f, indent=1)
+    try:
+        import matplotlib
+    except ImportError:
+        print("no matplotlib: docs/images/ensemble_alpha.png not drawn")
+        return
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9.6, 3.8), dpi=120)
+    ks = [s["k"] for s in sweep]
+    for key, label, color in (("alpha", "ensemble background", "C0"), ("poisson_alpha", "Poisson, matched mean input", "C3")):
+        left.errorbar(ks, [s[key] for s in sweep], yerr=[s[key + "_stderr"] for s in sweep], marker="o",
+                      color=color, label=label, capsize=3)
+    left.set_xlabel("inputs per sampler K")
+    left.set_ylabel("activation width alpha [mV]")
+    left.legend()
+    right.plot(ks, [s["input_correlation_median"] for s in sweep], "o-", color="C0")
+    right.axhline(0.0, color="0.6", linewidth=0.8)
+    right.set_xlabel("inputs per sampler K")
+    right.set_ylabel("background input correlation\n(two samplers of one network, median)")
+    fig.suptitle(f"ensemble of {args.ensemble_networks} networks x 4 samplers, K·w = 0.12 uS")
+    fig.tight_layout()
+    fig.savefig(os.path.join(ROOT, "docs", "images", "ensemble_alpha.png"))
+    print("-> docs/ensemble_controls.json, docs/images/ensemble_controls.png, docs/images/ensemble_alpha.png")
+
+
+if __name__ == "__main__":
+    main()
