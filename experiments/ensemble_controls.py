@@ -88,6 +88,7 @@ def main():
                 b = f["background"]
                 out["background"] = attrs(b)
                 out["input_correlation_median"] = float(np.nanmedian(b["input_correlation"][:]))
+                out["input_correlation_rms_median"] = float(np.nanmedian(b["input_correlation_rms"][:]))
         return out
 
     text = base(args.networks, args.T)
@@ -120,11 +121,12 @@ def main():
                 "alpha", "alpha_stderr", "poisson_alpha", "poisson_alpha_stderr", "v_p05", "poisson_v_p05",
                 "matched_rate_exc", "matched_rate_inh")},
                 "input_correlation_median": float(np.nanmedian(b["input_correlation"][:])),
+                "input_correlation_rms_median": float(np.nanmedian(b["input_correlation_rms"][:])),
                 "free_v_sd": float(b["free_v_sd"][:].mean())})
         s = sweep[-1]
         print(f"  K = {k:3d}: alpha {s['alpha']:.3f} ± {s['alpha_stderr']:.3f} mV under the ensemble, "
               f"{s['poisson_alpha']:.3f} ± {s['poisson_alpha_stderr']:.3f} under matched Poisson; "
-              f"input correlation {s['input_correlation_median']:.3f}")
+              f"input correlation mean {s['input_correlation_median']:.3f}, rms {s['input_correlation_rms_median']:.3f}")
     with open(os.path.join(ROOT, "docs", "ensemble_controls.json"), "w") as f:
         json.dump({"networks": args.networks, "ensemble_networks": args.ensemble_networks, "T_ms": args.T,
                    "controls": controls, "correlations": sweep,
@@ -144,10 +146,12 @@ def main():
     left.set_xlabel("inputs per sampler K")
     left.set_ylabel("activation width alpha [mV]")
     left.legend()
-    right.plot(ks, [s["input_correlation_median"] for s in sweep], "o-", color="C0")
+    right.plot(ks, [s["input_correlation_rms_median"] for s in sweep], "o-", color="C0", label="rms over pairs")
+    right.plot(ks, [s["input_correlation_median"] for s in sweep], "s--", color="C2", label="mean over pairs")
     right.axhline(0.0, color="0.6", linewidth=0.8)
     right.set_xlabel("inputs per sampler K")
-    right.set_ylabel("background input correlation\n(two samplers of one network, median)")
+    right.set_ylabel("background input correlation of two\nsamplers of one network (median)")
+    right.legend()
     fig.suptitle(f"ensemble of {args.ensemble_networks} networks x 4 samplers, K·w = 0.12 uS")
     fig.tight_layout()
     fig.savefig(os.path.join(ROOT, "docs", "images", "ensemble_alpha.png"))

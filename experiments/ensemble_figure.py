@@ -80,6 +80,7 @@ def results(path):
                 "free_v_mean": float(b["free_v_mean"][:].mean()),
                 "free_v_sd": float(b["free_v_sd"][:].mean()),
                 "input_correlation_median": float(np.nanmedian(b["input_correlation"][:])),
+                "input_correlation_rms_median": float(np.nanmedian(b["input_correlation_rms"][:])),
             }
     return out
 

@@ -163,6 +163,7 @@ class Checker:
             if name in g:
                 self.units(g[name], unit)
         self.shape(g, "input_correlation", np.float64, (nets,))
+        self.shape(g, "input_correlation_rms", np.float64, (nets,))
         if self.expect("probe_v_rest" in g, "/background: no probe_v_rest dataset"):
             points = g["probe_v_rest"].shape
             for name in ("probe_v_equivalent", "probe_p_on", "poisson_p_on"):

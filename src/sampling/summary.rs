@@ -118,9 +118,15 @@ fn background(file: &File) -> Result<String, hdf5_pure::Error> {
         let v = values(file, BACKGROUND_GROUP, name)?;
         Ok(v.iter().sum::<f64>() / v.len().max(1) as f64)
     };
-    let mut correlation = values(file, BACKGROUND_GROUP, "input_correlation")?;
-    correlation.retain(|c| c.is_finite());
-    let median = median(&correlation).unwrap_or(f64::NAN);
+    let median_of = |name: &str| -> Result<f64, hdf5_pure::Error> {
+        let mut v = values(file, BACKGROUND_GROUP, name)?;
+        v.retain(|c| c.is_finite());
+        Ok(median(&v).unwrap_or(f64::NAN))
+    };
+    let (correlation, rms) = (
+        median_of("input_correlation")?,
+        median_of("input_correlation_rms")?,
+    );
     let fit = |prefix: &str| {
         let get = |name: &str| a.number(&format!("{prefix}{name}"));
         format!(
@@ -161,7 +167,7 @@ fn background(file: &File) -> Result<String, hdf5_pure::Error> {
     );
     let _ = write!(
         out,
-        "  correlation: median {median:.3} over networks (background input of two samplers of one network, bins of {} ms)",
+        "  correlation: mean {correlation:.3}, rms {rms:.3} (background input of two samplers of one network, medians over networks, bins of {} ms)",
         ms_text(a.number("correlation_bin"))
     );
     Ok(out)

@@ -48,6 +48,13 @@ pub fn background_tables(
             "",
             s.input_correlation.clone(),
         ),
+        Table::f64(
+            g,
+            "input_correlation_rms",
+            &[networks],
+            "",
+            s.input_correlation_rms.clone(),
+        ),
         Table::f64(g, "probe_v_rest", &[points], "mV", measured.v_rest.clone()),
         Table::f64(
             g,
@@ -105,6 +112,7 @@ pub fn describe(background: &Background, measured: &BackgroundCalibration) -> Ve
     let s = &measured.statistics;
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
     let (f, p) = (&measured.fit, &measured.poisson_fit);
+    let (correlation, rms) = s.median_correlation();
     vec![
         format!(
             "background {}: input {:.0} Hz excitatory, {:.0} Hz inhibitory per sampler (mean)",
@@ -117,10 +125,9 @@ pub fn describe(background: &Background, measured: &BackgroundCalibration) -> Ve
             f.v_p05, f.v_p05_stderr, f.alpha, f.alpha_stderr, p.v_p05, p.v_p05_stderr, p.alpha, p.alpha_stderr
         ),
         format!(
-            "free membrane: mean {:.2} mV, sd {:.2} mV; background input correlation within a network: median {:.3} (bins of {} ms)",
+            "free membrane: mean {:.2} mV, sd {:.2} mV; background input correlation of two samplers of a network: mean {correlation:.3}, rms {rms:.3} (medians over networks, bins of {} ms)",
             mean(&s.free_v_mean),
             mean(&s.free_v_sd),
-            s.median_correlation(),
             s.bin
         ),
     ]

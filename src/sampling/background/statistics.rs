@@ -29,6 +29,9 @@ pub struct BackgroundStatistics {
     /// Per network, the mean pairwise correlation coefficient of its samplers' background input
     /// (NaN when a sampler of the pair received no input variance).
     pub input_correlation: Vec<f64>,
+    /// Per network, the root mean square of those coefficients: their size whatever their sign
+    /// (an ensemble's random excitatory/inhibitory sharing gives pairs of either sign).
+    pub input_correlation_rms: Vec<f64>,
     /// Width of the correlation bins [ms].
     pub bin: f64,
 }
@@ -50,15 +53,14 @@ impl BackgroundStatistics {
         )
     }
 
-    /// The median over networks of [`Self::input_correlation`] (NaN-free networks only).
-    pub fn median_correlation(&self) -> f64 {
-        let finite: Vec<f64> = self
-            .input_correlation
-            .iter()
-            .copied()
-            .filter(|c| c.is_finite())
-            .collect();
-        median(&finite).unwrap_or(f64::NAN)
+    /// The medians over networks (NaN-free networks only) of [`Self::input_correlation`] and
+    /// [`Self::input_correlation_rms`].
+    pub fn median_correlation(&self) -> (f64, f64) {
+        let of = |values: &[f64]| {
+            let finite: Vec<f64> = values.iter().copied().filter(|c| c.is_finite()).collect();
+            median(&finite).unwrap_or(f64::NAN)
+        };
+        (of(&self.input_correlation), of(&self.input_correlation_rms))
     }
 }
 
@@ -132,20 +134,21 @@ impl ProbeRecorder {
             .map(|(sq, mean)| (sq / count - mean * mean).max(0.0).sqrt())
             .collect();
         let bins = (duration / bin).floor() as usize;
-        let input_correlation = (0..samplers / n.max(1))
+        let (input_correlation, input_correlation_rms) = (0..samplers / n.max(1))
             .map(|k| {
                 let inputs: Vec<Vec<f64>> = (k * n..(k + 1) * n)
                     .map(|s| self.binned_input(wiring, s, bins, bin))
                     .collect();
-                mean_pairwise_correlation(&inputs)
+                pairwise_correlation(&inputs)
             })
-            .collect();
+            .unzip();
         BackgroundStatistics {
             input_rate_exc: (0..samplers).map(|s| rate(0, s)).collect(),
             input_rate_inh: (0..samplers).map(|s| rate(1, s)).collect(),
             free_v_mean,
             free_v_sd,
             input_correlation,
+            input_correlation_rms,
             bin,
         }
     }
@@ -168,9 +171,9 @@ impl ProbeRecorder {
     }
 }
 
-/// Mean over all pairs of the Pearson correlation coefficients of `series` (NaN when a pair has
-/// a constant series, or when there are fewer than two).
-pub fn mean_pairwise_correlation(series: &[Vec<f64>]) -> f64 {
+/// Mean and root mean square over all pairs of the Pearson correlation coefficients of `series`
+/// (NaN when a pair has a constant series, or when there are fewer than two).
+pub fn pairwise_correlation(series: &[Vec<f64>]) -> (f64, f64) {
     let stats: Vec<(f64, f64)> = series
         .iter()
         .map(|x| {
@@ -179,7 +182,7 @@ pub fn mean_pairwise_correlation(series: &[Vec<f64>]) -> f64 {
             (m, var.sqrt())
         })
         .collect();
-    let mut sum = 0.0;
+    let (mut sum, mut squares) = (0.0, 0.0);
     let mut pairs = 0usize;
     for i in 0..series.len() {
         for j in i + 1..series.len() {
@@ -188,14 +191,16 @@ pub fn mean_pairwise_correlation(series: &[Vec<f64>]) -> f64 {
                 .zip(&series[j])
                 .map(|(a, b)| (a - stats[i].0) * (b - stats[j].0))
                 .sum();
-            sum += cov / (stats[i].1 * stats[j].1);
+            let r = cov / (stats[i].1 * stats[j].1);
+            sum += r;
+            squares += r * r;
             pairs += 1;
         }
     }
     if pairs == 0 {
-        f64::NAN
+        (f64::NAN, f64::NAN)
     } else {
-        sum / pairs as f64
+        (sum / pairs as f64, (squares / pairs as f64).sqrt())
     }
 }
 
@@ -239,10 +244,11 @@ mod tests {
         let a = vec![1.0, 2.0, 3.0, 4.0];
         let b = vec![2.0, 4.0, 6.0, 8.0];
         let c = vec![4.0, 3.0, 2.0, 1.0];
-        assert!((mean_pairwise_correlation(&[a.clone(), b.clone()]) - 1.0).abs() < 1e-12);
+        assert!((pairwise_correlation(&[a.clone(), b.clone()]).0 - 1.0).abs() < 1e-12);
         // Pairs (a,b) = 1, (a,c) = −1, (b,c) = −1.
-        assert!((mean_pairwise_correlation(&[a, b, c]) + 1.0 / 3.0).abs() < 1e-12);
-        assert!(mean_pairwise_correlation(&[vec![1.0, 2.0]]).is_nan());
+        let (mean, rms) = pairwise_correlation(&[a, b, c]);
+        assert!((mean + 1.0 / 3.0).abs() < 1e-12 && (rms - 1.0).abs() < 1e-12);
+        assert!(pairwise_correlation(&[vec![1.0, 2.0]]).0.is_nan());
     }
 
     #[test]
