@@ -34,18 +34,10 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "experiments"))
 from nest_sampling import SBS, boltzmann, dkl, nest_reset, occupancy, spikes_by_neuron  # noqa: E402
-from runs import edit  # noqa: E402
+from runs import ensemble_example  # noqa: E402
 
 KICK_NS = 50.0  # exactspike's DEFAULT_KICK, 0.05 uS
 INITIAL_V_WIDTH = 5.0  # mV below V_th
-
-
-def sampling_file(networks, t_stop):
-    text = open(os.path.join(ROOT, "experiments", "ensemble_small.toml")).read()
-    text = edit(text, "networks = 40", f"networks = {networks}")
-    text = edit(text, "t_stop = 20000.0", f"t_stop = {t_stop!r}")
-    text = edit(text, "../models/", os.path.join(ROOT, "models") + "/")
-    return text[: text.index("[training]")]
 
 
 def run_exactspike(binary, toml, out):
@@ -128,7 +120,7 @@ def main():
     work = tempfile.mkdtemp(prefix="nest_ensemble_")
     toml, out = os.path.join(work, "ensemble.toml"), os.path.join(work, "ensemble.h5")
     with open(toml, "w") as f:
-        f.write(sampling_file(args.networks, args.T))
+        f.write(ensemble_example(args.networks, args.T, training=False))
     es, ns = [], []
     for r in range(args.repeat):
         engine, cpu, line = run_exactspike(args.exactspike, toml, out)

@@ -30,21 +30,10 @@ import tempfile
 import h5py
 import numpy as np
 
-from runs import attrs, edit, run
+from runs import ROOT, attrs, edit, ensemble_example, run
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-EXAMPLE = os.path.join(ROOT, "experiments", "ensemble_small.toml")
 BACKGROUND_INPUTS = "inputs = { k_exc = 30, k_inh = 30, weight_exc = 0.002, weight_inh = 0.002, delay = 5.0 }   # uS, ms"
 CONTROL_INPUTS = "inputs = { k_exc = 16, k_inh = 4, weight_exc = 0.009, weight_inh = 0.036, delay = 1.0 }"
-
-
-def base(networks, t_stop):
-    """The example without training, with `networks` networks sampling for `t_stop` [ms]."""
-    text = open(EXAMPLE).read()
-    text = edit(text, "networks = 40", f"networks = {networks}")
-    text = edit(text, "t_stop = 20000.0", f"t_stop = {t_stop!r}")
-    text = edit(text, "../models/", os.path.join(ROOT, "models") + "/")
-    return text[: text.index("[training]")]
 
 
 def background(text, kind_lines, inputs):
@@ -91,7 +80,7 @@ def main():
                 out["input_correlation_rms_median"] = float(np.nanmedian(b["input_correlation_rms"][:]))
         return out
 
-    text = base(args.networks, args.T)
+    text = ensemble_example(args.networks, args.T, training=False)
     noise_network = sample("noise_network", background(text, 'kind = "noise_network"\nsize = 400', CONTROL_INPUTS))
     with h5py.File(noise_network, "r") as f:
         rate = float(f["background"].attrs["matched_rate_exc"]) / 16.0
@@ -109,7 +98,7 @@ def main():
                           "--out", os.path.join(ROOT, "docs", "images", "ensemble_controls.png"), "--overwrite"])
 
     sweep = []
-    ensemble_text = base(args.ensemble_networks, 1000.0)
+    ensemble_text = ensemble_example(args.ensemble_networks, 1000.0, training=False)
     for k in args.ks:
         w = 0.12 / k
         inputs = f"inputs = {{ k_exc = {k // 2}, k_inh = {k - k // 2}, weight_exc = {w!r}, weight_inh = {w!r}, delay = 5.0 }}"

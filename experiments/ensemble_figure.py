@@ -28,22 +28,17 @@ import tempfile
 import h5py
 import numpy as np
 
-from runs import attrs, edit, run
+from runs import ROOT, attrs, edit, ensemble_example, run
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-EXAMPLE = os.path.join(ROOT, "experiments", "ensemble_small.toml")
 BACKGROUND = """[sampler.background]       # instead of `noise`: the other networks' samplers
 kind = "ensemble"
 inputs = { k_exc = 30, k_inh = 30, weight_exc = 0.002, weight_inh = 0.002, delay = 5.0 }   # uS, ms
 """
 
 
-def variant(text, networks, t_stop, iterations, noise=None):
+def variant(networks, t_stop, iterations, noise=None):
     """The example scaled up; with `noise`, private Poisson noise instead of the ensemble."""
-    text = edit(text, "networks = 40", f"networks = {networks}")
-    text = edit(text, "t_stop = 20000.0", f"t_stop = {t_stop!r}")
-    text = edit(text, "iterations = 500", f"iterations = {iterations}")
-    text = edit(text, "../models/", os.path.join(ROOT, "models") + "/")
+    text = edit(ensemble_example(networks, t_stop), "iterations = 500", f"iterations = {iterations}")
     if noise is not None:
         text = edit(text, BACKGROUND, "")
         text = edit(text, "renewing_synapses = true", "renewing_synapses = true\nnoise = " + noise)
@@ -93,14 +88,13 @@ def main():
     parser.add_argument("--iterations", type=int, default=2000)
     parser.add_argument("--out", default=os.path.join(ROOT, "docs", "images", "ensemble_dkl.png"))
     args = parser.parse_args()
-    text = open(EXAMPLE).read()
     work = tempfile.mkdtemp(prefix="ensemble_figure_")
 
     def job(name, command, noise=None):
         # The file names label the curves of the picture.
         toml = os.path.join(work, f"{name}.toml")
         with open(toml, "w") as f:
-            f.write(variant(text, args.networks, args.T, args.iterations, noise))
+            f.write(variant(args.networks, args.T, args.iterations, noise))
         out = os.path.join(work, f"{name}.h5" if command == "train" else f"{name}_before_training.h5")
         run(args.exactspike, [command, toml, "--out", out, "--quiet"])
         return out

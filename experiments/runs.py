@@ -1,8 +1,11 @@
 """Helpers shared by the figure scripts in experiments/: guarded text edits of a shipped example
 and runs of the exactspike command."""
+import os
 import subprocess
 import sys
 import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def edit(text, old, new):
@@ -28,3 +31,13 @@ def attrs(group):
     """The attributes of an h5py group as plain Python values."""
     return {k: (v.decode() if isinstance(v, bytes) else v.item() if hasattr(v, "item") else v)
             for k, v in group.attrs.items()}
+
+
+def ensemble_example(networks, t_stop, training=True):
+    """The shipped experiments/ensemble_small.toml with `networks` networks sampling for `t_stop`
+    [ms], its profile path made absolute, and without its [training] unless `training`."""
+    text = open(os.path.join(ROOT, "experiments", "ensemble_small.toml")).read()
+    text = edit(text, "networks = 40", f"networks = {networks}")
+    text = edit(text, "t_stop = 20000.0", f"t_stop = {t_stop!r}")
+    text = edit(text, "../models/", os.path.join(ROOT, "models") + "/")
+    return text if training else text[: text.index("[training]")]

@@ -158,7 +158,8 @@ class Checker:
                 d = g[name]
                 self.expect(d.dtype == np.uint32 and d.ndim == 2 and d.shape[0] == nets * n,
                             f"{d.name}: {d.dtype} {d.shape}, expected uint32 [{nets * n}, k]")
-        for name, unit in (("input_rate_exc", "Hz"), ("input_rate_inh", "Hz"), ("free_v_mean", "mV"), ("free_v_sd", "mV")):
+        for name, unit in (("input_rate_exc", "Hz"), ("input_rate_inh", "Hz"), ("free_v_rest", "mV"),
+                           ("free_v_mean", "mV"), ("free_v_sd", "mV")):
             self.shape(g, name, np.float64, (nets, n))
             if name in g:
                 self.units(g[name], unit)

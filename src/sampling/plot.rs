@@ -26,6 +26,8 @@ pub enum DklAxis {
 struct DklSeries {
     /// Legend label (the file's name).
     label: String,
+    /// Whether the recording's sampling followed a training.
+    trained: bool,
     x: Vec<f64>,
     /// `[network][point]`.
     networks: Vec<Vec<f64>>,
@@ -71,7 +73,7 @@ pub fn draw_dkl(
         .collect::<Result<Vec<_>, _>>()?;
     let caption = match axis {
         DklAxis::Training => "D_KL(p_sampled || p_target) of each training window",
-        DklAxis::Sampling if series.iter().all(|s| s.label.ends_with("(trained)")) => {
+        DklAxis::Sampling if series.iter().all(|s| s.trained) => {
             "D_KL(p_sampled || p_target) after training"
         }
         DklAxis::Sampling => "D_KL(p_sampled || p_target)",
@@ -119,7 +121,12 @@ fn read_series(h5: &Path, axis: DklAxis) -> Result<DklSeries, RasterError> {
     } else {
         name.into_owned()
     };
-    Ok(DklSeries { label, x, networks })
+    Ok(DklSeries {
+        label,
+        trained,
+        x,
+        networks,
+    })
 }
 
 /// Text of a plotters error.

@@ -45,8 +45,9 @@ pub struct SamplingJob {
     pub(crate) background: Option<BackgroundCalibration>,
     /// The calibration, when it was made now (not loaded from `[calibration] file`).
     pub(crate) calibration: Option<Calibration>,
-    /// The translated sampler parameters, one per target of the spec (see
-    /// [`SamplingJob::translation`]).
+    /// The translated sampler parameters: one per target of the spec, or one per network under
+    /// a background (each sampler's v_rest moved to its own mean input); see
+    /// [`SamplingJob::translation`].
     pub(crate) translations: Vec<Translation>,
     /// The lowered experiment (`networks` copies; see [`super::lower`]).
     pub(crate) experiment: Experiment,
@@ -117,8 +118,11 @@ impl SamplingJob {
                         .map_err(|e| calibration_error(&spec, e))?;
                 let activation = measured.activation();
                 let noise = measured.matched_noise.clone();
+                // The fit is in the coordinates of the measured mean background.
                 let offsets = match &spec.background {
-                    Background::Ensemble { .. } => expected_offsets(&spec, wiring),
+                    Background::Ensemble { .. } => {
+                        expected_offsets(&spec, wiring).relative_to(&measured.offsets)
+                    }
                     _ => measured.offsets.clone(),
                 };
                 let translations =
@@ -266,11 +270,7 @@ impl TrainingJob {
 /// The mean-input offsets of an ensemble's samplers when every sampler samples its target: each
 /// source fires at its target marginal divided by `tau_refrac` (one spike per "on" period).
 fn expected_offsets(spec: &SamplingSpec, wiring: &Wiring) -> InputOffsets {
-    let n = spec.n();
-    let rates: Vec<f64> = (0..spec.networks)
-        .flat_map(|k| moments(&spec.target(k).probabilities(), n).0)
-        .map(|p| p * 1000.0 / spec.sampler.tau_refrac)
-        .collect();
+    let rates = target_rates(spec);
     let input = |r: usize| -> Vec<f64> {
         wiring.sources[r]
             .iter()
@@ -278,6 +278,15 @@ fn expected_offsets(spec: &SamplingSpec, wiring: &Wiring) -> InputOffsets {
             .collect()
     };
     InputOffsets::new(&spec.sampler, wiring.weights, &input(0), &input(1))
+}
+
+/// The rate of every sampler [Hz] when it samples its target: its marginal ⟨z⟩* divided by
+/// `tau_refrac` (one spike per "on" period), samplers in network order.
+fn target_rates(spec: &SamplingSpec) -> Vec<f64> {
+    (0..spec.networks)
+        .flat_map(|k| moments(&spec.target(k).probabilities(), spec.n()).0)
+        .map(|p| p * 1000.0 / spec.sampler.tau_refrac)
+        .collect()
 }
 
 /// One translation per network from `translations` (one shared, or one per network), with each

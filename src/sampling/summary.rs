@@ -231,11 +231,11 @@ fn sampling(file: &File, calibrated_here: Option<&str>) -> Result<String, hdf5_p
         a.number("alpha")
     );
     let source = match (a.text(CALIBRATION_ATTR).as_deref(), calibrated_here) {
-        (Some("file"), _) => format!(
+        (_, Some(here)) => format!("measured {here}: {activation}"),
+        (Some("file"), None) => format!(
             "read from {}: {activation}",
             a.text(CALIBRATION_FILE_ATTR).unwrap_or("?".into())
         ),
-        (_, Some(here)) => format!("measured {here}: {activation}"),
         _ => activation,
     };
     let _ = writeln!(out, "  calibration: {source}");

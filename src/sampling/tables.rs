@@ -12,7 +12,6 @@ use super::prepare::{SamplingJob, TrainingJob};
 use super::readout::SamplingResult;
 use super::spec::discrete_samples;
 use super::trainer::{Trainer, TrainingHistory};
-use super::translation::bias_to_v_rest;
 use crate::engine::Simulation;
 use crate::neuron::Receptor;
 use crate::record::{AttributeValue, RecordLayout, Table};
@@ -278,10 +277,15 @@ pub fn training_tables(job: &TrainingJob, trainer: Option<&Trainer>) -> Vec<Tabl
             "mV",
             trained(
                 &|t| {
-                    t.biases()
-                        .concat()
-                        .iter()
-                        .map(|&b| bias_to_v_rest(b, p.activation.v_p05, t.alpha()))
+                    // The trainer moves each v_rest by α·Δb from its translation (which, under
+                    // a background, includes the sampler's mean-input offset).
+                    (0..nets)
+                        .flat_map(|net| {
+                            let (v_rest, b0) =
+                                (&p.translation(net).v_rest, p.spec.target(net).biases());
+                            (0..n)
+                                .map(move |i| v_rest[i] + t.alpha() * (t.biases()[net][i] - b0[i]))
+                        })
                         .collect()
                 },
                 nets * n,

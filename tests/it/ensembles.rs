@@ -6,6 +6,7 @@ use std::path::Path;
 
 use crate::common::{exactspike, sample_rejected as rejected, Edit, VALID};
 use exactspike::engine::Simulation;
+use exactspike::sampling::translation::{HighConductanceState, Noise};
 use exactspike::sampling::{SamplingJob, SamplingSpec};
 
 /// `VALID` (4 networks of 3 units) with its Poisson noise replaced by `background` (the lines of
@@ -75,16 +76,12 @@ fn job(text: &str) -> SamplingJob {
 
 #[test]
 fn deterministic_backgrounds_lower_to_networks_without_random_sources() {
-    for (background, random) in [(ENSEMBLE, false), (NOISE_NETWORK, false), (POOL, true)] {
+    // The pool's 60 sources are its only random ones.
+    for (background, random) in [(ENSEMBLE, 0), (NOISE_NETWORK, 0), (POOL, 60)] {
         let text = with_background(background).replace_once("t_stop = 10000.0", "t_stop = 2000.0");
         let job = job(&text);
         let simulation = Simulation::new(job.experiment()).expect("lowers");
-        assert_eq!(
-            simulation.random_sources() > 0,
-            random,
-            "{background}: {} random sources",
-            simulation.random_sources()
-        );
+        assert_eq!(simulation.random_sources(), random, "{background}");
     }
     let poisson = job(&VALID.replace_once("t_stop = 10000.0", "t_stop = 2000.0"));
     // Two Poisson sources per sampler: 4 networks × 3 units.
@@ -181,7 +178,11 @@ fn an_ensemble_background_steepens_the_activation() {
     // an ensemble's background is steeper than under Poisson noise of the same mean input.
     let job = job(&twenty_networks(1000.0));
     let measured = job.background().expect("measured under the background");
-    let (bg, poisson) = (&measured.fit, &measured.poisson_fit);
+    let bg = &measured.fit;
+    let poisson = measured
+        .poisson_fit
+        .as_ref()
+        .expect("the Poisson sweep has its slope");
     assert!(
         bg.alpha + 2.0 * (bg.alpha_stderr + poisson.alpha_stderr) < poisson.alpha,
         "alpha under the ensemble {} ± {}, under Poisson {} ± {}",
@@ -190,8 +191,34 @@ fn an_ensemble_background_steepens_the_activation() {
         poisson.alpha,
         poisson.alpha_stderr
     );
-    // The translation uses the activation measured under the background.
-    assert_eq!(job.activation().alpha, bg.alpha);
+}
+
+#[test]
+fn free_probes_measure_the_mean_membrane_of_their_input() {
+    // Under a pool of Poisson sources, a free probe's mean membrane potential and its standard
+    // deviation are the high-conductance-state values of its measured input
+    // (translation::HighConductanceState: mean conductances, shot-noise variance).
+    let job = job(&with_background(POOL));
+    let measured = job.background().expect("measured under the pool");
+    let s = &measured.statistics;
+    let p = &job.spec().sampler;
+    for sampler in 0..s.free_v_mean.len() {
+        let input = Noise {
+            rate_exc: s.input_rate_exc[sampler],
+            rate_inh: s.input_rate_inh[sampler],
+            weight_exc: 0.004,
+            weight_inh: 0.004,
+        };
+        let state = HighConductanceState::new(p, &input, measured.free_v_rest[sampler])
+            .expect("a valid state");
+        let (mean, sd) = (s.free_v_mean[sampler], s.free_v_sd[sampler]);
+        assert!(
+            (mean - state.u_mean).abs() < 0.05 && (sd - state.u_std).abs() < 0.1 * state.u_std,
+            "sampler {sampler}: free membrane {mean} ± {sd} mV, expected {} ± {} mV",
+            state.u_mean,
+            state.u_std
+        );
+    }
 }
 
 /// An ensemble of 20 networks of 4 samplers with random targets, each sampler with 30

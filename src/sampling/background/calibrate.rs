@@ -56,10 +56,14 @@ pub struct BackgroundCalibration {
     pub matched_noise: Noise,
     /// `p_on` of the same resting potentials under `matched_noise`.
     pub poisson_p_on: Vec<f64>,
-    /// The logistic fit of `poisson_p_on`.
-    pub poisson_fit: LogisticFit,
+    /// The logistic fit of `poisson_p_on` (a comparison only: `None` when the sweep holds too
+    /// little of that curve's slope).
+    pub poisson_fit: Option<LogisticFit>,
     /// The background's statistics, measured in the probe run.
     pub statistics: BackgroundStatistics,
+    /// Resting potential of each sampler's free probe [mV] (the first translation's), samplers
+    /// in network order: what the free-membrane statistics refer to.
+    pub free_v_rest: Vec<f64>,
 }
 
 impl BackgroundCalibration {
@@ -180,7 +184,7 @@ pub fn calibrate_under_background(
         duration,
         spec.seed,
     )?;
-    let poisson_fit = fit_logistic(&v_rest, &poisson_p_on)?;
+    let poisson_fit = fit_logistic(&v_rest, &poisson_p_on).ok();
     Ok(BackgroundCalibration {
         v_rest,
         v_equivalent,
@@ -191,6 +195,7 @@ pub fn calibrate_under_background(
         poisson_p_on,
         poisson_fit,
         statistics,
+        free_v_rest: sampler_v_rest,
     })
 }
 

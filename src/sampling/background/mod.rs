@@ -348,8 +348,8 @@ impl InputsSection {
 }
 
 impl BackgroundSection {
-    /// Validate the section at `at` (e.g. `sampler.background`) of `file`, for `samplers`
-    /// samplers in networks of `n`.
+    /// Validate the section at `at` (e.g. `sampler.background`) of `file`, for `networks`
+    /// networks of `n` samplers.
     pub(crate) fn validate(
         self,
         file: &str,
@@ -364,18 +364,12 @@ impl BackgroundSection {
                 rate_inh,
                 weight_exc,
                 weight_inh,
-            } => {
-                let noise = Noise {
-                    rate_exc,
-                    rate_inh,
-                    weight_exc,
-                    weight_inh,
-                };
-                noise
-                    .validate()
-                    .map_err(|e| ConfigError::caused_by(file, at.at, e))?;
-                Background::Poisson(noise)
-            }
+            } => Background::Poisson(Noise {
+                rate_exc: at.positive("rate_exc", rate_exc, true)?,
+                rate_inh: at.positive("rate_inh", rate_inh, true)?,
+                weight_exc: at.positive("weight_exc", weight_exc, true)?,
+                weight_inh: at.positive("weight_inh", weight_inh, true)?,
+            }),
             Self::PoissonPool {
                 pool,
                 gamma,

@@ -1,7 +1,8 @@
 //! Mean-input offsets: samplers of a finite background receive different mean inputs (their
 //! sources fire at different rates), which shifts each one's activation curve along `v_rest`.
 //! For a conductance-based neuron with mean background conductances `g_E`, `g_I` the mean free
-//! membrane potential is `ū = (g_L·v_rest + g_E·E_E + g_I·E_I) / (g_L + g_E + g_I)`, with
+//! membrane potential is `ū = (g_L·v_rest + g_E·E_E + g_I·E_I + i_offset) / (g_L + g_E + g_I)`
+//! (as in [`crate::sampling::translation::HighConductanceState`]), with
 //! `g_L = cm/tau_m` and `g_X = w_X · R_X · tau_syn_X` (input rate `R_X`). Two backgrounds give
 //! the same `ū` at resting potentials related by that formula; a resting potential under
 //! sampler `s`'s background is expressed under the mean background of all samplers (and back)
@@ -17,6 +18,8 @@ pub struct InputOffsets {
     g_leak: f64,
     /// Reversal potentials (excitatory, inhibitory) [mV].
     e_rev: [f64; 2],
+    /// Constant input current [nA].
+    i_offset: f64,
     /// Mean excitatory and inhibitory background conductance of each sampler [µS].
     g: Vec<[f64; 2]>,
     /// Those of the mean background [µS].
@@ -42,20 +45,33 @@ impl InputOffsets {
         Self {
             g_leak: p.cm / p.tau_m,
             e_rev: [p.e_rev_E, p.e_rev_I],
+            i_offset: p.i_offset,
             g,
             g_mean,
         }
     }
 
+    /// The same samplers' conductances, with `reference`'s mean background as the one that
+    /// resting potentials are expressed under (e.g. expected inputs against a measured mean).
+    pub fn relative_to(self, reference: &Self) -> Self {
+        Self {
+            g_mean: reference.g_mean,
+            ..self
+        }
+    }
+
     /// Mean free membrane potential at `v_rest` [mV] under conductances `g` [µS].
     fn mean_v(&self, v_rest: f64, g: [f64; 2]) -> f64 {
-        (self.g_leak * v_rest + g[0] * self.e_rev[0] + g[1] * self.e_rev[1])
+        (self.g_leak * v_rest + g[0] * self.e_rev[0] + g[1] * self.e_rev[1] + self.i_offset)
             / (self.g_leak + g[0] + g[1])
     }
 
     /// The resting potential giving mean free membrane potential `v` [mV] under `g` [µS].
     fn v_rest_for(&self, v: f64, g: [f64; 2]) -> f64 {
-        (v * (self.g_leak + g[0] + g[1]) - g[0] * self.e_rev[0] - g[1] * self.e_rev[1])
+        (v * (self.g_leak + g[0] + g[1])
+            - g[0] * self.e_rev[0]
+            - g[1] * self.e_rev[1]
+            - self.i_offset)
             / self.g_leak
     }
 

@@ -6,8 +6,9 @@ use super::calibrate::BackgroundCalibration;
 use super::wiring::Wiring;
 use super::Background;
 use crate::record::{AttributeValue, Table};
+use crate::sampling::logistic::LogisticFit;
 
-pub use crate::sampling::groups::BACKGROUND_GROUP;
+use crate::sampling::groups::BACKGROUND_GROUP;
 
 /// The tables and attributes of group `background` for `background` wired by `wiring` and
 /// measured by `measured`, in networks of `n` samplers.
@@ -39,6 +40,7 @@ pub fn background_tables(
         sources(1),
         per_sampler("input_rate_exc", "Hz", &s.input_rate_exc),
         per_sampler("input_rate_inh", "Hz", &s.input_rate_inh),
+        per_sampler("free_v_rest", "mV", &measured.free_v_rest),
         per_sampler("free_v_mean", "mV", &s.free_v_mean),
         per_sampler("free_v_sd", "mV", &s.free_v_sd),
         Table::f64(
@@ -72,11 +74,8 @@ pub fn background_tables(
             measured.poisson_p_on.clone(),
         ),
     ];
-    let (f, p, noise) = (
-        &measured.fit,
-        &measured.poisson_fit,
-        &measured.matched_noise,
-    );
+    let (f, noise) = (&measured.fit, &measured.matched_noise);
+    let p = &poisson_fit(measured);
     let mut attrs: Vec<(&str, AttributeValue)> = vec![
         ("kind", background.kind().to_owned().into()),
         ("source_populations", wiring.populations.join(",").into()),
@@ -106,12 +105,25 @@ pub fn background_tables(
     (tables, attrs)
 }
 
+/// The fit under matched Poisson noise, NaN where there is none.
+fn poisson_fit(measured: &BackgroundCalibration) -> LogisticFit {
+    measured.poisson_fit.clone().unwrap_or(LogisticFit {
+        v_p05: f64::NAN,
+        alpha: f64::NAN,
+        v_p05_stderr: f64::NAN,
+        alpha_stderr: f64::NAN,
+        covariance: [[f64::NAN; 2]; 2],
+        residual_rms: f64::NAN,
+        points_used: 0,
+    })
+}
+
 /// Summary lines of the calibration under `background`: its measured input, the two
 /// activation fits, the free membrane and the input correlation.
 pub fn describe(background: &Background, measured: &BackgroundCalibration) -> Vec<String> {
     let s = &measured.statistics;
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
-    let (f, p) = (&measured.fit, &measured.poisson_fit);
+    let (f, p) = (&measured.fit, &poisson_fit(measured));
     let (correlation, rms) = s.median_correlation();
     vec![
         format!(

@@ -4,7 +4,9 @@
 //!
 //! Every sampler's sources are drawn once, before the run, from a stream of its own
 //! ([`rng::connector_stream`]`(seed, "background:<kind>", "samplers", sampler)`), without
-//! replacement; the first `k_exc` of an ensemble's or pool's draw are excitatory. The
+//! replacement: for an ensemble `k_exc + k_inh` samplers of other networks, the first `k_exc`
+//! excitatory; for a pool or a noise network `k_exc` of its excitatory part, then `k_inh` of its
+//! inhibitory part. The
 //! deterministic kinds start from this seeded initial state, and nothing random happens after it:
 //! - each sampler's `v` is uniform in `[v_thresh − 5 mV, v_thresh)` and its excitatory
 //!   conductance uniform in `[0, kick)` µS (it decays with `tau_syn_E`: a kick that makes the
