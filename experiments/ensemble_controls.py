@@ -16,7 +16,7 @@ median correlation of the background input of two samplers of one network.
 
 Writes docs/ensemble_controls.json (every number), docs/images/ensemble_controls.png
 (`exactspike plot-dkl` of the three controls) and, with matplotlib, docs/images/ensemble_alpha.png
-(alpha and correlation over K). About 6 min on 2 cores.
+(alpha and correlation over K). About 1.5 min on one core.
 
 Needs numpy and h5py (matplotlib for the second picture). Usage:
     cargo build --release

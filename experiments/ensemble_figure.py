@@ -14,7 +14,7 @@ Runs (exactspike from target/release): `sample` of the ensemble and of the sbs b
 training), `train` of all three. Writes docs/ensemble_dkl.json (every number: per-network final
 D_KL in both directions, unvisited states, medians and quartiles per checkpoint, the background
 statistics) and docs/images/ensemble_dkl.png (`exactspike plot-dkl` of the trained ensemble,
-the trained sbs baseline and the untrained ensemble). About 10 min on 2 cores.
+the trained sbs baseline and the untrained ensemble). About 5 min on one core.
 
 Needs numpy and h5py. Usage:
     cargo build --release
