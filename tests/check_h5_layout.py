@@ -148,6 +148,10 @@ class Checker:
         g = f["background"]
         self.expect(text(g.attrs.get("kind", "")) in BACKGROUND_KINDS,
                     f"/background: kind {text(g.attrs.get('kind', ''))!r} not one of {BACKGROUND_KINDS}")
+        if text(g.attrs.get("kind", "")) == "poisson_pool":
+            for key, dtype in (("pool", np.uint64), ("pool_rate", np.float64)):
+                if self.expect(key in g.attrs, f"/background: missing attribute {key}"):
+                    self.expect(np.asarray(g.attrs[key]).dtype == dtype, f"/background: {key} not {np.dtype(dtype)}")
         s = f.get("sampling")
         if s is None or "n" not in s.attrs or "networks" not in s.attrs:
             self.problems.append("/background without /sampling attributes n and networks")
