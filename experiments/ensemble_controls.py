@@ -4,7 +4,8 @@ README's ensemble-control figures (issue 13).
 
 Controls: `--networks` networks (default 50) of 4 sbs samplers with fixed random targets
 (W, b ~ U(-1, 1)), no training, sampled for `--T` ms (default 100 s), each sampler with the
-same in-degree K = 16 excitatory + 4 inhibitory inputs (0.009 / 0.036 uS, delay 1 ms) from
+same in-degree K (--control-ks, default 20, 10 and 40; 80 % excitatory, weights 0.18/K and
+0.72/K uS, delay 1 ms; K = 20: 16 + 4 inputs of 0.009 / 0.036 uS) from
   - a deterministic noise network of 400 IF_curr_exp neurons (sbs defaults: 80 % excitatory,
     epsilon 0.1, g 10, 0.0635 nA, suprathreshold v_rest),
   - a pool of 100 shared Poisson sources (80 % excitatory) at the noise network's measured rate,
@@ -16,7 +17,7 @@ median correlation of the background input of two samplers of one network.
 
 Writes docs/ensemble_controls.json (every number), docs/images/ensemble_controls.png
 (`exactspike plot-dkl` of the three controls) and, with matplotlib, docs/images/ensemble_alpha.png
-(alpha and correlation over K). About 1.5 min on one core.
+(alpha and correlation over K). About 3 min on one core.
 
 Needs numpy and h5py (matplotlib for the second picture). Usage:
     cargo build --release
@@ -33,7 +34,6 @@ import numpy as np
 from runs import ROOT, attrs, edit, ensemble_example, run
 
 BACKGROUND_INPUTS = "inputs = { k_exc = 30, k_inh = 30, weight_exc = 0.002, weight_inh = 0.002, delay = 5.0 }   # uS, ms"
-CONTROL_INPUTS = "inputs = { k_exc = 16, k_inh = 4, weight_exc = 0.009, weight_inh = 0.036, delay = 1.0 }"
 
 
 def background(text, kind_lines, inputs):
@@ -53,6 +53,8 @@ def main():
     parser.add_argument("--networks", type=int, default=50)
     parser.add_argument("--ensemble-networks", type=int, default=100)
     parser.add_argument("--T", type=float, default=100000.0, help="sampling time [ms]")
+    parser.add_argument("--control-ks", type=int, nargs="+", default=[20, 10, 40],
+                        help="in-degrees K of the controls (80 %% excitatory; the picture shows the first)")
     parser.add_argument("--ks", type=int, nargs="+", default=[10, 20, 40, 60, 80])
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="ensemble_controls_")
@@ -81,21 +83,33 @@ def main():
         return out
 
     text = ensemble_example(args.networks, args.T, training=False)
-    noise_network = sample("noise_network", background(text, 'kind = "noise_network"\nsize = 400', CONTROL_INPUTS))
-    with h5py.File(noise_network, "r") as f:
-        rate = float(f["background"].attrs["matched_rate_exc"]) / 16.0
-    pool = sample("pool", background(text, f'kind = "poisson_pool"\npool = 100\nrate = {rate:.3f}', CONTROL_INPUTS))
-    noise = f"{{ rate_exc = {16 * rate:.3f}, rate_inh = {4 * rate:.3f}, weight_exc = 0.009, weight_inh = 0.036 }}"
-    private_poisson = sample("private_poisson", private(text, noise))
-    controls = {"noise_network": final(noise_network), "pool": final(pool),
-                "private_poisson": final(private_poisson), "source_rate_hz": rate}
-    print(f"\ncontrols, median D_KL(p_hat || p*) over {args.networks} networks at T = {args.T / 1000:.0f} s:")
-    for key in ("private_poisson", "noise_network", "pool"):
-        c = controls[key]
-        print(f"  {key:16s} {c['median_sampled_target']:.4f} (reverse {c['median_target_sampled']:.4f}, "
-              f"unvisited {c['unvisited_total']}, input correlation {c.get('input_correlation_median', 0.0):.3f})")
-    run(args.exactspike, ["plot-dkl", private_poisson, "--compare", noise_network, "--compare", pool,
-                          "--out", os.path.join(ROOT, "docs", "images", "ensemble_controls.png"), "--overwrite"])
+    controls = []
+    for k in args.control_ks:
+        k_exc, k_inh = 4 * k // 5, k - 4 * k // 5
+        w_exc, w_inh = 0.18 / k, 0.72 / k
+        inputs = (f"inputs = {{ k_exc = {k_exc}, k_inh = {k_inh}, weight_exc = {w_exc!r}, "
+                  f"weight_inh = {w_inh!r}, delay = 1.0 }}")
+        noise_network = sample(f"noise_network_k{k}", background(text, 'kind = "noise_network"\nsize = 400', inputs))
+        with h5py.File(noise_network, "r") as f:
+            rate = float(f["background"].attrs["matched_rate_exc"]) / k_exc
+        pool = sample(f"pool_k{k}", background(text, f'kind = "poisson_pool"\npool = 100\nrate = {rate:.3f}', inputs))
+        noise = (f"{{ rate_exc = {k_exc * rate:.3f}, rate_inh = {k_inh * rate:.3f}, "
+                 f"weight_exc = {w_exc!r}, weight_inh = {w_inh!r} }}")
+        private_poisson = sample(f"private_poisson_k{k}", private(text, noise))
+        c = {"k": k, "k_exc": k_exc, "k_inh": k_inh, "weight_exc": w_exc, "weight_inh": w_inh,
+             "source_rate_hz": rate, "noise_network": final(noise_network), "pool": final(pool),
+             "private_poisson": final(private_poisson)}
+        controls.append(c)
+        print(f"\ncontrols, K = {k_exc} + {k_inh}, median D_KL(p_hat || p*) over {args.networks} networks "
+              f"at T = {args.T / 1000:.0f} s:")
+        for key in ("private_poisson", "noise_network", "pool"):
+            r = c[key]
+            print(f"  {key:16s} {r['median_sampled_target']:.4f} (reverse {r['median_target_sampled']:.4f}, "
+                  f"unvisited {r['unvisited_total']}, input correlation {r.get('input_correlation_median', 0.0):.3f})")
+        if k == args.control_ks[0]:
+            run(args.exactspike, ["plot-dkl", private_poisson, "--compare", noise_network, "--compare", pool,
+                                  "--out", os.path.join(ROOT, "docs", "images", "ensemble_controls.png"),
+                                  "--overwrite"])
 
     sweep = []
     ensemble_text = ensemble_example(args.ensemble_networks, 1000.0, training=False)
