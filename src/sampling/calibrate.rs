@@ -115,6 +115,13 @@ pub fn measure_p_on(
         .collect())
 }
 
+/// `points` (≥ 2) values from `from` to `from + span` [mV], both included, evenly spaced.
+pub(crate) fn evenly_spaced(from: f64, span: f64, points: usize) -> Vec<f64> {
+    (0..points)
+        .map(|i| from + span * i as f64 / (points - 1) as f64)
+        .collect()
+}
+
 /// Calibrate the activation function of `params` under `noise` (see the module docs).
 pub fn calibrate(
     params: &CondExpParams,
@@ -166,9 +173,7 @@ pub fn calibrate(
         .unwrap_or(0);
     let (lo, hi) = (scan_v[last_low], scan_v[first_high]);
     let points = settings.points;
-    let v_rest: Vec<f64> = (0..points)
-        .map(|i| lo + (hi - lo) * i as f64 / (points - 1) as f64)
-        .collect();
+    let v_rest = evenly_spaced(lo, hi - lo, points);
     let p_on = measure_p_on(
         params,
         noise,

@@ -88,6 +88,19 @@ fn add_private_noise(net: &mut ExperimentBuilder, target: &str, size: usize, noi
     }
 }
 
+/// The resting potential of every sampler of `networks` networks [mV], samplers in network
+/// order, from `translations` (one shared, or one per network).
+pub(crate) fn sampler_v_rest(networks: usize, translations: &[Translation]) -> Vec<f64> {
+    (0..networks)
+        .flat_map(|k| {
+            translations[per_network(translations.len(), k)]
+                .v_rest
+                .iter()
+                .copied()
+        })
+        .collect()
+}
+
 /// The network of `spec.networks` independent copies of the translated network (neuron
 /// `k·n + i` is unit `i` of copy `k`), run to `t_stop` [ms]. `translations` holds one translation
 /// shared by every copy, or one per copy (copy `k` gets `translations[k]`). Couplings have the sampler delay;
@@ -107,9 +120,7 @@ pub fn sampling_network(
     let (networks, delay) = (spec.networks, spec.delay);
     let translation = |k: usize| &translations[per_network(translations.len(), k)];
     let n = translation(0).v_rest.len();
-    let v_rest: Vec<f64> = (0..networks)
-        .flat_map(|k| translation(k).v_rest.iter().copied())
-        .collect();
+    let v_rest = sampler_v_rest(networks, translations);
     let mut net = ExperimentBuilder::new(&spec.file, t_stop);
     net.seed(spec.seed);
     let samplers = add_samplers(&mut net, SAMPLERS, &spec.sampler, &v_rest);

@@ -18,11 +18,11 @@ use super::wiring::Wiring;
 use crate::engine::Simulation;
 use crate::error::RunError;
 use crate::neuron::{CondExpParams, StateVariable};
-use crate::sampling::calibrate::{measure_p_on, CalibrationError};
+use crate::sampling::calibrate::{evenly_spaced, measure_p_on, CalibrationError};
 use crate::sampling::logistic::{fit_logistic, LogisticFit, P_MAX, P_MIN};
-use crate::sampling::lower::{add_samplers, sampling_network, SAMPLERS};
+use crate::sampling::lower::{add_samplers, sampler_v_rest, sampling_network, SAMPLERS};
 use crate::sampling::prepare::renewing_synapses;
-use crate::sampling::spec::{per_network, SamplingSpec};
+use crate::sampling::spec::SamplingSpec;
 use crate::sampling::translation::{Activation, Noise, Translation};
 
 /// Population of the calibration probes.
@@ -85,9 +85,7 @@ pub fn calibrate_under_background(
     let (burn_in, duration) = (settings.burn_in, settings.duration);
     let points = settings.points;
     let half = SWEEP_HALF_WIDTH * first.alpha;
-    let v_rest: Vec<f64> = (0..points)
-        .map(|i| first.v_p05 - half + 2.0 * half * i as f64 / (points - 1) as f64)
-        .collect();
+    let v_rest = evenly_spaced(first.v_p05 - half, 2.0 * half, points);
     let samplers = wiring.sources[0].len();
     let mut net = sampling_network(
         spec,
@@ -104,14 +102,7 @@ pub fn calibrate_under_background(
         v_thresh: spec.sampler.e_rev_E + FREE_THRESHOLD_MARGIN,
         ..spec.sampler.clone()
     };
-    let sampler_v_rest: Vec<f64> = (0..spec.networks)
-        .flat_map(|k| {
-            translations[per_network(translations.len(), k)]
-                .v_rest
-                .iter()
-                .copied()
-        })
-        .collect();
+    let sampler_v_rest = sampler_v_rest(spec.networks, translations);
     add_samplers(&mut net, FREE_PROBES, &free, &sampler_v_rest);
     let all: Vec<usize> = (0..samplers).collect();
     wiring.connect(&mut net, FREE_PROBES, &all);
