@@ -34,6 +34,7 @@ pub mod rng;
 pub mod sampling;
 pub mod source;
 pub mod synapse;
+pub mod ttfs;
 
 use error::RunError;
 use record::MemoryRecorder;

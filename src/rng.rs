@@ -34,6 +34,10 @@ pub enum Domain {
     /// The random weights or delays of a projection, keyed by its pre and post populations'
     /// names, `weight` or `delay`, and its ordinal.
     ConnectionValue = 5,
+    /// A random quantity of a TTFS training job (initial weights of a layer, the shuffle of an
+    /// epoch, the input noise of a pattern), keyed by its purpose and numbered by layer, epoch or
+    /// pattern.
+    Ttfs = 6,
 }
 
 /// FNV-1a 64 offset basis.
@@ -112,6 +116,12 @@ pub fn connection_value_stream(
         name_key(Domain::ConnectionValue, &[pre, post, what]),
         ordinal,
     )
+}
+
+/// The random stream `number` of a TTFS training job's `purpose` (`weights` of layer `number`,
+/// `shuffle` of epoch `number`, `noise` of draw `number`) for master `seed`.
+pub fn ttfs_stream(seed: u64, purpose: &str, number: u64) -> ChaCha8Rng {
+    keyed_stream(seed, name_key(Domain::Ttfs, &[purpose]), number)
 }
 
 /// The random stream of random Boltzmann target `index` (0-based) for master `seed`: the

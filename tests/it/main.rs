@@ -22,4 +22,5 @@ mod sampling;
 mod signals;
 mod training;
 mod tso;
+mod ttfs;
 mod windowed;

@@ -1,0 +1,102 @@
+//! A first-spike network and one input pattern as an engine experiment, built through the typed
+//! builder, so that the event-driven engine can run it, record it and check the layered path.
+//!
+//! Each layer becomes an `IF_curr_exp` population with tau_syn_E = tau_syn_I = tau_syn, reset to
+//! v_rest and a refractory period longer than the run (so it fires at most once: its first
+//! spike); the pattern becomes a `SpikeSourceArray` `input` (an input at ∞ has no spike), each
+//! bias a one-spike `SpikeSourceArray` `bias<l>`. Weights ≥ 0 go to the excitatory receptor,
+//! negative ones to the inhibitory receptor; every delay is 0 ms, as in the layered model.
+
+use super::network::{Layer, Network};
+use crate::config::{ArrayParams, Cell, Connector, Experiment, ExperimentBuilder, SpikeTimes};
+use crate::error::ConfigError;
+use crate::neuron::{CurrExpParams, Receptor};
+
+/// Population name of layer `l` (from 0, input side first).
+pub fn layer_name(l: usize) -> String {
+    format!("layer{l}")
+}
+
+/// The experiment that runs `network` on `input` (spike times [ms], ∞ = none) until `t_stop`
+/// [ms], recording the spikes of every layer.
+pub fn experiment(
+    network: &Network,
+    input: &[f64],
+    t_stop: f64,
+) -> Result<Experiment, ConfigError> {
+    let mut builder = ExperimentBuilder::new("first-spike network", t_stop);
+    let per_source = input
+        .iter()
+        .map(|&t| if t.is_finite() { vec![t] } else { vec![] })
+        .collect();
+    builder.population(
+        "input",
+        input.len(),
+        source(SpikeTimes::PerSource(per_source)),
+    );
+    let mut below = "input".to_string();
+    for (l, layer) in network.layers().iter().enumerate() {
+        let name = layer_name(l);
+        let p = layer.neuron().params();
+        let params = CurrExpParams {
+            cm: p.cm,
+            tau_m: p.tau_m,
+            v_rest: p.v_rest,
+            v_thresh: p.v_thresh,
+            v_reset: p.v_rest,
+            tau_refrac: 2.0 * t_stop + 1.0,
+            tau_syn_E: p.tau_syn,
+            tau_syn_I: p.tau_syn,
+            i_offset: 0.0,
+        };
+        builder
+            .population(&name, layer.n_out(), Cell::if_curr_exp(params))
+            .initial_v(p.v_rest);
+        project(&mut builder, &below, &name, layer, 0..layer.n_in());
+        if let Some(t) = layer.bias_time() {
+            let bias = format!("bias{l}");
+            builder.population(&bias, 1, source(SpikeTimes::Shared(vec![t])));
+            project(
+                &mut builder,
+                &bias,
+                &name,
+                layer,
+                layer.n_in()..layer.width(),
+            );
+        }
+        builder.record_spikes(&name);
+        below = name;
+    }
+    builder.build()
+}
+
+fn source(times: SpikeTimes) -> Cell {
+    Cell::array(ArrayParams { spike_times: times })
+}
+
+/// Connections from `pre` (whose neuron k is input column `columns.start + k` of the layer's
+/// weight rows) to `post`, split by sign onto the two receptors.
+fn project(
+    builder: &mut ExperimentBuilder,
+    pre: &str,
+    post: &str,
+    layer: &Layer,
+    columns: std::ops::Range<usize>,
+) {
+    let width = layer.width();
+    for (receptor, wanted) in [(Receptor::Excitatory, true), (Receptor::Inhibitory, false)] {
+        let mut rows = Vec::new();
+        for (j, row) in layer.weights().chunks_exact(width).enumerate() {
+            for (k, &w) in row[columns.clone()].iter().enumerate() {
+                if (w >= 0.0) == wanted {
+                    rows.push(vec![k as f64, j as f64, w, 0.0]);
+                }
+            }
+        }
+        if !rows.is_empty() {
+            builder
+                .projection(pre, post, Connector::FromList { connections: rows })
+                .receptor(receptor);
+        }
+    }
+}

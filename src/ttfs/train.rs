@@ -1,0 +1,454 @@
+//! Training and evaluating a layered first-spike network the way the reference does
+//! (fastAndDeep v1.0.0 `training.py`): mini-batches of shuffled patterns; after each forward
+//! pass, weight bumping if a layer has too many silent neurons (hidden layers first; the bumped
+//! batch makes no update); otherwise the batch-mean loss's exact gradients, clipped per pattern
+//! and neuron, and one Adam step; the learning rate follows a step schedule per epoch; the
+//! validation set is evaluated after every epoch.
+//!
+//! The patterns of a batch are spread over threads, but every random number belongs to a pattern,
+//! a layer or an epoch ([`crate::rng::ttfs_stream`]) and the per-pattern gradients are summed in
+//! pattern order, so the results are bitwise the same for any number of threads.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rand::seq::SliceRandom;
+use rand_distr::{Distribution, Normal};
+
+use super::data::Dataset;
+use super::loss::{prediction, LossParams};
+use super::network::{Layer, Network, Trace};
+use super::neuron::FirstSpikeNeuron;
+use super::optimizer::Adam;
+use super::spec::{Encoding, TtfsSpec};
+use crate::rng::ttfs_stream;
+
+/// A data set encoded as input spike times.
+#[derive(Clone, Debug)]
+pub struct Patterns {
+    times: Vec<f64>,
+    n_inputs: usize,
+    labels: Vec<usize>,
+}
+
+impl Patterns {
+    /// Encode every feature of `data` as a spike time.
+    pub fn encode(data: &Dataset, encoding: &Encoding) -> Self {
+        let n_inputs = data.n_features();
+        let times = (0..data.len())
+            .flat_map(|i| data.sample(i).iter().map(|&x| encoding.time(x)))
+            .collect();
+        Self {
+            times,
+            n_inputs,
+            labels: data.labels().to_vec(),
+        }
+    }
+
+    /// Number of patterns.
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// Whether there are no patterns.
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    /// Number of inputs per pattern.
+    pub fn n_inputs(&self) -> usize {
+        self.n_inputs
+    }
+
+    /// Input spike times of pattern `i` [ms].
+    pub fn input(&self, i: usize) -> &[f64] {
+        &self.times[i * self.n_inputs..(i + 1) * self.n_inputs]
+    }
+
+    /// Class of pattern `i`.
+    pub fn label(&self, i: usize) -> usize {
+        self.labels[i]
+    }
+}
+
+/// The network of `spec` with its seeded initial weights, for `n_inputs` inputs: layer l's
+/// weights are drawn in row order (neuron by neuron, bias last) from stream `weights`, l.
+pub fn initial_network(spec: &TtfsSpec, n_inputs: usize) -> Network {
+    let mut n_in = n_inputs;
+    let mut layers = Vec::with_capacity(spec.layers.len());
+    for (l, s) in spec.layers.iter().enumerate() {
+        let width = n_in + usize::from(s.bias_time.is_some());
+        let normal = Normal::new(s.weight_mean, s.weight_std).expect("validated");
+        let mut rng = ttfs_stream(spec.seed, "weights", l as u64);
+        let weights = (0..width * s.size)
+            .map(|_| normal.sample(&mut rng))
+            .collect();
+        let neuron = FirstSpikeNeuron::new(&s.neuron);
+        layers.push(Layer::new(neuron, n_in, s.size, s.bias_time, weights));
+        n_in = s.size;
+    }
+    Network::new(layers)
+}
+
+/// Results of a network on a set of patterns.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Evaluation {
+    /// Mean loss.
+    pub loss: f64,
+    /// Fraction of patterns whose label neuron fires first.
+    pub accuracy: f64,
+    /// Output spike times [ms], one row of `classes` per pattern (∞ = no spike).
+    pub times: Vec<f64>,
+    /// Predicted class of each pattern (`None` if no output neuron fires).
+    pub predictions: Vec<Option<usize>>,
+    /// The patterns' labels.
+    pub labels: Vec<usize>,
+}
+
+impl Evaluation {
+    /// Counts of (label, prediction), row-major `classes × (classes + 1)`; the last column
+    /// counts patterns for which no output neuron fires.
+    pub fn confusion(&self, classes: usize) -> Vec<u64> {
+        let mut counts = vec![0; classes * (classes + 1)];
+        for (&label, p) in self.labels.iter().zip(&self.predictions) {
+            counts[label * (classes + 1) + p.unwrap_or(classes)] += 1;
+        }
+        counts
+    }
+}
+
+/// One epoch's record.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EpochRecord {
+    /// Epoch, counted from 1.
+    pub epoch: usize,
+    /// Learning rate of the epoch.
+    pub lr: f64,
+    /// Mean loss over the epoch's training patterns (as they were met, before each update).
+    pub train_loss: f64,
+    /// Accuracy over the epoch's training patterns, likewise.
+    pub train_accuracy: f64,
+    /// Validation loss after the epoch.
+    pub validation_loss: f64,
+    /// Validation accuracy after the epoch.
+    pub validation_accuracy: f64,
+    /// Batches that made an Adam step.
+    pub updates: usize,
+    /// Batches that bumped weights instead.
+    pub bumps: usize,
+}
+
+/// What training leaves.
+#[derive(Clone, Debug)]
+pub struct Trained {
+    /// The network after the last epoch run.
+    pub network: Network,
+    /// The network after the epoch of highest validation accuracy (the earliest of equals).
+    pub best: Network,
+    /// That epoch (0: the initial network).
+    pub best_epoch: usize,
+    /// One record per epoch run.
+    pub history: Vec<EpochRecord>,
+    /// Networks stored after the checkpoint epochs that were reached.
+    pub checkpoints: Vec<(usize, Network)>,
+    /// Whether every epoch ran (false when stopped through the interrupt flag).
+    pub completed: bool,
+}
+
+/// What one pattern of a training batch leaves.
+struct PatternResult {
+    loss: f64,
+    correct: bool,
+    /// Per layer, whether each neuron stayed silent.
+    silent: Vec<Vec<bool>>,
+    grads: Vec<Vec<f64>>,
+}
+
+/// A thread's scratch space.
+#[derive(Default)]
+struct Scratch {
+    trace: Trace,
+    input: Vec<f64>,
+    delta: Vec<f64>,
+}
+
+/// Train `network` as `spec` says on `train`, evaluating `validation` after each epoch;
+/// `on_epoch` sees every record as it is made; setting `stop` ends training after the current
+/// batch.
+pub fn train(
+    spec: &TtfsSpec,
+    mut network: Network,
+    train: &Patterns,
+    validation: &Patterns,
+    stop: &AtomicBool,
+    mut on_epoch: impl FnMut(&EpochRecord),
+) -> Trained {
+    let t = &spec.training;
+    let threads = worker_threads(t.threads);
+    let mut adam = Adam::new(&network.zero_gradients());
+    let mut bumper = Bumper::new(t.bump, t.bump_doubling);
+    let mut best = (
+        evaluate(&network, validation, &spec.loss, threads).accuracy,
+        0,
+    );
+    let mut best_network = network.clone();
+    let mut history = Vec::with_capacity(t.epochs);
+    let mut checkpoints = Vec::new();
+    let mut order: Vec<usize> = (0..train.len()).collect();
+    let mut completed = true;
+    'epochs: for epoch in 0..t.epochs {
+        let lr = t.schedule.lr(epoch);
+        order.sort_unstable();
+        order.shuffle(&mut ttfs_stream(spec.seed, "shuffle", epoch as u64));
+        let (mut loss_sum, mut correct, mut seen, mut updates, mut bumps) = (0.0, 0, 0, 0, 0);
+        for batch in order.chunks(t.batch) {
+            if stop.load(Ordering::Relaxed) {
+                completed = false;
+                break 'epochs;
+            }
+            let scale = 1.0 / batch.len() as f64;
+            let noise_base = (epoch * train.len()) as u64;
+            let results = parallel_map(batch.len(), threads, Scratch::default, |s, k| {
+                let i = batch[k];
+                s.input.clear();
+                s.input.extend_from_slice(train.input(i));
+                if t.input_noise > 0.0 {
+                    add_noise(
+                        &mut s.input,
+                        t.input_noise,
+                        spec.seed,
+                        noise_base + i as u64,
+                    );
+                }
+                train_pattern(&network, spec, s, train.label(i), scale)
+            });
+            loss_sum += results.iter().map(|r| r.loss).sum::<f64>();
+            correct += results.iter().filter(|r| r.correct).count();
+            seen += results.len();
+            if bumper.bump(&mut network, spec, &results) {
+                bumps += 1;
+                continue;
+            }
+            let mut grads = network.zero_gradients();
+            for r in &results {
+                for (g, rg) in grads.iter_mut().zip(&r.grads) {
+                    g.iter_mut().zip(rg).for_each(|(a, b)| *a += b);
+                }
+            }
+            adam.step(
+                lr,
+                network.layers_mut().iter_mut().map(Layer::weights_mut),
+                &grads,
+            );
+            updates += 1;
+        }
+        let valid = evaluate(&network, validation, &spec.loss, threads);
+        let record = EpochRecord {
+            epoch: epoch + 1,
+            lr,
+            train_loss: loss_sum / seen.max(1) as f64,
+            train_accuracy: correct as f64 / seen.max(1) as f64,
+            validation_loss: valid.loss,
+            validation_accuracy: valid.accuracy,
+            updates,
+            bumps,
+        };
+        if valid.accuracy > best.0 {
+            best = (valid.accuracy, epoch + 1);
+            best_network = network.clone();
+        }
+        if t.checkpoints.contains(&(epoch + 1)) {
+            checkpoints.push((epoch + 1, network.clone()));
+        }
+        on_epoch(&record);
+        history.push(record);
+    }
+    Trained {
+        network,
+        best: best_network,
+        best_epoch: best.1,
+        history,
+        checkpoints,
+        completed,
+    }
+}
+
+/// Forward and backward pass of one training pattern (already in `s.input`); gradients are of
+/// `scale` × the pattern's loss.
+fn train_pattern(
+    network: &Network,
+    spec: &TtfsSpec,
+    s: &mut Scratch,
+    label: usize,
+    scale: f64,
+) -> PatternResult {
+    network.forward(&s.input, &mut s.trace);
+    let output = s.trace.output();
+    s.delta.resize(output.len(), 0.0);
+    let loss = spec
+        .loss
+        .evaluate(output, label, output_tau(network), &mut s.delta);
+    let correct = prediction(output) == Some(label);
+    s.delta.iter_mut().for_each(|d| *d *= scale);
+    let mut grads = network.zero_gradients();
+    network.backward(&s.trace, &s.delta, spec.training.max_dw_norm, &mut grads);
+    let silent = s
+        .trace
+        .outputs
+        .iter()
+        .map(|o| o.iter().map(|t| !t.is_finite()).collect())
+        .collect();
+    PatternResult {
+        loss,
+        correct,
+        silent,
+        grads,
+    }
+}
+
+/// tau_syn of the output layer [ms]: the loss's time unit.
+fn output_tau(network: &Network) -> f64 {
+    network
+        .layers()
+        .last()
+        .map_or(1.0, |l| l.neuron().params().tau_syn)
+}
+
+/// Gaussian noise of `sd` [ms] on every input time, drawn from the pattern's own stream;
+/// negative times are reflected.
+fn add_noise(input: &mut [f64], sd: f64, seed: u64, number: u64) {
+    let normal = Normal::new(0.0, sd).expect("validated");
+    let mut rng = ttfs_stream(seed, "noise", number);
+    for t in input.iter_mut() {
+        *t = (*t + normal.sample(&mut rng)).abs();
+    }
+}
+
+/// Weight bumping: when a layer has too many silent neurons in a batch, raise the incoming
+/// weights of each neuron that was silent in any of its patterns.
+struct Bumper {
+    base: f64,
+    doubling: bool,
+    /// The layer bumped in the previous batch and by how much.
+    last: Option<(usize, f64)>,
+}
+
+impl Bumper {
+    fn new(base: f64, doubling: bool) -> Self {
+        Self {
+            base,
+            doubling,
+            last: None,
+        }
+    }
+
+    /// Bump the first layer (input side first) whose silent fraction exceeds its `max_missing`;
+    /// returns whether one was bumped.
+    fn bump(&mut self, network: &mut Network, spec: &TtfsSpec, results: &[PatternResult]) -> bool {
+        for (l, layer_spec) in spec.layers.iter().enumerate() {
+            let n = layer_spec.size;
+            let mut silent_any = vec![false; n];
+            let mut silent = 0;
+            for r in results {
+                for (j, &s) in r.silent[l].iter().enumerate() {
+                    silent_any[j] |= s;
+                    silent += usize::from(s);
+                }
+            }
+            if silent as f64 / (n * results.len()) as f64 <= layer_spec.max_missing {
+                continue;
+            }
+            let amount = match self.last {
+                Some((last, amount)) if last == l && self.doubling => 2.0 * amount,
+                _ => self.base,
+            };
+            self.last = Some((l, amount));
+            let layer = &mut network.layers_mut()[l];
+            let width = layer.width();
+            for (row, _) in layer
+                .weights_mut()
+                .chunks_exact_mut(width)
+                .zip(&silent_any)
+                .filter(|(_, &s)| s)
+            {
+                row.iter_mut().for_each(|w| *w += amount);
+            }
+            return true;
+        }
+        self.last = None;
+        false
+    }
+}
+
+/// Evaluate `network` on `patterns`.
+pub fn evaluate(
+    network: &Network,
+    patterns: &Patterns,
+    loss: &LossParams,
+    threads: usize,
+) -> Evaluation {
+    let classes = network.n_outputs();
+    let tau = output_tau(network);
+    let rows = parallel_map(patterns.len(), threads, Scratch::default, |s, i| {
+        network.forward(patterns.input(i), &mut s.trace);
+        let output = s.trace.output().to_vec();
+        s.delta.resize(classes, 0.0);
+        let l = loss.evaluate(&output, patterns.label(i), tau, &mut s.delta);
+        (output, l)
+    });
+    let predictions: Vec<Option<usize>> = rows.iter().map(|(o, _)| prediction(o)).collect();
+    let labels: Vec<usize> = (0..patterns.len()).map(|i| patterns.label(i)).collect();
+    let correct = predictions
+        .iter()
+        .zip(&labels)
+        .filter(|(p, &l)| **p == Some(l))
+        .count();
+    let n = patterns.len().max(1) as f64;
+    Evaluation {
+        loss: rows.iter().map(|(_, l)| l).sum::<f64>() / n,
+        accuracy: correct as f64 / n,
+        times: rows.into_iter().flat_map(|(o, _)| o).collect(),
+        predictions,
+        labels,
+    }
+}
+
+/// Threads to use for `requested` (0: one per available core).
+pub fn worker_threads(requested: usize) -> usize {
+    if requested > 0 {
+        return requested;
+    }
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+/// `f(scratch, i)` for i in 0..n, on up to `threads` threads (contiguous ranges, one scratch
+/// each), results in index order.
+fn parallel_map<S, T: Send>(
+    n: usize,
+    threads: usize,
+    init: impl Fn() -> S + Sync,
+    f: impl Fn(&mut S, usize) -> T + Sync,
+) -> Vec<T> {
+    let threads = threads.clamp(1, n.max(1));
+    if threads == 1 {
+        let mut scratch = init();
+        return (0..n).map(|i| f(&mut scratch, i)).collect();
+    }
+    let chunk = n.div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|w| {
+                let (init, f) = (&init, &f);
+                scope.spawn(move || {
+                    let mut scratch = init();
+                    (w * chunk..((w + 1) * chunk).min(n))
+                        .map(|i| f(&mut scratch, i))
+                        .collect::<Vec<T>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("a worker panicked"))
+            .collect()
+    })
+}
