@@ -9,6 +9,7 @@ use exactspike::error::{ConfigError, LowerError, RunError};
 use exactspike::record::raster::RasterError;
 use exactspike::record::RecordError;
 use exactspike::sampling::SamplingError;
+use exactspike::ttfs::error::TtfsError;
 
 fn main() {
     tracing_subscriber::fmt()
@@ -40,7 +41,8 @@ fn exit_status(error: &anyhow::Error) -> i32 {
         || (error.downcast_ref::<RunError>()).is_some_and(RunError::is_bad_input)
         || (error.downcast_ref::<SamplingError>()).is_some_and(SamplingError::is_bad_input)
         || (error.downcast_ref::<RecordError>()).is_some_and(RecordError::is_bad_input)
-        || (error.downcast_ref::<RasterError>()).is_some_and(RasterError::is_bad_input);
+        || (error.downcast_ref::<RasterError>()).is_some_and(RasterError::is_bad_input)
+        || (error.downcast_ref::<TtfsError>()).is_some_and(TtfsError::is_bad_input);
     if bad_input {
         2
     } else {

@@ -17,7 +17,11 @@ of `calibrate`, `sample` and `train` (/calibration, /sampling, /training), where
 their attributes with the documented types: counts uint64, flags uint8 0/1, quantities float64;
 /sampling's per-network tables have a leading networks dimension, and /background (a sampling
 file whose background is not private Poisson noise) has its sources, per-sampler statistics and
-probe sweeps with the documented shapes.
+probe sweeps with the documented shapes. A TTFS model (`ttfs train`) or predictions file (`ttfs
+eval --out`) has /ttfs and /layer<l> with their attributes and weights [size, inputs (+1 bias)],
+and /test or /predictions (times [patterns, classes], labels, predictions, confusion
+[classes, classes + 1] summing to the patterns); a model also has /training columns [epochs_run]
+and, if any, /checkpoints.
 
 Prints "layout ok" and exits 0, or prints every problem found and exits 1.
 """
@@ -178,6 +182,69 @@ class Checker:
                     p = g[name][()]
                     self.expect(bool(np.all((p >= 0) & (p <= 1))), f"/background/{name}: outside [0, 1]")
 
+    def typed(self, group, counts=(), floats=(), texts=()):
+        """Attributes of `group` with the documented types: counts uint64, floats float64, texts str."""
+        for keys, check, kind in ((counts, lambda v: np.asarray(v).dtype == np.uint64, "uint64"),
+                                  (floats, lambda v: np.asarray(v).dtype == np.float64, "float64"),
+                                  (texts, lambda v: isinstance(v, (str, bytes)), "a string")):
+            for key in keys:
+                if self.expect(key in group.attrs, f"{group.name}: missing attribute {key}"):
+                    self.expect(check(group.attrs[key]), f"{group.name}: {key} not {kind}")
+
+    def ttfs(self, f):
+        """A TTFS model or predictions file: settings, layers, evaluation, history."""
+        t = f["ttfs"]
+        model = "test" in f
+        self.typed(t, counts=("format_version", "inputs", "classes", "layers", "invert"),
+                   floats=("early", "late", "xi", "alpha", "beta"))
+        if model:
+            self.typed(t, counts=("epochs_run", "best_epoch", "threads"), texts=("stored",),
+                       floats=("test_accuracy", "test_loss", "test_accuracy_last",
+                               "test_accuracy_best_validation", "wall_seconds"))
+        if "layers" not in t.attrs or "inputs" not in t.attrs or "classes" not in t.attrs:
+            return
+        self.expect(int(t.attrs["format_version"]) == 1, "/ttfs: format_version is not 1")
+        n_in, widths = int(t.attrs["inputs"]), []
+        for l in range(int(t.attrs["layers"])):
+            if not self.expect(f"layer{l}" in f, f"/layer{l}: missing group"):
+                return
+            g = f[f"layer{l}"]
+            self.typed(g, counts=("size", "inputs"), texts=("method",),
+                       floats=("bias_time", "cm", "tau_m", "tau_syn", "v_rest", "v_thresh"))
+            size = int(g.attrs.get("size", 0))
+            width = n_in + int(np.isfinite(g.attrs.get("bias_time", np.nan)))
+            self.shape(g, "weights", np.float64, (size, width))
+            if "weights" in g:
+                self.units(g["weights"], "nA")
+            widths.append((size, width))
+            n_in = size
+        classes = int(t.attrs["classes"])
+        self.expect(n_in == classes, f"/ttfs: classes {classes} but the last layer has {n_in} neurons")
+        set_name = "test" if model else "predictions"
+        if self.expect(set_name in f, f"/{set_name}: missing group"):
+            e = f[set_name]
+            n = e["labels"].shape[0] if "labels" in e else 0
+            self.shape(e, "times", np.float64, (n, classes))
+            self.shape(e, "labels", np.uint32, (n,))
+            self.shape(e, "predictions", np.uint32, (n,))
+            self.shape(e, "confusion", np.uint32, (classes, classes + 1))
+            if "confusion" in e and "labels" in e and "predictions" in e:
+                self.expect(int(e["confusion"][:].sum()) == n, f"{e.name}/confusion does not sum to {n}")
+                self.expect(bool((e["labels"][:] < classes).all()), f"{e.name}/labels outside the classes")
+                self.expect(bool((e["predictions"][:] <= classes).all()), f"{e.name}/predictions outside the classes")
+        if not model:
+            return
+        epochs = int(t.attrs.get("epochs_run", 0))
+        for column in ("epoch", "lr", "train_loss", "train_accuracy", "validation_loss",
+                       "validation_accuracy", "updates", "bumps"):
+            self.shape(f["training"], column, np.float64, (epochs,))
+        if "checkpoints" in f:
+            c = f["checkpoints"]
+            count = c["epochs"].shape[0] if "epochs" in c else 0
+            self.shape(c, "epochs", np.float64, (count,))
+            for l, (size, width) in enumerate(widths):
+                self.shape(c, f"layer{l}", np.float64, (count, size, width))
+
     def units(self, dataset, unit):
         found = text(dataset.attrs.get("units", ""))
         self.expect(found == unit, f"{dataset.name}: units {found!r}, expected {unit!r}")
@@ -254,8 +321,10 @@ def check(path, expected, require_complete):
         for variable, units in SIGNAL_UNITS.items():
             for name in f.get(variable, {}):
                 checker.signal(f[variable][name], units, t_stop)
+        if "ttfs" in f:
+            checker.ttfs(f)
         for name in GROUP_ATTRS:
-            if name in f:
+            if name in f and "ttfs" not in f:
                 checker.group_attrs(f, name)
         if "sampling" in f:
             checker.sampling_shapes(f)

@@ -17,13 +17,16 @@ use crate::record::inspect::{self, attr_f64, attr_text, attr_u64, ms_text};
 use crate::record::RecordError;
 
 /// [`inspect::summarize`] of the recording at `path`, followed by its calibration, sampling and
-/// training where present: what `exactspike info` prints.
+/// training where present (or by the model of a TTFS file): what `exactspike info` prints.
 pub fn summarize(path: &Path) -> Result<String, RecordError> {
     let mut out = inspect::summarize(path)?;
     let file = inspect::open(path)?;
     let fail = |e: hdf5_pure::Error| inspect::error(path, e);
     let groups = file.root().groups().map_err(fail)?;
     let has = |name: &str| groups.iter().any(|g| g == name);
+    if has("ttfs") {
+        return Ok(out + &crate::ttfs::model_file::describe(path)?);
+    }
     if has(CALIBRATION_GROUP) {
         out += &calibration(&file).map_err(fail)?;
     }

@@ -18,7 +18,7 @@ pub fn layer_name(l: usize) -> String {
 }
 
 /// The experiment that runs `network` on `input` (spike times [ms], ∞ = none) until `t_stop`
-/// [ms], recording the spikes of every layer.
+/// [ms], recording the spikes of the input and of every layer.
 pub fn experiment(
     network: &Network,
     input: &[f64],
@@ -34,6 +34,7 @@ pub fn experiment(
         input.len(),
         source(SpikeTimes::PerSource(per_source)),
     );
+    builder.record_spikes("input");
     let mut below = "input".to_string();
     for (l, layer) in network.layers().iter().enumerate() {
         let name = layer_name(l);

@@ -9,13 +9,20 @@
 //! - [`optimizer`]: Adam and the step learning-rate schedule;
 //! - [`data`]: the Yin-Yang data set, CSV files;
 //! - [`spec`]: the `[ttfs]` description of a training job;
-//! - [`train`]: training and evaluation.
+//! - [`train`]: training and evaluation;
+//! - [`jobs`]: the training and evaluation jobs, [`model_file`]: their HDF5 files;
+//! - [`error`]: their errors; `plot` (feature `plot`): training curves and decision maps.
 
 pub mod data;
+pub mod error;
+pub mod jobs;
 pub mod loss;
 pub mod lower;
+pub mod model_file;
 pub mod network;
 pub mod neuron;
 pub mod optimizer;
+#[cfg(feature = "plot")]
+pub mod plot;
 pub mod spec;
 pub mod train;

@@ -30,14 +30,18 @@ pub enum DataSource {
     },
 }
 
-/// How a feature x ∈ [0, 1] becomes an input spike time: t = early + x·(late − early) [ms].
+/// How a feature x ∈ [0, 1] becomes an input spike time: t = early + x·(late − early) [ms], or
+/// with `invert`, t = early + (1 − x)·(late − early) (bright pixels spike first, as the reference
+/// encodes MNIST).
 #[derive(Clone, Copy, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Encoding {
-    /// Spike time of a feature 0 [ms].
+    /// Spike time of a feature 0 (1 when inverted) [ms].
     pub early: f64,
-    /// Spike time of a feature 1 [ms].
+    /// Spike time of a feature 1 (0 when inverted) [ms].
     pub late: f64,
+    /// Whether large features spike early.
+    pub invert: bool,
 }
 
 impl Default for Encoding {
@@ -46,6 +50,7 @@ impl Default for Encoding {
         Self {
             early: 0.15,
             late: 2.0,
+            invert: false,
         }
     }
 }
@@ -53,6 +58,7 @@ impl Default for Encoding {
 impl Encoding {
     /// Spike time of feature `x` [ms].
     pub fn time(&self, x: f64) -> f64 {
+        let x = if self.invert { 1.0 - x } else { x };
         self.early + x * (self.late - self.early)
     }
 }
@@ -97,6 +103,19 @@ pub struct TrainingSpec {
     pub checkpoints: Vec<usize>,
     /// Worker threads for the patterns of a batch (0: one per core). Results do not depend on it.
     pub threads: usize,
+    /// Which network the model keeps.
+    pub keep: Keep,
+}
+
+/// Which network a training job keeps as its model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Keep {
+    /// The network after the last epoch (the reference's choice).
+    Last,
+    /// The network after the epoch of highest validation accuracy (model selection on the
+    /// validation set; the last one when there is no validation set).
+    BestValidation,
 }
 
 /// A validated TTFS job description.
@@ -178,7 +197,9 @@ struct LayerSection {
     #[serde(default = "default_weight_std")]
     weight_std: f64,
     #[serde(default = "default_bias_time")]
-    bias_time: Option<f64>,
+    bias_time: f64,
+    #[serde(default = "yes")]
+    bias: bool,
     #[serde(default)]
     max_missing: f64,
     #[serde(default)]
@@ -191,8 +212,11 @@ fn default_weight_mean() -> f64 {
 fn default_weight_std() -> f64 {
     0.8
 }
-fn default_bias_time() -> Option<f64> {
-    Some(0.9)
+fn default_bias_time() -> f64 {
+    0.9
+}
+fn yes() -> bool {
+    true
 }
 
 impl LayerSection {
@@ -201,7 +225,8 @@ impl LayerSection {
             size,
             weight_mean,
             weight_std: 0.8,
-            bias_time: Some(0.9),
+            bias_time: 0.9,
+            bias: true,
             max_missing,
             neuron: None,
         }
@@ -222,6 +247,7 @@ struct TrainingSection {
     input_noise: f64,
     checkpoints: Vec<usize>,
     threads: usize,
+    keep: Keep,
 }
 
 impl Default for TrainingSection {
@@ -238,6 +264,7 @@ impl Default for TrainingSection {
             input_noise: 0.0,
             checkpoints: vec![100, 200, 300],
             threads: 0,
+            keep: Keep::Last,
         }
     }
 }
@@ -293,9 +320,7 @@ impl TtfsSpec {
             }
             check(file, &at("weight_mean"), l.weight_mean, f64::NEG_INFINITY)?;
             check(file, &at("weight_std"), l.weight_std, 0.0)?;
-            if let Some(t) = l.bias_time {
-                check(file, &at("bias_time"), t, 0.0)?;
-            }
+            check(file, &at("bias_time"), l.bias_time, 0.0)?;
             if !(0.0..=1.0).contains(&l.max_missing) {
                 return Err(err(
                     &at("max_missing"),
@@ -307,7 +332,7 @@ impl TtfsSpec {
                 size: l.size,
                 weight_mean: l.weight_mean,
                 weight_std: l.weight_std,
-                bias_time: l.bias_time,
+                bias_time: l.bias.then_some(l.bias_time),
                 max_missing: l.max_missing,
                 neuron,
             });
@@ -362,6 +387,7 @@ impl TtfsSpec {
                 input_noise: t.input_noise,
                 checkpoints: t.checkpoints,
                 threads: t.threads,
+                keep: t.keep,
             },
             text: text.to_string(),
         })

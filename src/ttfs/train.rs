@@ -127,9 +127,9 @@ pub struct EpochRecord {
     pub train_loss: f64,
     /// Accuracy over the epoch's training patterns, likewise.
     pub train_accuracy: f64,
-    /// Validation loss after the epoch.
+    /// Validation loss after the epoch (NaN without a validation set).
     pub validation_loss: f64,
-    /// Validation accuracy after the epoch.
+    /// Validation accuracy after the epoch (NaN without a validation set).
     pub validation_accuracy: f64,
     /// Batches that made an Adam step.
     pub updates: usize,
@@ -154,13 +154,140 @@ pub struct Trained {
     pub completed: bool,
 }
 
-/// What one pattern of a training batch leaves.
-struct PatternResult {
+/// Patterns per block: a batch is cut into blocks of this many consecutive patterns whatever
+/// the number of threads; sums run in pattern order within a block and in block order across
+/// blocks, so results do not depend on the number of threads.
+const BLOCK: usize = 8;
+
+/// What the forward passes of a block (or a batch) of training patterns leave.
+struct ForwardStats {
     loss: f64,
-    correct: bool,
-    /// Per layer, whether each neuron stayed silent.
-    silent: Vec<Vec<bool>>,
-    grads: Vec<Vec<f64>>,
+    correct: usize,
+    /// Per layer, the number of (pattern, neuron) pairs without a spike.
+    silent: Vec<usize>,
+    /// Per layer, whether each neuron stayed silent for some pattern.
+    silent_any: Vec<Vec<bool>>,
+}
+
+impl ForwardStats {
+    fn new(network: &Network) -> Self {
+        Self {
+            loss: 0.0,
+            correct: 0,
+            silent: vec![0; network.layers().len()],
+            silent_any: network
+                .layers()
+                .iter()
+                .map(|l| vec![false; l.n_out()])
+                .collect(),
+        }
+    }
+
+    fn add(&mut self, other: &ForwardStats) {
+        self.loss += other.loss;
+        self.correct += other.correct;
+        for l in 0..self.silent.len() {
+            self.silent[l] += other.silent[l];
+            self.silent_any[l]
+                .iter_mut()
+                .zip(&other.silent_any[l])
+                .for_each(|(a, b)| *a |= b);
+        }
+    }
+}
+
+/// One training batch: which patterns, and how their inputs are made.
+struct Batch<'a> {
+    spec: &'a TtfsSpec,
+    patterns: &'a Patterns,
+    indices: &'a [usize],
+    /// Stream number of the input noise of pattern 0 in this epoch.
+    noise_base: u64,
+    threads: usize,
+}
+
+impl Batch<'_> {
+    /// Put the (noisy) input of the batch's pattern `k` into `s.input`; returns its label.
+    fn input(&self, s: &mut Scratch, k: usize) -> usize {
+        let i = self.indices[k];
+        s.input.clear();
+        s.input.extend_from_slice(self.patterns.input(i));
+        let sd = self.spec.training.input_noise;
+        if sd > 0.0 {
+            add_noise(&mut s.input, sd, self.spec.seed, self.noise_base + i as u64);
+        }
+        self.patterns.label(i)
+    }
+
+    /// Forward pass and loss of pattern `k`; leaves ∂L/∂t of the outputs in `s.delta`.
+    fn forward(&self, network: &Network, s: &mut Scratch, k: usize) -> (f64, bool) {
+        let label = self.input(s, k);
+        network.forward(&s.input, &mut s.trace);
+        let output = s.trace.output();
+        s.delta.resize(output.len(), 0.0);
+        let loss = self
+            .spec
+            .loss
+            .evaluate(output, label, output_tau(network), &mut s.delta);
+        (loss, prediction(output) == Some(label))
+    }
+
+    /// `f(scratch, range)` for each block of the batch, on the worker threads, in block order.
+    fn per_block<T: Send>(
+        &self,
+        f: impl Fn(&mut Scratch, std::ops::Range<usize>) -> T + Sync,
+    ) -> Vec<T> {
+        let n = self.indices.len();
+        parallel_map(n.div_ceil(BLOCK), self.threads, Scratch::default, |s, b| {
+            f(s, b * BLOCK..((b + 1) * BLOCK).min(n))
+        })
+    }
+
+    /// Losses, accuracy and silent neurons of the batch.
+    fn statistics(&self, network: &Network) -> ForwardStats {
+        let blocks = self.per_block(|s, range| {
+            let mut stats = ForwardStats::new(network);
+            for k in range {
+                let (loss, correct) = self.forward(network, s, k);
+                stats.loss += loss;
+                stats.correct += usize::from(correct);
+                for (l, times) in s.trace.outputs.iter().enumerate() {
+                    for (j, t) in times.iter().enumerate() {
+                        if !t.is_finite() {
+                            stats.silent[l] += 1;
+                            stats.silent_any[l][j] = true;
+                        }
+                    }
+                }
+            }
+            stats
+        });
+        let mut total = ForwardStats::new(network);
+        blocks.iter().for_each(|b| total.add(b));
+        total
+    }
+
+    /// Gradients of the batch-mean loss (each pattern's clipped as the reference does).
+    fn gradients(&self, network: &Network) -> Vec<Vec<f64>> {
+        let scale = 1.0 / self.indices.len() as f64;
+        let max_dw = self.spec.training.max_dw_norm;
+        let blocks = self.per_block(|s, range| {
+            let mut grads = network.zero_gradients();
+            for k in range {
+                self.forward(network, s, k);
+                s.delta.iter_mut().for_each(|d| *d *= scale);
+                network.backward(&s.trace, &s.delta, max_dw, &mut grads);
+            }
+            grads
+        });
+        let mut total = network.zero_gradients();
+        for block in &blocks {
+            for (g, b) in total.iter_mut().zip(block) {
+                g.iter_mut().zip(b).for_each(|(a, b)| *a += b);
+            }
+        }
+        total
+    }
 }
 
 /// A thread's scratch space.
@@ -171,14 +298,14 @@ struct Scratch {
     delta: Vec<f64>,
 }
 
-/// Train `network` as `spec` says on `train`, evaluating `validation` after each epoch;
-/// `on_epoch` sees every record as it is made; setting `stop` ends training after the current
-/// batch.
+/// Train `network` as `spec` says on `train`, evaluating `validation` (if any) after each
+/// epoch; `on_epoch` sees every record as it is made; setting `stop` ends training after the
+/// current batch. Without a validation set the best network is the last one.
 pub fn train(
     spec: &TtfsSpec,
     mut network: Network,
     train: &Patterns,
-    validation: &Patterns,
+    validation: Option<&Patterns>,
     stop: &AtomicBool,
     mut on_epoch: impl FnMut(&EpochRecord),
 ) -> Trained {
@@ -186,10 +313,13 @@ pub fn train(
     let threads = worker_threads(t.threads);
     let mut adam = Adam::new(&network.zero_gradients());
     let mut bumper = Bumper::new(t.bump, t.bump_doubling);
-    let mut best = (
-        evaluate(&network, validation, &spec.loss, threads).accuracy,
-        0,
-    );
+    let validate = |network: &Network| {
+        validation.map_or((f64::NAN, f64::NAN), |v| {
+            let e = evaluate(network, v, &spec.loss, threads);
+            (e.loss, e.accuracy)
+        })
+    };
+    let mut best = (validate(&network).1, 0);
     let mut best_network = network.clone();
     let mut history = Vec::with_capacity(t.epochs);
     let mut checkpoints = Vec::new();
@@ -205,35 +335,22 @@ pub fn train(
                 completed = false;
                 break 'epochs;
             }
-            let scale = 1.0 / batch.len() as f64;
-            let noise_base = (epoch * train.len()) as u64;
-            let results = parallel_map(batch.len(), threads, Scratch::default, |s, k| {
-                let i = batch[k];
-                s.input.clear();
-                s.input.extend_from_slice(train.input(i));
-                if t.input_noise > 0.0 {
-                    add_noise(
-                        &mut s.input,
-                        t.input_noise,
-                        spec.seed,
-                        noise_base + i as u64,
-                    );
-                }
-                train_pattern(&network, spec, s, train.label(i), scale)
-            });
-            loss_sum += results.iter().map(|r| r.loss).sum::<f64>();
-            correct += results.iter().filter(|r| r.correct).count();
-            seen += results.len();
-            if bumper.bump(&mut network, spec, &results) {
+            let batch = Batch {
+                spec,
+                patterns: train,
+                indices: batch,
+                noise_base: (epoch * train.len()) as u64,
+                threads,
+            };
+            let stats = batch.statistics(&network);
+            loss_sum += stats.loss;
+            correct += stats.correct;
+            seen += batch.indices.len();
+            if bumper.bump(&mut network, spec, &stats, batch.indices.len()) {
                 bumps += 1;
                 continue;
             }
-            let mut grads = network.zero_gradients();
-            for r in &results {
-                for (g, rg) in grads.iter_mut().zip(&r.grads) {
-                    g.iter_mut().zip(rg).for_each(|(a, b)| *a += b);
-                }
-            }
+            let grads = batch.gradients(&network);
             adam.step(
                 lr,
                 network.layers_mut().iter_mut().map(Layer::weights_mut),
@@ -241,19 +358,20 @@ pub fn train(
             );
             updates += 1;
         }
-        let valid = evaluate(&network, validation, &spec.loss, threads);
+        let (validation_loss, validation_accuracy) = validate(&network);
         let record = EpochRecord {
             epoch: epoch + 1,
             lr,
             train_loss: loss_sum / seen.max(1) as f64,
             train_accuracy: correct as f64 / seen.max(1) as f64,
-            validation_loss: valid.loss,
-            validation_accuracy: valid.accuracy,
+            validation_loss,
+            validation_accuracy,
             updates,
             bumps,
         };
-        if valid.accuracy > best.0 {
-            best = (valid.accuracy, epoch + 1);
+        // Without validation (NaN) every epoch is the best so far.
+        if validation_accuracy.is_nan() || validation_accuracy > best.0 {
+            best = (validation_accuracy, epoch + 1);
             best_network = network.clone();
         }
         if t.checkpoints.contains(&(epoch + 1)) {
@@ -269,39 +387,6 @@ pub fn train(
         history,
         checkpoints,
         completed,
-    }
-}
-
-/// Forward and backward pass of one training pattern (already in `s.input`); gradients are of
-/// `scale` × the pattern's loss.
-fn train_pattern(
-    network: &Network,
-    spec: &TtfsSpec,
-    s: &mut Scratch,
-    label: usize,
-    scale: f64,
-) -> PatternResult {
-    network.forward(&s.input, &mut s.trace);
-    let output = s.trace.output();
-    s.delta.resize(output.len(), 0.0);
-    let loss = spec
-        .loss
-        .evaluate(output, label, output_tau(network), &mut s.delta);
-    let correct = prediction(output) == Some(label);
-    s.delta.iter_mut().for_each(|d| *d *= scale);
-    let mut grads = network.zero_gradients();
-    network.backward(&s.trace, &s.delta, spec.training.max_dw_norm, &mut grads);
-    let silent = s
-        .trace
-        .outputs
-        .iter()
-        .map(|o| o.iter().map(|t| !t.is_finite()).collect())
-        .collect();
-    PatternResult {
-        loss,
-        correct,
-        silent,
-        grads,
     }
 }
 
@@ -343,18 +428,16 @@ impl Bumper {
 
     /// Bump the first layer (input side first) whose silent fraction exceeds its `max_missing`;
     /// returns whether one was bumped.
-    fn bump(&mut self, network: &mut Network, spec: &TtfsSpec, results: &[PatternResult]) -> bool {
+    fn bump(
+        &mut self,
+        network: &mut Network,
+        spec: &TtfsSpec,
+        stats: &ForwardStats,
+        patterns: usize,
+    ) -> bool {
         for (l, layer_spec) in spec.layers.iter().enumerate() {
-            let n = layer_spec.size;
-            let mut silent_any = vec![false; n];
-            let mut silent = 0;
-            for r in results {
-                for (j, &s) in r.silent[l].iter().enumerate() {
-                    silent_any[j] |= s;
-                    silent += usize::from(s);
-                }
-            }
-            if silent as f64 / (n * results.len()) as f64 <= layer_spec.max_missing {
+            let fraction = stats.silent[l] as f64 / (layer_spec.size * patterns) as f64;
+            if fraction <= layer_spec.max_missing {
                 continue;
             }
             let amount = match self.last {
@@ -364,10 +447,11 @@ impl Bumper {
             self.last = Some((l, amount));
             let layer = &mut network.layers_mut()[l];
             let width = layer.width();
+            let silent = &stats.silent_any[l];
             for (row, _) in layer
                 .weights_mut()
                 .chunks_exact_mut(width)
-                .zip(&silent_any)
+                .zip(silent)
                 .filter(|(_, &s)| s)
             {
                 row.iter_mut().for_each(|w| *w += amount);

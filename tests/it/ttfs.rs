@@ -167,3 +167,316 @@ fn layered_path_matches_the_event_driven_engine() {
     }
     assert!(compared > 300, "only {compared} spikes compared");
 }
+
+/// Run `exactspike ttfs ARGS` in `dir`; (exit code, stdout, stderr).
+fn ttfs(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let mut all = vec!["ttfs"];
+    all.extend_from_slice(args);
+    let output = crate::common::cli_in(dir, &all);
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// A small CSV task: class 1 iff the first feature is above 0.5.
+fn write_csv(path: &std::path::Path, rows: usize, seed: u64) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut text = String::from("a,b,label\n");
+    for _ in 0..rows {
+        let (a, b): (f64, f64) = (rng.random(), rng.random());
+        text += &format!("{a},{b},{}\n", u8::from(a > 0.5));
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+const SMALL: &str = "[ttfs]
+data = { kind = \"csv\", train = \"train.csv\", test = \"test.csv\" }
+[[ttfs.layer]]
+size = 12
+weight_mean = 1.5
+max_missing = 0.3
+[[ttfs.layer]]
+size = 2
+[ttfs.training]
+epochs = 30
+batch = 20
+checkpoints = [3]
+";
+
+/// Weights of every layer of a model file, and its completeness flag.
+fn stored_weights(path: &std::path::Path) -> (Vec<Vec<f64>>, bool) {
+    let model = exactspike::ttfs::model_file::load(path).unwrap();
+    (
+        model
+            .network
+            .layers()
+            .iter()
+            .map(|l| l.weights().to_vec())
+            .collect(),
+        model.complete,
+    )
+}
+
+/// `ttfs train` learns a CSV task, stores a complete model whose weights do not depend on the
+/// number of threads; `ttfs eval` reproduces its test accuracy and writes predictions.
+#[test]
+fn train_and_eval_a_csv_task_with_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    write_csv(&dir.path().join("train.csv"), 300, 1);
+    write_csv(&dir.path().join("test.csv"), 100, 2);
+    std::fs::write(dir.path().join("small.toml"), SMALL).unwrap();
+    let mut models = Vec::new();
+    for threads in ["1", "2", "3"] {
+        let out = format!("model{threads}.h5");
+        let (code, stdout, stderr) = ttfs(
+            dir.path(),
+            &["train", "small.toml", "--out", &out, "--threads", threads],
+        );
+        assert_eq!(code, 0, "{stderr}");
+        assert!(
+            stdout.contains("30 epochs") && stdout.contains("test accuracy"),
+            "{stdout}"
+        );
+        models.push(stored_weights(&dir.path().join(&out)));
+    }
+    assert!(models[0].1, "complete");
+    assert!(
+        models.iter().all(|m| m == &models[0]),
+        "weights depend on the thread count"
+    );
+    let (code, stdout, stderr) = ttfs(
+        dir.path(),
+        &[
+            "eval",
+            "model1.h5",
+            "--data",
+            "test.csv",
+            "--out",
+            "pred.h5",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let accuracy: f64 = stdout
+        .split("accuracy ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(accuracy >= 90.0, "{stdout}");
+    let stored =
+        exactspike::record::inspect::group_attributes(&dir.path().join("model1.h5"), "ttfs")
+            .unwrap()
+            .0;
+    assert!(
+        (stored["test_accuracy"] * 100.0 - accuracy).abs() < 1e-9,
+        "{stored:?} vs {stdout}"
+    );
+    let predictions =
+        exactspike::record::inspect::read_f64(&dir.path().join("pred.h5"), "predictions/times")
+            .unwrap();
+    assert_eq!(predictions.len(), 200);
+    let checkpoint =
+        exactspike::record::inspect::read_f64(&dir.path().join("model1.h5"), "checkpoints/layer1")
+            .unwrap();
+    assert_eq!(checkpoint.len(), 2 * 13);
+}
+
+/// Bad input: one line naming the file and the field, exit 2, no output left.
+#[test]
+fn bad_input_is_refused_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    write_csv(&dir.path().join("train.csv"), 40, 1);
+    write_csv(&dir.path().join("test.csv"), 10, 2);
+    let csv = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+    csv("columns.csv", "a,b,label\n0.1,0.2,1\n0.3,1\n");
+    csv("word.csv", "a,b,label\n0.1,zero,1\n");
+    csv("label.csv", "a,b,label\n0.1,0.2,1\n0.5,0.5,2\n");
+    csv("range.csv", "a,b,label\n0.1,1.5,1\n");
+    let configs = [
+        (
+            SMALL.replace("train.csv", "columns.csv"),
+            "columns.csv line 3",
+        ),
+        (SMALL.replace("train.csv", "word.csv"), "column \"b\""),
+        (SMALL.replace("train.csv", "label.csv"), "label 2 at line 3"),
+        (SMALL.replace("train.csv", "range.csv"), "outside [0, 1]"),
+        (SMALL.replace("train.csv", "missing.csv"), "missing.csv"),
+        (SMALL.replace("size = 12", "size = 0"), "ttfs.layer[0].size"),
+        (
+            format!("{SMALL}[ttfs.neuron]\ntau_m = -1.0\n"),
+            "ttfs.neuron.tau_m",
+        ),
+        (
+            SMALL.replace("size = 2", "size = 2\nneuron = { tau_syn = 0.0 }"),
+            "ttfs.layer[1].neuron.tau_syn",
+        ),
+        (
+            SMALL.replace(
+                "[[ttfs.layer]]\nsize = 2",
+                "[[ttfs.layer]]\nsize = 2\ncolour = 1",
+            ),
+            "colour",
+        ),
+    ];
+    for (i, (text, expected)) in configs.iter().enumerate() {
+        let name = format!("bad{i}.toml");
+        std::fs::write(dir.path().join(&name), text).unwrap();
+        let (code, _, stderr) = ttfs(dir.path(), &["train", &name, "--out", "out.h5"]);
+        let line = stderr.trim();
+        assert_eq!(code, 2, "{name}: {line}");
+        assert!(
+            !line.contains('\n') && line.contains(expected),
+            "{name}: expected {expected:?} in {line:?}"
+        );
+        assert!(!dir.path().join("out.h5").exists());
+        assert!(crate::common::hidden_files(dir.path()).is_empty());
+    }
+    // A model file of another format version, and a file that is no model.
+    let other = dir.path().join("other.h5");
+    let layout = exactspike::record::RecordLayout {
+        attributes: vec![(
+            "ttfs".into(),
+            "format_version".into(),
+            exactspike::record::AttributeValue::Count(2),
+        )],
+        ..Default::default()
+    };
+    let meta = exactspike::record::RunMetadata {
+        seed: 0,
+        t_stop: 1.0,
+        experiment: String::new(),
+    };
+    exactspike::record::hdf5::Hdf5Recorder::create(&other, &layout, &meta, false)
+        .unwrap()
+        .finish(exactspike::record::Termination::Completed)
+        .unwrap();
+    let run = dir.path().join("run.h5");
+    assert!(crate::common::run_example(&run, &[]).status.success());
+    for (model, expected) in [
+        ("other.h5", "/ttfs.format_version: model format 2"),
+        ("run.h5", "not a TTFS model"),
+    ] {
+        let (code, _, stderr) = ttfs(
+            dir.path(),
+            &["eval", model, "--data", "test.csv", "--out", "p.h5"],
+        );
+        assert_eq!(code, 2, "{stderr}");
+        assert!(
+            stderr.trim().lines().count() == 1 && stderr.contains(expected),
+            "{stderr}"
+        );
+        assert!(!dir.path().join("p.h5").exists());
+    }
+}
+
+/// The pictures are drawn, and `ttfs run` (one pattern through the event-driven engine) gives
+/// the output spike times `ttfs eval` stored for that pattern.
+#[test]
+fn pictures_and_an_engine_run_of_one_pattern() {
+    let dir = tempfile::tempdir().unwrap();
+    let config =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/ttfs_yin_yang.toml");
+    let config = config.to_str().unwrap();
+    let (code, _, stderr) = ttfs(
+        dir.path(),
+        &["train", config, "--epochs", "3", "--out", "m.h5", "--quiet"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    for args in [
+        vec!["plot", "m.h5", "--out", "curves.png"],
+        vec!["map", "m.h5", "--out", "map.png", "--resolution", "50"],
+        vec!["eval", "m.h5", "--data", "yin-yang-test", "--out", "p.h5"],
+        vec![
+            "run",
+            "m.h5",
+            "--data",
+            "yin-yang-test",
+            "--index",
+            "7",
+            "--out",
+            "run.h5",
+        ],
+    ] {
+        let (code, _, stderr) = ttfs(dir.path(), &args);
+        assert_eq!(code, 0, "{args:?}: {stderr}");
+    }
+    for picture in ["curves.png", "map.png"] {
+        assert!(
+            std::fs::metadata(dir.path().join(picture)).unwrap().len() > 10_000,
+            "{picture}"
+        );
+    }
+    let read = |file: &str, name: &str| {
+        exactspike::record::inspect::read_f64(&dir.path().join(file), name).unwrap()
+    };
+    let stored = &read("p.h5", "predictions/times")[7 * 3..8 * 3];
+    let (times, senders) =
+        exactspike::record::inspect::read_spikes(&dir.path().join("run.h5"), "layer1").unwrap();
+    let mut engine = [f64::INFINITY; 3];
+    for (t, s) in times.iter().zip(senders) {
+        engine[s as usize] = *t;
+    }
+    assert!(stored.iter().any(|t| t.is_finite()), "{stored:?}");
+    for (a, b) in stored.iter().zip(engine) {
+        assert!(
+            a == &b || (a - b).abs() < 1e-9,
+            "eval {stored:?} vs engine {engine:?}"
+        );
+    }
+    assert_eq!(read("run.h5", "spikes/input/times").len(), 4);
+}
+
+/// Ctrl-C stops training after the current batch: exit 130, the best network so far stored in
+/// a file marked incomplete, no hidden file left.
+#[test]
+fn an_interrupted_training_keeps_the_best_network_so_far() {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let config =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/ttfs_yin_yang.toml");
+    let out = dir.path().join("m.h5");
+    let child = Command::new(env!("CARGO_BIN_EXE_exactspike"))
+        .args([
+            "ttfs",
+            "train",
+            config.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--threads",
+            "1",
+        ])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert!(Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let ended = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&ended.stderr);
+    assert_eq!(ended.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.trim().lines().count() == 1
+            && stderr.contains("interrupted by SIGINT at epoch")
+            && stderr.contains("marked incomplete"),
+        "{stderr}"
+    );
+    let (weights, complete) = stored_weights(&out);
+    assert!(!complete && !weights.is_empty());
+    let attrs = exactspike::record::inspect::group_attributes(&out, "ttfs")
+        .unwrap()
+        .0;
+    assert!(
+        attrs["epochs_run"] >= 1.0 && attrs["epochs_run"] < 300.0,
+        "{attrs:?}"
+    );
+    assert!(crate::common::hidden_files(dir.path()).is_empty());
+}

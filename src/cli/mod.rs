@@ -1,4 +1,7 @@
-//! Command-line interface: `run`, `calibrate`, `sample`, `train`, `plot-dkl`, `raster`, `info`.
+//! Command-line interface: `run`, `calibrate`, `sample`, `train`, `plot-dkl`, `raster`, `info`,
+//! and the `ttfs` family ([`ttfs`]).
+
+mod ttfs;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -112,6 +115,9 @@ enum Command {
         /// Recording (HDF5).
         file: PathBuf,
     },
+    /// Time-to-first-spike networks: `ttfs train`, `ttfs eval`.
+    #[command(subcommand)]
+    Ttfs(ttfs::TtfsCommand),
 }
 
 /// Arguments of `sample` and `train`.
@@ -191,6 +197,7 @@ pub fn run(cli: Cli) -> Result<()> {
             plot::draw_dkl(&files, axis, &out, overwrite)?;
             Ok(())
         }
+        Command::Ttfs(command) => ttfs::run(command),
         Command::Info { file } => {
             println!("{}", summary::summarize(&file)?);
             Ok(())
@@ -269,7 +276,7 @@ fn train(args: &SamplingArgs) -> Result<()> {
 }
 
 /// Where a run is recorded, and how.
-struct Output<'a> {
+pub(crate) struct Output<'a> {
     /// The HDF5 file.
     path: &'a Path,
     /// No progress bar and no summary lines.
@@ -402,12 +409,12 @@ fn os_signal(signal: Signal) -> Option<i32> {
 /// A run stopped early (by a signal, or the interrupt flag): its file is kept under its name,
 /// marked incomplete.
 #[derive(Debug, thiserror::Error)]
-#[error("{termination} at t = {t_reached} ms; {} is marked incomplete", path.display())]
+#[error("{termination} at {reached}; {} is marked incomplete", path.display())]
 pub struct Interrupted {
     /// How it ended.
     termination: Termination,
-    /// Simulated time reached [ms].
-    t_reached: f64,
+    /// How far the work got, e.g. `t = 12.5 ms` or `epoch 12 of 300`.
+    reached: String,
     /// The recording.
     path: PathBuf,
 }
@@ -462,7 +469,13 @@ fn run_experiment(
     if let Some(t_stop) = t_stop {
         experiment = experiment.with_t_stop(t_stop)?;
     }
-    let mut simulation = Simulation::new(&experiment)?;
+    simulate(&experiment, output)
+}
+
+/// Run a built experiment into the file of `output` (checked beforehand), with progress bar,
+/// signals and summary line as `run` has them.
+fn simulate(experiment: &Experiment, output: &Output) -> Result<()> {
+    let mut simulation = Simulation::new(experiment)?;
     tracing::info!(
         populations = experiment.populations().len(),
         synapses = simulation.synapse_count(),
@@ -494,7 +507,7 @@ fn completed(summary: &RunSummary, out: &Path) -> Result<()> {
     }
     Err(Interrupted {
         termination: summary.termination,
-        t_reached: summary.t_reached,
+        reached: format!("t = {} ms", summary.t_reached),
         path: out.to_owned(),
     }
     .into())
@@ -536,7 +549,14 @@ impl ProgressBar {
         }
     }
 
+    /// Show the simulated time `t` [ms].
     fn update(&mut self, t: f64) {
+        let t_stop = self.t_stop;
+        self.show(t / t_stop, || format!("t = {t:.1} / {t_stop} ms"));
+    }
+
+    /// Show `fraction` of the work done, followed by `text()` (made only when drawn).
+    fn show(&mut self, fraction: f64, text: impl FnOnce() -> String) {
         let now = Instant::now();
         let due = match self.last_draw {
             None => now.duration_since(self.started) >= Self::SHOW_AFTER,
@@ -546,21 +566,20 @@ impl ProgressBar {
             return;
         }
         self.last_draw = Some(now);
-        let fraction = (t / self.t_stop).clamp(0.0, 1.0);
+        let fraction = fraction.clamp(0.0, 1.0);
         let filled = (fraction * Self::WIDTH as f64) as usize;
         eprint!(
-            "\r[{}{}] {:5.1}%  t = {:.1} / {} ms",
+            "\r[{}{}] {:5.1}%  {}",
             "#".repeat(filled),
             " ".repeat(Self::WIDTH - filled),
             100.0 * fraction,
-            t,
-            self.t_stop
+            text()
         );
     }
 
     fn clear(&self) {
         if self.last_draw.is_some() {
-            eprint!("\r{}\r", " ".repeat(Self::WIDTH + 40));
+            eprint!("\r{}\r", " ".repeat(Self::WIDTH + 70));
         }
     }
 }

@@ -1,0 +1,330 @@
+//! `exactspike ttfs ...`: train and evaluate time-to-first-spike networks, and draw them.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use clap::Subcommand;
+
+use exactspike::record::hdf5::Hdf5Recorder;
+use exactspike::record::{check_output, RunMetadata, Termination};
+use exactspike::ttfs::jobs::{self, TrainJob};
+use exactspike::ttfs::spec::TtfsSpec;
+use exactspike::ttfs::train::Evaluation;
+use exactspike::ttfs::{lower, model_file, plot};
+
+use super::{simulate, Interrupted, Output, ProgressBar, Signals};
+
+/// The `ttfs` sub-commands.
+#[derive(Debug, Subcommand)]
+pub enum TtfsCommand {
+    /// Train a network described by a `[ttfs]` file; store the model, its training history and
+    /// its test predictions in HDF5. Ctrl-C stops after the current batch and stores the best
+    /// network so far, marked incomplete.
+    Train {
+        /// Description (TOML with a `[ttfs]` table).
+        config: PathBuf,
+        /// Output model (HDF5).
+        #[arg(long)]
+        out: PathBuf,
+        /// Override the seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Override the number of epochs.
+        #[arg(long)]
+        epochs: Option<usize>,
+        /// Override the number of worker threads (0: one per core; results do not depend on it).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// No progress bar and no summary.
+        #[arg(long)]
+        quiet: bool,
+        /// Replace an existing output file.
+        #[arg(long)]
+        overwrite: bool,
+    },
+    /// Evaluate a model on a data set: accuracy and confusion matrix; with --out, the output
+    /// spike times and predictions of every pattern in HDF5.
+    Eval {
+        /// Model (HDF5, from `ttfs train`).
+        model: PathBuf,
+        /// CSV file (features in [0, 1], a final `label` column), or yin-yang-train,
+        /// yin-yang-validation, yin-yang-test.
+        #[arg(long)]
+        data: String,
+        /// Output predictions (HDF5).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads (0: one per core).
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Replace an existing output file.
+        #[arg(long)]
+        overwrite: bool,
+    },
+    /// Draw a model's training curves: accuracy and loss over epochs (PNG or SVG).
+    Plot {
+        /// Model (HDF5, from `ttfs train`).
+        model: PathBuf,
+        /// Output picture (.png or .svg).
+        #[arg(long)]
+        out: PathBuf,
+        /// Replace an existing picture.
+        #[arg(long)]
+        overwrite: bool,
+    },
+    /// Draw the decision map of a Yin-Yang model (its class at every point of the unit disc)
+    /// with the patterns of a data set (PNG or SVG).
+    Map {
+        /// Model (HDF5, from `ttfs train`) with 4 inputs (x, y, 1 − x, 1 − y).
+        model: PathBuf,
+        /// The patterns drawn on the map (as for `eval`).
+        #[arg(long, default_value = "yin-yang-test")]
+        data: String,
+        /// Grid points per side.
+        #[arg(long, default_value_t = 200)]
+        resolution: usize,
+        /// Output picture (.png or .svg).
+        #[arg(long)]
+        out: PathBuf,
+        /// Replace an existing picture.
+        #[arg(long)]
+        overwrite: bool,
+    },
+    /// Run a model on one pattern in the event-driven engine (`IF_curr_exp` neurons that fire
+    /// once) and record every layer's spikes in HDF5; draw them with `exactspike raster`.
+    Run {
+        /// Model (HDF5, from `ttfs train`).
+        model: PathBuf,
+        /// The data set (as for `eval`).
+        #[arg(long)]
+        data: String,
+        /// Index of the pattern in the data set (from 0).
+        #[arg(long, default_value_t = 0)]
+        index: usize,
+        /// Output recording (HDF5).
+        #[arg(long)]
+        out: PathBuf,
+        /// Replace an existing output file.
+        #[arg(long)]
+        overwrite: bool,
+    },
+}
+
+/// Run a `ttfs` sub-command.
+pub fn run(command: TtfsCommand) -> Result<()> {
+    match command {
+        TtfsCommand::Train {
+            config,
+            out,
+            seed,
+            epochs,
+            threads,
+            quiet,
+            overwrite,
+        } => {
+            let mut spec = TtfsSpec::from_file(&config)?;
+            if let Some(seed) = seed {
+                spec.seed = seed;
+            }
+            if let Some(epochs) = epochs {
+                spec.training.epochs = epochs;
+            }
+            if let Some(threads) = threads {
+                spec.training.threads = threads;
+            }
+            train(spec, &out, quiet, overwrite)
+        }
+        TtfsCommand::Eval {
+            model,
+            data,
+            out,
+            threads,
+            overwrite,
+        } => evaluate(&model, &data, out.as_deref(), threads, overwrite),
+        TtfsCommand::Plot {
+            model,
+            out,
+            overwrite,
+        } => Ok(plot::draw_training(&model, &out, overwrite)?),
+        TtfsCommand::Map {
+            model,
+            data,
+            resolution,
+            out,
+            overwrite,
+        } => {
+            let stored = model_file::load(&model)?;
+            if stored.network.n_inputs() != 4 {
+                anyhow::bail!(
+                    "{}: the decision map needs a Yin-Yang model (4 inputs), this one has {}",
+                    model.display(),
+                    stored.network.n_inputs()
+                );
+            }
+            let set = jobs::named_data(&data)?;
+            plot::draw_decision_map(&stored, &set, resolution.max(2), &out, overwrite)?;
+            println!("decision map -> {}", out.display());
+            Ok(())
+        }
+        TtfsCommand::Run {
+            model,
+            data,
+            index,
+            out,
+            overwrite,
+        } => run_pattern(&model, &data, index, &out, overwrite),
+    }
+}
+
+/// `ttfs run`: one pattern through the event-driven engine.
+fn run_pattern(model: &Path, data: &str, index: usize, out: &Path, overwrite: bool) -> Result<()> {
+    check_output(out, overwrite)?;
+    let stored = model_file::load(model)?;
+    let set = jobs::named_data(data)?;
+    if index >= set.len() {
+        anyhow::bail!("--index {index}: {data} has {} patterns", set.len());
+    }
+    let input: Vec<f64> = set
+        .sample(index)
+        .iter()
+        .map(|&x| stored.encoding.time(x))
+        .collect();
+    let slowest = stored
+        .network
+        .layers()
+        .iter()
+        .map(|l| l.neuron().params().tau_m)
+        .fold(0.0, f64::max);
+    let t_stop = stored.encoding.late + 10.0 * slowest;
+    let experiment = lower::experiment(&stored.network, &input, t_stop)?;
+    println!("pattern {index} of {data}, label {}", set.label(index));
+    simulate(
+        &experiment,
+        &Output {
+            path: out,
+            quiet: false,
+            overwrite,
+        },
+    )
+}
+
+/// `ttfs train`.
+fn train(spec: TtfsSpec, out: &Path, quiet: bool, overwrite: bool) -> Result<()> {
+    check_output(out, overwrite)?;
+    let job = TrainJob::prepare(spec)?;
+    let epochs = job.spec.training.epochs;
+    let signals = Signals::catch()?;
+    let mut bar = ProgressBar::new(epochs as f64, !quiet && std::io::stderr().is_terminal());
+    let outcome = job.run(&signals.interrupt, |r| {
+        bar.show(r.epoch as f64 / epochs as f64, || {
+            format!(
+                "epoch {}/{epochs}  loss {:.3}  train {:.1} %  validation {:.1} %",
+                r.epoch,
+                r.train_loss,
+                100.0 * r.train_accuracy,
+                100.0 * r.validation_accuracy
+            )
+        });
+    });
+    bar.clear();
+    let termination = if outcome.trained.completed {
+        Termination::Completed
+    } else {
+        Termination::Interrupted {
+            signal: signals.caught(),
+        }
+    };
+    let layout = model_file::model_layout(&job, &outcome);
+    Hdf5Recorder::create(out, &layout, &model_file::metadata(&job), overwrite)?
+        .finish(termination)?;
+    let ran = outcome.trained.history.len();
+    if !quiet {
+        let (last, best) = outcome.test_accuracy_last_best;
+        println!(
+            "{ran} epochs in {:.1} s ({} threads); test accuracy {} -> {}",
+            outcome.wall_seconds,
+            outcome.threads,
+            accuracy_text(&outcome.test),
+            out.display()
+        );
+        println!(
+            "test accuracy of the last network {:.2} %, of the best-validation network (epoch {}) {:.2} %",
+            100.0 * last,
+            outcome.trained.best_epoch,
+            100.0 * best
+        );
+    }
+    if outcome.trained.completed {
+        return Ok(());
+    }
+    Err(Interrupted {
+        termination,
+        reached: format!("epoch {ran} of {epochs} (the best network so far is stored)"),
+        path: out.to_owned(),
+    }
+    .into())
+}
+
+/// `ttfs eval`.
+fn evaluate(
+    model: &Path,
+    data: &str,
+    out: Option<&Path>,
+    threads: usize,
+    overwrite: bool,
+) -> Result<()> {
+    if let Some(out) = out {
+        check_output(out, overwrite)?;
+    }
+    let stored = model_file::load(model)?;
+    if !stored.complete {
+        eprintln!(
+            "note: {} is marked incomplete (its training was interrupted)",
+            model.display()
+        );
+    }
+    let set = jobs::named_data(data)?;
+    let evaluation = jobs::evaluate(&stored, &set, threads)?;
+    println!("{data}: accuracy {}", accuracy_text(&evaluation));
+    print!(
+        "{}",
+        confusion_text(&evaluation, stored.network.n_outputs())
+    );
+    if let Some(out) = out {
+        let layout = model_file::predictions_layout(&stored, &evaluation, data);
+        let meta = RunMetadata {
+            seed: 0,
+            t_stop: stored.encoding.late,
+            experiment: String::new(),
+        };
+        Hdf5Recorder::create(out, &layout, &meta, overwrite)?.finish(Termination::Completed)?;
+        println!("predictions -> {}", out.display());
+    }
+    Ok(())
+}
+
+/// `95.70 % (957 of 1000)`.
+fn accuracy_text(evaluation: &Evaluation) -> String {
+    let n = evaluation.labels.len();
+    let correct = (evaluation.accuracy * n as f64).round() as usize;
+    format!("{:.2} % ({correct} of {n})", 100.0 * evaluation.accuracy)
+}
+
+/// The confusion matrix as text: one row per label, one column per prediction, then `none`.
+fn confusion_text(evaluation: &Evaluation, classes: usize) -> String {
+    let counts = evaluation.confusion(classes);
+    let mut text = format!("{:>8}", "label");
+    for c in 0..classes {
+        text += &format!(" {c:>6}");
+    }
+    text += &format!(" {:>6}\n", "none");
+    for (label, row) in counts.chunks(classes + 1).enumerate() {
+        text += &format!("{label:>8}");
+        for count in row {
+            text += &format!(" {count:>6}");
+        }
+        text.push('\n');
+    }
+    text
+}

@@ -1,0 +1,390 @@
+//! The HDF5 files of the TTFS jobs: a trained model (weights, neuron parameters, encoding, loss,
+//! training history, checkpoints, test predictions) and the predictions of `ttfs eval`.
+//!
+//! ```text
+//! /ttfs           attrs format_version (1), inputs, classes, layers, early (ms), late (ms), invert,
+//!                 xi, alpha, beta, epochs_run, best_epoch, stored ("last", "best validation"
+//!                 or "best so far"), test_accuracy and test_loss (of the stored network),
+//!                 test_accuracy_last, test_accuracy_best_validation, wall_seconds, threads
+//! /layer<l>       attrs size, inputs, bias_time (ms, NaN: no bias), cm (nF), tau_m (ms),
+//!                 tau_syn (ms), v_rest (mV), v_thresh (mV), method
+//! /layer<l>/weights              float64 [size, inputs (+1 bias)]  nA
+//! /training/<column>             float64 [epochs]: epoch, lr, train_loss, train_accuracy,
+//!                                validation_loss, validation_accuracy, updates, bumps
+//! /checkpoints/epochs            float64 [C]
+//! /checkpoints/layer<l>          float64 [C, size, inputs (+1)]  nA
+//! /<set>/times                   float64 [patterns, classes]  ms (inf: no spike)
+//! /<set>/labels, /<set>/predictions   uint32 [patterns] (prediction = classes: no spike)
+//! /<set>/confusion               uint32 [classes, classes + 1] (last column: no spike)
+//! ```
+//!
+//! `<set>` is `test` in a model file and `predictions` in an evaluation file. Like every
+//! recording, a file is written under a hidden name and renamed when complete; a model saved
+//! after an interrupted training has `complete` = 0.
+
+use std::path::Path;
+
+use super::error::TtfsError;
+use super::jobs::{TrainJob, TrainOutcome};
+use super::loss::LossParams;
+use super::network::{Layer, Network};
+use super::neuron::{FirstSpikeNeuron, FirstSpikeParams};
+use super::spec::{Encoding, Keep};
+use super::train::Evaluation;
+use crate::record::inspect::{group_attributes, read_f64};
+use crate::record::{AttributeValue, RecordLayout, RunMetadata, Table};
+
+/// One column of the training history: its value in an epoch's record.
+type EpochColumn = fn(&super::train::EpochRecord) -> f64;
+
+/// Version of the model layout this build writes and reads.
+pub const FORMAT_VERSION: u64 = 1;
+
+/// Group of the model's scalar settings.
+const MODEL_GROUP: &str = "ttfs";
+
+/// Group of layer `l`.
+fn layer_group(l: usize) -> String {
+    format!("layer{l}")
+}
+
+/// A model read back from its file.
+#[derive(Clone, Debug)]
+pub struct StoredModel {
+    /// The network.
+    pub network: Network,
+    /// Feature → spike time.
+    pub encoding: Encoding,
+    /// The loss it was trained with.
+    pub loss: LossParams,
+    /// Whether the file is marked complete (training ran every epoch).
+    pub complete: bool,
+}
+
+/// Root metadata of a TTFS file: the seed and description text, t_stop = the encoding's late
+/// time [ms].
+pub fn metadata(job: &TrainJob) -> RunMetadata {
+    RunMetadata {
+        seed: job.spec.seed,
+        t_stop: job.spec.encoding.late,
+        experiment: job.spec.text.clone(),
+    }
+}
+
+/// The layout of the model file of a finished (or stopped) training job.
+pub fn model_layout(job: &TrainJob, outcome: &TrainOutcome) -> RecordLayout {
+    let network = outcome.network();
+    let mut layout = network_layout(network, &job.spec.encoding, &job.spec.loss);
+    let t = &outcome.trained;
+    let stored = match (t.completed, outcome.keep) {
+        (false, _) => "best so far",
+        (true, Keep::Last) => "last",
+        (true, Keep::BestValidation) => "best validation",
+    };
+    let (last, best) = outcome.test_accuracy_last_best;
+    let attrs: [(&str, AttributeValue); 9] = [
+        ("epochs_run", t.history.len().into()),
+        ("best_epoch", t.best_epoch.into()),
+        ("stored", AttributeValue::Text(stored.into())),
+        ("test_accuracy", outcome.test.accuracy.into()),
+        ("test_loss", outcome.test.loss.into()),
+        ("test_accuracy_last", last.into()),
+        ("test_accuracy_best_validation", best.into()),
+        ("wall_seconds", outcome.wall_seconds.into()),
+        ("threads", outcome.threads.into()),
+    ];
+    for (name, value) in attrs {
+        layout
+            .attributes
+            .push((MODEL_GROUP.into(), name.into(), value));
+    }
+    let epochs = t.history.len();
+    let columns: [(&str, EpochColumn); 8] = [
+        ("epoch", |r| r.epoch as f64),
+        ("lr", |r| r.lr),
+        ("train_loss", |r| r.train_loss),
+        ("train_accuracy", |r| r.train_accuracy),
+        ("validation_loss", |r| r.validation_loss),
+        ("validation_accuracy", |r| r.validation_accuracy),
+        ("updates", |r| r.updates as f64),
+        ("bumps", |r| r.bumps as f64),
+    ];
+    for (name, column) in columns {
+        let values = t.history.iter().map(column).collect();
+        layout
+            .tables
+            .push(Table::f64("training", name, &[epochs], "", values));
+    }
+    if !t.checkpoints.is_empty() {
+        let epochs: Vec<f64> = t.checkpoints.iter().map(|(e, _)| *e as f64).collect();
+        layout.tables.push(Table::f64(
+            "checkpoints",
+            "epochs",
+            &[epochs.len()],
+            "",
+            epochs,
+        ));
+        for (l, layer) in network.layers().iter().enumerate() {
+            let weights = t
+                .checkpoints
+                .iter()
+                .flat_map(|(_, n)| n.layers()[l].weights().to_vec())
+                .collect();
+            let shape = [t.checkpoints.len(), layer.n_out(), layer.width()];
+            layout.tables.push(Table::f64(
+                "checkpoints",
+                &layer_group(l),
+                &shape,
+                "nA",
+                weights,
+            ));
+        }
+    }
+    layout.tables.extend(evaluation_tables(
+        "test",
+        &outcome.test,
+        network.n_outputs(),
+    ));
+    layout
+}
+
+/// The layout of a network with its encoding and loss (the `/ttfs` settings and `/layer<l>`).
+fn network_layout(network: &Network, encoding: &Encoding, loss: &LossParams) -> RecordLayout {
+    let mut layout = RecordLayout::default();
+    let mut attr = |group: &str, name: &str, value: AttributeValue| {
+        layout.attributes.push((group.into(), name.into(), value));
+    };
+    attr(
+        MODEL_GROUP,
+        "format_version",
+        AttributeValue::Count(FORMAT_VERSION),
+    );
+    attr(MODEL_GROUP, "inputs", network.n_inputs().into());
+    attr(MODEL_GROUP, "classes", network.n_outputs().into());
+    attr(MODEL_GROUP, "layers", network.layers().len().into());
+    attr(MODEL_GROUP, "early", encoding.early.into());
+    attr(MODEL_GROUP, "late", encoding.late.into());
+    attr(
+        MODEL_GROUP,
+        "invert",
+        AttributeValue::Count(u64::from(encoding.invert)),
+    );
+    attr(MODEL_GROUP, "xi", loss.xi.into());
+    attr(MODEL_GROUP, "alpha", loss.alpha.into());
+    attr(MODEL_GROUP, "beta", loss.beta.into());
+    for (l, layer) in network.layers().iter().enumerate() {
+        let group = layer_group(l);
+        let p = layer.neuron().params();
+        attr(&group, "size", layer.n_out().into());
+        attr(&group, "inputs", layer.n_in().into());
+        attr(
+            &group,
+            "bias_time",
+            layer.bias_time().unwrap_or(f64::NAN).into(),
+        );
+        for (name, value) in [
+            ("cm", p.cm),
+            ("tau_m", p.tau_m),
+            ("tau_syn", p.tau_syn),
+            ("v_rest", p.v_rest),
+            ("v_thresh", p.v_thresh),
+        ] {
+            attr(&group, name, value.into());
+        }
+        attr(
+            &group,
+            "method",
+            AttributeValue::Text(layer.neuron().method().into()),
+        );
+        let shape = [layer.n_out(), layer.width()];
+        layout.tables.push(Table::f64(
+            &group,
+            "weights",
+            &shape,
+            "nA",
+            layer.weights().to_vec(),
+        ));
+    }
+    layout
+}
+
+/// The tables of an evaluation in group `set`.
+pub fn evaluation_tables(set: &str, evaluation: &Evaluation, classes: usize) -> Vec<Table> {
+    let n = evaluation.labels.len();
+    let labels = evaluation.labels.iter().map(|&l| l as u32).collect();
+    let predictions = evaluation
+        .predictions
+        .iter()
+        .map(|p| p.unwrap_or(classes) as u32)
+        .collect();
+    let confusion = evaluation
+        .confusion(classes)
+        .into_iter()
+        .map(|c| c as u32)
+        .collect();
+    vec![
+        Table::f64(set, "times", &[n, classes], "ms", evaluation.times.clone()),
+        Table::u32(set, "labels", &[n], labels),
+        Table::u32(set, "predictions", &[n], predictions),
+        Table::u32(set, "confusion", &[classes, classes + 1], confusion),
+    ]
+}
+
+/// The layout of an evaluation file: the model's network and the predictions on a data set.
+pub fn predictions_layout(
+    model: &StoredModel,
+    evaluation: &Evaluation,
+    data: &str,
+) -> RecordLayout {
+    let mut layout = network_layout(&model.network, &model.encoding, &model.loss);
+    let classes = model.network.n_outputs();
+    layout
+        .tables
+        .extend(evaluation_tables("predictions", evaluation, classes));
+    layout.attributes.push((
+        "predictions".into(),
+        "data".into(),
+        AttributeValue::Text(data.into()),
+    ));
+    layout.attributes.push((
+        "predictions".into(),
+        "accuracy".into(),
+        evaluation.accuracy.into(),
+    ));
+    layout
+}
+
+/// Read the model stored at `path`.
+pub fn load(path: &Path) -> Result<StoredModel, TtfsError> {
+    let file = path.display().to_string();
+    let problem = |field: &str, problem: String| TtfsError::Model {
+        path: file.clone(),
+        field: field.into(),
+        problem,
+    };
+    let (settings, complete) = group_attributes(path, MODEL_GROUP).map_err(|_| {
+        problem(
+            "/ttfs",
+            "not a TTFS model (no /ttfs group); make one with `exactspike ttfs train`".into(),
+        )
+    })?;
+    let get = |attrs: &std::collections::HashMap<String, f64>, group: &str, name: &str| {
+        attrs
+            .get(name)
+            .copied()
+            .ok_or_else(|| problem(&format!("/{group}"), format!("attribute {name} is missing")))
+    };
+    let version = get(&settings, MODEL_GROUP, "format_version")?;
+    if version != FORMAT_VERSION as f64 {
+        return Err(problem(
+            "/ttfs.format_version",
+            format!(
+                "model format {version} is not the version this build reads ({FORMAT_VERSION})"
+            ),
+        ));
+    }
+    let count = |name: &str| get(&settings, MODEL_GROUP, name).map(|v| v as usize);
+    let mut n_in = count("inputs")?;
+    let mut layers = Vec::new();
+    for l in 0..count("layers")? {
+        let group = layer_group(l);
+        let (attrs, _) = group_attributes(path, &group)
+            .map_err(|e| problem(&format!("/{group}"), e.to_string()))?;
+        let value = |name: &str| get(&attrs, &group, name);
+        let params = FirstSpikeParams {
+            cm: value("cm")?,
+            tau_m: value("tau_m")?,
+            tau_syn: value("tau_syn")?,
+            v_rest: value("v_rest")?,
+            v_thresh: value("v_thresh")?,
+        };
+        use crate::neuron::params::CellParams;
+        if let Some((name, p)) = params.problem() {
+            return Err(problem(&format!("/{group}.{name}"), p));
+        }
+        let size = value("size")? as usize;
+        let bias = value("bias_time")?;
+        let bias_time = bias.is_finite().then_some(bias);
+        let weights = read_f64(path, &format!("{group}/weights"))?;
+        let width = n_in + usize::from(bias_time.is_some());
+        if weights.len() != size * width || weights.iter().any(|w| !w.is_finite()) {
+            return Err(problem(
+                &format!("/{group}/weights"),
+                format!(
+                    "needs {size} × {width} finite weights, has {} values",
+                    weights.len()
+                ),
+            ));
+        }
+        layers.push(Layer::new(
+            FirstSpikeNeuron::new(&params),
+            n_in,
+            size,
+            bias_time,
+            weights,
+        ));
+        n_in = size;
+    }
+    let value = |name: &str| get(&settings, MODEL_GROUP, name);
+    Ok(StoredModel {
+        network: Network::new(layers),
+        encoding: Encoding {
+            early: value("early")?,
+            late: value("late")?,
+            invert: value("invert")? != 0.0,
+        },
+        loss: LossParams {
+            xi: value("xi")?,
+            alpha: value("alpha")?,
+            beta: value("beta")?,
+        },
+        complete,
+    })
+}
+
+/// What `exactspike info` adds for a TTFS model or predictions file: the layers, the encoding
+/// and, for a model, its training and test accuracy.
+pub fn describe(path: &Path) -> Result<String, crate::record::RecordError> {
+    let (settings, _) = group_attributes(path, MODEL_GROUP)?;
+    let get = |attrs: &std::collections::HashMap<String, f64>, name: &str| {
+        attrs.get(name).copied().unwrap_or(f64::NAN)
+    };
+    let mut layers = vec![format!("{} inputs", get(&settings, "inputs"))];
+    for l in 0..get(&settings, "layers") as usize {
+        let (attrs, _) = group_attributes(path, &layer_group(l))?;
+        let bias = get(&attrs, "bias_time");
+        let bias = if bias.is_finite() {
+            format!(", bias at {bias} ms")
+        } else {
+            String::new()
+        };
+        layers.push(format!(
+            "{} (tau_m {} ms, tau_syn {} ms{bias})",
+            get(&attrs, "size"),
+            get(&attrs, "tau_m"),
+            get(&attrs, "tau_syn")
+        ));
+    }
+    let mut text = format!(
+        "\nttfs: {}; inputs at {} to {} ms\n",
+        layers.join(" -> "),
+        get(&settings, "early"),
+        get(&settings, "late")
+    );
+    let epochs = get(&settings, "epochs_run");
+    if epochs.is_finite() {
+        text += &format!(
+            "ttfs training: {epochs} epochs in {:.1} s, best validation after epoch {}; test accuracy {:.2} %\n",
+            get(&settings, "wall_seconds"),
+            get(&settings, "best_epoch"),
+            100.0 * get(&settings, "test_accuracy")
+        );
+    }
+    if let Ok((predictions, _)) = group_attributes(path, "predictions") {
+        text += &format!(
+            "ttfs predictions: accuracy {:.2} %\n",
+            100.0 * get(&predictions, "accuracy")
+        );
+    }
+    Ok(text)
+}

@@ -1,0 +1,239 @@
+//! Pictures of TTFS models (PNG or SVG): training curves from a model file, and the decision map
+//! of a Yin-Yang model (the class of every point of the unit square, with the test patterns).
+
+use std::path::Path;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::data::Dataset;
+use super::model_file::StoredModel;
+use super::network::Trace;
+use crate::record::inspect::read_f64;
+use crate::record::picture::{Figure, Picture};
+use crate::record::raster::RasterError;
+
+/// Colours of the classes: light for the map, full for the patterns.
+const CLASS_COLOURS: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+
+fn text(e: &impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+/// Training and validation accuracy [%] and loss over the epochs of a model file.
+struct CurvesFigure {
+    title: String,
+    epochs: Vec<f64>,
+    /// (label, values, colour) of the accuracy panel and the loss panel.
+    accuracy: Vec<(&'static str, Vec<f64>, RGBColor)>,
+    loss: Vec<(&'static str, Vec<f64>, RGBColor)>,
+}
+
+/// Draw the training curves of the model file `h5` into `out`.
+pub fn draw_training(h5: &Path, out: &Path, overwrite: bool) -> Result<(), RasterError> {
+    let picture = Picture::new(out, overwrite)?;
+    let column = |name: &str| read_f64(h5, &format!("training/{name}"));
+    let percent = |v: Vec<f64>| v.into_iter().map(|x| 100.0 * x).collect();
+    let (blue, orange) = (CLASS_COLOURS[0], CLASS_COLOURS[1]);
+    picture.render(&CurvesFigure {
+        title: format!(
+            "{}: training",
+            h5.file_name().unwrap_or_default().to_string_lossy()
+        ),
+        epochs: column("epoch")?,
+        accuracy: vec![
+            ("training", percent(column("train_accuracy")?), blue),
+            (
+                "validation",
+                percent(column("validation_accuracy")?),
+                orange,
+            ),
+        ],
+        loss: vec![
+            ("training", column("train_loss")?, blue),
+            ("validation", column("validation_loss")?, orange),
+        ],
+    })
+}
+
+impl Figure for CurvesFigure {
+    fn draw<DB: DrawingBackend>(&self, area: DrawingArea<DB, Shift>) -> Result<(), String> {
+        area.fill(&WHITE).map_err(|e| text(&e))?;
+        let area = area
+            .titled(&self.title, ("sans-serif", 22))
+            .map_err(|e| text(&e))?;
+        let (top, bottom) = area.split_vertically(area.dim_in_pixel().1 / 2);
+        let last = self.epochs.last().copied().unwrap_or(1.0).max(1.0);
+        for (panel, series, y_desc) in [
+            (&top, &self.accuracy, "accuracy [%]"),
+            (&bottom, &self.loss, "loss"),
+        ] {
+            let finite = series
+                .iter()
+                .flat_map(|s| s.1.iter().copied())
+                .filter(|v| v.is_finite());
+            let (lo, hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+                (a.min(v), b.max(v))
+            });
+            let (lo, hi) = if lo < hi { (lo, hi) } else { (0.0, 1.0) };
+            let mut chart = ChartBuilder::on(panel)
+                .margin(15)
+                .x_label_area_size(40)
+                .y_label_area_size(70)
+                .build_cartesian_2d(0.0..last, lo..hi)
+                .map_err(|e| text(&e))?;
+            chart
+                .configure_mesh()
+                .x_desc("epoch")
+                .y_desc(y_desc)
+                .label_style(("sans-serif", 16))
+                .axis_desc_style(("sans-serif", 18))
+                .draw()
+                .map_err(|e| text(&e))?;
+            for (label, values, colour) in series.iter() {
+                let points = self
+                    .epochs
+                    .iter()
+                    .zip(values)
+                    .filter(|(_, v)| v.is_finite());
+                chart
+                    .draw_series(LineSeries::new(
+                        points.map(|(&e, &v)| (e, v)),
+                        colour.stroke_width(2),
+                    ))
+                    .map_err(|e| text(&e))?
+                    .label(*label)
+                    .legend(move |(x, y)| {
+                        PathElement::new([(x, y), (x + 20, y)], colour.stroke_width(2))
+                    });
+            }
+            chart
+                .configure_series_labels()
+                .background_style(WHITE.mix(0.8))
+                .border_style(BLACK)
+                .label_font(("sans-serif", 16))
+                .draw()
+                .map_err(|e| text(&e))?;
+        }
+        area.present().map_err(|e| text(&e))
+    }
+}
+
+/// The decision map of a Yin-Yang model: its class at every grid point of the unit disc, and
+/// the patterns of a data set (ringed in black where misclassified).
+struct MapFigure {
+    title: String,
+    /// (x, y, half cell width, class) of the grid cells.
+    cells: Vec<(f64, f64, f64, Option<usize>)>,
+    /// (x, y, label, correct) of the patterns.
+    patterns: Vec<(f64, f64, usize, bool)>,
+}
+
+/// Draw the decision map of `model` (4 inputs: x, y, 1 − x, 1 − y) on a grid of `resolution`²
+/// points, with the patterns of `data`, into `out`.
+pub fn draw_decision_map(
+    model: &StoredModel,
+    data: &Dataset,
+    resolution: usize,
+    out: &Path,
+    overwrite: bool,
+) -> Result<(), RasterError> {
+    let picture = Picture::new(out, overwrite)?;
+    let mut trace = Trace::default();
+    let mut classify = |x: f64, y: f64| {
+        let input = [x, y, 1.0 - x, 1.0 - y].map(|v| model.encoding.time(v));
+        model.network.forward(&input, &mut trace);
+        super::loss::prediction(trace.output())
+    };
+    let step = 1.0 / resolution as f64;
+    let mut cells = Vec::new();
+    for i in 0..resolution {
+        for j in 0..resolution {
+            let (x, y) = ((i as f64 + 0.5) * step, (j as f64 + 0.5) * step);
+            if (x - 0.5).hypot(y - 0.5) <= 0.5 {
+                cells.push((x, y, step / 2.0, classify(x, y)));
+            }
+        }
+    }
+    let patterns = (0..data.len())
+        .map(|k| {
+            let f = data.sample(k);
+            (
+                f[0],
+                f[1],
+                data.label(k),
+                classify(f[0], f[1]) == Some(data.label(k)),
+            )
+        })
+        .collect::<Vec<_>>();
+    let correct = patterns.iter().filter(|p| p.3).count();
+    picture.render(&MapFigure {
+        title: format!(
+            "decision map; {}: {correct} of {} correct",
+            data.name(),
+            patterns.len()
+        ),
+        cells,
+        patterns,
+    })
+}
+
+impl Figure for MapFigure {
+    fn draw<DB: DrawingBackend>(&self, area: DrawingArea<DB, Shift>) -> Result<(), String> {
+        area.fill(&WHITE).map_err(|e| text(&e))?;
+        let (w, h) = area.dim_in_pixel();
+        let side = w.min(h);
+        let area = area.margin(0, 0, (w - side) / 2, (w - side) / 2);
+        let mut chart = ChartBuilder::on(&area)
+            .margin(15)
+            .caption(&self.title, ("sans-serif", 22))
+            .x_label_area_size(40)
+            .y_label_area_size(50)
+            .build_cartesian_2d(0.0..1.0, 0.0..1.0)
+            .map_err(|e| text(&e))?;
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_desc("x")
+            .y_desc("y")
+            .label_style(("sans-serif", 16))
+            .draw()
+            .map_err(|e| text(&e))?;
+        let light = |c: Option<usize>| match c {
+            Some(c) => CLASS_COLOURS[c % 10].mix(0.3).filled(),
+            None => BLACK.mix(0.1).filled(),
+        };
+        chart
+            .draw_series(
+                self.cells.iter().map(|&(x, y, r, c)| {
+                    Rectangle::new([(x - r, y - r), (x + r, y + r)], light(c))
+                }),
+            )
+            .map_err(|e| text(&e))?;
+        chart
+            .draw_series(self.patterns.iter().map(|&(x, y, label, _)| {
+                Circle::new((x, y), 3, CLASS_COLOURS[label % 10].filled())
+            }))
+            .map_err(|e| text(&e))?;
+        chart
+            .draw_series(
+                self.patterns
+                    .iter()
+                    .filter(|p| !p.3)
+                    .map(|&(x, y, _, _)| Circle::new((x, y), 5, BLACK.stroke_width(2))),
+            )
+            .map_err(|e| text(&e))?;
+        area.present().map_err(|e| text(&e))
+    }
+}
