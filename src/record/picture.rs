@@ -97,3 +97,18 @@ fn register_embedded_font() {
         let _ = register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular());
     });
 }
+
+/// Draw the legend of `chart`'s labelled series at `position`: a framed, lightly shaded box.
+pub(crate) fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 16))
+        .draw()
+        .map_err(|e| e.to_string())
+}

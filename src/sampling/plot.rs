@@ -10,7 +10,7 @@ use plotters::prelude::*;
 use super::logistic::logistic;
 use super::tables::{CALIBRATION_GROUP, SAMPLING_GROUP, TRAINING_GROUP};
 use crate::record::inspect::{group_attributes, read_f64};
-use crate::record::picture::{Figure, Picture};
+use crate::record::picture::{draw_legend, Figure, Picture};
 use crate::record::raster::RasterError;
 
 /// What `plot-dkl` draws D_KL over.
@@ -201,14 +201,7 @@ impl Figure for DklFigure {
                 ))
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 16))
-            .draw()
-            .map_err(|e| text(&e))?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         area.present().map_err(|e| text(&e))
     }
 }

@@ -80,16 +80,7 @@ impl TrainJob {
         };
         let inputs = train.n_features();
         for set in validation.iter().chain([&test]) {
-            if set.n_features() != inputs {
-                return Err(TtfsError::Mismatch {
-                    path: set.name().to_string(),
-                    problem: format!(
-                        "has {} feature columns, the training set {} has {inputs}",
-                        set.n_features(),
-                        train.name()
-                    ),
-                });
-            }
+            same_features(set, inputs, &format!("the training set {}", train.name()))?;
         }
         let encode = |d: &Dataset| Patterns::encode(d, &spec.encoding);
         Ok(Self {
@@ -135,6 +126,20 @@ impl TrainJob {
     }
 }
 
+/// `set` must have `expected` features, as `other` (named in the error) has.
+fn same_features(set: &Dataset, expected: usize, other: &str) -> Result<(), TtfsError> {
+    if set.n_features() == expected {
+        return Ok(());
+    }
+    Err(TtfsError::Mismatch {
+        path: set.name().to_string(),
+        problem: format!(
+            "has {} feature columns, {other} has {expected}",
+            set.n_features()
+        ),
+    })
+}
+
 /// Read the CSV file `path` and check its labels against the output layer of `spec`.
 fn load(path: &Path, spec: &TtfsSpec) -> Result<Dataset, TtfsError> {
     let set = data::load_csv(path)?;
@@ -163,16 +168,7 @@ pub fn evaluate(
 ) -> Result<Evaluation, TtfsError> {
     let network = &model.network;
     check_labels(set, network.n_outputs(), set.name())?;
-    if set.n_features() != network.n_inputs() {
-        return Err(TtfsError::Mismatch {
-            path: set.name().to_string(),
-            problem: format!(
-                "has {} feature columns, the network has {} inputs",
-                set.n_features(),
-                network.n_inputs()
-            ),
-        });
-    }
+    same_features(set, network.n_inputs(), "the network")?;
     let patterns = Patterns::encode(set, &model.encoding);
     Ok(train::evaluate(
         network,

@@ -10,22 +10,11 @@ use super::data::Dataset;
 use super::model_file::StoredModel;
 use super::network::Trace;
 use crate::record::inspect::read_f64;
-use crate::record::picture::{Figure, Picture};
+use crate::record::picture::{draw_legend, Figure, Picture};
 use crate::record::raster::RasterError;
 
-/// Colours of the classes: light for the map, full for the patterns.
-const CLASS_COLOURS: [RGBColor; 10] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-    RGBColor(227, 119, 194),
-    RGBColor(127, 127, 127),
-    RGBColor(188, 189, 34),
-    RGBColor(23, 190, 207),
-];
+/// Colours of the classes (the raster's palette): light for the map, full for the patterns.
+const CLASS_COLOURS: [RGBColor; 10] = crate::record::raster::COLORS;
 
 fn text(e: &impl std::fmt::Display) -> String {
     e.to_string()
@@ -118,13 +107,7 @@ impl Figure for CurvesFigure {
                         PathElement::new([(x, y), (x + 20, y)], colour.stroke_width(2))
                     });
             }
-            chart
-                .configure_series_labels()
-                .background_style(WHITE.mix(0.8))
-                .border_style(BLACK)
-                .label_font(("sans-serif", 16))
-                .draw()
-                .map_err(|e| text(&e))?;
+            draw_legend(&mut chart, SeriesLabelPosition::MiddleRight)?;
         }
         area.present().map_err(|e| text(&e))
     }

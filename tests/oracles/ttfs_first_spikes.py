@@ -189,44 +189,37 @@ def simulate(tau_m, times, weights, tau_s=TAU_S, cm=CM, v_rest=V_REST, v_thresh=
     return None, dict(closest_miss_mV=closest)
 
 
+def shifted_spike(tau_m, times, weights, which, i, shift):
+    """The ODE spike time with weight (which == "w") or time (which == "t") i moved by shift;
+    None if the spike vanishes."""
+    tt, ww = list(times), list(weights)
+    (ww if which == "w" else tt)[i] += shift
+    return simulate(tau_m, tt, ww)[0]
+
+
 def fd_grads(tau_m, times, weights, h):
     """Central differences (2-point) of the ODE T w.r.t. weights and times."""
-    n = len(times)
-    dw, dt = [], []
-    for which, out in (("w", dw), ("t", dt)):
-        for i in range(n):
-            vals = []
-            for s in (+1, -1):
-                tt, ww = list(times), list(weights)
-                if which == "w":
-                    ww[i] += s * h
-                else:
-                    tt[i] += s * h
-                T, _ = simulate(tau_m, tt, ww)
-                if T is None:
-                    return None
-                vals.append(T)
-            out.append((vals[0] - vals[1]) / (2 * h))
-    return dw, dt
+    out = []
+    for which in ("w", "t"):
+        g = []
+        for i in range(len(times)):
+            up, down = (shifted_spike(tau_m, times, weights, which, i, s * h) for s in (1, -1))
+            if up is None or down is None:
+                return None
+            g.append((up - down) / (2 * h))
+        out.append(g)
+    return out
 
 
 def fd_grads5(tau_m, times, weights, h):
-    n = len(times)
+    """Central differences (4-point) of the ODE T w.r.t. weights and times."""
     res = []
     for which in ("w", "t"):
         g = []
-        for i in range(n):
-            f = {}
-            for s in (-2, -1, 1, 2):
-                tt, ww = list(times), list(weights)
-                if which == "w":
-                    ww[i] += s * h
-                else:
-                    tt[i] += s * h
-                T, _ = simulate(tau_m, tt, ww)
-                if T is None:
-                    return None
-                f[s] = T
+        for i in range(len(times)):
+            f = {s: shifted_spike(tau_m, times, weights, which, i, s * h) for s in (-2, -1, 1, 2)}
+            if None in f.values():
+                return None
             g.append((-f[2] + 8 * f[1] - 8 * f[-1] + f[-2]) / (12 * h))
         res.append(g)
     return res

@@ -193,7 +193,7 @@ fn load_bands(
 }
 
 /// Population colours, in band order (matplotlib's "tab10": distinct and readable on white).
-const COLORS: [RGBColor; 10] = [
+pub(crate) const COLORS: [RGBColor; 10] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
