@@ -195,8 +195,11 @@ class Checker:
         """A TTFS model or predictions file: settings, layers, evaluation, history."""
         t = f["ttfs"]
         model = "test" in f
-        self.typed(t, counts=("format_version", "inputs", "classes", "layers", "invert"),
+        self.typed(t, counts=("format_version", "inputs", "classes", "layers"),
                    floats=("early", "late", "xi", "alpha", "beta"))
+        if self.expect("invert" in t.attrs, "/ttfs: missing attribute invert"):
+            value = np.asarray(t.attrs["invert"])
+            self.expect(value.dtype == np.uint8 and int(value) in (0, 1), "/ttfs: invert not uint8 0/1")
         if model:
             self.typed(t, counts=("epochs_run", "best_epoch", "threads"), texts=("stored",),
                        floats=("test_accuracy", "test_loss", "test_accuracy_last",
@@ -211,6 +214,7 @@ class Checker:
             g = f[f"layer{l}"]
             self.typed(g, counts=("size", "inputs"), texts=("method",),
                        floats=("bias_time", "cm", "tau_m", "tau_syn", "v_rest", "v_thresh"))
+            self.expect(int(g.attrs.get("inputs", -1)) == n_in, f"/layer{l}: inputs is not {n_in}, the layer below")
             size = int(g.attrs.get("size", 0))
             width = n_in + int(np.isfinite(g.attrs.get("bias_time", np.nan)))
             self.shape(g, "weights", np.float64, (size, width))
@@ -235,6 +239,8 @@ class Checker:
         if not model:
             return
         epochs = int(t.attrs.get("epochs_run", 0))
+        if not self.expect("training" in f, "/training: missing group"):
+            return
         for column in ("epoch", "lr", "train_loss", "train_accuracy", "validation_loss",
                        "validation_accuracy", "updates", "bumps"):
             self.shape(f["training"], column, np.float64, (epochs,))

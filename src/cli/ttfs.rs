@@ -6,9 +6,12 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use clap::Subcommand;
 
+use exactspike::error::ConfigError;
 use exactspike::record::hdf5::Hdf5Recorder;
 use exactspike::record::{check_output, RunMetadata, Termination};
+use exactspike::ttfs::error::TtfsError;
 use exactspike::ttfs::jobs::{self, TrainJob};
+use exactspike::ttfs::network::Trace;
 use exactspike::ttfs::spec::TtfsSpec;
 use exactspike::ttfs::train::Evaluation;
 use exactspike::ttfs::{lower, model_file, plot};
@@ -128,6 +131,15 @@ pub fn run(command: TtfsCommand) -> Result<()> {
                 spec.seed = seed;
             }
             if let Some(epochs) = epochs {
+                if epochs == 0 {
+                    let field = "--epochs";
+                    return Err(ConfigError::new(
+                        &config.display().to_string(),
+                        field,
+                        "must be ≥ 1",
+                    )
+                    .into());
+                }
                 spec.training.epochs = epochs;
             }
             if let Some(threads) = threads {
@@ -156,13 +168,17 @@ pub fn run(command: TtfsCommand) -> Result<()> {
         } => {
             let stored = model_file::load(&model)?;
             if stored.network.n_inputs() != 4 {
-                anyhow::bail!(
-                    "{}: the decision map needs a Yin-Yang model (4 inputs), this one has {}",
-                    model.display(),
-                    stored.network.n_inputs()
-                );
+                return Err(TtfsError::Mismatch {
+                    path: model.display().to_string(),
+                    problem: format!(
+                        "the decision map needs a Yin-Yang model (4 inputs), this one has {}",
+                        stored.network.n_inputs()
+                    ),
+                }
+                .into());
             }
             let set = jobs::named_data(&data)?;
+            jobs::check_fits(&stored.network, &set)?;
             plot::draw_decision_map(&stored, &set, resolution.max(2), &out, overwrite)?;
             println!("decision map -> {}", out.display());
             Ok(())
@@ -182,21 +198,32 @@ fn run_pattern(model: &Path, data: &str, index: usize, out: &Path, overwrite: bo
     check_output(out, overwrite)?;
     let stored = model_file::load(model)?;
     let set = jobs::named_data(data)?;
+    jobs::check_fits(&stored.network, &set)?;
     if index >= set.len() {
-        anyhow::bail!("--index {index}: {data} has {} patterns", set.len());
+        return Err(TtfsError::Mismatch {
+            path: data.to_string(),
+            problem: format!("--index {index}: the set has {} patterns", set.len()),
+        }
+        .into());
     }
     let input: Vec<f64> = set
         .sample(index)
         .iter()
         .map(|&x| stored.encoding.time(x))
         .collect();
-    let slowest = stored
-        .network
-        .layers()
-        .iter()
+    // Past the last spike of the layered pass by ten of the slowest membrane time constants.
+    let mut trace = Trace::default();
+    stored.network.forward(&input, &mut trace);
+    let spikes = trace.outputs.iter().flatten().chain(&input);
+    let last = spikes
+        .copied()
+        .filter(|t| t.is_finite())
+        .fold(0.0, f64::max);
+    let layers = stored.network.layers().iter();
+    let slowest = layers
         .map(|l| l.neuron().params().tau_m)
         .fold(0.0, f64::max);
-    let t_stop = stored.encoding.late + 10.0 * slowest;
+    let t_stop = last + 10.0 * slowest;
     let experiment = lower::experiment(&stored.network, &input, t_stop)?;
     println!("pattern {index} of {data}, label {}", set.label(index));
     simulate(

@@ -5,12 +5,13 @@ use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use super::data::{self, check_labels, Dataset, Split};
+use super::data::{self, check_labels, yinyang, Dataset, Split};
 use super::error::TtfsError;
 use super::model_file::StoredModel;
 use super::network::Network;
 use super::spec::{DataSource, Keep, TtfsSpec};
 use super::train::{self, EpochRecord, Evaluation, Patterns, Trained};
+use crate::error::ConfigError;
 
 /// A training job: its description and its encoded data sets.
 #[derive(Clone, Debug)]
@@ -63,6 +64,19 @@ impl TrainJob {
     /// Load the data sets of `spec` and check them against its network.
     pub fn prepare(spec: TtfsSpec) -> Result<Self, TtfsError> {
         let (train, validation, test) = match &spec.data {
+            DataSource::YinYang if spec.classes() != yinyang::N_CLASSES => {
+                let last = spec.layers.len() - 1;
+                return Err(ConfigError::new(
+                    &spec.file,
+                    format!("ttfs.layer[{last}].size"),
+                    format!(
+                        "the Yin-Yang data has {} classes, the output layer has {} neurons",
+                        yinyang::N_CLASSES,
+                        spec.classes()
+                    ),
+                )
+                .into());
+            }
             DataSource::YinYang => (
                 data::yin_yang(Split::Train),
                 Some(data::yin_yang(Split::Validation)),
@@ -73,14 +87,17 @@ impl TrainJob {
                 validation,
                 test,
             } => (
-                load(train, &spec)?,
-                validation.as_deref().map(|v| load(v, &spec)).transpose()?,
-                load(test, &spec)?,
+                load(train)?,
+                validation.as_deref().map(load).transpose()?,
+                load(test)?,
             ),
         };
         let inputs = train.n_features();
         for set in validation.iter().chain([&test]) {
             same_features(set, inputs, &format!("the training set {}", train.name()))?;
+        }
+        for set in [&train].into_iter().chain(&validation).chain([&test]) {
+            check_labels(set, spec.classes(), set.name())?;
         }
         let encode = |d: &Dataset| Patterns::encode(d, &spec.encoding);
         Ok(Self {
@@ -140,11 +157,9 @@ fn same_features(set: &Dataset, expected: usize, other: &str) -> Result<(), Ttfs
     })
 }
 
-/// Read the CSV file `path` and check its labels against the output layer of `spec`.
-fn load(path: &Path, spec: &TtfsSpec) -> Result<Dataset, TtfsError> {
-    let set = data::load_csv(path)?;
-    check_labels(&set, spec.classes(), path)?;
-    Ok(set)
+/// Read the CSV file `path`.
+fn load(path: &Path) -> Result<Dataset, TtfsError> {
+    Ok(data::load_csv(path)?)
 }
 
 /// A data set to evaluate on, by name: `yin-yang-train`, `yin-yang-validation`,
@@ -159,16 +174,20 @@ pub fn named_data(name: &str) -> Result<Dataset, TtfsError> {
     Ok(data::yin_yang(split))
 }
 
-/// Evaluate a stored model on `set`, whose labels must fit its output layer and whose feature
-/// count its input layer.
+/// Whether `set` fits `network`: its labels the output layer, its feature count the inputs.
+pub fn check_fits(network: &Network, set: &Dataset) -> Result<(), TtfsError> {
+    check_labels(set, network.n_outputs(), set.name())?;
+    same_features(set, network.n_inputs(), "the network")
+}
+
+/// Evaluate a stored model on `set`, which must fit it ([`check_fits`]).
 pub fn evaluate(
     model: &StoredModel,
     set: &Dataset,
     threads: usize,
 ) -> Result<Evaluation, TtfsError> {
     let network = &model.network;
-    check_labels(set, network.n_outputs(), set.name())?;
-    same_features(set, network.n_inputs(), "the network")?;
+    check_fits(network, set)?;
     let patterns = Patterns::encode(set, &model.encoding);
     Ok(train::evaluate(
         network,

@@ -2,7 +2,7 @@
 //! training history, checkpoints, test predictions) and the predictions of `ttfs eval`.
 //!
 //! ```text
-//! /ttfs           attrs format_version (1), inputs, classes, layers, early (ms), late (ms), invert,
+//! /ttfs           attrs format_version (1), inputs, classes, layers, early (ms), late (ms), invert (0/1),
 //!                 xi, alpha, beta, epochs_run, best_epoch, stored ("last", "best validation"
 //!                 or "best so far"), test_accuracy and test_loss (of the stored network),
 //!                 test_accuracy_last, test_accuracy_best_validation, wall_seconds, threads
@@ -164,11 +164,7 @@ fn network_layout(network: &Network, encoding: &Encoding, loss: &LossParams) -> 
     attr(MODEL_GROUP, "layers", network.layers().len().into());
     attr(MODEL_GROUP, "early", encoding.early.into());
     attr(MODEL_GROUP, "late", encoding.late.into());
-    attr(
-        MODEL_GROUP,
-        "invert",
-        AttributeValue::Count(u64::from(encoding.invert)),
-    );
+    attr(MODEL_GROUP, "invert", AttributeValue::Flag(encoding.invert));
     attr(MODEL_GROUP, "xi", loss.xi.into());
     attr(MODEL_GROUP, "alpha", loss.alpha.into());
     attr(MODEL_GROUP, "beta", loss.beta.into());
@@ -283,7 +279,18 @@ pub fn load(path: &Path) -> Result<StoredModel, TtfsError> {
             ),
         ));
     }
-    let count = |name: &str| get(&settings, MODEL_GROUP, name).map(|v| v as usize);
+    // A positive whole number of at most 2^32 (sizes of a network that fits in memory).
+    let whole = |group: &str, name: &str, v: f64| {
+        if v >= 1.0 && v <= f64::from(u32::MAX) && v.fract() == 0.0 {
+            Ok(v as usize)
+        } else {
+            Err(problem(
+                &format!("/{group}.{name}"),
+                format!("must be a whole number ≥ 1, got {v}"),
+            ))
+        }
+    };
+    let count = |name: &str| whole(MODEL_GROUP, name, get(&settings, MODEL_GROUP, name)?);
     let mut n_in = count("inputs")?;
     let mut layers = Vec::new();
     for l in 0..count("layers")? {
@@ -302,12 +309,20 @@ pub fn load(path: &Path) -> Result<StoredModel, TtfsError> {
         if let Some((name, p)) = params.problem() {
             return Err(problem(&format!("/{group}.{name}"), p));
         }
-        let size = value("size")? as usize;
+        let size = whole(&group, "size", value("size")?)?;
+        if value("inputs")? != n_in as f64 {
+            let found = value("inputs")?;
+            return Err(problem(
+                &format!("/{group}.inputs"),
+                format!("is {found}, the layer below has {n_in}"),
+            ));
+        }
         let bias = value("bias_time")?;
         let bias_time = bias.is_finite().then_some(bias);
         let weights = read_f64(path, &format!("{group}/weights"))?;
         let width = n_in + usize::from(bias_time.is_some());
-        if weights.len() != size * width || weights.iter().any(|w| !w.is_finite()) {
+        if size.checked_mul(width) != Some(weights.len()) || weights.iter().any(|w| !w.is_finite())
+        {
             return Err(problem(
                 &format!("/{group}/weights"),
                 format!(
@@ -325,19 +340,36 @@ pub fn load(path: &Path) -> Result<StoredModel, TtfsError> {
         ));
         n_in = size;
     }
+    if count("classes")? != n_in {
+        return Err(problem(
+            "/ttfs.classes",
+            format!("the last layer has {n_in} neurons"),
+        ));
+    }
     let value = |name: &str| get(&settings, MODEL_GROUP, name);
+    let encoding = Encoding {
+        early: value("early")?,
+        late: value("late")?,
+        invert: value("invert")? != 0.0,
+    };
+    if !(encoding.early >= 0.0 && encoding.late > encoding.early && encoding.late.is_finite()) {
+        return Err(problem("/ttfs.early", "needs 0 ≤ early < late".into()));
+    }
+    let loss = LossParams {
+        xi: value("xi")?,
+        alpha: value("alpha")?,
+        beta: value("beta")?,
+    };
+    if !(loss.xi > 0.0 && loss.beta > 0.0 && loss.alpha >= 0.0) {
+        return Err(problem(
+            "/ttfs.xi",
+            "needs xi > 0, beta > 0, alpha ≥ 0".into(),
+        ));
+    }
     Ok(StoredModel {
         network: Network::new(layers),
-        encoding: Encoding {
-            early: value("early")?,
-            late: value("late")?,
-            invert: value("invert")? != 0.0,
-        },
-        loss: LossParams {
-            xi: value("xi")?,
-            alpha: value("alpha")?,
-            beta: value("beta")?,
-        },
+        encoding,
+        loss,
         complete,
     })
 }

@@ -82,7 +82,7 @@ impl Layer {
 
     /// First spikes of every neuron for inputs spiking at `input` [ms] (∞ = no spike).
     pub fn forward(&self, input: &[f64], trace: &mut LayerTrace) {
-        debug_assert_eq!(input.len(), self.n_in);
+        assert_eq!(input.len(), self.n_in, "one input time per input");
         trace.order.clear();
         trace
             .order
@@ -140,7 +140,8 @@ impl Layer {
                 continue;
             }
             let row = &self.weights[j * width..(j + 1) * width];
-            let mut largest: f64 = 0.0;
+            // NaN-safe: a row is kept only if every entry is finite and within max_dw.
+            let mut keep = true;
             self.neuron.gradients(
                 spike,
                 &trace.times,
@@ -148,15 +149,15 @@ impl Layer {
                 |k, dw, dt| {
                     let i = trace.order[k];
                     row_grad[i] = delta * dw;
-                    largest = largest.max(row_grad[i].abs());
+                    keep &= row_grad[i].abs() <= max_dw;
+                    let passed_down = delta * dt;
                     if let Some(delta_in) = delta_in.as_deref_mut() {
-                        if i < self.n_in {
-                            delta_in[i] += delta * dt;
+                        if i < self.n_in && passed_down.is_finite() {
+                            delta_in[i] += passed_down;
                         }
                     }
                 },
             );
-            let keep = largest <= max_dw;
             for &i in &trace.order[..spike.causal] {
                 if keep {
                     grad[j * width + i] += row_grad[i];

@@ -46,7 +46,7 @@ enum Solver {
     /// tau_m = tau_syn: Lambert W.
     Equal,
     /// tau_m = 2·tau_syn: a quadratic in e^{−s/tau_m}.
-    Double,
+    TwiceSynaptic,
     /// Any other ratio: the engine's certified `IF_curr_exp` spike search.
     General(Box<CurrExp>),
 }
@@ -92,7 +92,7 @@ impl FirstSpikeNeuron {
         if params.tau_m == params.tau_syn {
             Self::with_solver(params, Solver::Equal)
         } else if params.tau_m == 2.0 * params.tau_syn {
-            Self::with_solver(params, Solver::Double)
+            Self::with_solver(params, Solver::TwiceSynaptic)
         } else {
             Self::certified(params)
         }
@@ -134,7 +134,7 @@ impl FirstSpikeNeuron {
     pub fn method(&self) -> &'static str {
         match self.solver {
             Solver::Equal => "lambert-w",
-            Solver::Double => "quadratic",
+            Solver::TwiceSynaptic => "quadratic",
             Solver::General(_) => "certified-search",
         }
     }
@@ -183,7 +183,9 @@ impl FirstSpikeNeuron {
             }
             u = match self.solver {
                 Solver::Equal => (u + j * decay.gap / self.params.tau_m) * decay.membrane,
-                _ => (u + j) * decay.membrane - j * decay.synapse,
+                // y² rather than e^{−gap/tau_syn}: the same expression as the crossing test, so
+                // that a value it found below θ stays below θ.
+                _ => (u + j - j * decay.membrane) * decay.membrane,
             };
             j *= decay.synapse;
         }
@@ -342,7 +344,8 @@ mod tests {
         (dw, dt)
     }
 
-    /// Test vectors of the notes (ttfs-and-chip.md §1.4, re-derived there by finite differences).
+    /// Test vectors of the project's TTFS research notes (Göltz et al.'s closed forms, re-derived
+    /// there and checked by finite differences); scipy reproduces them (ttfs_first_spikes.json).
     #[test]
     fn meets_the_reference_test_vectors() {
         let times = [0.2, 0.5, 0.9];

@@ -1,5 +1,5 @@
 //! Pictures of TTFS models (PNG or SVG): training curves from a model file, and the decision map
-//! of a Yin-Yang model (the class of every point of the unit square, with the test patterns).
+//! of a Yin-Yang model (the class of every point of the unit disc, with the test patterns).
 
 use std::path::Path;
 

@@ -23,7 +23,8 @@ pub enum DataSource {
     Csv {
         /// Training set.
         train: PathBuf,
-        /// Validation set (evaluated after every epoch; the test set when not given).
+        /// Validation set, evaluated after every epoch (none when not given: the best network
+        /// is then the last one).
         validation: Option<PathBuf>,
         /// Test set (evaluated after training).
         test: PathBuf,
@@ -135,6 +136,8 @@ pub struct TtfsSpec {
     pub training: TrainingSpec,
     /// The description's text, stored with the results.
     pub text: String,
+    /// The file it was read from (or its label), as error messages name it.
+    pub file: String,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -166,10 +169,7 @@ impl Default for TtfsSection {
             data: DataSection::default(),
             encoding: Encoding::default(),
             neuron: FirstSpikeParams::default(),
-            layer: vec![
-                LayerSection::reference(120, 1.5, 0.3),
-                LayerSection::reference(3, 0.5, 0.0),
-            ],
+            layer: vec![LayerSection::reference(120), LayerSection::reference(3)],
             loss: LossParams::default(),
             training: TrainingSection::default(),
         }
@@ -192,23 +192,20 @@ enum DataSection {
 #[serde(deny_unknown_fields)]
 struct LayerSection {
     size: usize,
-    #[serde(default = "default_weight_mean")]
-    weight_mean: f64,
+    /// Default: the reference's 1.5 for hidden layers, 0.5 for the output layer.
+    weight_mean: Option<f64>,
     #[serde(default = "default_weight_std")]
     weight_std: f64,
     #[serde(default = "default_bias_time")]
     bias_time: f64,
     #[serde(default = "yes")]
     bias: bool,
-    #[serde(default)]
-    max_missing: f64,
+    /// Default: the reference's 0.3 for hidden layers, 0 for the output layer.
+    max_missing: Option<f64>,
     #[serde(default)]
     neuron: Option<toml::Table>,
 }
 
-fn default_weight_mean() -> f64 {
-    0.5
-}
 fn default_weight_std() -> f64 {
     0.8
 }
@@ -220,14 +217,14 @@ fn yes() -> bool {
 }
 
 impl LayerSection {
-    fn reference(size: usize, weight_mean: f64, max_missing: f64) -> Self {
+    fn reference(size: usize) -> Self {
         Self {
             size,
-            weight_mean,
+            weight_mean: None,
             weight_std: 0.8,
             bias_time: 0.9,
             bias: true,
-            max_missing,
+            max_missing: None,
             neuron: None,
         }
     }
@@ -313,27 +310,31 @@ impl TtfsSpec {
             return Err(err(&format!("ttfs.neuron.{field}"), problem));
         }
         let mut layers = Vec::with_capacity(s.layer.len());
+        let last = s.layer.len() - 1;
         for (i, l) in s.layer.into_iter().enumerate() {
             let at = |name: &str| format!("ttfs.layer[{i}].{name}");
+            let hidden = i < last;
+            let weight_mean = l.weight_mean.unwrap_or(if hidden { 1.5 } else { 0.5 });
+            let max_missing = l.max_missing.unwrap_or(if hidden { 0.3 } else { 0.0 });
             if l.size == 0 {
                 return Err(err(&at("size"), "an empty layer: must be ≥ 1".into()));
             }
-            check(file, &at("weight_mean"), l.weight_mean, f64::NEG_INFINITY)?;
+            check(file, &at("weight_mean"), weight_mean, f64::NEG_INFINITY)?;
             check(file, &at("weight_std"), l.weight_std, 0.0)?;
             check(file, &at("bias_time"), l.bias_time, 0.0)?;
-            if !(0.0..=1.0).contains(&l.max_missing) {
+            if !(0.0..=1.0).contains(&max_missing) {
                 return Err(err(
                     &at("max_missing"),
-                    format!("must be in [0, 1], got {}", l.max_missing),
+                    format!("must be in [0, 1], got {max_missing}"),
                 ));
             }
             let neuron = layer_neuron(file, &at("neuron"), &s.neuron, l.neuron)?;
             layers.push(LayerSpec {
                 size: l.size,
-                weight_mean: l.weight_mean,
+                weight_mean,
                 weight_std: l.weight_std,
                 bias_time: l.bias.then_some(l.bias_time),
-                max_missing: l.max_missing,
+                max_missing,
                 neuron,
             });
         }
@@ -361,7 +362,18 @@ impl TtfsSpec {
             ));
         }
         check(file, "ttfs.training.lr_gamma", t.lr_gamma, 0.0)?;
-        check(file, "ttfs.training.max_dw_norm", t.max_dw_norm, 0.0)?;
+        check(
+            file,
+            "ttfs.training.max_dw_norm",
+            t.max_dw_norm,
+            f64::MIN_POSITIVE,
+        )?;
+        if let Some(&bad) = t.checkpoints.iter().find(|&&c| c == 0 || c > t.epochs) {
+            return Err(err(
+                "ttfs.training.checkpoints",
+                format!("epoch {bad} is not in 1..={}", t.epochs),
+            ));
+        }
         check(file, "ttfs.training.bump", t.bump, 0.0)?;
         check(file, "ttfs.training.input_noise", t.input_noise, 0.0)?;
         if t.lr_step == 0 {
@@ -390,6 +402,7 @@ impl TtfsSpec {
                 keep: t.keep,
             },
             text: text.to_string(),
+            file: file.to_string(),
         })
     }
 

@@ -322,6 +322,14 @@ fn bad_input_is_refused_with_one_line() {
             ),
             "colour",
         ),
+        (
+            "[ttfs]\n[[ttfs.layer]]\nsize = 10\n[[ttfs.layer]]\nsize = 2\n".to_string(),
+            "ttfs.layer[1].size: the Yin-Yang data has 3 classes",
+        ),
+        (
+            SMALL.replace("checkpoints = [3]", "checkpoints = [31]"),
+            "ttfs.training.checkpoints",
+        ),
     ];
     for (i, (text, expected)) in configs.iter().enumerate() {
         let name = format!("bad{i}.toml");
