@@ -489,6 +489,70 @@ mod tests {
         }
     }
 
+    /// Inputs just after or just before the spike (1e-4 ms away): the causal set is decided
+    /// right, the late input has zero gradient and the early one its finite-difference value
+    /// (h = 1e-7 ms, smaller than the distance, so the causal set does not change).
+    #[test]
+    fn gradients_at_the_edge_of_the_causal_set() {
+        let mut rng = ChaCha8Rng::seed_from_u64(17);
+        for ratio in [1.0, 2.0, 1.37] {
+            let neuron = FirstSpikeNeuron::new(&params(ratio));
+            let mut checked = 0;
+            while checked < 40 {
+                let (mut times, mut weights) = random_case(&mut rng);
+                let Some(spike) = spike_of(&neuron, &times, &weights) else {
+                    continue;
+                };
+                if spike.slope < 0.05 {
+                    continue;
+                }
+                let side = if checked % 2 == 0 { 1.0 } else { -1.0 };
+                let at = spike.time + side * 1e-4;
+                if times.iter().any(|t| (t - at).abs() < 2e-4) {
+                    continue;
+                }
+                let k = times.partition_point(|&t| t < at);
+                times.insert(k, at);
+                weights.insert(k, rng.random_range(-1.0..2.5));
+                let Some(spike) = spike_of(&neuron, &times, &weights) else {
+                    continue;
+                };
+                // An input before T may move T past itself; keep the cases where it does not.
+                if (spike.time < at) != (side > 0.0) {
+                    continue;
+                }
+                checked += 1;
+                assert_eq!(spike.causal, if side > 0.0 { k } else { k + 1 });
+                let (dw, dt) = gradients_of(&neuron, &spike, &times, &weights);
+                let h = 1e-7;
+                let shifted = |dw_k: f64, dt_k: f64| {
+                    let (mut w, mut t) = (weights.clone(), times.clone());
+                    w[k] += dw_k;
+                    t[k] += dt_k;
+                    spike_of(&neuron, &t, &w).unwrap().time
+                };
+                let fd_w = (shifted(h, 0.0) - shifted(-h, 0.0)) / (2.0 * h);
+                let fd_t = (shifted(0.0, h) - shifted(0.0, -h)) / (2.0 * h);
+                // Difference-quotient noise: the rounding of T (~1e-15 ms for the closed forms,
+                // ~5e-13 ms for the certified search) over h.
+                let tol = if ratio == 1.37 { 1e-5 } else { 1e-8 };
+                assert!(
+                    (fd_w - dw[k]).abs() < tol,
+                    "ratio {ratio} side {side}: dw {} vs {fd_w}",
+                    dw[k]
+                );
+                assert!(
+                    (fd_t - dt[k]).abs() < tol,
+                    "ratio {ratio} side {side}: dt {} vs {fd_t}",
+                    dt[k]
+                );
+                if side > 0.0 {
+                    assert_eq!((dw[k], dt[k]), (0.0, 0.0));
+                }
+            }
+        }
+    }
+
     #[test]
     fn psp_is_continuous_through_equal_time_constants() {
         let equal = FirstSpikeNeuron::new(&params(1.0));
