@@ -21,6 +21,7 @@
 //! grid and never a fixed-step fallback. The order of simultaneous events is documented in
 //! [`engine::queue`]. Every random stream belongs to one entity (see [`rng`]).
 
+pub mod chip;
 pub mod config;
 pub mod engine;
 pub mod error;

@@ -38,6 +38,10 @@ pub enum Domain {
     /// epoch, the input noise of a pattern), keyed by its purpose and numbered by layer, epoch or
     /// pattern.
     Ttfs = 6,
+    /// A random quantity of an emulated chip (the fixed pattern of a chip seed, a calibration's
+    /// measurements, the trial-to-trial noise of a run), keyed by its purpose and numbered by
+    /// circuit or trial.
+    Chip = 7,
 }
 
 /// FNV-1a 64 offset basis.
@@ -122,6 +126,12 @@ pub fn connection_value_stream(
 /// `shuffle` of epoch `number`, `noise` of draw `number`) for master `seed`.
 pub fn ttfs_stream(seed: u64, purpose: &str, number: u64) -> ChaCha8Rng {
     keyed_stream(seed, name_key(Domain::Ttfs, &[purpose]), number)
+}
+
+/// The random stream `number` of an emulated chip's `purpose` for `seed` (the chip seed for its
+/// fixed pattern and calibration, the run seed for trial-to-trial noise).
+pub fn chip_stream(seed: u64, purpose: &str, number: u64) -> ChaCha8Rng {
+    keyed_stream(seed, name_key(Domain::Chip, &[purpose]), number)
 }
 
 /// The random stream of random Boltzmann target `index` (0-based) for master `seed`: the

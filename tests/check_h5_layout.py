@@ -18,7 +18,8 @@ their attributes with the documented types: counts uint64, flags uint8 0/1, quan
 /sampling's per-network tables have a leading networks dimension, and /background (a sampling
 file whose background is not private Poisson noise) has its sources, per-sampler statistics and
 probe sweeps with the documented shapes. A TTFS model (`ttfs train`) or predictions file (`ttfs
-eval --out`) has /ttfs and /layer<l> with their attributes and weights [size, inputs (+1 bias)],
+eval --out`) has /ttfs and /layer<l> with their attributes and weights [size, inputs (+1 bias)]
+(and /chip with its typed attributes and tables when it ran on an emulated chip),
 and /test or /predictions (times [patterns, classes], labels, predictions, confusion
 [classes, classes + 1] summing to the patterns); a model also has /training columns [epochs_run]
 and, if any, /checkpoints.
@@ -191,6 +192,30 @@ class Checker:
                 if self.expect(key in group.attrs, f"{group.name}: missing attribute {key}"):
                     self.expect(check(group.attrs[key]), f"{group.name}: {key} not {kind}")
 
+    def chip(self, f):
+        """The /chip group of a network trained or evaluated on an emulated chip."""
+        c = f["chip"]
+        self.typed(c, counts=("chip_seed", "run_seed", "circuits_used", "circuits_available", "patterns"),
+                   floats=("time_scale", "weight_scale", "slot", "slot_us", "patterns_per_second",
+                           "run_us", "energy_per_pattern_uj", "energy_mj", "wall_seconds"),
+                   texts=("chip", "profile", "quantities"))
+        if self.expect("calibrated" in c.attrs, "/chip: missing attribute calibrated"):
+            value = np.asarray(c.attrs["calibrated"])
+            self.expect(value.dtype == np.uint8 and int(value) in (0, 1), "/chip: calibrated not uint8 0/1")
+        self.shape(c, "factors_uncalibrated", np.float64, (6, 2))
+        self.shape(c, "factors_as_run", np.float64, (6, 2))
+        self.shape(c, "out_of_range", np.uint32, (6,))
+        layers = int(f["ttfs"].attrs.get("layers", 0))
+        self.shape(c, "saturated_weights", np.uint32, (layers,))
+        self.shape(c, "rounding_error", np.float64, (layers,))
+        if "rounding_error" in c:
+            self.units(c["rounding_error"], "nA")
+        if "slot_us" in c.attrs and "patterns" in c.attrs:
+            expected = c.attrs["slot_us"] * int(c.attrs["patterns"])
+            self.expect(c.attrs["run_us"] >= expected, "/chip: run_us shorter than its patterns' slots")
+        if "test" in f:
+            self.typed(c, floats=("software_test_accuracy",))
+
     def ttfs(self, f):
         """A TTFS model or predictions file: settings, layers, evaluation, history."""
         t = f["ttfs"]
@@ -329,6 +354,8 @@ def check(path, expected, require_complete):
                 checker.signal(f[variable][name], units, t_stop)
         if "ttfs" in f:
             checker.ttfs(f)
+        if "chip" in f:
+            checker.chip(f)
         for name in GROUP_ATTRS:
             if name in f and "ttfs" not in f:
                 checker.group_attrs(f, name)

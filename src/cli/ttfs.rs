@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use clap::Subcommand;
 
+use exactspike::chip::settings::{ChipSection, ChipSettings};
 use exactspike::error::ConfigError;
 use exactspike::record::hdf5::Hdf5Recorder;
 use exactspike::record::{check_output, RunMetadata, Termination};
@@ -39,6 +40,12 @@ pub enum TtfsCommand {
         /// Override the number of worker threads (0: one per core; results do not depend on it).
         #[arg(long)]
         threads: Option<usize>,
+        /// Start from this stored model (HDF5) instead of the seeded initial weights.
+        #[arg(long)]
+        init: Option<PathBuf>,
+        /// Train in the loop on an emulated chip (replaces the description's `[ttfs.chip]`).
+        #[command(flatten)]
+        chip: ChipArgs,
         /// No progress bar and no summary.
         #[arg(long)]
         quiet: bool,
@@ -61,6 +68,12 @@ pub enum TtfsCommand {
         /// Worker threads (0: one per core).
         #[arg(long, default_value_t = 0)]
         threads: usize,
+        /// Run on an emulated chip.
+        #[command(flatten)]
+        chip: ChipArgs,
+        /// Seed of the chip's trial-to-trial noise.
+        #[arg(long, default_value_t = 0)]
+        run_seed: u64,
         /// Replace an existing output file.
         #[arg(long)]
         overwrite: bool,
@@ -114,6 +127,49 @@ pub enum TtfsCommand {
     },
 }
 
+/// Flags that put a network on an emulated chip.
+#[derive(Debug, clap::Args)]
+pub struct ChipArgs {
+    /// Emulated chip: a shipped profile (bss2, bss1) or a profile file (TOML).
+    #[arg(long)]
+    chip: Option<String>,
+    /// Which physical chip: its fixed pattern and calibration derive from this seed.
+    #[arg(long, default_value_t = 0)]
+    chip_seed: u64,
+    /// Biological ms per network ms on the chip.
+    #[arg(long, default_value_t = 1.0)]
+    time_scale: f64,
+    /// Hardware weight units per nA (default: the largest |weight| maps to the chip's largest).
+    #[arg(long)]
+    weight_scale: Option<f64>,
+    /// Run the chip uncalibrated.
+    #[arg(long)]
+    uncalibrated: bool,
+    /// Slot per pattern, in units of the output layer's tau_syn.
+    #[arg(long, default_value_t = 8.0)]
+    slot: f64,
+}
+
+impl ChipArgs {
+    /// The chip settings the flags describe (`None` without `--chip`).
+    fn settings(&self) -> Result<Option<ChipSettings>, ConfigError> {
+        let Some(profile) = &self.chip else {
+            return Ok(None);
+        };
+        let section = ChipSection {
+            chip_seed: self.chip_seed,
+            time_scale: self.time_scale,
+            weight_scale: self.weight_scale,
+            calibrate: !self.uncalibrated,
+            slot: self.slot,
+            ..ChipSection::new(profile)
+        };
+        section
+            .settings("command line", "", Path::new(""))
+            .map(Some)
+    }
+}
+
 /// Run a `ttfs` sub-command.
 pub fn run(command: TtfsCommand) -> Result<()> {
     match command {
@@ -123,10 +179,18 @@ pub fn run(command: TtfsCommand) -> Result<()> {
             seed,
             epochs,
             threads,
+            init,
+            chip,
             quiet,
             overwrite,
         } => {
             let mut spec = TtfsSpec::from_file(&config)?;
+            if let Some(settings) = chip.settings()? {
+                spec.chip = Some(settings);
+            }
+            if init.is_some() {
+                spec.training.init = init;
+            }
             if let Some(seed) = seed {
                 spec.seed = seed;
             }
@@ -152,8 +216,21 @@ pub fn run(command: TtfsCommand) -> Result<()> {
             data,
             out,
             threads,
+            chip,
+            run_seed,
             overwrite,
-        } => evaluate(&model, &data, out.as_deref(), threads, overwrite),
+        } => {
+            let chip = chip.settings()?;
+            evaluate(
+                &model,
+                &data,
+                out.as_deref(),
+                threads,
+                chip,
+                run_seed,
+                overwrite,
+            )
+        }
         TtfsCommand::Plot {
             model,
             out,
@@ -240,6 +317,10 @@ fn run_pattern(model: &Path, data: &str, index: usize, out: &Path, overwrite: bo
 fn train(spec: TtfsSpec, out: &Path, quiet: bool, overwrite: bool) -> Result<()> {
     check_output(out, overwrite)?;
     let job = TrainJob::prepare(spec)?;
+    if let (Some(chip), false) = (&job.chip, quiet) {
+        print!("{}", chip.mapping().report(&job.initial));
+        println!("{}", chip.calibration());
+    }
     let epochs = job.spec.training.epochs;
     let signals = Signals::catch()?;
     let mut bar = ProgressBar::new(epochs as f64, !quiet && std::io::stderr().is_terminal());
@@ -281,6 +362,16 @@ fn train(spec: TtfsSpec, out: &Path, quiet: bool, overwrite: bool) -> Result<()>
             outcome.trained.best_epoch,
             100.0 * best
         );
+        if let Some(run) = &outcome.chip {
+            let ideal = outcome.ideal_test.as_ref().map_or(f64::NAN, |e| e.accuracy);
+            println!(
+                "on {} (chip seed {}); the same network in software: {:.2} %",
+                run.mapping.chip,
+                run.chip.mapping().settings.chip_seed,
+                100.0 * ideal
+            );
+            println!("{}", run.time);
+        }
     }
     if outcome.trained.completed {
         return Ok(());
@@ -299,6 +390,8 @@ fn evaluate(
     data: &str,
     out: Option<&Path>,
     threads: usize,
+    chip: Option<ChipSettings>,
+    run_seed: u64,
     overwrite: bool,
 ) -> Result<()> {
     if let Some(out) = out {
@@ -312,14 +405,18 @@ fn evaluate(
         );
     }
     let set = jobs::named_data(data)?;
-    let evaluation = jobs::evaluate(&stored, &set, threads)?;
+    let (evaluation, chip) = jobs::evaluate(&stored, &set, threads, chip.as_ref(), run_seed)?;
+    if let Some(run) = &chip {
+        print!("{}", run.mapping);
+        println!("{}", run.chip.calibration());
+    }
     println!("{data}: accuracy {}", accuracy_text(&evaluation));
     print!(
         "{}",
         confusion_text(&evaluation, stored.network.n_outputs())
     );
     if let Some(out) = out {
-        let layout = model_file::predictions_layout(&stored, &evaluation, data);
+        let layout = model_file::predictions_layout(&stored, &evaluation, data, chip.as_ref());
         let meta = RunMetadata {
             seed: 0,
             t_stop: stored.encoding.late,
@@ -327,6 +424,9 @@ fn evaluate(
         };
         Hdf5Recorder::create(out, &layout, &meta, overwrite)?.finish(Termination::Completed)?;
         println!("predictions -> {}", out.display());
+    }
+    if let Some(run) = &chip {
+        println!("{}", run.time);
     }
     Ok(())
 }

@@ -399,6 +399,20 @@ pub fn group_attributes(
     Ok((values, complete))
 }
 
+/// The text attributes of top-level group `group` of the file at `path`.
+pub fn group_texts(path: &Path, group: &str) -> Result<HashMap<String, String>, RecordError> {
+    let file = open(path)?;
+    let attrs = file
+        .group(group)
+        .and_then(|g| g.attrs())
+        .map_err(|e| error(path, format!("/{group}: {e}")))?;
+    Ok(attrs
+        .iter()
+        .filter(|(_, v)| attr_f64(v).is_none())
+        .map(|(k, v)| (k.clone(), attr_text(v)))
+        .collect())
+}
+
 /// The values of the float64 dataset `name` (a path like `sampling/checkpoints`) of the file at
 /// `path`, flattened row-major.
 pub fn read_f64(path: &Path, name: &str) -> Result<Vec<f64>, RecordError> {

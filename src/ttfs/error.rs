@@ -33,6 +33,9 @@ pub enum TtfsError {
         /// What is wrong.
         problem: String,
     },
+    /// The network does not fit an emulated chip, or its chip settings are invalid.
+    #[error(transparent)]
+    Chip(#[from] crate::chip::error::ChipError),
     /// Writing or reading a file failed.
     #[error(transparent)]
     Record(#[from] RecordError),
@@ -43,7 +46,11 @@ impl TtfsError {
     /// to the machine (a full disk, an I/O failure).
     pub fn is_bad_input(&self) -> bool {
         match self {
-            Self::Config(_) | Self::Data(_) | Self::Mismatch { .. } | Self::Model { .. } => true,
+            Self::Config(_)
+            | Self::Data(_)
+            | Self::Mismatch { .. }
+            | Self::Model { .. }
+            | Self::Chip(_) => true,
             Self::Record(e) => e.is_bad_input(),
         }
     }

@@ -7,10 +7,14 @@ use std::time::Instant;
 
 use super::data::{self, check_labels, yinyang, Dataset, Split};
 use super::error::TtfsError;
-use super::model_file::StoredModel;
+use super::model_file::{self, StoredModel};
 use super::network::Network;
 use super::spec::{DataSource, Keep, TtfsSpec};
-use super::train::{self, EpochRecord, Evaluation, Patterns, Trained};
+use super::train::{self, EpochRecord, Evaluation, Ideal, Patterns, Substrate, Trained, Trial};
+use crate::chip::settings::ChipSettings;
+use crate::chip::timing::HardwareTime;
+use crate::chip::ttfs_emulate::EmulatedChip;
+use crate::chip::ttfs_map::{MappingReport, TtfsMapping};
 use crate::error::ConfigError;
 
 /// A training job: its description and its encoded data sets.
@@ -24,6 +28,10 @@ pub struct TrainJob {
     pub validation: Option<Patterns>,
     /// Test patterns.
     pub test: Patterns,
+    /// The network training starts from: seeded, or the stored model `training.init` names.
+    pub initial: Network,
+    /// The emulated chip the forward passes run on, when the description names one.
+    pub chip: Option<EmulatedChip>,
 }
 
 /// What a training job leaves.
@@ -41,6 +49,10 @@ pub struct TrainOutcome {
     pub wall_seconds: f64,
     /// Worker threads used.
     pub threads: usize,
+    /// On a chip: the kept network's test evaluation in the ideal model (software).
+    pub ideal_test: Option<Evaluation>,
+    /// On a chip: the chip, the kept network's mapping and the test set's hardware time.
+    pub chip: Option<ChipRun>,
 }
 
 impl TrainOutcome {
@@ -99,22 +111,47 @@ impl TrainJob {
         for set in [&train].into_iter().chain(&validation).chain([&test]) {
             check_labels(set, spec.classes(), set.name())?;
         }
+        let initial = match &spec.training.init {
+            Some(path) => start_from(path, &spec, inputs)?,
+            None => train::initial_network(&spec, inputs),
+        };
+        let chip = match &spec.chip {
+            Some(settings) => Some(EmulatedChip::new(
+                &initial,
+                TtfsMapping::new(&initial, settings)?,
+                spec.seed,
+            )),
+            None => None,
+        };
         let encode = |d: &Dataset| Patterns::encode(d, &spec.encoding);
         Ok(Self {
             train: encode(&train),
             validation: validation.as_ref().map(encode),
             test: encode(&test),
             spec,
+            initial,
+            chip,
         })
     }
 
-    /// Train from the seeded initial network; `stop` ends training after the current batch (the
-    /// best network so far is then evaluated and kept), `on_epoch` sees every epoch's record.
+    /// The substrate the forward passes run on: the emulated chip, or the ideal model.
+    pub fn substrate(&self) -> &dyn Substrate {
+        match &self.chip {
+            Some(chip) => chip,
+            None => &Ideal,
+        }
+    }
+
+    /// Train from the initial network; `stop` ends training after the current batch (the best
+    /// network so far is then evaluated and kept), `on_epoch` sees every epoch's record.
     pub fn run(&self, stop: &AtomicBool, on_epoch: impl FnMut(&EpochRecord)) -> TrainOutcome {
         let started = Instant::now();
-        let network = train::initial_network(&self.spec, self.train.n_inputs());
+        let substrate = self.substrate();
+        let mut network = self.initial.clone();
+        substrate.constrain(&mut network);
         let trained = train::train(
             &self.spec,
+            substrate,
             network,
             &self.train,
             self.validation.as_ref(),
@@ -123,24 +160,66 @@ impl TrainJob {
         );
         let threads = train::worker_threads(self.spec.training.threads);
         let keep = self.spec.training.keep;
-        let evaluate = |network| train::evaluate(network, &self.test, &self.spec.loss, threads);
-        let last = evaluate(&trained.network);
-        let best = evaluate(&trained.best);
+        let evaluate = |network, on: &dyn Substrate| {
+            let trials = Trial {
+                purpose: "test",
+                number: 0,
+            };
+            train::evaluate(network, &self.test, &self.spec.loss, threads, on, trials)
+        };
+        let last = evaluate(&trained.network, substrate);
+        let best = evaluate(&trained.best, substrate);
         let test_accuracy_last_best = (last.accuracy, best.accuracy);
         let test = if std::ptr::eq(kept(&trained, keep), &trained.network) {
             last
         } else {
             best
         };
+        let kept_network = kept(&trained, keep);
+        let ideal_test = self.chip.is_some().then(|| evaluate(kept_network, &Ideal));
+        let wall_seconds = started.elapsed().as_secs_f64();
+        let chip = self.chip.as_ref().map(|chip| ChipRun {
+            chip: chip.clone(),
+            mapping: chip.mapping().report(kept_network),
+            time: HardwareTime::ttfs(chip.mapping(), kept_network, self.test.len(), wall_seconds),
+        });
         TrainOutcome {
             trained,
             keep,
             test,
             test_accuracy_last_best,
-            wall_seconds: started.elapsed().as_secs_f64(),
+            wall_seconds,
             threads,
+            ideal_test,
+            chip,
         }
     }
+}
+
+/// The stored model at `path` as the start of training `spec` with `inputs` inputs: its shape
+/// and encoding must be the description's.
+fn start_from(path: &Path, spec: &TtfsSpec, inputs: usize) -> Result<Network, TtfsError> {
+    let model = model_file::load(path)?;
+    let network = model.network;
+    let mismatch = |problem: String| TtfsError::Mismatch {
+        path: path.display().to_string(),
+        problem,
+    };
+    let sizes: Vec<usize> = network.layers().iter().map(|l| l.n_out()).collect();
+    let described: Vec<usize> = spec.layers.iter().map(|l| l.size).collect();
+    if network.n_inputs() != inputs || sizes != described {
+        return Err(mismatch(format!(
+            "the model's layers {sizes:?} on {} inputs are not the description's {described:?} on {inputs}",
+            network.n_inputs()
+        )));
+    }
+    if model.encoding != spec.encoding {
+        return Err(mismatch(format!(
+            "the model's encoding {:?} is not the description's {:?}",
+            model.encoding, spec.encoding
+        )));
+    }
+    Ok(network)
 }
 
 /// `set` must have `expected` features, as `other` (named in the error) has.
@@ -180,19 +259,55 @@ pub fn check_fits(network: &Network, set: &Dataset) -> Result<(), TtfsError> {
     same_features(set, network.n_inputs(), "the network")
 }
 
-/// Evaluate a stored model on `set`, which must fit it ([`check_fits`]).
+/// A network run on an emulated chip: the chip as run and the hardware time of the patterns.
+#[derive(Clone, Debug)]
+pub struct ChipRun {
+    /// The chip (mapping, calibration).
+    pub chip: EmulatedChip,
+    /// What the mapping uses and loses.
+    pub mapping: MappingReport,
+    /// Hardware time of the patterns.
+    pub time: HardwareTime,
+}
+
+/// Evaluate a stored model on `set`, which must fit it ([`check_fits`]): in the ideal model, or
+/// on the emulated chip of `chip` with trial noise from `run_seed`. Without a weight scale in
+/// `chip`, a model trained in the loop keeps the one it was trained with.
 pub fn evaluate(
     model: &StoredModel,
     set: &Dataset,
     threads: usize,
-) -> Result<Evaluation, TtfsError> {
+    chip: Option<&ChipSettings>,
+    run_seed: u64,
+) -> Result<(Evaluation, Option<ChipRun>), TtfsError> {
     let network = &model.network;
     check_fits(network, set)?;
+    let started = Instant::now();
+    let emulated = match chip {
+        Some(settings) => {
+            let mut settings = settings.clone();
+            settings.weight_scale = settings.weight_scale.or(model.chip_weight_scale);
+            let mapping = TtfsMapping::new(network, &settings)?;
+            Some(EmulatedChip::new(network, mapping, run_seed))
+        }
+        None => None,
+    };
+    let substrate: &dyn Substrate = match &emulated {
+        Some(chip) => chip,
+        None => &Ideal,
+    };
     let patterns = Patterns::encode(set, &model.encoding);
-    Ok(train::evaluate(
-        network,
-        &patterns,
-        &model.loss,
-        train::worker_threads(threads),
-    ))
+    let trials = Trial {
+        purpose: "evaluate",
+        number: 0,
+    };
+    let threads = train::worker_threads(threads);
+    let evaluation = train::evaluate(network, &patterns, &model.loss, threads, substrate, trials);
+    let wall_seconds = started.elapsed().as_secs_f64();
+    let run = emulated.map(|chip| ChipRun {
+        mapping: chip.mapping().report(network),
+        time: HardwareTime::ttfs(chip.mapping(), network, patterns.len(), wall_seconds),
+        chip,
+    });
+    Ok((evaluation, run))
 }

@@ -18,6 +18,20 @@
 //! /<set>/confusion               uint32 [classes, classes + 1] (last column: no spike)
 //! ```
 //!
+//! A network trained or evaluated on an emulated chip adds
+//!
+//! ```text
+//! /chip           attrs chip, profile, chip_seed, run_seed, time_scale, weight_scale (LSB/nA),
+//!                 calibrated (0/1), slot (output tau_syn), circuits_used, circuits_available,
+//!                 slot_us, patterns_per_second, run_us, energy_per_pattern_uj, energy_mj,
+//!                 wall_seconds, and in a model file software_test_accuracy (the ideal model's)
+//!                 quantities ("v_thresh,tau_m,tau_syn_E,tau_syn_I,synaptic_gain_E,synaptic_gain_I")
+//! /chip/factors_uncalibrated     float64 [6, 2]: mean and sd of each quantity's factor
+//! /chip/factors_as_run           float64 [6, 2]: the same with the calibration's trims
+//! /chip/out_of_range             uint32 [6]: circuits whose trim hit its end
+//! /chip/saturated_weights        uint32 [layers]; /chip/rounding_error  float64 [layers]  nA
+//! ```
+//!
 //! `<set>` is `test` in a model file and `predictions` in an evaluation file. Like every
 //! recording, a file is written under a hidden name and renamed when complete; a model saved
 //! after an interrupted training has `complete` = 0.
@@ -25,13 +39,14 @@
 use std::path::Path;
 
 use super::error::TtfsError;
-use super::jobs::{TrainJob, TrainOutcome};
+use super::jobs::{ChipRun, TrainJob, TrainOutcome};
 use super::loss::LossParams;
 use super::network::{Layer, Network};
 use super::neuron::{FirstSpikeNeuron, FirstSpikeParams};
 use super::spec::{Encoding, Keep};
 use super::train::Evaluation;
-use crate::record::inspect::{group_attributes, read_f64};
+use crate::chip::instance::QUANTITIES;
+use crate::record::inspect::{group_attributes, group_texts, read_f64};
 use crate::record::{AttributeValue, RecordLayout, RunMetadata, Table};
 
 /// One column of the training history: its value in an epoch's record.
@@ -59,6 +74,9 @@ pub struct StoredModel {
     pub loss: LossParams,
     /// Whether the file is marked complete (training ran every epoch).
     pub complete: bool,
+    /// The weight scale of the chip it was trained on in the loop [LSB/nA], if any: its
+    /// weights are meant to be quantised with it.
+    pub chip_weight_scale: Option<f64>,
 }
 
 /// Root metadata of a TTFS file: the seed and description text, t_stop = the encoding's late
@@ -93,11 +111,7 @@ pub fn model_layout(job: &TrainJob, outcome: &TrainOutcome) -> RecordLayout {
         ("wall_seconds", outcome.wall_seconds.into()),
         ("threads", outcome.threads.into()),
     ];
-    for (name, value) in attrs {
-        layout
-            .attributes
-            .push((MODEL_GROUP.into(), name.into(), value));
-    }
+    add_attributes(&mut layout, MODEL_GROUP, attrs);
     let epochs = t.history.len();
     let columns: [(&str, EpochColumn); 8] = [
         ("epoch", |r| r.epoch as f64),
@@ -145,7 +159,91 @@ pub fn model_layout(job: &TrainJob, outcome: &TrainOutcome) -> RecordLayout {
         &outcome.test,
         network.n_outputs(),
     ));
+    if let Some(run) = &outcome.chip {
+        chip_layout(&mut layout, run);
+        let software = outcome.ideal_test.as_ref().map_or(f64::NAN, |e| e.accuracy);
+        layout.attributes.push((
+            CHIP_GROUP.into(),
+            "software_test_accuracy".into(),
+            software.into(),
+        ));
+    }
     layout
+}
+
+/// Add `attrs` (name, value) to group `group` of `layout`.
+fn add_attributes<const N: usize>(
+    layout: &mut RecordLayout,
+    group: &str,
+    attrs: [(&str, AttributeValue); N],
+) {
+    for (name, value) in attrs {
+        layout.attributes.push((group.into(), name.into(), value));
+    }
+}
+
+/// Group of an emulated chip's settings and reports.
+const CHIP_GROUP: &str = "chip";
+
+/// Add the `/chip` group of `run` to `layout`.
+pub fn chip_layout(layout: &mut RecordLayout, run: &ChipRun) {
+    let mapping = run.chip.mapping();
+    let s = &mapping.settings;
+    let (m, t) = (&run.mapping, &run.time);
+    let text = |v: &str| AttributeValue::Text(v.into());
+    let attrs: [(&str, AttributeValue); 18] = [
+        ("quantities", text(&QUANTITIES.join(","))),
+        ("chip", text(&s.profile.name)),
+        ("profile", text(&s.profile_name)),
+        ("chip_seed", AttributeValue::Count(s.chip_seed)),
+        ("run_seed", AttributeValue::Count(run.chip.run_seed())),
+        ("time_scale", s.time_scale.into()),
+        ("weight_scale", mapping.weight_scale.into()),
+        ("calibrated", AttributeValue::Flag(s.calibrate)),
+        ("slot", s.slot.into()),
+        ("circuits_used", m.circuits_used.into()),
+        ("circuits_available", m.circuits_available.into()),
+        ("slot_us", t.slot_us.into()),
+        ("patterns_per_second", t.per_second.into()),
+        ("run_us", t.run_us.into()),
+        ("energy_per_pattern_uj", t.energy_per_pattern_uj.into()),
+        ("energy_mj", t.energy_mj.into()),
+        ("wall_seconds", t.wall_seconds.into()),
+        ("patterns", t.patterns.into()),
+    ];
+    add_attributes(layout, CHIP_GROUP, attrs);
+    let c = run.chip.calibration();
+    let pairs = |v: &[(f64, f64); 6]| v.iter().flat_map(|&(a, b)| [a, b]).collect();
+    let n = m.layers.len();
+    layout.tables.extend([
+        Table::f64(
+            CHIP_GROUP,
+            "factors_uncalibrated",
+            &[6, 2],
+            "",
+            pairs(&c.before),
+        ),
+        Table::f64(CHIP_GROUP, "factors_as_run", &[6, 2], "", pairs(&c.after)),
+        Table::u32(
+            CHIP_GROUP,
+            "out_of_range",
+            &[6],
+            c.out_of_range.iter().map(|&k| k as u32).collect(),
+        ),
+        Table::u32(
+            CHIP_GROUP,
+            "saturated_weights",
+            &[n],
+            m.layers.iter().map(|l| l.saturated as u32).collect(),
+        ),
+        Table::f64(
+            CHIP_GROUP,
+            "rounding_error",
+            &[n],
+            "nA",
+            m.layers.iter().map(|l| l.max_error).collect(),
+        ),
+    ]);
 }
 
 /// The layout of a network with its encoding and loss (the `/ttfs` settings and `/layer<l>`).
@@ -226,13 +324,18 @@ pub fn evaluation_tables(set: &str, evaluation: &Evaluation, classes: usize) -> 
     ]
 }
 
-/// The layout of an evaluation file: the model's network and the predictions on a data set.
+/// The layout of an evaluation file: the model's network and the predictions on a data set (and
+/// the chip, if it ran on one).
 pub fn predictions_layout(
     model: &StoredModel,
     evaluation: &Evaluation,
     data: &str,
+    chip: Option<&ChipRun>,
 ) -> RecordLayout {
     let mut layout = network_layout(&model.network, &model.encoding, &model.loss);
+    if let Some(run) = chip {
+        chip_layout(&mut layout, run);
+    }
     let classes = model.network.n_outputs();
     layout
         .tables
@@ -366,11 +469,16 @@ pub fn load(path: &Path) -> Result<StoredModel, TtfsError> {
             "needs xi > 0, beta > 0, alpha ≥ 0".into(),
         ));
     }
+    let chip_weight_scale = group_attributes(path, CHIP_GROUP)
+        .ok()
+        .and_then(|(chip, _)| chip.get("weight_scale").copied())
+        .filter(|w| w.is_finite() && *w > 0.0);
     Ok(StoredModel {
         network: Network::new(layers),
         encoding,
         loss,
         complete,
+        chip_weight_scale,
     })
 }
 
@@ -410,6 +518,24 @@ pub fn describe(path: &Path) -> Result<String, crate::record::RecordError> {
             get(&settings, "wall_seconds"),
             get(&settings, "best_epoch"),
             100.0 * get(&settings, "test_accuracy")
+        );
+    }
+    if let Ok((chip, _)) = group_attributes(path, CHIP_GROUP) {
+        let texts = group_texts(path, CHIP_GROUP)?;
+        let name = texts.get("chip").map_or("?", String::as_str);
+        let calibrated = if get(&chip, "calibrated") == 1.0 {
+            "calibrated"
+        } else {
+            "uncalibrated"
+        };
+        text += &format!(
+            "ttfs chip: {name}, chip seed {}, {calibrated}, {} of {} circuits, weight scale {:.3} LSB/nA, time scale {}; {:.1} µs per pattern\n",
+            get(&chip, "chip_seed"),
+            get(&chip, "circuits_used"),
+            get(&chip, "circuits_available"),
+            get(&chip, "weight_scale"),
+            get(&chip, "time_scale"),
+            get(&chip, "slot_us"),
         );
     }
     if let Ok((predictions, _)) = group_attributes(path, "predictions") {

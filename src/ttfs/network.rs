@@ -83,23 +83,7 @@ impl Layer {
     /// First spikes of every neuron for inputs spiking at `input` [ms] (∞ = no spike).
     pub fn forward(&self, input: &[f64], trace: &mut LayerTrace) {
         assert_eq!(input.len(), self.n_in, "one input time per input");
-        trace.order.clear();
-        trace
-            .order
-            .extend((0..input.len()).filter(|&i| input[i].is_finite()));
-        if self.bias_time.is_some() {
-            trace.order.push(self.n_in);
-        }
-        let time_of = |i: usize| {
-            self.bias_time
-                .filter(|_| i == self.n_in)
-                .unwrap_or_else(|| input[i])
-        };
-        trace
-            .order
-            .sort_by(|&a, &b| time_of(a).total_cmp(&time_of(b)).then(a.cmp(&b)));
-        trace.times.clear();
-        trace.times.extend(trace.order.iter().map(|&i| time_of(i)));
+        input_order(input, self.bias_time, &mut trace.order, &mut trace.times);
         trace.decays.clear();
         trace.decays.extend(
             trace
@@ -166,6 +150,21 @@ impl Layer {
             }
         }
     }
+}
+
+/// Put the indices of the inputs that spike (the bias, index `input.len()`, if `bias` [ms] is
+/// given) in time order into `order` (ties by index), and their times [ms] into `times`.
+pub fn input_order(input: &[f64], bias: Option<f64>, order: &mut Vec<usize>, times: &mut Vec<f64>) {
+    let n_in = input.len();
+    order.clear();
+    order.extend((0..n_in).filter(|&i| input[i].is_finite()));
+    if bias.is_some() {
+        order.push(n_in);
+    }
+    let time_of = |i: usize| bias.filter(|_| i == n_in).unwrap_or_else(|| input[i]);
+    order.sort_by(|&a, &b| time_of(a).total_cmp(&time_of(b)).then(a.cmp(&b)));
+    times.clear();
+    times.extend(order.iter().map(|&i| time_of(i)));
 }
 
 /// What the forward pass of one layer leaves for the backward pass.

@@ -17,7 +17,7 @@
 //! ∂T/∂w_i = −κ(T − t_i)/V′(T) and ∂T/∂t_i = w_i κ′(T − t_i)/V′(T), where κ is the PSP of a unit
 //! weight ([`FirstSpikeNeuron::psp`]); only the inputs before T (the causal set) contribute.
 
-use crate::neuron::curr_exp::{CurrExp, CurrExpParams};
+use crate::neuron::curr_exp::{CurrExp, CurrExpParams, CurrExpState};
 use crate::neuron::params::cell_params;
 use crate::neuron::{ExactNeuron, Receptor};
 use crate::numerics::lambert::lambert_w0_negative;
@@ -246,29 +246,30 @@ impl FirstSpikeNeuron {
         times: &[f64],
         weight: impl Fn(usize) -> f64,
     ) -> Option<Spike> {
-        let mut state = engine.initial_state(self.params.v_rest);
-        for (k, &t) in times.iter().enumerate() {
-            engine.advance(&mut state, t);
-            let w = weight(k);
-            let receptor = if w >= 0.0 {
-                Receptor::Excitatory
-            } else {
-                Receptor::Inhibitory
-            };
-            engine.receive(&mut state, receptor, w);
-            let next = times.get(k + 1).copied().unwrap_or(f64::INFINITY);
-            if let Some(time) = engine.next_spike_before(&mut state, next) {
-                let mut at_spike = state.clone();
-                engine.advance(&mut at_spike, time);
-                let j = self.r_m * (at_spike.i_exc() + at_spike.i_inh());
-                return Some(Spike {
-                    time,
-                    causal: k + 1,
-                    slope: (j - self.theta) / self.params.tau_m,
-                });
-            }
+        let (time, causal, at_spike) =
+            engine_first_spike(engine, self.params.v_rest, times, weight)?;
+        let j = self.r_m * (at_spike.i_exc() + at_spike.i_inh());
+        Some(Spike {
+            time,
+            causal,
+            slope: (j - self.theta) / self.params.tau_m,
+        })
+    }
+
+    /// The ideal model's view of a spike observed at `time` [ms] (on an emulated chip) after
+    /// inputs at `times` (nondecreasing) with weights `weight(k)`: its causal set (the inputs
+    /// before it) and the slope the ideal membrane has there, Σ w_k κ′(time − t_k), so that the
+    /// exact gradients can be evaluated at observed spike times.
+    pub fn observed_spike(&self, time: f64, times: &[f64], weight: impl Fn(usize) -> f64) -> Spike {
+        let causal = times.partition_point(|&t| t < time);
+        let slope = (0..causal)
+            .map(|k| weight(k) * self.psp(time - times[k]).1)
+            .sum();
+        Spike {
+            time,
+            causal,
+            slope,
         }
-        None
     }
 
     /// The PSP of a unit weight `s` ms after its input and its time derivative:
@@ -302,6 +303,34 @@ impl FirstSpikeNeuron {
             each(k, -kappa * inv_slope, weight(k) * dkappa * inv_slope);
         }
     }
+}
+
+/// The first spike of `engine` (an `IF_curr_exp`, starting at rest `v_rest` [mV]) driven by inputs
+/// at `times` [ms] (nondecreasing) of weights `weight(k)` [nA], by the engine's certified search:
+/// (spike time [ms], inputs before it, the state at the spike). `None` if it never fires.
+pub(crate) fn engine_first_spike(
+    engine: &CurrExp,
+    v_rest: f64,
+    times: &[f64],
+    weight: impl Fn(usize) -> f64,
+) -> Option<(f64, usize, CurrExpState)> {
+    let mut state = engine.initial_state(v_rest);
+    for (k, &t) in times.iter().enumerate() {
+        engine.advance(&mut state, t);
+        let w = weight(k);
+        let receptor = if w >= 0.0 {
+            Receptor::Excitatory
+        } else {
+            Receptor::Inhibitory
+        };
+        engine.receive(&mut state, receptor, w);
+        let next = times.get(k + 1).copied().unwrap_or(f64::INFINITY);
+        if let Some(time) = engine.next_spike_before(&mut state, next) {
+            engine.advance(&mut state, time);
+            return Some((time, k + 1, state));
+        }
+    }
+    None
 }
 
 #[cfg(test)]

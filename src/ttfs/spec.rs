@@ -10,6 +10,7 @@ use serde::Deserialize;
 use super::loss::LossParams;
 use super::neuron::FirstSpikeParams;
 use super::optimizer::StepSchedule;
+use crate::chip::settings::{ChipSection, ChipSettings};
 use crate::config::{deserialize_params, deserialize_toml};
 use crate::error::ConfigError;
 use crate::neuron::params::CellParams;
@@ -106,6 +107,8 @@ pub struct TrainingSpec {
     pub threads: usize,
     /// Which network the model keeps.
     pub keep: Keep,
+    /// A stored model to start from instead of the seeded initial weights.
+    pub init: Option<PathBuf>,
 }
 
 /// Which network a training job keeps as its model.
@@ -134,6 +137,9 @@ pub struct TtfsSpec {
     pub loss: LossParams,
     /// The training.
     pub training: TrainingSpec,
+    /// The emulated chip the forward passes run on (`None`: the ideal model): training on it is
+    /// in-the-loop training.
+    pub chip: Option<ChipSettings>,
     /// The description's text, stored with the results.
     pub text: String,
     /// The file it was read from (or its label), as error messages name it.
@@ -160,6 +166,7 @@ struct TtfsSection {
     layer: Vec<LayerSection>,
     loss: LossParams,
     training: TrainingSection,
+    chip: Option<ChipSection>,
 }
 
 impl Default for TtfsSection {
@@ -172,6 +179,7 @@ impl Default for TtfsSection {
             layer: vec![LayerSection::reference(120), LayerSection::reference(3)],
             loss: LossParams::default(),
             training: TrainingSection::default(),
+            chip: None,
         }
     }
 }
@@ -245,6 +253,7 @@ struct TrainingSection {
     checkpoints: Vec<usize>,
     threads: usize,
     keep: Keep,
+    init: Option<PathBuf>,
 }
 
 impl Default for TrainingSection {
@@ -262,6 +271,7 @@ impl Default for TrainingSection {
             checkpoints: vec![100, 200, 300],
             threads: 0,
             keep: Keep::Last,
+            init: None,
         }
     }
 }
@@ -400,7 +410,12 @@ impl TtfsSpec {
                 checkpoints: t.checkpoints,
                 threads: t.threads,
                 keep: t.keep,
+                init: t.init.map(|p| base.join(p)),
             },
+            chip: s
+                .chip
+                .map(|c| c.settings(file, "ttfs.chip", base))
+                .transpose()?,
             text: text.to_string(),
             file: file.to_string(),
         })

@@ -70,6 +70,46 @@ impl Patterns {
     }
 }
 
+/// Which noise a forward pass draws: its purpose (`train`, `validation`, `evaluate`) and a
+/// number unique within it (the pattern's, offset by the epoch's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Trial {
+    /// What the pass is for.
+    pub purpose: &'static str,
+    /// Its number within the purpose.
+    pub number: u64,
+}
+
+impl Trial {
+    /// The trial `offset` numbers after this one.
+    pub fn after(self, offset: usize) -> Self {
+        Self {
+            number: self.number + offset as u64,
+            ..self
+        }
+    }
+}
+
+/// What runs a network's forward passes: the ideal model, or an emulated chip.
+pub trait Substrate: Sync {
+    /// The forward pass of `network` on input spike times `input` [ms] as trial `trial`; leaves
+    /// in `trace` the spike times observed and what the ideal network's backward pass needs.
+    fn forward(&self, network: &Network, input: &[f64], trial: Trial, trace: &mut Trace);
+
+    /// Keep the weights of `network` within what the substrate realises (after every update).
+    fn constrain(&self, _network: &mut Network) {}
+}
+
+/// The ideal model: the exact first spikes of the network as described, noise-free.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Ideal;
+
+impl Substrate for Ideal {
+    fn forward(&self, network: &Network, input: &[f64], _trial: Trial, trace: &mut Trace) {
+        network.forward(input, trace);
+    }
+}
+
 /// The network of `spec` with its seeded initial weights, for `n_inputs` inputs: layer l's
 /// weights are drawn in row order (neuron by neuron, bias last) from stream `weights`, l.
 pub fn initial_network(spec: &TtfsSpec, n_inputs: usize) -> Network {
@@ -199,6 +239,7 @@ impl ForwardStats {
 /// One training batch: which patterns, and how their inputs are made.
 struct Batch<'a> {
     spec: &'a TtfsSpec,
+    substrate: &'a dyn Substrate,
     patterns: &'a Patterns,
     indices: &'a [usize],
     /// Stream number of the input noise of pattern 0 in this epoch.
@@ -210,6 +251,10 @@ impl Batch<'_> {
     /// Put the (noisy) input of the batch's pattern `k` into `s.input`; returns its label.
     fn input(&self, s: &mut Scratch, k: usize) -> usize {
         let i = self.indices[k];
+        s.trial = Trial {
+            purpose: "train",
+            number: self.noise_base + i as u64,
+        };
         s.input.clear();
         s.input.extend_from_slice(self.patterns.input(i));
         let sd = self.spec.training.input_noise;
@@ -222,7 +267,8 @@ impl Batch<'_> {
     /// Forward pass and loss of pattern `k`; leaves ∂L/∂t of the outputs in `s.delta`.
     fn forward(&self, network: &Network, s: &mut Scratch, k: usize) -> (f64, bool) {
         let label = self.input(s, k);
-        network.forward(&s.input, &mut s.trace);
+        self.substrate
+            .forward(network, &s.input, s.trial, &mut s.trace);
         let output = s.trace.output();
         s.delta.resize(output.len(), 0.0);
         let loss = self
@@ -291,18 +337,34 @@ impl Batch<'_> {
 }
 
 /// A thread's scratch space.
-#[derive(Default)]
 struct Scratch {
     trace: Trace,
+    trial: Trial,
     input: Vec<f64>,
     delta: Vec<f64>,
 }
 
-/// Train `network` as `spec` says on `train`, evaluating `validation` (if any) after each
-/// epoch; `on_epoch` sees every record as it is made; setting `stop` ends training after the
-/// current batch. Without a validation set the best network is the last one.
+impl Default for Scratch {
+    fn default() -> Self {
+        Self {
+            trace: Trace::default(),
+            trial: Trial {
+                purpose: "",
+                number: 0,
+            },
+            input: Vec::new(),
+            delta: Vec::new(),
+        }
+    }
+}
+
+/// Train `network` as `spec` says on `train`, its forward passes run on `substrate`, evaluating
+/// `validation` (if any) after each epoch; `on_epoch` sees every record as it is made; setting
+/// `stop` ends training after the current batch. Without a validation set the best network is
+/// the last one.
 pub fn train(
     spec: &TtfsSpec,
+    substrate: &dyn Substrate,
     mut network: Network,
     train: &Patterns,
     validation: Option<&Patterns>,
@@ -313,13 +375,17 @@ pub fn train(
     let threads = worker_threads(t.threads);
     let mut adam = Adam::new(&network.zero_gradients());
     let mut bumper = Bumper::new(t.bump, t.bump_doubling);
-    let validate = |network: &Network| {
+    let validate = |network: &Network, epoch: usize| {
         validation.map_or((f64::NAN, f64::NAN), |v| {
-            let e = evaluate(network, v, &spec.loss, threads);
+            let trials = Trial {
+                purpose: "validation",
+                number: (epoch * v.len()) as u64,
+            };
+            let e = evaluate(network, v, &spec.loss, threads, substrate, trials);
             (e.loss, e.accuracy)
         })
     };
-    let mut best = (validate(&network).1, 0);
+    let mut best = (validate(&network, 0).1, 0);
     let mut best_network = network.clone();
     let mut history = Vec::with_capacity(t.epochs);
     let mut checkpoints = Vec::new();
@@ -337,6 +403,7 @@ pub fn train(
             }
             let batch = Batch {
                 spec,
+                substrate,
                 patterns: train,
                 indices: batch,
                 noise_base: (epoch * train.len()) as u64,
@@ -347,6 +414,7 @@ pub fn train(
             correct += stats.correct;
             seen += batch.indices.len();
             if bumper.bump(&mut network, spec, &stats, batch.indices.len()) {
+                substrate.constrain(&mut network);
                 bumps += 1;
                 continue;
             }
@@ -356,9 +424,10 @@ pub fn train(
                 network.layers_mut().iter_mut().map(Layer::weights_mut),
                 &grads,
             );
+            substrate.constrain(&mut network);
             updates += 1;
         }
-        let (validation_loss, validation_accuracy) = validate(&network);
+        let (validation_loss, validation_accuracy) = validate(&network, epoch + 1);
         let record = EpochRecord {
             epoch: epoch + 1,
             lr,
@@ -391,7 +460,7 @@ pub fn train(
 }
 
 /// tau_syn of the output layer [ms]: the loss's time unit.
-fn output_tau(network: &Network) -> f64 {
+pub fn output_tau(network: &Network) -> f64 {
     network
         .layers()
         .last()
@@ -463,17 +532,19 @@ impl Bumper {
     }
 }
 
-/// Evaluate `network` on `patterns`.
+/// Evaluate `network` on `patterns`, run on `substrate`; pattern i is trial `trials.after(i)`.
 pub fn evaluate(
     network: &Network,
     patterns: &Patterns,
     loss: &LossParams,
     threads: usize,
+    substrate: &dyn Substrate,
+    trials: Trial,
 ) -> Evaluation {
     let classes = network.n_outputs();
     let tau = output_tau(network);
     let rows = parallel_map(patterns.len(), threads, Scratch::default, |s, i| {
-        network.forward(patterns.input(i), &mut s.trace);
+        substrate.forward(network, patterns.input(i), trials.after(i), &mut s.trace);
         let output = s.trace.output().to_vec();
         s.delta.resize(classes, 0.0);
         let l = loss.evaluate(&output, patterns.label(i), tau, &mut s.delta);

@@ -6,6 +6,7 @@ mod common;
 
 mod bad_input;
 mod calibration;
+mod chip;
 mod cli_hdf5;
 mod docs;
 mod engine;

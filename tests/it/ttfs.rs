@@ -169,7 +169,7 @@ fn layered_path_matches_the_event_driven_engine() {
 }
 
 /// Run `exactspike ttfs ARGS` in `dir`; (exit code, stdout, stderr).
-fn ttfs(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+pub(crate) fn ttfs(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
     let mut all = vec!["ttfs"];
     all.extend_from_slice(args);
     let output = crate::common::cli_in(dir, &all);
@@ -181,7 +181,7 @@ fn ttfs(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
 }
 
 /// A small CSV task: class 1 iff the first feature is above 0.5.
-fn write_csv(path: &std::path::Path, rows: usize, seed: u64) {
+pub(crate) fn write_csv(path: &std::path::Path, rows: usize, seed: u64) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut text = String::from("a,b,label\n");
     for _ in 0..rows {
@@ -191,7 +191,7 @@ fn write_csv(path: &std::path::Path, rows: usize, seed: u64) {
     std::fs::write(path, text).unwrap();
 }
 
-const SMALL: &str = "[ttfs]
+pub(crate) const SMALL: &str = "[ttfs]
 data = { kind = \"csv\", train = \"train.csv\", test = \"test.csv\" }
 [[ttfs.layer]]
 size = 12
@@ -206,7 +206,7 @@ checkpoints = [3]
 ";
 
 /// Weights of every layer of a model file, and its completeness flag.
-fn stored_weights(path: &std::path::Path) -> (Vec<Vec<f64>>, bool) {
+pub(crate) fn stored_weights(path: &std::path::Path) -> (Vec<Vec<f64>>, bool) {
     let model = exactspike::ttfs::model_file::load(path).unwrap();
     (
         model
