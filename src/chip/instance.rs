@@ -1,14 +1,14 @@
 //! One physical chip: the fixed pattern of its neuron circuits and synapses, drawn once from its
 //! chip seed, and the calibration that trims each circuit towards its targets.
 //!
-//! Every analog quantity of a circuit is its target times a factor. Before calibration the factor
-//! is 1 + σ·N(0, 1) (σ the profile's `fixed_pattern`, floored at 0.05); the calibration measures
-//! each factor with the profile's measurement noise (the mean of `repeats` measurements) and sets
-//! a trim (codes 0 to 2^trim_bits − 2 of a DAC, on a logarithmic grid from 1/(1 + trim_range) to
-//! 1 + trim_range)
-//! so that factor × trim = (1 + offset)/measured factor; a circuit whose trim would leave the
-//! grid keeps the nearest end and is counted. Circuit c's fixed pattern comes from stream c of
-//! the chip seed, so a circuit keeps its pattern whatever network is mapped onto it.
+//! Every analog quantity of a circuit is its target times a factor f. Before calibration
+//! f = 1 + σ·N(0, 1) (σ the profile's `fixed_pattern`, floored at 0.05); the calibration measures
+//! f with the profile's measurement noise, m = f·(1 + noise·z) (the mean of `repeats`
+//! measurements), and sets a trim of (1 + offset)/m (codes 0 to 2^trim_bits − 2 of a DAC, on a
+//! logarithmic grid from 1/(1 + trim_range) to 1 + trim_range), so that the calibrated factor is
+//! f·trim = (1 + offset)/(1 + noise·z); a circuit whose trim would leave the grid keeps the
+//! nearest end and is counted. Circuit c's fixed pattern comes from stream c of the chip seed, so
+//! a circuit keeps its pattern whatever network is mapped onto it.
 
 use rand_distr::{Distribution, StandardNormal};
 

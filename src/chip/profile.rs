@@ -15,6 +15,10 @@ const SHIPPED: [(&str, &str); 2] = [
     ("bss1", include_str!("../../models/chips/bss1.toml")),
 ];
 
+/// Most synapses (neurons × rows per circuit) an emulated chip may have: each has its own
+/// fixed-pattern factor in memory (8 bytes).
+const MAX_SYNAPSES: usize = 1 << 26;
+
 /// Names of the shipped profiles.
 pub fn shipped_names() -> impl Iterator<Item = &'static str> {
     SHIPPED.iter().map(|(name, _)| *name)
@@ -225,27 +229,37 @@ impl ChipProfile {
                 return bad(field, format!("must be ≥ 0, got {value}"));
             }
         }
-        for (field, value) in [
-            ("neurons", self.neurons),
-            ("rows_per_circuit", self.rows_per_circuit),
-            ("max_circuits_per_neuron", self.max_circuits_per_neuron),
-            ("calibration.repeats", self.calibration.repeats),
+        for (field, value, limit) in [
+            ("neurons", self.neurons, 1 << 20),
+            ("rows_per_circuit", self.rows_per_circuit, 1 << 16),
+            (
+                "max_circuits_per_neuron",
+                self.max_circuits_per_neuron,
+                1 << 10,
+            ),
+            ("calibration.repeats", self.calibration.repeats, 1 << 16),
         ] {
-            if value == 0 {
-                return bad(field, "must be ≥ 1".into());
+            if !(1..=limit).contains(&value) {
+                return bad(field, format!("must be in 1..={limit}, got {value}"));
             }
         }
-        if !(1..=16).contains(&self.weight_bits) {
+        if self.neurons * self.rows_per_circuit > MAX_SYNAPSES {
             return bad(
-                "weight_bits",
-                format!("must be in 1..=16, got {}", self.weight_bits),
+                "rows_per_circuit",
+                format!(
+                    "neurons × rows_per_circuit = {} synapses, more than the {MAX_SYNAPSES} an \
+                     emulated chip may have",
+                    self.neurons * self.rows_per_circuit
+                ),
             );
         }
-        if !(1..=16).contains(&self.calibration.trim_bits) {
-            return bad(
-                "calibration.trim_bits",
-                format!("must be in 1..=16, got {}", self.calibration.trim_bits),
-            );
+        for (field, bits, low) in [
+            ("weight_bits", self.weight_bits, 1),
+            ("calibration.trim_bits", self.calibration.trim_bits, 2),
+        ] {
+            if !(low..=16).contains(&bits) {
+                return bad(field, format!("must be in {low}..=16, got {bits}"));
+            }
         }
         let c = &self.calibration;
         if !(c.trim_range.is_finite() && c.trim_range > 0.0) {
@@ -340,6 +354,20 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("ranges.tau_m_us"), "{e}");
+        let one_bit = text.replace("trim_bits = 10", "trim_bits = 1");
+        let e = ChipProfile::parse(&one_bit, "x.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("calibration.trim_bits: must be in 2..=16, got 1"),
+            "{e}"
+        );
+        let huge = text.replace("neurons = 512", "neurons = 9223372036854775807");
+        let e = ChipProfile::parse(&huge, "x.toml").unwrap_err().to_string();
+        assert!(e.contains("neurons: must be in 1..=1048576"), "{e}");
+        let wide = text.replace("neurons = 512", "neurons = 1048576");
+        let e = ChipProfile::parse(&wide, "x.toml").unwrap_err().to_string();
+        assert!(e.contains("more than the 67108864"), "{e}");
         let e = ChipProfile::load("no_such_chip").unwrap_err().to_string();
         assert!(e.contains("bss2, bss1"), "{e}");
     }

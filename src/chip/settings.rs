@@ -23,13 +23,27 @@ pub struct ChipSettings {
     /// and spike times are stretched by this factor on the chip; dimensionless).
     pub time_scale: f64,
     /// Hardware weight units (LSB) per nA; `None`: the network's largest |weight| maps to the
-    /// profile's largest weight.
+    /// profile's largest weight (1 LSB/nA if every weight is 0).
     pub weight_scale: Option<f64>,
     /// Whether the used circuits are calibrated before the run.
     pub calibrate: bool,
     /// Length of one pattern's slot, in units of the output layer's tau_syn: spikes later than
     /// that are not seen (the hardware attributes them to the next pattern).
     pub slot: f64,
+}
+
+impl ChipSettings {
+    /// The table these settings were made from (the profile as the user named it).
+    pub fn section(&self) -> ChipSection {
+        ChipSection {
+            profile: self.profile_name.clone(),
+            chip_seed: self.chip_seed,
+            time_scale: self.time_scale,
+            weight_scale: self.weight_scale,
+            calibrate: self.calibrate,
+            slot: self.slot,
+        }
+    }
 }
 
 /// The `[ttfs.chip]` table.

@@ -367,6 +367,51 @@ mod tests {
         assert!(compared > 200, "{compared}");
     }
 
+    /// The host's view: spikes recorded on the timestamp grid after the readout latency, with the
+    /// nominal latency subtracted, are the true times to within half a tick.
+    #[test]
+    fn recorded_times_are_corrected_and_on_the_grid() {
+        let mut rng = ChaCha8Rng::seed_from_u64(17);
+        let mut profile = perfect();
+        profile.readout_latency_ns = 80.4;
+        // A 10 ns grid: the bias at 0.9 ms is on it, so sending it changes nothing.
+        profile.timestamp_ns = 10.0;
+        // In network ms: 10 ns × 1000 × 1e-6 = 0.01 ms per tick, 0.0804 ms of latency.
+        let (tick, latency) = (0.01, 0.0804);
+        let (mut off_grid, mut compared) = (0, 0);
+        for _ in 0..20 {
+            let net = network(&mut rng, 1.0);
+            let chip = EmulatedChip::new(
+                &net,
+                TtfsMapping::new(&net, &settings(profile.clone(), 0)).unwrap(),
+                0,
+            );
+            // Inputs on the grid, so that sending them changes nothing.
+            let input: Vec<f64> = (0..4)
+                .map(|_| (rng.random_range(0.15..2.0f64) / tick).round() * tick)
+                .collect();
+            let (mut ideal, mut seen) = (Trace::default(), Trace::default());
+            net.forward(&input, &mut ideal);
+            chip.forward(&net, &input, trial(0), &mut seen);
+            // The hidden layer sees the true input times: compare its spikes.
+            for (&t, &r) in ideal.outputs[0].iter().zip(&seen.outputs[0]) {
+                if !t.is_finite() {
+                    assert!(!r.is_finite());
+                    continue;
+                }
+                assert!((r - t).abs() <= tick / 2.0 + 1e-9, "{r} vs {t}");
+                let k = (r + latency) / tick;
+                assert!((k - k.round()).abs() < 1e-6, "{r} is not on the grid");
+                off_grid += usize::from((r - t).abs() > 1e-6);
+                compared += 1;
+            }
+        }
+        assert!(
+            compared > 100 && off_grid > compared / 2,
+            "{off_grid} of {compared}"
+        );
+    }
+
     /// Spike loss drops the profile's fraction of spikes; trials and chip seeds give their own
     /// noise, the same numbers the same noise.
     #[test]

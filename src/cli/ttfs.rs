@@ -71,9 +71,9 @@ pub enum TtfsCommand {
         /// Run on an emulated chip.
         #[command(flatten)]
         chip: ChipArgs,
-        /// Seed of the chip's trial-to-trial noise.
-        #[arg(long, default_value_t = 0)]
-        run_seed: u64,
+        /// Seed of the chip's trial-to-trial noise [default: 0].
+        #[arg(long, requires = "chip")]
+        run_seed: Option<u64>,
         /// Replace an existing output file.
         #[arg(long)]
         overwrite: bool,
@@ -133,36 +133,42 @@ pub struct ChipArgs {
     /// Emulated chip: a shipped profile (bss2, bss1) or a profile file (TOML).
     #[arg(long)]
     chip: Option<String>,
-    /// Which physical chip: its fixed pattern and calibration derive from this seed.
-    #[arg(long, default_value_t = 0)]
-    chip_seed: u64,
-    /// Biological ms per network ms on the chip.
-    #[arg(long, default_value_t = 1.0)]
-    time_scale: f64,
-    /// Hardware weight units per nA (default: the largest |weight| maps to the chip's largest).
-    #[arg(long)]
+    /// Which physical chip: its fixed pattern and calibration derive from this seed [default:
+    /// the description's or the model's chip, else 0].
+    #[arg(long, requires = "chip")]
+    chip_seed: Option<u64>,
+    /// Biological ms per network ms on the chip [default: the description's or the model's,
+    /// else 1].
+    #[arg(long, requires = "chip")]
+    time_scale: Option<f64>,
+    /// Hardware weight units per nA [default: the description's or the model's, else the
+    /// largest |weight| maps to the chip's largest].
+    #[arg(long, requires = "chip")]
     weight_scale: Option<f64>,
     /// Run the chip uncalibrated.
-    #[arg(long)]
+    #[arg(long, requires = "chip")]
     uncalibrated: bool,
-    /// Slot per pattern, in units of the output layer's tau_syn.
-    #[arg(long, default_value_t = 8.0)]
-    slot: f64,
+    /// Slot per pattern, in units of the output layer's tau_syn [default: the description's or
+    /// the model's, else 8].
+    #[arg(long, requires = "chip")]
+    slot: Option<f64>,
 }
 
 impl ChipArgs {
-    /// The chip settings the flags describe (`None` without `--chip`).
-    fn settings(&self) -> Result<Option<ChipSettings>, ConfigError> {
+    /// The chip settings the flags describe over `base` (the description's table or the chip a
+    /// model was trained on); `None` without `--chip`.
+    fn settings(&self, base: Option<ChipSection>) -> Result<Option<ChipSettings>, ConfigError> {
         let Some(profile) = &self.chip else {
             return Ok(None);
         };
+        let base = base.unwrap_or_else(|| ChipSection::new(profile));
         let section = ChipSection {
-            chip_seed: self.chip_seed,
-            time_scale: self.time_scale,
-            weight_scale: self.weight_scale,
-            calibrate: !self.uncalibrated,
-            slot: self.slot,
-            ..ChipSection::new(profile)
+            profile: profile.clone(),
+            chip_seed: self.chip_seed.unwrap_or(base.chip_seed),
+            time_scale: self.time_scale.unwrap_or(base.time_scale),
+            weight_scale: self.weight_scale.or(base.weight_scale),
+            calibrate: base.calibrate && !self.uncalibrated,
+            slot: self.slot.unwrap_or(base.slot),
         };
         section
             .settings("command line", "", Path::new(""))
@@ -185,7 +191,8 @@ pub fn run(command: TtfsCommand) -> Result<()> {
             overwrite,
         } => {
             let mut spec = TtfsSpec::from_file(&config)?;
-            if let Some(settings) = chip.settings()? {
+            let table = spec.chip.as_ref().map(ChipSettings::section);
+            if let Some(settings) = chip.settings(table)? {
                 spec.chip = Some(settings);
             }
             if init.is_some() {
@@ -219,18 +226,15 @@ pub fn run(command: TtfsCommand) -> Result<()> {
             chip,
             run_seed,
             overwrite,
-        } => {
-            let chip = chip.settings()?;
-            evaluate(
-                &model,
-                &data,
-                out.as_deref(),
-                threads,
-                chip,
-                run_seed,
-                overwrite,
-            )
-        }
+        } => evaluate(
+            &model,
+            &data,
+            out.as_deref(),
+            threads,
+            &chip,
+            run_seed,
+            overwrite,
+        ),
         TtfsCommand::Plot {
             model,
             out,
@@ -390,8 +394,8 @@ fn evaluate(
     data: &str,
     out: Option<&Path>,
     threads: usize,
-    chip: Option<ChipSettings>,
-    run_seed: u64,
+    chip: &ChipArgs,
+    run_seed: Option<u64>,
     overwrite: bool,
 ) -> Result<()> {
     if let Some(out) = out {
@@ -405,6 +409,8 @@ fn evaluate(
         );
     }
     let set = jobs::named_data(data)?;
+    let chip = chip.settings(stored.chip.clone())?;
+    let run_seed = run_seed.unwrap_or(0);
     let (evaluation, chip) = jobs::evaluate(&stored, &set, threads, chip.as_ref(), run_seed)?;
     if let Some(run) = &chip {
         print!("{}", run.mapping);

@@ -113,7 +113,19 @@ impl TrainJob {
         }
         let initial = match &spec.training.init {
             Some(path) => start_from(path, &spec, inputs)?,
-            None => train::initial_network(&spec, inputs),
+            None => {
+                if spec.chip.as_ref().is_some_and(|c| c.weight_scale.is_none()) {
+                    return Err(ConfigError::new(
+                        &spec.file,
+                        "ttfs.chip.weight_scale",
+                        "needed for in-the-loop training from seeded weights (the automatic \
+                         scale would cap every weight at the largest initial one); or start \
+                         from a trained model with --init",
+                    )
+                    .into());
+                }
+                train::initial_network(&spec, inputs)
+            }
         };
         let chip = match &spec.chip {
             Some(settings) => Some(EmulatedChip::new(
@@ -167,7 +179,9 @@ impl TrainJob {
             };
             train::evaluate(network, &self.test, &self.spec.loss, threads, on, trials)
         };
+        let test_started = Instant::now();
         let last = evaluate(&trained.network, substrate);
+        let test_seconds = test_started.elapsed().as_secs_f64();
         let best = evaluate(&trained.best, substrate);
         let test_accuracy_last_best = (last.accuracy, best.accuracy);
         let test = if std::ptr::eq(kept(&trained, keep), &trained.network) {
@@ -181,7 +195,7 @@ impl TrainJob {
         let chip = self.chip.as_ref().map(|chip| ChipRun {
             chip: chip.clone(),
             mapping: chip.mapping().report(kept_network),
-            time: HardwareTime::ttfs(chip.mapping(), kept_network, self.test.len(), wall_seconds),
+            time: HardwareTime::ttfs(chip.mapping(), kept_network, self.test.len(), test_seconds),
         });
         TrainOutcome {
             trained,
@@ -212,6 +226,19 @@ fn start_from(path: &Path, spec: &TtfsSpec, inputs: usize) -> Result<Network, Tt
             "the model's layers {sizes:?} on {} inputs are not the description's {described:?} on {inputs}",
             network.n_inputs()
         )));
+    }
+    for (l, (layer, described)) in network.layers().iter().zip(&spec.layers).enumerate() {
+        if layer.neuron().params() != &described.neuron || layer.bias_time() != described.bias_time
+        {
+            return Err(mismatch(format!(
+                "layer {l}: the model's neuron parameters {:?} and bias time {:?} are not the \
+                 description's {:?} and {:?}",
+                layer.neuron().params(),
+                layer.bias_time(),
+                described.neuron,
+                described.bias_time
+            )));
+        }
     }
     if model.encoding != spec.encoding {
         return Err(mismatch(format!(
@@ -271,8 +298,7 @@ pub struct ChipRun {
 }
 
 /// Evaluate a stored model on `set`, which must fit it ([`check_fits`]): in the ideal model, or
-/// on the emulated chip of `chip` with trial noise from `run_seed`. Without a weight scale in
-/// `chip`, a model trained in the loop keeps the one it was trained with.
+/// on the emulated chip of `chip` with trial noise from `run_seed`.
 pub fn evaluate(
     model: &StoredModel,
     set: &Dataset,
@@ -284,12 +310,11 @@ pub fn evaluate(
     check_fits(network, set)?;
     let started = Instant::now();
     let emulated = match chip {
-        Some(settings) => {
-            let mut settings = settings.clone();
-            settings.weight_scale = settings.weight_scale.or(model.chip_weight_scale);
-            let mapping = TtfsMapping::new(network, &settings)?;
-            Some(EmulatedChip::new(network, mapping, run_seed))
-        }
+        Some(settings) => Some(EmulatedChip::new(
+            network,
+            TtfsMapping::new(network, settings)?,
+            run_seed,
+        )),
         None => None,
     };
     let substrate: &dyn Substrate = match &emulated {

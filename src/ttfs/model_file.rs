@@ -5,7 +5,8 @@
 //! /ttfs           attrs format_version (1), inputs, classes, layers, early (ms), late (ms), invert (0/1),
 //!                 xi, alpha, beta, epochs_run, best_epoch, stored ("last", "best validation"
 //!                 or "best so far"), test_accuracy and test_loss (of the stored network),
-//!                 test_accuracy_last, test_accuracy_best_validation, wall_seconds, threads
+//!                 test_accuracy_last, test_accuracy_best_validation, wall_seconds, threads,
+//!                 init (the model training started from, if any)
 //! /layer<l>       attrs size, inputs, bias_time (ms, NaN: no bias), cm (nF), tau_m (ms),
 //!                 tau_syn (ms), v_rest (mV), v_thresh (mV), method
 //! /layer<l>/weights              float64 [size, inputs (+1 bias)]  nA
@@ -46,6 +47,7 @@ use super::neuron::{FirstSpikeNeuron, FirstSpikeParams};
 use super::spec::{Encoding, Keep};
 use super::train::Evaluation;
 use crate::chip::instance::QUANTITIES;
+use crate::chip::settings::ChipSection;
 use crate::record::inspect::{group_attributes, group_texts, read_f64};
 use crate::record::{AttributeValue, RecordLayout, RunMetadata, Table};
 
@@ -74,9 +76,9 @@ pub struct StoredModel {
     pub loss: LossParams,
     /// Whether the file is marked complete (training ran every epoch).
     pub complete: bool,
-    /// The weight scale of the chip it was trained on in the loop [LSB/nA], if any: its
-    /// weights are meant to be quantised with it.
-    pub chip_weight_scale: Option<f64>,
+    /// The chip it was trained on in the loop (or evaluated on), if any: `ttfs eval --chip`
+    /// takes its settings as defaults.
+    pub chip: Option<ChipSection>,
 }
 
 /// Root metadata of a TTFS file: the seed and description text, t_stop = the encoding's late
@@ -112,6 +114,12 @@ pub fn model_layout(job: &TrainJob, outcome: &TrainOutcome) -> RecordLayout {
         ("threads", outcome.threads.into()),
     ];
     add_attributes(&mut layout, MODEL_GROUP, attrs);
+    if let Some(init) = &job.spec.training.init {
+        let init = AttributeValue::Text(init.display().to_string());
+        layout
+            .attributes
+            .push((MODEL_GROUP.into(), "init".into(), init));
+    }
     let epochs = t.history.len();
     let columns: [(&str, EpochColumn); 8] = [
         ("epoch", |r| r.epoch as f64),
@@ -469,16 +477,28 @@ pub fn load(path: &Path) -> Result<StoredModel, TtfsError> {
             "needs xi > 0, beta > 0, alpha ≥ 0".into(),
         ));
     }
-    let chip_weight_scale = group_attributes(path, CHIP_GROUP)
-        .ok()
-        .and_then(|(chip, _)| chip.get("weight_scale").copied())
-        .filter(|w| w.is_finite() && *w > 0.0);
+    let chip = stored_chip(path);
     Ok(StoredModel {
         network: Network::new(layers),
         encoding,
         loss,
         complete,
-        chip_weight_scale,
+        chip,
+    })
+}
+
+/// The chip settings stored in `/chip` of the file at `path` (`None` without one).
+fn stored_chip(path: &Path) -> Option<ChipSection> {
+    let (values, _) = group_attributes(path, CHIP_GROUP).ok()?;
+    let texts = group_texts(path, CHIP_GROUP).ok()?;
+    let value = |name: &str| values.get(name).copied();
+    Some(ChipSection {
+        profile: texts.get("profile")?.clone(),
+        chip_seed: value("chip_seed")? as u64,
+        time_scale: value("time_scale")?,
+        weight_scale: value("weight_scale"),
+        calibrate: value("calibrated")? != 0.0,
+        slot: value("slot")?,
     })
 }
 

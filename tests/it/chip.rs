@@ -121,6 +121,17 @@ fn in_the_loop_training_is_deterministic() {
     let (chip, _) = group_attributes(&d.join("loop1.h5"), "chip").unwrap();
     assert!(chip["software_test_accuracy"] > 0.5, "{chip:?}");
     assert_eq!(chip["run_seed"], 2000.0);
+    // Evaluated on the chip it was trained on unless told otherwise.
+    let (code, _, stderr) = ttfs(
+        d,
+        &[
+            "eval", "loop1.h5", "--data", "test.csv", "--chip", "bss2", "--out", "again.h5",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let (again, _) = group_attributes(&d.join("again.h5"), "chip").unwrap();
+    assert_eq!(again["chip_seed"], 2.0);
+    assert_eq!(again["weight_scale"], chip["weight_scale"]);
 }
 
 /// Exit code, stdout and stderr of a command.
@@ -131,28 +142,36 @@ type Outcome = (i32, String, String);
 fn what_does_not_fit_is_refused() {
     let dir = trained_task();
     let d = dir.path();
+    let write = |name: &str, text: String| std::fs::write(d.join(name), text).unwrap();
     let profile = include_str!("../../models/chips/bss2.toml");
-    std::fs::write(
-        d.join("typo.toml"),
+    write(
+        "typo.toml",
         profile.replace("speedup = 1000.0", "speedup = 1000.0\nspeed_up = 10"),
-    )
-    .unwrap();
-    std::fs::write(
-        d.join("wide.toml"),
-        SMALL.replace("size = 12", "size = 600") + "[ttfs.chip]\nprofile = \"bss2\"\n",
-    )
-    .unwrap();
-    std::fs::write(
-        d.join("other.toml"),
-        SMALL.replace("size = 12", "size = 13"),
-    )
-    .unwrap();
+    );
+    let on_bss2 = "[ttfs.chip]\nprofile = \"bss2\"\n";
+    write(
+        "wide.toml",
+        SMALL.replace("size = 12", "size = 600") + on_bss2 + "weight_scale = 30.0\n",
+    );
+    write("other.toml", SMALL.replace("size = 12", "size = 13"));
+    write(
+        "slow.toml",
+        SMALL.to_string() + "[ttfs.neuron]\ntau_m = 2.0\n",
+    );
+    write("seeded.toml", SMALL.to_string() + on_bss2);
     let eval = |extra: &[&str]| {
         let mut args = vec!["eval", "software.h5", "--data", "test.csv", "--out", "x.h5"];
         args.extend_from_slice(extra);
         ttfs(d, &args)
     };
-    let cases: [(&str, Outcome, &str); 7] = [
+    let train = |config: &str, init: bool| {
+        let mut args = vec!["train", config, "--out", "y.h5"];
+        if init {
+            args.extend_from_slice(&["--init", "software.h5"]);
+        }
+        ttfs(d, &args)
+    };
+    let cases: [(&str, Outcome, &str); 9] = [
         (
             "typo",
             eval(&["--chip", "typo.toml"]),
@@ -181,25 +200,26 @@ fn what_does_not_fit_is_refused() {
         ),
         (
             "wide",
-            ttfs(d, &["train", "wide.toml", "--out", "y.h5"]),
+            train("wide.toml", false),
             "BrainScaleS-2: ttfs.layer[1]: 601 inputs (bias included) need 1202 synapse rows \
              per neuron, the limit is 512",
         ),
         (
             "init",
-            ttfs(
-                d,
-                &[
-                    "train",
-                    "other.toml",
-                    "--init",
-                    "software.h5",
-                    "--out",
-                    "y.h5",
-                ],
-            ),
+            train("other.toml", true),
             "software.h5: the model's layers [12, 2] on 2 inputs are not the description's \
              [13, 2] on 2",
+        ),
+        (
+            "init neuron",
+            train("slow.toml", true),
+            "software.h5: layer 0: the model's neuron parameters",
+        ),
+        (
+            "seeded",
+            train("seeded.toml", false),
+            "seeded.toml: ttfs.chip.weight_scale: needed for in-the-loop training from seeded \
+             weights",
         ),
     ];
     for (name, (code, _, stderr), want) in cases {
@@ -208,4 +228,8 @@ fn what_does_not_fit_is_refused() {
         assert!(stderr.contains(want), "{name}: {stderr}");
     }
     assert!(!d.join("x.h5").exists() && !d.join("y.h5").exists());
+    // A chip flag without --chip is a usage error, not silently ignored.
+    let (code, _, stderr) = eval(&["--chip-seed", "3"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--chip <CHIP>"), "{stderr}");
 }
