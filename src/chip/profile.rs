@@ -206,13 +206,18 @@ impl ChipProfile {
 
     fn validate(&self, file: &str) -> Result<(), ConfigError> {
         let bad = |field: &str, problem: String| Err(ConfigError::new(file, field, problem));
-        for (field, value) in [
-            ("speedup", self.speedup),
-            ("timestamp_ns", self.timestamp_ns),
-            ("power_w", self.power_w),
+        for (field, value, [low, high]) in [
+            ("speedup", self.speedup, [1e-3, 1e9]),
+            ("timestamp_ns", self.timestamp_ns, [1e-3, 1e9]),
+            ("power_w", self.power_w, [0.0, 1e9]),
+            (
+                "calibration.trim_range",
+                self.calibration.trim_range,
+                [1e-3, 1e3],
+            ),
         ] {
-            if !(value.is_finite() && value > 0.0) {
-                return bad(field, format!("must be > 0, got {value}"));
+            if !(value > low && value <= high) {
+                return bad(field, format!("must be in ({low}, {high}], got {value}"));
             }
         }
         for (field, value) in [
@@ -262,12 +267,6 @@ impl ChipProfile {
             }
         }
         let c = &self.calibration;
-        if !(c.trim_range.is_finite() && c.trim_range > 0.0) {
-            return bad(
-                "calibration.trim_range",
-                format!("must be > 0, got {}", c.trim_range),
-            );
-        }
         if !(0.0..1.0).contains(&self.trial.spike_loss) {
             return bad(
                 "trial.spike_loss",
@@ -354,6 +353,12 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("ranges.tau_m_us"), "{e}");
+        let tiny = text.replace("timestamp_ns = 8.0", "timestamp_ns = 1e-320");
+        let e = ChipProfile::parse(&tiny, "x.toml").unwrap_err().to_string();
+        assert!(
+            e.contains("timestamp_ns: must be in (0.001, 1000000000]"),
+            "{e}"
+        );
         let one_bit = text.replace("trim_bits = 10", "trim_bits = 1");
         let e = ChipProfile::parse(&one_bit, "x.toml")
             .unwrap_err()

@@ -14,7 +14,7 @@ use exactspike::ttfs::error::TtfsError;
 use exactspike::ttfs::jobs::{self, TrainJob};
 use exactspike::ttfs::network::Trace;
 use exactspike::ttfs::spec::TtfsSpec;
-use exactspike::ttfs::train::Evaluation;
+use exactspike::ttfs::train::{Evaluation, Ideal, Substrate};
 use exactspike::ttfs::{lower, model_file, plot};
 
 use super::{simulate, Interrupted, Output, ProgressBar, Signals};
@@ -100,6 +100,12 @@ pub enum TtfsCommand {
         /// Grid points per side.
         #[arg(long, default_value_t = 200)]
         resolution: usize,
+        /// Classify on an emulated chip.
+        #[command(flatten)]
+        chip: ChipArgs,
+        /// Seed of the chip's trial-to-trial noise [default: 0].
+        #[arg(long, requires = "chip")]
+        run_seed: Option<u64>,
         /// Output picture (.png or .svg).
         #[arg(long)]
         out: PathBuf,
@@ -134,7 +140,7 @@ pub struct ChipArgs {
     #[arg(long)]
     chip: Option<String>,
     /// Which physical chip: its fixed pattern and calibration derive from this seed [default:
-    /// the description's or the model's chip, else 0].
+    /// the description's table (train) or the model's chip (eval, map) of the same profile, else 0].
     #[arg(long, requires = "chip")]
     chip_seed: Option<u64>,
     /// Biological ms per network ms on the chip [default: the description's or the model's,
@@ -146,8 +152,11 @@ pub struct ChipArgs {
     #[arg(long, requires = "chip")]
     weight_scale: Option<f64>,
     /// Run the chip uncalibrated.
-    #[arg(long, requires = "chip")]
+    #[arg(long, requires = "chip", conflicts_with = "calibrated")]
     uncalibrated: bool,
+    /// Run the chip calibrated even if the description or the model says otherwise.
+    #[arg(long, requires = "chip")]
+    calibrated: bool,
     /// Slot per pattern, in units of the output layer's tau_syn [default: the description's or
     /// the model's, else 8].
     #[arg(long, requires = "chip")]
@@ -155,19 +164,21 @@ pub struct ChipArgs {
 }
 
 impl ChipArgs {
-    /// The chip settings the flags describe over `base` (the description's table or the chip a
-    /// model was trained on); `None` without `--chip`.
+    /// The chip settings the flags describe over `base` (the description's table, or the chip a
+    /// model was trained on) if it names the same profile; `None` without `--chip`.
     fn settings(&self, base: Option<ChipSection>) -> Result<Option<ChipSettings>, ConfigError> {
         let Some(profile) = &self.chip else {
             return Ok(None);
         };
-        let base = base.unwrap_or_else(|| ChipSection::new(profile));
+        let base = base
+            .filter(|b| &b.profile == profile)
+            .unwrap_or_else(|| ChipSection::new(profile));
         let section = ChipSection {
             profile: profile.clone(),
             chip_seed: self.chip_seed.unwrap_or(base.chip_seed),
             time_scale: self.time_scale.unwrap_or(base.time_scale),
             weight_scale: self.weight_scale.or(base.weight_scale),
-            calibrate: base.calibrate && !self.uncalibrated,
+            calibrate: (base.calibrate || self.calibrated) && !self.uncalibrated,
             slot: self.slot.unwrap_or(base.slot),
         };
         section
@@ -244,6 +255,8 @@ pub fn run(command: TtfsCommand) -> Result<()> {
             model,
             data,
             resolution,
+            chip,
+            run_seed,
             out,
             overwrite,
         } => {
@@ -260,7 +273,26 @@ pub fn run(command: TtfsCommand) -> Result<()> {
             }
             let set = jobs::named_data(&data)?;
             jobs::check_fits(&stored.network, &set)?;
-            plot::draw_decision_map(&stored, &set, resolution.max(2), &out, overwrite)?;
+            let emulated = match chip.settings(stored.chip.clone())? {
+                Some(settings) => Some(jobs::emulated_chip(
+                    &stored.network,
+                    &settings,
+                    run_seed.unwrap_or(0),
+                )?),
+                None => None,
+            };
+            let on: (&dyn Substrate, String) = match &emulated {
+                Some(chip) => {
+                    let s = &chip.mapping().settings;
+                    (
+                        chip,
+                        format!(" on {} (chip seed {})", s.profile.name, s.chip_seed),
+                    )
+                }
+                None => (&Ideal, String::new()),
+            };
+            let resolution = resolution.max(2);
+            plot::draw_decision_map(&stored, &set, resolution, &out, overwrite, (on.0, &on.1))?;
             println!("decision map -> {}", out.display());
             Ok(())
         }

@@ -399,6 +399,20 @@ pub fn group_attributes(
     Ok((values, complete))
 }
 
+/// The whole-number attributes of top-level group `group` of the file at `path`, exactly (a
+/// uint64 above 2^53 keeps every bit).
+pub fn group_counts(path: &Path, group: &str) -> Result<HashMap<String, u64>, RecordError> {
+    let file = open(path)?;
+    let attrs = file
+        .group(group)
+        .and_then(|g| g.attrs())
+        .map_err(|e| error(path, format!("/{group}: {e}")))?;
+    Ok(attrs
+        .iter()
+        .filter_map(|(k, v)| attr_u64(v).map(|x| (k.clone(), x)))
+        .collect())
+}
+
 /// The text attributes of top-level group `group` of the file at `path`.
 pub fn group_texts(path: &Path, group: &str) -> Result<HashMap<String, String>, RecordError> {
     let file = open(path)?;

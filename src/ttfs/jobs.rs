@@ -117,7 +117,7 @@ impl TrainJob {
                 if spec.chip.as_ref().is_some_and(|c| c.weight_scale.is_none()) {
                     return Err(ConfigError::new(
                         &spec.file,
-                        "ttfs.chip.weight_scale",
+                        "ttfs.chip.weight_scale (--weight-scale)",
                         "needed for in-the-loop training from seeded weights (the automatic \
                          scale would cap every weight at the largest initial one); or start \
                          from a trained model with --init",
@@ -128,11 +128,7 @@ impl TrainJob {
             }
         };
         let chip = match &spec.chip {
-            Some(settings) => Some(EmulatedChip::new(
-                &initial,
-                TtfsMapping::new(&initial, settings)?,
-                spec.seed,
-            )),
+            Some(settings) => Some(emulated_chip(&initial, settings, spec.seed)?),
             None => None,
         };
         let encode = |d: &Dataset| Patterns::encode(d, &spec.encoding);
@@ -286,6 +282,17 @@ pub fn check_fits(network: &Network, set: &Dataset) -> Result<(), TtfsError> {
     same_features(set, network.n_inputs(), "the network")
 }
 
+/// `network` mapped onto the chip of `settings` (or why it does not fit), its trial noise from
+/// `run_seed`.
+pub fn emulated_chip(
+    network: &Network,
+    settings: &ChipSettings,
+    run_seed: u64,
+) -> Result<EmulatedChip, TtfsError> {
+    let mapping = TtfsMapping::new(network, settings)?;
+    Ok(EmulatedChip::new(network, mapping, run_seed))
+}
+
 /// A network run on an emulated chip: the chip as run and the hardware time of the patterns.
 #[derive(Clone, Debug)]
 pub struct ChipRun {
@@ -310,11 +317,7 @@ pub fn evaluate(
     check_fits(network, set)?;
     let started = Instant::now();
     let emulated = match chip {
-        Some(settings) => Some(EmulatedChip::new(
-            network,
-            TtfsMapping::new(network, settings)?,
-            run_seed,
-        )),
+        Some(settings) => Some(emulated_chip(network, settings, run_seed)?),
         None => None,
     };
     let substrate: &dyn Substrate = match &emulated {

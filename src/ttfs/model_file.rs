@@ -48,7 +48,7 @@ use super::spec::{Encoding, Keep};
 use super::train::Evaluation;
 use crate::chip::instance::QUANTITIES;
 use crate::chip::settings::ChipSection;
-use crate::record::inspect::{group_attributes, group_texts, read_f64};
+use crate::record::inspect::{group_attributes, group_counts, group_texts, read_f64};
 use crate::record::{AttributeValue, RecordLayout, RunMetadata, Table};
 
 /// One column of the training history: its value in an epoch's record.
@@ -477,7 +477,7 @@ pub fn load(path: &Path) -> Result<StoredModel, TtfsError> {
             "needs xi > 0, beta > 0, alpha ≥ 0".into(),
         ));
     }
-    let chip = stored_chip(path);
+    let chip = stored_chip(path)?;
     Ok(StoredModel {
         network: Network::new(layers),
         encoding,
@@ -487,19 +487,47 @@ pub fn load(path: &Path) -> Result<StoredModel, TtfsError> {
     })
 }
 
-/// The chip settings stored in `/chip` of the file at `path` (`None` without one).
-fn stored_chip(path: &Path) -> Option<ChipSection> {
-    let (values, _) = group_attributes(path, CHIP_GROUP).ok()?;
-    let texts = group_texts(path, CHIP_GROUP).ok()?;
-    let value = |name: &str| values.get(name).copied();
-    Some(ChipSection {
-        profile: texts.get("profile")?.clone(),
-        chip_seed: value("chip_seed")? as u64,
-        time_scale: value("time_scale")?,
-        weight_scale: value("weight_scale"),
-        calibrate: value("calibrated")? != 0.0,
-        slot: value("slot")?,
-    })
+/// The chip settings stored in `/chip` of the file at `path` (`None` without one); a `/chip`
+/// that lacks a setting or holds an impossible one is an error naming it.
+fn stored_chip(path: &Path) -> Result<Option<ChipSection>, TtfsError> {
+    let Ok((values, _)) = group_attributes(path, CHIP_GROUP) else {
+        return Ok(None);
+    };
+    let problem = |name: &str, problem: &str| TtfsError::Model {
+        path: path.display().to_string(),
+        field: format!("/{CHIP_GROUP}.{name}"),
+        problem: problem.into(),
+    };
+    let texts = group_texts(path, CHIP_GROUP)?;
+    let counts = group_counts(path, CHIP_GROUP)?;
+    let positive = |name: &str| {
+        values
+            .get(name)
+            .copied()
+            .filter(|v| v.is_finite() && *v > 0.0)
+            .ok_or_else(|| problem(name, "missing, or not a number > 0"))
+    };
+    let count = |name: &str| {
+        counts
+            .get(name)
+            .copied()
+            .ok_or_else(|| problem(name, "missing, or not a whole number ≥ 0"))
+    };
+    let calibrated = count("calibrated")?;
+    if calibrated > 1 {
+        return Err(problem("calibrated", "must be 0 or 1"));
+    }
+    Ok(Some(ChipSection {
+        profile: texts
+            .get("profile")
+            .cloned()
+            .ok_or_else(|| problem("profile", "missing, or not text"))?,
+        chip_seed: count("chip_seed")?,
+        time_scale: positive("time_scale")?,
+        weight_scale: Some(positive("weight_scale")?),
+        calibrate: calibrated == 1,
+        slot: positive("slot")?,
+    }))
 }
 
 /// What `exactspike info` adds for a TTFS model or predictions file: the layers, the encoding
@@ -542,6 +570,8 @@ pub fn describe(path: &Path) -> Result<String, crate::record::RecordError> {
     }
     if let Ok((chip, _)) = group_attributes(path, CHIP_GROUP) {
         let texts = group_texts(path, CHIP_GROUP)?;
+        let seed = group_counts(path, CHIP_GROUP)?.get("chip_seed").copied();
+        let seed = seed.map_or("?".to_string(), |s| s.to_string());
         let name = texts.get("chip").map_or("?", String::as_str);
         let calibrated = if get(&chip, "calibrated") == 1.0 {
             "calibrated"
@@ -549,8 +579,7 @@ pub fn describe(path: &Path) -> Result<String, crate::record::RecordError> {
             "uncalibrated"
         };
         text += &format!(
-            "ttfs chip: {name}, chip seed {}, {calibrated}, {} of {} circuits, weight scale {:.3} LSB/nA, time scale {}; {:.1} µs per pattern\n",
-            get(&chip, "chip_seed"),
+            "ttfs chip: {name}, chip seed {seed}, {calibrated}, {} of {} circuits, weight scale {:.3} LSB/nA, time scale {}; {:.1} µs per pattern\n",
             get(&chip, "circuits_used"),
             get(&chip, "circuits_available"),
             get(&chip, "weight_scale"),

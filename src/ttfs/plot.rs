@@ -9,6 +9,7 @@ use plotters::prelude::*;
 use super::data::Dataset;
 use super::model_file::StoredModel;
 use super::network::Trace;
+use super::train::{Substrate, Trial};
 use crate::record::inspect::read_f64;
 use crate::record::picture::{draw_legend, Figure, Picture};
 use crate::record::raster::RasterError;
@@ -124,19 +125,27 @@ struct MapFigure {
 }
 
 /// Draw the decision map of `model` (4 inputs: x, y, 1 − x, 1 − y) on a grid of `resolution`²
-/// points, with the patterns of `data`, into `out`.
+/// points, with the patterns of `data`, into `out`; `on` runs the network (the ideal model or an
+/// emulated chip, named `on.1` in the title), point k as trial `map`, k.
 pub fn draw_decision_map(
     model: &StoredModel,
     data: &Dataset,
     resolution: usize,
     out: &Path,
     overwrite: bool,
+    on: (&dyn Substrate, &str),
 ) -> Result<(), RasterError> {
     let picture = Picture::new(out, overwrite)?;
     let mut trace = Trace::default();
+    let mut number = 0;
     let mut classify = |x: f64, y: f64| {
         let input = [x, y, 1.0 - x, 1.0 - y].map(|v| model.encoding.time(v));
-        model.network.forward(&input, &mut trace);
+        let trial = Trial {
+            purpose: "map",
+            number,
+        };
+        number += 1;
+        on.0.forward(&model.network, &input, trial, &mut trace);
         super::loss::prediction(trace.output())
     };
     let step = 1.0 / resolution as f64;
@@ -163,7 +172,8 @@ pub fn draw_decision_map(
     let correct = patterns.iter().filter(|p| p.3).count();
     picture.render(&MapFigure {
         title: format!(
-            "decision map; {}: {correct} of {} correct",
+            "decision map{}; {}: {correct} of {} correct",
+            on.1,
             data.name(),
             patterns.len()
         ),

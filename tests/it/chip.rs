@@ -132,6 +132,25 @@ fn in_the_loop_training_is_deterministic() {
     let (again, _) = group_attributes(&d.join("again.h5"), "chip").unwrap();
     assert_eq!(again["chip_seed"], 2.0);
     assert_eq!(again["weight_scale"], chip["weight_scale"]);
+    // A /chip group that lacks a setting is refused, not silently replaced by defaults.
+    let copy = d.join("broken.h5");
+    std::fs::copy(d.join("loop1.h5"), &copy).unwrap();
+    let python = "import h5py, sys; f = h5py.File(sys.argv[1], 'r+'); del f['chip'].attrs['slot']";
+    let edited = std::process::Command::new("python3")
+        .args(["-c", python, copy.to_str().unwrap()])
+        .status()
+        .is_ok_and(|s| s.success());
+    if edited {
+        let (code, _, stderr) = ttfs(
+            d,
+            &["eval", "broken.h5", "--data", "test.csv", "--chip", "bss2"],
+        );
+        assert_eq!(code, 2, "{stderr}");
+        assert!(
+            stderr.contains("broken.h5: /chip.slot: missing"),
+            "{stderr}"
+        );
+    }
 }
 
 /// Exit code, stdout and stderr of a command.
@@ -218,8 +237,8 @@ fn what_does_not_fit_is_refused() {
         (
             "seeded",
             train("seeded.toml", false),
-            "seeded.toml: ttfs.chip.weight_scale: needed for in-the-loop training from seeded \
-             weights",
+            "seeded.toml: ttfs.chip.weight_scale (--weight-scale): needed for in-the-loop training \
+             from seeded weights",
         ),
     ];
     for (name, (code, _, stderr), want) in cases {

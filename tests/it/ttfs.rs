@@ -398,6 +398,18 @@ fn pictures_and_an_engine_run_of_one_pattern() {
     for args in [
         vec!["plot", "m.h5", "--out", "curves.png"],
         vec!["map", "m.h5", "--out", "map.png", "--resolution", "50"],
+        vec![
+            "map",
+            "m.h5",
+            "--out",
+            "map_bss2.png",
+            "--resolution",
+            "50",
+            "--chip",
+            "bss2",
+            "--time-scale",
+            "6",
+        ],
         vec!["eval", "m.h5", "--data", "yin-yang-test", "--out", "p.h5"],
         vec![
             "run",
@@ -413,7 +425,7 @@ fn pictures_and_an_engine_run_of_one_pattern() {
         let (code, _, stderr) = ttfs(dir.path(), &args);
         assert_eq!(code, 0, "{args:?}: {stderr}");
     }
-    for picture in ["curves.png", "map.png"] {
+    for picture in ["curves.png", "map.png", "map_bss2.png"] {
         assert!(
             std::fs::metadata(dir.path().join(picture)).unwrap().len() > 10_000,
             "{picture}"
