@@ -402,19 +402,20 @@ pub fn group_attributes(
 /// The whole-number attributes of top-level group `group` of the file at `path`, exactly (a
 /// uint64 above 2^53 keeps every bit).
 pub fn group_counts(path: &Path, group: &str) -> Result<HashMap<String, u64>, RecordError> {
-    let file = open(path)?;
-    let attrs = file
-        .group(group)
-        .and_then(|g| g.attrs())
-        .map_err(|e| error(path, format!("/{group}: {e}")))?;
-    Ok(attrs
-        .iter()
-        .filter_map(|(k, v)| attr_u64(v).map(|x| (k.clone(), x)))
-        .collect())
+    attributes_as(path, group, attr_u64)
 }
 
 /// The text attributes of top-level group `group` of the file at `path`.
 pub fn group_texts(path: &Path, group: &str) -> Result<HashMap<String, String>, RecordError> {
+    attributes_as(path, group, |v| attr_f64(v).is_none().then(|| attr_text(v)))
+}
+
+/// The attributes of top-level group `group` of the file at `path` that `convert` accepts.
+fn attributes_as<T>(
+    path: &Path,
+    group: &str,
+    convert: impl Fn(&AttrValue) -> Option<T>,
+) -> Result<HashMap<String, T>, RecordError> {
     let file = open(path)?;
     let attrs = file
         .group(group)
@@ -422,8 +423,7 @@ pub fn group_texts(path: &Path, group: &str) -> Result<HashMap<String, String>, 
         .map_err(|e| error(path, format!("/{group}: {e}")))?;
     Ok(attrs
         .iter()
-        .filter(|(_, v)| attr_f64(v).is_none())
-        .map(|(k, v)| (k.clone(), attr_text(v)))
+        .filter_map(|(k, v)| convert(v).map(|x| (k.clone(), x)))
         .collect())
 }
 
