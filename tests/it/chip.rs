@@ -133,24 +133,46 @@ fn in_the_loop_training_is_deterministic() {
     assert_eq!(again["chip_seed"], 2.0);
     assert_eq!(again["weight_scale"], chip["weight_scale"]);
     // A /chip group that lacks a setting is refused, not silently replaced by defaults.
-    let copy = d.join("broken.h5");
-    std::fs::copy(d.join("loop1.h5"), &copy).unwrap();
-    let python = "import h5py, sys; f = h5py.File(sys.argv[1], 'r+'); del f['chip'].attrs['slot']";
-    let edited = std::process::Command::new("python3")
-        .args(["-c", python, copy.to_str().unwrap()])
-        .status()
-        .is_ok_and(|s| s.success());
-    if edited {
-        let (code, _, stderr) = ttfs(
-            d,
-            &["eval", "broken.h5", "--data", "test.csv", "--chip", "bss2"],
-        );
-        assert_eq!(code, 2, "{stderr}");
-        assert!(
-            stderr.contains("broken.h5: /chip.slot: missing"),
-            "{stderr}"
-        );
-    }
+    write_without_slot(
+        &d.join("loop1.h5"),
+        &d.join("test.csv"),
+        &d.join("broken.h5"),
+    );
+    let (code, _, stderr) = ttfs(
+        d,
+        &["eval", "broken.h5", "--data", "test.csv", "--chip", "bss2"],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("broken.h5: /chip.slot: missing"),
+        "{stderr}"
+    );
+}
+
+/// The predictions file of `model` on `data` on its chip, written to `out` without the `slot`
+/// attribute of `/chip`.
+fn write_without_slot(model: &Path, data: &Path, out: &Path) {
+    use exactspike::record::hdf5::Hdf5Recorder;
+    use exactspike::record::{RunMetadata, Termination};
+    use exactspike::ttfs::{jobs, model_file};
+    let stored = model_file::load(model).unwrap();
+    let set = jobs::named_data(data.to_str().unwrap()).unwrap();
+    let chip = stored.chip.clone().unwrap();
+    let settings = chip.settings("test", "chip", Path::new("")).unwrap();
+    let (evaluation, run) = jobs::evaluate(&stored, &set, 1, Some(&settings), 0).unwrap();
+    let mut layout = model_file::predictions_layout(&stored, &evaluation, "test", run.as_ref());
+    layout
+        .attributes
+        .retain(|(group, name, _)| !(group == "chip" && name == "slot"));
+    let meta = RunMetadata {
+        seed: 0,
+        t_stop: 1.0,
+        experiment: String::new(),
+    };
+    Hdf5Recorder::create(out, &layout, &meta, false)
+        .unwrap()
+        .finish(Termination::Completed)
+        .unwrap();
 }
 
 /// Exit code, stdout and stderr of a command.
