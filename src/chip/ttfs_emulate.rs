@@ -232,9 +232,8 @@ impl Substrate for EmulatedChip {
                 recorded.push(self.stamp(t + self.latency) - self.latency);
             }
             let ideal = layer.neuron();
-            let known_bias = layer.bias_time().map(|t| self.stamp(t));
             let seen = &mut trace.layers[l];
-            input_order(&known, known_bias, &mut seen.order, &mut seen.times);
+            input_order(&known, bias, &mut seen.order, &mut seen.times);
             seen.decays.clear();
             seen.spikes.clear();
             for (j, &t) in recorded.iter().enumerate() {

@@ -14,7 +14,7 @@ use exactspike::ttfs::error::TtfsError;
 use exactspike::ttfs::jobs::{self, TrainJob};
 use exactspike::ttfs::network::Trace;
 use exactspike::ttfs::spec::TtfsSpec;
-use exactspike::ttfs::train::{Evaluation, Ideal, Substrate};
+use exactspike::ttfs::train::Evaluation;
 use exactspike::ttfs::{lower, model_file, plot};
 
 use super::{simulate, Interrupted, Output, ProgressBar, Signals};
@@ -273,26 +273,16 @@ pub fn run(command: TtfsCommand) -> Result<()> {
             }
             let set = jobs::named_data(&data)?;
             jobs::check_fits(&stored.network, &set)?;
-            let emulated = match chip.settings(stored.chip.clone())? {
-                Some(settings) => Some(jobs::emulated_chip(
-                    &stored.network,
-                    &settings,
-                    run_seed.unwrap_or(0),
-                )?),
-                None => None,
-            };
-            let on: (&dyn Substrate, String) = match &emulated {
-                Some(chip) => {
-                    let s = &chip.mapping().settings;
-                    (
-                        chip,
-                        format!(" on {} (chip seed {})", s.profile.name, s.chip_seed),
-                    )
-                }
-                None => (&Ideal, String::new()),
-            };
+            let emulated = (chip.settings(stored.chip.clone())?)
+                .map(|s| jobs::emulated_chip(&stored.network, &s, run_seed.unwrap_or(0)))
+                .transpose()?;
+            let title = emulated.as_ref().map_or(String::new(), |chip| {
+                let s = &chip.mapping().settings;
+                format!(" on {} (chip seed {})", s.profile.name, s.chip_seed)
+            });
+            let on = (jobs::substrate(emulated.as_ref()), title.as_str());
             let resolution = resolution.max(2);
-            plot::draw_decision_map(&stored, &set, resolution, &out, overwrite, (on.0, &on.1))?;
+            plot::draw_decision_map(&stored, &set, resolution, &out, overwrite, on)?;
             println!("decision map -> {}", out.display());
             Ok(())
         }

@@ -127,10 +127,9 @@ impl TrainJob {
                 train::initial_network(&spec, inputs)
             }
         };
-        let chip = match &spec.chip {
-            Some(settings) => Some(emulated_chip(&initial, settings, spec.seed)?),
-            None => None,
-        };
+        let chip = (spec.chip.as_ref())
+            .map(|settings| emulated_chip(&initial, settings, spec.seed))
+            .transpose()?;
         let encode = |d: &Dataset| Patterns::encode(d, &spec.encoding);
         Ok(Self {
             train: encode(&train),
@@ -144,10 +143,7 @@ impl TrainJob {
 
     /// The substrate the forward passes run on: the emulated chip, or the ideal model.
     pub fn substrate(&self) -> &dyn Substrate {
-        match &self.chip {
-            Some(chip) => chip,
-            None => &Ideal,
-        }
+        substrate(self.chip.as_ref())
     }
 
     /// Train from the initial network; `stop` ends training after the current batch (the best
@@ -282,6 +278,14 @@ pub fn check_fits(network: &Network, set: &Dataset) -> Result<(), TtfsError> {
     same_features(set, network.n_inputs(), "the network")
 }
 
+/// The substrate forward passes run on: `chip`, or the ideal model without one.
+pub fn substrate(chip: Option<&EmulatedChip>) -> &dyn Substrate {
+    match chip {
+        Some(chip) => chip,
+        None => &Ideal,
+    }
+}
+
 /// `network` mapped onto the chip of `settings` (or why it does not fit), its trial noise from
 /// `run_seed`.
 pub fn emulated_chip(
@@ -316,14 +320,10 @@ pub fn evaluate(
     let network = &model.network;
     check_fits(network, set)?;
     let started = Instant::now();
-    let emulated = match chip {
-        Some(settings) => Some(emulated_chip(network, settings, run_seed)?),
-        None => None,
-    };
-    let substrate: &dyn Substrate = match &emulated {
-        Some(chip) => chip,
-        None => &Ideal,
-    };
+    let emulated = chip
+        .map(|settings| emulated_chip(network, settings, run_seed))
+        .transpose()?;
+    let substrate = substrate(emulated.as_ref());
     let patterns = Patterns::encode(set, &model.encoding);
     let trials = Trial {
         purpose: "evaluate",

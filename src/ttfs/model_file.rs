@@ -116,9 +116,7 @@ pub fn model_layout(job: &TrainJob, outcome: &TrainOutcome) -> RecordLayout {
     add_attributes(&mut layout, MODEL_GROUP, attrs);
     if let Some(init) = &job.spec.training.init {
         let init = AttributeValue::Text(init.display().to_string());
-        layout
-            .attributes
-            .push((MODEL_GROUP.into(), "init".into(), init));
+        add_attributes(&mut layout, MODEL_GROUP, [("init", init)]);
     }
     let epochs = t.history.len();
     let columns: [(&str, EpochColumn); 8] = [

@@ -72,7 +72,7 @@ impl Patterns {
 
 /// Which noise a forward pass draws: its purpose (`train`, `validation`, `evaluate`) and a
 /// number unique within it (the pattern's, offset by the epoch's).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Trial {
     /// What the pass is for.
     pub purpose: &'static str,
@@ -337,25 +337,12 @@ impl Batch<'_> {
 }
 
 /// A thread's scratch space.
+#[derive(Default)]
 struct Scratch {
     trace: Trace,
     trial: Trial,
     input: Vec<f64>,
     delta: Vec<f64>,
-}
-
-impl Default for Scratch {
-    fn default() -> Self {
-        Self {
-            trace: Trace::default(),
-            trial: Trial {
-                purpose: "",
-                number: 0,
-            },
-            input: Vec::new(),
-            delta: Vec::new(),
-        }
-    }
 }
 
 /// Train `network` as `spec` says on `train`, its forward passes run on `substrate`, evaluating
