@@ -42,6 +42,9 @@ pub enum Domain {
     /// measurements, the trial-to-trial noise of a run), keyed by its purpose and numbered by
     /// circuit or trial.
     Chip = 7,
+    /// Whether a synapse of a projection with `p_transmit < 1` receives a spike (one draw per
+    /// spike and synapse, see [`crate::network::transmission`]).
+    Transmission = 8,
 }
 
 /// FNV-1a 64 offset basis.
@@ -68,7 +71,7 @@ pub fn name_key(domain: Domain, names: &[&str]) -> u64 {
 }
 
 /// SplitMix64's finaliser (Steele, Lea & Flood 2014): a bijection of `u64` that mixes every bit.
-fn splitmix64(mut z: u64) -> u64 {
+pub(crate) fn splitmix64(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);

@@ -67,6 +67,7 @@ pub struct ProjectionDesc {
     pub(super) delay: Option<Values>,
     pub(super) receptor: Receptor,
     pub(super) synapse: SynapseModel,
+    pub(super) p_transmit: f64,
 }
 
 impl ProjectionDesc {
@@ -92,6 +93,14 @@ impl ProjectionDesc {
     /// Synapse model (default static).
     pub fn synapse(&mut self, synapse: SynapseModel) -> &mut Self {
         self.synapse = synapse;
+        self
+    }
+
+    /// Probability that a spike reaches each synapse (dimensionless, in (0, 1]; default 1):
+    /// below 1, every spike is lost for every synapse on its own with probability
+    /// `1 − p_transmit` (see [`crate::network::transmission`]).
+    pub fn p_transmit(&mut self, p_transmit: f64) -> &mut Self {
+        self.p_transmit = p_transmit;
         self
     }
 }
@@ -202,6 +211,7 @@ impl ExperimentBuilder {
             delay: None,
             receptor: Receptor::Excitatory,
             synapse: SynapseModel::default(),
+            p_transmit: 1.0,
         });
         &mut self.projections[index]
     }

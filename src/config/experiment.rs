@@ -120,6 +120,8 @@ pub struct Projection {
     pub receptor: Receptor,
     /// Synapse model (static, or short-term plasticity with checked parameters).
     pub synapse: SynapseModel,
+    /// Probability that a spike reaches each synapse, in (0, 1].
+    pub p_transmit: f64,
 }
 
 /// What to record, by population index.

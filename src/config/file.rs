@@ -209,6 +209,13 @@ pub(crate) struct ProjectionSection {
     /// `synapse = { type = "...", ... }`; static by default.
     #[serde(default)]
     pub synapse: SynapseModel,
+    /// Probability that a spike reaches each synapse; 1 by default.
+    #[serde(default = "certain")]
+    pub p_transmit: f64,
+}
+
+fn certain() -> f64 {
+    1.0
 }
 
 fn excitatory() -> Receptor {

@@ -60,7 +60,10 @@ impl Experiment {
             let projection = builder.projection(&p.pre, &p.post, p.connector);
             projection.weight = p.weight;
             projection.delay = p.delay;
-            projection.receptor(p.receptor).synapse(p.synapse);
+            projection
+                .receptor(p.receptor)
+                .synapse(p.synapse)
+                .p_transmit(p.p_transmit);
         }
         for name in &parsed.record.spikes {
             builder.record_spikes(name);

@@ -387,6 +387,15 @@ impl Checker<'_> {
                 ConfigError::caused_by(self.file, format!("{at}.synapse.{}", e.field()), e)
             })?;
         }
+        if !(s.p_transmit > 0.0 && s.p_transmit <= 1.0) {
+            return Err(self.err(
+                format!("{at}.p_transmit"),
+                format!(
+                    "must be in (0, 1] (the probability that a spike reaches the synapse), got {}",
+                    s.p_transmit
+                ),
+            ));
+        }
         Ok(Projection {
             pre,
             post,
@@ -395,6 +404,7 @@ impl Checker<'_> {
             delay,
             receptor: s.receptor,
             synapse: s.synapse,
+            p_transmit: s.p_transmit,
         })
     }
 

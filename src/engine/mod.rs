@@ -81,6 +81,8 @@ pub struct RunSummary {
     pub neuron_spikes: u64,
     /// Spikes emitted by sources.
     pub source_spikes: u64,
+    /// Synaptic input events lost because their projection's `p_transmit` is below 1.
+    pub lost_events: u64,
     /// Simulated time reached [ms].
     pub t_reached: f64,
     /// Wall-clock time of the run [s].
@@ -173,7 +175,9 @@ impl Simulation {
             &mut sources,
             |s| source_info[s].node,
             |s| source_info[s].spike_slot.is_some(),
-            |synapse| network.plasticity.is_static(synapse),
+            |synapse| {
+                network.plasticity.is_static(synapse) && network.transmission.is_certain(synapse)
+            },
             network.neuron_count,
         );
         let layout = Self::layout_of(experiment);
@@ -199,6 +203,7 @@ impl Simulation {
                 input_events: 0,
                 neuron_spikes: 0,
                 source_spikes: 0,
+                lost_events: 0,
                 t_reached: 0.0,
                 wall_seconds: 0.0,
                 termination: Termination::Completed,
@@ -463,11 +468,18 @@ impl Simulation {
         let group = groups[d.group as usize];
         let mut silent = 0;
         for (k, synapse) in connectivity.synapses_of(&group).iter().enumerate() {
+            let index = group.start as usize + k;
+            if !self.network.transmission.transmits(index, d.emitted) {
+                // Lost on the way (p_transmit < 1): the synapse never sees it.
+                silent += 1;
+                summary.lost_events += 1;
+                continue;
+            }
             // Short-term plasticity (identity for static synapses), at the arrival time.
-            let weight =
-                self.network
-                    .plasticity
-                    .transmit(group.start as usize + k, synapse.weight, d.time);
+            let weight = self
+                .network
+                .plasticity
+                .transmit(index, synapse.weight, d.time);
             if weight == 0.0 {
                 // Changes nothing (e.g. the unused receptor of a trained pair): not an input.
                 silent += 1;

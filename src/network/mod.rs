@@ -2,6 +2,7 @@
 //! presynaptic node and delay (one delivery event per spike and distinct delay).
 
 pub mod connector;
+pub mod transmission;
 
 use crate::config::{Experiment, Values};
 use crate::error::LowerError;
@@ -11,6 +12,7 @@ use crate::synapse::{Plasticity, SynapseModel};
 use connector::{generate, Ends};
 use rand_chacha::ChaCha8Rng;
 use std::collections::HashMap;
+use transmission::Transmission;
 
 /// One synapse: target neuron (global neuron index), weight [µS or nA], receptor.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -91,6 +93,8 @@ pub struct Network {
     /// Short-term plasticity state of the plastic synapses, by index into
     /// `connectivity.synapses` (empty when all are static); mutated by the engine.
     pub plasticity: Plasticity,
+    /// Transmission probability of every synapse (empty when every spike reaches every one).
+    pub transmission: Transmission,
 }
 
 /// Most synapses a network can have: they are indexed by `u32` ([`DelayGroup`], plasticity).
@@ -106,6 +110,7 @@ struct Pending {
     delay: f64,
     synapse: Synapse,
     model: SynapseModel,
+    p_transmit: f64,
 }
 
 impl Network {
@@ -176,6 +181,10 @@ impl Network {
         sort(&mut pending);
         Ok(Self {
             plasticity: Plasticity::new(pending.iter().map(|p| p.model)),
+            transmission: Transmission::new(
+                experiment.seed(),
+                pending.iter().map(|p| p.p_transmit),
+            ),
             connectivity: group(pending, nodes),
             first_node,
             placement,
@@ -235,6 +244,7 @@ fn connect(
                 receptor: projection.receptor,
             },
             model: projection.synapse,
+            p_transmit: projection.p_transmit,
         });
     }
     Ok(())

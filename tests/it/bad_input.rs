@@ -410,3 +410,15 @@ fn per_connection_values_that_do_not_match_the_connections() {
         "has 3 values but the connector made 2 connections",
     );
 }
+
+#[test]
+fn transmission_probability_outside_zero_one() {
+    for bad in ["0.0", "1.5", "-0.1", "nan"] {
+        rejects(
+            "weight = 0.001\n",
+            &format!("weight = 0.001\np_transmit = {bad}\n"),
+            "projection[0].p_transmit",
+            "must be in (0, 1]",
+        );
+    }
+}

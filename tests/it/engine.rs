@@ -2,11 +2,13 @@
 //! replay, delays, determinism.
 
 use exactspike::config::{Cell, Connector, Experiment, ExperimentBuilder, PoissonParams};
+use exactspike::engine::{EventLoop, RunSummary, Simulation};
 use exactspike::neuron::{CondExpParams, Receptor};
 use exactspike::record::MemoryRecorder;
 
 use crate::common::networks::{
-    all_to_all, arrays, assert_same_network, lif, run, sbs, sbs_noise, Model,
+    all_to_all, arrays, assert_same_network, build, lif, poisson, run, sbs, sbs_noise, simulation,
+    Model,
 };
 
 /// A DC-driven neuron of `model` (no synaptic input), recording spikes and v.
@@ -354,4 +356,64 @@ fn the_readme_program_is_the_example_and_says_55_spikes() {
         recording.spikes_of("exc").expect("recorded").times.len(),
         55
     );
+}
+
+/// Three sbs neurons under 2 × 3 kHz Poisson noise (one source each) and a shared array of 200
+/// spikes, every projection with transmission probability `p`, run for 500 ms.
+fn lossy_network(p: f64) -> Experiment {
+    let mut net = ExperimentBuilder::new("lossy", 500.0);
+    net.seed(11);
+    net.population("n", 3, lif(Model::CondExp, sbs(-50.3)))
+        .initial_v(-50.3);
+    let times: Vec<f64> = (0..200).map(|k| 0.5 + 2.5 * k as f64).collect();
+    net.population("array", 1, arrays(&[times]));
+    for (name, receptor) in [("exc", Receptor::Excitatory), ("inh", Receptor::Inhibitory)] {
+        net.population(name, 3, poisson(3000.0));
+        net.projection(name, "n", Connector::OneToOne)
+            .weight(0.001)
+            .receptor(receptor)
+            .p_transmit(p);
+    }
+    net.projection("array", "n", all_to_all())
+        .weight(0.002)
+        .delay(1.0)
+        .p_transmit(p);
+    net.record_spikes("n");
+    build(net)
+}
+
+/// Spikes of `experiment` under `event_loop`, and the run's counters.
+fn run_with(experiment: &Experiment, event_loop: EventLoop) -> (Vec<f64>, RunSummary) {
+    let (mut sim, mut rec) = simulation(experiment);
+    sim.set_loop(event_loop);
+    let summary = sim.run(&mut rec, None, &mut |_| {}).expect("runs");
+    (rec.spikes_of("n").unwrap().times.clone(), summary)
+}
+
+#[test]
+fn unreliable_synapses_lose_the_stated_fraction_of_spikes_whatever_the_loop() {
+    let p = 0.9;
+    let lossy = lossy_network(p);
+    let (spikes, summary) = run_with(&lossy, EventLoop::Events);
+    // Every spike reaches each synapse with probability p, independently: binomial counts.
+    let offered = (summary.input_events + summary.lost_events) as f64;
+    let lost = summary.lost_events as f64;
+    let sd = (offered * p * (1.0 - p)).sqrt();
+    assert!(offered > 9000.0, "{offered}");
+    assert!(
+        (lost - offered * (1.0 - p)).abs() < 4.0 * sd,
+        "lost {lost} of {offered}"
+    );
+    // The same draws in windows: the draw of a (spike, synapse) does not depend on the order.
+    let (windowed, windowed_summary) = run_with(&lossy, EventLoop::Windows);
+    assert_eq!(windowed, spikes);
+    let counts = |s: RunSummary| (s.input_events, s.lost_events, s.neuron_spikes);
+    assert_eq!(counts(windowed_summary), counts(summary));
+    // A lossy Poisson source is not folded into its neuron (its spikes must be drawn).
+    assert_eq!(Simulation::new(&lossy).unwrap().folded_input_count(), 0);
+    let reliable = lossy_network(1.0);
+    assert_eq!(Simulation::new(&reliable).unwrap().folded_input_count(), 6);
+    let (reliable_spikes, reliable_summary) = run_with(&reliable, EventLoop::Events);
+    assert_eq!(reliable_summary.lost_events, 0);
+    assert_ne!(reliable_spikes, spikes);
 }

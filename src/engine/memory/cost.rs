@@ -112,6 +112,9 @@ pub(super) struct ProjectionCost {
     pub scratch: f64,
     /// Plasticity state per synapse [bytes] (besides the index).
     pub plastic: f64,
+    /// Whether its spikes may be lost (`p_transmit < 1`): then no source of it is folded, and
+    /// every synapse of the network has a transmission probability.
+    pub lossy: bool,
     /// Its per-connection lists and rows in the description [bytes].
     pub description: f64,
     /// Delay groups allowed for.
@@ -120,7 +123,8 @@ pub(super) struct ProjectionCost {
 
 impl ProjectionCost {
     /// The final connectivity of its synapses [bytes], with `index` bytes per synapse for the
-    /// plasticity index (when any projection is plastic).
+    /// plasticity index (when any projection is plastic) and the transmission probability (when
+    /// any is lossy).
     pub fn kept(&self, index: f64) -> f64 {
         self.connections * (size_of::<Synapse>() as f64 + index + self.plastic)
             + self.groups * size_of::<DelayGroup>() as f64
@@ -182,6 +186,7 @@ pub(super) fn projection_cost(
         expected,
         scratch,
         plastic,
+        lossy: p.p_transmit < 1.0,
         description: values(&p.weight) + values(&p.delay) + rows,
         groups,
     }
@@ -239,17 +244,17 @@ pub(super) fn population_cost(
     }
     let (description, own) = source_bytes(population);
     let per_source = size_of::<Source>() + size_of::<SourceInfo>() + size_of::<bool>();
-    // A source whose spikes reach one static synapse (and is not recorded) is folded into its
-    // neuron: counted for populations with at most one connection per source on average, at
-    // most MAX_PER_NEURON per neuron.
-    let out = |plastic: bool| -> f64 {
+    // A source whose spikes reach one static, reliable synapse (and is not recorded) is folded
+    // into its neuron: counted for populations with at most one connection per source on
+    // average, at most MAX_PER_NEURON per neuron.
+    let out = |foldable: bool| -> f64 {
         (experiment.projections().iter().zip(projections))
-            .filter(|(q, c)| q.pre == p && (c.plastic > 0.0) == plastic)
+            .filter(|(q, c)| q.pre == p && (c.plastic == 0.0 && !c.lossy) == foldable)
             .map(|(_, c)| c.connections)
             .sum()
     };
-    let (fixed, plastic) = (out(false), out(true));
-    let folded = if experiment.record().spikes.contains(&p) || fixed + plastic > size {
+    let (fixed, other) = (out(true), out(false));
+    let folded = if experiment.record().spikes.contains(&p) || fixed + other > size {
         0.0
     } else {
         fixed.min((folded::MAX_PER_NEURON * neurons) as f64)

@@ -168,6 +168,10 @@ pub fn estimate(experiment: &Experiment) -> MemoryEstimate {
         size_of::<u32>() as f64
     } else {
         0.0
+    } + if projections.iter().any(|c| c.lossy) {
+        size_of::<f64>() as f64
+    } else {
+        0.0
     };
     // The sort's scratch, per pending connection.
     let scratch = sort_scratch(total as usize, PENDING_BYTES) as f64 / (pending * total.max(1.0));
