@@ -143,6 +143,15 @@ impl ChipInstance {
         trims
     }
 
+    /// The trims of `circuits`: calibrated if `calibrate`, otherwise all 1.
+    pub fn trims(&self, circuits: &[usize], calibrate: bool) -> Trims {
+        if calibrate {
+            self.calibrate(circuits)
+        } else {
+            Trims::none(self.profile.neurons)
+        }
+    }
+
     /// Factors of circuit `c` with `trims` applied.
     pub fn trimmed(&self, c: usize, trims: &Trims) -> Factors {
         std::array::from_fn(|q| self.circuits[c][q] * trims.factors[c][q])
@@ -165,6 +174,69 @@ impl Trims {
             factors: vec![[1.0; 6]; circuits],
             out_of_range: [0; 6],
         }
+    }
+}
+
+/// Mean and standard deviation of each circuit quantity's factor over the used circuits, before
+/// and after calibration.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CalibrationSummary {
+    /// Whether the circuits were calibrated.
+    pub calibrated: bool,
+    /// (mean, sd) per quantity without trims.
+    pub before: [(f64, f64); 6],
+    /// (mean, sd) per quantity as run (equal to `before` when not calibrated).
+    pub after: [(f64, f64); 6],
+    /// Per quantity, circuits whose trim hit the end of its range.
+    pub out_of_range: [usize; 6],
+}
+
+impl CalibrationSummary {
+    /// The spread of `circuits` of `chip` before and after `trims` (made if `calibrated`).
+    pub fn new(chip: &ChipInstance, trims: &Trims, circuits: &[usize], calibrated: bool) -> Self {
+        let untrimmed = Trims::none(chip.profile.neurons);
+        Self {
+            calibrated,
+            before: spread(chip, &untrimmed, circuits),
+            after: spread(chip, trims, circuits),
+            out_of_range: trims.out_of_range,
+        }
+    }
+}
+
+impl std::fmt::Display for CalibrationSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let head = if self.calibrated {
+            "calibrated"
+        } else {
+            "uncalibrated"
+        };
+        write!(f, "{head} circuits, sd (mean − 1) of each factor:")?;
+        for (q, name) in QUANTITIES.iter().enumerate() {
+            let ((m0, s0), (m1, s1)) = (self.before[q], self.after[q]);
+            if self.calibrated {
+                write!(
+                    f,
+                    " {name} {:.1} % ({:+.1} %) → {:.1} % ({:+.1} %);",
+                    100.0 * s0,
+                    100.0 * (m0 - 1.0),
+                    100.0 * s1,
+                    100.0 * (m1 - 1.0)
+                )?;
+            } else {
+                write!(
+                    f,
+                    " {name} {:.1} % ({:+.1} %);",
+                    100.0 * s0,
+                    100.0 * (m0 - 1.0)
+                )?;
+            }
+        }
+        let lost: usize = self.out_of_range.iter().sum();
+        if lost > 0 {
+            write!(f, " {lost} trims at the end of their range")?;
+        }
+        Ok(())
     }
 }
 

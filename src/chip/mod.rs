@@ -7,12 +7,14 @@
 //! - [`instance`]: one chip's fixed pattern and calibration;
 //! - [`ttfs_map`]: placing a first-spike network, quantising its weights, the mapping report;
 //! - [`ttfs_emulate`]: its forward pass on the emulated chip (a training substrate);
+//! - [`sampling`]: sampling networks on a conductance-based chip (BrainScaleS-1);
 //! - [`timing`]: hardware time, throughput and energy;
 //! - [`error`]: what does not fit.
 
 pub mod error;
 pub mod instance;
 pub mod profile;
+pub mod sampling;
 pub mod settings;
 pub mod timing;
 pub mod ttfs_emulate;

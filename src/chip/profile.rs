@@ -318,6 +318,34 @@ impl ChipProfile {
         f64::from((1u32 << self.weight_bits) - 1)
     }
 
+    /// The same chip with every imperfection switched off and 16-bit weights: no fixed pattern,
+    /// an exact calibration, no trial noise, jitter, spike loss or readout latency, a timestamp
+    /// grid of 1e-9 ns (for tests and for separating the mapping's effects from the chip's).
+    pub fn perfect(mut self) -> Self {
+        let zero = PerQuantity {
+            v_thresh: 0.0,
+            tau_m: 0.0,
+            tau_syn: 0.0,
+            synaptic_gain: 0.0,
+        };
+        self.fixed_pattern = FixedPattern {
+            v_thresh: 0.0,
+            tau_m: 0.0,
+            tau_syn: 0.0,
+            synaptic_gain: 0.0,
+            synapse_weight: 0.0,
+        };
+        self.calibration.measurement_noise = zero;
+        self.calibration.offset = zero;
+        self.trial.v_thresh = 0.0;
+        self.trial.spike_jitter_ns = 0.0;
+        self.trial.spike_loss = 0.0;
+        self.readout_latency_ns = 0.0;
+        self.timestamp_ns = 1e-9;
+        self.weight_bits = 16;
+        self
+    }
+
     /// Biological milliseconds per hardware nanosecond.
     pub fn bio_ms_per_hw_ns(&self) -> f64 {
         self.speedup * 1e-6

@@ -1,13 +1,14 @@
 //! What a user chooses when running a network on an emulated chip: the profile, which physical
 //! chip (the chip seed), how the network's time and weights are scaled onto it, whether it is
-//! calibrated, and the length of a pattern's slot. Filled from a `[ttfs.chip]` table or from
-//! command-line flags.
+//! calibrated, and the length of a pattern's slot. Filled from a `[ttfs.chip]` table, a sampling
+//! file's `[chip]` table or command-line flags.
 
 use std::path::Path;
 
 use serde::Deserialize;
 
 use super::profile::{shipped_names, ChipProfile};
+use super::sampling::SamplingChipSettings;
 use crate::error::ConfigError;
 
 /// Settings of an emulated chip run.
@@ -22,8 +23,9 @@ pub struct ChipSettings {
     /// Biological milliseconds per millisecond of the network (the network's time constants
     /// and spike times are stretched by this factor on the chip; dimensionless).
     pub time_scale: f64,
-    /// Hardware weight units (LSB) per nA; `None`: the network's largest |weight| maps to the
-    /// profile's largest weight (1 LSB/nA if every weight is 0).
+    /// Hardware weight units (LSB) per nA (first-spike networks) or per unit of Boltzmann weight
+    /// (sampling); `None`: the network's largest |weight| maps to the profile's largest weight
+    /// (1 LSB per unit if every weight is 0).
     pub weight_scale: Option<f64>,
     /// Whether the used circuits are calibrated before the run.
     pub calibrate: bool,
@@ -67,6 +69,53 @@ pub struct ChipSection {
     /// Slot length [output tau_syn].
     #[serde(default = "eight")]
     pub slot: f64,
+}
+
+/// The `[chip]` table of a sampling file: the settings that apply to sampling (the network's
+/// times are biological; there are no pattern slots).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SamplingChipSection {
+    /// Profile: a shipped name or a path (relative to the sampling file).
+    pub profile: String,
+    /// Chip seed.
+    #[serde(default)]
+    pub chip_seed: u64,
+    /// LSB per unit of Boltzmann weight of the couplings (absent: automatic, per network).
+    #[serde(default)]
+    pub weight_scale: Option<f64>,
+    /// LSB per unit of bias of the bias rows (absent: automatic, per network).
+    #[serde(default)]
+    pub bias_scale: Option<f64>,
+    /// Calibrate the circuits first.
+    #[serde(default = "yes")]
+    pub calibrate: bool,
+}
+
+impl SamplingChipSection {
+    /// Validate, loading the profile (a path relative to `base` unless it is a shipped name);
+    /// errors name `file` and the `[chip]` table.
+    pub fn settings(self, file: &str, base: &Path) -> Result<SamplingChipSettings, ConfigError> {
+        if let Some(scale) = self.bias_scale {
+            if !(scale.is_finite() && scale > 0.0) {
+                return Err(ConfigError::new(
+                    file,
+                    "chip.bias_scale",
+                    format!("must be > 0, got {scale}"),
+                ));
+            }
+        }
+        let section = ChipSection {
+            chip_seed: self.chip_seed,
+            weight_scale: self.weight_scale,
+            calibrate: self.calibrate,
+            ..ChipSection::new(&self.profile)
+        };
+        Ok(SamplingChipSettings {
+            chip: section.settings(file, "chip", base)?,
+            bias_scale: self.bias_scale,
+        })
+    }
 }
 
 fn one() -> f64 {

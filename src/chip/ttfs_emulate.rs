@@ -20,65 +20,14 @@
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use super::instance::{
-    spread, ChipInstance, Factors, Trims, GAIN_E, QUANTITIES, TAU_M, TAU_SYN_E, V_THRESH,
-};
+pub use super::instance::CalibrationSummary;
+use super::instance::{ChipInstance, Factors, GAIN_E, TAU_M, TAU_SYN_E, V_THRESH};
 use super::ttfs_map::TtfsMapping;
 use crate::neuron::curr_exp::{CurrExp, CurrExpParams};
 use crate::rng::chip_stream;
 use crate::ttfs::network::{input_order, Network, Trace};
 use crate::ttfs::neuron::engine_first_spike;
 use crate::ttfs::train::{output_tau, Substrate, Trial};
-
-/// Mean and standard deviation of each circuit quantity's factor over the used circuits, before
-/// and after calibration.
-#[derive(Clone, Debug, PartialEq)]
-pub struct CalibrationSummary {
-    /// Whether the circuits were calibrated.
-    pub calibrated: bool,
-    /// (mean, sd) per quantity without trims.
-    pub before: [(f64, f64); 6],
-    /// (mean, sd) per quantity as run (equal to `before` when not calibrated).
-    pub after: [(f64, f64); 6],
-    /// Per quantity, circuits whose trim hit the end of its range.
-    pub out_of_range: [usize; 6],
-}
-
-impl std::fmt::Display for CalibrationSummary {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let head = if self.calibrated {
-            "calibrated"
-        } else {
-            "uncalibrated"
-        };
-        write!(f, "{head} circuits, sd (mean − 1) of each factor:")?;
-        for (q, name) in QUANTITIES.iter().enumerate() {
-            let ((m0, s0), (m1, s1)) = (self.before[q], self.after[q]);
-            if self.calibrated {
-                write!(
-                    f,
-                    " {name} {:.1} % ({:+.1} %) → {:.1} % ({:+.1} %);",
-                    100.0 * s0,
-                    100.0 * (m0 - 1.0),
-                    100.0 * s1,
-                    100.0 * (m1 - 1.0)
-                )?;
-            } else {
-                write!(
-                    f,
-                    " {name} {:.1} % ({:+.1} %);",
-                    100.0 * s0,
-                    100.0 * (m0 - 1.0)
-                )?;
-            }
-        }
-        let lost: usize = self.out_of_range.iter().sum();
-        if lost > 0 {
-            write!(f, " {lost} trims at the end of their range")?;
-        }
-        Ok(())
-    }
-}
 
 /// A mapped network's chip: its circuits' factors and timing constants in the network's time.
 #[derive(Clone, Debug)]
@@ -108,18 +57,8 @@ impl EmulatedChip {
         let profile = &settings.profile;
         let chip = ChipInstance::new(profile, settings.chip_seed);
         let circuits = mapping.circuits(network);
-        let untrimmed = Trims::none(profile.neurons);
-        let trims = if settings.calibrate {
-            chip.calibrate(&circuits)
-        } else {
-            untrimmed.clone()
-        };
-        let summary = CalibrationSummary {
-            calibrated: settings.calibrate,
-            before: spread(&chip, &untrimmed, &circuits),
-            after: spread(&chip, &trims, &circuits),
-            out_of_range: trims.out_of_range,
-        };
+        let trims = chip.trims(&circuits, settings.calibrate);
+        let summary = CalibrationSummary::new(&chip, &trims, &circuits, settings.calibrate);
         let rows = profile.rows_per_circuit;
         let (mut factors, mut synapses) = (Vec::new(), Vec::new());
         for (placement, layer) in mapping.layers.iter().zip(network.layers()) {
@@ -263,7 +202,7 @@ impl Substrate for EmulatedChip {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chip::profile::{ChipProfile, PerQuantity};
+    use crate::chip::profile::ChipProfile;
     use crate::chip::settings::ChipSection;
     use crate::ttfs::network::Layer;
     use crate::ttfs::neuron::{FirstSpikeNeuron, FirstSpikeParams};
@@ -273,26 +212,7 @@ mod tests {
 
     /// BrainScaleS-2 with every imperfection switched off, 16-bit weights.
     fn perfect() -> ChipProfile {
-        let mut p = ChipProfile::load("bss2").unwrap();
-        let zero = PerQuantity {
-            v_thresh: 0.0,
-            tau_m: 0.0,
-            tau_syn: 0.0,
-            synaptic_gain: 0.0,
-        };
-        p.fixed_pattern.v_thresh = 0.0;
-        p.fixed_pattern.tau_m = 0.0;
-        p.fixed_pattern.tau_syn = 0.0;
-        p.fixed_pattern.synaptic_gain = 0.0;
-        p.fixed_pattern.synapse_weight = 0.0;
-        p.calibration.measurement_noise = zero;
-        p.calibration.offset = zero;
-        p.trial.v_thresh = 0.0;
-        p.trial.spike_jitter_ns = 0.0;
-        p.readout_latency_ns = 0.0;
-        p.timestamp_ns = 1e-9;
-        p.weight_bits = 16;
-        p
+        ChipProfile::load("bss2").unwrap().perfect()
     }
 
     fn settings(profile: ChipProfile, chip_seed: u64) -> ChipSettings {

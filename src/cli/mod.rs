@@ -12,12 +12,15 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
+use exactspike::chip::sampling::SamplingChipSettings;
 use exactspike::config::Experiment;
 use exactspike::engine::{memory, MemoryLimit, RunSummary, Simulation};
+use exactspike::error::ConfigError;
 use exactspike::record::hdf5::Hdf5Recorder;
 use exactspike::record::{check_output, raster, RecordLayout, RunMetadata, Signal, Termination};
 use exactspike::sampling::background::report::describe;
 use exactspike::sampling::readout::SamplingResult;
+use exactspike::sampling::spec::check_chip_background;
 use exactspike::sampling::{jobs, plot, summary, tables, SamplingJob, SamplingSpec, TrainingJob};
 
 /// Exact, event-driven spiking neural network simulator.
@@ -138,6 +141,13 @@ struct SamplingArgs {
     /// unlimited (default: the memory available).
     #[arg(long = "max-memory", value_name = "SIZE")]
     max_memory: Option<MemoryLimit>,
+    /// Run on an emulated chip (replaces the file's `[chip]`).
+    #[command(flatten)]
+    chip: ttfs::ChipFlags,
+    /// Hardware weight units per unit of bias on the chip's bias rows [default: the file's, else
+    /// 3 × the target's largest |W| or |b| maps to the chip's largest weight].
+    #[arg(long, requires = "chip")]
+    bias_scale: Option<f64>,
 }
 
 /// Execute the parsed command line.
@@ -254,6 +264,7 @@ fn sample(args: &SamplingArgs) -> Result<()> {
     let (summary, result) = record(&output, &layout, &job.metadata(), &mut |rec, stop, bar| {
         jobs::sample(&job, rec, Some(stop), bar).map(|o| (o.summary, o.result))
     })?;
+    args.describe_chip(&job, &summary);
     report(&output, &summary, &result, job.spec().networks, "")
 }
 
@@ -271,6 +282,7 @@ fn train(args: &SamplingArgs) -> Result<()> {
     let (summary, result) = record(&output, &layout, &meta, &mut |rec, stop, bar| {
         jobs::train(&job, rec, Some(stop), bar).map(|o| (o.summary, o.result))
     })?;
+    args.describe_chip(job.sampling(), &summary);
     let networks = job.sampling().spec().networks;
     report(&output, &summary, &result, networks, " (trained)")
 }
@@ -286,9 +298,29 @@ pub(crate) struct Output<'a> {
 }
 
 impl SamplingArgs {
-    /// The sampling file, read; says where its calibration comes from (unless quiet).
+    /// The sampling file, read, with the chip of the flags; says where its calibration comes
+    /// from (unless quiet).
     fn spec(&self) -> Result<SamplingSpec> {
-        let spec = SamplingSpec::from_file(&self.sampling)?;
+        let mut spec = SamplingSpec::from_file(&self.sampling)?;
+        let file_chip = spec.chip.take();
+        let table = file_chip.as_ref().map(|c| c.chip.section());
+        spec.chip = match self.chip.section(table) {
+            Some(section) => {
+                check_chip_background(&spec.file, &spec.background)?;
+                // The file's bias scale applies to the same profile only, like its other keys.
+                let same = file_chip.filter(|c| c.chip.profile_name == section.profile);
+                let bias_scale = self.bias_scale.or(same.and_then(|c| c.bias_scale));
+                if let Some(scale) = bias_scale.filter(|s| !(s.is_finite() && *s > 0.0)) {
+                    let problem = format!("must be > 0, got {scale}");
+                    return Err(ConfigError::new("command line", "--bias-scale", problem).into());
+                }
+                Some(SamplingChipSettings {
+                    chip: ttfs::ChipFlags::validate(section)?,
+                    bias_scale,
+                })
+            }
+            None => file_chip,
+        };
         if !self.quiet {
             println!("calibration: {}", spec.calibration_note());
         }
@@ -301,6 +333,26 @@ impl SamplingArgs {
             for line in describe(&job.spec().background, measured) {
                 println!("{line}");
             }
+        }
+    }
+
+    /// The chip's mapping report, calibration and hardware time, if the job ran on one (unless
+    /// quiet).
+    fn describe_chip(&self, job: &SamplingJob, summary: &RunSummary) {
+        if let (Some(chip), Some(report), false) = (
+            job.chip(),
+            job.chip_report(summary.wall_seconds),
+            self.quiet,
+        ) {
+            println!("{report}");
+            println!("{}", chip.calibration());
+            let offered = summary.input_events + summary.lost_events;
+            println!(
+                "spikes lost on the way: {} of {} ({:.2} %)",
+                summary.lost_events,
+                offered,
+                100.0 * summary.lost_events as f64 / offered.max(1) as f64
+            );
         }
     }
 

@@ -133,30 +133,15 @@ pub enum TtfsCommand {
     },
 }
 
-/// Flags that put a network on an emulated chip.
+/// Flags that put a first-spike network on an emulated chip.
 #[derive(Debug, clap::Args)]
 pub struct ChipArgs {
-    /// Emulated chip: a shipped profile (bss2, bss1) or a profile file (TOML).
-    #[arg(long)]
-    chip: Option<String>,
-    /// Which physical chip: its fixed pattern and calibration derive from this seed [default:
-    /// the description's table (train) or the model's chip (eval, map) of the same profile, else 0].
-    #[arg(long, requires = "chip")]
-    chip_seed: Option<u64>,
+    #[command(flatten)]
+    flags: ChipFlags,
     /// Biological ms per network ms on the chip [default: the description's or the model's,
     /// else 1].
     #[arg(long, requires = "chip")]
     time_scale: Option<f64>,
-    /// Hardware weight units per nA [default: the description's or the model's, else the
-    /// largest |weight| maps to the chip's largest].
-    #[arg(long, requires = "chip")]
-    weight_scale: Option<f64>,
-    /// Run the chip uncalibrated.
-    #[arg(long, requires = "chip", conflicts_with = "calibrated")]
-    uncalibrated: bool,
-    /// Run the chip calibrated even if the description or the model says otherwise.
-    #[arg(long, requires = "chip")]
-    calibrated: bool,
     /// Slot per pattern, in units of the output layer's tau_syn [default: the description's or
     /// the model's, else 8].
     #[arg(long, requires = "chip")]
@@ -167,23 +152,61 @@ impl ChipArgs {
     /// The chip settings the flags describe over `base` (the description's table, or the chip a
     /// model was trained on) if it names the same profile; `None` without `--chip`.
     fn settings(&self, base: Option<ChipSection>) -> Result<Option<ChipSettings>, ConfigError> {
-        let Some(profile) = &self.chip else {
+        let Some(base) = self.flags.section(base) else {
             return Ok(None);
         };
+        let section = ChipSection {
+            time_scale: self.time_scale.unwrap_or(base.time_scale),
+            slot: self.slot.unwrap_or(base.slot),
+            ..base
+        };
+        ChipFlags::validate(section).map(Some)
+    }
+}
+
+/// Flags that put a network on an emulated chip (`ttfs` and the sampling commands).
+#[derive(Debug, clap::Args)]
+pub struct ChipFlags {
+    /// Emulated chip: a shipped profile (bss2, bss1) or a profile file (TOML).
+    #[arg(long)]
+    chip: Option<String>,
+    /// Which physical chip: its fixed pattern and calibration derive from this seed [default:
+    /// the description's chip (or the model's) of the same profile, else 0].
+    #[arg(long, requires = "chip")]
+    chip_seed: Option<u64>,
+    /// Hardware weight units per nA (ttfs) or per unit of Boltzmann weight (sampling)
+    /// [default: the description's or the model's, else the largest |weight| maps to the
+    /// chip's largest].
+    #[arg(long, requires = "chip")]
+    weight_scale: Option<f64>,
+    /// Run the chip uncalibrated.
+    #[arg(long, requires = "chip", conflicts_with = "calibrated")]
+    uncalibrated: bool,
+    /// Run the chip calibrated even if the description or the model says otherwise.
+    #[arg(long, requires = "chip")]
+    calibrated: bool,
+}
+
+impl ChipFlags {
+    /// The chip table the flags describe over `base` if it names the same profile (otherwise
+    /// over the defaults); `None` without `--chip`.
+    pub fn section(&self, base: Option<ChipSection>) -> Option<ChipSection> {
+        let profile = self.chip.as_ref()?;
         let base = base
             .filter(|b| &b.profile == profile)
             .unwrap_or_else(|| ChipSection::new(profile));
-        let section = ChipSection {
+        Some(ChipSection {
             profile: profile.clone(),
             chip_seed: self.chip_seed.unwrap_or(base.chip_seed),
-            time_scale: self.time_scale.unwrap_or(base.time_scale),
             weight_scale: self.weight_scale.or(base.weight_scale),
             calibrate: (base.calibrate || self.calibrated) && !self.uncalibrated,
-            slot: self.slot.unwrap_or(base.slot),
-        };
-        section
-            .settings("command line", "", Path::new(""))
-            .map(Some)
+            ..base
+        })
+    }
+
+    /// `section`, validated as coming from the command line.
+    pub fn validate(section: ChipSection) -> Result<ChipSettings, ConfigError> {
+        section.settings("command line", "", Path::new(""))
     }
 }
 

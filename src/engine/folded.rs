@@ -18,6 +18,7 @@
 //! ordinary source, so its spikes take the delivery path that applies the synapse's effective
 //! weight (one code path for plasticity; folding matters for background noise, which is static).
 
+use crate::network::transmission::Draw;
 use crate::network::Connectivity;
 use crate::neuron::{InputFeed, Receptor};
 use crate::source::Source;
@@ -57,6 +58,11 @@ struct FoldedInput {
     weight: f64,
     /// Arrival time [ms] of the source's next spike at the neuron (infinite if none).
     arrival: f64,
+    /// The synapse's transmission draws, if it may lose spikes: lost spikes are skipped when
+    /// the source draws its next one, and never arrive.
+    loss: Option<Draw>,
+    /// Spikes of the source lost so far.
+    lost: u64,
 }
 
 /// The folded inputs of all neurons, grouped by neuron: each neuron owns its inputs and their
@@ -71,6 +77,12 @@ pub struct FoldedInputs {
 }
 
 impl FoldedInputs {
+    /// Spikes of folded sources lost on their way so far (counted when the source draws past
+    /// them).
+    pub fn lost(&self) -> u64 {
+        self.inputs.iter().map(|i| i.lost).sum()
+    }
+
     /// Folded sources that draw random numbers while they run.
     pub fn random_sources(&self) -> usize {
         self.inputs.iter().filter(|i| i.source.is_random()).count()
@@ -78,15 +90,17 @@ impl FoldedInputs {
 
     /// Fold every eligible source: all its spikes reach one synapse (`node_of(s)` is the source's
     /// network node), `recorded(s)` is false, and that synapse is static (`is_static(k)` for the
-    /// synapse's index `k` in [`Connectivity::synapses`]). A folded source moves into its
-    /// neuron's inputs and leaves [`Source::silent`] in `sources`. Returns the inputs and, per
-    /// source, whether it was folded (folded sources must not be scheduled as ordinary sources).
+    /// synapse's index `k` in [`Connectivity::synapses`]); `loss(k)` are the synapse's
+    /// transmission draws, if it may lose spikes. A folded source moves into its neuron's inputs
+    /// and leaves [`Source::silent`] in `sources`. Returns the inputs and, per source, whether it
+    /// was folded (folded sources must not be scheduled as ordinary sources).
     pub fn build(
         connectivity: &Connectivity,
         sources: &mut [Source],
         node_of: impl Fn(usize) -> u32,
         recorded: impl Fn(usize) -> bool,
         is_static: impl Fn(usize) -> bool,
+        loss: impl Fn(usize) -> Option<Draw>,
         neuron_count: u32,
     ) -> (Self, Vec<bool>) {
         let mut folded = vec![false; sources.len()];
@@ -111,17 +125,18 @@ impl FoldedInputs {
             }
             *count += 1;
             folded[s] = true;
-            candidates.push((
-                synapse.target,
-                FoldedInput {
-                    arrival: arrival(source, group.delay),
-                    source: std::mem::replace(source, Source::silent()),
-                    synapse: group.start,
-                    delay: group.delay,
-                    receptor: synapse.receptor,
-                    weight: synapse.weight,
-                },
-            ));
+            let mut input = FoldedInput {
+                arrival: f64::INFINITY,
+                source: std::mem::replace(source, Source::silent()),
+                synapse: group.start,
+                delay: group.delay,
+                receptor: synapse.receptor,
+                weight: synapse.weight,
+                loss: loss(group.start as usize),
+                lost: 0,
+            };
+            input.arrival = input.next_arrival();
+            candidates.push((synapse.target, input));
         }
         // Stable: by neuron, then by source index.
         candidates.sort_by_key(|&(target, _)| target);
@@ -221,8 +236,8 @@ impl InputFeed for NeuronFeed<'_> {
             inputs => earliest_and_next(inputs),
         };
         let input = &mut self.inputs[earliest];
-        // Infinity (no further spike) stays infinite.
-        input.arrival = input.source.advance_to_next() + input.delay;
+        input.source.advance_to_next();
+        input.arrival = input.next_arrival();
         let horizon = input.arrival.min(second);
         *self.horizon = horizon;
         (input.receptor, input.weight, horizon)
@@ -263,7 +278,23 @@ fn earliest_arrival(inputs: &[FoldedInput]) -> f64 {
         .fold(f64::INFINITY, |m, input| m.min(input.arrival))
 }
 
-/// Arrival [ms] of `source`'s next spike after `delay` [ms], or infinity.
-fn arrival(source: &Source, delay: f64) -> f64 {
-    source.next_time().map_or(f64::INFINITY, |t| t + delay)
+impl FoldedInput {
+    /// Arrival [ms] of the source's pending spike, or of the first one after it that the
+    /// synapse receives (skipping and counting lost ones); infinity if none.
+    #[inline(always)]
+    fn next_arrival(&mut self) -> f64 {
+        let Some(mut t) = self.source.next_time() else {
+            return f64::INFINITY;
+        };
+        if let Some(draw) = self.loss {
+            while !draw.transmits(t) {
+                self.lost += 1;
+                t = self.source.advance_to_next();
+                if t == f64::INFINITY {
+                    return t;
+                }
+            }
+        }
+        t + self.delay
+    }
 }

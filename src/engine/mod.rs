@@ -81,7 +81,9 @@ pub struct RunSummary {
     pub neuron_spikes: u64,
     /// Spikes emitted by sources.
     pub source_spikes: u64,
-    /// Synaptic input events lost because their projection's `p_transmit` is below 1.
+    /// Synaptic input events lost because their projection's `p_transmit` is below 1 (a folded
+    /// source's are counted when it draws past them, which may be up to one spike beyond the
+    /// time reached).
     pub lost_events: u64,
     /// Simulated time reached [ms].
     pub t_reached: f64,
@@ -175,9 +177,8 @@ impl Simulation {
             &mut sources,
             |s| source_info[s].node,
             |s| source_info[s].spike_slot.is_some(),
-            |synapse| {
-                network.plasticity.is_static(synapse) && network.transmission.is_certain(synapse)
-            },
+            |synapse| network.plasticity.is_static(synapse),
+            |synapse| network.transmission.draw(synapse),
             network.neuron_count,
         );
         let layout = Self::layout_of(experiment);
@@ -326,6 +327,7 @@ impl Simulation {
         let t_end = t.clamp(self.now, self.t_stop);
         let started = Instant::now();
         let mut summary = self.summary;
+        let folded_lost = self.folded.lost();
         let mut out = Observers {
             recorder,
             interrupt,
@@ -353,6 +355,7 @@ impl Simulation {
                 .sample_until(t_end, true, &self.groups, &self.blocks, recorder)?;
         }
         summary.wall_seconds += started.elapsed().as_secs_f64();
+        summary.lost_events += self.folded.lost() - folded_lost;
         self.summary = summary;
         recorder.reached(summary.t_reached);
         Ok(summary)

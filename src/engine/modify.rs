@@ -54,6 +54,12 @@ impl Simulation {
         Some(self.group_info[g as usize].first_node + local)
     }
 
+    /// Global node index of member `index` of population `population` (by its position in the
+    /// experiment).
+    pub fn population_node(&self, population: usize, index: u32) -> Option<u32> {
+        Some(self.network.first_node.get(population)? + index)
+    }
+
     fn not_interrupted(&self) -> Result<(), ModifyError> {
         match self.summary.termination {
             Termination::Interrupted { .. } => Err(ModifyError::Interrupted),

@@ -8,7 +8,7 @@ use crate::config::{Experiment, Values};
 use crate::error::LowerError;
 use crate::neuron::Receptor;
 use crate::rng::{connection_value_stream, connector_stream};
-use crate::synapse::{Plasticity, SynapseModel};
+use crate::synapse::Plasticity;
 use connector::{generate, Ends};
 use rand_chacha::ChaCha8Rng;
 use std::collections::HashMap;
@@ -104,13 +104,13 @@ pub const MAX_SYNAPSES: u64 = u32::MAX as u64;
 /// [`crate::engine::memory`]).
 pub(crate) const PENDING_BYTES: usize = std::mem::size_of::<Pending>();
 
-/// A connection before grouping: presynaptic node, delay, synapse and its model.
+/// A connection before grouping: presynaptic node, delay, synapse and the projection it belongs
+/// to (which gives its synapse model and transmission probability).
 struct Pending {
     node: u32,
     delay: f64,
     synapse: Synapse,
-    model: SynapseModel,
-    p_transmit: f64,
+    projection: u32,
 }
 
 impl Network {
@@ -179,11 +179,12 @@ impl Network {
             )?;
         }
         sort(&mut pending);
+        let projection = |p: &Pending| &experiment.projections()[p.projection as usize];
         Ok(Self {
-            plasticity: Plasticity::new(pending.iter().map(|p| p.model)),
+            plasticity: Plasticity::new(pending.iter().map(|p| projection(p).synapse)),
             transmission: Transmission::new(
                 experiment.seed(),
-                pending.iter().map(|p| p.p_transmit),
+                pending.iter().map(|p| projection(p).p_transmit),
             ),
             connectivity: group(pending, nodes),
             first_node,
@@ -243,8 +244,7 @@ fn connect(
                 weight: w,
                 receptor: projection.receptor,
             },
-            model: projection.synapse,
-            p_transmit: projection.p_transmit,
+            projection: index as u32,
         });
     }
     Ok(())

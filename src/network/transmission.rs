@@ -38,22 +38,35 @@ impl Transmission {
         self.p.is_empty()
     }
 
-    /// True when synapse `synapse` transmits every spike.
-    pub fn is_certain(&self, synapse: usize) -> bool {
-        self.p.get(synapse).is_none_or(|&p| p >= 1.0)
-    }
-
     /// Whether synapse `synapse` receives the spike its node emitted at `emitted` [ms].
     pub fn transmits(&self, synapse: usize, emitted: f64) -> bool {
-        let Some(&p) = self.p.get(synapse) else {
-            return true;
-        };
-        if p >= 1.0 {
-            return true;
-        }
-        let bits = splitmix64(splitmix64(self.key ^ synapse as u64) ^ emitted.to_bits());
+        self.draw(synapse).is_none_or(|d| d.transmits(emitted))
+    }
+
+    /// The draws of synapse `synapse`, `None` if it receives every spike.
+    pub fn draw(&self, synapse: usize) -> Option<Draw> {
+        let p = *self.p.get(synapse)?;
+        (p < 1.0).then(|| Draw {
+            key: splitmix64(self.key ^ synapse as u64),
+            p,
+        })
+    }
+}
+
+/// The transmission draws of one synapse: its key and probability.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Draw {
+    key: u64,
+    p: f64,
+}
+
+impl Draw {
+    /// Whether the synapse receives the spike its node emitted at `emitted` [ms].
+    #[inline]
+    pub fn transmits(&self, emitted: f64) -> bool {
+        let bits = splitmix64(self.key ^ emitted.to_bits());
         // The top 53 bits as a uniform number in [0, 1).
-        ((bits >> 11) as f64) * (1.0 / (1u64 << 53) as f64) < p
+        ((bits >> 11) as f64) * (1.0 / (1u64 << 53) as f64) < self.p
     }
 }
 

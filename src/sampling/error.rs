@@ -2,6 +2,7 @@
 
 use super::calibrate::CalibrationError;
 use super::translation::TranslationError;
+use crate::chip::error::ChipError;
 use crate::error::{ConfigError, LowerError, RunError};
 use crate::record::RecordError;
 
@@ -28,6 +29,14 @@ pub enum SamplingError {
         /// What failed (in the message already, so not repeated as a source).
         cause: TranslationError,
     },
+    /// The networks do not fit the emulated chip of `[chip]` (or its profile is invalid).
+    #[error("{file}: {cause}")]
+    Chip {
+        /// The sampling file.
+        file: String,
+        /// What does not fit (in the message already, so not repeated as a source).
+        cause: ChipError,
+    },
     /// The lowered network cannot be built.
     #[error(transparent)]
     Lower(#[from] LowerError),
@@ -41,7 +50,7 @@ impl SamplingError {
     /// output path), as opposed to the machine (disk, I/O).
     pub fn is_bad_input(&self) -> bool {
         match self {
-            Self::Config(_) | Self::Lower(_) | Self::Translation { .. } => true,
+            Self::Config(_) | Self::Lower(_) | Self::Translation { .. } | Self::Chip { .. } => true,
             Self::Calibration {
                 cause: CalibrationError::Run(e),
                 ..

@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod logistic;
 pub mod lower;
 pub mod occupancy;
+pub mod on_chip;
 #[cfg(feature = "plot")]
 pub mod plot;
 pub mod prepare;

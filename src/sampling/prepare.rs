@@ -15,9 +15,11 @@ use super::divergence::log_spaced_checkpoints;
 use super::error::SamplingError;
 use super::groups::CALIBRATION_GROUP;
 use super::lower::sampling_network;
+use super::on_chip::{chip_network, ChipParameters};
 use super::spec::{per_network, SamplingSpec, MAX_SAMPLE_BYTES};
 use super::training::TrainingSpec;
 use super::translation::{translate, Activation, Noise, Translation};
+use crate::chip::sampling::{ChipReport, SamplingChip};
 use crate::config::Experiment;
 use crate::engine::MemoryLimit;
 use crate::error::ConfigError;
@@ -58,6 +60,8 @@ pub struct SamplingJob {
     pub(crate) p_targets: Vec<Vec<f64>>,
     /// Start of the measured sampling [ms]: after the burn-in, and after the training if any.
     pub(crate) sampling_start: f64,
+    /// The emulated chip the networks run on (`[chip]`), if any.
+    pub(crate) chip: Option<SamplingChip>,
 }
 
 /// A sampling file prepared for `train`: the sampling job (whose measured sampling starts after
@@ -82,6 +86,15 @@ impl SamplingJob {
         spec: SamplingSpec,
         training: Option<&TrainingSpec>,
     ) -> Result<Self, SamplingError> {
+        // What does not fit the chip is refused before anything runs.
+        let targets: Vec<&Boltzmann> = (0..spec.networks).map(|k| spec.target(k)).collect();
+        let chip = (spec.chip.as_ref())
+            .map(|settings| SamplingChip::new(&targets, &spec.sampler, settings, spec.seed))
+            .transpose()
+            .map_err(|cause| SamplingError::Chip {
+                file: spec.file.clone(),
+                cause,
+            })?;
         let first_noise = bootstrap_noise(&spec)?;
         let (first, calibration) = match &spec.calibration.file {
             Some(path) => (load_activation(&spec.file, path)?, None),
@@ -133,15 +146,36 @@ impl SamplingJob {
         let sampling_start = spec.burn_in + training.map_or(0.0, |t| t.duration());
         let t_stop = sampling_start + spec.t_sample;
         let synapses = renewing_synapses(&spec);
-        let experiment = sampling_network(
-            &spec,
-            wiring.as_ref(),
-            &translations,
-            synapses,
-            training.is_some(),
-            t_stop,
-        )
-        .build()?;
+        let network = match &chip {
+            None => sampling_network(
+                &spec,
+                wiring.as_ref(),
+                &translations,
+                synapses,
+                training.is_some(),
+                t_stop,
+            ),
+            Some(chip) => {
+                let weights: Vec<Vec<f64>> = targets.iter().map(|t| t.weights().concat()).collect();
+                let biases: Vec<Vec<f64>> = targets.iter().map(|t| t.biases().to_vec()).collect();
+                let params = ChipParameters {
+                    weights: &weights,
+                    biases: &biases,
+                };
+                chip_network(
+                    &spec,
+                    chip,
+                    activation.v_p05,
+                    &translations,
+                    &params,
+                    &noise,
+                    synapses,
+                    training.is_some(),
+                    t_stop,
+                )
+            }
+        };
+        let experiment = network.build()?;
         let first = FIRST_CHECKPOINT.min(spec.t_sample);
         let checkpoints = log_spaced_checkpoints(first, spec.t_sample, spec.checkpoints_per_decade)
             .map_err(|e| ConfigError::caused_by(&spec.file, "simulation.t_stop", e))?;
@@ -158,6 +192,7 @@ impl SamplingJob {
             experiment,
             checkpoints,
             sampling_start,
+            chip,
         })
     }
 
@@ -225,6 +260,21 @@ impl SamplingJob {
     /// Start of the measured sampling [ms]: after the burn-in, and after the training if any.
     pub fn sampling_start(&self) -> f64 {
         self.sampling_start
+    }
+
+    /// The emulated chip the networks run on, if any.
+    pub fn chip(&self) -> Option<&SamplingChip> {
+        self.chip.as_ref()
+    }
+
+    /// What the networks use on the chip and how long the whole run (burn-in, training and
+    /// sampling) takes there, beside `wall_seconds` of simulation; `None` off chip.
+    pub fn chip_report(&self, wall_seconds: f64) -> Option<ChipReport> {
+        let targets: Vec<&Boltzmann> = (0..self.spec.networks)
+            .map(|k| self.spec.target(k))
+            .collect();
+        (self.chip.as_ref())
+            .map(|chip| chip.report(&targets, self.experiment.t_stop(), wall_seconds))
     }
 
     /// What the recording of this job stores beside the results: the seed, the whole run's

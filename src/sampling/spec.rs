@@ -34,6 +34,8 @@ use super::background::{Background, BackgroundSection};
 use super::boltzmann::{Boltzmann, BoltzmannError, TargetDistribution};
 use super::training::{TrainingSection, TrainingSpec};
 use super::translation::Noise;
+use crate::chip::sampling::SamplingChipSettings;
+use crate::chip::settings::SamplingChipSection;
 use crate::config::{
     cond_exp_section, deserialize_toml, wrong_kind, FileKind, SimulationSection, Whole,
 };
@@ -63,6 +65,7 @@ struct SamplingFile {
     #[serde(default)]
     calibration: CalibrationSection,
     training: Option<TrainingSection>,
+    chip: Option<SamplingChipSection>,
 }
 
 /// `[boltzmann]`: explicit `weights` and `biases`, or `random`, or `targets` (one per network).
@@ -214,6 +217,8 @@ pub struct SamplingSpec {
     pub calibration: CalibrationSection,
     /// Training settings (`[training]`, used by `exactspike train`), if given.
     pub training: Option<TrainingSpec>,
+    /// The emulated chip the networks run on (`[chip]`), if any (see [`crate::chip::sampling`]).
+    pub chip: Option<SamplingChipSettings>,
 }
 
 impl SamplingSpec {
@@ -327,6 +332,10 @@ impl SamplingSpec {
             ));
         }
         let training = parsed.training.map(|t| t.validate(file)).transpose()?;
+        let chip = (parsed.chip).map(|c| c.settings(file, base)).transpose()?;
+        if chip.is_some() {
+            check_chip_background(file, &background)?;
+        }
         let mut calibration = parsed.calibration;
         check_calibration(file, &calibration)?;
         calibration.file = calibration.file.map(|f| base.join(f));
@@ -347,6 +356,7 @@ impl SamplingSpec {
             sample_interval,
             calibration,
             training,
+            chip,
         })
     }
 
@@ -470,6 +480,23 @@ fn targets(
             file,
             "boltzmann.random",
             "contradicts `weights`/`biases`: give one or the other",
+        )),
+    }
+}
+
+/// An emulated chip runs the samplers with their private Poisson noise only: the other
+/// backgrounds' sources would need their own placement on the chip.
+pub fn check_chip_background(file: &str, background: &Background) -> Result<(), ConfigError> {
+    match background {
+        Background::Poisson(_) => Ok(()),
+        other => Err(ConfigError::new(
+            file,
+            "chip",
+            format!(
+                "the samplers' background must be private Poisson noise (`sampler.noise`) on an \
+                 emulated chip, not `{}`",
+                other.kind()
+            ),
         )),
     }
 }

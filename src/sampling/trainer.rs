@@ -6,15 +6,23 @@
 //! by `α Δb`, and `W_ij` sets the synapse `i → j` to `|W_ij|` times the postsynaptic factor of
 //! the excitatory (`W ≥ 0`) or inhibitory (`W < 0`) receptor, both factors fixed at the initial
 //! translation. Every network is trained on its own, with its own noise.
+//!
+//! On an emulated chip (see [`crate::chip::sampling`]) only the digital parameters change, as in
+//! Kungl et al. (2019): W and b are full-precision shadow weights, kept within the range the
+//! chip's weights can realise; each update sets the synapses between units and from the bias
+//! neuron to their quantised values through the chip (its gains and rows), and the analog leak
+//! potentials stay where they were written.
 
 use std::sync::atomic::AtomicBool;
 
 use super::boltzmann::moments;
 use super::divergence::dkl_sampled_target;
 use super::occupancy::Occupancy;
+use super::on_chip::BIAS;
 use super::prepare::TrainingJob;
 use super::readout::SamplingReadout;
 use super::training::TrainingSpec;
+use crate::chip::sampling::{Digital, SamplingChip};
 use crate::engine::{RunSummary, Simulation};
 use crate::neuron::Receptor;
 use crate::record::{RecordError, Recorder};
@@ -56,7 +64,18 @@ pub struct Trainer {
     biases: Vec<Vec<f64>>,
     /// Synapse indices (excitatory, inhibitory) of `i → j` in network `k` at `(k·n + i)·n + j`.
     synapses: Vec<[usize; 2]>,
+    /// The emulated chip, if the networks run on one.
+    chip: Option<ChipTraining>,
     history: TrainingHistory,
+}
+
+/// What the trainer needs of an emulated chip.
+struct ChipTraining {
+    chip: SamplingChip,
+    /// Synapse indices (excitatory, inhibitory) from the bias neuron to each sampler.
+    bias: Vec<[usize; 2]>,
+    /// The samplers' leak potential [mV].
+    v_leak: f64,
 }
 
 impl Trainer {
@@ -83,6 +102,23 @@ impl Trainer {
                 }
             }
         }
+        let chip = prepared.chip.as_ref().map(|chip| {
+            let population = (prepared.experiment.populations().iter())
+                .position(|p| p.name == BIAS)
+                .expect("chip networks have a bias neuron");
+            let bias = sim.population_node(population, 0).expect("bias node");
+            let find = |post: usize, receptor| {
+                sim.find_synapse(bias, post as u32, receptor)
+                    .expect("train jobs lower both bias receptors")
+            };
+            ChipTraining {
+                chip: chip.clone(),
+                bias: (0..networks * n)
+                    .map(|c| [find(c, Receptor::Excitatory), find(c, Receptor::Inhibitory)])
+                    .collect(),
+                v_leak: prepared.activation.v_p05,
+            }
+        });
         let each = |k: usize| {
             (
                 sampling_spec.target(k),
@@ -107,6 +143,7 @@ impl Trainer {
                 .collect(),
             biases: (0..networks).map(|k| each(k).0.biases().to_vec()).collect(),
             synapses,
+            chip,
             history: TrainingHistory::default(),
         }
     }
@@ -145,12 +182,22 @@ impl Trainer {
             let step = |i: usize, j: usize| eta * (target[i * n + j] - pairwise[i * n + j]);
             for i in 0..n {
                 let db = step(i, i);
-                self.biases[net][i] += db;
-                sim.shift_v_rest(sampler(n, net, i), self.alpha * db)
-                    .expect("finite shift");
+                self.biases[net][i] = self.limited(net, Digital::Bias, self.biases[net][i] + db);
+                match &self.chip {
+                    Some(on_chip) => {
+                        let post = (net * n + i) as u32;
+                        let b = self.biases[net][i];
+                        let g = self.chip_conductance(net, on_chip.chip.bias_rows(), b, i);
+                        set_pair(sim, on_chip.bias[post as usize], g);
+                    }
+                    None => sim
+                        .shift_v_rest(sampler(n, net, i), self.alpha * db)
+                        .expect("finite shift"),
+                }
                 for j in 0..n {
                     if j != i {
-                        self.weights[net][i * n + j] += step(i, j);
+                        let w = self.weights[net][i * n + j] + step(i, j);
+                        self.weights[net][i * n + j] = self.limited(net, Digital::Weight, w);
                         self.apply_weight(sim, net, i, j);
                     }
                 }
@@ -176,11 +223,32 @@ impl Trainer {
     /// Set the synapses of `i → j` in network `net` from its current `W_ij`.
     fn apply_weight(&self, sim: &mut Simulation, net: usize, i: usize, j: usize) {
         let n = self.n;
-        let g = self.synaptic_weight(net, self.weights[net][i * n + j], j);
-        let [exc, inh] = self.synapses[(net * n + i) * n + j];
-        sim.set_weight(exc, g.max(0.0)).expect("finite weight ≥ 0");
-        sim.set_weight(inh, (-g).max(0.0))
-            .expect("finite weight ≥ 0");
+        let g = self.synaptic_weight(net, i, j, self.weights[net][i * n + j]);
+        set_pair(sim, self.synapses[(net * n + i) * n + j], g);
+    }
+
+    /// `w` kept within what network `net`'s weights or biases (`digital`) can realise on the
+    /// chip (unchanged off chip).
+    fn limited(&self, net: usize, digital: Digital, w: f64) -> f64 {
+        match &self.chip {
+            Some(on_chip) => {
+                let max = on_chip.chip.max_value(net, digital);
+                w.clamp(-max, max)
+            }
+            None => w,
+        }
+    }
+
+    /// The signed conductance [µS, negative: inhibitory] that realises Boltzmann weight `w` of
+    /// network `net` onto its unit `j` through synapse rows `rows` of the chip.
+    fn chip_conductance(&self, net: usize, rows: [usize; 2], w: f64, j: usize) -> f64 {
+        let on_chip = self.chip.as_ref().expect("on a chip");
+        let [exc, inh] = &self.factors[net];
+        let post = net * self.n + j;
+        match (on_chip.chip).conductance(net, post, rows, w, [exc[j], inh[j]]) {
+            (Receptor::Excitatory, g) => g,
+            (Receptor::Inhibitory, g) => -g,
+        }
     }
 
     /// The trained W of every network, `[network][i·n + j]`.
@@ -193,13 +261,27 @@ impl Trainer {
         &self.biases
     }
 
-    /// The conductance of `i → j` in network `net` for a weight `w` [µS, negative: inhibitory].
-    pub fn synaptic_weight(&self, net: usize, w: f64, j: usize) -> f64 {
+    /// The conductance of `i → j` in network `net` for a weight `w` [µS, negative: inhibitory]
+    /// (on a chip: quantised, through the chip).
+    pub fn synaptic_weight(&self, net: usize, i: usize, j: usize, w: f64) -> f64 {
+        if self.chip.is_some() {
+            return self.chip_conductance(net, SamplingChip::unit_rows(i), w, j);
+        }
         let [exc, inh] = &self.factors[net];
         if w >= 0.0 {
             w * exc[j]
         } else {
             w * inh[j]
+        }
+    }
+
+    /// The resting potential [mV] of unit `i` of network `net` after training, whose translated
+    /// resting potential was `translated` [mV] for bias `b0`: moved by α·(b − b0), or on a chip
+    /// the leak potential, which training does not change.
+    pub fn v_rest(&self, net: usize, i: usize, translated: f64, b0: f64) -> f64 {
+        match &self.chip {
+            Some(on_chip) => on_chip.v_leak,
+            None => translated + self.alpha * (self.biases[net][i] - b0),
         }
     }
 
@@ -212,6 +294,14 @@ impl Trainer {
     pub fn history(&self) -> &TrainingHistory {
         &self.history
     }
+}
+
+/// Set an (excitatory, inhibitory) pair of synapses to signed conductance `g` [µS, negative:
+/// inhibitory].
+fn set_pair(sim: &mut Simulation, [exc, inh]: [usize; 2], g: f64) {
+    sim.set_weight(exc, g.max(0.0)).expect("finite weight ≥ 0");
+    sim.set_weight(inh, (-g).max(0.0))
+        .expect("finite weight ≥ 0");
 }
 
 /// Global neuron index of unit `i` of network `k` in a lowered sampling job of `n` units per

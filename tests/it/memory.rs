@@ -96,12 +96,12 @@ fn a_huge_all_to_all_is_refused_before_anything_is_allocated() {
     let (error, held) = refusal(&experiment);
     assert_eq!(
         error.to_string(),
-        "huge: projection[0] exc -> exc (all_to_all): 1.0e12 connections need about 96.0 TB \
-         while the network is built (96 bytes each); the simulation needs about 96.0 TB in all, \
+        "huge: projection[0] exc -> exc (all_to_all): 1.0e12 connections need about 64.0 TB \
+         while the network is built (64 bytes each); the simulation needs about 64.0 TB in all, \
          more than the limit of 16.0 GB"
     );
     assert!(
-        matches!(error, LowerError::OutOfMemory { needed, limit: 16_000_000_000, available: false, .. } if needed > 96_000_000_000_000),
+        matches!(error, LowerError::OutOfMemory { needed, limit: 16_000_000_000, available: false, .. } if needed > 64_000_000_000_000),
         "{error:?}"
     );
     // The estimate allocates a few numbers per projection and population.
@@ -141,9 +141,9 @@ fn by_default_the_limit_is_the_memory_available() {
 fn a_limit_given_is_honoured_to_the_byte() {
     let net = || recurrent(300, all_to_all(), MemoryLimit::Unlimited);
     let needed = memory::estimate(&net().build().unwrap()).peak;
-    // 90000 pending connections of 64 bytes, sorted with scratch for all of them, and the
+    // 90000 pending connections of 32 bytes, sorted with scratch for all of them, and the
     // program.
-    assert_eq!(needed, PROGRAM_BYTES + 90_000 * 128);
+    assert_eq!(needed, PROGRAM_BYTES + 90_000 * 64);
     let mut enough = net();
     enough.memory_limit(MemoryLimit::Bytes(needed));
     let simulation = Simulation::new(&enough.build().unwrap()).expect("fits");
@@ -157,7 +157,7 @@ fn a_limit_given_is_honoured_to_the_byte() {
             file: "huge".into(),
             part: "projection[0] exc -> exc (all_to_all)".into(),
             detail:
-                "90000 connections need about 11.5 MB while the network is built (128 bytes each)"
+                "90000 connections need about 5.76 MB while the network is built (64 bytes each)"
                     .into(),
             needed,
             limit: needed - 1,
@@ -373,7 +373,7 @@ fn a_huge_all_to_all_is_refused_by_the_command_line_without_writing_anything() {
     assert!(
         stderr.starts_with(&format!(
             "error: {}: projection[0] exc -> exc (all_to_all): 9.0e14 connections need about \
-             86.4 PB while the network is built (96 bytes each); the simulation needs about",
+             57.6 PB while the network is built (64 bytes each); the simulation needs about",
             file.display()
         )),
         "{stderr}"

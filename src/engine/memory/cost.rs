@@ -112,8 +112,8 @@ pub(super) struct ProjectionCost {
     pub scratch: f64,
     /// Plasticity state per synapse [bytes] (besides the index).
     pub plastic: f64,
-    /// Whether its spikes may be lost (`p_transmit < 1`): then no source of it is folded, and
-    /// every synapse of the network has a transmission probability.
+    /// Whether its spikes may be lost (`p_transmit < 1`): then every synapse of the network has
+    /// a transmission probability.
     pub lossy: bool,
     /// Its per-connection lists and rows in the description [bytes].
     pub description: f64,
@@ -244,12 +244,12 @@ pub(super) fn population_cost(
     }
     let (description, own) = source_bytes(population);
     let per_source = size_of::<Source>() + size_of::<SourceInfo>() + size_of::<bool>();
-    // A source whose spikes reach one static, reliable synapse (and is not recorded) is folded
-    // into its neuron: counted for populations with at most one connection per source on
-    // average, at most MAX_PER_NEURON per neuron.
+    // A source whose spikes reach one static synapse (and is not recorded) is folded into its
+    // neuron: counted for populations with at most one connection per source on average, at
+    // most MAX_PER_NEURON per neuron.
     let out = |foldable: bool| -> f64 {
         (experiment.projections().iter().zip(projections))
-            .filter(|(q, c)| q.pre == p && (c.plastic == 0.0 && !c.lossy) == foldable)
+            .filter(|(q, c)| q.pre == p && (c.plastic == 0.0) == foldable)
             .map(|(_, c)| c.connections)
             .sum()
     };
