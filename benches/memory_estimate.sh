@@ -10,7 +10,7 @@
 # Both figures are logged by the command at RUST_LOG=info: "memory estimate"
 # (estimated_peak_bytes, before the network is built) and "memory used" (peak_resident_bytes,
 # VmHWM of /proc/self/status at exit). Runs one network at a time; the largest default size
-# needs about 8.7 GB and 50 s.
+# needs about 5.8 GB and 30 s.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet

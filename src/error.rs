@@ -130,7 +130,7 @@ pub enum LowerError {
         /// The part that needs most, e.g. `projection[0] exc -> exc (all_to_all)`.
         part: String,
         /// How many connections or members it has and what they need, e.g.
-        /// `1.0e6 connections need about 96.0 MB while the network is built (96 bytes each)`.
+        /// `1.0e6 connections need about 64.0 MB while the network is built (64 bytes each)`.
         detail: String,
         /// Estimated peak memory of the whole simulation [bytes].
         needed: u64,

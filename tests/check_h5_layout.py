@@ -192,16 +192,38 @@ class Checker:
                 if self.expect(key in group.attrs, f"{group.name}: missing attribute {key}"):
                     self.expect(check(group.attrs[key]), f"{group.name}: {key} not {kind}")
 
+    def calibrated_flag(self, c):
+        if self.expect("calibrated" in c.attrs, "/chip: missing attribute calibrated"):
+            value = np.asarray(c.attrs["calibrated"])
+            self.expect(value.dtype == np.uint8 and int(value) in (0, 1), "/chip: calibrated not uint8 0/1")
+
+    def sampling_chip(self, f):
+        """The /chip group of sampling networks run on an emulated chip."""
+        c = f["chip"]
+        self.typed(c, counts=("chip_seed", "run_seed", "weight_bits", "circuits_used", "circuits_available",
+                              "rows_used", "rows_available", "saturated"),
+                   floats=("speedup", "spike_loss", "max_rounding_error", "bio_ms", "hardware_ms", "energy_mj"),
+                   texts=("chip", "profile", "quantities"))
+        self.calibrated_flag(c)
+        s = f["sampling"].attrs
+        networks, n = int(s.get("networks", 0)), int(s.get("n", 0))
+        self.shape(c, "scales", np.float64, (networks, 2))
+        self.shape(c, "factors", np.float64, (networks * n, 6))
+        if "hardware_ms" in c.attrs and "speedup" in c.attrs:
+            expected = c.attrs["bio_ms"] / c.attrs["speedup"]
+            self.expect(abs(c.attrs["hardware_ms"] - expected) <= 1e-9 * expected,
+                        "/chip: hardware_ms is not bio_ms / speedup")
+
     def chip(self, f):
         """The /chip group of a network trained or evaluated on an emulated chip."""
+        if "sampling" in f:
+            return self.sampling_chip(f)
         c = f["chip"]
         self.typed(c, counts=("chip_seed", "run_seed", "circuits_used", "circuits_available", "patterns"),
                    floats=("time_scale", "weight_scale", "slot", "slot_us", "patterns_per_second",
                            "run_us", "energy_per_pattern_uj", "energy_mj", "wall_seconds"),
                    texts=("chip", "profile", "quantities"))
-        if self.expect("calibrated" in c.attrs, "/chip: missing attribute calibrated"):
-            value = np.asarray(c.attrs["calibrated"])
-            self.expect(value.dtype == np.uint8 and int(value) in (0, 1), "/chip: calibrated not uint8 0/1")
+        self.calibrated_flag(c)
         self.shape(c, "factors_uncalibrated", np.float64, (6, 2))
         self.shape(c, "factors_as_run", np.float64, (6, 2))
         self.shape(c, "out_of_range", np.uint32, (6,))

@@ -10,8 +10,8 @@ use hdf5_pure::{AttrValue, File};
 
 use super::divergence::median;
 use super::groups::{
-    BACKGROUND_GROUP, CALIBRATION_ATTR, CALIBRATION_FILE_ATTR, CALIBRATION_GROUP, SAMPLING_GROUP,
-    TRAINING_GROUP,
+    BACKGROUND_GROUP, CALIBRATION_ATTR, CALIBRATION_FILE_ATTR, CALIBRATION_GROUP, CHIP_GROUP,
+    SAMPLING_GROUP, TRAINING_GROUP,
 };
 use crate::record::inspect::{self, attr_f64, attr_text, attr_u64, ms_text};
 use crate::record::RecordError;
@@ -45,6 +45,44 @@ pub fn summarize(path: &Path) -> Result<String, RecordError> {
     if has(TRAINING_GROUP) {
         out += &training(&file).map_err(fail)?;
     }
+    if has(CHIP_GROUP) {
+        out += &chip(&file).map_err(fail)?;
+    }
+    Ok(out)
+}
+
+/// The emulated chip the networks ran on: which, how they fit, spike loss and hardware time.
+fn chip(file: &File) -> Result<String, hdf5_pure::Error> {
+    let a = Attrs::of(file, CHIP_GROUP)?;
+    let calibrated = match a.count("calibrated") {
+        Some(0) => "uncalibrated",
+        Some(_) => "calibrated",
+        None => "calibration ?",
+    };
+    let mut out = String::from(
+        "
+chip:
+",
+    );
+    let _ = writeln!(
+        out,
+        "  chip:        {} (profile {}), chip seed {}, {calibrated}, {} of {} circuits, {}-bit \
+         weights, spike loss {:.1} %",
+        a.text("chip").unwrap_or_else(|| "?".into()),
+        a.text("profile").unwrap_or_else(|| "?".into()),
+        a.count_text("chip_seed"),
+        a.count_text("circuits_used"),
+        a.count_text("circuits_available"),
+        a.count_text("weight_bits"),
+        100.0 * a.number("spike_loss"),
+    );
+    let _ = writeln!(
+        out,
+        "  hardware:    {} ms biological in {:.3} ms on the chip, {:.3} mJ",
+        ms_text(a.number("bio_ms")),
+        a.number("hardware_ms"),
+        a.number("energy_mj"),
+    );
     Ok(out)
 }
 

@@ -79,6 +79,12 @@ fn sampling_on_an_emulated_chip() {
     let counts = group_counts(&a, "chip").unwrap();
     assert_eq!((counts["chip_seed"], counts["weight_bits"]), (1, 4));
     assert_eq!(read_f64(&a, "chip/factors").unwrap().len(), 12 * 6);
+    let info = String::from_utf8_lossy(&cli_in(d, &["info", "a.h5"]).stdout).into_owned();
+    assert!(
+        info.contains("BrainScaleS-1 (profile bss1), chip seed 1, calibrated, 12 of 512 circuits")
+            && info.contains("10200 ms biological in 1.020 ms on the chip"),
+        "{info}"
+    );
     let p = read_f64(&a, "sampling/p_sampled").unwrap();
     let (code, _, stderr) = run_in(d, "sample", &on_bss1(), "b.h5", &["--quiet"]);
     assert_eq!(code, 0, "{stderr}");
