@@ -11,10 +11,12 @@
 //!   firing once per tau_refrac, the pattern of a sampler that is always on), so bias b_i acts
 //!   as a weight from a unit with z = 1;
 //! - weights and bias weights are `weight_bits`-bit magnitudes on excitatory or inhibitory rows,
-//!   rounded from full-precision shadow weights: level = round(|w|·scale) ≤ 2^bits − 1, with
-//!   `scale` LSB per unit of Boltzmann weight per network (by default the network's largest |W|
-//!   or |b| maps to the largest level); a level's conductance onto sampler j is its Boltzmann
-//!   weight times j's translated conductance per unit weight, times j's gain and the row's factor;
+//!   rounded from full-precision shadow weights: level = round(|w|·scale) ≤ 2^bits − 1, with a
+//!   scale in LSB per unit of Boltzmann weight per network for the couplings (by default the
+//!   target's largest |W| maps to the largest level) and one for the bias rows (by default
+//!   [`BIAS_HEADROOM`] × the largest |W| or |b|); a level's conductance onto sampler j is its
+//!   Boltzmann weight times j's translated conductance per unit weight, times j's gain and the
+//!   row's factor;
 //! - every spike reaching a synapse (coupling, bias or background) is lost with the profile's
 //!   spike-loss probability (`p_transmit`, see [`crate::network::transmission`]).
 //!
@@ -32,6 +34,7 @@ use super::instance::{
 use super::profile::SynapseKind;
 use super::settings::ChipSettings;
 use super::ttfs_map::hardware_us;
+use crate::error::ConfigError;
 use crate::neuron::{CondExpParams, Receptor};
 use crate::rng::chip_stream;
 use crate::sampling::boltzmann::Boltzmann;
@@ -44,6 +47,15 @@ pub enum Digital {
     Weight = 0,
     /// The weights from the bias neuron.
     Bias = 1,
+}
+
+/// Where a digital input of a sampler comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// Unit `pre` of the same network (a coupling W).
+    Unit(usize),
+    /// The bias neuron (a bias b).
+    Bias,
 }
 
 /// Default range of the bias rows relative to the target's largest |W| or |b|: the bias
@@ -61,6 +73,26 @@ pub struct SamplingChipSettings {
     /// LSB per unit of bias on the bias rows; by default [`BIAS_HEADROOM`] times the target's
     /// largest |W| or |b| maps to the largest level.
     pub bias_scale: Option<f64>,
+}
+
+impl SamplingChipSettings {
+    /// `chip` with bias scale `bias_scale`, which must be > 0 if given; an error names `file`
+    /// and `field`.
+    pub fn new(
+        chip: ChipSettings,
+        bias_scale: Option<f64>,
+        file: &str,
+        field: &str,
+    ) -> Result<Self, ConfigError> {
+        if let Some(scale) = bias_scale.filter(|s| !(s.is_finite() && *s > 0.0)) {
+            return Err(ConfigError::new(
+                file,
+                field,
+                format!("must be > 0, got {scale}"),
+            ));
+        }
+        Ok(Self { chip, bias_scale })
+    }
 }
 
 /// The largest magnitude of `values` (0 if none).
@@ -252,22 +284,21 @@ impl SamplingChip {
         self.settings.profile.max_weight() / self.scale(network, digital)
     }
 
-    /// The receptor and conductance [µS] that realise Boltzmann weight `w` of network
+    /// The receptor and conductance [µS] that realise weight or bias (`digital`) `w` of network
     /// `network` onto sampler `post` (global index), whose translated conductance per unit
-    /// weight is `factor` and whose synapse rows for this input are `rows` (both indexed by
-    /// receptor: excitatory, inhibitory).
+    /// weight is `factor` (excitatory, inhibitory), from unit `pre` (a weight) or the bias
+    /// neuron.
     pub fn conductance(
         &self,
         network: usize,
         post: usize,
-        rows: [usize; 2],
+        digital: Input,
         w: f64,
         factor: [f64; 2],
     ) -> (Receptor, f64) {
-        let digital = if rows == self.bias_rows() {
-            Digital::Bias
-        } else {
-            Digital::Weight
+        let (digital, rows) = match digital {
+            Input::Unit(pre) => (Digital::Weight, [2 * pre, 2 * pre + 1]),
+            Input::Bias => (Digital::Bias, [2 * self.n, 2 * self.n + 1]),
         };
         let q = self.quantise(network, digital, w);
         let receptor = if q >= 0.0 {
@@ -284,16 +315,6 @@ impl SamplingChip {
     /// synapse row `row` at `receptor`: the circuit's gain times the row's factor.
     pub fn input_factor(&self, post: usize, row: usize, receptor: Receptor) -> f64 {
         self.factors[post][GAIN_E + receptor as usize] * self.rows[post][row]
-    }
-
-    /// Rows (excitatory, inhibitory) of unit `pre`'s synapses (0-based unit index).
-    pub fn unit_rows(pre: usize) -> [usize; 2] {
-        [2 * pre, 2 * pre + 1]
-    }
-
-    /// Rows (excitatory, inhibitory) of the bias neuron's synapses.
-    pub fn bias_rows(&self) -> [usize; 2] {
-        [2 * self.n, 2 * self.n + 1]
     }
 
     /// Row of the background's synapses at `receptor`.
@@ -455,18 +476,14 @@ mod tests {
         Boltzmann::new(w, vec![0.1 * scale, -0.7 * scale, 0.4 * scale]).unwrap()
     }
 
+    /// The shipped sbs sampler (`models/neurons/sampling_lif.toml`).
     fn sbs() -> CondExpParams {
-        CondExpParams {
-            cm: 0.2,
-            tau_m: 1.0,
-            v_rest: -50.3,
-            v_thresh: -50.0,
-            v_reset: -50.001,
-            tau_refrac: 10.0,
-            tau_syn_E: 10.0,
-            tau_syn_I: 10.0,
-            ..CondExpParams::default()
+        #[derive(serde::Deserialize)]
+        struct Profile {
+            params: CondExpParams,
         }
+        let text = include_str!("../../models/neurons/sampling_lif.toml");
+        toml::from_str::<Profile>(text).unwrap().params
     }
 
     fn settings(profile: &str, chip_seed: u64) -> SamplingChipSettings {
@@ -474,10 +491,7 @@ mod tests {
             .settings("test", "chip", std::path::Path::new("."))
             .unwrap();
         chip.chip_seed = chip_seed;
-        SamplingChipSettings {
-            chip,
-            bias_scale: None,
-        }
+        SamplingChipSettings::new(chip, None, "test", "chip.bias_scale").unwrap()
     }
 
     fn place(
@@ -573,7 +587,7 @@ mod tests {
             );
             assert_eq!(chip.input_factor(c, 3, Receptor::Inhibitory), 1.0);
         }
-        let (receptor, g) = chip.conductance(0, 1, [0, 1], -0.3, [0.01, 0.02]);
+        let (receptor, g) = chip.conductance(0, 1, Input::Unit(0), -0.3, [0.01, 0.02]);
         assert_eq!(receptor, Receptor::Inhibitory);
         assert!((g - 0.3 * 0.02).abs() < 1e-6);
         assert_eq!(chip.p_transmit(), 1.0);

@@ -96,25 +96,14 @@ impl SamplingChipSection {
     /// Validate, loading the profile (a path relative to `base` unless it is a shipped name);
     /// errors name `file` and the `[chip]` table.
     pub fn settings(self, file: &str, base: &Path) -> Result<SamplingChipSettings, ConfigError> {
-        if let Some(scale) = self.bias_scale {
-            if !(scale.is_finite() && scale > 0.0) {
-                return Err(ConfigError::new(
-                    file,
-                    "chip.bias_scale",
-                    format!("must be > 0, got {scale}"),
-                ));
-            }
-        }
         let section = ChipSection {
             chip_seed: self.chip_seed,
             weight_scale: self.weight_scale,
             calibrate: self.calibrate,
             ..ChipSection::new(&self.profile)
         };
-        Ok(SamplingChipSettings {
-            chip: section.settings(file, "chip", base)?,
-            bias_scale: self.bias_scale,
-        })
+        let chip = section.settings(file, "chip", base)?;
+        SamplingChipSettings::new(chip, self.bias_scale, file, "chip.bias_scale")
     }
 }
 

@@ -15,7 +15,6 @@ use clap::{Parser, Subcommand};
 use exactspike::chip::sampling::SamplingChipSettings;
 use exactspike::config::Experiment;
 use exactspike::engine::{memory, MemoryLimit, RunSummary, Simulation};
-use exactspike::error::ConfigError;
 use exactspike::record::hdf5::Hdf5Recorder;
 use exactspike::record::{check_output, raster, RecordLayout, RunMetadata, Signal, Termination};
 use exactspike::sampling::background::report::describe;
@@ -306,18 +305,18 @@ impl SamplingArgs {
         let table = file_chip.as_ref().map(|c| c.chip.section());
         spec.chip = match self.chip.section(table) {
             Some(section) => {
-                check_chip_background(&spec.file, &spec.background)?;
+                check_chip_background(&spec.file, "--chip", &spec.background)?;
                 // The file's bias scale applies to the same profile only, like its other keys.
                 let same = file_chip.filter(|c| c.chip.profile_name == section.profile);
                 let bias_scale = self.bias_scale.or(same.and_then(|c| c.bias_scale));
-                if let Some(scale) = bias_scale.filter(|s| !(s.is_finite() && *s > 0.0)) {
-                    let problem = format!("must be > 0, got {scale}");
-                    return Err(ConfigError::new("command line", "--bias-scale", problem).into());
-                }
-                Some(SamplingChipSettings {
-                    chip: ttfs::ChipFlags::validate(section)?,
+                let chip = ttfs::ChipFlags::validate(section)?;
+                let file = "command line";
+                Some(SamplingChipSettings::new(
+                    chip,
                     bias_scale,
-                })
+                    file,
+                    "--bias-scale",
+                )?)
             }
             None => file_chip,
         };

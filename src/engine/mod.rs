@@ -81,9 +81,10 @@ pub struct RunSummary {
     pub neuron_spikes: u64,
     /// Spikes emitted by sources.
     pub source_spikes: u64,
-    /// Synaptic input events lost because their projection's `p_transmit` is below 1 (a folded
-    /// source's are counted when it draws past them, which may be up to one spike beyond the
-    /// time reached).
+    /// Synaptic input events lost because their projection's `p_transmit` is below 1 (not
+    /// counting synapses of weight 0). A folded source's lost spikes are counted, as lost events
+    /// and as source spikes, when it draws past them to its next spike that arrives, so up to
+    /// that spike they may lie beyond the time reached.
     pub lost_events: u64,
     /// Simulated time reached [ms].
     pub t_reached: f64,
@@ -181,6 +182,7 @@ impl Simulation {
             |synapse| network.transmission.draw(synapse),
             network.neuron_count,
         );
+        let lost_before = folded.lost();
         let layout = Self::layout_of(experiment);
         let blocks = signals::blocks(experiment, &lowered.group_of_population);
         let sampler = Sampler::new(experiment.t_stop(), layout.interval, !blocks.is_empty());
@@ -203,8 +205,9 @@ impl Simulation {
             summary: RunSummary {
                 input_events: 0,
                 neuron_spikes: 0,
-                source_spikes: 0,
-                lost_events: 0,
+                // Folded sources drew past the spikes lost before their first arrival.
+                source_spikes: lost_before,
+                lost_events: lost_before,
                 t_reached: 0.0,
                 wall_seconds: 0.0,
                 termination: Termination::Completed,
@@ -355,7 +358,10 @@ impl Simulation {
                 .sample_until(t_end, true, &self.groups, &self.blocks, recorder)?;
         }
         summary.wall_seconds += started.elapsed().as_secs_f64();
-        summary.lost_events += self.folded.lost() - folded_lost;
+        // Lost spikes of folded sources were emitted, and lost, when their source drew past them.
+        let lost = self.folded.lost() - folded_lost;
+        summary.lost_events += lost;
+        summary.source_spikes += lost;
         self.summary = summary;
         recorder.reached(summary.t_reached);
         Ok(summary)
@@ -473,9 +479,10 @@ impl Simulation {
         for (k, synapse) in connectivity.synapses_of(&group).iter().enumerate() {
             let index = group.start as usize + k;
             if !self.network.transmission.transmits(index, d.emitted) {
-                // Lost on the way (p_transmit < 1): the synapse never sees it.
+                // Lost on the way (p_transmit < 1): the synapse never sees it. (One of weight 0,
+                // e.g. the unused receptor of a trained pair, would have changed nothing.)
                 silent += 1;
-                summary.lost_events += 1;
+                summary.lost_events += u64::from(synapse.weight != 0.0);
                 continue;
             }
             // Short-term plasticity (identity for static synapses), at the arrival time.

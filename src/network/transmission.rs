@@ -6,8 +6,8 @@
 //! The draws are counter-based: whether synapse `k` receives the spike its node emitted at `t`
 //! is decided by hashing the experiment's seed, `k` and the bits of `t` (SplitMix64), so the
 //! outcome does not depend on the order in which deliveries are processed (event loop, windows,
-//! threads). A node never emits two spikes at the same time, so every (spike, synapse) pair has
-//! its own draw.
+//! threads). Every (spike, synapse) pair has its own draw, except spikes of one node at the same
+//! time (a `SpikeSourceArray` may repeat a time): they share theirs.
 
 use crate::rng::{name_key, splitmix64, Domain};
 

@@ -8,6 +8,7 @@ use super::background::wiring::{add_sources, kick_samplers, Wiring};
 use super::background::{Background, DEFAULT_KICK};
 use super::spec::{per_network, SamplingSpec};
 use super::translation::{Noise, Translation};
+use crate::chip::sampling::SamplingChip;
 use crate::config::{
     Cell, Connector, ExperimentBuilder, NeuronParams, PoissonParams, PopulationDesc,
 };
@@ -31,7 +32,7 @@ pub fn noisy_neurons(
     let mut net = ExperimentBuilder::new(label, t_stop);
     net.seed(seed);
     add_samplers(&mut net, SAMPLERS, params, v_rest);
-    add_private_noise(&mut net, SAMPLERS, v_rest.len(), noise);
+    add_private_noise(&mut net, SAMPLERS, v_rest.len(), noise, None);
     net.record_spikes(SAMPLERS);
     net
 }
@@ -61,8 +62,15 @@ pub(crate) fn add_samplers<'a>(
 }
 
 /// An excitatory and an inhibitory Poisson source of `noise` for each of the `size` neurons of
-/// population `target`.
-fn add_private_noise(net: &mut ExperimentBuilder, target: &str, size: usize, noise: &Noise) {
+/// population `target`; on `chip` (whose samplers they are) through each sampler's background
+/// rows, losing the chip's share of spikes.
+pub(crate) fn add_private_noise(
+    net: &mut ExperimentBuilder,
+    target: &str,
+    size: usize,
+    noise: &Noise,
+    chip: Option<&SamplingChip>,
+) {
     for (name, rate, weight, receptor) in [
         (
             "noise_exc",
@@ -82,9 +90,21 @@ fn add_private_noise(net: &mut ExperimentBuilder, target: &str, size: usize, noi
             ..PoissonParams::default()
         };
         net.population(name, size, Cell::poisson(poisson));
-        net.projection(name, target, Connector::OneToOne)
-            .weight(weight)
-            .receptor(receptor);
+        let projection = net.projection(name, target, Connector::OneToOne);
+        projection.receptor(receptor);
+        match chip {
+            None => projection.weight(weight),
+            Some(chip) => projection
+                .weight(
+                    (0..size)
+                        .map(|c| {
+                            let row = chip.background_row(receptor);
+                            weight * chip.input_factor(c, row, receptor)
+                        })
+                        .collect::<Vec<f64>>(),
+                )
+                .p_transmit(chip.p_transmit()),
+        };
     }
 }
 
@@ -129,7 +149,7 @@ pub fn sampling_network(
     }
     match (&spec.background, wiring) {
         (Background::Poisson(noise), _) => {
-            add_private_noise(&mut net, SAMPLERS, v_rest.len(), noise)
+            add_private_noise(&mut net, SAMPLERS, v_rest.len(), noise, None)
         }
         (background, Some(wiring)) => {
             add_sources(&mut net, background);

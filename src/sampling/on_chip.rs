@@ -3,12 +3,12 @@
 //! through the chip's gains, the bias neuron, and the couplings and bias weights quantised from
 //! the Boltzmann parameters; every projection loses the chip's share of spikes.
 
-use super::lower::SAMPLERS;
+use super::lower::{add_private_noise, SAMPLERS};
 use super::spec::SamplingSpec;
 use super::translation::{Noise, Translation};
-use crate::chip::sampling::SamplingChip;
+use crate::chip::sampling::{Input, SamplingChip};
 use crate::config::SpikeTimes;
-use crate::config::{ArrayParams, Cell, Connector, ExperimentBuilder, NeuronParams, PoissonParams};
+use crate::config::{ArrayParams, Cell, Connector, ExperimentBuilder, NeuronParams};
 use crate::neuron::Receptor;
 use crate::synapse::SynapseModel;
 
@@ -62,34 +62,8 @@ pub fn chip_network(
     )
     .initial_v(v_leak);
     net.record_spikes(SAMPLERS);
+    add_private_noise(&mut net, SAMPLERS, networks * n, noise, Some(chip));
     let p_transmit = chip.p_transmit();
-    for (name, rate, weight, receptor) in [
-        (
-            "noise_exc",
-            noise.rate_exc,
-            noise.weight_exc,
-            Receptor::Excitatory,
-        ),
-        (
-            "noise_inh",
-            noise.rate_inh,
-            noise.weight_inh,
-            Receptor::Inhibitory,
-        ),
-    ] {
-        let poisson = PoissonParams {
-            rate,
-            ..PoissonParams::default()
-        };
-        net.population(name, networks * n, Cell::poisson(poisson));
-        let weights: Vec<f64> = (0..networks * n)
-            .map(|c| weight * chip.input_factor(c, chip.background_row(receptor), receptor))
-            .collect();
-        net.projection(name, SAMPLERS, Connector::OneToOne)
-            .weight(weights)
-            .receptor(receptor)
-            .p_transmit(p_transmit);
-    }
     net.population(
         BIAS,
         1,
@@ -114,11 +88,11 @@ pub fn chip_network(
             let post = k * n + j;
             let factor = [t.weight_factor_exc[j], t.weight_factor_inh[j]];
             let b = params.biases[k][j];
-            let g = chip.conductance(k, post, chip.bias_rows(), b, factor);
+            let g = chip.conductance(k, post, Input::Bias, b, factor);
             add(&mut bias_rows, 0, post, g);
             for i in (0..n).filter(|&i| i != j) {
                 let w = params.weights[k][i * n + j];
-                let g = chip.conductance(k, post, SamplingChip::unit_rows(i), w, factor);
+                let g = chip.conductance(k, post, Input::Unit(i), w, factor);
                 add(&mut unit_rows, k * n + i, post, g);
             }
         }

@@ -26,6 +26,9 @@ use crate::error::ConfigError;
 use crate::record::{inspect, RunMetadata};
 use crate::synapse::{SynapseModel, TsoParams};
 
+/// Most spikes of the bias neuron of a chip run (its spike times are held in memory: 80 MB).
+pub const MAX_BIAS_SPIKES: f64 = 1e7;
+
 /// First D_KL checkpoint [ms of sampling time] (or the whole sampling time if shorter).
 pub const FIRST_CHECKPOINT: f64 = 100.0;
 
@@ -87,7 +90,7 @@ impl SamplingJob {
         training: Option<&TrainingSpec>,
     ) -> Result<Self, SamplingError> {
         // What does not fit the chip is refused before anything runs.
-        let targets: Vec<&Boltzmann> = (0..spec.networks).map(|k| spec.target(k)).collect();
+        let targets = spec.network_targets();
         let chip = (spec.chip.as_ref())
             .map(|settings| SamplingChip::new(&targets, &spec.sampler, settings, spec.seed))
             .transpose()
@@ -95,6 +98,20 @@ impl SamplingJob {
                 file: spec.file.clone(),
                 cause,
             })?;
+        let sampling_start = spec.burn_in + training.map_or(0.0, |t| t.duration());
+        let t_stop = sampling_start + spec.t_sample;
+        let bias_spikes = t_stop / spec.sampler.tau_refrac;
+        if chip.is_some() && bias_spikes > MAX_BIAS_SPIKES {
+            return Err(ConfigError::new(
+                &spec.file,
+                "sampler.params.tau_refrac",
+                format!(
+                    "the bias neuron would fire {bias_spikes:.3e} times in {t_stop} ms; the \
+                     limit is {MAX_BIAS_SPIKES:e}"
+                ),
+            )
+            .into());
+        }
         let first_noise = bootstrap_noise(&spec)?;
         let (first, calibration) = match &spec.calibration.file {
             Some(path) => (load_activation(&spec.file, path)?, None),
@@ -143,8 +160,6 @@ impl SamplingJob {
                 (activation, noise, translations, Some(measured))
             }
         };
-        let sampling_start = spec.burn_in + training.map_or(0.0, |t| t.duration());
-        let t_stop = sampling_start + spec.t_sample;
         let synapses = renewing_synapses(&spec);
         let network = match &chip {
             None => sampling_network(
@@ -270,9 +285,7 @@ impl SamplingJob {
     /// What the networks use on the chip and how long the whole run (burn-in, training and
     /// sampling) takes there, beside `wall_seconds` of simulation; `None` off chip.
     pub fn chip_report(&self, wall_seconds: f64) -> Option<ChipReport> {
-        let targets: Vec<&Boltzmann> = (0..self.spec.networks)
-            .map(|k| self.spec.target(k))
-            .collect();
+        let targets = self.spec.network_targets();
         (self.chip.as_ref())
             .map(|chip| chip.report(&targets, self.experiment.t_stop(), wall_seconds))
     }

@@ -334,7 +334,7 @@ impl SamplingSpec {
         let training = parsed.training.map(|t| t.validate(file)).transpose()?;
         let chip = (parsed.chip).map(|c| c.settings(file, base)).transpose()?;
         if chip.is_some() {
-            check_chip_background(file, &background)?;
+            check_chip_background(file, "chip", &background)?;
         }
         let mut calibration = parsed.calibration;
         check_calibration(file, &calibration)?;
@@ -358,6 +358,11 @@ impl SamplingSpec {
             training,
             chip,
         })
+    }
+
+    /// The Boltzmann target of every network, in network order.
+    pub fn network_targets(&self) -> Vec<&Boltzmann> {
+        (0..self.networks).map(|k| self.target(k)).collect()
     }
 
     /// The Boltzmann target of network `network` (0-based).
@@ -486,12 +491,17 @@ fn targets(
 
 /// An emulated chip runs the samplers with their private Poisson noise only: the other
 /// backgrounds' sources would need their own placement on the chip.
-pub fn check_chip_background(file: &str, background: &Background) -> Result<(), ConfigError> {
+/// `field` names where the chip was asked for.
+pub fn check_chip_background(
+    file: &str,
+    field: &str,
+    background: &Background,
+) -> Result<(), ConfigError> {
     match background {
         Background::Poisson(_) => Ok(()),
         other => Err(ConfigError::new(
             file,
-            "chip",
+            field,
             format!(
                 "the samplers' background must be private Poisson noise (`sampler.noise`) on an \
                  emulated chip, not `{}`",

@@ -336,8 +336,9 @@ pub fn training_tables(job: &TrainingJob, trainer: Option<&Trainer>) -> Vec<Tabl
             "mV",
             trained(
                 &|t| {
-                    // The trainer moves each v_rest by α·Δb from its translation (which, under
-                    // a background, includes the sampler's mean-input offset).
+                    // Off chip the trainer moves each v_rest by α·Δb from its translation (which,
+                    // under a background, includes the sampler's mean-input offset); on a chip
+                    // the leak potential stays.
                     (0..nets)
                         .flat_map(|net| {
                             let (v_rest, b0) =

@@ -22,7 +22,7 @@ use super::on_chip::BIAS;
 use super::prepare::TrainingJob;
 use super::readout::SamplingReadout;
 use super::training::TrainingSpec;
-use crate::chip::sampling::{Digital, SamplingChip};
+use crate::chip::sampling::{Digital, Input, SamplingChip};
 use crate::engine::{RunSummary, Simulation};
 use crate::neuron::Receptor;
 use crate::record::{RecordError, Recorder};
@@ -187,7 +187,7 @@ impl Trainer {
                     Some(on_chip) => {
                         let post = (net * n + i) as u32;
                         let b = self.biases[net][i];
-                        let g = self.chip_conductance(net, on_chip.chip.bias_rows(), b, i);
+                        let g = self.chip_conductance(net, Input::Bias, b, i);
                         set_pair(sim, on_chip.bias[post as usize], g);
                     }
                     None => sim
@@ -239,13 +239,13 @@ impl Trainer {
         }
     }
 
-    /// The signed conductance [µS, negative: inhibitory] that realises Boltzmann weight `w` of
-    /// network `net` onto its unit `j` through synapse rows `rows` of the chip.
-    fn chip_conductance(&self, net: usize, rows: [usize; 2], w: f64, j: usize) -> f64 {
+    /// The signed conductance [µS, negative: inhibitory] that realises weight or bias `w` of
+    /// network `net` from `input` onto its unit `j` on the chip.
+    fn chip_conductance(&self, net: usize, input: Input, w: f64, j: usize) -> f64 {
         let on_chip = self.chip.as_ref().expect("on a chip");
         let [exc, inh] = &self.factors[net];
         let post = net * self.n + j;
-        match (on_chip.chip).conductance(net, post, rows, w, [exc[j], inh[j]]) {
+        match (on_chip.chip).conductance(net, post, input, w, [exc[j], inh[j]]) {
             (Receptor::Excitatory, g) => g,
             (Receptor::Inhibitory, g) => -g,
         }
@@ -265,7 +265,7 @@ impl Trainer {
     /// (on a chip: quantised, through the chip).
     pub fn synaptic_weight(&self, net: usize, i: usize, j: usize, w: f64) -> f64 {
         if self.chip.is_some() {
-            return self.chip_conductance(net, SamplingChip::unit_rows(i), w, j);
+            return self.chip_conductance(net, Input::Unit(i), w, j);
         }
         let [exc, inh] = &self.factors[net];
         if w >= 0.0 {

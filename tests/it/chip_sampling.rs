@@ -176,6 +176,12 @@ fn what_does_not_fit_the_chip_is_refused() {
         "sampler.params.tau_refrac: 200 ms is 20 µs on the chip, outside the calibratable range",
     );
     sample_rejected(
+        &on_bss1()
+            .replace_once("t_stop = 10000.0", "t_stop = 2000000.0")
+            .replace_once("tau_refrac = 10.0", "tau_refrac = 0.1"),
+        "sampler.params.tau_refrac: the bias neuron would fire 2.000e7 times",
+    );
+    sample_rejected(
         &on_bss1().replace_once("\"bss1\"", "\"bss2\""),
         "spike-based sampling needs conductance-based synapses",
     );

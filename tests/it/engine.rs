@@ -420,11 +420,21 @@ fn unreliable_synapses_lose_the_stated_fraction_of_spikes_whatever_the_loop() {
     assert_eq!(Simulation::new(&unfolded).unwrap().folded_input_count(), 0);
     let (through_queue, queue_summary) = run_with(&unfolded, EventLoop::Events);
     assert_eq!(through_queue, spikes);
+    // Folded sources count their lost spikes when they draw past them, up to their next
+    // spike that arrives: a few lost spikes beyond the end of the run.
     let lost_by_queue = queue_summary.lost_events;
     assert!(
-        (summary.lost_events - lost_by_queue) <= 6,
-        "{} vs {lost_by_queue}: at most one drawn ahead per folded source",
+        summary.lost_events >= lost_by_queue && summary.lost_events - lost_by_queue <= 12,
+        "{} vs {lost_by_queue}",
         summary.lost_events
+    );
+    // Both count every spike emitted, lost or not.
+    let drift = summary.source_spikes.abs_diff(queue_summary.source_spikes);
+    assert!(
+        drift <= 12,
+        "{} vs {}",
+        summary.source_spikes,
+        queue_summary.source_spikes
     );
     let reliable = lossy_network(1.0, false);
     let (reliable_spikes, reliable_summary) = run_with(&reliable, EventLoop::Events);

@@ -351,7 +351,7 @@ mod tests {
              27.7 MB in all, more than the limit of 12.0 MB"
         );
         let mut net = four_rules();
-        net.memory_limit(MemoryLimit::Bytes(PROGRAM_BYTES + 402_500 * 96));
+        net.memory_limit(MemoryLimit::Bytes(PROGRAM_BYTES + 402_500 * 32 + 8_000_000));
         assert!(check(&net.build().unwrap()).is_ok());
     }
 }
