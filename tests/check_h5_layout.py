@@ -214,10 +214,23 @@ class Checker:
             self.expect(abs(c.attrs["hardware_ms"] - expected) <= 1e-9 * expected,
                         "/chip: hardware_ms is not bio_ms / speedup")
 
+    def run_chip(self, f):
+        """The /chip group of an experiment run on an emulated chip (`run --chip`)."""
+        c = f["chip"]
+        self.typed(c, counts=("chip_seed", "run_seed", "circuits_used", "circuits_available", "synapses",
+                              "max_fan_in"),
+                   floats=("speedup", "spike_loss", "bio_ms", "hardware_ms", "energy_mj"),
+                   texts=("chip", "profile", "quantities"))
+        self.calibrated_flag(c)
+        if "circuits_used" in c.attrs:
+            self.shape(c, "factors", np.float64, (int(c.attrs["circuits_used"]), 6))
+
     def chip(self, f):
         """The /chip group of a network trained or evaluated on an emulated chip."""
         if "sampling" in f:
             return self.sampling_chip(f)
+        if "ttfs" not in f:
+            return self.run_chip(f)
         c = f["chip"]
         self.typed(c, counts=("chip_seed", "run_seed", "circuits_used", "circuits_available", "patterns"),
                    floats=("time_scale", "weight_scale", "slot", "slot_us", "patterns_per_second",

@@ -2,6 +2,18 @@
 
 use crate::error::ConfigError;
 
+impl ChipError {
+    /// The error as a bad-input error of the description `file` (the part named as its field).
+    pub fn in_file(self, file: &str) -> ConfigError {
+        match self {
+            Self::Config(e) => e,
+            Self::DoesNotFit { chip, at, problem } => {
+                ConfigError::new(file, at, format!("{problem} (on {chip})"))
+            }
+        }
+    }
+}
+
 /// Why a network cannot run on an emulated chip.
 #[non_exhaustive]
 #[derive(Debug, thiserror::Error)]

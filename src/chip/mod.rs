@@ -8,11 +8,13 @@
 //! - [`ttfs_map`]: placing a first-spike network, quantising its weights, the mapping report;
 //! - [`ttfs_emulate`]: its forward pass on the emulated chip (a training substrate);
 //! - [`sampling`]: sampling networks on a conductance-based chip (BrainScaleS-1);
+//! - [`network`]: any experiment on a chip (`run --chip`);
 //! - [`timing`]: hardware time, throughput and energy;
 //! - [`error`]: what does not fit.
 
 pub mod error;
 pub mod instance;
+pub mod network;
 pub mod profile;
 pub mod sampling;
 pub mod settings;

@@ -31,7 +31,7 @@ use super::error::ChipError;
 use super::instance::{
     CalibrationSummary, ChipInstance, Factors, GAIN_E, TAU_M, TAU_SYN_E, V_THRESH,
 };
-use super::profile::SynapseKind;
+use super::profile::{ChipProfile, SynapseKind};
 use super::settings::ChipSettings;
 use super::ttfs_map::hardware_us;
 use crate::error::ConfigError;
@@ -100,6 +100,31 @@ fn largest<'a>(values: impl Iterator<Item = &'a f64>) -> f64 {
     values.fold(0.0f64, |m, w| m.max(w.abs()))
 }
 
+/// An error unless the neuron time constants `taus` [ms] (tau_m, tau_syn_E, tau_syn_I,
+/// tau_refrac, biological) lie in `profile`'s calibratable ranges; it names `at.{name}`.
+pub fn check_time_constants(
+    profile: &ChipProfile,
+    taus: [f64; 4],
+    at: &str,
+) -> Result<(), ChipError> {
+    let r = &profile.ranges;
+    let ranges = [r.tau_m_us, r.tau_syn_us, r.tau_syn_us, r.tau_refrac_us];
+    let names = ["tau_m", "tau_syn_E", "tau_syn_I", "tau_refrac"];
+    for ((tau, [low, high]), name) in taus.into_iter().zip(ranges).zip(names) {
+        let hw = hardware_us(profile, tau);
+        if !(low * (1.0 - 1e-12)..=high * (1.0 + 1e-12)).contains(&hw) {
+            return Err(ChipError::DoesNotFit {
+                chip: profile.name.clone(),
+                at: format!("{at}.{name}"),
+                problem: format!(
+                    "{tau} ms is {hw} µs on the chip, outside the calibratable range {low}–{high} µs"
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Synapse rows each sampler's circuit needs for `n` units: two per unit (its own unused), two
 /// for the bias neuron and two for the background.
 pub fn rows_needed(n: usize) -> usize {
@@ -152,27 +177,13 @@ impl SamplingChip {
                     .into(),
             ));
         }
-        for (name, tau, [low, high]) in [
-            ("tau_m", sampler.tau_m, profile.ranges.tau_m_us),
-            ("tau_syn_E", sampler.tau_syn_E, profile.ranges.tau_syn_us),
-            ("tau_syn_I", sampler.tau_syn_I, profile.ranges.tau_syn_us),
-            (
-                "tau_refrac",
-                sampler.tau_refrac,
-                profile.ranges.tau_refrac_us,
-            ),
-        ] {
-            let hw = hardware_us(profile, tau);
-            if !(low * (1.0 - 1e-12)..=high * (1.0 + 1e-12)).contains(&hw) {
-                return Err(fail(
-                    &format!("sampler.params.{name}"),
-                    format!(
-                        "{tau} ms is {hw} µs on the chip, outside the calibratable range \
-                         {low}–{high} µs"
-                    ),
-                ));
-            }
-        }
+        let taus = [
+            sampler.tau_m,
+            sampler.tau_syn_E,
+            sampler.tau_syn_I,
+            sampler.tau_refrac,
+        ];
+        check_time_constants(profile, taus, "sampler.params")?;
         let n = targets.first().map_or(0, |t| t.n());
         let rows = rows_needed(n);
         if rows > profile.rows_per_circuit {

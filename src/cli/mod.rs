@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
+use exactspike::chip::network::ChipNetwork;
 use exactspike::chip::sampling::SamplingChipSettings;
+use exactspike::chip::settings::ChipSettings;
 use exactspike::config::Experiment;
 use exactspike::engine::{memory, MemoryLimit, RunSummary, Simulation};
 use exactspike::record::hdf5::Hdf5Recorder;
@@ -55,6 +57,9 @@ enum Command {
         /// unlimited (default: the memory available).
         #[arg(long = "max-memory", value_name = "SIZE")]
         max_memory: Option<MemoryLimit>,
+        /// Run on an emulated chip.
+        #[command(flatten)]
+        chip: ttfs::ChipFlags,
     },
     /// Draw a spike raster (PNG or SVG, by extension) from a recording.
     Raster {
@@ -160,6 +165,7 @@ pub fn run(cli: Cli) -> Result<()> {
             quiet,
             overwrite,
             max_memory,
+            chip,
         } => {
             let output = Output {
                 path: &out,
@@ -167,7 +173,11 @@ pub fn run(cli: Cli) -> Result<()> {
                 overwrite,
             };
             let limit = max_memory.unwrap_or_default();
-            run_experiment(&experiment, &output, seed, t_stop, limit)
+            let chip = chip
+                .section(None)
+                .map(ttfs::ChipFlags::validate)
+                .transpose()?;
+            run_experiment(&experiment, &output, seed, t_stop, limit, chip.as_ref())
         }
         Command::Raster {
             file,
@@ -514,19 +524,48 @@ fn run_experiment(
     seed: Option<u64>,
     t_stop: Option<f64>,
     limit: MemoryLimit,
+    chip: Option<&ChipSettings>,
 ) -> Result<()> {
     check_output(output.path, output.overwrite)?;
     let mut experiment = Experiment::from_file_seeded(path, seed)?.with_memory_limit(limit);
     if let Some(t_stop) = t_stop {
         experiment = experiment.with_t_stop(t_stop)?;
     }
-    simulate(&experiment, output)
+    let Some(settings) = chip else {
+        return simulate(&experiment, output, None);
+    };
+    let file = experiment.file().to_string();
+    let (mapped, chip) =
+        ChipNetwork::map(&experiment, settings, experiment.seed()).map_err(|e| e.in_file(&file))?;
+    simulate(&mapped, output, Some(&chip))
 }
 
 /// Run a built experiment into the file of `output` (checked beforehand), with progress bar,
 /// signals and summary line as `run` has them.
-fn simulate(experiment: &Experiment, output: &Output) -> Result<()> {
+fn simulate(experiment: &Experiment, output: &Output, chip: Option<&ChipNetwork>) -> Result<()> {
     let mut simulation = Simulation::new(experiment)?;
+    let mut layout = simulation.layout().clone();
+    if let Some(chip) = chip {
+        let file = experiment.file();
+        let weights = chip.apply(&mut simulation).map_err(|e| e.in_file(file))?;
+        chip.add_to_layout(&mut layout, &weights, experiment.t_stop());
+        if !output.quiet {
+            let s = chip.settings();
+            println!(
+                "{}: {} of {} neuron circuits (chip seed {}), {} synapses (at most {} onto a \
+                 neuron), largest rounding error {:.1} % of the top weight; spike loss {:.1} %",
+                s.profile.name,
+                chip.factors().len(),
+                s.profile.neurons,
+                s.chip_seed,
+                weights.synapses,
+                weights.max_fan_in,
+                100.0 * weights.max_relative_error,
+                100.0 * s.profile.trial.spike_loss
+            );
+            println!("{}", chip.calibration());
+        }
+    }
     tracing::info!(
         populations = experiment.populations().len(),
         synapses = simulation.synapse_count(),
@@ -539,7 +578,6 @@ fn simulate(experiment: &Experiment, output: &Output) -> Result<()> {
         t_stop: experiment.t_stop(),
         experiment: experiment.text().unwrap_or_default().to_string(),
     };
-    let layout = simulation.layout().clone();
     let (summary, ()) = record(output, &layout, &meta, &mut |rec, stop, bar| {
         simulation
             .run(rec, Some(stop), bar)

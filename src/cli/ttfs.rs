@@ -359,6 +359,7 @@ fn run_pattern(model: &Path, data: &str, index: usize, out: &Path, overwrite: bo
             quiet: false,
             overwrite,
         },
+        None,
     )
 }
 

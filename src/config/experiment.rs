@@ -261,6 +261,23 @@ impl Experiment {
         })
     }
 
+    /// The same network with every population's cell replaced by `cell` of it and every
+    /// projection's transmission probability by `p_transmit` of it (for emulated chips, which
+    /// keep them valid: no check is repeated).
+    pub(crate) fn with_changes(
+        mut self,
+        cell: impl Fn(&Population) -> Cell,
+        p_transmit: impl Fn(&Projection) -> f64,
+    ) -> Self {
+        for population in &mut self.populations {
+            population.cell = cell(population);
+        }
+        for projection in &mut self.projections {
+            projection.p_transmit = p_transmit(projection);
+        }
+        self
+    }
+
     /// The same network with a different memory limit (e.g. from the command line).
     pub fn with_memory_limit(self, memory_limit: MemoryLimit) -> Self {
         Self {

@@ -6,6 +6,7 @@
 
 use super::Simulation;
 use crate::config::weight_sign_problem;
+use crate::network::Synapse;
 use crate::neuron::Receptor;
 use crate::record::Termination;
 
@@ -80,6 +81,11 @@ impl Simulation {
                 .position(|s| s.target == target && s.receptor == receptor)
                 .map(|k| group.start as usize + k)
         })
+    }
+
+    /// Synapse `synapse`: its target neuron, weight [µS or nA] and receptor.
+    pub fn synapse(&self, synapse: usize) -> Option<Synapse> {
+        self.network.connectivity.synapses.get(synapse).copied()
     }
 
     /// Weight of synapse `synapse` [µS or nA].

@@ -64,16 +64,16 @@ fn chip(file: &File) -> Result<String, hdf5_pure::Error> {
 chip:
 ",
     );
+    let bits = (a.count("weight_bits")).map_or(String::new(), |b| format!(", {b}-bit weights"));
     let _ = writeln!(
         out,
-        "  chip:        {} (profile {}), chip seed {}, {calibrated}, {} of {} circuits, {}-bit \
-         weights, spike loss {:.1} %",
+        "  chip:        {} (profile {}), chip seed {}, {calibrated}, {} of {} circuits{bits}, \
+         spike loss {:.1} %",
         a.text("chip").unwrap_or_else(|| "?".into()),
         a.text("profile").unwrap_or_else(|| "?".into()),
         a.count_text("chip_seed"),
         a.count_text("circuits_used"),
         a.count_text("circuits_available"),
-        a.count_text("weight_bits"),
         100.0 * a.number("spike_loss"),
     );
     let _ = writeln!(

@@ -33,6 +33,17 @@ fn run_in(
     )
 }
 
+/// The BrainScaleS-1 profile with every spread, noise and loss set to 0 and 16-bit weights
+/// (still with its calibration's measurement noise: run it uncalibrated).
+pub fn perfect_bss1() -> String {
+    include_str!("../../models/chips/bss1.toml")
+        .replace_once("weight_bits = 4", "weight_bits = 16")
+        .replace_once("spike_loss = 0.076", "spike_loss = 0.0")
+        .replace_n("= 0.25\n", "= 0.0\n", 4)
+        .replace_once("synapse_weight = 0.2", "synapse_weight = 0.0")
+        .replace_once("v_thresh = 0.02", "v_thresh = 0.0")
+}
+
 /// The median of the final D_KL of each network in `file`.
 fn final_median(file: &Path, networks: usize) -> f64 {
     let dkl = read_f64(file, "sampling/dkl_sampled_target").unwrap();
@@ -107,13 +118,7 @@ fn sampling_on_an_emulated_chip() {
 fn a_perfect_chip_samples_like_the_software() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let profile = include_str!("../../models/chips/bss1.toml")
-        .replace_once("weight_bits = 4", "weight_bits = 16")
-        .replace_once("spike_loss = 0.076", "spike_loss = 0.0")
-        .replace_n("= 0.25\n", "= 0.0\n", 4)
-        .replace_once("synapse_weight = 0.2", "synapse_weight = 0.0")
-        .replace_once("v_thresh = 0.02", "v_thresh = 0.0");
-    std::fs::write(d.join("perfect.toml"), profile).unwrap();
+    std::fs::write(d.join("perfect.toml"), perfect_bss1()).unwrap();
     let text = format!("{VALID}\n[chip]\nprofile = \"perfect.toml\"\ncalibrate = false\n");
     let (code, stdout, stderr) = run_in(d, "sample", &text, "perfect.h5", &[]);
     assert_eq!(code, 0, "{stderr}");

@@ -7,6 +7,7 @@ mod common;
 mod bad_input;
 mod calibration;
 mod chip;
+mod chip_run;
 mod chip_sampling;
 mod cli_hdf5;
 mod docs;
