@@ -60,6 +60,8 @@ pub struct ChipNetwork {
     factors: Vec<Factors>,
     /// Per neuron: the index of its population in the experiment.
     population_of: Vec<usize>,
+    /// Per population: its name and its first neuron's global index.
+    populations: Vec<(String, usize)>,
     calibration: CalibrationSummary,
     run_seed: u64,
 }
@@ -71,14 +73,18 @@ pub struct WeightReport {
     pub synapses: usize,
     /// Most inputs of one neuron.
     pub max_fan_in: usize,
-    /// Largest |w − quantised w| relative to its scale's top weight.
+    /// Largest |w − quantised w| of the weights within range, relative to its scale's top
+    /// weight.
     pub max_relative_error: f64,
+    /// Weights beyond the top level (they saturate; only with a given `weight_scale`).
+    pub saturated: usize,
 }
 
 impl ChipNetwork {
     /// Place `experiment` on the chip of `settings`: the experiment with the chip's neuron
     /// parameters and spike loss, and the placement; or what does not fit. `run_seed` draws the
-    /// run's threshold noise.
+    /// run's threshold noise. (The returned experiment keeps the original's text: re-seeding it
+    /// with [`Experiment::with_seed`] would read that text and lose the chip; map after.)
     pub fn map(
         experiment: &Experiment,
         settings: &ChipSettings,
@@ -183,6 +189,9 @@ impl ChipNetwork {
                 chip,
                 factors,
                 population_of,
+                populations: (experiment.populations().iter().zip(firsts))
+                    .map(|(p, first)| (p.name.clone(), first))
+                    .collect(),
                 run_seed,
             },
         ))
@@ -207,9 +216,10 @@ impl ChipNetwork {
         }
         let rows = profile.rows_per_circuit;
         if let Some((neuron, &count)) = fan_in.iter().enumerate().find(|(_, &c)| c > rows) {
+            let (name, first) = &self.populations[self.population_of[neuron]];
             return Err(ChipError::DoesNotFit {
                 chip: profile.name.clone(),
-                at: format!("neuron {neuron}"),
+                at: format!("population \"{name}\" neuron {}", neuron - first),
                 problem: format!(
                     "{count} inputs need {count} synapse rows, the limit is {rows} (one \
                      circuit per neuron)"
@@ -218,18 +228,25 @@ impl ChipNetwork {
         }
         let top = profile.max_weight();
         let mut row = vec![0usize; neurons];
-        let mut max_relative_error = 0.0f64;
+        let (mut max_relative_error, mut saturated) = (0.0f64, 0);
         for (k, s) in synapses.iter().enumerate() {
             let target = s.target as usize;
             let r = s.receptor as usize;
             let largest = largest[self.population_of[target]][r];
-            let scale = self.settings.weight_scale.unwrap_or(if largest > 0.0 {
-                top / largest
+            let scale = (self.settings.weight_scale)
+                .unwrap_or(top / largest)
+                .min(f64::MAX);
+            let level = s.weight * scale;
+            let q = if s.weight == 0.0 {
+                0.0
             } else {
-                1.0
-            });
-            let q = (s.weight * scale).round().clamp(-top, top) / scale;
-            max_relative_error = max_relative_error.max((s.weight - q).abs() * scale / top);
+                level.round().clamp(-top, top) / scale
+            };
+            if level.abs() > top + 0.5 {
+                saturated += 1;
+            } else {
+                max_relative_error = max_relative_error.max((s.weight - q).abs() * scale / top);
+            }
             let factor = self.factors[target][GAIN_E + r] * self.chip.synapse(target, row[target]);
             row[target] += 1;
             sim.set_weight(k, q * factor)
@@ -239,6 +256,7 @@ impl ChipNetwork {
             synapses: synapses.len(),
             max_fan_in: fan_in.into_iter().max().unwrap_or(0),
             max_relative_error,
+            saturated,
         })
     }
 
@@ -248,7 +266,7 @@ impl ChipNetwork {
         let profile = &self.settings.profile;
         let hardware_ms = hardware_us(profile, bio_ms) * 1e-3;
         let text = |v: &str| AttributeValue::Text(v.into());
-        let attrs: [(&str, AttributeValue); 15] = [
+        let attrs: [(&str, AttributeValue); 18] = [
             ("quantities", text(&QUANTITIES.join(","))),
             ("chip", text(&profile.name)),
             ("profile", text(&self.settings.profile_name)),
@@ -261,6 +279,12 @@ impl ChipNetwork {
             ("circuits_available", profile.neurons.into()),
             ("synapses", weights.synapses.into()),
             ("max_fan_in", weights.max_fan_in.into()),
+            (
+                "weight_bits",
+                AttributeValue::Count(u64::from(profile.weight_bits)),
+            ),
+            ("max_rounding_error", weights.max_relative_error.into()),
+            ("saturated", weights.saturated.into()),
             ("bio_ms", bio_ms.into()),
             ("hardware_ms", hardware_ms.into()),
             ("energy_mj", (profile.power_w * hardware_ms).into()),

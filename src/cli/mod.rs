@@ -553,7 +553,8 @@ fn simulate(experiment: &Experiment, output: &Output, chip: Option<&ChipNetwork>
             let s = chip.settings();
             println!(
                 "{}: {} of {} neuron circuits (chip seed {}), {} synapses (at most {} onto a \
-                 neuron), largest rounding error {:.1} % of the top weight; spike loss {:.1} %",
+                 neuron), largest rounding error {:.1} % of the top weight, {} saturated; spike \
+                 loss {:.1} %",
                 s.profile.name,
                 chip.factors().len(),
                 s.profile.neurons,
@@ -561,6 +562,7 @@ fn simulate(experiment: &Experiment, output: &Output, chip: Option<&ChipNetwork>
                 weights.synapses,
                 weights.max_fan_in,
                 100.0 * weights.max_relative_error,
+                weights.saturated,
                 100.0 * s.profile.trial.spike_loss
             );
             println!("{}", chip.calibration());

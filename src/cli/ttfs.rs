@@ -174,7 +174,8 @@ pub struct ChipFlags {
     /// the description's chip (or the model's) of the same profile, else 0].
     #[arg(long, requires = "chip")]
     chip_seed: Option<u64>,
-    /// Hardware weight units per nA (ttfs) or per unit of Boltzmann weight (sampling)
+    /// Hardware weight units per nA (ttfs), per unit of Boltzmann weight (sampling) or per µS
+    /// or nA (run)
     /// [default: the description's or the model's, else the largest |weight| maps to the
     /// chip's largest].
     #[arg(long, requires = "chip")]

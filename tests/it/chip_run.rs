@@ -103,5 +103,21 @@ fn what_does_not_fit_the_chip_is_refused() {
         "{stderr}"
     );
     assert_eq!(stderr.trim().lines().count(), 1);
-    assert!(!d.join("x.h5").exists() && !d.join("y.h5").exists());
+    // A chip whose circuits have one synapse row each: the neuron's two inputs do not fit.
+    let one_row = include_str!("../../models/chips/bss1.toml")
+        .replace("rows_per_circuit = 224", "rows_per_circuit = 1");
+    std::fs::write(d.join("one_row.toml"), one_row).unwrap();
+    let (code, _, stderr) = run(d, "z.h5", &["--chip", "one_row.toml"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains(
+            "population \"neuron\" neuron 0: 2 inputs need 2 synapse rows, the limit is 1"
+        ),
+        "{stderr}"
+    );
+    assert!(!d.join("x.h5").exists() && !d.join("y.h5").exists() && !d.join("z.h5").exists());
+    // A weight scale that puts the weights beyond the top level: they saturate, and say so.
+    let (code, stdout, stderr) = run(d, "s.h5", &["--chip", "bss1", "--weight-scale", "1e6"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("2 saturated"), "{stdout}");
 }
