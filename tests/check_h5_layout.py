@@ -197,37 +197,32 @@ class Checker:
             value = np.asarray(c.attrs["calibrated"])
             self.expect(value.dtype == np.uint8 and int(value) in (0, 1), "/chip: calibrated not uint8 0/1")
 
-    def sampling_chip(self, f):
-        """The /chip group of sampling networks run on an emulated chip."""
-        c = f["chip"]
+    def chip_run(self, c, counts):
+        """What every emulated run of a network stores in /chip (chip::record), and `counts`."""
         self.typed(c, counts=("chip_seed", "run_seed", "weight_bits", "circuits_used", "circuits_available",
-                              "rows_used", "rows_available", "saturated"),
-                   floats=("speedup", "spike_loss", "max_rounding_error", "bio_ms", "hardware_ms", "energy_mj"),
-                   texts=("chip", "profile", "quantities"))
-        self.calibrated_flag(c)
-        s = f["sampling"].attrs
-        networks, n = int(s.get("networks", 0)), int(s.get("n", 0))
-        self.shape(c, "scales", np.float64, (networks, 2))
-        self.shape(c, "factors", np.float64, (networks * n, 6))
-        self.hardware_time(c)
-
-    def run_chip(self, f):
-        """The /chip group of an experiment run on an emulated chip (`run --chip`)."""
-        c = f["chip"]
-        self.typed(c, counts=("chip_seed", "run_seed", "circuits_used", "circuits_available", "synapses",
-                              "max_fan_in", "weight_bits", "saturated"),
+                              "saturated") + counts,
                    floats=("speedup", "spike_loss", "max_rounding_error", "bio_ms", "hardware_ms", "energy_mj"),
                    texts=("chip", "profile", "quantities"))
         self.calibrated_flag(c)
         if "circuits_used" in c.attrs:
             self.shape(c, "factors", np.float64, (int(c.attrs["circuits_used"]), 6))
-        self.hardware_time(c)
-
-    def hardware_time(self, c):
         if "hardware_ms" in c.attrs and "speedup" in c.attrs and "bio_ms" in c.attrs:
             expected = c.attrs["bio_ms"] / c.attrs["speedup"]
             self.expect(abs(c.attrs["hardware_ms"] - expected) <= 1e-9 * expected,
                         "/chip: hardware_ms is not bio_ms / speedup")
+
+    def sampling_chip(self, f):
+        """The /chip group of sampling networks run on an emulated chip."""
+        c = f["chip"]
+        self.chip_run(c, ("rows_used", "rows_available"))
+        s = f["sampling"].attrs
+        networks, n = int(s.get("networks", 0)), int(s.get("n", 0))
+        self.shape(c, "scales", np.float64, (networks, 2))
+        self.shape(c, "factors", np.float64, (networks * n, 6))
+
+    def run_chip(self, f):
+        """The /chip group of an experiment run on an emulated chip (`run --chip`)."""
+        self.chip_run(f["chip"], ("synapses", "max_fan_in"))
 
     def chip(self, f):
         """The /chip group of a network trained or evaluated on an emulated chip."""

@@ -10,12 +10,14 @@
 //! - [`sampling`]: sampling networks on a conductance-based chip (BrainScaleS-1);
 //! - [`network`]: any experiment on a chip (`run --chip`);
 //! - [`timing`]: hardware time, throughput and energy;
+//! - [`record`]: the `/chip` group every emulated run stores;
 //! - [`error`]: what does not fit.
 
 pub mod error;
 pub mod instance;
 pub mod network;
 pub mod profile;
+pub mod record;
 pub mod sampling;
 pub mod settings;
 pub mod timing;

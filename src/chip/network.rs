@@ -22,19 +22,16 @@ use rand_distr::{Distribution, StandardNormal};
 
 use super::error::ChipError;
 use super::instance::{
-    CalibrationSummary, ChipInstance, Factors, GAIN_E, QUANTITIES, TAU_M, TAU_SYN_E, V_THRESH,
+    CalibrationSummary, ChipInstance, Factors, GAIN_E, TAU_M, TAU_SYN_E, V_THRESH,
 };
 use super::profile::SynapseKind;
+use super::record::add_chip_run;
 use super::sampling::check_time_constants;
 use super::settings::ChipSettings;
-use super::ttfs_map::hardware_us;
 use crate::config::{Cell, Experiment, NeuronParams};
 use crate::engine::Simulation;
-use crate::record::{AttributeValue, RecordLayout, Table};
+use crate::record::RecordLayout;
 use crate::rng::chip_stream;
-
-/// Group of the chip in HDF5 files.
-pub const CHIP_GROUP: &str = "chip";
 
 /// Applies a circuit's factors to `IF_cond_exp` or `IF_curr_exp` parameters (same field names).
 macro_rules! distorted {
@@ -263,44 +260,20 @@ impl ChipNetwork {
     /// Add the `/chip` group to `layout`: the chip, the placement, `weights`, and the hardware
     /// time of `bio_ms` [ms] of biological time.
     pub fn add_to_layout(&self, layout: &mut RecordLayout, weights: &WeightReport, bio_ms: f64) {
-        let profile = &self.settings.profile;
-        let hardware_ms = hardware_us(profile, bio_ms) * 1e-3;
-        let text = |v: &str| AttributeValue::Text(v.into());
-        let attrs: [(&str, AttributeValue); 18] = [
-            ("quantities", text(&QUANTITIES.join(","))),
-            ("chip", text(&profile.name)),
-            ("profile", text(&self.settings.profile_name)),
-            ("chip_seed", AttributeValue::Count(self.settings.chip_seed)),
-            ("run_seed", AttributeValue::Count(self.run_seed)),
-            ("calibrated", AttributeValue::Flag(self.settings.calibrate)),
-            ("speedup", profile.speedup.into()),
-            ("spike_loss", profile.trial.spike_loss.into()),
-            ("circuits_used", self.factors.len().into()),
-            ("circuits_available", profile.neurons.into()),
+        let attrs = vec![
             ("synapses", weights.synapses.into()),
             ("max_fan_in", weights.max_fan_in.into()),
-            (
-                "weight_bits",
-                AttributeValue::Count(u64::from(profile.weight_bits)),
-            ),
             ("max_rounding_error", weights.max_relative_error.into()),
             ("saturated", weights.saturated.into()),
-            ("bio_ms", bio_ms.into()),
-            ("hardware_ms", hardware_ms.into()),
-            ("energy_mj", (profile.power_w * hardware_ms).into()),
         ];
-        for (name, value) in attrs {
-            layout
-                .attributes
-                .push((CHIP_GROUP.into(), name.into(), value));
-        }
-        layout.tables.push(Table::f64(
-            CHIP_GROUP,
-            "factors",
-            &[self.factors.len(), QUANTITIES.len()],
-            "",
-            self.factors.concat(),
-        ));
+        add_chip_run(
+            layout,
+            &self.settings,
+            self.run_seed,
+            &self.factors,
+            bio_ms,
+            attrs,
+        );
     }
 
     /// The settings.

@@ -14,5 +14,3 @@ pub const CALIBRATION_ATTR: &str = "calibration";
 /// Attribute of the sampling group: the calibration file read (absolute path), when
 /// [`CALIBRATION_ATTR`] is "file".
 pub const CALIBRATION_FILE_ATTR: &str = "calibration_file";
-/// Group of the emulated chip (settings, mapping report, hardware time) in HDF5 files.
-pub const CHIP_GROUP: &str = "chip";

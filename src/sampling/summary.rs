@@ -10,9 +10,10 @@ use hdf5_pure::{AttrValue, File};
 
 use super::divergence::median;
 use super::groups::{
-    BACKGROUND_GROUP, CALIBRATION_ATTR, CALIBRATION_FILE_ATTR, CALIBRATION_GROUP, CHIP_GROUP,
-    SAMPLING_GROUP, TRAINING_GROUP,
+    BACKGROUND_GROUP, CALIBRATION_ATTR, CALIBRATION_FILE_ATTR, CALIBRATION_GROUP, SAMPLING_GROUP,
+    TRAINING_GROUP,
 };
+use crate::chip::record::CHIP_GROUP;
 use crate::record::inspect::{self, attr_f64, attr_text, attr_u64, ms_text};
 use crate::record::RecordError;
 

@@ -12,13 +12,13 @@ use super::prepare::{SamplingJob, TrainingJob};
 use super::readout::SamplingResult;
 use super::spec::discrete_samples;
 use super::trainer::{Trainer, TrainingHistory};
-use crate::chip::instance::QUANTITIES;
+use crate::chip::record::{add_chip_run, CHIP_GROUP};
 use crate::chip::sampling::{ChipReport, Digital, SamplingChip};
 use crate::engine::Simulation;
 use crate::neuron::Receptor;
 use crate::record::{AttributeValue, RecordLayout, Table};
 
-pub use super::groups::{CALIBRATION_GROUP, CHIP_GROUP, SAMPLING_GROUP, TRAINING_GROUP};
+pub use super::groups::{CALIBRATION_GROUP, SAMPLING_GROUP, TRAINING_GROUP};
 
 /// The recording layout of a calibration file: its tables and attributes only.
 pub fn calibration_layout(c: &Calibration) -> RecordLayout {
@@ -42,9 +42,7 @@ pub fn sampling_layout(job: &SamplingJob) -> RecordLayout {
         layout.attributes.extend(attributes);
     }
     if let (Some(chip), Some(report)) = (&job.chip, job.chip_report(f64::NAN)) {
-        let (tables, attributes) = chip_tables(chip, &report);
-        layout.tables.extend(tables);
-        layout.attributes.extend(attributes);
+        add_chip(&mut layout, chip, &report);
     }
     if let (Some(wiring), Some(measured)) = (&job.wiring, &job.background) {
         let (tables, attributes) =
@@ -64,56 +62,33 @@ pub fn training_layout(job: &TrainingJob) -> RecordLayout {
     layout
 }
 
-/// The emulated chip's tables and attributes (group `chip`): its settings, the mapping report
-/// and hardware time (`report`), each network's weight scale and each sampler's circuit factors
-/// as run.
-fn chip_tables(chip: &SamplingChip, report: &ChipReport) -> (Vec<Table>, Vec<Attribute>) {
-    let g = CHIP_GROUP;
-    let s = chip.settings();
-    let nets = report.circuits_used / chip.n().max(1);
-    let tables = vec![
-        Table::f64(
-            g,
-            "scales",
-            &[nets, 2],
-            "LSB per unit weight (couplings, biases)",
-            (0..nets)
-                .flat_map(|k| [Digital::Weight, Digital::Bias].map(|d| chip.scale(k, d)))
-                .collect(),
-        ),
-        Table::f64(
-            g,
-            "factors",
-            &[report.circuits_used, QUANTITIES.len()],
-            "",
-            chip.factors().concat(),
-        ),
-    ];
-    let text = |v: &str| AttributeValue::Text(v.into());
+/// The emulated chip's group (`chip`, [`add_chip_run`]) with the mapping report (`report`) and
+/// each network's scales.
+fn add_chip(layout: &mut RecordLayout, chip: &SamplingChip, report: &ChipReport) {
     let attrs = vec![
-        ("quantities", text(&QUANTITIES.join(","))),
-        ("chip", text(&s.profile.name)),
-        ("profile", text(&s.profile_name)),
-        ("chip_seed", AttributeValue::Count(s.chip_seed)),
-        ("run_seed", AttributeValue::Count(chip.run_seed())),
-        ("calibrated", AttributeValue::Flag(s.calibrate)),
-        ("speedup", s.profile.speedup.into()),
-        (
-            "weight_bits",
-            AttributeValue::Count(u64::from(report.weight_bits)),
-        ),
-        ("spike_loss", report.spike_loss.into()),
-        ("circuits_used", report.circuits_used.into()),
-        ("circuits_available", report.circuits_available.into()),
         ("rows_used", report.rows_used.into()),
         ("rows_available", report.rows_available.into()),
         ("saturated", report.saturated.into()),
         ("max_rounding_error", report.max_error.into()),
-        ("bio_ms", report.bio_ms.into()),
-        ("hardware_ms", report.hardware_ms.into()),
-        ("energy_mj", report.energy_mj.into()),
     ];
-    (tables, in_group(g, attrs))
+    add_chip_run(
+        layout,
+        chip.settings(),
+        chip.run_seed(),
+        chip.factors(),
+        report.bio_ms,
+        attrs,
+    );
+    let nets = report.circuits_used / chip.n().max(1);
+    layout.tables.push(Table::f64(
+        CHIP_GROUP,
+        "scales",
+        &[nets, 2],
+        "LSB per unit weight (couplings, biases)",
+        (0..nets)
+            .flat_map(|k| [Digital::Weight, Digital::Bias].map(|d| chip.scale(k, d)))
+            .collect(),
+    ));
 }
 
 /// The calibration's tables and attributes (group `calibration`).

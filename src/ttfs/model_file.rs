@@ -47,6 +47,7 @@ use super::neuron::{FirstSpikeNeuron, FirstSpikeParams};
 use super::spec::{Encoding, Keep};
 use super::train::Evaluation;
 use crate::chip::instance::QUANTITIES;
+use crate::chip::record::CHIP_GROUP;
 use crate::chip::settings::ChipSection;
 use crate::record::inspect::{group_attributes, group_counts, group_texts, read_f64};
 use crate::record::{AttributeValue, RecordLayout, RunMetadata, Table};
@@ -187,9 +188,6 @@ fn add_attributes<const N: usize>(
         layout.attributes.push((group.into(), name.into(), value));
     }
 }
-
-/// Group of an emulated chip's settings and reports.
-const CHIP_GROUP: &str = "chip";
 
 /// Add the `/chip` group of `run` to `layout`.
 pub fn chip_layout(layout: &mut RecordLayout, run: &ChipRun) {
