@@ -12,7 +12,7 @@ pub mod curr_exp;
 pub mod params;
 pub mod variable;
 
-pub use cond_exp::{CondExp, CondExpParams, CondExpState};
+pub use cond_exp::{CondExp, CondExpParams, CondExpState, GeneralMethod};
 pub use curr_exp::{CurrExp, CurrExpParams, CurrExpState};
 pub use params::{CellParams, NeuronParams, ParamSpec, Rule};
 pub use variable::{Observation, StateVariable};

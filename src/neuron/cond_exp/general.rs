@@ -1,15 +1,23 @@
-//! `IF_cond_exp` with different synaptic time constants: error-controlled adaptive
-//! Gauss–Legendre quadrature of the integrating-factor solution, and the certified spike search —
+//! `IF_cond_exp` with different synaptic time constants: propagation by Taylor panels with a
+//! proven truncation bound ([`super::taylor`]), error-controlled adaptive Gauss–Legendre
+//! quadrature of the integrating-factor solution where that bound fails (or when chosen, for
+//! cross-checks), and the certified spike search —
 //! intervals proven crossing-free by a comparison ODE that bounds `V` from above, bisection
 //! elsewhere, Illinois refinement on a proven single crossing.
 
-use super::{CondExp, Free, Search, GRAZE_WIDTH, SPIKE_TIME_TOL};
+use super::{CondExp, Free, GeneralMethod, Search, GRAZE_WIDTH, SPIKE_TIME_TOL};
 use crate::numerics::root::refine_crossing;
 
 impl CondExp {
-    /// Normalised panel length: short against every rate in the integrand.
+    /// Normalised panel length: short against every rate in the integrand (quadrature), or
+    /// [`CondExp::taylor_panel_tau`].
     pub(super) fn panel_tau(&self, f: &Free) -> f64 {
-        2.0 / (1.0 + f.ge + f.gi).max(1.0 / self.s_e).max(1.0 / self.s_i)
+        match self.general {
+            GeneralMethod::Taylor => self.taylor_panel_tau(f),
+            GeneralMethod::Quadrature => {
+                2.0 / (1.0 + f.ge + f.gi).max(self.inv_s_e).max(self.inv_s_i)
+            }
+        }
     }
 
     /// Propagation by panels of at most [`CondExp::panel_tau`].
@@ -24,11 +32,28 @@ impl CondExp {
         cur
     }
 
-    /// One panel of normalised length `h`:
-    /// `V(h) = e^{−ΔG(0)} V0 + ∫_0^h e^{−ΔG(σ)} (ĝ_E(σ) E_E + ĝ_I(σ) E_I) dσ`, with
-    /// `ΔG(σ) = (h − σ) + s_E (ĝ_E(σ) − ĝ_E(h)) + s_I (ĝ_I(σ) − ĝ_I(h))`.
+    /// One panel of normalised length `h`: the Taylor polynomial when its bound proves the
+    /// tolerance `propagation_tol · h`, else the quadrature ([`CondExp::quadrature_v`]).
     pub(super) fn panel(&self, f: &Free, h: f64) -> Free {
-        let (ge_h, gi_h) = (f.ge * (-h / self.s_e).exp(), f.gi * (-h / self.s_i).exp());
+        let (decay_e, decay_i) = ((-h * self.inv_s_e).exp(), (-h * self.inv_s_i).exp());
+        let tol = self.propagation_tol * h;
+        let v = match self.general {
+            GeneralMethod::Taylor => self.taylor_v(f, h, tol, decay_e, decay_i),
+            GeneralMethod::Quadrature => None,
+        };
+        Free {
+            v: v.unwrap_or_else(|| self.quadrature_v(f, h, f.ge * decay_e, f.gi * decay_i)),
+            ge: f.ge * decay_e,
+            gi: f.gi * decay_i,
+            q: f64::NAN,
+        }
+    }
+
+    /// `V(h)` by quadrature:
+    /// `V(h) = e^{−ΔG(0)} V0 + ∫_0^h e^{−ΔG(σ)} (ĝ_E(σ) E_E + ĝ_I(σ) E_I) dσ`, with
+    /// `ΔG(σ) = (h − σ) + s_E (ĝ_E(σ) − ĝ_E(h)) + s_I (ĝ_I(σ) − ĝ_I(h))`; `ge_h`, `gi_h` are the
+    /// conductances at `h`.
+    pub(super) fn quadrature_v(&self, f: &Free, h: f64, ge_h: f64, gi_h: f64) -> f64 {
         let integrand = |sig: f64| {
             let ge = f.ge * (-sig / self.s_e).exp();
             let gi = f.gi * (-sig / self.s_i).exp();
@@ -39,16 +64,11 @@ impl CondExp {
             0.0
         } else {
             self.quad
-                .integrate(&integrand, 0.0, h, self.quad_tol * h)
+                .integrate(&integrand, 0.0, h, self.propagation_tol * h)
                 .value
         };
         let dg0 = h + self.s_e * (f.ge - ge_h) + self.s_i * (f.gi - gi_h);
-        Free {
-            v: (-dg0).exp() * f.v + drive,
-            ge: ge_h,
-            gi: gi_h,
-            q: f64::NAN,
-        }
+        (-dg0).exp() * f.v + drive
     }
 
     /// Certified spike search for unequal synaptic time constants on `[0, limit]` (ms after the
@@ -74,7 +94,7 @@ impl CondExp {
                 h = end - a;
             }
             let f_b = self.evolve_general(&f_a, h);
-            if !self.crossing_free(&f_a, h) {
+            if !self.crossing_free(&f_a, &f_b, h) {
                 if let Some(t) = self.first_crossing(a, &f_a, a + h, &f_b) {
                     return Search::spike(t);
                 }
@@ -98,10 +118,10 @@ impl CondExp {
         if f_a.v >= self.theta {
             return Some(a);
         }
-        if self.crossing_free(f_a, b - a) {
+        if self.crossing_free(f_a, f_b, b - a) {
             return None;
         }
-        if f_b.v >= self.theta && self.single_crossing(f_a, b - a) {
+        if f_b.v >= self.theta && self.single_crossing(f_a, f_b) {
             let base = *f_a;
             let distance = |t: f64| self.evolve_general(&base, t - a).v - self.theta;
             // Re-evaluated from `a`: if rounding breaks the bracket for the function being
@@ -123,25 +143,28 @@ impl CondExp {
     /// `dx/dτ ≤ −k x + c`, `k = 1 + ĝ_E(a) + ĝ_I(a)`,
     /// `c = max_t[ĝ_E (E_E − θ)] + max_t[ĝ_I (E_I − θ)] − θ` (each at the end where the product is
     /// largest), so `x ≤ y`, the solution of the linear comparison ODE from `x(a) + v_tol`, which is
-    /// monotone; `y(b) < 0` proves the interval crossing-free.
-    pub(super) fn crossing_free(&self, f: &Free, dt: f64) -> bool {
+    /// monotone; `y(b) < 0` proves the interval crossing-free. `end` is the free point `dt` [ms]
+    /// after `f` (only its conductances are used).
+    pub(super) fn crossing_free(&self, f: &Free, end: &Free, dt: f64) -> bool {
         let x = f.v - self.theta + self.v_tol;
         if x >= 0.0 {
             return false;
         }
-        let (ge_b, gi_b) = self.decayed(f, dt);
+        let (ge_b, gi_b) = (end.ge, end.gi);
         let (de, di) = (self.e_e - self.theta, self.e_i - self.theta);
         let c = if de >= 0.0 { f.ge } else { ge_b } * de + if di >= 0.0 { f.gi } else { gi_b } * di
             - self.theta;
         let k = 1.0 + f.ge + f.gi;
-        let kt = k * dt / self.tau_m;
-        x * (-kt).exp() - (c / k) * (-kt).exp_m1() < 0.0
+        // y(b) = x e^{−kt} − (c/k)(e^{−kt} − 1), with one exp_m1.
+        let decay_m1 = (-k * dt * self.rate_m).exp_m1();
+        x + (x - c / k) * decay_m1 < 0.0
     }
 
     /// Proof that `[0, dt]` holds at most one crossing: the nullcline
-    /// `V* = (ĝ_E E_E + ĝ_I E_I)/(1 + ĝ_E + ĝ_I)` stays above `θ`, so `V' > 0` whenever `V = θ`.
-    pub(super) fn single_crossing(&self, f: &Free, dt: f64) -> bool {
-        let (ge_b, gi_b) = self.decayed(f, dt);
+    /// `V* = (ĝ_E E_E + ĝ_I E_I)/(1 + ĝ_E + ĝ_I)` stays above `θ`, so `V' > 0` whenever `V = θ`;
+    /// `end` is the interval's last free point (only its conductances are used).
+    pub(super) fn single_crossing(&self, f: &Free, end: &Free) -> bool {
+        let (ge_b, gi_b) = (end.ge, end.gi);
         let n = if self.e_e >= 0.0 { ge_b } else { f.ge } * self.e_e
             + if self.e_i >= 0.0 { gi_b } else { f.gi } * self.e_i;
         let k = if n >= 0.0 {

@@ -6,6 +6,9 @@
 mod closed_form;
 mod general;
 mod input_loop;
+mod taylor;
+#[cfg(test)]
+mod taylor_tests;
 #[cfg(test)]
 mod tests;
 
@@ -75,8 +78,9 @@ pub const GRAZE_WIDTH: f64 = 1e-12;
 /// bracket's right end, where `V ≥ v_thresh` (so it never precedes the computed crossing).
 pub const SPIKE_TIME_TOL: f64 = 1e-13;
 
-/// Quadrature tolerance per unit normalised time, relative to `scale` (mixed time constants).
-const QUAD_TOL_REL: f64 = 1e-14;
+/// Propagation tolerance per unit normalised time, relative to `scale` (mixed time constants: the
+/// Taylor truncation bound, or the quadrature estimate).
+const PROPAGATION_TOL_REL: f64 = 1e-14;
 
 /// Normalised time below which the closed form is replaced by its third-order Taylor expansion
 /// (truncation error ≤ (1e-5)^4/24 relative to the rate scale; avoids cancellation in V − V0).
@@ -91,8 +95,9 @@ const TAYLOR_TAU: f64 = 1e-5;
 ///
 /// * `tau_syn_E == tau_syn_I`: closed form `V(τ) = a·V0 + E_s [Q_s(u1) − a Q_s(u0)]` (Brette 2006
 ///   in Tricomi form, see [`crate::numerics::special`]), exact spike test, Newton + Illinois.
-/// * otherwise: adaptive Gauss–Legendre quadrature of the variation-of-constants integral and a
-///   certified spike search with a linear comparison bound (see [`CondExp::next_spike`]).
+/// * otherwise: Taylor panels with a proven truncation bound (quadrature of the
+///   variation-of-constants integral where that bound fails) and a certified spike search with a
+///   linear comparison bound (see [`CondExp::next_spike`]).
 #[derive(Clone, Debug)]
 pub struct CondExp {
     /// Membrane time constant [ms].
@@ -127,14 +132,30 @@ pub struct CondExp {
     s_e: f64,
     /// `tau_syn_I / tau_m`.
     s_i: f64,
+    /// `tau_m / tau_syn_E` (the excitatory decay rate in normalised time).
+    inv_s_e: f64,
+    /// `tau_m / tau_syn_I` (the inhibitory decay rate in normalised time).
+    inv_s_i: f64,
     /// Absolute voltage tolerance `V_TOL_REL · scale` [mV].
     v_tol: f64,
-    /// Absolute quadrature tolerance per unit normalised time [mV].
-    quad_tol: f64,
+    /// Absolute propagation tolerance per unit normalised time [mV].
+    propagation_tol: f64,
     /// `Q_s` for `s = tau_syn / tau_m` when both synaptic time constants are equal.
     closed_form: Option<Arc<QTable>>,
-    /// Quadrature rule for the general case.
+    /// Quadrature rule for the general case (where the Taylor bound fails).
     quad: AdaptiveGauss,
+    /// How the general case propagates the membrane.
+    general: GeneralMethod,
+}
+
+/// Propagation of the free membrane for different synaptic time constants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GeneralMethod {
+    /// Taylor panels with a proven truncation bound, quadrature where the bound fails (the
+    /// default).
+    Taylor,
+    /// Adaptive Gauss–Legendre quadrature only (for cross-checks; about 5× slower).
+    Quadrature,
 }
 
 /// State of one `IF_cond_exp` neuron.
@@ -244,19 +265,30 @@ impl CondExp {
             v_reset,
             s_e: p.tau_syn_E / p.tau_m,
             s_i: p.tau_syn_I / p.tau_m,
+            inv_s_e: p.tau_m / p.tau_syn_E,
+            inv_s_i: p.tau_m / p.tau_syn_I,
             v_tol: V_TOL_REL * scale,
-            quad_tol: QUAD_TOL_REL * scale,
+            propagation_tol: PROPAGATION_TOL_REL * scale,
             closed_form,
             quad: AdaptiveGauss::new(),
+            general: GeneralMethod::Taylor,
         }
     }
 
-    /// Like [`CondExp::new`] but always uses the general (quadrature) path, even for equal
+    /// Like [`CondExp::new`] but always uses the general (Taylor) path, even for equal
     /// synaptic time constants. For cross-checking the two paths.
     pub fn new_general(p: &CondExpParams) -> CondExp {
         CondExp {
             closed_form: None,
             ..CondExp::new(p)
+        }
+    }
+
+    /// The same model with the general case propagated by `method` (for cross-checks).
+    pub fn with_general_method(self, method: GeneralMethod) -> CondExp {
+        CondExp {
+            general: method,
+            ..self
         }
     }
 
@@ -556,7 +588,7 @@ impl ExactNeuron for CondExp {
             theta,
             v_reset,
             v_tol: V_TOL_REL * scale,
-            quad_tol: QUAD_TOL_REL * scale,
+            propagation_tol: PROPAGATION_TOL_REL * scale,
             ..self.clone()
         }
     }

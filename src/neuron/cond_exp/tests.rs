@@ -7,7 +7,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 /// The sampling neuron of the brief (tau_syn 10/10 → s = 10, the integer-order case).
-fn sampling() -> CondExpParams {
+pub(super) fn sampling() -> CondExpParams {
     CondExpParams {
         cm: 0.2,
         tau_m: 1.0,
@@ -24,7 +24,7 @@ fn sampling() -> CondExpParams {
 }
 
 /// COBA benchmark neuron (Brette et al. 2007), tau_syn 5/10 ms.
-fn coba() -> CondExpParams {
+pub(super) fn coba() -> CondExpParams {
     CondExpParams {
         cm: 0.2,
         tau_m: 20.0,
@@ -230,7 +230,7 @@ fn bounded_search_finds_the_same_spikes_as_the_full_prediction() {
     }
 }
 
-fn state(m: &CondExp, v: f64, g_e: f64, g_i: f64) -> CondExpState {
+pub(super) fn state(m: &CondExp, v: f64, g_e: f64, g_i: f64) -> CondExpState {
     let mut st = m.initial_state(v);
     m.receive(&mut st, Receptor::Excitatory, g_e);
     m.receive(&mut st, Receptor::Inhibitory, g_i);
