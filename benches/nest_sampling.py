@@ -540,14 +540,15 @@ def run_exactspike(binary, job):
 
 
 # --------------------------------------------------------------------------------------- main
-def install(venv):
+def install(venv, packages=("numpy", "scipy"), script=__file__):
+    """Create `venv` with NEST and `packages`, then re-run `script` there without --install."""
     py = os.path.join(venv, "bin", "python")
     if not os.path.exists(py):
         subprocess.check_call([sys.executable, "-m", "venv", venv])
     subprocess.check_call([py, "-m", "pip", "install", "-q", f"nest-simulator=={NEST_VERSION}",
-                           "numpy", "scipy"])
+                           *packages])
     argv = [a for a in sys.argv[1:] if a != "--install"]
-    os.execv(py, [py, os.path.abspath(__file__)] + argv)
+    os.execv(py, [py, os.path.abspath(script)] + argv)
 
 
 def add_per_target_medians(res, K, name):

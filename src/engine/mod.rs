@@ -281,8 +281,8 @@ impl Simulation {
             for local in 0..self.groups[g].len() {
                 let id = first + local as u32;
                 let horizon = self.folded.horizon(id);
-                let prediction = self.groups[g].predict(local, horizon);
-                self.queue.schedule_neuron(id, prediction, horizon);
+                let (prediction, end) = self.groups[g].predict(local, horizon);
+                self.queue.schedule_neuron(id, prediction, end);
             }
         }
         let n_neurons = self.network.neuron_count;

@@ -138,8 +138,8 @@ impl Simulation {
         // Every folded input up to `now` has been applied at the pause (see `run_until`).
         let horizon = self.folded.horizon(neuron);
         let group = &mut self.groups[g as usize];
-        let prediction = group.shift_rest(local as usize, self.now, dv, horizon);
-        let wake = super::folded::wake_time(horizon, group.refractory_until(local as usize));
+        let (prediction, end) = group.shift_rest(local as usize, self.now, dv, horizon);
+        let wake = super::folded::wake_time(end, group.refractory_until(local as usize));
         self.queue.schedule_neuron(neuron, prediction, wake);
         Ok(())
     }

@@ -65,12 +65,12 @@ impl<M: ExactNeuron> Group<M> {
         self.models[self.model_index(local)].refractory_until(&self.states[local])
     }
 
-    fn predict(&mut self, local: usize, horizon: f64) -> Option<f64> {
+    fn predict(&mut self, local: usize, horizon: f64) -> (Option<f64>, f64) {
         let (model, state) = self.neuron(local);
-        model.next_spike_before(state, horizon)
+        search(model, state, horizon)
     }
 
-    fn shift_rest(&mut self, local: usize, t: f64, dv: f64, horizon: f64) -> Option<f64>
+    fn shift_rest(&mut self, local: usize, t: f64, dv: f64, horizon: f64) -> (Option<f64>, f64)
     where
         M: Clone,
     {
@@ -82,8 +82,20 @@ impl<M: ExactNeuron> Group<M> {
         let state = &mut self.states[local];
         self.models[m].advance(state, t);
         self.models[m] = self.models[m].with_rest_shifted(state, dv);
-        self.models[m].next_spike_before(state, horizon)
+        search(&self.models[m], state, horizon)
     }
+}
+
+/// A spike search from `state` up to its next folded input at `horizon` [ms] or, sooner, where
+/// the model stops looking ([`ExactNeuron::search_until`]): the crossing found, if any, and the
+/// search's end [ms] (where the neuron must be woken if none).
+pub(super) fn search<M: ExactNeuron>(
+    model: &M,
+    state: &mut M::State,
+    horizon: f64,
+) -> (Option<f64>, f64) {
+    let end = horizon.min(model.search_until(state));
+    (model.next_spike_before(state, end), end)
 }
 
 impl NeuronGroup {
@@ -94,14 +106,22 @@ impl NeuronGroup {
         dispatch!(self, g => g.refractory_until(local))
     }
 
-    /// Spike time [ms] of neuron `local` in `[now, horizon]` without further input.
-    pub fn predict(&mut self, local: usize, horizon: f64) -> Option<f64> {
+    /// Spike time [ms] of neuron `local` without further input, searched up to its next folded
+    /// input at `horizon` [ms] or sooner ([`search`]), and the search's end [ms].
+    pub fn predict(&mut self, local: usize, horizon: f64) -> (Option<f64>, f64) {
         dispatch!(self, g => g.predict(local, horizon))
     }
 
     /// Raise neuron `local`'s `v_rest` by `dv` [mV] at time `t` [ms] (not before its state's
-    /// time); returns its next spike time [ms] in `[t, horizon]` under the new resting potential.
-    pub fn shift_rest(&mut self, local: usize, t: f64, dv: f64, horizon: f64) -> Option<f64> {
+    /// time); returns its next spike time [ms] under the new resting potential, searched up to
+    /// `horizon` [ms] or sooner, and the search's end [ms] ([`search`]).
+    pub fn shift_rest(
+        &mut self,
+        local: usize,
+        t: f64,
+        dv: f64,
+        horizon: f64,
+    ) -> (Option<f64>, f64) {
         dispatch!(self, g => g.shift_rest(local, t, dv, horizon))
     }
 

@@ -68,10 +68,11 @@ impl<M: ExactNeuron> NeuronStep<'_, M> {
         horizon
     }
 
-    /// The neuron's pending event after a search that predicted `prediction`, with its next
-    /// folded input at `horizon` [ms].
-    fn pending(&self, prediction: Option<f64>, horizon: f64) -> Option<EntityKey> {
-        let wake = wake_time(horizon, self.model.refractory_until(self.state));
+    /// The neuron's next event: a spike search towards its next folded input at `horizon` [ms]
+    /// ([`super::neurons::search`]), then the crossing it found or a wake at the search's end.
+    fn search(&mut self, horizon: f64) -> Option<EntityKey> {
+        let (prediction, end) = super::neurons::search(self.model, self.state, horizon);
+        let wake = wake_time(end, self.model.refractory_until(self.state));
         neuron_key(prediction, wake)
     }
 
@@ -86,9 +87,11 @@ impl<M: ExactNeuron> NeuronStep<'_, M> {
             summary.input_events += 1;
             self.model.advance(self.state, time);
             self.model.receive(self.state, receptor, weight);
+        } else if self.model.search_until(self.state) <= time {
+            // A wake where the last search stopped looking: look on from here.
+            self.model.advance(self.state, time);
         }
-        let prediction = self.model.next_spike_before(self.state, horizon);
-        self.pending(prediction, horizon)
+        self.search(horizon)
     }
 
     /// The neuron's folded-input events from the one at `first` [ms] on, for as long as its
@@ -107,8 +110,11 @@ impl<M: ExactNeuron> NeuronStep<'_, M> {
             if let Some(run) = self.model.run_inputs(self.state, &mut self.folded, until) {
                 summary.source_spikes += run.inputs;
                 summary.input_events += run.inputs;
-                let horizon = self.folded.next_arrival();
-                return (self.pending(run.spike, horizon), run.events);
+                let wake = wake_time(
+                    self.folded.next_arrival(),
+                    self.model.refractory_until(self.state),
+                );
+                return (neuron_key(run.spike, wake), run.events);
             }
         }
         let mut time = first;
@@ -138,8 +144,7 @@ impl<M: ExactNeuron> NeuronStep<'_, M> {
         let horizon = self.catch_up(time, summary);
         self.model.advance(self.state, time);
         self.model.receive(self.state, receptor, weight);
-        let prediction = self.model.next_spike_before(self.state, horizon);
-        self.pending(prediction, horizon)
+        self.search(horizon)
     }
 
     /// The neuron's threshold crossing at `time` [ms]. Returns its next pending event.
@@ -148,7 +153,6 @@ impl<M: ExactNeuron> NeuronStep<'_, M> {
         self.model.advance(self.state, time);
         self.model.fire(self.state);
         summary.neuron_spikes += 1;
-        let prediction = self.model.next_spike_before(self.state, horizon);
-        self.pending(prediction, horizon)
+        self.search(horizon)
     }
 }

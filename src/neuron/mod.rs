@@ -7,7 +7,7 @@
 //! Refractoriness follows NEST and PyNN: after a spike at time `t_s` the membrane potential is clamped
 //! to `v_reset` on `[t_s, t_s + tau_refrac]`, while the synapses keep decaying and receiving input.
 
-pub mod cond_exp;
+mod cond_exp;
 pub mod curr_exp;
 pub mod params;
 pub mod variable;
@@ -160,6 +160,15 @@ pub trait ExactNeuron {
         _until: f64,
     ) -> Option<InputRun> {
         None
+    }
+
+    /// Time [ms] up to which a spike search from `state` should look when no input is known to
+    /// come sooner: the engine bounds its search there and wakes the neuron at that time to look
+    /// further. Models whose prediction is cheap however far it reaches keep the default,
+    /// infinity (one search predicts the next spike); it must be a function of the state alone,
+    /// so that every event loop wakes the neuron at the same times.
+    fn search_until(&self, _state: &Self::State) -> f64 {
+        f64::INFINITY
     }
 
     /// End [ms] of the state's current or last refractory period (−∞ or ≤ `time(state)` when not

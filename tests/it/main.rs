@@ -5,6 +5,7 @@
 mod common;
 
 mod bad_input;
+mod benchmarks;
 mod calibration;
 mod chip;
 mod chip_run;

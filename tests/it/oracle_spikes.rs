@@ -195,6 +195,19 @@ fn analytic_cond_dc_period() {
     check_case(&analytic_case("cond_dc"), 50);
 }
 
+/// The same DC-driven neuron with tau_syn_I ≠ tau_syn_E (no synaptic input, so the same
+/// analytic period): the general method, whose searches stop after one Taylor panel and wake the
+/// neuron there (several wakes per interspike interval), spikes at the analytic times.
+#[test]
+fn analytic_cond_dc_period_through_search_wakes() {
+    let mut case = analytic_case("cond_dc");
+    let text = case["experiment"].as_str().unwrap().to_owned();
+    assert!(text.contains("tau_syn_I = 5.0"));
+    case["experiment"] = Value::from(text.replace("tau_syn_I = 5.0", "tau_syn_I = 10.0"));
+    case["case"] = Value::from("cond_dc_general");
+    check_case(&case, 50);
+}
+
 /// Runs an analytic single-PSP case with membrane sampling so that sample 1000 falls on the
 /// analytic peak time; checks the peak height there and that the neighbouring samples are lower.
 fn check_psp_peak(name: &str) {

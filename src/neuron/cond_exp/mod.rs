@@ -597,6 +597,21 @@ impl ExactNeuron for CondExp {
         state.refractory_until()
     }
 
+    /// Closed form: infinity (its prediction is cheap). General method: one Taylor panel after
+    /// the start of the free trajectory, unless no crossing can ever follow without input; the
+    /// march of an unbounded prediction through a high-conductance state costs many panels,
+    /// while inputs in a network usually arrive within one.
+    fn search_until(&self, state: &CondExpState) -> f64 {
+        if self.closed_form.is_some() {
+            return f64::INFINITY;
+        }
+        let (t_start, f) = self.start(state);
+        if self.never_after(&f) {
+            return f64::INFINITY;
+        }
+        t_start + self.taylor_panel_tau(&f) * self.tau_m
+    }
+
     /// Closed form only (the general path takes events one by one).
     fn run_inputs<F: InputFeed>(
         &self,

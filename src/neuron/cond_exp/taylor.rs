@@ -23,6 +23,11 @@ use super::{CondExp, Free};
 /// Highest Taylor order tried before a panel is handed to the quadrature.
 const MAX_ORDER: usize = 24;
 
+/// Length of a Taylor panel times the largest rate in it: 0.5 takes 12–16 orders at the
+/// tolerance in a high-conductance network (the COBA benchmark), 1.0 took 18–24 and sometimes
+/// failed, 0.25 gave no gain (more panels of fewer orders).
+const PANEL_RATE: f64 = 0.5;
+
 /// Lowest order at which the truncation bound is evaluated.
 const MIN_ORDER: usize = 3;
 
@@ -39,10 +44,9 @@ const INVERSE: [f64; MAX_ORDER + 2] = {
 
 impl CondExp {
     /// Panel length [normalised time] for the Taylor method: the panel's largest rate times its
-    /// length stays ≤ 1, so that about 18 orders reach 1e-16 in the worst case (typical network
-    /// intervals need 6–10).
+    /// length stays ≤ [`PANEL_RATE`].
     pub(super) fn taylor_panel_tau(&self, f: &Free) -> f64 {
-        1.0 / (1.0 + f.ge + f.gi).max(self.inv_s_e).max(self.inv_s_i)
+        PANEL_RATE / (1.0 + f.ge + f.gi).max(self.inv_s_e).max(self.inv_s_i)
     }
 
     /// `V(h)` from `f` over the normalised length `h`, with a proven truncation error ≤ `tol`
