@@ -7,7 +7,7 @@
 //! Refractoriness follows NEST and PyNN: after a spike at time `t_s` the membrane potential is clamped
 //! to `v_reset` on `[t_s, t_s + tau_refrac]`, while the synapses keep decaying and receiving input.
 
-mod cond_exp;
+pub mod cond_exp;
 pub mod curr_exp;
 pub mod params;
 pub mod variable;
@@ -149,8 +149,10 @@ pub trait ExactNeuron {
     /// `max(feed.next_arrival(), refractory_until)`, which is at or before `until`. Stops after
     /// the first search that finds a crossing.
     ///
-    /// Returns `None` if the model has no such loop (the engine then takes events one by one,
-    /// with the same result): otherwise the arithmetic must be exactly that of the calls the
+    /// Only models whose [`ExactNeuron::search_until`] is infinite may have such a loop (its
+    /// searches end at the next arrival). Returns `None` if the model has no such loop (the
+    /// engine then takes events one by one, with the same result): otherwise the arithmetic
+    /// must be exactly that of the calls the
     /// engine would make (`absorb`, `advance`, `receive`, `next_spike_before`), so that outputs
     /// do not depend on which path ran.
     fn run_inputs<F: InputFeed>(

@@ -33,18 +33,27 @@ impl CondExp {
     }
 
     /// One panel of normalised length `h`: the Taylor polynomial when its bound proves the
-    /// tolerance `propagation_tol · h`, else the quadrature ([`CondExp::quadrature_v`]).
+    /// tolerance, else the quadrature ([`CondExp::quadrature_v`]).
+    ///
+    /// The Taylor tolerance is `propagation_tol · h · L_min`, with `L_min = 1 + ĝ_E + ĝ_I` at
+    /// the panel's end, the smallest rate at which the membrane forgets an error on it: an error
+    /// made on a panel has decayed by `e^{−∫L}` at any later time, so the errors of all panels
+    /// add up to at most `propagation_tol · ∫ L e^{−∫L} ≤ propagation_tol`, as with the
+    /// quadrature's `propagation_tol · h` (whose sum is at most `propagation_tol · ∫ e^{−∫L}`).
     pub(super) fn panel(&self, f: &Free, h: f64) -> Free {
         let (decay_e, decay_i) = ((-h * self.inv_s_e).exp(), (-h * self.inv_s_i).exp());
-        let tol = self.propagation_tol * h;
+        let (ge_h, gi_h) = (f.ge * decay_e, f.gi * decay_i);
         let v = match self.general {
-            GeneralMethod::Taylor => self.taylor_v(f, h, tol, decay_e, decay_i),
+            GeneralMethod::Taylor => {
+                let tol = self.propagation_tol * h * (1.0 + ge_h + gi_h);
+                self.taylor_v(f, h, tol, decay_e, decay_i)
+            }
             GeneralMethod::Quadrature => None,
         };
         Free {
-            v: v.unwrap_or_else(|| self.quadrature_v(f, h, f.ge * decay_e, f.gi * decay_i)),
-            ge: f.ge * decay_e,
-            gi: f.gi * decay_i,
+            v: v.unwrap_or_else(|| self.quadrature_v(f, h, ge_h, gi_h)),
+            ge: ge_h,
+            gi: gi_h,
             q: f64::NAN,
         }
     }

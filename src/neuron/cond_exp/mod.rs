@@ -609,7 +609,8 @@ impl ExactNeuron for CondExp {
         if self.never_after(&f) {
             return f64::INFINITY;
         }
-        t_start + self.taylor_panel_tau(&f) * self.tau_m
+        // At least one representable step ahead, so that every wake makes progress.
+        (t_start + self.taylor_panel_tau(&f) * self.tau_m).max(t_start.next_up())
     }
 
     /// Closed form only (the general path takes events one by one).
