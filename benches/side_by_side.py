@@ -139,32 +139,55 @@ def run_nest(net, threads, seed):
     return dict(cpu=cpu, wall=wall, loop=wall, rates=[r / net["t_stop"] * 1e3 for r in rates])
 
 
-def run_brian2(net, threads, seed, workdir):
+def brian2_cell(model, p):
+    """Brian2 equations, namespace, integration method, receptor updates and weight unit of the
+    PyNN cell `model` with parameters `p` (PyNN units)."""
     import brian2 as b2
-    from brian2 import ms, mV, nA, nF, uS, Hz
-    b2.device.reinit()
-    b2.device.activate()
-    b2.set_device("cpp_standalone", directory=workdir, build_on_run=False)
-    b2.prefs.devices.cpp_standalone.openmp_threads = threads if threads > 1 else 0
-    b2.defaultclock.dt = 0.1 * ms
-    b2.seed(seed)
-    p = net["params"]
+    from brian2 import ms, mV, nA, nF, uS
     ns = dict(c_m=p["cm"] * nF, gl=p["cm"] / p["tau_m"] * uS, el=p["v_rest"] * mV,
               taue=p["tau_syn_E"] * ms, taui=p["tau_syn_I"] * ms,
               ie0=p.get("i_offset", 0.0) * nA)
-    if net["model"] == "IF_cond_exp":
+    if model == "IF_cond_exp":
         ns.update(ee=p["e_rev_E"] * mV, ei=p["e_rev_I"] * mV)
         eqs = """dv/dt = (gl*(el - v) + ge*(ee - v) + gi*(ei - v) + ie0)/c_m : volt (unless refractory)
                  dge/dt = -ge/taue : siemens
                  dgi/dt = -gi/taui : siemens"""
-        unit, on_e, on_i = uS, "ge += w", "gi += w"
-        method = "exponential_euler"    # not linear in v: no exact update in Brian2
-    else:
-        eqs = """dv/dt = (gl*(el - v) + ie + ii + ie0)/c_m : volt (unless refractory)
-                 die/dt = -ie/taue : amp
-                 dii/dt = -ii/taui : amp"""
-        unit, on_e, on_i = nA, "ie += w", "ii += w"
-        method = "exact"
+        # Not linear in v: no exact update in Brian2.
+        return eqs, ns, "exponential_euler", ("ge", "gi"), b2.uS
+    eqs = """dv/dt = (gl*(el - v) + ie + ii + ie0)/c_m : volt (unless refractory)
+             die/dt = -ie/taue : amp
+             dii/dt = -ii/taui : amp"""
+    return eqs, ns, "exact", ("ie", "ii"), b2.nA
+
+
+def brian2_standalone(workdir, threads, dt, seed):
+    """A fresh cpp_standalone device in `workdir` with `threads` OpenMP threads and step `dt` [ms]."""
+    import brian2 as b2
+    b2.device.reinit()
+    b2.device.activate()
+    b2.set_device("cpp_standalone", directory=workdir, build_on_run=False)
+    b2.prefs.devices.cpp_standalone.openmp_threads = threads if threads > 1 else 0
+    b2.defaultclock.dt = dt * b2.ms
+    b2.seed(seed)
+
+
+def brian2_run(workdir, objects, t_stop):
+    """Build, compile and run `objects` for `t_stop` [ms]; returns (loop s, CPU s of the run)."""
+    import brian2 as b2
+    b2.Network(*objects).run(t_stop * b2.ms)
+    b2.device.build(directory=workdir, compile=True, run=False)
+    c0 = child_cpu()
+    b2.device.run(directory=workdir, with_output=False)
+    return b2.device._last_run_time, child_cpu() - c0
+
+
+def run_brian2(net, threads, seed, workdir):
+    import brian2 as b2
+    from brian2 import ms
+    brian2_standalone(workdir, threads, 0.1, seed)
+    p = net["params"]
+    eqs, ns, method, (rec_e, rec_i), unit = brian2_cell(net["model"], p)
+    on_e, on_i = f"{rec_e} += w", f"{rec_i} += w"
     n = net["n_exc"] + net["n_inh"]
     group = b2.NeuronGroup(n, eqs, threshold=f"v > {p['v_thresh']}*mV",
                            reset=f"v = {p['v_reset']}*mV", refractory=p["tau_refrac"] * ms,
@@ -181,20 +204,16 @@ def run_brian2(net, threads, seed, workdir):
     if net["stimulus"]:
         st = net["stimulus"]
         src = b2.PoissonGroup(st["size"], rates=f"{st['rate']}*Hz*(t < {st['duration']}*ms)")
-        s = b2.Synapses(src, group, on_pre=f"ge += {st['weight']}*uS", delay=0.1 * ms)
+        s = b2.Synapses(src, group, on_pre=f"{rec_e} += {st['weight']}*uS", delay=0.1 * ms)
         s.connect(p=st["p"])
         syns.append(s)
     mon = b2.SpikeMonitor(group)
-    b2.Network(group, mon, *syns, *([src] if net["stimulus"] else [])).run(net["t_stop"] * ms)
-    b2.device.build(directory=workdir, compile=True, run=False)
-    c0, w0 = child_cpu(), time.time()
-    b2.device.run(directory=workdir, with_output=False)
-    wall, cpu = time.time() - w0, child_cpu() - c0
+    loop, cpu = brian2_run(workdir, [group, mon, *syns, *([src] if net["stimulus"] else [])],
+                           net["t_stop"])
     idx = mon.i[:]
     n_exc_spikes = int((idx < net["n_exc"]).sum())
     rates = [n_exc_spikes / net["n_exc"], (len(idx) - n_exc_spikes) / net["n_inh"]]
-    return dict(cpu=cpu, wall=wall, rates=[r / net["t_stop"] * 1e3 for r in rates],
-                loop=b2.device._last_run_time)
+    return dict(cpu=cpu, loop=loop, rates=[r / net["t_stop"] * 1e3 for r in rates])
 
 
 def best(runs):
