@@ -14,8 +14,8 @@ The networks are read from experiments/coba_benchmark.toml and experiments/cuba_
 simulators run the file exactspike runs: NEST with iaf_cond_exp / iaf_psc_exp (0.1 ms grid;
 stimulus through parrot neurons so that each of the 20 sources has one train), Brian2 with the
 same equations (0.1 ms; exact updates for CUBA, exponential Euler for COBA, whose membrane
-equation Brian2 cannot solve exactly). Stimulus delays: 0.1 ms in exactspike and Brian2, 0.1 ms
-to and from NEST's parrot neurons (0.2 ms in all; it only acts during the first 50 ms). Connectivity and
+equation Brian2 cannot solve exactly). The stimulus delay (0.2 ms) is split in NEST between the
+generator -> parrot and the parrot -> neuron connections. Connectivity and
 initial potentials are drawn by each simulator from its own generator, so rates agree in
 distribution, not spike by spike. CPU time is that of the process (NEST) or of the child that
 runs the simulation (Brian2's compiled binary, exactspike), summed over threads. The loop's time
@@ -67,7 +67,8 @@ def network(name):
         p=ee["connector"]["p"], w_exc=ee["weight"], w_inh=ie["weight"], delay=ee["delay"],
         stimulus=None if stim is None else dict(
             size=stim["size"], rate=stim["params"]["rate"], duration=stim["params"]["duration"],
-            p=proj[("stimulus", "exc")]["connector"]["p"], weight=proj[("stimulus", "exc")]["weight"]),
+            p=proj[("stimulus", "exc")]["connector"]["p"], weight=proj[("stimulus", "exc")]["weight"],
+            delay=proj[("stimulus", "exc")].get("delay", 0.1)),
     )
 
 
@@ -124,10 +125,11 @@ def run_nest(net, threads, seed):
         gens = nest.Create("poisson_generator", s["size"],
                            params={"rate": s["rate"], "stop": s["duration"]})
         parrots = nest.Create("parrot_neuron", s["size"])
+        # The stimulus delay split between generator -> parrot (one 0.1 ms step) and parrot -> cell.
         nest.Connect(gens, parrots, "one_to_one", {"delay": 0.1})
         for post in (exc, inh):
             nest.Connect(parrots, post, {"rule": "pairwise_bernoulli", "p": s["p"]},
-                         {"weight": s["weight"] * 1e3, "delay": 0.1})
+                         {"weight": s["weight"] * 1e3, "delay": s["delay"] - 0.1})
     rec = nest.Create("spike_recorder")
     nest.Connect(exc + inh, rec)
     c0, w0 = time.process_time(), time.time()
@@ -204,7 +206,8 @@ def run_brian2(net, threads, seed, workdir):
     if net["stimulus"]:
         st = net["stimulus"]
         src = b2.PoissonGroup(st["size"], rates=f"{st['rate']}*Hz*(t < {st['duration']}*ms)")
-        s = b2.Synapses(src, group, on_pre=f"{rec_e} += {st['weight']}*uS", delay=0.1 * ms)
+        s = b2.Synapses(src, group, on_pre=f"{rec_e} += {st['weight']}*{unit.name}",
+                        delay=st["delay"] * ms)
         s.connect(p=st["p"])
         syns.append(s)
     mon = b2.SpikeMonitor(group)

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Work–precision: one neuron per model under the same recorded input, in exactspike, NEST 3.10
-and Brian2 (runtime mode) at dt = 0.1, 0.01 and 0.001 ms; spike-time error against the exact
+and Brian2 (cpp_standalone) at dt = 0.1, 0.01 and 0.001 ms; spike-time error against the exact
 reference (exactspike, checked against scipy DOP853 at rtol 1e-12 in tests/fixtures) and the
 time of the simulation loop. Writes docs/work_precision.json and docs/images/work_precision.png.
 
@@ -12,8 +12,9 @@ Usage
 Models: the COBA benchmark's IF_cond_exp (tau_syn 5/10 ms; NEST iaf_cond_exp, Brian2 exponential
 Euler) and IF_curr_exp with the CUBA benchmark's parameters but v_rest = -60 mV (NEST
 iaf_psc_exp and the precise iaf_psc_exp_ps, Brian2 exact linear updates). Input: one excitatory
-and one inhibitory Poisson train (seeded, the same times for every simulator, rounded to the
-0.001 ms grid so that NEST and Brian2 can deliver them exactly). Error: the median |Δt| of the
+and one inhibitory Poisson train (seeded, the same times for every simulator, on the 0.001 ms
+grid: delivered exactly at dt = 0.001; at coarser steps NEST rounds them up to its grid, Brian2
+to the nearest step). Error: the median |Δt| of the
 reference spikes matched within 1 ms, and the number of spikes missed or added.
 """
 import argparse
