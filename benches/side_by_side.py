@@ -9,7 +9,7 @@ Usage
         # venv target/bench-venv with NEST 3.10, Brian2, numpy, h5py, then run
     python3 benches/side_by_side.py --exactspike BIN [--bench coba cuba] [--threads 1] [--repeat 3]
 
-The networks are read from experiments/coba_benchmark.toml and experiments/cuba_benchmark.toml
+The networks are read from experiments/{coba,cuba,coba_equal_tau}_benchmark.toml
 (sizes, cell parameters, connection probability, weights, delay, stimulus, t_stop), so all three
 simulators run the file exactspike runs: NEST with iaf_cond_exp / iaf_psc_exp (0.1 ms grid;
 stimulus through parrot neurons so that each of the 20 sources has one train), Brian2 with the
@@ -45,7 +45,7 @@ def log(*a):
 
 
 def network(name):
-    """The benchmark `name` (coba | cuba) as a dict, from its shipped TOML file."""
+    """The benchmark `name` (coba | cuba | coba_equal_tau) as a dict, from its TOML file."""
     path = os.path.join(ROOT, "experiments", f"{name}_benchmark.toml")
     with open(path, "rb") as f:
         exp = tomllib.load(f)
@@ -228,7 +228,8 @@ def main():
     ap.add_argument("--install", action="store_true", help="create --venv with the peers, re-run there")
     ap.add_argument("--venv", default=os.path.join(ROOT, "target", "bench-venv"))
     ap.add_argument("--exactspike", default=os.path.join(ROOT, "target", "release", "exactspike"))
-    ap.add_argument("--bench", nargs="+", default=["coba", "cuba"], choices=["coba", "cuba"])
+    ap.add_argument("--bench", nargs="+", default=["coba", "cuba", "coba_equal_tau"],
+                    choices=["coba", "cuba", "coba_equal_tau"])
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--seed", type=int, default=98765)

@@ -48,6 +48,17 @@ fn coba_benchmark_fires_like_nest_and_brian2() {
     );
 }
 
+/// The COBA network with tau_syn 5/5 ms (the closed form): NEST 16.75 / 17.41 Hz, Brian2
+/// 18.22 / 18.19 Hz (`side_by_side.py --bench coba_equal_tau`).
+#[test]
+fn coba_equal_tau_benchmark_fires_like_nest_and_brian2() {
+    assert_near_peers(
+        "COBA 5/5",
+        rates("coba_equal_tau_benchmark"),
+        [[16.75, 17.41], [18.22, 18.19]],
+    );
+}
+
 #[test]
 fn cuba_benchmark_fires_like_nest_and_brian2() {
     assert_near_peers(
