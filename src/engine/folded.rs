@@ -212,6 +212,63 @@ impl FoldedInputs {
     }
 }
 
+/// The folded inputs of the neurons in one range of indices, borrowed apart from everyone
+/// else's, so that the ranges can be run on different threads ([`super::shards`]).
+pub(super) struct FoldedPart<'a> {
+    /// Index of the range's first neuron.
+    first: u32,
+    /// Every neuron's offset into the inputs (shared, read only).
+    offsets: &'a [u32],
+    /// Offset of `inputs[0]` among all inputs.
+    base: usize,
+    /// The range's inputs.
+    inputs: &'a mut [FoldedInput],
+    /// The range's horizons [ms], from neuron `first` on.
+    horizons: &'a mut [f64],
+}
+
+impl FoldedInputs {
+    /// The inputs split into one part per range of neurons `bounds[k]..bounds[k + 1]`
+    /// (`bounds` increasing, from 0 to the neuron count).
+    pub(super) fn split(&mut self, bounds: &[u32]) -> Vec<FoldedPart<'_>> {
+        let offsets = &self.offsets[..];
+        let (mut inputs, mut horizons) = (&mut self.inputs[..], &mut self.horizons[..]);
+        let mut parts = Vec::with_capacity(bounds.len().saturating_sub(1));
+        for range in bounds.windows(2) {
+            let (first, end) = (range[0], range[1]);
+            let base = offsets[first as usize] as usize;
+            let count = offsets[end as usize] as usize - base;
+            let (mine, rest) = std::mem::take(&mut inputs).split_at_mut(count);
+            inputs = rest;
+            let (my_horizons, rest) =
+                std::mem::take(&mut horizons).split_at_mut((end - first) as usize);
+            horizons = rest;
+            parts.push(FoldedPart {
+                first,
+                offsets,
+                base,
+                inputs: mine,
+                horizons: my_horizons,
+            });
+        }
+        parts
+    }
+}
+
+impl FoldedPart<'_> {
+    /// Neuron `neuron`'s folded inputs (it must lie in the part's range), as
+    /// [`FoldedInputs::feed`].
+    #[inline(always)]
+    pub(super) fn feed(&mut self, neuron: u32) -> NeuronFeed<'_> {
+        let n = neuron as usize;
+        let range = self.offsets[n] as usize - self.base..self.offsets[n + 1] as usize - self.base;
+        NeuronFeed {
+            inputs: &mut self.inputs[range],
+            horizon: &mut self.horizons[(neuron - self.first) as usize],
+        }
+    }
+}
+
 /// The folded inputs of one neuron, taken in arrival order (see [`FoldedInputs::feed`]).
 pub(super) struct NeuronFeed<'a> {
     /// The neuron's inputs.

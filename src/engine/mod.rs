@@ -5,9 +5,11 @@ pub mod folded;
 mod lower;
 pub mod memory;
 mod modify;
+mod neuron_window;
 pub(crate) mod neurons;
 mod probe;
 pub mod queue;
+mod shards;
 mod signals;
 mod step;
 mod window;
@@ -95,6 +97,27 @@ pub struct RunSummary {
 }
 
 impl RunSummary {
+    /// A summary of nothing: no events, completed at time 0.
+    pub fn zero() -> Self {
+        Self {
+            input_events: 0,
+            neuron_spikes: 0,
+            source_spikes: 0,
+            lost_events: 0,
+            t_reached: 0.0,
+            wall_seconds: 0.0,
+            termination: Termination::Completed,
+        }
+    }
+
+    /// Add the event and spike counters of `other`.
+    fn add_counts(&mut self, other: &Self) {
+        self.input_events += other.input_events;
+        self.neuron_spikes += other.neuron_spikes;
+        self.source_spikes += other.source_spikes;
+        self.lost_events += other.lost_events;
+    }
+
     /// Input events per wall-clock second.
     pub fn events_per_second(&self) -> f64 {
         self.input_events as f64 / self.wall_seconds.max(1e-12)
@@ -203,14 +226,10 @@ impl Simulation {
             block_of_group,
             sampler,
             summary: RunSummary {
-                input_events: 0,
-                neuron_spikes: 0,
                 // Folded sources drew past the spikes lost before their first arrival.
                 source_spikes: lost_before,
                 lost_events: lost_before,
-                t_reached: 0.0,
-                wall_seconds: 0.0,
-                termination: Termination::Completed,
+                ..RunSummary::zero()
             },
             now: 0.0,
             through: f64::NEG_INFINITY,

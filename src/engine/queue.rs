@@ -237,6 +237,23 @@ impl IndexedHeap {
         (!self.heap.is_empty()).then(|| unpack(self.take(0)))
     }
 
+    /// Append every (key, id) with a time at or before `t` [ms] to `out`, in no particular
+    /// order, without removing them: a walk of the heap that stops below every later entry,
+    /// so it costs O(found · arity).
+    pub fn due(&self, t: f64, out: &mut Vec<(EntityKey, EntityId)>) {
+        let last = u128::from(ordered_bits(t)) << 64 | ((1u128 << 64) - 1);
+        if self.heap.first().is_none_or(|&root| root > last) {
+            return;
+        }
+        let mut stack = vec![0usize];
+        while let Some(at) = stack.pop() {
+            out.push(unpack(self.heap[at]));
+            let first = ARITY * at + 1;
+            let children = first..(first + ARITY).min(self.heap.len());
+            stack.extend(children.filter(|&c| self.heap[c] <= last));
+        }
+    }
+
     fn take(&mut self, at: usize) -> u128 {
         let taken = self.heap[at];
         self.position[taken as u32 as usize] = ABSENT;
@@ -360,6 +377,12 @@ impl EventQueue {
     /// Entity `id`'s pending event, if any.
     pub fn key_of(&self, id: EntityId) -> Option<EntityKey> {
         self.entities.get(id)
+    }
+
+    /// Append every pending entity event at or before `t` [ms] to `out`, in no particular order
+    /// (they stay pending).
+    pub fn entities_due(&self, t: f64, out: &mut Vec<(EntityKey, EntityId)>) {
+        self.entities.due(t, out);
     }
 
     /// The earliest pending entity event (it stays pending).
@@ -510,6 +533,32 @@ mod tests {
             }
         }
         assert_eq!(heap.len(), reference.iter().flatten().count());
+    }
+
+    #[test]
+    fn due_entries_are_exactly_those_at_or_before_the_time() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+        let mut heap = IndexedHeap::default();
+        let mut times = vec![f64::NAN; 500];
+        for (id, time) in times.iter_mut().enumerate() {
+            // Ties at 2.0 exercise the inclusive bound; -0.0 the packed sign order.
+            *time = match rng.random_range(0..4u32) {
+                0 => 2.0,
+                1 => -0.0,
+                _ => rng.random_range(0.0..4.0),
+            };
+            heap.set(id as u32, EntityKey { time: *time, kind: Kind::Input });
+        }
+        for t in [-1.0, 0.0, 2.0, 2.5, 10.0] {
+            let mut found = Vec::new();
+            heap.due(t, &mut found);
+            let mut ids: Vec<u32> = found.iter().map(|&(_, id)| id).collect();
+            ids.sort_unstable();
+            let expected: Vec<u32> = (0..500).filter(|&i| times[i as usize] <= t).collect();
+            assert_eq!(ids, expected, "t = {t}");
+            assert!(found.iter().all(|&(k, id)| k.time.to_bits() == times[id as usize].to_bits()));
+        }
     }
 
     #[test]

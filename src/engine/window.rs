@@ -22,11 +22,9 @@
 //! [`TRIAL_VISITS`] visits and leaves windows for good below [`MIN_EVENTS_PER_VISIT`]; windows
 //! without any event are skipped when no membrane is sampled.
 
-use super::queue::{EntityKey, Kind};
-use super::signals::SignalBlock;
-use super::step::{with_neuron, NeuronStep};
+use super::queue::{EntityId, EntityKey, Kind};
+use super::shards::{Input, Job, ShardOutput, SignalColumns, WindowNeurons};
 use super::{Observers, RunSummary, Simulation, CHECK_EVERY};
-use crate::neuron::{ExactNeuron, Observation, Receptor};
 use crate::record::{RecordError, Recorder};
 
 /// Longest window [ms], so that interrupts, progress and buffers stay bounded when delays are
@@ -59,13 +57,13 @@ pub(super) struct Emitted {
 /// Memory of the buffers per neuron [bytes]: an (empty) inbox and the window it was last run in
 /// (for the memory estimate, [`super::memory`]).
 pub(super) const BYTES_PER_NEURON: usize =
-    std::mem::size_of::<Vec<(f64, Receptor, f64)>>() + std::mem::size_of::<u64>();
+    std::mem::size_of::<Vec<Input>>() + std::mem::size_of::<u64>();
 
 /// Per-window scratch space, reused from window to window.
 #[derive(Default)]
 pub(super) struct WindowBuffers {
-    /// Deliveries fanned out to each neuron: (arrival [ms], receptor, weight), in queue order.
-    inbox: Vec<Vec<(f64, Receptor, f64)>>,
+    /// Deliveries fanned out to each neuron, in queue order.
+    inbox: Vec<Vec<Input>>,
     /// Neurons with a non-empty inbox.
     addressed: Vec<u32>,
     /// Window number in which each neuron was last run.
@@ -76,6 +74,12 @@ pub(super) struct WindowBuffers {
     visits: u64,
     /// Neuron events so far.
     events: u64,
+    /// Entities with an event in the current window.
+    due: Vec<(EntityKey, EntityId)>,
+    /// The neurons to run in the current window, by index.
+    jobs: Vec<Job>,
+    /// What each shard of the window produced.
+    outputs: Vec<ShardOutput>,
     /// Spikes of the current window.
     emitted: Vec<Emitted>,
     /// Sample times [ms] of the current window.
@@ -167,24 +171,8 @@ impl Simulation {
         buffers.window += 1;
         self.fan_out(w, &mut buffers, summary);
         self.prepare_samples(w, &mut buffers);
-        let n_neurons = self.network.neuron_count;
-        while let Some((key, id)) = self.queue.peek_entity() {
-            if key.time > w {
-                break;
-            }
-            if id < n_neurons {
-                self.run_neuron(id, w, &mut buffers, summary);
-            } else {
-                self.run_source(id, w, &mut buffers);
-            }
-        }
-        for i in 0..buffers.addressed.len() {
-            let id = buffers.addressed[i];
-            if buffers.visited[id as usize] != buffers.window {
-                self.run_neuron(id, w, &mut buffers, summary);
-            }
-        }
-        buffers.addressed.clear();
+        self.collect_jobs(w, &mut buffers);
+        self.run_jobs(w, &mut buffers, summary);
         self.samples_of_idle_neurons(&mut buffers);
         let result = self.close_window(&mut buffers, recorder, summary);
         self.window = buffers;
@@ -206,42 +194,73 @@ impl Simulation {
         }
     }
 
-    /// Run neuron `id` through the window ending at `w`, then put its next event back in the
-    /// queue.
-    fn run_neuron(
-        &mut self,
-        id: u32,
-        w: f64,
-        buffers: &mut WindowBuffers,
-        summary: &mut RunSummary,
-    ) {
-        buffers.visited[id as usize] = buffers.window;
-        let inbox = std::mem::take(&mut buffers.inbox[id as usize]);
-        let pending = self.queue.key_of(id);
-        let mut column = self.signal_column(id).map(|(b, column)| SampleColumn {
-            times: &buffers.sample_times,
-            values: &mut buffers.samples[b],
-            block: &self.blocks[b],
-            column,
-            taken: 0,
-        });
-        let mut window = NeuronWindow {
+    /// Run the sources with an event by `w`, and list the neurons to run through the window:
+    /// those with an event of their own by `w` and those with deliveries, in index order.
+    fn collect_jobs(&mut self, w: f64, buffers: &mut WindowBuffers) {
+        let n_neurons = self.network.neuron_count;
+        buffers.due.clear();
+        buffers.jobs.clear();
+        self.queue.entities_due(w, &mut buffers.due);
+        for i in 0..buffers.due.len() {
+            let (key, id) = buffers.due[i];
+            if id < n_neurons {
+                buffers.visited[id as usize] = buffers.window;
+                buffers.jobs.push(Job {
+                    id,
+                    pending: Some(key),
+                });
+            } else {
+                self.run_source(id, w, buffers);
+            }
+        }
+        for &id in &buffers.addressed {
+            if buffers.visited[id as usize] != buffers.window {
+                buffers.visited[id as usize] = buffers.window;
+                buffers.jobs.push(Job {
+                    id,
+                    pending: self.queue.key_of(id),
+                });
+            }
+        }
+        buffers.addressed.clear();
+        buffers.jobs.sort_unstable_by_key(|job| job.id);
+    }
+
+    /// Run the window's neurons (on several threads when there is enough work, see
+    /// [`super::shards`]), then merge what they produced: spikes, samples, pending events and
+    /// counters.
+    fn run_jobs(&mut self, w: f64, buffers: &mut WindowBuffers, summary: &mut RunSummary) {
+        WindowNeurons {
+            groups: &mut self.groups,
+            group_info: &self.group_info,
+            folded: &mut self.folded,
+            inbox: &mut buffers.inbox,
             end: w,
-            inbox: &inbox,
-            emitted: &mut buffers.emitted,
-            column: column.as_mut(),
-            summary,
-            events: 0,
             input_runs: self.input_runs,
-        };
-        let pending = with_neuron!(self, id, |step| window.run(&mut step, pending));
-        self.processed += window.events;
-        buffers.visits += 1;
-        buffers.events += window.events;
-        self.queue.schedule_key(id, pending);
-        let mut inbox = inbox;
-        inbox.clear();
-        buffers.inbox[id as usize] = inbox;
+            signals: SignalColumns {
+                times: &buffers.sample_times,
+                locate: &self.locate,
+                block_of_group: &self.block_of_group,
+                blocks: &self.blocks,
+            },
+        }
+        .run(&buffers.jobs, &mut buffers.outputs);
+        buffers.visits += buffers.jobs.len() as u64;
+        for output in &buffers.outputs {
+            buffers.emitted.extend_from_slice(&output.emitted);
+            for sample in &output.samples {
+                let (b, row) = (sample.block as usize, sample.row as usize);
+                let stride = self.blocks[b].stride();
+                let values = &mut buffers.samples[b][row * stride..(row + 1) * stride];
+                self.blocks[b].put(values, sample.column as usize, sample.observation);
+            }
+            for &(id, key) in &output.pending {
+                self.queue.schedule_key(id, key);
+            }
+            summary.add_counts(&output.counts);
+            self.processed += output.events;
+            buffers.events += output.events;
+        }
     }
 
     /// Emit every spike of source entity `id` up to `w`.
@@ -316,26 +335,16 @@ impl Simulation {
                 &self.groups[block.group],
                 self.group_info[block.group].first_neuron,
             );
+            let stride = block.stride();
             for (column, &local) in block.indices.iter().enumerate() {
                 if buffers.visited[(first + local) as usize] != buffers.window {
-                    let mut samples = SampleColumn {
-                        times: &buffers.sample_times,
-                        values: &mut buffers.samples[b],
-                        block,
-                        column,
-                        taken: 0,
-                    };
-                    samples.take_until(f64::INFINITY, true, |ts| group.observe(local as usize, ts));
+                    for (row, &ts) in buffers.sample_times.iter().enumerate() {
+                        let values = &mut buffers.samples[b][row * stride..(row + 1) * stride];
+                        block.put(values, column, group.observe(local as usize, ts));
+                    }
                 }
             }
         }
-    }
-
-    /// The signal block and column of neuron `id`, if it is recorded.
-    fn signal_column(&self, id: u32) -> Option<(usize, usize)> {
-        let (g, local) = self.locate[id as usize];
-        let b = self.block_of_group[g as usize]?;
-        Some((b, self.blocks[b].column(local as usize)?))
     }
 }
 
@@ -366,115 +375,3 @@ pub(super) fn smallest_queued_delay(sim: &Simulation) -> f64 {
         .fold(f64::INFINITY, f64::min)
 }
 
-/// One neuron's samples in the window's buffer.
-struct SampleColumn<'a> {
-    /// The window's sample times [ms].
-    times: &'a [f64],
-    /// The block's samples, row by row.
-    values: &'a mut [f64],
-    /// The neuron's signal block.
-    block: &'a SignalBlock,
-    /// The neuron's column in the block.
-    column: usize,
-    /// Rows taken so far.
-    taken: usize,
-}
-
-impl SampleColumn<'_> {
-    /// Time [ms] of the next sample not yet taken (infinite if none).
-    fn next_time(&self) -> f64 {
-        self.times.get(self.taken).copied().unwrap_or(f64::INFINITY)
-    }
-
-    /// Take the samples before `t` [ms] (or at it, when `inclusive`) with `observe`.
-    fn take_until(&mut self, t: f64, inclusive: bool, observe: impl Fn(f64) -> Observation) {
-        let stride = self.block.stride();
-        while let Some(&ts) = self.times.get(self.taken) {
-            if ts > t || (!inclusive && ts == t) {
-                break;
-            }
-            let row = &mut self.values[self.taken * stride..(self.taken + 1) * stride];
-            self.block.put(row, self.column, observe(ts));
-            self.taken += 1;
-        }
-    }
-}
-
-/// One neuron's run through a window.
-struct NeuronWindow<'a, 'c> {
-    /// Window end [ms] (inclusive).
-    end: f64,
-    /// Deliveries to the neuron in the window: (time [ms], receptor, weight).
-    inbox: &'a [(f64, Receptor, f64)],
-    /// The window's spikes.
-    emitted: &'a mut Vec<Emitted>,
-    /// The neuron's samples, if recorded.
-    column: Option<&'a mut SampleColumn<'c>>,
-    summary: &'a mut RunSummary,
-    /// Events processed.
-    events: u64,
-    /// Whether models may take folded inputs in their own loop.
-    input_runs: bool,
-}
-
-impl NeuronWindow<'_, '_> {
-    /// Process the neuron's events up to the window's end, starting from its `pending` event;
-    /// returns its pending event after the window.
-    fn run<M: ExactNeuron>(
-        &mut self,
-        step: &mut NeuronStep<M>,
-        mut pending: Option<EntityKey>,
-    ) -> Option<EntityKey> {
-        let mut next_input = 0;
-        loop {
-            let delivery = self.inbox.get(next_input).map(|&(t, ..)| t);
-            let entity = pending.filter(|key| key.time <= self.end);
-            // The neuron's own event first at equal times (the ordering contract).
-            let time = match (entity, delivery) {
-                (Some(key), Some(t)) => key.time.min(t),
-                (Some(key), None) => key.time,
-                (None, Some(t)) => t,
-                (None, None) => break,
-            };
-            if let Some(column) = self.column.as_deref_mut() {
-                column.take_until(time, false, |ts| step.model.observe(step.state, ts));
-            }
-            self.events += 1;
-            pending = match entity.filter(|key| key.time == time) {
-                Some(EntityKey {
-                    kind: Kind::Threshold,
-                    ..
-                }) => {
-                    self.emitted.push(Emitted {
-                        time,
-                        kind: Kind::Threshold,
-                        id: step.id,
-                    });
-                    step.fire(time, self.summary)
-                }
-                Some(_) => {
-                    // Folded inputs run on until the next delivery or untaken sample (own
-                    // events first at equal times) or the window's end.
-                    let sample = self
-                        .column
-                        .as_deref()
-                        .map_or(f64::INFINITY, |c| c.next_time());
-                    let until = self.end.min(delivery.unwrap_or(f64::INFINITY)).min(sample);
-                    let (pending, events) =
-                        step.folded_inputs_until(time, until, self.input_runs, self.summary);
-                    self.events += events - 1;
-                    pending
-                }
-                None => {
-                    let (_, receptor, weight) = self.inbox[next_input];
-                    next_input += 1;
-                    step.input(time, receptor, weight, self.summary)
-                }
-            };
-        }
-        if let Some(column) = self.column.as_deref_mut() {
-            column.take_until(self.end, true, |ts| step.model.observe(step.state, ts));
-        }
-        pending
-    }
-}
