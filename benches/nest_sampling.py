@@ -53,10 +53,9 @@ What it does (all formulas: shared/reference/sampling.md §1.2-§1.7, §4)
 
 exactspike: `--exactspike BIN` runs the same job through `BIN calibrate` (same sweep settings,
 timed on its own, before the NEST sampling run) and `BIN sample` (same sbs sampler, noise, delay,
-burn-in, T, networks, synapse type; its own calibration). A sampling file holds one target copied
-`networks` times, so run_exactspike() writes one file per distinct target (network i samples
-target i % K, as in NEST), runs them as separate processes with seeds seed+2+k and sums their
-wall and CPU times (process start to exit, HDF5 output included). D_KL is read back from
+burn-in, T, networks, synapse type; its own calibration), both with --threads threads. The
+sampling file lists one target per network (network i samples target i % K, as in NEST); wall
+and CPU times are those of the process, start to exit (HDF5 output included). D_KL is read back from
 /sampling/dkl_sampled_target and /sampling/checkpoints with h5py. If BIN rejects
 renewing_synapses = true (a 10 ms probe), both sides fall back to static synapses and the output
 says so. Printed on stderr: sampling wall and CPU of both, the ratio (wall and CPU), both
@@ -369,27 +368,34 @@ def _toml_list(xs):
     return "[" + ", ".join(_toml_float(x) for x in xs) + "]"
 
 
-def exactspike_sampling_file(job, W, b, networks, renewing, calibration=None, t=None, seed=0):
-    """A sampling file (src/sampling/spec.rs) for `networks` copies of the target (W, b) with the
-    sbs sampler, noise, burn-in and T of `job`, master seed job['seed'] + 2 + `seed`.
+def exactspike_sampling_file(job, targets, renewing, calibration=None, t=None):
+    """A sampling file (src/sampling/spec.rs) for one network per target of `targets` (a list of
+    (W, b)) with the sbs sampler, noise, burn-in and T of `job`, master seed job['seed'] + 2.
     `calibration`: a stored calibration file, or None for the sweep settings of
     job['cal_settings'] (used by `exactspike calibrate`)."""
     p, nz = SBS, NOISE
     params = ", ".join(f"{k} = {_toml_float(p[k])}" for k in (
         "cm", "tau_m", "v_thresh", "v_reset", "tau_refrac", "tau_syn_E", "tau_syn_I",
         "e_rev_E", "e_rev_I"))
+    matrix = lambda W: "[" + ", ".join(_toml_list(r) for r in np.asarray(W)) + "]"
+    if len(targets) == 1:
+        (W, b), = targets
+        boltzmann = [f"weights = {matrix(W)}", f"biases = {_toml_list(np.asarray(b))}"]
+    else:
+        boltzmann = ["targets = ["] + [
+            f"  {{ weights = {matrix(W)}, biases = {_toml_list(np.asarray(b))} }}," for W, b in targets
+        ] + ["]"]
     lines = [
         "[simulation]", f"t_stop = {_toml_float(job['T'] if t is None else t)}",
-        f"seed = {int(job['seed']) + 2 + int(seed)}", "",
-        "[boltzmann]", "weights = [" + ", ".join(_toml_list(r) for r in np.asarray(W)) + "]",
-        f"biases = {_toml_list(np.asarray(b))}", "",
+        f"seed = {int(job['seed']) + 2}", "",
+        "[boltzmann]", *boltzmann, "",
         "[sampler]", 'model = "IF_cond_exp"', f"params = {{ {params} }}",
         f"noise = {{ rate_exc = {_toml_float(nz['rate_exc'] * 1e3)}, "      # kHz -> Hz
         f"rate_inh = {_toml_float(nz['rate_inh'] * 1e3)}, "
         f"weight_exc = {_toml_float(nz['weight_exc'])}, weight_inh = {_toml_float(nz['weight_inh'])} }}",
         f"renewing_synapses = {'true' if renewing else 'false'}",
         f"delay = {_toml_float(max(0.1, job['dt']))}", "",
-        "[sampling]", f"networks = {int(networks)}", f"burn_in = {_toml_float(job['burn_in'])}", "",
+        "[sampling]", f"networks = {len(targets)}", f"burn_in = {_toml_float(job['burn_in'])}", "",
         "[calibration]"]
     if calibration is not None:
         lines.append(f"file = {json.dumps(os.path.abspath(calibration))}")
@@ -438,11 +444,11 @@ def exactspike_calibration(binary, job):
             log(f"exactspike calibration: cached in {out}")
             job["es_calibration"] = dict(stored["result"], cached=True)
             return job["es_calibration"]
-    W, b = job["targets"][0]
     toml = os.path.join(d, "calibrate.toml")
     with open(toml, "w") as f:
-        f.write(exactspike_sampling_file(job, W, b, 1, False))
-    proc, wall, cpu = _timed([binary, "calibrate", toml, "--out", out, "--overwrite"])
+        f.write(exactspike_sampling_file(job, job["targets"][:1], False))
+    proc, wall, cpu = _timed([binary, "calibrate", toml, "--out", out, "--overwrite",
+                              "--threads", str(job["threads"])])
     if proc.returncode != 0:
         raise RuntimeError(f"exactspike calibrate failed ({proc.returncode}): {proc.stderr.strip()}")
     with h5py.File(out, "r") as f:
@@ -464,10 +470,10 @@ def exactspike_supports_renewing(binary, job):
     """Whether `BINARY sample` accepts renewing_synapses = true (a 10 ms probe run)."""
     cal = exactspike_calibration(binary, job)
     d = _workdir(job)
-    W, b = job["targets"][0]
     toml = os.path.join(d, "probe_renewing.toml")
     with open(toml, "w") as f:
-        f.write(exactspike_sampling_file(dict(job, burn_in=0.0), W, b, 1, True, cal["file"], t=10.0))
+        f.write(exactspike_sampling_file(dict(job, burn_in=0.0), job["targets"][:1], True, cal["file"],
+                                         t=10.0))
     proc = subprocess.run([binary, "sample", toml, "--out", os.path.join(d, "probe_renewing.h5"),
                            "--overwrite", "--quiet"], capture_output=True, text=True)
     if proc.returncode == 0:
@@ -476,58 +482,41 @@ def exactspike_supports_renewing(binary, job):
 
 
 def run_exactspike(binary, job):
-    """Run the job through `BINARY sample`: its own calibration (same sweep settings as NEST,
-    timed separately), then one sampling file per distinct target with that target's networks
-    (a sampling file holds one target, copied `networks` times), each its own process. Wall and
-    CPU times are summed over these processes, from process start to exit (parse, translation,
-    simulation, online readout, HDF5 output). D_KL is read back from /sampling/...; returns a
-    dict shaped like run_nest()."""
+    """Run the job through `BINARY sample --threads N` (N: --threads, as NEST's): its own
+    calibration (same sweep settings as NEST, timed separately), then one sampling file with one
+    target per network (network i samples target i % K, as in make_job), in one process. Wall and
+    CPU times are from process start to exit (parse, translation, simulation, online readout,
+    HDF5 output). D_KL is read back from /sampling/...; returns a dict shaped like run_nest()."""
     import h5py
     cal = exactspike_calibration(binary, job)
     d = _workdir(job)
-    K, N, n = len(job["targets"]), job["networks"], job["neurons"]
-    wall = cpu = engine_wall = 0.0
-    n_spikes = input_events = 0
-    checkpoints, dk, dk_rev, p_sampled, unvisited = None, None, None, [None] * N, [None] * N
+    K, N = len(job["targets"]), job["networks"]
+    targets = [job["targets"][i % K] for i in range(N)]
     version = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout.strip()
-    for k, (W, b) in enumerate(job["targets"]):
-        members = list(range(k, N, K))      # network i samples target i % K (make_job)
-        if not members:
-            continue
-        toml, out = os.path.join(d, f"sample_{k}.toml"), os.path.join(d, f"sample_{k}.h5")
-        with open(toml, "w") as f:
-            # a seed per file: the files' networks must not share noise trains
-            f.write(exactspike_sampling_file(job, W, b, len(members), job["renewing"], cal["file"],
-                                             seed=k))
-        proc, w, c = _timed([binary, "sample", toml, "--out", out, "--overwrite"])
-        if proc.returncode != 0:
-            raise RuntimeError(f"exactspike sample {toml} failed ({proc.returncode}): {proc.stderr.strip()}")
-        wall, cpu = wall + w, cpu + c
-        m = re.search(r"t = \S+ ms: (\d+) input events, (\d+) neuron spikes, .* wall ([0-9.]+) s", proc.stdout)
-        if m:
-            input_events += int(m.group(1)); n_spikes += int(m.group(2))
-            engine_wall += float(m.group(3))
-        with h5py.File(out, "r") as f:
-            g = f["sampling"]
-            # [networks, 2^n]: every network of these files samples the same target.
-            if not np.allclose(g["p_target"][...], boltzmann(W, b), rtol=1e-10, atol=1e-15):
-                raise RuntimeError(f"{out}: /sampling/p_target differs from the script's p*")
-            cp = np.asarray(g["checkpoints"][...])
-            if checkpoints is None:
-                checkpoints = cp
-                dk = np.full((len(cp), N), np.nan)
-                dk_rev = np.full((len(cp), N), np.nan)
-            elif not np.array_equal(cp, checkpoints):
-                raise RuntimeError(f"{out}: other checkpoints than the first file")
-            dk[:, members] = g["dkl_sampled_target"][...]
-            dk_rev[:, members] = g["dkl_target_sampled"][...]
-            ps, uv = g["p_sampled"][...], g["unvisited"][...]
-            for j, i in enumerate(members):
-                p_sampled[i] = ps[j]
-                unvisited[i] = int(uv[-1, j])
+    toml, out = os.path.join(d, "sample.toml"), os.path.join(d, "sample.h5")
+    with open(toml, "w") as f:
+        f.write(exactspike_sampling_file(job, targets, job["renewing"], cal["file"]))
+    proc, wall, cpu = _timed([binary, "sample", toml, "--out", out, "--overwrite",
+                              "--threads", str(job["threads"])])
+    if proc.returncode != 0:
+        raise RuntimeError(f"exactspike sample {toml} failed ({proc.returncode}): {proc.stderr.strip()}")
+    m = re.search(r"t = \S+ ms: (\d+) input events, (\d+) neuron spikes, .* wall ([0-9.]+) s", proc.stdout)
+    input_events, n_spikes, engine_wall = (int(m.group(1)), int(m.group(2)), float(m.group(3))) if m \
+        else (0, 0, 0.0)
+    with h5py.File(out, "r") as f:
+        g = f["sampling"]
+        expected = np.array([boltzmann(W, b) for W, b in targets])
+        if not np.allclose(g["p_target"][...], expected, rtol=1e-10, atol=1e-15):
+            raise RuntimeError(f"{out}: /sampling/p_target differs from the script's p*")
+        checkpoints = np.asarray(g["checkpoints"][...])
+        dk = np.asarray(g["dkl_sampled_target"][...])          # [checkpoints, networks]
+        dk_rev = np.asarray(g["dkl_target_sampled"][...])
+        p_sampled = list(g["p_sampled"][...])
+        unvisited = [int(u) for u in g["unvisited"][-1]]
+    n = job["neurons"]
     final = dk[-1]
     T = job["T"]
-    return dict(simulator=version, processes=K, wall_total_s=wall, cpu_total_s=cpu,
+    return dict(simulator=version, processes=1, wall_total_s=wall, cpu_total_s=cpu,
                 wall_engine_s=engine_wall, load_avg=os.getloadavg(),
                 renewing=job["renewing"], calibration={k: v for k, v in cal.items() if k != "file"},
                 n_spikes=n_spikes, input_events=input_events,

@@ -20,8 +20,8 @@ initial potentials are drawn by each simulator from its own generator, so rates 
 distribution, not spike by spike. CPU time is that of the process (NEST) or of the child that
 runs the simulation (Brian2's compiled binary, exactspike), summed over threads. The loop's time
 is NEST's `Simulate`, Brian2's `device._last_run_time` and the wall time exactspike prints for
-its run. exactspike runs one thread (`--threads` applies to the peers). Each figure is the best
-of --repeat runs.
+its run. All three run on --threads threads (exactspike `--threads`, NEST `local_num_threads`,
+Brian2 OpenMP). Each figure is the best of --repeat runs.
 """
 import argparse
 import os
@@ -82,8 +82,8 @@ def run_exactspike(binary, net, threads):
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "out.h5")
         c0, w0 = child_cpu(), time.time()
-        proc = subprocess.run([binary, "run", net["path"], "--out", out], check=True,
-                              capture_output=True, text=True)
+        proc = subprocess.run([binary, "run", net["path"], "--out", out, "--threads", str(threads)],
+                              check=True, capture_output=True, text=True)
         wall, cpu = time.time() - w0, child_cpu() - c0
         loop = float(re.search(r"wall ([0-9.]+) s", proc.stdout + proc.stderr).group(1))
         with h5py.File(out, "r") as f:

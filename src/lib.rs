@@ -35,6 +35,7 @@ pub mod rng;
 pub mod sampling;
 pub mod source;
 pub mod synapse;
+pub mod threads;
 pub mod ttfs;
 
 use error::RunError;

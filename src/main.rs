@@ -9,6 +9,7 @@ use exactspike::error::{ConfigError, LowerError, RunError};
 use exactspike::record::raster::RasterError;
 use exactspike::record::RecordError;
 use exactspike::sampling::SamplingError;
+use exactspike::threads::ThreadsError;
 use exactspike::ttfs::error::TtfsError;
 
 fn main() {
@@ -42,7 +43,8 @@ fn exit_status(error: &anyhow::Error) -> i32 {
         || (error.downcast_ref::<SamplingError>()).is_some_and(SamplingError::is_bad_input)
         || (error.downcast_ref::<RecordError>()).is_some_and(RecordError::is_bad_input)
         || (error.downcast_ref::<RasterError>()).is_some_and(RasterError::is_bad_input)
-        || (error.downcast_ref::<TtfsError>()).is_some_and(TtfsError::is_bad_input);
+        || (error.downcast_ref::<TtfsError>()).is_some_and(TtfsError::is_bad_input)
+        || (error.downcast_ref::<ThreadsError>()).is_some_and(ThreadsError::is_bad_input);
     if bad_input {
         2
     } else {

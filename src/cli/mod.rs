@@ -23,6 +23,7 @@ use exactspike::sampling::background::report::describe;
 use exactspike::sampling::readout::SamplingResult;
 use exactspike::sampling::spec::check_chip_background;
 use exactspike::sampling::{jobs, plot, summary, tables, SamplingJob, SamplingSpec, TrainingJob};
+use exactspike::threads::Threads;
 
 /// Exact, event-driven spiking neural network simulator.
 #[derive(Debug, Parser)]
@@ -30,6 +31,9 @@ use exactspike::sampling::{jobs, plot, summary, tables, SamplingJob, SamplingSpe
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Threads to run on [default: one per core]; results are bitwise the same for any number.
+    #[arg(long, global = true, value_name = "N")]
+    threads: Option<usize>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -154,9 +158,16 @@ struct SamplingArgs {
     bias_scale: Option<f64>,
 }
 
-/// Execute the parsed command line.
+/// Execute the parsed command line on its `--threads`.
 pub fn run(cli: Cli) -> Result<()> {
-    match cli.command {
+    let count = cli.threads.unwrap_or_else(Threads::available);
+    let threads = Threads::new(count).with_context(|| format!("--threads {count}"))?;
+    threads.run(|| execute(cli.command, cli.threads))
+}
+
+/// Execute `command`; `threads` is the command line's `--threads`, if given.
+fn execute(command: Command, threads: Option<usize>) -> Result<()> {
+    match command {
         Command::Run {
             experiment,
             out,
@@ -216,7 +227,7 @@ pub fn run(cli: Cli) -> Result<()> {
             plot::draw_dkl(&files, axis, &out, overwrite)?;
             Ok(())
         }
-        Command::Ttfs(command) => ttfs::run(command),
+        Command::Ttfs(command) => ttfs::run(command, threads),
         Command::Info { file } => {
             println!("{}", summary::summarize(&file)?);
             Ok(())

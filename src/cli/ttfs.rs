@@ -37,9 +37,6 @@ pub enum TtfsCommand {
         /// Override the number of epochs.
         #[arg(long)]
         epochs: Option<usize>,
-        /// Override the number of worker threads (0: one per core; results do not depend on it).
-        #[arg(long)]
-        threads: Option<usize>,
         /// Start from this stored model (HDF5) instead of the seeded initial weights.
         #[arg(long)]
         init: Option<PathBuf>,
@@ -65,9 +62,6 @@ pub enum TtfsCommand {
         /// Output predictions (HDF5).
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Worker threads (0: one per core).
-        #[arg(long, default_value_t = 0)]
-        threads: usize,
         /// Run on an emulated chip.
         #[command(flatten)]
         chip: ChipArgs,
@@ -211,15 +205,15 @@ impl ChipFlags {
     }
 }
 
-/// Run a `ttfs` sub-command.
-pub fn run(command: TtfsCommand) -> Result<()> {
+/// Run a `ttfs` sub-command; `threads` is the command line's `--threads`, if given (otherwise
+/// `ttfs train` uses the description's `threads`, `ttfs eval` those of the pool it runs in).
+pub fn run(command: TtfsCommand, threads: Option<usize>) -> Result<()> {
     match command {
         TtfsCommand::Train {
             config,
             out,
             seed,
             epochs,
-            threads,
             init,
             chip,
             quiet,
@@ -257,7 +251,6 @@ pub fn run(command: TtfsCommand) -> Result<()> {
             model,
             data,
             out,
-            threads,
             chip,
             run_seed,
             overwrite,
@@ -265,7 +258,7 @@ pub fn run(command: TtfsCommand) -> Result<()> {
             &model,
             &data,
             out.as_deref(),
-            threads,
+            threads.unwrap_or(0),
             &chip,
             run_seed,
             overwrite,
@@ -440,6 +433,7 @@ fn evaluate(
     model: &Path,
     data: &str,
     out: Option<&Path>,
+    // 0: those of the pool.
     threads: usize,
     chip: &ChipArgs,
     run_seed: Option<u64>,

@@ -1,6 +1,7 @@
 //! The event-driven engine: no global time grid; a neuron is touched only when an input arrives
 //! or its predicted threshold crossing is due. See [`queue`] for the ordering contract.
 
+mod adaptive;
 pub mod folded;
 mod lower;
 pub mod memory;
@@ -24,6 +25,7 @@ use crate::network::Network;
 use crate::neuron::Receptor;
 use crate::record::{RecordError, RecordLayout, Recorder, Termination};
 use crate::source::Source;
+use adaptive::Trial;
 use folded::FoldedInputs;
 pub use memory::{MemoryEstimate, MemoryLimit};
 pub use modify::ModifyError;
@@ -39,8 +41,8 @@ const CHECK_EVERY: u64 = 1 << 14;
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EventLoop {
-    /// Windows (see [`window`]) while they hold enough events per neuron to pay off, then event
-    /// by event.
+    /// Windows (see [`window`]) or single events, whichever a trial at the start measures to be
+    /// faster (see [`adaptive`]).
     Adaptive,
     /// Windows whenever the smallest delay allows (event by event otherwise).
     Windows,
@@ -171,6 +173,8 @@ pub struct Simulation {
     d_min: f64,
     /// Scratch space of the windowed loop.
     window: WindowBuffers,
+    /// The adaptive loop's trials and choice.
+    trial: Trial,
     /// Which loop runs the events (see [`Simulation::set_loop`]).
     event_loop: EventLoop,
     /// Whether models run through their folded inputs in their own loop (see
@@ -180,6 +184,8 @@ pub struct Simulation {
     delivered: Vec<(u32, Receptor, f64)>,
     /// Events processed so far (over all segments: sets the cadence of interrupt checks).
     processed: u64,
+    /// Windows whose neurons ran on more than one thread so far.
+    parallel_windows: u64,
     t_stop: f64,
 }
 
@@ -235,10 +241,12 @@ impl Simulation {
             through: f64::NEG_INFINITY,
             d_min: f64::INFINITY,
             window: WindowBuffers::new(network.neuron_count as usize),
+            trial: Trial::default(),
             event_loop: EventLoop::Adaptive,
             input_runs: true,
             delivered: Vec::new(),
             processed: 0,
+            parallel_windows: 0,
             t_stop: experiment.t_stop(),
             network,
         };
@@ -287,6 +295,12 @@ impl Simulation {
     /// outputs are the same, bitwise; the choice is for cross-checking the models' loops.
     pub fn set_input_runs(&mut self, on: bool) {
         self.input_runs = on;
+    }
+
+    /// Windows whose neurons ran on more than one thread so far: 0 on one thread, under the
+    /// event-by-event loop, or when the windows hold too little work to be split.
+    pub fn parallel_windows(&self) -> u64 {
+        self.parallel_windows
     }
 
     /// Number of sources folded into their only target neuron (see [`folded`]).
@@ -355,16 +369,13 @@ impl Simulation {
             interrupt,
             progress,
         };
-        let windows = match self.event_loop {
-            EventLoop::Adaptive => self.window.pay_off(),
-            EventLoop::Windows => true,
-            EventLoop::Events => false,
-        };
-        if windows {
-            self.run_windows(t_end, &mut out, &mut summary)?;
+        match self.event_loop {
+            EventLoop::Adaptive => self.run_adaptive(t_end, &mut out, &mut summary)?,
+            EventLoop::Windows => self.run_windows(t_end, &mut out, &mut summary)?,
+            EventLoop::Events => {}
         }
         if summary.termination.is_completed() {
-            self.run_events(t_end, &mut out, &mut summary)?;
+            self.run_events(t_end, u64::MAX, &mut out, &mut summary)?;
         }
         let recorder = out.recorder;
         if summary.termination.is_completed() {
@@ -377,6 +388,11 @@ impl Simulation {
                 .sample_until(t_end, true, &self.groups, &self.blocks, recorder)?;
         }
         summary.wall_seconds += started.elapsed().as_secs_f64();
+        tracing::debug!(
+            parallel_windows = self.parallel_windows,
+            threads = rayon::current_num_threads(),
+            "run segment done"
+        );
         // Lost spikes of folded sources were emitted, and lost, when their source drew past them.
         let lost = self.folded.lost() - folded_lost;
         summary.lost_events += lost;
@@ -386,23 +402,33 @@ impl Simulation {
         Ok(summary)
     }
 
-    /// The event-by-event loop: every event at or before `t_end` [ms], one at a time.
+    /// The event-by-event loop: every event at or before `t_end` [ms], one at a time, or only
+    /// until `budget` events are popped and no other is due at the last one's time (then
+    /// `through` is that time). Returns the number of events popped.
     fn run_events(
         &mut self,
         t_end: f64,
+        budget: u64,
         out: &mut Observers,
         summary: &mut RunSummary,
-    ) -> Result<(), RecordError> {
+    ) -> Result<u64, RecordError> {
+        let (mut popped, mut last) = (0, f64::NEG_INFINITY);
         while let Some(t) = self.queue.peek_time() {
             if t > t_end {
                 break;
             }
+            if popped >= budget && t > last {
+                self.through = last;
+                break;
+            }
+            popped += 1;
+            last = t;
             let recorder = &mut *out.recorder;
             self.sampler
                 .sample_until(t, false, &self.groups, &self.blocks, recorder)?;
             self.processed += 1;
             if self.processed.is_multiple_of(CHECK_EVERY) && out.stop_at(t, summary) {
-                return Ok(());
+                return Ok(popped);
             }
             let recorder = &mut *out.recorder;
             match self.queue.pop().expect("peeked") {
@@ -442,7 +468,7 @@ impl Simulation {
                 }
             }
         }
-        Ok(())
+        Ok(popped)
     }
 
     /// Fire neuron `id` at its predicted crossing `time` [ms]; returns its next pending event.

@@ -548,7 +548,13 @@ mod tests {
                 1 => -0.0,
                 _ => rng.random_range(0.0..4.0),
             };
-            heap.set(id as u32, EntityKey { time: *time, kind: Kind::Input });
+            heap.set(
+                id as u32,
+                EntityKey {
+                    time: *time,
+                    kind: Kind::Input,
+                },
+            );
         }
         for t in [-1.0, 0.0, 2.0, 2.5, 10.0] {
             let mut found = Vec::new();
@@ -557,7 +563,9 @@ mod tests {
             ids.sort_unstable();
             let expected: Vec<u32> = (0..500).filter(|&i| times[i as usize] <= t).collect();
             assert_eq!(ids, expected, "t = {t}");
-            assert!(found.iter().all(|&(k, id)| k.time.to_bits() == times[id as usize].to_bits()));
+            assert!(found
+                .iter()
+                .all(|&(k, id)| k.time.to_bits() == times[id as usize].to_bits()));
         }
     }
 

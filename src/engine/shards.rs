@@ -117,16 +117,24 @@ pub(super) struct WindowNeurons<'a> {
 impl WindowNeurons<'_> {
     /// Run the neurons `jobs` (sorted by index) through the window, on as many threads as the
     /// current pool has and the work fills, into `outputs` (one per shard, resized as needed).
-    pub fn run(self, jobs: &[Job], outputs: &mut Vec<ShardOutput>) {
+    /// The work is judged by the neurons and their deliveries, or by `previous` events (the last
+    /// window's, which counts the folded inputs too) if more. Returns the number of shards.
+    pub fn run(self, jobs: &[Job], previous: u64, outputs: &mut Vec<ShardOutput>) -> usize {
         let weight = |job: &Job| 1 + self.inbox[job.id as usize].len();
         let total: usize = jobs.iter().map(weight).sum();
+        let work = total.max(previous as usize);
         let shards = rayon::current_num_threads()
-            .min(total / MIN_EVENTS_PER_SHARD)
+            .min(work / MIN_EVENTS_PER_SHARD)
+            .min(jobs.len())
             .max(1);
         let starts = balanced_starts(jobs, shards, total, weight);
         let neuron_count = self.inbox.len() as u32;
         let bounds: Vec<u32> = std::iter::once(0)
-            .chain(starts[1..shards].iter().map(|&a| jobs.get(a).map_or(neuron_count, |j| j.id)))
+            .chain(
+                starts[1..shards]
+                    .iter()
+                    .map(|&a| jobs.get(a).map_or(neuron_count, |j| j.id)),
+            )
             .chain(std::iter::once(neuron_count))
             .collect();
         if outputs.len() < shards {
@@ -141,10 +149,14 @@ impl WindowNeurons<'_> {
         let folded = self.folded.split(&bounds);
         let mut inbox = self.inbox;
         let mut shard_list = Vec::with_capacity(shards);
-        for (k, ((pieces, folded), output)) in
-            pieces.into_iter().zip(folded).zip(outputs.iter_mut()).enumerate()
+        for (k, ((pieces, folded), output)) in pieces
+            .into_iter()
+            .zip(folded)
+            .zip(outputs.iter_mut())
+            .enumerate()
         {
-            let (mine, rest) = std::mem::take(&mut inbox).split_at_mut((bounds[k + 1] - bounds[k]) as usize);
+            let (mine, rest) =
+                std::mem::take(&mut inbox).split_at_mut((bounds[k + 1] - bounds[k]) as usize);
             inbox = rest;
             shard_list.push(Shard {
                 jobs: &jobs[starts[k]..starts[k + 1]],
@@ -160,11 +172,12 @@ impl WindowNeurons<'_> {
                 },
             });
         }
-        if shard_list.len() == 1 {
+        if shards == 1 {
             shard_list.pop().expect("one shard").run();
         } else {
             shard_list.into_par_iter().for_each(Shard::run);
         }
+        shards
     }
 }
 
@@ -271,13 +284,16 @@ where
             let slot = (job.id - context.first) as usize;
             let inbox = std::mem::take(&mut context.inbox[slot]);
             let out = &mut *context.out;
-            let mut column = context.signals.of(job.id).map(|(block, column)| SampleColumn {
-                times: context.signals.times,
-                block,
-                column,
-                taken: 0,
-                sink: &mut out.samples,
-            });
+            let mut column = context
+                .signals
+                .of(job.id)
+                .map(|(block, column)| SampleColumn {
+                    times: context.signals.times,
+                    block,
+                    column,
+                    taken: 0,
+                    sink: &mut out.samples,
+                });
             let mut window = NeuronWindow {
                 end: context.end,
                 inbox: &inbox,
@@ -300,7 +316,12 @@ where
 impl NeuronGroup {
     /// Append to `pieces[k]` this group's neurons in `bounds[k]..bounds[k + 1]` (global indices;
     /// the group's first neuron is `first`), for every shard k the group reaches.
-    fn pieces<'a>(&'a mut self, first: u32, bounds: &[u32], pieces: &mut [Vec<Box<dyn NeuronPiece + 'a>>]) {
+    fn pieces<'a>(
+        &'a mut self,
+        first: u32,
+        bounds: &[u32],
+        pieces: &mut [Vec<Box<dyn NeuronPiece + 'a>>],
+    ) {
         dispatch!(self, group => split_group(group, first, bounds, pieces))
     }
 }

@@ -16,12 +16,15 @@
 //! deliveries' sequence numbers. Outputs are therefore bitwise those of the event-by-event loop,
 //! which remains in use when a window would be empty (`d_min = 0`).
 //!
-//! A neuron visit costs about as much as one event of the event-by-event loop, so windows pay off
-//! only when neurons have several events per window (long delays, many inputs). Under
-//! [`super::EventLoop::Adaptive`] the engine counts events per visit over the first
-//! [`TRIAL_VISITS`] visits and leaves windows for good below [`MIN_EVENTS_PER_VISIT`]; windows
+//! A neuron visit costs about as much as one event of the event-by-event loop, so on one thread
+//! windows pay off only when neurons have several events per window (long delays, many inputs);
+//! on several threads the neurons of a window run in parallel ([`super::shards`]).
+//! [`super::EventLoop::Adaptive`] measures which loop is cheaper ([`super::adaptive`]). Windows
 //! without any event are skipped when no membrane is sampled.
 
+use std::time::Instant;
+
+use super::adaptive::LoopChoice;
 use super::queue::{EntityId, EntityKey, Kind};
 use super::shards::{Input, Job, ShardOutput, SignalColumns, WindowNeurons};
 use super::{Observers, RunSummary, Simulation, CHECK_EVERY};
@@ -33,15 +36,6 @@ pub(super) const MAX_WINDOW: f64 = 10.0;
 
 /// Most membrane samples per window (per recorded neuron).
 pub(super) const MAX_WINDOW_SAMPLES: f64 = 256.0;
-
-/// Neuron visits after which the engine judges whether windows pay off.
-const TRIAL_VISITS: u64 = 1024;
-
-/// Fewest events per neuron visit for which windows pay off: a visit costs about as much as one
-/// event of the event-by-event loop (measured: the sampling job, whose neurons have about one
-/// event per 0.1 ms window, is 2–3 % slower in windows; one or 1000 neurons with 60 events per
-/// 10 ms window are 1.2–1.5× faster).
-const MIN_EVENTS_PER_VISIT: u64 = 2;
 
 /// A spike emitted in the current window (recorded and sent out at its end).
 #[derive(Clone, Copy, Debug)]
@@ -70,9 +64,7 @@ pub(super) struct WindowBuffers {
     visited: Vec<u64>,
     /// Number of the current window.
     window: u64,
-    /// Neuron visits so far.
-    visits: u64,
-    /// Neuron events so far.
+    /// Neuron events of the last window.
     events: u64,
     /// Entities with an event in the current window.
     due: Vec<(EntityKey, EntityId)>,
@@ -96,12 +88,6 @@ impl WindowBuffers {
             visited: vec![u64::MAX; neurons],
             ..Self::default()
         }
-    }
-
-    /// Whether windows pay off: true until the trial's visits show too few events per visit
-    /// (then no more windows run, so the verdict stays).
-    pub fn pay_off(&self) -> bool {
-        self.visits < TRIAL_VISITS || self.events >= MIN_EVENTS_PER_VISIT * self.visits
     }
 }
 
@@ -147,10 +133,16 @@ impl Simulation {
                 return Ok(());
             }
             let before = self.processed;
+            let (work, started) = (summary.work(), Instant::now());
             self.run_window(w, out.recorder, summary)?;
             self.through = w;
-            if self.event_loop == super::EventLoop::Adaptive && !self.window.pay_off() {
-                // Too few events per neuron and window: the event-by-event loop is cheaper.
+            let trial = self.event_loop == super::EventLoop::Adaptive
+                && self.trial.choice == LoopChoice::TrialWindows;
+            let (visits, seconds) = (
+                self.window.jobs.len() as u64,
+                started.elapsed().as_secs_f64(),
+            );
+            if trial && self.trial.window(visits, summary.work() - work, seconds) {
                 return Ok(());
             }
             if before / CHECK_EVERY != self.processed / CHECK_EVERY && out.stop_at(w, summary) {
@@ -230,7 +222,7 @@ impl Simulation {
     /// [`super::shards`]), then merge what they produced: spikes, samples, pending events and
     /// counters.
     fn run_jobs(&mut self, w: f64, buffers: &mut WindowBuffers, summary: &mut RunSummary) {
-        WindowNeurons {
+        let shards = WindowNeurons {
             groups: &mut self.groups,
             group_info: &self.group_info,
             folded: &mut self.folded,
@@ -244,8 +236,9 @@ impl Simulation {
                 blocks: &self.blocks,
             },
         }
-        .run(&buffers.jobs, &mut buffers.outputs);
-        buffers.visits += buffers.jobs.len() as u64;
+        .run(&buffers.jobs, buffers.events, &mut buffers.outputs);
+        self.parallel_windows += u64::from(shards > 1);
+        buffers.events = 0;
         for output in &buffers.outputs {
             buffers.emitted.extend_from_slice(&output.emitted);
             for sample in &output.samples {
@@ -374,4 +367,3 @@ pub(super) fn smallest_queued_delay(sim: &Simulation) -> f64 {
         .map(first_delay)
         .fold(f64::INFINITY, f64::min)
 }
-

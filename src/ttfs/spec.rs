@@ -103,7 +103,8 @@ pub struct TrainingSpec {
     pub input_noise: f64,
     /// Epochs (counted from 1) after which the weights are stored as a checkpoint.
     pub checkpoints: Vec<usize>,
-    /// Worker threads for the patterns of a batch (0: one per core). Results do not depend on it.
+    /// Worker threads for the patterns of a batch (0: those of `--threads`, one per core by
+    /// default). Results do not depend on it.
     pub threads: usize,
     /// Which network the model keeps.
     pub keep: Keep,

@@ -554,12 +554,13 @@ pub fn evaluate(
     }
 }
 
-/// Threads to use for `requested` (0: one per available core).
+/// Threads to use for `requested` (0: those of the pool the job runs in, see
+/// [`crate::threads`]: one per core unless chosen).
 pub fn worker_threads(requested: usize) -> usize {
     if requested > 0 {
         return requested;
     }
-    std::thread::available_parallelism().map_or(1, usize::from)
+    rayon::current_num_threads()
 }
 
 /// `f(scratch, i)` for i in 0..n, on up to `threads` threads (contiguous ranges, one scratch

@@ -24,6 +24,7 @@ mod random;
 mod runtime_changes;
 mod sampling;
 mod signals;
+mod threads;
 mod training;
 mod tso;
 mod ttfs;

@@ -11,6 +11,7 @@ use exactspike::engine::{EventLoop, RunSummary};
 use exactspike::neuron::{CondExpParams, CurrExpParams, Receptor, StateVariable};
 use exactspike::record::MemoryRecorder;
 use exactspike::synapse::{SynapseModel, TsoParams};
+use exactspike::threads::Threads;
 
 use crate::common::networks::{all_to_all, arrays, build, profile, sbs, sbs_noise, simulation};
 
@@ -18,9 +19,19 @@ use crate::common::networks::{all_to_all, arrays, build, profile, sbs, sbs_noise
 /// of `pauses` [ms] first.
 fn run(
     experiment: &Experiment,
-    (event_loop, input_runs): (EventLoop, bool),
+    variant: (EventLoop, bool),
     pauses: &[f64],
 ) -> (MemoryRecorder, RunSummary) {
+    let (rec, summary, _) = run_counting(experiment, variant, pauses);
+    (rec, summary)
+}
+
+/// [`run`], also returning the number of windows that ran on more than one thread.
+fn run_counting(
+    experiment: &Experiment,
+    (event_loop, input_runs): (EventLoop, bool),
+    pauses: &[f64],
+) -> (MemoryRecorder, RunSummary, u64) {
     let (mut sim, mut rec) = simulation(experiment);
     sim.set_loop(event_loop);
     sim.set_input_runs(input_runs);
@@ -28,7 +39,8 @@ fn run(
         sim.run_until(t, &mut rec, None, &mut |_| {}).expect("runs");
     }
     let summary = sim.run(&mut rec, None, &mut |_| {}).expect("runs");
-    (rec, summary)
+    let parallel = sim.parallel_windows();
+    (rec, summary, parallel)
 }
 
 /// The windowed and the adaptive loop, with and without input runs, give the recordings and
@@ -43,11 +55,17 @@ fn assert_same(experiment: &Experiment, pauses: &[f64]) -> u64 {
     ] {
         let (windows, s_windows) = run(experiment, variant, pauses);
         assert_same_recordings(&events, &windows);
-        assert_eq!(s_events.input_events, s_windows.input_events);
-        assert_eq!(s_events.neuron_spikes, s_windows.neuron_spikes);
-        assert_eq!(s_events.source_spikes, s_windows.source_spikes);
+        assert_same_counters(&s_events, &s_windows);
     }
     s_events.neuron_spikes
+}
+
+/// The same events and spikes counted.
+fn assert_same_counters(a: &RunSummary, b: &RunSummary) {
+    assert_eq!(a.input_events, b.input_events);
+    assert_eq!(a.neuron_spikes, b.neuron_spikes);
+    assert_eq!(a.source_spikes, b.source_spikes);
+    assert_eq!(a.lost_events, b.lost_events);
 }
 
 /// The same recorded populations (names and sizes, spikes and membrane), then per population the
@@ -214,4 +232,65 @@ fn without_membrane_recording_the_same_too() {
     assert!(network.record().signals.is_empty());
     let spikes = assert_same(&network, &[75.0]);
     assert!(spikes > 500, "{spikes}");
+}
+
+/// A network whose windows hold enough work to be split over threads: 1000 neurons of the COBA
+/// benchmark (two synaptic time constants: the Taylor method) with private Poisson noise
+/// (folded), recurrent connections of 0.5 ms with a fifth lost on the way, the excitatory
+/// neurons' conductances and some membranes sampled in recording order.
+fn threads_network() -> Experiment {
+    let mut net = ExperimentBuilder::new("threads", 40.0);
+    net.seed(21);
+    let coba: CondExpParams = profile("coba_benchmark");
+    for (name, size, v) in [("exc", 800, -52.0), ("inh", 200, -56.0)] {
+        net.population(name, size, Cell::if_cond_exp(coba.clone()))
+            .initial_v(v);
+        let noise = [format!("{name}_noise_exc"), format!("{name}_noise_inh")];
+        sbs_noise(&mut net, name, size, [&noise[0], &noise[1]], [0.5, 0.7]);
+    }
+    let random = Connector::FixedProbability {
+        p: 0.02,
+        allow_self_connections: false,
+    };
+    for target in ["exc", "inh"] {
+        net.projection("exc", target, random.clone())
+            .weight(0.004)
+            .delay(0.5)
+            .p_transmit(0.8);
+        net.projection("inh", target, random.clone())
+            .weight(0.051)
+            .delay(0.6)
+            .receptor(Receptor::Inhibitory);
+    }
+    net.record_spikes("exc");
+    net.record_spikes("inh");
+    net.record_signals("exc", &[StateVariable::GsynExc, StateVariable::V])
+        .indices(&[799, 0, 400, 399, 401]);
+    net.record_v(&["inh"], 0.1);
+    build(net)
+}
+
+#[test]
+fn threads_change_nothing() {
+    let network = threads_network();
+    let (reference, counters) = run(&network, (EventLoop::Events, true), &[]);
+    assert!(counters.neuron_spikes > 500, "{counters:?}");
+    for threads in [1, 2, 3] {
+        let pool = Threads::new(threads).expect("a pool");
+        for event_loop in [EventLoop::Windows, EventLoop::Adaptive] {
+            let (rec, summary, parallel) =
+                pool.run(|| run_counting(&network, (event_loop, true), &[12.5, 30.0]));
+            assert_same_recordings(&reference, &rec);
+            assert_same_counters(&counters, &summary);
+            if event_loop == EventLoop::Windows {
+                // 80 windows of about 0.5 ms with some 3000 events each: nearly all are split
+                // (not the first, at time 0).
+                let expected = if threads == 1 { 0 } else { 70 };
+                assert!(
+                    parallel >= expected && (threads > 1 || parallel == 0),
+                    "{threads} threads: {parallel} windows in parallel"
+                );
+            }
+        }
+    }
 }

@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""Scaling and memory of the COBA benchmark: the network of experiments/coba_benchmark.toml at
+several sizes with the same in-degree (connection probability 0.02 * 4000 / N, so every neuron
+keeps about 64 excitatory and 16 inhibitory inputs), run by exactspike: input events per second
+of the simulation loop, cost per event relative to the smallest size, synapses, bytes per
+synapse of the peak resident memory (the whole process: network, states, queue, recorder) and of
+the engine's own estimate.
+
+Usage
+    python3 benches/scaling.py [--exactspike BIN] [--sizes 1000 4000 16000 64000]
+                               [--t-stop 200] [--threads 1]
+
+The stimulus (20 Poisson sources for 50 ms, p = 0.01) is kept as it is, so the self-sustained
+activity starts the same way at every size; the rates are printed, so the sizes can be seen to
+run the same regime. Needs only the Python standard library.
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def scaled(text, n):
+    """The COBA benchmark's TOML text with `n` neurons (80 % excitatory) and the recurrent
+    connection probability scaled to keep the in-degree."""
+    n_exc, n_inh = n * 4 // 5, n // 5
+    for old, new in (("size = 3200", f"size = {n_exc}"), ("size = 800", f"size = {n_inh}")):
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    recurrent = 'connector = { type = "fixed_probability", p = 0.02 }'
+    assert text.count(recurrent) == 4, "four recurrent projections"
+    p = 0.02 * 4000 / n
+    profile = os.path.join(ROOT, "models", "neurons", "coba_benchmark.toml")
+    return (text.replace(recurrent, f'connector = {{ type = "fixed_probability", p = {p!r} }}')
+                .replace('"../models/neurons/coba_benchmark.toml"', repr(profile).replace("'", '"')))
+
+
+def run(binary, n, t_stop, threads):
+    with open(os.path.join(ROOT, "experiments", "coba_benchmark.toml")) as f:
+        text = scaled(f.read(), n)
+    with tempfile.TemporaryDirectory() as tmp:
+        toml, out = os.path.join(tmp, "coba.toml"), os.path.join(tmp, "coba.h5")
+        with open(toml, "w") as f:
+            f.write(text)
+        env = dict(os.environ, RUST_LOG="exactspike=info")
+        proc = subprocess.run(["/usr/bin/time", "-f", "peak_rss_kb=%M", binary, "run", toml,
+                               "--out", out, "--t-stop", str(t_stop), "--threads", str(threads)],
+                              capture_output=True, text=True, env=env)
+        log = ANSI.sub("", proc.stdout + proc.stderr)
+        if proc.returncode != 0:
+            sys.exit(f"{n} neurons: exactspike failed:\n{log}")
+    number = lambda pattern: float(re.search(pattern, log).group(1))
+    events = number(r"([0-9]+) input events")
+    spikes = number(r"([0-9]+) neuron spikes")
+    loop = number(r"wall ([0-9.]+) s")
+    synapses = number(r"synapses=([0-9]+)")
+    estimate = number(r"estimated_peak_bytes=([0-9]+)")
+    rss = number(r"peak_rss_kb=([0-9]+)") * 1024
+    return dict(n=n, events=events, loop=loop, rate=spikes / n / t_stop * 1e3,
+                synapses=synapses, rss=rss, estimate=estimate)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--exactspike", default=os.path.join(ROOT, "target", "release", "exactspike"))
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 4000, 16000, 64000])
+    ap.add_argument("--t-stop", type=float, default=200.0, help="simulated time [ms]")
+    ap.add_argument("--threads", type=int, default=1)
+    args = ap.parse_args()
+    rows = [run(args.exactspike, n, args.t_stop, args.threads) for n in args.sizes]
+    base = rows[0]["loop"] / rows[0]["events"]
+    print(f"{'neurons':>8} {'rate Hz':>8} {'synapses':>10} {'events':>10} {'loop s':>7} "
+          f"{'M events/s':>10} {'cost/event vs first':>20} {'peak RSS MB':>11} "
+          f"{'RSS B/syn':>9} {'estimate B/syn':>14}")
+    for r in rows:
+        print(f"{r['n']:>8} {r['rate']:>8.1f} {r['synapses']:>10.0f} {r['events']:>10.0f} "
+              f"{r['loop']:>7.2f} {r['events'] / r['loop'] / 1e6:>10.2f} "
+              f"{r['loop'] / r['events'] / base:>20.2f} {r['rss'] / 1e6:>11.1f} "
+              f"{r['rss'] / r['synapses']:>9.1f} {r['estimate'] / r['synapses']:>14.1f}")
+
+
+if __name__ == "__main__":
+    main()
