@@ -29,9 +29,10 @@ def scaled(text, n):
     """The COBA benchmark's TOML text with `n` neurons (80 % excitatory) and the recurrent
     connection probability scaled to keep the in-degree."""
     n_exc, n_inh = n * 4 // 5, n // 5
-    for old, new in (("size = 3200", f"size = {n_exc}"), ("size = 800", f"size = {n_inh}")):
-        assert text.count(old) == 1, old
-        text = text.replace(old, new)
+    for name, old, new in (("exc", 3200, n_exc), ("inh", 800, n_inh)):
+        size = f'name = "{name}"\nsize = '
+        assert text.count(f"{size}{old}\n") == 1, name
+        text = text.replace(f"{size}{old}\n", f"{size}{new}\n")
     recurrent = 'connector = { type = "fixed_probability", p = 0.02 }'
     assert text.count(recurrent) == 4, "four recurrent projections"
     p = 0.02 * 4000 / n

@@ -15,7 +15,7 @@
 //! # Ok::<(), exactspike::threads::ThreadsError>(())
 //! ```
 
-/// Most threads a pool may have (the engine splits a window into at most this many parts).
+/// Most threads a pool may have, and most parts the engine splits a window into.
 pub const MAX_THREADS: usize = 256;
 
 /// A number of threads that cannot be used.

@@ -23,7 +23,7 @@ use exactspike::sampling::background::report::describe;
 use exactspike::sampling::readout::SamplingResult;
 use exactspike::sampling::spec::check_chip_background;
 use exactspike::sampling::{jobs, plot, summary, tables, SamplingJob, SamplingSpec, TrainingJob};
-use exactspike::threads::Threads;
+use exactspike::threads::{Threads, MAX_THREADS};
 
 /// Exact, event-driven spiking neural network simulator.
 #[derive(Debug, Parser)]
@@ -31,7 +31,8 @@ use exactspike::threads::Threads;
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
-    /// Threads to run on [default: one per core]; results are bitwise the same for any number.
+    /// Threads to run on, 1 to 256 [default: one per core; for `ttfs train`, the description's
+    /// `threads` if not 0]; results are bitwise the same for any number.
     #[arg(long, global = true, value_name = "N")]
     threads: Option<usize>,
 }
@@ -160,8 +161,10 @@ struct SamplingArgs {
 
 /// Execute the parsed command line on its `--threads`.
 pub fn run(cli: Cli) -> Result<()> {
-    let count = cli.threads.unwrap_or_else(Threads::available);
-    let threads = Threads::new(count).with_context(|| format!("--threads {count}"))?;
+    let threads = match cli.threads {
+        Some(count) => Threads::new(count).with_context(|| format!("--threads {count}"))?,
+        None => Threads::new(Threads::available().min(MAX_THREADS))?,
+    };
     threads.run(|| execute(cli.command, cli.threads))
 }
 

@@ -128,3 +128,82 @@ impl Simulation {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Cell, Connector, ExperimentBuilder, PoissonParams};
+    use crate::engine::EventLoop;
+    use crate::neuron::{CondExpParams, Receptor, StateVariable};
+    use crate::record::MemoryRecorder;
+
+    /// 300 neurons (tau_syn 5/10 ms) near threshold with their own Poisson noise, recurrent at
+    /// 0.5 ms (spiking while the trial of single events runs, so that a window after it that
+    /// started too late would change the spikes), their
+    /// spikes and some membranes recorded, run with `event_loop` from `trial`, pausing at
+    /// `pauses` [ms]. Returns the recording and the loop chosen at the end.
+    fn run(event_loop: EventLoop, trial: Trial, pauses: &[f64]) -> (MemoryRecorder, LoopChoice) {
+        let mut net = ExperimentBuilder::new("trial", 60.0);
+        net.seed(3);
+        let lif = CondExpParams {
+            tau_syn_E: 5.0,
+            v_rest: -52.0,
+            ..CondExpParams::default()
+        };
+        net.population("neurons", 300, Cell::if_cond_exp(lif))
+            .initial_v(-50.5);
+        let noise = PoissonParams {
+            rate: 2000.0,
+            ..PoissonParams::default()
+        };
+        net.population("noise", 300, Cell::poisson(noise));
+        net.projection("noise", "neurons", Connector::OneToOne)
+            .weight(0.002);
+        let random = Connector::FixedProbability {
+            p: 0.05,
+            allow_self_connections: false,
+        };
+        net.projection("neurons", "neurons", random)
+            .weight(0.003)
+            .delay(0.5)
+            .receptor(Receptor::Inhibitory);
+        net.record_spikes("neurons");
+        net.record_interval(0.1);
+        net.record_signals("neurons", &[StateVariable::V])
+            .indices(&[299, 0, 150]);
+        let experiment = net.build().expect("valid");
+        let mut sim = Simulation::new(&experiment).expect("builds");
+        sim.set_loop(event_loop);
+        sim.trial = trial;
+        let mut rec = MemoryRecorder::new(sim.layout().clone());
+        for &t in pauses {
+            sim.run_until(t, &mut rec, None, &mut |_| {}).expect("runs");
+        }
+        sim.run(&mut rec, None, &mut |_| {}).expect("runs");
+        (rec, sim.trial.choice)
+    }
+
+    #[test]
+    fn windows_after_the_single_event_trial_change_nothing() {
+        let (reference, _) = run(EventLoop::Events, Trial::default(), &[]);
+        let spikes = &reference.spikes[0].times;
+        assert!(spikes.len() > 300, "{} spikes", spikes.len());
+        // The windows' trial over, and as cheap as can be: windows follow the single events.
+        let windows_won = Trial {
+            choice: LoopChoice::TrialEvents,
+            visits: TRIAL_VISITS,
+            window_work: 1,
+            ..Trial::default()
+        };
+        for pauses in [&[][..], &[0.5, 2.0, 7.25]] {
+            let (rec, choice) = run(EventLoop::Adaptive, windows_won, pauses);
+            assert_eq!(choice, LoopChoice::Windows, "pauses {pauses:?}");
+            assert_eq!(rec.spikes[0].senders, reference.spikes[0].senders);
+            let bits = |r: &MemoryRecorder| -> Vec<u64> {
+                let (spikes, samples) = (&r.spikes[0].times, &r.signals[0].values);
+                spikes.iter().chain(samples).map(|x| x.to_bits()).collect()
+            };
+            assert_eq!(bits(&rec), bits(&reference), "pauses {pauses:?}");
+        }
+    }
+}

@@ -13,6 +13,9 @@
 //! end of the refractory period, the end of the run). Each neuron sees the same inputs in the same
 //! order with the same arithmetic, so spike trains are bitwise unchanged; the heap and the event
 //! loop are skipped for most of the noise (sampling neurons are refractory much of the time).
+//! A membrane sample taken meanwhile shows the deferred inputs that arrived by its time: they are
+//! drawn from copies of the sources and absorbed into a copy of the state
+//! ([`super::step::NeuronStep::observe_at`]), so sampling changes nothing either.
 //!
 //! Only static synapses are folded: a source whose synapse has short-term plasticity stays an
 //! ordinary source, so its spikes take the delivery path that applies the synapse's effective
@@ -198,6 +201,25 @@ impl FoldedInputs {
         }
     }
 
+    /// Neuron `neuron`'s inputs that arrive by `until` [ms] (inclusive) and before `limit` [ms]
+    /// (its deferred inputs, when `limit` is the end of its refractory period), appended to
+    /// `out` as (arrival [ms], receptor, weight) without taking them.
+    pub(super) fn preview(
+        &self,
+        neuron: u32,
+        until: f64,
+        limit: f64,
+        out: &mut Vec<(f64, Receptor, f64)>,
+    ) {
+        preview(
+            &self.inputs[self.range(neuron)],
+            self.horizon(neuron),
+            until,
+            limit,
+            out,
+        );
+    }
+
     /// Neuron `neuron`'s folded inputs as an [`InputFeed`], borrowing nothing of any other
     /// neuron's: [`InputFeed::take`] takes the earliest input (the lowest source index among
     /// equal arrivals) and draws its source's next spike, returning the input's receptor, its
@@ -277,6 +299,14 @@ pub(super) struct NeuronFeed<'a> {
     horizon: &'a mut f64,
 }
 
+impl NeuronFeed<'_> {
+    /// The inputs that arrive by `until` [ms] (inclusive) and before `limit` [ms], appended to
+    /// `out` without taking them (see [`FoldedInputs::preview`]).
+    pub(super) fn preview(&self, until: f64, limit: f64, out: &mut Vec<(f64, Receptor, f64)>) {
+        preview(self.inputs, *self.horizon, until, limit, out);
+    }
+}
+
 impl InputFeed for NeuronFeed<'_> {
     #[inline(always)]
     fn next_arrival(&self) -> f64 {
@@ -298,6 +328,32 @@ impl InputFeed for NeuronFeed<'_> {
         let horizon = input.arrival.min(second);
         *self.horizon = horizon;
         (input.receptor, input.weight, horizon)
+    }
+}
+
+/// Append to `out`, in arrival order, the inputs among `inputs` (whose earliest arrival is
+/// `horizon` [ms]) that arrive by `until` [ms] (inclusive) and before `limit` [ms], as
+/// (arrival [ms], receptor, weight): what [`InputFeed::take`] would give, drawn from copies of
+/// the sources, so that nothing moves.
+fn preview(
+    inputs: &[FoldedInput],
+    horizon: f64,
+    until: f64,
+    limit: f64,
+    out: &mut Vec<(f64, Receptor, f64)>,
+) {
+    if horizon > until || horizon >= limit {
+        return;
+    }
+    let (mut inputs, mut horizon) = (inputs.to_vec(), horizon);
+    let mut copy = NeuronFeed {
+        inputs: &mut inputs,
+        horizon: &mut horizon,
+    };
+    while copy.next_arrival() <= until && copy.next_arrival() < limit {
+        let arrival = copy.next_arrival();
+        let (receptor, weight, _) = copy.take();
+        out.push((arrival, receptor, weight));
     }
 }
 

@@ -41,8 +41,9 @@ const CHECK_EVERY: u64 = 1 << 14;
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EventLoop {
-    /// Windows (see [`window`]) or single events, whichever a trial at the start measures to be
-    /// faster (see [`adaptive`]).
+    /// Windows or single events, whichever a trial measures to be faster: windows first,
+    /// while neurons are visited (over run segments, if paused), then single events, then the
+    /// faster of the two for the rest of the run. Without windows (a delay of 0) single events.
     Adaptive,
     /// Windows whenever the smallest delay allows (event by event otherwise).
     Windows,
@@ -340,8 +341,7 @@ impl Simulation {
         let summary = self.run_until(self.t_stop, recorder, interrupt, progress)?;
         if summary.termination.is_completed() {
             // Every remaining sample (the last one may lie a rounding error past t_stop).
-            self.sampler
-                .sample_until(f64::INFINITY, true, &self.groups, &self.blocks, recorder)?;
+            self.take_samples(f64::INFINITY, true, recorder)?;
         }
         Ok(self.summary)
     }
@@ -379,13 +379,13 @@ impl Simulation {
         }
         let recorder = out.recorder;
         if summary.termination.is_completed() {
+            // Samples up to the pause (before any change made at it, and before the deferred
+            // inputs are applied, which may move a state's time past a sample's).
+            self.take_samples(t_end, true, recorder)?;
             self.catch_up_all(t_end, &mut summary);
             summary.t_reached = t_end;
             self.now = t_end;
             self.through = t_end;
-            // Samples up to the pause, before any change made at it.
-            self.sampler
-                .sample_until(t_end, true, &self.groups, &self.blocks, recorder)?;
         }
         summary.wall_seconds += started.elapsed().as_secs_f64();
         tracing::debug!(
@@ -403,8 +403,9 @@ impl Simulation {
     }
 
     /// The event-by-event loop: every event at or before `t_end` [ms], one at a time, or only
-    /// until `budget` events are popped and no other is due at the last one's time (then
-    /// `through` is that time). Returns the number of events popped.
+    /// until `budget` events are popped and no other is due at the last one's time. Leaves
+    /// `through` at the time through which every event is processed (`t_end`, unless
+    /// interrupted); returns the number of events popped.
     fn run_events(
         &mut self,
         t_end: f64,
@@ -419,17 +420,15 @@ impl Simulation {
             }
             if popped >= budget && t > last {
                 self.through = last;
-                break;
+                return Ok(popped);
             }
-            popped += 1;
-            last = t;
-            let recorder = &mut *out.recorder;
-            self.sampler
-                .sample_until(t, false, &self.groups, &self.blocks, recorder)?;
+            self.take_samples(t, false, out.recorder)?;
             self.processed += 1;
             if self.processed.is_multiple_of(CHECK_EVERY) && out.stop_at(t, summary) {
                 return Ok(popped);
             }
+            popped += 1;
+            last = t;
             let recorder = &mut *out.recorder;
             match self.queue.pop().expect("peeked") {
                 Next::Entity {
@@ -468,7 +467,30 @@ impl Simulation {
                 }
             }
         }
+        self.through = t_end;
         Ok(popped)
+    }
+
+    /// Take the samples due before `t` [ms] (or at it, when `inclusive`), each with the
+    /// neuron's deferred folded inputs ([`step::NeuronStep::observe_at`]).
+    fn take_samples(
+        &mut self,
+        t: f64,
+        inclusive: bool,
+        recorder: &mut dyn Recorder,
+    ) -> Result<(), RecordError> {
+        let Self {
+            sampler,
+            blocks,
+            groups,
+            group_info,
+            folded,
+            ..
+        } = self;
+        sampler.sample_until(t, inclusive, blocks, recorder, &mut |g, local, ts| {
+            let id = group_info[g].first_neuron + local as u32;
+            groups[g].observe_with_deferred((id, local), folded, ts)
+        })
     }
 
     /// Fire neuron `id` at its predicted crossing `time` [ms]; returns its next pending event.

@@ -2,10 +2,11 @@
 //! deliveries in the order of the queue's contract, and its membrane samples on the way.
 
 use super::queue::{EntityKey, Kind};
+use super::shards::Input;
 use super::step::NeuronStep;
 use super::window::Emitted;
 use super::RunSummary;
-use crate::neuron::{ExactNeuron, Observation, Receptor};
+use crate::neuron::{ExactNeuron, Observation};
 
 /// A membrane sample taken in a window, for the window's buffer.
 #[derive(Clone, Copy, Debug)]
@@ -62,7 +63,7 @@ pub(super) struct NeuronWindow<'a, 'c> {
     /// Window end [ms] (inclusive).
     pub end: f64,
     /// Deliveries to the neuron in the window: (time [ms], receptor, weight).
-    pub inbox: &'a [(f64, Receptor, f64)],
+    pub inbox: &'a [Input],
     /// The window's spikes.
     pub emitted: &'a mut Vec<Emitted>,
     /// The neuron's samples, if recorded.
@@ -95,7 +96,7 @@ impl NeuronWindow<'_, '_> {
                 (None, None) => break,
             };
             if let Some(column) = self.column.as_deref_mut() {
-                column.take_until(time, false, |ts| step.model.observe(step.state, ts));
+                column.take_until(time, false, |ts| step.observe_at(ts));
             }
             self.events += 1;
             pending = match entity.filter(|key| key.time == time) {
@@ -131,7 +132,7 @@ impl NeuronWindow<'_, '_> {
             };
         }
         if let Some(column) = self.column.as_deref_mut() {
-            column.take_until(self.end, true, |ts| step.model.observe(step.state, ts));
+            column.take_until(self.end, true, |ts| step.observe_at(ts));
         }
         pending
     }

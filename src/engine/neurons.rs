@@ -1,6 +1,7 @@
 //! Neuron groups: the states of one population together with its lowered model, dispatched
 //! statically over the registered models ([`crate::models::NeuronGroup`]).
 
+use super::folded::FoldedInputs;
 use crate::config::InitialState;
 use crate::models::{dispatch, NeuronGroup};
 use crate::neuron::{ExactNeuron, Observation, Receptor};
@@ -128,7 +129,34 @@ impl NeuronGroup {
     /// Observable state of neuron `local` at time `t` [ms] (not before its state's time):
     /// membrane potential [mV], excitatory and inhibitory synaptic state [µS or nA].
     pub fn observe(&self, local: usize, t: f64) -> Observation {
-        dispatch!(self, g => g.models[g.model_index(local)].observe(&g.states[local], t))
+        self.observe_after(local, &[], t)
+    }
+
+    /// [`NeuronGroup::observe`] after the refractory `inputs` (arrival [ms], receptor, weight)
+    /// that the neuron has not taken yet (its deferred folded inputs), without changing it.
+    pub(super) fn observe_after(
+        &self,
+        local: usize,
+        inputs: &[(f64, Receptor, f64)],
+        t: f64,
+    ) -> Observation {
+        dispatch!(self, g => {
+            let model = &g.models[g.model_index(local)];
+            super::step::observe_after(model, &g.states[local], inputs, t)
+        })
+    }
+
+    /// Observable state of neuron `local` (global index `id`) at `t` [ms] with its deferred
+    /// folded inputs that arrive by `t` ([`super::step::NeuronStep::observe_at`]).
+    pub(super) fn observe_with_deferred(
+        &self,
+        (id, local): (u32, usize),
+        folded: &FoldedInputs,
+        t: f64,
+    ) -> Observation {
+        let mut deferred = Vec::new();
+        folded.preview(id, t, self.refractory_until(local), &mut deferred);
+        self.observe_after(local, &deferred, t)
     }
 
     /// Number of neurons.

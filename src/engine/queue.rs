@@ -241,7 +241,8 @@ impl IndexedHeap {
     /// order, without removing them: a walk of the heap that stops below every later entry,
     /// so it costs O(found · arity).
     pub fn due(&self, t: f64, out: &mut Vec<(EntityKey, EntityId)>) {
-        let last = u128::from(ordered_bits(t)) << 64 | ((1u128 << 64) - 1);
+        // -0.0 as 0.0, whose bits sort above -0.0: both are at or before 0.0.
+        let last = u128::from(ordered_bits(t + 0.0)) << 64 | ((1u128 << 64) - 1);
         if self.heap.first().is_none_or(|&root| root > last) {
             return;
         }
@@ -556,7 +557,7 @@ mod tests {
                 },
             );
         }
-        for t in [-1.0, 0.0, 2.0, 2.5, 10.0] {
+        for t in [-1.0, -0.0, 0.0, 2.0, 2.5, 10.0] {
             let mut found = Vec::new();
             heap.due(t, &mut found);
             let mut ids: Vec<u32> = found.iter().map(|&(_, id)| id).collect();

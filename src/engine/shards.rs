@@ -124,6 +124,7 @@ impl WindowNeurons<'_> {
         let total: usize = jobs.iter().map(weight).sum();
         let work = total.max(previous as usize);
         let shards = rayon::current_num_threads()
+            .min(crate::threads::MAX_THREADS)
             .min(work / MIN_EVENTS_PER_SHARD)
             .min(jobs.len())
             .max(1);
@@ -226,6 +227,7 @@ struct Shard<'a> {
     jobs: &'a [Job],
     /// Its neurons, one piece per group, in index order.
     pieces: Vec<Box<dyn NeuronPiece + 'a>>,
+    /// Everything else it reads and writes.
     context: ShardContext<'a>,
 }
 

@@ -3,7 +3,6 @@
 //! the state after all events at or before `t_s` (it is taken when the first later event comes,
 //! at a pause, or at the end).
 
-use super::NeuronGroup;
 use crate::config::Experiment;
 use crate::neuron::Observation;
 use crate::record::{sample_count, RecordError, Recorder, SignalLayout};
@@ -137,14 +136,14 @@ impl Sampler {
 
     /// Take every sample due before `t` [ms], or at or before it when `inclusive` (with
     /// `t = ∞` at the end of the run every remaining sample, so a completed run has exactly
-    /// `count`).
+    /// `count`); `observe(group, local, ts)` is neuron `local` of group `group` at `ts` [ms].
     pub fn sample_until(
         &mut self,
         t: f64,
         inclusive: bool,
-        groups: &[NeuronGroup],
         blocks: &[SignalBlock],
         recorder: &mut dyn Recorder,
+        observe: &mut dyn FnMut(usize, usize, f64) -> Observation,
     ) -> Result<(), RecordError> {
         if !self.active {
             return Ok(());
@@ -158,7 +157,7 @@ impl Sampler {
                 self.buffer.clear();
                 self.buffer.resize(block.stride(), f64::NAN);
                 for (column, &local) in block.indices.iter().enumerate() {
-                    let observation = groups[block.group].observe(local as usize, ts);
+                    let observation = observe(block.group, local as usize, ts);
                     block.put(&mut self.buffer, column, observation);
                 }
                 block.send(ts, &self.buffer, recorder)?;

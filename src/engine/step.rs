@@ -6,7 +6,7 @@
 use super::folded::{wake_time, NeuronFeed, CATCH_UP_BATCH};
 use super::queue::{neuron_key, EntityKey, Kind};
 use super::RunSummary;
-use crate::neuron::{ExactNeuron, InputFeed, Receptor};
+use crate::neuron::{ExactNeuron, InputFeed, Observation, Receptor};
 
 /// One neuron with everything an event of it touches.
 pub(super) struct NeuronStep<'a, M: ExactNeuron> {
@@ -66,6 +66,16 @@ impl<M: ExactNeuron> NeuronStep<'_, M> {
             summary.input_events += n as u64;
         }
         horizon
+    }
+
+    /// The neuron's observable state at `ts` [ms] (not before its state's time), with its
+    /// deferred folded inputs that arrive by `ts` ([`super::folded`]), so that a sample shows
+    /// every input at or before it. The state itself does not change.
+    pub fn observe_at(&self, ts: f64) -> Observation {
+        let mut deferred = Vec::new();
+        let limit = self.model.refractory_until(self.state);
+        self.folded.preview(ts, limit, &mut deferred);
+        observe_after(self.model, self.state, &deferred, ts)
     }
 
     /// The neuron's next event: a spike search towards its next folded input at `horizon` [ms]
@@ -155,4 +165,20 @@ impl<M: ExactNeuron> NeuronStep<'_, M> {
         summary.neuron_spikes += 1;
         self.search(horizon)
     }
+}
+
+/// `state`'s observable state at `ts` [ms] after the refractory `inputs` (arrival [ms],
+/// receptor, weight), absorbed into a copy.
+pub(super) fn observe_after<M: ExactNeuron>(
+    model: &M,
+    state: &M::State,
+    inputs: &[(f64, Receptor, f64)],
+    ts: f64,
+) -> Observation {
+    if inputs.is_empty() {
+        return model.observe(state, ts);
+    }
+    let mut state = state.clone();
+    model.absorb(&mut state, inputs);
+    model.observe(&state, ts)
 }

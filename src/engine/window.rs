@@ -25,6 +25,7 @@
 use std::time::Instant;
 
 use super::adaptive::LoopChoice;
+use super::neuron_window::TakenSample;
 use super::queue::{EntityId, EntityKey, Kind};
 use super::shards::{Input, Job, ShardOutput, SignalColumns, WindowNeurons};
 use super::{Observers, RunSummary, Simulation, CHECK_EVERY};
@@ -48,10 +49,18 @@ pub(super) struct Emitted {
     pub id: u32,
 }
 
-/// Memory of the buffers per neuron [bytes]: an (empty) inbox and the window it was last run in
-/// (for the memory estimate, [`super::memory`]).
-pub(super) const BYTES_PER_NEURON: usize =
-    std::mem::size_of::<Vec<Input>>() + std::mem::size_of::<u64>();
+/// Memory of the buffers per neuron [bytes]: an (empty) inbox, the window it was last run in,
+/// and its entries in a window's due events, jobs and pending events (for the memory estimate,
+/// [`super::memory`]).
+pub(super) const BYTES_PER_NEURON: usize = std::mem::size_of::<Vec<Input>>()
+    + std::mem::size_of::<u64>()
+    + std::mem::size_of::<(EntityKey, EntityId)>()
+    + std::mem::size_of::<Job>()
+    + std::mem::size_of::<(u32, Option<EntityKey>)>();
+
+/// Memory of one sample taken in a window [bytes] (for the memory estimate,
+/// [`super::memory`]).
+pub(super) const TAKEN_SAMPLE_BYTES: usize = std::mem::size_of::<TakenSample>();
 
 /// Per-window scratch space, reused from window to window.
 #[derive(Default)]
@@ -318,7 +327,8 @@ impl Simulation {
         }
     }
 
-    /// Samples of the recorded neurons that had no event in the window.
+    /// Samples of the recorded neurons that had no event in the window (with their deferred
+    /// folded inputs, [`super::step::NeuronStep::observe_at`]).
     fn samples_of_idle_neurons(&self, buffers: &mut WindowBuffers) {
         if buffers.sample_times.is_empty() {
             return;
@@ -330,11 +340,15 @@ impl Simulation {
             );
             let stride = block.stride();
             for (column, &local) in block.indices.iter().enumerate() {
-                if buffers.visited[(first + local) as usize] != buffers.window {
-                    for (row, &ts) in buffers.sample_times.iter().enumerate() {
-                        let values = &mut buffers.samples[b][row * stride..(row + 1) * stride];
-                        block.put(values, column, group.observe(local as usize, ts));
-                    }
+                let id = first + local;
+                if buffers.visited[id as usize] == buffers.window {
+                    continue;
+                }
+                for (row, &ts) in buffers.sample_times.iter().enumerate() {
+                    let observation =
+                        group.observe_with_deferred((id, local as usize), &self.folded, ts);
+                    let values = &mut buffers.samples[b][row * stride..(row + 1) * stride];
+                    block.put(values, column, observation);
                 }
             }
         }

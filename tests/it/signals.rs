@@ -271,3 +271,67 @@ fn bad_initial_values_and_signal_requests_are_named() {
         "signals.toml: record.signals[1]: 'in' is a spike source and has no state variables"
     );
 }
+
+/// A neuron that is refractory most of the time (sbs, v_rest above threshold), driven by one
+/// array source folded into it (excitatory every 0.37 ms, 1 ms delay), gsyn_exc sampled every
+/// 0.1 ms: the inputs that arrive while it is refractory are deferred, and the samples must
+/// still show them. Against the closed form, in both loops.
+#[test]
+fn samples_show_the_deferred_inputs_of_refractory_neurons() {
+    let ticks: Vec<String> = (0..270)
+        .map(|k| format!("{:?}", f64::from(k) * 0.37))
+        .collect();
+    let text = format!(
+        r#"
+[simulation]
+t_stop = 100.0
+
+[[population]]
+name = "n"
+size = 1
+model = "IF_cond_exp"
+params = {{ cm = 0.2, tau_m = 1.0, v_rest = -49.0, v_thresh = -50.0, v_reset = -50.001, tau_refrac = 10.0, tau_syn_E = 10.0, tau_syn_I = 10.0 }}
+
+[[population]]
+name = "ticks"
+size = 1
+model = "SpikeSourceArray"
+params = {{ spike_times = [{}] }}
+
+[[projection]]
+pre = "ticks"
+post = "n"
+connector = {{ type = "all_to_all" }}
+weight = 0.001
+delay = 1.0
+
+[record]
+spikes = ["n"]
+signals = [{{ population = "n", variables = ["gsyn_exc"] }}]
+interval = 0.1
+"#,
+        ticks.join(", ")
+    );
+    let experiment = Experiment::from_toml_str(&text, "refractory.toml").expect("valid");
+    assert_eq!(
+        Simulation::new(&experiment).unwrap().folded_input_count(),
+        1
+    );
+    let arrivals: Vec<f64> = (0..270).map(|k| f64::from(k) * 0.37 + 1.0).collect();
+    for event_loop in [EventLoop::Events, EventLoop::Windows] {
+        let rec = run(&experiment, event_loop);
+        let spikes = &rec.spikes_of("n").expect("recorded").times;
+        assert!(spikes.len() >= 9, "{event_loop:?}: {spikes:?}");
+        let trace = rec
+            .signal_of("n", StateVariable::GsynExc)
+            .expect("recorded");
+        assert_eq!(trace.times.len(), 1001);
+        for (&t, &got) in trace.times.iter().zip(&trace.values) {
+            let want = decay(t, 0.0, 10.0, 0.001, &arrivals);
+            assert!(
+                (got - want).abs() <= 1e-13 * want.abs().max(1e-3),
+                "{event_loop:?} at {t} ms: {got} != {want}"
+            );
+        }
+    }
+}

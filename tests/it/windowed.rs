@@ -8,7 +8,7 @@
 
 use exactspike::config::{Cell, Connector, Experiment, ExperimentBuilder, PoissonParams};
 use exactspike::engine::{EventLoop, RunSummary};
-use exactspike::neuron::{CondExpParams, CurrExpParams, Receptor, StateVariable};
+use exactspike::neuron::{CondExpParams, CurrExpParams, NeuronParams, Receptor, StateVariable};
 use exactspike::record::MemoryRecorder;
 use exactspike::synapse::{SynapseModel, TsoParams};
 use exactspike::threads::Threads;
@@ -235,16 +235,32 @@ fn without_membrane_recording_the_same_too() {
 }
 
 /// A network whose windows hold enough work to be split over threads: 1000 neurons of the COBA
-/// benchmark (two synaptic time constants: the Taylor method) with private Poisson noise
+/// benchmark (two synaptic time constants: the Taylor method; the excitatory ones with a model
+/// each) with private Poisson noise
 /// (folded), recurrent connections of 0.5 ms with a fifth lost on the way, the excitatory
 /// neurons' conductances and some membranes sampled in recording order.
 fn threads_network() -> Experiment {
     let mut net = ExperimentBuilder::new("threads", 40.0);
     net.seed(21);
     let coba: CondExpParams = profile("coba_benchmark");
-    for (name, size, v) in [("exc", 800, -52.0), ("inh", 200, -56.0)] {
-        net.population(name, size, Cell::if_cond_exp(coba.clone()))
-            .initial_v(v);
+    // The excitatory neurons each with their own v_rest (one model per neuron), across the cuts.
+    let each = (0..800)
+        .map(|i| CondExpParams {
+            v_rest: -60.0 + f64::from(i) / 1000.0,
+            ..coba.clone()
+        })
+        .collect();
+    let cells = [
+        (
+            "exc",
+            800,
+            -52.0,
+            Cell::IfCondExp(NeuronParams::PerNeuron(each)),
+        ),
+        ("inh", 200, -56.0, Cell::if_cond_exp(coba.clone())),
+    ];
+    for (name, size, v, cell) in cells {
+        net.population(name, size, cell).initial_v(v);
         let noise = [format!("{name}_noise_exc"), format!("{name}_noise_inh")];
         sbs_noise(&mut net, name, size, [&noise[0], &noise[1]], [0.5, 0.7]);
     }

@@ -220,10 +220,11 @@ pub(super) fn population_cost(
     if let Some(lowered) = population.cell.visit_neuron(NeuronBytes {
         size: population.size,
     }) {
-        // A window's sample rows (at most MAX_WINDOW_SAMPLES), the column of each neuron of a
-        // recorded population, and its initial state.
+        // A window's sample rows (at most MAX_WINDOW_SAMPLES) and the samples its neurons
+        // took, the column of each neuron of a recorded population, and its initial state.
         let sampled = signal_of(experiment, p).map_or(0, |s| {
-            s.variables.len() * s.indices.len() * size_of::<f64>() * window_rows(experiment)
+            let row = s.variables.len() * size_of::<f64>() + window::TAKEN_SAMPLE_BYTES;
+            row * s.indices.len() * window_rows(experiment)
                 + population.size * size_of::<Option<u32>>()
         });
         let initial = population.initial.as_ref().map_or(0, |i| {
