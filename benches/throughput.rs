@@ -1,7 +1,8 @@
 //! Input events per second of the engine for `IF_cond_exp` sampling neurons (tau_m = 1 ms,
 //! tau_syn = 10 ms) each driven by its own 3 kHz excitatory and 3 kHz inhibitory Poisson source
 //! (0.001 µS), for 1 neuron and for 1000 neurons. Also the same for the COBA-benchmark neuron
-//! (tau_syn_E = 5 ms ≠ tau_syn_I = 10 ms) and for `IF_curr_exp`.
+//! (tau_syn_E = 5 ms ≠ tau_syn_I = 10 ms) and for `IF_curr_exp`, feed-forward and in a small
+//! recurrent network (80 excitatory and 20 inhibitory neurons, 10 % connectivity).
 //!
 //! Run: `cargo bench --bench throughput [-- FILTER]` (prints one line per case whose label
 //! contains FILTER; not a test).
@@ -17,6 +18,32 @@ use common::{experiment, SBS};
 const COBA: &str = "model = \"IF_cond_exp\"\nparams = { cm = 0.2, tau_m = 20.0, v_rest = -60.0, v_thresh = -50.0, v_reset = -60.0, tau_refrac = 5.0, tau_syn_E = 5.0, tau_syn_I = 10.0, e_rev_E = 0.0, e_rev_I = -80.0 }\ninitial = { v = -60.0 }";
 /// An `IF_curr_exp` neuron (tau_m 10 ms, tau_syn 2/5 ms).
 const CUBA: &str = "model = \"IF_curr_exp\"\nparams = { cm = 0.25, tau_m = 10.0, v_rest = -70.0, v_thresh = -55.0, v_reset = -70.0, tau_refrac = 2.0, tau_syn_E = 2.0, tau_syn_I = 5.0 }\ninitial = { v = -70.0 }";
+
+/// 80 excitatory and 20 inhibitory `IF_curr_exp` neurons, each driven by its own 5 kHz Poisson
+/// source (0.05 nA), connected with probability 0.1 (0.05 nA and −0.2 nA, 1 ms), for 2 s: the
+/// recurrent case of issue 16, whose deliveries go through the queue.
+fn recurrent_cuba() -> String {
+    let mut text = String::from("[simulation]\nt_stop = 2000.0\nseed = 1\n");
+    for (name, size) in [("exc", 80), ("inh", 20)] {
+        text += &format!(
+            "[[population]]\nname = \"{name}\"\nsize = {size}\n{CUBA}\n\
+             [[population]]\nname = \"{name}_drive\"\nsize = {size}\n\
+             model = \"SpikeSourcePoisson\"\nparams = {{ rate = 5000.0 }}\n\
+             [[projection]]\npre = \"{name}_drive\"\npost = \"{name}\"\n\
+             connector = {{ type = \"one_to_one\" }}\nweight = 0.05\ndelay = 1.0\n"
+        );
+    }
+    for (pre, weight, receptor) in [("exc", 0.05, "excitatory"), ("inh", -0.2, "inhibitory")] {
+        for post in ["exc", "inh"] {
+            text += &format!(
+                "[[projection]]\npre = \"{pre}\"\npost = \"{post}\"\n\
+                 connector = {{ type = \"fixed_probability\", p = 0.1 }}\n\
+                 weight = {weight}\ndelay = 1.0\nreceptor = \"{receptor}\"\n"
+            );
+        }
+    }
+    text + "[record]\nspikes = [\"exc\", \"inh\"]\n"
+}
 
 fn measure(label: &str, text: &str) {
     if !common::selected(label) {
@@ -59,5 +86,9 @@ fn main() {
     measure(
         "IF_curr_exp 2/5 ms, 1000 neurons",
         &experiment(1000, CUBA, 0.05, -0.05, 1_000.0),
+    );
+    measure(
+        "IF_curr_exp recurrent, 80+20 neurons, p 0.1",
+        &recurrent_cuba(),
     );
 }
