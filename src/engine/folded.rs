@@ -15,7 +15,9 @@
 //! loop are skipped for most of the noise (sampling neurons are refractory much of the time).
 //! A membrane sample taken meanwhile shows the deferred inputs that arrived by its time: they are
 //! drawn from copies of the sources and absorbed into a copy of the state
-//! ([`super::step::NeuronStep::observe_at`]), so sampling changes nothing either.
+//! ([`super::step::NeuronStep::observe_at`]), so sampling changes nothing either. Each sample
+//! draws them afresh: a recorded neuron pays its deferred inputs once per sample of its
+//! refractory period (recording is usually for a few neurons).
 //!
 //! Only static synapses are folded: a source whose synapse has short-term plasticity stays an
 //! ordinary source, so its spikes take the delivery path that applies the synapse's effective

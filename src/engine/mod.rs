@@ -485,11 +485,14 @@ impl Simulation {
             groups,
             group_info,
             folded,
+            t_stop,
             ..
         } = self;
         sampler.sample_until(t, inclusive, blocks, recorder, &mut |g, local, ts| {
             let id = group_info[g].first_neuron + local as u32;
-            groups[g].observe_with_deferred((id, local), folded, ts)
+            // No input after the end of the run (the last sample may lie a rounding error past).
+            let until = ts.min(*t_stop);
+            groups[g].observe_with_deferred((id, local), folded, (ts, until))
         })
     }
 

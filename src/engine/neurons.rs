@@ -126,20 +126,11 @@ impl NeuronGroup {
         dispatch!(self, g => g.shift_rest(local, t, dv, horizon))
     }
 
-    /// Observable state of neuron `local` at time `t` [ms] (not before its state's time):
-    /// membrane potential [mV], excitatory and inhibitory synaptic state [µS or nA].
-    pub fn observe(&self, local: usize, t: f64) -> Observation {
-        self.observe_after(local, &[], t)
-    }
-
-    /// [`NeuronGroup::observe`] after the refractory `inputs` (arrival [ms], receptor, weight)
-    /// that the neuron has not taken yet (its deferred folded inputs), without changing it.
-    pub(super) fn observe_after(
-        &self,
-        local: usize,
-        inputs: &[(f64, Receptor, f64)],
-        t: f64,
-    ) -> Observation {
+    /// Observable state of neuron `local` at time `t` [ms] (not before its state's time:
+    /// membrane potential [mV], excitatory and inhibitory synaptic state [µS or nA]) after the
+    /// refractory `inputs` (arrival [ms], receptor, weight) that the neuron has not taken yet
+    /// (its deferred folded inputs), without changing it.
+    fn observe_after(&self, local: usize, inputs: &[(f64, Receptor, f64)], t: f64) -> Observation {
         dispatch!(self, g => {
             let model = &g.models[g.model_index(local)];
             super::step::observe_after(model, &g.states[local], inputs, t)
@@ -147,15 +138,16 @@ impl NeuronGroup {
     }
 
     /// Observable state of neuron `local` (global index `id`) at `t` [ms] with its deferred
-    /// folded inputs that arrive by `t` ([`super::step::NeuronStep::observe_at`]).
+    /// folded inputs that arrive by `until` [ms] (at most `t`: the end of the run, when the last
+    /// sample lies a rounding error past it) ([`super::step::NeuronStep::observe_at`]).
     pub(super) fn observe_with_deferred(
         &self,
         (id, local): (u32, usize),
         folded: &FoldedInputs,
-        t: f64,
+        (t, until): (f64, f64),
     ) -> Observation {
         let mut deferred = Vec::new();
-        folded.preview(id, t, self.refractory_until(local), &mut deferred);
+        folded.preview(id, until, self.refractory_until(local), &mut deferred);
         self.observe_after(local, &deferred, t)
     }
 

@@ -346,7 +346,7 @@ impl Simulation {
                 }
                 for (row, &ts) in buffers.sample_times.iter().enumerate() {
                     let observation =
-                        group.observe_with_deferred((id, local as usize), &self.folded, ts);
+                        group.observe_with_deferred((id, local as usize), &self.folded, (ts, ts));
                     let values = &mut buffers.samples[b][row * stride..(row + 1) * stride];
                     block.put(values, column, observation);
                 }
