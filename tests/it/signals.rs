@@ -2,11 +2,13 @@
 //! neurons, sampled on one clock, against their closed form (an exponential decay from the
 //! initial value plus one jump per input), the same in both event loops, and in HDF5.
 
-use exactspike::config::Experiment;
+use exactspike::config::{Cell, Connector, Experiment, ExperimentBuilder};
 use exactspike::engine::{EventLoop, Simulation};
-use exactspike::neuron::StateVariable;
+use exactspike::neuron::{Receptor, StateVariable};
 use exactspike::record::inspect::read_signal;
 use exactspike::record::MemoryRecorder;
+
+use crate::common::networks::{build, poisson, sbs};
 
 /// Three `IF_cond_exp` and two `IF_curr_exp` neurons with initial synaptic states, no spikes
 /// (thresholds far away), driven by one array source: excitatory arrivals at 6 and 13.5 ms,
@@ -343,61 +345,36 @@ interval = 0.1
 /// input is a delivery), in the adaptive loop on two threads.
 #[test]
 fn folded_and_delivered_inputs_are_sampled_alike() {
-    let text = |record_sources: bool| {
-        let spikes = if record_sources {
-            r#"["n", "exc", "inh"]"#
-        } else {
-            r#"["n"]"#
-        };
-        format!(
-            r#"
-[simulation]
-t_stop = 200.0
-seed = 5
-
-[[population]]
-name = "n"
-size = 3
-model = "IF_cond_exp"
-params = {{ cm = 0.2, tau_m = 1.0, v_rest = -49.5, v_thresh = -50.0, v_reset = -50.001, tau_refrac = 10.0, tau_syn_E = 10.0, tau_syn_I = 10.0, e_rev_I = -100.0 }}
-
-[[population]]
-name = "exc"
-size = 3
-model = "SpikeSourcePoisson"
-params = {{ rate = 3000.0 }}
-
-[[population]]
-name = "inh"
-size = 3
-model = "SpikeSourcePoisson"
-params = {{ rate = 3000.0 }}
-
-[[projection]]
-pre = "exc"
-post = "n"
-connector = {{ type = "one_to_one" }}
-weight = 0.001
-delay = 1.0
-
-[[projection]]
-pre = "inh"
-post = "n"
-connector = {{ type = "one_to_one" }}
-weight = 0.001
-delay = 0.7
-receptor = "inhibitory"
-p_transmit = 0.8
-
-[record]
-spikes = {spikes}
-signals = [{{ population = "n", variables = ["v", "gsyn_exc", "gsyn_inh"] }}]
-interval = 0.1
-"#
-        )
+    let network = |record_sources: bool| {
+        let mut net = ExperimentBuilder::new("folded", 200.0);
+        net.seed(5);
+        net.population("n", 3, Cell::if_cond_exp(sbs(-49.5)));
+        net.record_spikes("n");
+        let sources = [
+            ("exc", Receptor::Excitatory, 1.0, 1.0),
+            ("inh", Receptor::Inhibitory, 0.7, 0.8),
+        ];
+        for (name, receptor, delay, p_transmit) in sources {
+            net.population(name, 3, poisson(3000.0));
+            net.projection(name, "n", Connector::OneToOne)
+                .weight(0.001)
+                .delay(delay)
+                .receptor(receptor)
+                .p_transmit(p_transmit);
+            if record_sources {
+                net.record_spikes(name);
+            }
+        }
+        net.record_interval(0.1);
+        let variables = [
+            StateVariable::V,
+            StateVariable::GsynExc,
+            StateVariable::GsynInh,
+        ];
+        net.record_signals("n", &variables);
+        build(net)
     };
-    let run_paused = |text: &str| {
-        let experiment = Experiment::from_toml_str(text, "folded.toml").expect("valid");
+    let run_paused = |experiment: Experiment| {
         let mut sim = Simulation::new(&experiment).expect("builds");
         let folded = sim.folded_input_count();
         let mut rec = MemoryRecorder::new(sim.layout().clone());
@@ -410,8 +387,8 @@ interval = 0.1
         });
         (rec, folded)
     };
-    let (folded, n_folded) = run_paused(&text(false));
-    let (delivered, n_delivered) = run_paused(&text(true));
+    let (folded, n_folded) = run_paused(network(false));
+    let (delivered, n_delivered) = run_paused(network(true));
     assert_eq!((n_folded, n_delivered), (6, 0));
     // The two paths round differently (a folded neuron takes its inputs in its own loop), so
     // the spikes agree to the engine's precision, not bitwise.
