@@ -15,9 +15,10 @@
 //! loop are skipped for most of the noise (sampling neurons are refractory much of the time).
 //! A membrane sample taken meanwhile shows the deferred inputs that arrived by its time: they are
 //! drawn from copies of the sources and absorbed into a copy of the state
-//! ([`super::step::NeuronStep::observe_at`]), so sampling changes nothing either. Each sample
-//! draws them afresh: a recorded neuron pays its deferred inputs once per sample of its
-//! refractory period (recording is usually for a few neurons).
+//! ([`super::step::NeuronStep::observe_at`]), so sampling changes nothing either. Only samples of
+//! synaptic variables need them (the membrane is clamped meanwhile), and each such sample draws
+//! them afresh: a neuron whose conductances or currents are recorded pays its deferred inputs
+//! once per sample of its refractory period.
 //!
 //! Only static synapses are folded: a source whose synapse has short-term plasticity stays an
 //! ordinary source, so its spikes take the delivery path that applies the synapse's effective

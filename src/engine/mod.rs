@@ -488,11 +488,16 @@ impl Simulation {
             t_stop,
             ..
         } = self;
-        sampler.sample_until(t, inclusive, blocks, recorder, &mut |g, local, ts| {
-            let id = group_info[g].first_neuron + local as u32;
-            // No input after the end of the run (the last sample may lie a rounding error past).
-            let until = ts.min(*t_stop);
-            groups[g].observe_with_deferred((id, local), folded, (ts, until))
+        sampler.sample_until(t, inclusive, blocks, recorder, &mut |block, local, ts| {
+            let id = group_info[block.group].first_neuron + local as u32;
+            // No input after the end of the run (the last sample may lie a rounding error past);
+            // none at all when only the (clamped) membrane is recorded.
+            let until = if block.synaptic() {
+                ts.min(*t_stop)
+            } else {
+                f64::NEG_INFINITY
+            };
+            groups[block.group].observe_with_deferred((id, local), folded, (ts, until))
         })
     }
 

@@ -27,6 +27,8 @@ pub(super) struct SampleColumn<'a> {
     pub times: &'a [f64],
     /// The neuron's signal block.
     pub block: usize,
+    /// Whether the block records a synaptic variable (then samples show deferred inputs).
+    pub synaptic: bool,
     /// The neuron's column in the block.
     pub column: usize,
     /// Rows taken so far.
@@ -96,7 +98,8 @@ impl NeuronWindow<'_, '_> {
                 (None, None) => break,
             };
             if let Some(column) = self.column.as_deref_mut() {
-                column.take_until(time, false, |ts| step.observe_at(ts));
+                let synaptic = column.synaptic;
+                column.take_until(time, false, |ts| step.observe_with(synaptic, ts));
             }
             self.events += 1;
             pending = match entity.filter(|key| key.time == time) {
@@ -132,7 +135,8 @@ impl NeuronWindow<'_, '_> {
             };
         }
         if let Some(column) = self.column.as_deref_mut() {
-            column.take_until(self.end, true, |ts| step.observe_at(ts));
+            let synaptic = column.synaptic;
+            column.take_until(self.end, true, |ts| step.observe_with(synaptic, ts));
         }
         pending
     }

@@ -292,6 +292,7 @@ where
                 .map(|(block, column)| SampleColumn {
                     times: context.signals.times,
                     block,
+                    synaptic: context.signals.blocks[block].synaptic(),
                     column,
                     taken: 0,
                     sink: &mut out.samples,

@@ -4,7 +4,7 @@
 //! at a pause, or at the end).
 
 use crate::config::Experiment;
-use crate::neuron::Observation;
+use crate::neuron::{Observation, StateVariable};
 use crate::record::{sample_count, RecordError, Recorder, SignalLayout};
 
 /// The recorded signals of one neuron group: which neurons, which variables, and the recorder's
@@ -27,6 +27,15 @@ impl SignalBlock {
     /// Values in one row.
     pub fn stride(&self) -> usize {
         self.indices.len() * self.variables.len()
+    }
+
+    /// Whether a synaptic variable is recorded. Only these show a refractory neuron's deferred
+    /// folded inputs: the membrane is clamped while they are deferred
+    /// ([`super::step::NeuronStep::observe_at`]).
+    pub fn synaptic(&self) -> bool {
+        self.variables
+            .iter()
+            .any(|&k| k != StateVariable::V.index())
     }
 
     /// Column of neuron `local` of the group, if recorded.
@@ -136,14 +145,14 @@ impl Sampler {
 
     /// Take every sample due before `t` [ms], or at or before it when `inclusive` (with
     /// `t = ∞` at the end of the run every remaining sample, so a completed run has exactly
-    /// `count`); `observe(group, local, ts)` is neuron `local` of group `group` at `ts` [ms].
+    /// `count`); `observe(block, local, ts)` is neuron `local` of the block's group at `ts` [ms].
     pub fn sample_until(
         &mut self,
         t: f64,
         inclusive: bool,
         blocks: &[SignalBlock],
         recorder: &mut dyn Recorder,
-        observe: &mut dyn FnMut(usize, usize, f64) -> Observation,
+        observe: &mut dyn FnMut(&SignalBlock, usize, f64) -> Observation,
     ) -> Result<(), RecordError> {
         if !self.active {
             return Ok(());
@@ -157,7 +166,7 @@ impl Sampler {
                 self.buffer.clear();
                 self.buffer.resize(block.stride(), f64::NAN);
                 for (column, &local) in block.indices.iter().enumerate() {
-                    let observation = observe(block.group, local as usize, ts);
+                    let observation = observe(block, local as usize, ts);
                     block.put(&mut self.buffer, column, observation);
                 }
                 block.send(ts, &self.buffer, recorder)?;

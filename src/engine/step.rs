@@ -78,6 +78,16 @@ impl<M: ExactNeuron> NeuronStep<'_, M> {
         observe_after(self.model, self.state, &deferred, ts)
     }
 
+    /// [`NeuronStep::observe_at`] if `deferred`, else the state as it is (enough for the
+    /// membrane, which is clamped while inputs are deferred).
+    pub fn observe_with(&self, deferred: bool, ts: f64) -> Observation {
+        if deferred {
+            self.observe_at(ts)
+        } else {
+            self.model.observe(self.state, ts)
+        }
+    }
+
     /// The neuron's next event: a spike search towards its next folded input at `horizon` [ms]
     /// ([`super::neurons::search`]), then the crossing it found or a wake at the search's end.
     fn search(&mut self, horizon: f64) -> Option<EntityKey> {
