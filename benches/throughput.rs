@@ -5,11 +5,12 @@
 //! recurrent network (80 excitatory and 20 inhibitory neurons, 10 % connectivity).
 //!
 //! Run: `cargo bench --bench throughput [-- FILTER]` (prints one line per case whose label
-//! contains FILTER; not a test).
+//! contains FILTER; not a test). Every case runs on one thread.
 
 use exactspike::config::Experiment;
 use exactspike::engine::Simulation;
 use exactspike::record::MemoryRecorder;
+use exactspike::threads::Threads;
 
 mod common;
 use common::{experiment, SBS};
@@ -50,11 +51,14 @@ fn measure(label: &str, text: &str) {
         return;
     }
     let experiment = Experiment::from_toml_str(text, label).expect("valid");
+    let one = Threads::new(1).expect("one thread");
     let mut best: Option<exactspike::engine::RunSummary> = None;
     for _ in 0..3 {
         let mut sim = Simulation::new(&experiment).expect("builds");
         let mut rec = MemoryRecorder::new(sim.layout().clone());
-        let summary = sim.run(&mut rec, None, &mut |_| {}).expect("runs");
+        let summary = one
+            .run(|| sim.run(&mut rec, None, &mut |_| {}))
+            .expect("runs");
         if best.is_none_or(|b| summary.wall_seconds < b.wall_seconds) {
             best = Some(summary);
         }
