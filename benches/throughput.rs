@@ -20,18 +20,26 @@ const COBA: &str = "model = \"IF_cond_exp\"\nparams = { cm = 0.2, tau_m = 20.0, 
 /// An `IF_curr_exp` neuron (tau_m 10 ms, tau_syn 2/5 ms).
 const CUBA: &str = "model = \"IF_curr_exp\"\nparams = { cm = 0.25, tau_m = 10.0, v_rest = -70.0, v_thresh = -55.0, v_reset = -70.0, tau_refrac = 2.0, tau_syn_E = 2.0, tau_syn_I = 5.0 }\ninitial = { v = -70.0 }";
 
-/// 80 excitatory and 20 inhibitory `IF_curr_exp` neurons, each driven by its own 5 kHz Poisson
-/// source (0.05 nA), connected with probability 0.1 (0.05 nA and −0.2 nA, 1 ms), for 2 s: the
-/// recurrent case of issue 16, whose deliveries go through the queue.
-fn recurrent_cuba() -> String {
+/// 80 excitatory and 20 inhibitory `IF_curr_exp` neurons, each driven by 5 kHz of Poisson input
+/// (0.05 nA), connected with probability 0.1 (0.05 nA and −0.2 nA, 1 ms), for 2 s: the
+/// recurrent case of issue 16, whose recurrent spikes go through the queue. The drive is each
+/// neuron's own source (folded into it), or with `shared` 100 sources at 500 Hz, each reaching
+/// a tenth of the neurons (so every drive spike is a queued delivery too).
+fn recurrent_cuba(shared: bool) -> String {
     let mut text = String::from("[simulation]\nt_stop = 2000.0\nseed = 1\n");
+    let (rate, connector) = if shared {
+        (500.0, "{ type = \"fixed_probability\", p = 0.1 }")
+    } else {
+        (5000.0, "{ type = \"one_to_one\" }")
+    };
     for (name, size) in [("exc", 80), ("inh", 20)] {
         text += &format!(
             "[[population]]\nname = \"{name}\"\nsize = {size}\n{CUBA}\n\
-             [[population]]\nname = \"{name}_drive\"\nsize = {size}\n\
-             model = \"SpikeSourcePoisson\"\nparams = {{ rate = 5000.0 }}\n\
+             [[population]]\nname = \"{name}_drive\"\nsize = {}\n\
+             model = \"SpikeSourcePoisson\"\nparams = {{ rate = {rate:?} }}\n\
              [[projection]]\npre = \"{name}_drive\"\npost = \"{name}\"\n\
-             connector = {{ type = \"one_to_one\" }}\nweight = 0.05\ndelay = 1.0\n"
+             connector = {connector}\nweight = 0.05\ndelay = 1.0\n",
+            if shared { 100 } else { size }
         );
     }
     for (pre, weight, receptor) in [("exc", 0.05, "excitatory"), ("inh", -0.2, "inhibitory")] {
@@ -93,6 +101,7 @@ fn main() {
     );
     measure(
         "IF_curr_exp recurrent, 80+20 neurons, p 0.1",
-        &recurrent_cuba(),
+        &recurrent_cuba(false),
     );
+    measure("IF_curr_exp recurrent, shared drive", &recurrent_cuba(true));
 }
