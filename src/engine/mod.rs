@@ -490,13 +490,8 @@ impl Simulation {
         } = self;
         sampler.sample_until(t, inclusive, blocks, recorder, &mut |block, local, ts| {
             let id = group_info[block.group].first_neuron + local as u32;
-            // No input after the end of the run (the last sample may lie a rounding error past);
-            // none at all when only the (clamped) membrane is recorded.
-            let until = if block.synaptic() {
-                ts.min(*t_stop)
-            } else {
-                f64::NEG_INFINITY
-            };
+            // No input after the end of the run (the last sample may lie a rounding error past).
+            let until = block.deferred_until(ts.min(*t_stop));
             groups[block.group].observe_with_deferred((id, local), folded, (ts, until))
         })
     }

@@ -48,11 +48,7 @@ impl<M: ExactNeuron> Group<M> {
     /// Index into `models` of neuron `local`'s model.
     #[inline]
     fn model_index(&self, local: usize) -> usize {
-        if self.models.len() == 1 {
-            0
-        } else {
-            local
-        }
+        model_index(self.models.len(), local)
     }
 
     /// Neuron `local`'s model and state.
@@ -84,6 +80,16 @@ impl<M: ExactNeuron> Group<M> {
         self.models[m].advance(state, t);
         self.models[m] = self.models[m].with_rest_shifted(state, dv);
         search(&self.models[m], state, horizon)
+    }
+}
+
+/// Index of neuron `local`'s model among `models` models: the only one, or its own.
+#[inline]
+pub(super) fn model_index(models: usize, local: usize) -> usize {
+    if models == 1 {
+        0
+    } else {
+        local
     }
 }
 
@@ -138,16 +144,18 @@ impl NeuronGroup {
     }
 
     /// Observable state of neuron `local` (global index `id`) at `t` [ms] with its deferred
-    /// folded inputs that arrive by `until` [ms] (at most `t`: the end of the run, when the last
-    /// sample lies a rounding error past it) ([`super::step::NeuronStep::observe_at`]).
+    /// folded inputs that arrive by `until` [ms] (at most `t`; none if `None`, see
+    /// [`super::signals::SignalBlock::deferred_until`]; [`super::step::NeuronStep::observe_at`]).
     pub(super) fn observe_with_deferred(
         &self,
         (id, local): (u32, usize),
         folded: &FoldedInputs,
-        (t, until): (f64, f64),
+        (t, until): (f64, Option<f64>),
     ) -> Observation {
         let mut deferred = Vec::new();
-        folded.preview(id, until, self.refractory_until(local), &mut deferred);
+        if let Some(until) = until {
+            folded.preview(id, until, self.refractory_until(local), &mut deferred);
+        }
         self.observe_after(local, &deferred, t)
     }
 

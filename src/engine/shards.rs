@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use super::folded::{FoldedInputs, FoldedPart};
 use super::neuron_window::{NeuronWindow, SampleColumn, TakenSample};
-use super::neurons::Group;
+use super::neurons::{model_index, Group};
 use super::queue::EntityKey;
 use super::signals::SignalBlock;
 use super::step::NeuronStep;
@@ -276,7 +276,7 @@ where
     fn run(&mut self, jobs: &[Job], context: &mut ShardContext<'_>) {
         for job in jobs {
             let local = (job.id - self.first) as usize;
-            let model = &self.models[if self.models.len() == 1 { 0 } else { local }];
+            let model = &self.models[model_index(self.models.len(), local)];
             let mut step = NeuronStep {
                 model,
                 state: &mut self.states[local],

@@ -38,6 +38,12 @@ impl SignalBlock {
             .any(|&k| k != StateVariable::V.index())
     }
 
+    /// Until when [ms] a sample at `until` shows a neuron's deferred inputs: `until` if the block
+    /// records a synaptic variable, none if only the membrane.
+    pub fn deferred_until(&self, until: f64) -> Option<f64> {
+        self.synaptic().then_some(until)
+    }
+
     /// Column of neuron `local` of the group, if recorded.
     pub fn column(&self, local: usize) -> Option<usize> {
         self.column_of[local].map(|c| c as usize)

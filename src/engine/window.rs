@@ -339,15 +339,13 @@ impl Simulation {
                 self.group_info[block.group].first_neuron,
             );
             let stride = block.stride();
-            let synaptic = block.synaptic();
             for (column, &local) in block.indices.iter().enumerate() {
                 let id = first + local;
                 if buffers.visited[id as usize] == buffers.window {
                     continue;
                 }
                 for (row, &ts) in buffers.sample_times.iter().enumerate() {
-                    // The membrane alone needs no deferred input (it is clamped meanwhile).
-                    let until = if synaptic { ts } else { f64::NEG_INFINITY };
+                    let until = block.deferred_until(ts);
                     let neuron = (id, local as usize);
                     let observation =
                         group.observe_with_deferred(neuron, &self.folded, (ts, until));
