@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::common::{cli, Edit, VALID};
+use crate::common::{cli, run_example, Edit, VALID};
 
 /// The bytes of the file `name` that `exactspike ARGS --out name --threads N` writes, for 1 and
 /// 2 threads.
@@ -58,7 +58,6 @@ fn a_sampling_job_and_its_calibration_are_the_same_on_one_and_two_threads() {
 fn thread_counts_that_cannot_be_used_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.h5");
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/sbs_neuron.toml");
     for (threads, expected) in [
         (
             "0",
@@ -69,14 +68,7 @@ fn thread_counts_that_cannot_be_used_are_refused() {
             "--threads 257: 257 threads requested: at most 256 can be used",
         ),
     ] {
-        let output = cli(&[
-            "run",
-            example.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--threads",
-            threads,
-        ]);
+        let output = run_example(&out, &["--threads", threads]);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{stderr}");
         assert_eq!(stderr.trim(), format!("error: {expected}"));
