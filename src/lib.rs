@@ -39,7 +39,7 @@ pub mod threads;
 pub mod ttfs;
 
 use error::RunError;
-use record::MemoryRecorder;
+use record::{record_into_file, Control, FileOutput, MemoryRecorder, RecordError, RecordLayout};
 
 /// Run `experiment` to its `t_stop`, keeping everything it records in memory.
 pub fn run_in_memory(experiment: &config::Experiment) -> Result<MemoryRecorder, RunError> {
@@ -47,4 +47,25 @@ pub fn run_in_memory(experiment: &config::Experiment) -> Result<MemoryRecorder, 
     let mut recorder = MemoryRecorder::new(simulation.layout().clone());
     simulation.run(&mut recorder, None, &mut |_| {})?;
     Ok(recorder)
+}
+
+/// Run `simulation` from where it stands to its `t_stop` into the HDF5 file of `output`
+/// (`exactspike run`), with `layout` (the simulation's own, or with tables a caller added) and
+/// the metadata of `experiment`. An interrupted run leaves its file marked incomplete and says
+/// so in the summary's `termination`.
+pub fn run_into_file(
+    simulation: &mut engine::Simulation,
+    experiment: &config::Experiment,
+    layout: &RecordLayout,
+    output: FileOutput,
+    control: Control,
+) -> Result<engine::RunSummary, RecordError> {
+    let (summary, ()) = record_into_file(
+        output,
+        layout,
+        &experiment.metadata(),
+        control,
+        &mut |rec, stop, bar| simulation.run(rec, Some(stop), bar).map(|s| (s, ())),
+    )?;
+    Ok(summary)
 }

@@ -16,13 +16,12 @@ use exactspike::chip::network::ChipNetwork;
 use exactspike::chip::sampling::SamplingChipSettings;
 use exactspike::chip::settings::ChipSettings;
 use exactspike::config::Experiment;
-use exactspike::engine::{memory, MemoryLimit, RunSummary, Simulation};
-use exactspike::record::hdf5::Hdf5Recorder;
-use exactspike::record::{check_output, raster, RecordLayout, RunMetadata, Signal, Termination};
+use exactspike::engine::{MemoryLimit, RunSummary, Simulation};
+use exactspike::record::{check_output, raster, Control, FileOutput, Signal, Termination};
 use exactspike::sampling::background::report::describe;
 use exactspike::sampling::readout::SamplingResult;
 use exactspike::sampling::spec::check_chip_background;
-use exactspike::sampling::{jobs, plot, summary, tables, SamplingJob, SamplingSpec, TrainingJob};
+use exactspike::sampling::{jobs, plot, summary, SamplingJob, SamplingSpec, TrainingJob};
 use exactspike::threads::{Threads, MAX_THREADS};
 
 /// Exact, event-driven spiking neural network simulator.
@@ -242,19 +241,12 @@ fn execute(command: Command, threads: Option<usize>) -> Result<()> {
 fn calibrate(path: &Path, out: &Path, overwrite: bool) -> Result<()> {
     let picture = out.with_extension("png");
     // Both outputs are checked before the calibration runs.
-    check_output(out, overwrite)?;
     check_output(&picture, overwrite)?;
     let spec = SamplingSpec::from_file(path)?;
-    let calibration = jobs::calibrate(&spec)?;
-    let meta = RunMetadata {
-        seed: spec.seed,
-        t_stop: spec.calibration.burn_in + spec.calibration.duration,
-        experiment: spec.text.clone(),
-    };
-    let layout = tables::calibration_layout(&calibration);
     // A signal while the file is written lets it be finished (no hidden partial file is left).
     let _signals = Signals::catch()?;
-    Hdf5Recorder::create(out, &layout, &meta, overwrite)?.finish(Termination::Completed)?;
+    let output = FileOutput { path: out, overwrite };
+    let calibration = jobs::calibrate_into_file(&spec, output)?;
     plot::draw_calibration(out, &picture, overwrite)?;
     let f = &calibration.fit;
     println!(
@@ -280,15 +272,13 @@ fn sample(args: &SamplingArgs) -> Result<()> {
     let job =
         SamplingJob::prepare(args.spec()?)?.with_memory_limit(args.max_memory.unwrap_or_default());
     args.describe_background(&job);
-    // The network is built inside the recording: refuse it before the file is created.
-    memory::check(job.experiment())?;
-    let layout = tables::sampling_layout(&job);
     let output = args.output();
-    let (summary, result) = record(&output, &layout, &job.metadata(), &mut |rec, stop, bar| {
-        jobs::sample(&job, rec, Some(stop), bar).map(|o| (o.summary, o.result))
+    let outcome = record(&output, job.metadata().t_stop, &mut |target, control| {
+        jobs::sample_into_file(&job, target, control)
     })?;
-    args.describe_chip(&job, &summary);
-    report(&output, &summary, &result, job.spec().networks, "")
+    args.describe_chip(&job, &outcome.summary);
+    let networks = job.spec().networks;
+    report(&output, &outcome.summary, &outcome.result, networks, "")
 }
 
 /// `train`: prepare, train online, sample with the trained parameters, write the results and
@@ -298,16 +288,14 @@ fn train(args: &SamplingArgs) -> Result<()> {
     let job =
         TrainingJob::prepare(args.spec()?)?.with_memory_limit(args.max_memory.unwrap_or_default());
     args.describe_background(job.sampling());
-    memory::check(job.sampling().experiment())?;
-    let layout = tables::training_layout(&job);
-    let meta = job.sampling().metadata();
     let output = args.output();
-    let (summary, result) = record(&output, &layout, &meta, &mut |rec, stop, bar| {
-        jobs::train(&job, rec, Some(stop), bar).map(|o| (o.summary, o.result))
+    let t_stop = job.sampling().metadata().t_stop;
+    let outcome = record(&output, t_stop, &mut |target, control| {
+        jobs::train_into_file(&job, target, control)
     })?;
-    args.describe_chip(job.sampling(), &summary);
+    args.describe_chip(job.sampling(), &outcome.summary);
     let networks = job.sampling().spec().networks;
-    report(&output, &summary, &result, networks, " (trained)")
+    report(&output, &outcome.summary, &outcome.result, networks, " (trained)")
 }
 
 /// Where a run is recorded, and how.
@@ -389,47 +377,31 @@ impl SamplingArgs {
     }
 }
 
-/// A run into an HDF5 recording, given the recorder, the interrupt flag and the progress
-/// callback; it gives the run's summary and what else it measured.
-type RecordBody<'a, T, E> = dyn FnMut(&mut Hdf5Recorder, &AtomicBool, &mut dyn FnMut(f64)) -> Result<(RunSummary, T), E>
-    + 'a;
-
-/// Create the file of `output` with `layout`, run `body` into it with SIGINT, SIGTERM and SIGHUP
-/// raising its interrupt flag and with a progress bar (unless quiet or stderr is not a
-/// terminal), and finish the file: marked incomplete, with the signal, if interrupted; removed
-/// on error.
+/// Run `job` into the file of `output` with SIGINT, SIGTERM and SIGHUP raising its interrupt
+/// flag and with a progress bar up to `t_stop` [ms] (unless quiet or stderr is not a terminal).
 fn record<T, E>(
     output: &Output,
-    layout: &RecordLayout,
-    meta: &RunMetadata,
-    body: &mut RecordBody<T, E>,
-) -> Result<(RunSummary, T)>
+    t_stop: f64,
+    job: &mut dyn FnMut(FileOutput, Control) -> Result<T, E>,
+) -> Result<T>
 where
     E: std::error::Error + Send + Sync + 'static,
 {
     // Caught before the file exists, so that a signal never leaves a hidden partial file.
     let signals = Signals::catch()?;
-    let mut recorder = Hdf5Recorder::create(output.path, layout, meta, output.overwrite)?;
-    let mut bar = ProgressBar::new(
-        meta.t_stop,
-        !output.quiet && std::io::stderr().is_terminal(),
-    );
-    let outcome = body(&mut recorder, &signals.interrupt, &mut |t| bar.update(t));
-    bar.clear();
-    let (mut summary, measured) = match outcome {
-        Ok(done) => done,
-        Err(e) => {
-            recorder.abandon();
-            return Err(e.into());
-        }
+    let mut bar = ProgressBar::new(t_stop, !output.quiet && std::io::stderr().is_terminal());
+    let target = FileOutput {
+        path: output.path,
+        overwrite: output.overwrite,
     };
-    if !summary.termination.is_completed() {
-        summary.termination = Termination::Interrupted {
-            signal: signals.caught(),
-        };
-    }
-    recorder.finish(summary.termination)?;
-    Ok((summary, measured))
+    let control = Control {
+        interrupt: &signals.interrupt,
+        signal: &|| signals.caught(),
+        progress: &mut |t| bar.update(t),
+    };
+    let outcome = job(target, control);
+    bar.clear();
+    Ok(outcome?)
 }
 
 /// SIGINT (Ctrl-C), SIGTERM and SIGHUP, caught: each raises the interrupt flag the engine polls
@@ -589,15 +561,8 @@ fn simulate(experiment: &Experiment, output: &Output, chip: Option<&ChipNetwork>
         seed = experiment.seed(),
         "network built"
     );
-    let meta = RunMetadata {
-        seed: experiment.seed(),
-        t_stop: experiment.t_stop(),
-        experiment: experiment.text().unwrap_or_default().to_string(),
-    };
-    let (summary, ()) = record(output, &layout, &meta, &mut |rec, stop, bar| {
-        simulation
-            .run(rec, Some(stop), bar)
-            .map(|summary| (summary, ()))
+    let summary = record(output, experiment.t_stop(), &mut |target, control| {
+        exactspike::run_into_file(&mut simulation, experiment, &layout, target, control)
     })?;
     if !output.quiet {
         println!("{}", summary_line(&summary, output.path));

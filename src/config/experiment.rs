@@ -207,6 +207,16 @@ impl Experiment {
         self.seed
     }
 
+    /// What a recording of it stores about it: seed, `t_stop` and description text (empty for
+    /// an experiment built in code).
+    pub fn metadata(&self) -> crate::record::RunMetadata {
+        crate::record::RunMetadata {
+            seed: self.seed,
+            t_stop: self.t_stop,
+            experiment: self.text().unwrap_or_default().to_string(),
+        }
+    }
+
     /// Populations, in the order they were added.
     pub fn populations(&self) -> &[Population] {
         &self.populations

@@ -6,6 +6,7 @@
 
 pub mod hdf5;
 pub mod inspect;
+pub mod job_file;
 pub mod memory;
 pub mod output;
 #[cfg(feature = "plot")]
@@ -14,6 +15,7 @@ pub(crate) mod picture;
 pub mod raster;
 
 pub use memory::MemoryRecorder;
+pub use job_file::{record_into_file, Control, FileOutput};
 pub use output::check_output;
 
 use crate::neuron::StateVariable;

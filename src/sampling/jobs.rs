@@ -22,10 +22,16 @@ use super::error::SamplingError;
 use super::prepare::{calibrate_spec, SamplingJob, TrainingJob};
 use super::readout::{SamplingReadout, SamplingResult};
 use super::spec::SamplingSpec;
-use super::tables::{sampling_tables, training_tables};
+use super::tables::{
+    calibration_layout, sampling_layout, sampling_tables, training_layout, training_tables,
+};
 use super::trainer::{Trainer, TrainingReadout};
-use crate::engine::{RunSummary, Simulation};
-use crate::record::{Recorder, TableRecorder};
+use crate::engine::{memory, RunSummary, Simulation};
+use crate::record::hdf5::Hdf5Recorder;
+use crate::record::{
+    check_output, record_into_file, Control, FileOutput, Recorder, RunMetadata, TableRecorder,
+    Termination,
+};
 
 /// What `sample` measured.
 #[derive(Clone, Debug)]
@@ -100,6 +106,65 @@ pub fn train(
     for table in tables {
         recorder.write_table(&table)?;
     }
+    Ok(TrainingOutcome {
+        summary,
+        result,
+        trainer,
+    })
+}
+
+/// [`calibrate`] into the HDF5 file of `output` (`exactspike calibrate`, without its picture);
+/// the file is checked before the calibration runs.
+pub fn calibrate_into_file(
+    spec: &SamplingSpec,
+    output: FileOutput,
+) -> Result<Calibration, SamplingError> {
+    check_output(output.path, output.overwrite)?;
+    let calibration = calibrate(spec)?;
+    let meta = RunMetadata {
+        seed: spec.seed,
+        t_stop: spec.calibration.burn_in + spec.calibration.duration,
+        experiment: spec.text.clone(),
+    };
+    let layout = calibration_layout(&calibration);
+    Hdf5Recorder::create(output.path, &layout, &meta, output.overwrite)?
+        .finish(Termination::Completed)?;
+    Ok(calibration)
+}
+
+/// [`sample`] into the HDF5 file of `output` (`exactspike sample`): the network is refused if
+/// too large for the job's memory limit before the file is created; an interrupted job leaves
+/// its file marked incomplete (see [`record_into_file`]).
+pub fn sample_into_file(
+    job: &SamplingJob,
+    output: FileOutput,
+    control: Control,
+) -> Result<SamplingOutcome, SamplingError> {
+    memory::check(job.experiment())?;
+    let layout = sampling_layout(job);
+    let (summary, result) = record_into_file(
+        output,
+        &layout,
+        &job.metadata(),
+        control,
+        &mut |rec, stop, bar| sample(job, rec, Some(stop), bar).map(|o| (o.summary, o.result)),
+    )?;
+    Ok(SamplingOutcome { summary, result })
+}
+
+/// [`train`] into the HDF5 file of `output` (`exactspike train`), as [`sample_into_file`].
+pub fn train_into_file(
+    job: &TrainingJob,
+    output: FileOutput,
+    control: Control,
+) -> Result<TrainingOutcome, SamplingError> {
+    memory::check(job.sampling().experiment())?;
+    let layout = training_layout(job);
+    let meta = job.sampling().metadata();
+    let (summary, (result, trainer)) =
+        record_into_file(output, &layout, &meta, control, &mut |rec, stop, bar| {
+            train(job, rec, Some(stop), bar).map(|o| (o.summary, (o.result, o.trainer)))
+        })?;
     Ok(TrainingOutcome {
         summary,
         result,
