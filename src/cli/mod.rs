@@ -245,7 +245,10 @@ fn calibrate(path: &Path, out: &Path, overwrite: bool) -> Result<()> {
     let spec = SamplingSpec::from_file(path)?;
     // A signal while the file is written lets it be finished (no hidden partial file is left).
     let _signals = Signals::catch()?;
-    let output = FileOutput { path: out, overwrite };
+    let output = FileOutput {
+        path: out,
+        overwrite,
+    };
     let calibration = jobs::calibrate_into_file(&spec, output)?;
     plot::draw_calibration(out, &picture, overwrite)?;
     let f = &calibration.fit;
@@ -295,7 +298,13 @@ fn train(args: &SamplingArgs) -> Result<()> {
     })?;
     args.describe_chip(job.sampling(), &outcome.summary);
     let networks = job.sampling().spec().networks;
-    report(&output, &outcome.summary, &outcome.result, networks, " (trained)")
+    report(
+        &output,
+        &outcome.summary,
+        &outcome.result,
+        networks,
+        " (trained)",
+    )
 }
 
 /// Where a run is recorded, and how.

@@ -169,9 +169,9 @@ impl ExperimentBuilder {
 
     /// A builder for the description `text` read from `file`, whose errors name populations by
     /// their position in the file.
-    pub(super) fn for_file(file: &str, text: &str, t_stop: f64) -> Self {
+    pub(super) fn for_file(file: &str, text: Option<&str>, t_stop: f64) -> Self {
         Self {
-            text: Some(text.to_string()),
+            text: text.map(str::to_string),
             style: FieldStyle::Indexed,
             ..Self::new(file, t_stop)
         }

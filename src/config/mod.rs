@@ -21,7 +21,7 @@ pub use experiment::{
 pub use file::{Connector, Values};
 pub(crate) use file::{SimulationSection, Whole};
 pub(crate) use toml_front::{
-    cond_exp_section, deserialize_params, deserialize_toml, wrong_kind, FileKind,
+    cond_exp_section, deserialize_params, deserialize_table, deserialize_toml, wrong_kind, FileKind,
 };
 pub use validate::MAX_V_BYTES;
 pub(crate) use validate::{check_cell_params, weight_sign_problem};

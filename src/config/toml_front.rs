@@ -49,6 +49,26 @@ impl Experiment {
     ) -> Result<Self, ConfigError> {
         let parsed: ExperimentFile = deserialize_toml(text, file)
             .map_err(|e| wrong_kind(text, file, FileKind::Experiment).unwrap_or(e))?;
+        Self::from_parsed(parsed, file, Some(text), base, seed)
+    }
+
+    /// Validate a description given as a table of the experiment file's shape (`simulation`,
+    /// `population`, `projection`, `record`), as a front other than TOML text (Python's dicts)
+    /// gives it; `name` names it in error messages, profiles are resolved relative to `base`.
+    /// The experiment has no text.
+    pub fn from_table(table: toml::Table, name: &str, base: &Path) -> Result<Self, ConfigError> {
+        let parsed: ExperimentFile = deserialize_table(table, name)?;
+        Self::from_parsed(parsed, name, None, base, None)
+    }
+
+    /// Fill the builder from a description read from `file` (with its `text`, if any).
+    fn from_parsed(
+        parsed: ExperimentFile,
+        file: &str,
+        text: Option<&str>,
+        base: &Path,
+        seed: Option<u64>,
+    ) -> Result<Self, ConfigError> {
         let seed = seed.unwrap_or(parsed.simulation.seed.0);
         let front = Front { file, base, seed };
         let mut builder = ExperimentBuilder::for_file(file, text, parsed.simulation.t_stop);
@@ -100,6 +120,25 @@ pub(crate) fn deserialize_toml<T: DeserializeOwned>(
             (_, None) => path,
         };
         ConfigError::new(file, field, inner.message().trim().replace('\n', " "))
+    })
+}
+
+/// Deserialize a description given as a table (not text) named `name`, turning serde errors
+/// into one-line [`ConfigError`]s with the field path.
+pub(crate) fn deserialize_table<T: DeserializeOwned>(
+    table: toml::Table,
+    name: &str,
+) -> Result<T, ConfigError> {
+    serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|err| {
+        let path = err.path().to_string();
+        let field = if path == "." {
+            "(top level)".into()
+        } else {
+            path
+        };
+        let message = err.into_inner().to_string();
+        let first_line = message.lines().next().unwrap_or_default().trim_end();
+        ConfigError::new(name, field, first_line)
     })
 }
 

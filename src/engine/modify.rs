@@ -6,7 +6,7 @@
 
 use super::Simulation;
 use crate::config::weight_sign_problem;
-use crate::network::Synapse;
+use crate::network::{Placement, Synapse};
 use crate::neuron::Receptor;
 use crate::record::Termination;
 
@@ -59,6 +59,16 @@ impl Simulation {
     /// experiment).
     pub fn population_node(&self, population: usize, index: u32) -> Option<u32> {
         Some(self.network.first_node.get(population)? + index)
+    }
+
+    /// Global neuron index of member `index` of neuron population `population` (by its position
+    /// in the experiment); `None` for a source population. The index is not checked against the
+    /// population's size.
+    pub fn population_neuron(&self, population: usize, index: u32) -> Option<u32> {
+        match self.network.placement.get(population)? {
+            Placement::Neurons { first } => Some(first + index),
+            Placement::Sources { .. } => None,
+        }
     }
 
     fn not_interrupted(&self) -> Result<(), ModifyError> {

@@ -14,8 +14,8 @@ pub(crate) mod picture;
 #[cfg(feature = "plot")]
 pub mod raster;
 
-pub use memory::MemoryRecorder;
 pub use job_file::{record_into_file, Control, FileOutput};
+pub use memory::MemoryRecorder;
 pub use output::check_output;
 
 use crate::neuron::StateVariable;

@@ -37,7 +37,8 @@ use super::translation::Noise;
 use crate::chip::sampling::SamplingChipSettings;
 use crate::chip::settings::SamplingChipSection;
 use crate::config::{
-    cond_exp_section, deserialize_toml, wrong_kind, FileKind, SimulationSection, Whole,
+    cond_exp_section, deserialize_table, deserialize_toml, wrong_kind, FileKind, SimulationSection,
+    Whole,
 };
 use crate::error::ConfigError;
 use crate::models::ModelName;
@@ -235,6 +236,24 @@ impl SamplingSpec {
     pub fn parse(text: &str, file: &str, base: &Path) -> Result<Self, ConfigError> {
         let parsed: SamplingFile = deserialize_toml(text, file)
             .map_err(|e| wrong_kind(text, file, FileKind::Sampling).unwrap_or(e))?;
+        Self::from_parsed(parsed, file, text, base)
+    }
+
+    /// Validate a description given as a table of the sampling file's shape (`boltzmann`,
+    /// `sampler`, ...), as a front other than TOML text (Python's dicts) gives it; `name` names
+    /// it in error messages, relative paths are resolved against `base`. Its `text` is empty.
+    pub fn from_table(table: toml::Table, name: &str, base: &Path) -> Result<Self, ConfigError> {
+        let parsed: SamplingFile = deserialize_table(table, name)?;
+        Self::from_parsed(parsed, name, "", base)
+    }
+
+    /// Validate a sampling description read from `file` (with its `text`).
+    fn from_parsed(
+        parsed: SamplingFile,
+        file: &str,
+        text: &str,
+        base: &Path,
+    ) -> Result<Self, ConfigError> {
         let err = |field: &str, message: String| ConfigError::new(file, field, message);
         let t_sample = parsed.simulation.t_stop;
         if !(t_sample.is_finite() && t_sample > 0.0) {

@@ -1,0 +1,233 @@
+//! The jobs of the command line as functions: `run`, `calibrate`, `sample` and `train` write the
+//! same files, byte for byte, as `exactspike run|calibrate|sample|train` with the same input,
+//! through the same library functions. Each returns a dict of what it measured.
+
+use std::path::{Path, PathBuf};
+
+use exactspike::engine::memory::MemorySizeError;
+use exactspike::engine::{MemoryLimit, RunSummary, Simulation};
+use exactspike::record::{check_output, Control, FileOutput};
+use exactspike::sampling::readout::SamplingResult;
+use exactspike::sampling::{jobs, SamplingJob, SamplingSpec, TrainingJob};
+use numpy::PyArray2;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::convert;
+use crate::detached::{self, Stop};
+use crate::errors::{message, to_py, ExactspikeError};
+use crate::simulation::{summary_dict, Experiment};
+
+/// A sampling description: the path of a sampling file, or a dict of its shape.
+#[derive(FromPyObject)]
+pub enum SamplingInput<'py> {
+    /// A sampling file (TOML).
+    Path(PathBuf),
+    /// A dict shaped like a sampling file.
+    Dict(Bound<'py, PyDict>),
+}
+
+impl SamplingInput<'_> {
+    /// The validated description (a dict is named `python`; its paths are relative to the
+    /// current directory).
+    fn spec(&self) -> PyResult<SamplingSpec> {
+        match self {
+            Self::Path(path) => SamplingSpec::from_file(path),
+            Self::Dict(dict) => {
+                let table = convert::table(dict.as_any(), "python")?;
+                SamplingSpec::from_table(table, "python", Path::new("."))
+            }
+        }
+        .map_err(to_py)
+    }
+}
+
+/// An experiment: an `Experiment`, or the path of an experiment file.
+#[derive(FromPyObject)]
+pub enum ExperimentInput<'py> {
+    /// Built already.
+    Built(PyRef<'py, Experiment>),
+    /// An experiment file (TOML).
+    Path(PathBuf),
+}
+
+/// Run an experiment (an `Experiment` or the path of a file) into the HDF5 file `out`, as
+/// `exactspike run` does; returns the run's summary. Ctrl-C stops it, leaves `out` marked
+/// incomplete, and raises `KeyboardInterrupt`.
+#[pyfunction]
+#[pyo3(signature = (experiment, *, out, overwrite = false, seed = None, t_stop = None, threads = None, max_memory = None))]
+#[allow(clippy::too_many_arguments)]
+pub fn run<'py>(
+    py: Python<'py>,
+    experiment: ExperimentInput<'py>,
+    out: PathBuf,
+    overwrite: bool,
+    seed: Option<u64>,
+    t_stop: Option<f64>,
+    threads: Option<usize>,
+    max_memory: Option<&str>,
+) -> PyResult<Bound<'py, PyDict>> {
+    check_output(&out, overwrite).map_err(to_py)?;
+    let mut experiment = match experiment {
+        ExperimentInput::Built(e) => e.inner.clone(),
+        ExperimentInput::Path(path) => {
+            exactspike::config::Experiment::from_file(&path).map_err(to_py)?
+        }
+    };
+    if let Some(seed) = seed {
+        experiment = experiment.with_seed(seed).map_err(to_py)?;
+    }
+    if let Some(t_stop) = t_stop {
+        experiment = experiment.with_t_stop(t_stop).map_err(to_py)?;
+    }
+    let experiment = experiment.with_memory_limit(memory_limit(max_memory)?);
+    let output = FileOutput {
+        path: &out,
+        overwrite,
+    };
+    let summary = detached::run(py, threads, |stop| {
+        let mut simulation = Simulation::new(&experiment)?;
+        let layout = simulation.layout().clone();
+        with_control(stop, |control| {
+            exactspike::run_into_file(&mut simulation, &experiment, &layout, output, control)
+        })
+        .map_err(exactspike::error::RunError::from)
+    })?
+    .failed()?
+    .completed(|s| s, &incomplete(&out))?;
+    summary_dict(py, &summary)
+}
+
+/// Calibrate the sampler of a sampling description (a path or a dict) into the HDF5 file
+/// `out`, as `exactspike calibrate` does (without its picture); returns the fit.
+#[pyfunction]
+#[pyo3(signature = (sampling, *, out, overwrite = false, threads = None))]
+pub fn calibrate<'py>(
+    py: Python<'py>,
+    sampling: SamplingInput<'py>,
+    out: PathBuf,
+    overwrite: bool,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let spec = sampling.spec()?;
+    let output = FileOutput {
+        path: &out,
+        overwrite,
+    };
+    let calibration = detached::run(py, threads, |_| jobs::calibrate_into_file(&spec, output))?
+        .unless_raised()?
+        .map_err(to_py)?;
+    let f = &calibration.fit;
+    let dict = PyDict::new(py);
+    dict.set_item("v_p05", f.v_p05)?;
+    dict.set_item("alpha", f.alpha)?;
+    dict.set_item("v_p05_stderr", f.v_p05_stderr)?;
+    dict.set_item("alpha_stderr", f.alpha_stderr)?;
+    dict.set_item("residual_rms", f.residual_rms)?;
+    dict.set_item("points_used", f.points_used)?;
+    dict.set_item("v_rest", calibration.v_rest.clone())?;
+    dict.set_item("p_on", calibration.p_on.clone())?;
+    Ok(dict)
+}
+
+/// Sample with a sampling description (a path or a dict) into the HDF5 file `out`, as
+/// `exactspike sample` does; returns the summary with the D_KL results. Ctrl-C as for `run`.
+#[pyfunction]
+#[pyo3(signature = (sampling, *, out, overwrite = false, threads = None, max_memory = None))]
+pub fn sample<'py>(
+    py: Python<'py>,
+    sampling: SamplingInput<'py>,
+    out: PathBuf,
+    overwrite: bool,
+    threads: Option<usize>,
+    max_memory: Option<&str>,
+) -> PyResult<Bound<'py, PyDict>> {
+    check_output(&out, overwrite).map_err(to_py)?;
+    let spec = sampling.spec()?;
+    let limit = memory_limit(max_memory)?;
+    let output = FileOutput {
+        path: &out,
+        overwrite,
+    };
+    let outcome = detached::run(py, threads, |stop| {
+        let job = SamplingJob::prepare(spec)?.with_memory_limit(limit);
+        with_control(stop, |control| {
+            jobs::sample_into_file(&job, output, control)
+        })
+    })?
+    .failed()?
+    .completed(|o| &o.summary, &incomplete(&out))?;
+    sampling_dict(py, &outcome.summary, &outcome.result)
+}
+
+/// Train online with a sampling description that has a `[training]` section (a path or a
+/// dict), then sample with the trained parameters, into the HDF5 file `out`, as
+/// `exactspike train` does; returns what `sample` returns. Ctrl-C as for `run`.
+#[pyfunction]
+#[pyo3(signature = (sampling, *, out, overwrite = false, threads = None, max_memory = None))]
+pub fn train<'py>(
+    py: Python<'py>,
+    sampling: SamplingInput<'py>,
+    out: PathBuf,
+    overwrite: bool,
+    threads: Option<usize>,
+    max_memory: Option<&str>,
+) -> PyResult<Bound<'py, PyDict>> {
+    check_output(&out, overwrite).map_err(to_py)?;
+    let spec = sampling.spec()?;
+    let limit = memory_limit(max_memory)?;
+    let output = FileOutput {
+        path: &out,
+        overwrite,
+    };
+    let outcome = detached::run(py, threads, |stop| {
+        let job = TrainingJob::prepare(spec)?.with_memory_limit(limit);
+        with_control(stop, |control| jobs::train_into_file(&job, output, control))
+    })?
+    .failed()?
+    .completed(|o| &o.summary, &incomplete(&out))?;
+    sampling_dict(py, &outcome.summary, &outcome.result)
+}
+
+/// `job` under the control of `stop`, without progress reports.
+fn with_control<T>(stop: &Stop, job: impl FnOnce(Control) -> T) -> T {
+    job(Control {
+        interrupt: stop.flag,
+        signal: &|| stop.signal(),
+        progress: &mut |_| {},
+    })
+}
+
+/// `--max-memory` as a string (`8G`, `500M`, `unlimited`); default: the memory available.
+fn memory_limit(text: Option<&str>) -> PyResult<MemoryLimit> {
+    match text {
+        None => Ok(MemoryLimit::default()),
+        Some(text) => text.parse().map_err(|e: MemorySizeError| {
+            ExactspikeError::new_err(format!("max_memory: {}", message(&e)))
+        }),
+    }
+}
+
+/// What an interrupted job leaves: its file, marked incomplete.
+fn incomplete(out: &Path) -> String {
+    format!("{} is marked incomplete", out.display())
+}
+
+/// The summary of a sampling job with its D_KL results: `checkpoints` [ms of sampling],
+/// `dkl` (D_KL(p̂ ‖ p*) [nats], checkpoints × networks), `dkl_reverse` (D_KL(p* ‖ p̂)) and
+/// `median_dkl` (the median over networks at the last checkpoint).
+fn sampling_dict<'py>(
+    py: Python<'py>,
+    summary: &RunSummary,
+    result: &SamplingResult,
+) -> PyResult<Bound<'py, PyDict>> {
+    let dict = summary_dict(py, summary)?;
+    dict.set_item("checkpoints", result.checkpoints.clone())?;
+    dict.set_item("dkl", PyArray2::from_vec2(py, &result.dkl_sampled_target)?)?;
+    dict.set_item(
+        "dkl_reverse",
+        PyArray2::from_vec2(py, &result.dkl_target_sampled)?,
+    )?;
+    dict.set_item("median_dkl", result.final_median_dkl())?;
+    Ok(dict)
+}
