@@ -132,10 +132,26 @@ impl Simulation {
         self.engine.now()
     }
 
-    /// Simulated time of the experiment [ms].
+    /// Time [ms] the run goes to: the experiment's `t_stop`, or what `extend_to` set.
     #[getter]
     fn t_stop(&self) -> f64 {
-        self.experiment.t_stop()
+        self.engine.t_stop()
+    }
+
+    /// Let the run go on to `t_stop` [ms] instead (not before the current end); samples go on
+    /// on the same clock.
+    fn extend_to(&mut self, t_stop: f64) -> PyResult<()> {
+        self.engine.extend_to(t_stop).map_err(to_py)
+    }
+
+    /// Forget the spikes and samples recorded so far (recording goes on).
+    fn clear_recording(&mut self) {
+        for train in &mut self.recorder.spikes {
+            *train = Default::default();
+        }
+        for trace in &mut self.recorder.signals {
+            *trace = Default::default();
+        }
     }
 
     /// Process every event at or before `t` [ms], then pause; returns the summary of the run

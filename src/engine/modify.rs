@@ -33,6 +33,14 @@ pub enum ModifyError {
     /// The run was interrupted: neuron states may lie past [`Simulation::now`].
     #[error("the run was interrupted; no further changes")]
     Interrupted,
+    /// A new end of the run that is not finite or lies before the current one.
+    #[error("t_stop {requested} ms: must be finite and not before the current {current} ms")]
+    TStop {
+        /// The refused end [ms].
+        requested: f64,
+        /// The current end [ms].
+        current: f64,
+    },
     /// The shift of a resting potential is not finite.
     #[error("neuron {neuron}: v_rest shift {dv} mV is not finite")]
     Shift {
@@ -44,6 +52,12 @@ pub enum ModifyError {
 }
 
 impl Simulation {
+    /// Time [ms] the run goes to (the experiment's `t_stop`, or what [`Simulation::extend_to`]
+    /// set).
+    pub fn t_stop(&self) -> f64 {
+        self.t_stop
+    }
+
     /// Time [ms] up to which every event has been processed; run-time changes take effect here.
     pub fn now(&self) -> f64 {
         self.now
@@ -69,6 +83,22 @@ impl Simulation {
             Placement::Neurons { first } => Some(first + index),
             Placement::Sources { .. } => None,
         }
+    }
+
+    /// Let the run go on to `t_stop` [ms] instead of the experiment's end: for a front that
+    /// learns the end only as it goes (PyNN's `run`, called again). Samples continue on the
+    /// same clock; the memory estimate made when the network was built is not revised.
+    pub fn extend_to(&mut self, t_stop: f64) -> Result<(), ModifyError> {
+        self.not_interrupted()?;
+        if !(t_stop.is_finite() && t_stop >= self.t_stop) {
+            return Err(ModifyError::TStop {
+                requested: t_stop,
+                current: self.t_stop,
+            });
+        }
+        self.t_stop = t_stop;
+        self.sampler.extend_to(t_stop);
+        Ok(())
     }
 
     fn not_interrupted(&self) -> Result<(), ModifyError> {

@@ -144,6 +144,11 @@ impl Sampler {
         }
     }
 
+    /// Sample on to `t_stop` [ms] (not before the current end).
+    pub fn extend_to(&mut self, t_stop: f64) {
+        self.count = self.count.max(sample_count(t_stop, self.interval));
+    }
+
     /// Time [ms] of sample `i`.
     pub fn time(&self, i: u64) -> f64 {
         i as f64 * self.interval

@@ -336,18 +336,18 @@ fn empty_populations_run_and_empty_weight_lists_are_refused() {
 #[path = "../../examples/two_populations.rs"]
 mod two_populations;
 
-/// The README's two-population program is `examples/two_populations.rs`, word for word, and
-/// prints what the README says it prints.
+/// The library guide's two-population program is `examples/two_populations.rs`, word for word,
+/// and prints what the guide says it prints.
 #[test]
-fn the_readme_program_is_the_example_and_says_55_spikes() {
+fn the_library_guide_program_is_the_example_and_says_55_spikes() {
     let root = env!("CARGO_MANIFEST_DIR");
-    let readme = std::fs::read_to_string(format!("{root}/README.md")).expect("README.md");
+    let readme = std::fs::read_to_string(format!("{root}/docs/library.md")).expect("library.md");
     let example = std::fs::read_to_string(format!("{root}/examples/two_populations.rs"))
         .expect("the example");
     let body = &example[example.find("use exactspike").expect("imports")..];
     assert!(
         readme.contains(&format!("```rust\n{body}```")),
-        "README differs from the example"
+        "docs/library.md differs from the example"
     );
     assert!(readme.contains("it prints `55 spikes in\n100 ms`"));
     let experiment = two_populations::network().build().expect("valid");

@@ -23,9 +23,14 @@ fn cond_cell() -> Cell {
     })
 }
 
-/// Noise-driven recurrent IF_cond_exp and IF_curr_exp populations with several delays.
+/// Noise-driven recurrent IF_cond_exp and IF_curr_exp populations with several delays, 200 ms.
 fn recurrent() -> ExperimentBuilder {
-    let mut net = ExperimentBuilder::new("recurrent", 200.0);
+    recurrent_until(200.0)
+}
+
+/// [`recurrent`], run for `t_stop` [ms].
+fn recurrent_until(t_stop: f64) -> ExperimentBuilder {
+    let mut net = ExperimentBuilder::new("recurrent", t_stop);
     net.seed(3);
     net.population("cond", 8, cond_cell()).initial_v(-60.0);
     let curr = CurrExpParams {
@@ -89,6 +94,37 @@ fn a_run_paused_anywhere_equals_an_uninterrupted_run() {
         )
     );
     assert_eq!(segmented.t_reached, 200.0);
+}
+
+/// A run built to end at 80 ms and extended twice (to 150, then 200 ms) equals the run built to
+/// end at 200 ms: the same spikes and samples, the samples on the same clock; an end before the
+/// current one, or not finite, is refused.
+#[test]
+fn a_run_extended_equals_the_run_built_to_its_end() {
+    let whole_net = build(recurrent());
+    let (mut whole, mut rec_whole) = simulation(&whole_net);
+    whole.run(&mut rec_whole, None, &mut |_| {}).unwrap();
+    let short = build(recurrent_until(80.0));
+    let (mut extended, mut rec_extended) = simulation(&short);
+    extended
+        .run_until(1e9, &mut rec_extended, None, &mut |_| {})
+        .unwrap();
+    assert_eq!(extended.now(), 80.0);
+    for (t_stop, refused) in [(150.0, 79.0), (200.0, f64::INFINITY)] {
+        extended.extend_to(t_stop).unwrap();
+        assert!(matches!(
+            extended.extend_to(refused),
+            Err(ModifyError::TStop { .. })
+        ));
+        extended
+            .run_until(t_stop, &mut rec_extended, None, &mut |_| {})
+            .unwrap();
+    }
+    let summary = extended.run(&mut rec_extended, None, &mut |_| {}).unwrap();
+    assert_eq!(summary.t_reached, 200.0);
+    assert_eq!(rec_whole.spikes, rec_extended.spikes);
+    assert_eq!(rec_whole.signals, rec_extended.signals);
+    assert_eq!(rec_extended.signals[0].times.len(), 801);
 }
 
 /// One neuron of `model` without input: tau_m = 10 ms, v_rest = −65, v_thresh = −50,
