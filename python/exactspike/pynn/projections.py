@@ -1,0 +1,217 @@
+"""Projections of the PyNN backend. PyNN's connectors choose the connections (every connector
+reduces to ``_convergent_connect``); they are kept as arrays and handed to exactspike as
+explicit connection lists, one per pair of populations, when the network is built. Weight
+changes of a running network are applied to it; other changes wait for ``reset()``."""
+
+import numpy as np
+
+from pyNN import common
+from pyNN.space import Space
+from pyNN.standardmodels import synapses
+
+from . import simulator
+from .simulator import state
+
+#: Connection attributes that are not synapse parameters.
+ADDRESS = ("presynaptic_index", "postsynaptic_index")
+
+
+class Connection(common.Connection):
+    """One connection of a projection; its attributes read and write the projection's
+    arrays (a weight changed while the network runs is applied to it)."""
+
+    def __init__(self, projection, k):
+        object.__setattr__(self, "_projection", projection)
+        object.__setattr__(self, "_k", k)
+
+    def __getattr__(self, name):
+        try:
+            return self._projection._connections[name][self._k].item()
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name, value):
+        arrays = self._projection._connections
+        if name not in arrays or name in ADDRESS:
+            raise AttributeError(f"a connection has no settable attribute {name!r}")
+        new = arrays[name].copy()
+        new[self._k] = value
+        if state.built:
+            self._projection._apply_live(name, arrays[name], new)
+        arrays[name] = new
+
+    def as_tuple(self, *attribute_names):
+        return tuple(getattr(self, name) for name in attribute_names)
+
+
+class Projection(common.Projection):
+    __doc__ = common.Projection.__doc__
+    _simulator = simulator
+    _static_synapse_class = None  # set in __init__.py (StaticSynapse)
+
+    def __init__(self, presynaptic_population, postsynaptic_population, connector,
+                 synapse_type=None, source=None, receptor_type=None, space=Space(), label=None):
+        if state.built:
+            raise NotImplementedError(
+                "exactspike builds the network at the first run: create projections before "
+                "it, or call reset() first"
+            )
+        common.Projection.__init__(self, presynaptic_population, postsynaptic_population,
+                                   connector, synapse_type, source, receptor_type, space, label)
+        if self.receptor_type not in ("excitatory", "inhibitory"):
+            raise NotImplementedError(
+                f"exactspike has the receptors excitatory and inhibitory, not {self.receptor_type!r}"
+            )
+        self._chunks = []
+        self._arrays = None
+        connector.connect(self)
+        state.projections.append(self)
+
+    # --- the connections, as arrays ----------------------------------------------------------
+
+    def _convergent_connect(self, presynaptic_indices, postsynaptic_index,
+                            location_selector=None, **connection_parameters):
+        if location_selector is not None:
+            raise NotImplementedError("exactspike has point neurons only")
+        pre = np.asarray(presynaptic_indices, dtype=int).ravel()
+        chunk = {"presynaptic_index": pre,
+                 "postsynaptic_index": np.full(pre.size, postsynaptic_index, dtype=int)}
+        for name, value in connection_parameters.items():
+            chunk[name] = np.broadcast_to(np.asarray(value, dtype=float), pre.shape).copy()
+        self._chunks.append(chunk)
+        self._arrays = None
+
+    @property
+    def _connections(self):
+        """Every connection attribute as one array, in the order the connector made them."""
+        if self._arrays is None:
+            names = self._chunks[0].keys() if self._chunks else ADDRESS + ("weight", "delay")
+            self._arrays = {
+                name: (np.concatenate([c[name] for c in self._chunks]) if self._chunks
+                       else np.zeros(0))
+                for name in names
+            }
+            self._chunks = [self._arrays]
+        return self._arrays
+
+    def __len__(self):
+        return len(self._connections["presynaptic_index"])
+
+    @property
+    def connections(self):
+        """Every connection, as objects whose attributes can be read and set."""
+        return [Connection(self, k) for k in range(len(self))]
+
+    def _get_attributes_as_list(self, names):
+        columns = [self._connections[name] for name in names]
+        return list(zip(*(c.tolist() for c in columns)))
+
+    def _get_attributes_as_arrays(self, names, multiple_synapses="sum"):
+        operation = common.Projection.MULTI_SYNAPSE_OPERATIONS[multiple_synapses]
+        c = self._connections
+        arrays = []
+        for name in names:
+            name = name[:-1] if name.endswith("s") and name[:-1] in c else name
+            values = np.full((self.pre.size, self.post.size), np.nan)
+            for i, j, v in zip(c["presynaptic_index"], c["postsynaptic_index"], c[name]):
+                values[i, j] = v if np.isnan(values[i, j]) else operation(values[i, j], v)
+            arrays.append(values)
+        return arrays
+
+    def _set_attributes(self, parameter_space):
+        parameter_space.evaluate(simplify=False)
+        c = self._connections
+        i, j = c["presynaptic_index"], c["postsynaptic_index"]
+        for name, value in parameter_space.items():
+            new = np.broadcast_to(value, (self.pre.size, self.post.size))[i, j].astype(float)
+            if state.built:
+                self._apply_live(name, c[name], new)
+            c[name] = new
+
+    def _apply_live(self, name, old, new):
+        """Apply changed connection attributes to the running simulation (weights only)."""
+        changed = np.flatnonzero(old != new)
+        if changed.size == 0:
+            return
+        if name != "weight":
+            raise NotImplementedError(
+                f"exactspike cannot change {name} of a running network (only weights); call "
+                "reset() first"
+            )
+        pre, post = self._addresses()
+        for k in changed:
+            state.network.set_weight(pre[k], post[k], float(new[k]), receptor=self.receptor_type)
+
+    # --- the description for exactspike ------------------------------------------------------
+
+    def _addresses(self):
+        """Each connection's (population name, index) of its pre- and postsynaptic cell."""
+        c = self._connections
+        return (_members(self.pre, c["presynaptic_index"]),
+                _members(self.post, c["postsynaptic_index"]))
+
+    def _description(self):
+        """This projection as explicit connection lists, one per pair of populations."""
+        c = self._connections
+        pre_ids = np.asarray(self.pre.all_cells, dtype=int)[c["presynaptic_index"]]
+        post_ids = np.asarray(self.post.all_cells, dtype=int)[c["postsynaptic_index"]]
+        pre_pop, pre_index = locate(pre_ids)
+        post_pop, post_index = locate(post_ids)
+        synapse = self._synapse()
+        parts = []
+        for a, b in sorted(set(zip(pre_pop.tolist(), post_pop.tolist()))):
+            mask = (pre_pop == a) & (post_pop == b)
+            rows = np.column_stack(
+                [pre_index[mask], post_index[mask], c["weight"][mask], c["delay"][mask]]
+            )
+            parts.append({
+                "pre": state.populations[a]._name,
+                "post": state.populations[b]._name,
+                "connector": {"type": "from_list", "connections": rows.tolist()},
+                "receptor": self.receptor_type,
+                "synapse": synapse,
+                "p_transmit": self._one("p", 1.0) if self._stochastic() else None,
+            })
+        return parts
+
+    def _stochastic(self):
+        return isinstance(self.synapse_type, synapses.SimpleStochasticSynapse)
+
+    def _one(self, name, default):
+        """The one value of synapse parameter `name` of every connection."""
+        values = np.unique(self._connections[name]) if name in self._connections else []
+        if len(values) > 1:
+            raise NotImplementedError(
+                f"exactspike takes one {name} per projection; got {len(values)} values"
+            )
+        return float(values[0]) if len(values) else float(default)
+
+    def _synapse(self):
+        """The synapse table: static, or Tsodyks-Markram with one parameter set."""
+        if isinstance(self.synapse_type, synapses.TsodyksMarkramSynapse):
+            defaults = self.synapse_type.default_parameters
+            table = {"type": "TsodyksMarkramSynapse"}
+            for name in ("U", "tau_rec", "tau_facil"):
+                table[name] = self._one(name, defaults[name])
+            return table
+        if isinstance(self.synapse_type, synapses.StaticSynapse) or self._stochastic():
+            return {"type": "StaticSynapse"}
+        raise NotImplementedError(
+            f"exactspike runs StaticSynapse and TsodyksMarkramSynapse, not "
+            f"{type(self.synapse_type).__name__}"
+        )
+
+
+def locate(ids):
+    """The position in ``state.populations`` and the index within it of each cell ID."""
+    firsts = np.array([int(p.first_id) for p in state.populations])
+    population = np.searchsorted(firsts, ids, side="right") - 1
+    return population, ids - firsts[population]
+
+
+def _members(cells, indices):
+    """(population name, index) of the cells at `indices` of `cells` (a population, view or
+    assembly)."""
+    ids = np.asarray(cells.all_cells, dtype=int)[indices]
+    population, index = locate(ids)
+    return [(state.populations[p]._name, int(i)) for p, i in zip(population, index)]
