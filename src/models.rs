@@ -21,8 +21,8 @@ pub(crate) trait CellReader {
     type Error;
     /// A neuron population's parameter set(s).
     fn neuron<P: CellParams>(&self) -> Result<NeuronParams<P>, Self::Error>;
-    /// A Poisson source population's parameters.
-    fn poisson(&self) -> Result<PoissonParams, Self::Error>;
+    /// A Poisson source population's parameter set(s).
+    fn poisson(&self) -> Result<NeuronParams<PoissonParams>, Self::Error>;
     /// An array source population's spike times.
     fn array(&self) -> Result<ArrayParams, Self::Error>;
 }
@@ -50,8 +50,9 @@ macro_rules! register {
         #[derive(Clone, Debug, PartialEq)]
         pub enum Cell {
             $( $(#[$doc])* $variant(NeuronParams<<$model as NeuronModel>::Params>), )+
-            /// `SpikeSourcePoisson`: independent Poisson spike trains.
-            SpikeSourcePoisson(PoissonParams),
+            /// `SpikeSourcePoisson`: independent Poisson spike trains, with one parameter set
+            /// or one per source.
+            SpikeSourcePoisson(NeuronParams<PoissonParams>),
             /// `SpikeSourceArray`: spike trains replaying given times.
             SpikeSourceArray(ArrayParams),
         }
@@ -203,9 +204,9 @@ impl Cell {
         Self::IfCurrExp(NeuronParams::Shared(params))
     }
 
-    /// Poisson spike sources.
+    /// Poisson spike sources sharing `params`.
     pub fn poisson(params: PoissonParams) -> Self {
-        Self::SpikeSourcePoisson(params)
+        Self::SpikeSourcePoisson(NeuronParams::Shared(params))
     }
 
     /// Spike sources replaying `params.spike_times`.

@@ -412,8 +412,9 @@ impl CellReader for ParamsReader<'_> {
             .neuron_params(&self.at, self.params.clone(), self.size)
     }
 
-    fn poisson(&self) -> Result<PoissonParams, ConfigError> {
-        deserialize_params(self.params.clone(), self.front.file, &self.at)
+    fn poisson(&self) -> Result<NeuronParams<PoissonParams>, ConfigError> {
+        self.front
+            .neuron_params(&self.at, self.params.clone(), self.size)
     }
 
     fn array(&self) -> Result<ArrayParams, ConfigError> {

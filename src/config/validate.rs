@@ -200,7 +200,7 @@ impl Checker<'_> {
         let params_at = format!("{at}.params");
         let initial = match &d.cell {
             Cell::SpikeSourcePoisson(p) => {
-                self.cell_params(&params_at, p)?;
+                self.neuron_params(&params_at, p, d.size, |at, set| self.cell_params(at, set))?;
                 None
             }
             Cell::SpikeSourceArray(p) => {

@@ -55,7 +55,7 @@ pub(super) fn populations(experiment: &Experiment, network: &Network) -> Lowered
                 for local in 0..population.size {
                     let source = match &population.cell {
                         Cell::SpikeSourcePoisson(params) => Source::poisson(
-                            params,
+                            params.of(local),
                             source_stream(experiment.seed(), &population.name, local as u64),
                         ),
                         Cell::SpikeSourceArray(params) => Source::array(params, local),

@@ -113,3 +113,50 @@ fn a_bad_value_names_its_neuron() {
         "{message}"
     );
 }
+
+/// One rate, start and duration per Poisson source: each source's count within 5 sd of
+/// rate × the time it is on (100 s in all); wrong lengths and bad values are named.
+#[test]
+fn poisson_sources_take_one_parameter_set_each() {
+    let text = r#"[simulation]
+t_stop = 100000.0
+seed = 5
+[[population]]
+name = "src"
+size = 3
+model = "SpikeSourcePoisson"
+params = { rate = [100.0, 200.0, 1000.0], start = [0.0, 50000.0, 0.0], duration = [1e10, 1e10, 20000.0] }
+[record]
+spikes = ["src"]
+"#;
+    let experiment = Experiment::from_toml_str(text, "poisson.toml").unwrap();
+    let recording = exactspike::run_in_memory(&experiment).unwrap();
+    let senders = &recording.spikes_of("src").unwrap().senders;
+    for (source, expected) in [(0u32, 10_000.0), (1, 10_000.0), (2, 20_000.0)] {
+        let count = senders.iter().filter(|&&s| s == source).count() as f64;
+        let sd: f64 = f64::sqrt(expected);
+        assert!(
+            (count - expected).abs() < 5.0 * sd,
+            "source {source}: {count} spikes"
+        );
+    }
+    let error = |params: &str| {
+        let bad = text.replace(
+            "rate = [100.0, 200.0, 1000.0], start = [0.0, 50000.0, 0.0], duration = [1e10, 1e10, 20000.0]",
+            params,
+        );
+        Experiment::from_toml_str(&bad, "poisson.toml")
+            .unwrap_err()
+            .to_string()
+    };
+    assert_eq!(
+        error("rate = [100.0, 200.0]"),
+        "poisson.toml: population[0].params.rate: has 2 values for a population of 3 neurons (give one value, or one per neuron)"
+    );
+    assert!(
+        error("rate = [100.0, -2.0, 1.0]")
+            .starts_with("poisson.toml: population[0].params[1].rate:"),
+        "{}",
+        error("rate = [100.0, -2.0, 1.0]")
+    );
+}

@@ -71,8 +71,6 @@ fixtures.run_with_simulators = run_with_simulators
 
 #: Scenarios that apply but do not pass yet: the reason, and how they end today.
 NOT_YET = {
-    "test_SpikeSourcePoisson": (
-        "one rate per source in a SpikeSourcePoisson population", Exception),
     "test_update_SpikeSourceArray": (
         "changing spike_times of a running SpikeSourceArray", NotImplementedError),
     "test_ticket166": ("changing spike_times of a running SpikeSourceArray", NotImplementedError),
