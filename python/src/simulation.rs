@@ -258,6 +258,15 @@ impl Simulation {
         self.engine.set_weight(synapse, weight).map_err(to_py)
     }
 
+    /// Replace the spike times [ms] of member `index` of the `SpikeSourceArray` population
+    /// `population` from now on (times before now are dropped; spikes on their way arrive).
+    fn set_spike_times(&mut self, population: &str, index: u32, times: Vec<f64>) -> PyResult<()> {
+        let (p, _) = self.member(population, index)?;
+        self.engine
+            .set_spike_times(p, index, &times)
+            .map_err(|e| self.problem(population, &e.to_string()))
+    }
+
     /// Shift the resting potential of member `index` of population `population` by `dv` [mV]
     /// from now on.
     fn shift_v_rest(&mut self, population: &str, index: u32, dv: f64) -> PyResult<()> {

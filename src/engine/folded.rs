@@ -204,6 +204,36 @@ impl FoldedInputs {
         }
     }
 
+    /// Replace the pending spikes of the folded array source whose synapse is `synapse` (onto
+    /// neuron `target`) by `future` [ms, all after `now`], keeping those it emitted by `now` that
+    /// have not arrived yet. False if no folded array source has that synapse.
+    pub(super) fn replace_times(
+        &mut self,
+        target: u32,
+        synapse: u32,
+        now: f64,
+        future: Vec<f64>,
+    ) -> bool {
+        let range = self.range(target);
+        let Some(input) = self.inputs[range.clone()]
+            .iter_mut()
+            .find(|input| input.synapse == synapse)
+        else {
+            return false;
+        };
+        let Source::Array { times, cursor } = &input.source else {
+            return false;
+        };
+        let in_flight = times[*cursor..].iter().copied().filter(|&t| t <= now);
+        input.source = Source::Array {
+            times: in_flight.chain(future).collect(),
+            cursor: 0,
+        };
+        input.arrival = input.next_arrival();
+        self.horizons[target as usize] = earliest_arrival(&self.inputs[range]);
+        true
+    }
+
     /// Neuron `neuron`'s inputs that arrive by `until` [ms] (inclusive) and before `limit` [ms]
     /// (its deferred inputs, when `limit` is the end of its refractory period), appended to
     /// `out` as (arrival [ms], receptor, weight) without taking them.

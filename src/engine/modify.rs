@@ -4,11 +4,13 @@
 //! at exactly `now` have happened); a resting potential change re-predicts the neuron's next
 //! spike from its exact state at `now`. Not after an interrupted segment.
 
+use super::queue::Kind;
 use super::Simulation;
 use crate::config::weight_sign_problem;
 use crate::network::{Placement, Synapse};
 use crate::neuron::Receptor;
 use crate::record::Termination;
+use crate::source::Source;
 
 /// A run-time change the engine refuses.
 #[non_exhaustive]
@@ -33,6 +35,17 @@ pub enum ModifyError {
     /// The run was interrupted: neuron states may lie past [`Simulation::now`].
     #[error("the run was interrupted; no further changes")]
     Interrupted,
+    /// No array source has this index in this population.
+    #[error("population {population} has no spike array source {index}")]
+    NoArraySource {
+        /// Position of the population in the experiment.
+        population: usize,
+        /// Index within the population.
+        index: u32,
+    },
+    /// New spike times that are not finite or not in order.
+    #[error("spike times must be finite and in order")]
+    SpikeTimes,
     /// A new end of the run that is not finite or lies before the current one.
     #[error("t_stop {requested} ms: must be finite and not before the current {current} ms")]
     TStop {
@@ -98,6 +111,69 @@ impl Simulation {
         }
         self.t_stop = t_stop;
         self.sampler.extend_to(t_stop);
+        Ok(())
+    }
+
+    /// Replace the spike times of array source `index` of population `population` (by its
+    /// position in the experiment) from now on: the source emits the spikes of `times` [ms]
+    /// after [`Simulation::now`] (earlier ones are dropped), and spikes it emitted before and
+    /// that are still on their way arrive as planned.
+    pub fn set_spike_times(
+        &mut self,
+        population: usize,
+        index: u32,
+        times: &[f64],
+    ) -> Result<(), ModifyError> {
+        self.not_interrupted()?;
+        let missing = ModifyError::NoArraySource { population, index };
+        let Some(&Placement::Sources { first }) = self.network.placement.get(population) else {
+            return Err(missing);
+        };
+        let s = (first + index) as usize;
+        let node = self.network.first_node[population] + index;
+        let ours = self
+            .source_info
+            .get(s)
+            .is_some_and(|info| info.node == node);
+        if !ours {
+            return Err(missing);
+        }
+        if times.iter().any(|t| !t.is_finite()) || times.windows(2).any(|w| w[1] < w[0]) {
+            return Err(ModifyError::SpikeTimes);
+        }
+        let future: Vec<f64> = times.iter().copied().filter(|&t| t > self.now).collect();
+        if !self.is_folded[s] {
+            if !matches!(self.sources[s], Source::Array { .. }) {
+                return Err(missing);
+            }
+            self.sources[s] = Source::Array {
+                times: future,
+                cursor: 0,
+            };
+            let id = self.network.neuron_count + s as u32;
+            let next = self.sources[s].next_time();
+            self.queue.schedule(id, Kind::Emission, next);
+            return Ok(());
+        }
+        // A folded source lives in its only target neuron's inputs.
+        let connectivity = &self.network.connectivity;
+        let [group] = connectivity.groups_of(node) else {
+            unreachable!("a folded source has one delay group");
+        };
+        let target = connectivity.synapses_of(group)[0].target;
+        if !self
+            .folded
+            .replace_times(target, group.start, self.now, future)
+        {
+            return Err(missing);
+        }
+        // Every folded input up to `now` has been applied at the pause (see `run_until`).
+        let horizon = self.folded.horizon(target);
+        let &(g, local) = &self.locate[target as usize];
+        let group = &mut self.groups[g as usize];
+        let (prediction, end) = group.predict(local as usize, horizon);
+        let wake = super::folded::wake_time(end, group.refractory_until(local as usize));
+        self.queue.schedule_neuron(target, prediction, wake);
         Ok(())
     }
 

@@ -3,7 +3,7 @@
 //! analytic free membrane (no synaptic input: V relaxes exponentially to the new v_rest); weight
 //! changes against hand-computed conductances, with and without source folding.
 
-use exactspike::config::{Cell, Connector, ExperimentBuilder};
+use exactspike::config::{Cell, Connector, Experiment, ExperimentBuilder};
 use exactspike::engine::ModifyError;
 use exactspike::neuron::{CondExpParams, CurrExpParams, Receptor};
 use exactspike::record::MemoryRecorder;
@@ -310,4 +310,63 @@ fn bad_changes_are_refused_and_change_nothing() {
         .run_until(f64::NAN, &mut rec, None, &mut |_| {})
         .unwrap();
     assert_eq!((sim.now(), summary.input_events), (0.0, 0));
+}
+
+/// A neuron driven by one spike array, through a 1 ms delay; its spikes (if `recorded`, so
+/// that the source is not folded into the neuron) and the neuron's spikes and membrane.
+fn array_driven(times: &[f64], recorded: bool) -> Experiment {
+    let mut net = ExperimentBuilder::new("array driven", 100.0);
+    net.population("n", 1, cond_cell()).initial_v(-60.0);
+    net.population("a", 1, array(times));
+    net.projection("a", "n", all_to_all())
+        .weight(0.1)
+        .delay(1.0);
+    net.record_spikes("n").record_v(&["n"], 0.25);
+    if recorded {
+        net.record_spikes("a");
+    }
+    build(net)
+}
+
+/// New spike times set at a pause (50 ms) act like the combined train from the start: the
+/// spike emitted at 49.5 ms and still on its way arrives, a new time before the pause is
+/// dropped; for a source folded into its neuron and for one that is not.
+#[test]
+fn spike_times_set_at_a_pause_act_from_it() {
+    let old = [5.0, 12.0, 20.0, 49.5, 60.0, 70.0];
+    let new = [40.0, 55.0, 65.25, 80.0];
+    let combined = [5.0, 12.0, 20.0, 49.5, 55.0, 65.25, 80.0];
+    for recorded in [false, true] {
+        let (mut whole, mut rec_whole) = simulation(&array_driven(&combined, recorded));
+        whole.run(&mut rec_whole, None, &mut |_| {}).unwrap();
+        let changed_net = array_driven(&old, recorded);
+        let (mut changed, mut rec_changed) = simulation(&changed_net);
+        assert_eq!(changed.folded_input_count(), usize::from(!recorded));
+        changed
+            .run_until(50.0, &mut rec_changed, None, &mut |_| {})
+            .unwrap();
+        changed.set_spike_times(1, 0, &new).unwrap();
+        changed.run(&mut rec_changed, None, &mut |_| {}).unwrap();
+        assert!(
+            rec_whole.spikes[0].times.len() >= 3,
+            "{:?}",
+            rec_whole.spikes
+        );
+        assert_eq!(rec_whole.spikes, rec_changed.spikes, "recorded: {recorded}");
+        assert_eq!(
+            rec_whole.signals, rec_changed.signals,
+            "recorded: {recorded}"
+        );
+    }
+    let (mut sim, _) = simulation(&array_driven(&old, false));
+    for (population, index, times) in [(1, 1, &new[..]), (0, 0, &new[..]), (5, 0, &new[..])] {
+        assert!(matches!(
+            sim.set_spike_times(population, index, times),
+            Err(ModifyError::NoArraySource { .. })
+        ));
+    }
+    assert_eq!(
+        sim.set_spike_times(1, 0, &[3.0, 2.0]),
+        Err(ModifyError::SpikeTimes)
+    );
 }

@@ -69,19 +69,10 @@ def run_with_simulators(*names):
 fixtures.run_with_simulators = run_with_simulators
 
 
-#: Scenarios that apply but do not pass yet: the reason, and how they end today.
-NOT_YET = {
-    "test_update_SpikeSourceArray": (
-        "changing spike_times of a running SpikeSourceArray", NotImplementedError),
-    "test_ticket166": ("changing spike_times of a running SpikeSourceArray", NotImplementedError),
-}
-
-
 def pytest_collection_modifyitems(items):
     for item in items:
-        for kind, table in (("does not apply", NOT_APPLICABLE), ("not supported yet", NOT_YET)):
-            if item.originalname in table:
-                reason, raises = table[item.originalname]
-                item.add_marker(
-                    pytest.mark.xfail(reason=f"{kind}: {reason}", raises=raises, strict=True)
-                )
+        if item.originalname in NOT_APPLICABLE:
+            reason, raises = NOT_APPLICABLE[item.originalname]
+            item.add_marker(
+                pytest.mark.xfail(reason=f"does not apply: {reason}", raises=raises, strict=True)
+            )

@@ -1,7 +1,8 @@
 """Populations, views and assemblies of the PyNN backend. Parameters and initial values are
 kept per neuron in numpy arrays until the network is built; after that, only changes that
-the running simulation can take exactly are accepted (``v_rest`` and ``i_offset``: a change of
-``i_offset`` by ΔI is a shift of ``v_rest`` by ΔI·tau_m/cm)."""
+the running simulation can take exactly are accepted: ``v_rest`` and ``i_offset`` (a change of
+``i_offset`` by ΔI is a shift of ``v_rest`` by ΔI·tau_m/cm), and ``spike_times`` of array
+sources."""
 
 import numpy as np
 
@@ -13,8 +14,9 @@ from . import simulator
 from .recording import Recorder
 from .simulator import as_list, state
 
-#: The parameters a running simulation can change, as shifts of the resting potential.
-LIVE_PARAMETERS = ("v_rest", "i_offset")
+#: The parameters a running simulation can change: as shifts of the resting potential, and
+#: the spike times of array sources.
+LIVE_PARAMETERS = ("v_rest", "i_offset", "spike_times")
 
 
 class Assembly(common.Assembly):
@@ -135,14 +137,26 @@ class Population(common.Population):
             if refused:
                 raise NotImplementedError(
                     f"exactspike cannot change {', '.join(refused)} of a running network (only "
-                    f"{' and '.join(LIVE_PARAMETERS)}); call reset() first"
+                    f"{', '.join(LIVE_PARAMETERS[:-1])} and {LIVE_PARAMETERS[-1]}); call reset() "
+                    "first"
                 )
+            if "spike_times" in values:
+                self._replace_spike_times(mask, values["spike_times"])
             self._shift_rest(mask, values)
         for name, value in values.items():
             self._parameters[name][mask] = value
 
+    def _replace_spike_times(self, mask, times):
+        """Give the masked array sources of the running simulation new spike times."""
+        indices = np.arange(self.size)[mask]
+        for index, train in zip(indices, np.broadcast_to(times, len(indices))):
+            train = train.value if isinstance(train, Sequence) else train
+            state.network.set_spike_times(self._name, int(index), [float(t) for t in train])
+
     def _shift_rest(self, mask, values):
         """Apply new `v_rest` / `i_offset` of the masked neurons to the running simulation."""
+        if "v_rest" not in values and "i_offset" not in values:
+            return
         indices = np.arange(self.size)[mask]
         shift = np.zeros(len(indices))
         if "v_rest" in values:
