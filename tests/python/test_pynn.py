@@ -128,3 +128,12 @@ def test_ctrl_c_during_a_pynn_run_raises_keyboard_interrupt(root):
     _, stderr = child.communicate(timeout=60)
     assert child.returncode != 0
     assert "KeyboardInterrupt: interrupted by SIGINT at t = " in stderr
+
+
+def test_an_invalid_value_raises_pynns_error_naming_the_population():
+    sim.setup()
+    sim.Population(2, sim.IF_cond_exp(tau_m=-1.0), label="cells")
+    with pytest.raises(pyNN.errors.InvalidParameterValueError,
+                       match='population "cells".params.tau_m: must be > 0, got -1'):
+        sim.run(10.0)
+    sim.end()

@@ -8,9 +8,11 @@ list of connections). Runs then continue the same simulation, extending its end;
 drops it, and the next run builds it again from the (possibly changed) description.
 """
 
+import re
+
 import numpy as np
 
-from pyNN import common
+from pyNN import common, errors
 
 import exactspike
 
@@ -104,7 +106,16 @@ class State(common.control.BaseState):
             "projection": [part for prj in self.projections for part in prj._description()],
             "record": self._recording(),
         }
-        return exactspike.Experiment(description, name="PyNN network")
+        try:
+            return exactspike.Experiment(description, name="PyNN network")
+        except exactspike.ExactspikeError as error:
+            # Name populations by their labels, as the script does.
+            message = re.sub(
+                r"population\[(\d+)\]",
+                lambda m: f'population "{self.populations[int(m.group(1))].label}"',
+                str(error),
+            )
+            raise errors.InvalidParameterValueError(message) from None
 
     def _recording(self):
         """What the populations' recorders ask for, in one `record` table."""
