@@ -7,10 +7,13 @@ use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
 use crate::errors::ExactspikeError;
 
+/// How deep a description may nest (a list that contains itself would never end).
+const MAX_DEPTH: usize = 32;
+
 /// `description` (a dict) as a table; `name` names it in messages. Keys whose value is `None`
 /// are left out (the description's default applies).
 pub fn table(description: &Bound<'_, PyAny>, name: &str) -> PyResult<toml::Table> {
-    match value(description, name, "(top level)")? {
+    match value(description, name, "(top level)", 0)? {
         toml::Value::Table(table) => Ok(table),
         _ => Err(problem(name, "(top level)", "must be a dict")),
     }
@@ -18,7 +21,19 @@ pub fn table(description: &Bound<'_, PyAny>, name: &str) -> PyResult<toml::Table
 
 /// One Python value at `field` as a TOML value: bool, int, float, str, dict (str keys), list,
 /// tuple, or anything with `tolist()` (numpy arrays and scalars).
-fn value(object: &Bound<'_, PyAny>, name: &str, field: &str) -> PyResult<toml::Value> {
+fn value(
+    object: &Bound<'_, PyAny>,
+    name: &str,
+    field: &str,
+    depth: usize,
+) -> PyResult<toml::Value> {
+    if depth > MAX_DEPTH {
+        return Err(problem(
+            name,
+            field,
+            "nests too deep (does it contain itself?)",
+        ));
+    }
     if object.is_instance_of::<PyBool>() {
         return Ok(toml::Value::Boolean(object.extract()?));
     }
@@ -44,7 +59,7 @@ fn value(object: &Bound<'_, PyAny>, name: &str, field: &str) -> PyResult<toml::V
                 continue;
             }
             let at = child(field, &key);
-            table.insert(key, value(&item, name, &at)?);
+            table.insert(key, value(&item, name, &at, depth + 1)?);
         }
         return Ok(toml::Value::Table(table));
     }
@@ -52,12 +67,12 @@ fn value(object: &Bound<'_, PyAny>, name: &str, field: &str) -> PyResult<toml::V
         let items = object
             .try_iter()?
             .enumerate()
-            .map(|(i, item)| value(&item?, name, &format!("{field}[{i}]")))
+            .map(|(i, item)| value(&item?, name, &format!("{field}[{i}]"), depth + 1))
             .collect::<PyResult<_>>()?;
         return Ok(toml::Value::Array(items));
     }
     if object.hasattr("tolist")? {
-        return value(&object.call_method0("tolist")?, name, field);
+        return value(&object.call_method0("tolist")?, name, field, depth + 1);
     }
     let type_name = object.get_type().name()?;
     Err(problem(

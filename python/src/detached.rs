@@ -4,7 +4,9 @@
 //! flag; the job then stops at its next check, finishes its file marked incomplete, and the
 //! call raises `KeyboardInterrupt`.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use exactspike::engine::RunSummary;
@@ -15,10 +17,10 @@ use pyo3::prelude::*;
 
 use crate::errors::to_py;
 
-/// How often the waiting thread checks for signals.
+/// How often the waiting thread checks for signals (it is woken at once when the job ends).
 const POLL: Duration = Duration::from_millis(20);
 
-/// What a detached job gets: its interrupt flag and the signal that raised it, if any.
+/// What a detached job gets: its interrupt flag.
 pub struct Stop<'a> {
     /// Raised when a signal handler raised an exception (Ctrl-C: `KeyboardInterrupt`).
     pub flag: &'a AtomicBool,
@@ -77,28 +79,46 @@ impl<T, E: std::error::Error> Finished<Result<T, E>> {
     }
 }
 
+/// The pool of `count` threads, made once per count and kept for later calls.
+fn pool(count: usize) -> PyResult<Arc<Threads>> {
+    static POOLS: OnceLock<Mutex<HashMap<usize, Arc<Threads>>>> = OnceLock::new();
+    let mut pools = POOLS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(pool) = pools.get(&count) {
+        return Ok(Arc::clone(pool));
+    }
+    let pool = Arc::new(Threads::new(count).map_err(to_py)?);
+    pools.insert(count, Arc::clone(&pool));
+    Ok(pool)
+}
+
 /// Run `job` on `threads` threads (default: one per core) without the GIL. If a signal handler
 /// raised meanwhile (Ctrl-C), the job is stopped through its flag and allowed to finish; the
-/// exception comes with its result. A panic becomes a `RuntimeError`.
+/// first such exception comes with its result. A panic becomes a `RuntimeError`.
 pub fn run<T: Send>(
     py: Python<'_>,
     threads: Option<usize>,
     job: impl FnOnce(&Stop) -> T + Send,
 ) -> PyResult<Finished<T>> {
-    let count = threads.unwrap_or_else(|| Threads::available().min(MAX_THREADS));
-    let pool = Threads::new(count).map_err(to_py)?;
+    let pool = pool(threads.unwrap_or_else(|| Threads::available().min(MAX_THREADS)))?;
     let flag = AtomicBool::new(false);
     let stop = Stop { flag: &flag };
+    let waiting = std::thread::current();
     let mut raised = None;
     let outcome = std::thread::scope(|scope| {
-        let handle = scope.spawn(|| pool.run(|| job(&stop)));
+        let handle = scope.spawn(|| {
+            let value = pool.run(|| job(&stop));
+            waiting.unpark();
+            value
+        });
         while !handle.is_finished() {
             py.detach(|| std::thread::park_timeout(POLL));
-            if raised.is_none() {
-                if let Err(error) = py.check_signals() {
-                    flag.store(true, Ordering::SeqCst);
-                    raised = Some(error);
-                }
+            // Every signal is handled; the first exception is kept.
+            if let Err(error) = py.check_signals() {
+                flag.store(true, Ordering::SeqCst);
+                raised.get_or_insert(error);
             }
         }
         handle.join()

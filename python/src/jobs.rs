@@ -8,7 +8,7 @@ use exactspike::engine::memory::MemorySizeError;
 use exactspike::engine::{MemoryLimit, RunSummary, Simulation};
 use exactspike::record::{check_output, Control, FileOutput};
 use exactspike::sampling::readout::SamplingResult;
-use exactspike::sampling::{jobs, SamplingJob, SamplingSpec, TrainingJob};
+use exactspike::sampling::{jobs, SamplingError, SamplingJob, SamplingSpec, TrainingJob};
 use numpy::PyArray2;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -99,7 +99,8 @@ pub fn run<'py>(
 }
 
 /// Calibrate the sampler of a sampling description (a path or a dict) into the HDF5 file
-/// `out`, as `exactspike calibrate` does (without its picture); returns the fit.
+/// `out`, as `exactspike calibrate` does (without its picture); returns the fit. Ctrl-C takes
+/// effect when the calibration ends: `KeyboardInterrupt`, and no file.
 #[pyfunction]
 #[pyo3(signature = (sampling, *, out, overwrite = false, threads = None))]
 pub fn calibrate<'py>(
@@ -109,14 +110,17 @@ pub fn calibrate<'py>(
     overwrite: bool,
     threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyDict>> {
+    check_output(&out, overwrite).map_err(to_py)?;
     let spec = sampling.spec()?;
+    // The calibration does not stop early: Ctrl-C takes effect when it ends, before the file.
+    let calibration = detached::run(py, threads, |_| jobs::calibrate(&spec))?
+        .unless_raised()?
+        .map_err(to_py)?;
     let output = FileOutput {
         path: &out,
         overwrite,
     };
-    let calibration = detached::run(py, threads, |_| jobs::calibrate_into_file(&spec, output))?
-        .unless_raised()?
-        .map_err(to_py)?;
+    jobs::write_calibration(&spec, &calibration, output).map_err(to_py)?;
     let f = &calibration.fit;
     let dict = PyDict::new(py);
     dict.set_item("v_p05", f.v_p05)?;
@@ -142,22 +146,11 @@ pub fn sample<'py>(
     threads: Option<usize>,
     max_memory: Option<&str>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    check_output(&out, overwrite).map_err(to_py)?;
-    let spec = sampling.spec()?;
-    let limit = memory_limit(max_memory)?;
-    let output = FileOutput {
-        path: &out,
-        overwrite,
-    };
-    let outcome = detached::run(py, threads, |stop| {
+    let target = Target::new(&out, overwrite, threads, max_memory)?;
+    target.sampling_job(py, &sampling, |spec, limit, output, control| {
         let job = SamplingJob::prepare(spec)?.with_memory_limit(limit);
-        with_control(stop, |control| {
-            jobs::sample_into_file(&job, output, control)
-        })
-    })?
-    .failed()?
-    .completed(|o| &o.summary, &incomplete(&out))?;
-    sampling_dict(py, &outcome.summary, &outcome.result)
+        jobs::sample_into_file(&job, output, control).map(|o| (o.summary, o.result))
+    })
 }
 
 /// Train online with a sampling description that has a `[training]` section (a path or a
@@ -173,20 +166,65 @@ pub fn train<'py>(
     threads: Option<usize>,
     max_memory: Option<&str>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    check_output(&out, overwrite).map_err(to_py)?;
-    let spec = sampling.spec()?;
-    let limit = memory_limit(max_memory)?;
-    let output = FileOutput {
-        path: &out,
-        overwrite,
-    };
-    let outcome = detached::run(py, threads, |stop| {
+    let target = Target::new(&out, overwrite, threads, max_memory)?;
+    target.sampling_job(py, &sampling, |spec, limit, output, control| {
         let job = TrainingJob::prepare(spec)?.with_memory_limit(limit);
-        with_control(stop, |control| jobs::train_into_file(&job, output, control))
-    })?
-    .failed()?
-    .completed(|o| &o.summary, &incomplete(&out))?;
-    sampling_dict(py, &outcome.summary, &outcome.result)
+        jobs::train_into_file(&job, output, control).map(|o| (o.summary, o.result))
+    })
+}
+
+/// Where and how a sampling job is recorded and run.
+struct Target<'a> {
+    out: &'a Path,
+    overwrite: bool,
+    threads: Option<usize>,
+    limit: MemoryLimit,
+}
+
+impl<'a> Target<'a> {
+    /// The output `out` (checked now, before anything runs) and the run's settings.
+    fn new(
+        out: &'a Path,
+        overwrite: bool,
+        threads: Option<usize>,
+        max_memory: Option<&str>,
+    ) -> PyResult<Self> {
+        check_output(out, overwrite).map_err(to_py)?;
+        Ok(Self {
+            out,
+            overwrite,
+            threads,
+            limit: memory_limit(max_memory)?,
+        })
+    }
+
+    /// Prepare and run `job` (given the description, the memory limit, the file and the
+    /// control) off the GIL; the summary with the D_KL results.
+    fn sampling_job<'py>(
+        &self,
+        py: Python<'py>,
+        sampling: &SamplingInput<'py>,
+        job: impl FnOnce(
+                SamplingSpec,
+                MemoryLimit,
+                FileOutput,
+                Control,
+            ) -> Result<(RunSummary, SamplingResult), SamplingError>
+            + Send,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let spec = sampling.spec()?;
+        let output = FileOutput {
+            path: self.out,
+            overwrite: self.overwrite,
+        };
+        let limit = self.limit;
+        let (summary, result) = detached::run(py, self.threads, |stop| {
+            with_control(stop, |control| job(spec, limit, output, control))
+        })?
+        .failed()?
+        .completed(|(summary, _)| summary, &incomplete(self.out))?;
+        sampling_dict(py, &summary, &result)
+    }
 }
 
 /// `job` under the control of `stop`, without progress reports.

@@ -289,6 +289,14 @@ impl Simulation {
         t: Option<f64>,
         threads: Option<usize>,
     ) -> PyResult<Bound<'py, PyDict>> {
+        if !self.summary.termination.is_completed() {
+            return Err(ExactspikeError::new_err(format!(
+                "{}: the simulation was {} at t = {} ms and cannot go on; build a new one",
+                self.experiment.file(),
+                self.summary.termination,
+                self.summary.t_reached
+            )));
+        }
         let Self {
             engine, recorder, ..
         } = self;
@@ -337,8 +345,9 @@ impl Simulation {
             .and_then(|(node, target)| self.engine.find_synapse(node, target, receptor));
         found.ok_or_else(|| {
             ExactspikeError::new_err(format!(
-                "{}: no {receptor:?} connection from {}[{}] to {}[{}]",
+                "{}: no {} connection from {}[{}] to {}[{}]",
                 self.experiment.file(),
+                receptor_name(receptor),
                 pre.0,
                 pre.1,
                 post.0,
@@ -378,6 +387,14 @@ impl Simulation {
             "{}: population \"{population}\": {text}",
             self.experiment.file()
         ))
+    }
+}
+
+/// The name of `receptor` in descriptions.
+fn receptor_name(receptor: Receptor) -> &'static str {
+    match receptor {
+        Receptor::Excitatory => "excitatory",
+        Receptor::Inhibitory => "inhibitory",
     }
 }
 

@@ -241,15 +241,17 @@ fn execute(command: Command, threads: Option<usize>) -> Result<()> {
 fn calibrate(path: &Path, out: &Path, overwrite: bool) -> Result<()> {
     let picture = out.with_extension("png");
     // Both outputs are checked before the calibration runs.
+    check_output(out, overwrite)?;
     check_output(&picture, overwrite)?;
     let spec = SamplingSpec::from_file(path)?;
+    let calibration = jobs::calibrate(&spec)?;
     // A signal while the file is written lets it be finished (no hidden partial file is left).
     let _signals = Signals::catch()?;
     let output = FileOutput {
         path: out,
         overwrite,
     };
-    let calibration = jobs::calibrate_into_file(&spec, output)?;
+    jobs::write_calibration(&spec, &calibration, output)?;
     plot::draw_calibration(out, &picture, overwrite)?;
     let f = &calibration.fit;
     println!(

@@ -170,6 +170,9 @@ pub struct Experiment {
 pub(super) enum Origin {
     /// The TOML text in [`Experiment::text`], with profiles relative to this directory.
     Toml(PathBuf),
+    /// A table of the file's shape (see [`Experiment::from_table`]), with profiles relative to
+    /// this directory.
+    Table(Box<toml::Table>, PathBuf),
     /// A builder filled in code that drew random initial values.
     Drawn(Box<ExperimentBuilder>),
     /// A builder filled in code that drew nothing.
@@ -256,6 +259,9 @@ impl Experiment {
                 base,
                 Some(seed),
             )?,
+            Origin::Table(table, base) => {
+                Self::from_parsed_table((**table).clone(), &self.file, base, Some(seed))?
+            }
             Origin::Drawn(builder) => {
                 let mut builder = (**builder).clone();
                 builder.seed(seed);

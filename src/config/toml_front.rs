@@ -57,8 +57,20 @@ impl Experiment {
     /// gives it; `name` names it in error messages, profiles are resolved relative to `base`.
     /// The experiment has no text.
     pub fn from_table(table: toml::Table, name: &str, base: &Path) -> Result<Self, ConfigError> {
-        let parsed: ExperimentFile = deserialize_table(table, name)?;
-        Self::from_parsed(parsed, name, None, base, None)
+        Self::from_parsed_table(table, name, base, None)
+    }
+
+    /// [`Experiment::from_table`] with the master seed `seed` instead of the table's, if given.
+    pub(super) fn from_parsed_table(
+        table: toml::Table,
+        name: &str,
+        base: &Path,
+        seed: Option<u64>,
+    ) -> Result<Self, ConfigError> {
+        let parsed: ExperimentFile = deserialize_table(table.clone(), name)?;
+        let mut experiment = Self::from_parsed(parsed, name, None, base, seed)?;
+        experiment.origin = Origin::Table(Box::new(table), base.to_path_buf());
+        Ok(experiment)
     }
 
     /// Fill the builder from a description read from `file` (with its `text`, if any).

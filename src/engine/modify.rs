@@ -7,6 +7,7 @@
 use super::queue::Kind;
 use super::Simulation;
 use crate::config::weight_sign_problem;
+use crate::models::NeuronGroup;
 use crate::network::{Placement, Synapse};
 use crate::neuron::Receptor;
 use crate::record::Termination;
@@ -134,7 +135,7 @@ impl Simulation {
         let ours = self
             .source_info
             .get(s)
-            .is_some_and(|info| info.node == node);
+            .is_some_and(|info| info.node == node && info.local == index);
         if !ours {
             return Err(missing);
         }
@@ -161,20 +162,37 @@ impl Simulation {
             unreachable!("a folded source has one delay group");
         };
         let target = connectivity.synapses_of(group)[0].target;
+        let lost = self.folded.lost();
         if !self
             .folded
             .replace_times(target, group.start, self.now, future)
         {
             return Err(missing);
         }
-        // Every folded input up to `now` has been applied at the pause (see `run_until`).
-        let horizon = self.folded.horizon(target);
-        let &(g, local) = &self.locate[target as usize];
-        let group = &mut self.groups[g as usize];
-        let (prediction, end) = group.predict(local as usize, horizon);
-        let wake = super::folded::wake_time(end, group.refractory_until(local as usize));
-        self.queue.schedule_neuron(target, prediction, wake);
+        // Spikes the source lost while it drew its next one (counted as emitted and lost).
+        let lost = self.folded.lost() - lost;
+        self.summary.lost_events += lost;
+        self.summary.source_spikes += lost;
+        self.reschedule(target, |group, local, horizon| {
+            group.predict(local, horizon)
+        });
         Ok(())
+    }
+
+    /// Re-predict neuron `neuron` with `predict` (its group, its index in the group and its next
+    /// folded input [ms]; giving its next spike and the search's end [ms]) and schedule it.
+    fn reschedule(
+        &mut self,
+        neuron: u32,
+        predict: impl FnOnce(&mut NeuronGroup, usize, f64) -> (Option<f64>, f64),
+    ) {
+        // Every folded input up to `now` has been applied at the pause (see `run_until`).
+        let horizon = self.folded.horizon(neuron);
+        let (g, local) = self.locate[neuron as usize];
+        let group = &mut self.groups[g as usize];
+        let (prediction, end) = predict(group, local as usize, horizon);
+        let wake = super::folded::wake_time(end, group.refractory_until(local as usize));
+        self.queue.schedule_neuron(neuron, prediction, wake);
     }
 
     fn not_interrupted(&self) -> Result<(), ModifyError> {
@@ -244,19 +262,16 @@ impl Simulation {
     /// from `now` on use the new `v_rest`, and its next spike is predicted anew.
     pub fn shift_v_rest(&mut self, neuron: u32, dv: f64) -> Result<(), ModifyError> {
         self.not_interrupted()?;
-        let &(g, local) = self
-            .locate
-            .get(neuron as usize)
-            .ok_or(ModifyError::NoNeuron(neuron))?;
+        if self.locate.get(neuron as usize).is_none() {
+            return Err(ModifyError::NoNeuron(neuron));
+        }
         if !dv.is_finite() {
             return Err(ModifyError::Shift { neuron, dv });
         }
-        // Every folded input up to `now` has been applied at the pause (see `run_until`).
-        let horizon = self.folded.horizon(neuron);
-        let group = &mut self.groups[g as usize];
-        let (prediction, end) = group.shift_rest(local as usize, self.now, dv, horizon);
-        let wake = super::folded::wake_time(end, group.refractory_until(local as usize));
-        self.queue.schedule_neuron(neuron, prediction, wake);
+        let now = self.now;
+        self.reschedule(neuron, |group, local, horizon| {
+            group.shift_rest(local, now, dv, horizon)
+        });
         Ok(())
     }
 }

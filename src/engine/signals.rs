@@ -168,9 +168,17 @@ impl Sampler {
         if !self.active {
             return Ok(());
         }
+        // With `inclusive`, the sample due at `t` is taken even when its time k·interval rounds
+        // a little above `t` (the tolerance of `sample_count`).
+        let last = (t / self.interval + 1e-9).floor();
         while self.next < self.count {
             let ts = self.time(self.next);
-            if ts > t || (!inclusive && ts == t) {
+            let due = if inclusive {
+                ts <= t || self.next as f64 <= last
+            } else {
+                ts < t
+            };
+            if !due {
                 return Ok(());
             }
             for block in blocks {

@@ -121,15 +121,25 @@ pub fn calibrate_into_file(
 ) -> Result<Calibration, SamplingError> {
     check_output(output.path, output.overwrite)?;
     let calibration = calibrate(spec)?;
+    write_calibration(spec, &calibration, output)?;
+    Ok(calibration)
+}
+
+/// Write `calibration` of `spec` into the HDF5 file of `output`, whole.
+pub fn write_calibration(
+    spec: &SamplingSpec,
+    calibration: &Calibration,
+    output: FileOutput,
+) -> Result<(), SamplingError> {
     let meta = RunMetadata {
         seed: spec.seed,
         t_stop: spec.calibration.burn_in + spec.calibration.duration,
         experiment: spec.text.clone(),
     };
-    let layout = calibration_layout(&calibration);
+    let layout = calibration_layout(calibration);
     Hdf5Recorder::create(output.path, &layout, &meta, output.overwrite)?
         .finish(Termination::Completed)?;
-    Ok(calibration)
+    Ok(())
 }
 
 /// [`sample`] into the HDF5 file of `output` (`exactspike sample`): the network is refused if

@@ -358,7 +358,13 @@ fn spike_times_set_at_a_pause_act_from_it() {
             "recorded: {recorded}"
         );
     }
-    let (mut sim, _) = simulation(&array_driven(&old, false));
+    // Index 1 of "a" (one source) is not "b"'s source 0, which follows it.
+    let mut net = ExperimentBuilder::new("two arrays", 100.0);
+    net.population("n", 1, cond_cell());
+    net.population("a", 1, array(&old));
+    net.population("b", 1, array(&old));
+    net.record_spikes("a").record_spikes("b");
+    let (mut sim, _) = simulation(&build(net));
     for (population, index, times) in [(1, 1, &new[..]), (0, 0, &new[..]), (5, 0, &new[..])] {
         assert!(matches!(
             sim.set_spike_times(population, index, times),
@@ -369,4 +375,29 @@ fn spike_times_set_at_a_pause_act_from_it() {
         sim.set_spike_times(1, 0, &[3.0, 2.0]),
         Err(ModifyError::SpikeTimes)
     );
+}
+
+/// A pause at t takes the sample due at t even when k·interval rounds above t (3 × 0.1 ms =
+/// 0.30000000000000004 ms), and the samples equal those of an uninterrupted run.
+#[test]
+fn a_pause_takes_the_sample_due_at_it() {
+    let mut net = lone_neuron(Model::CondExp);
+    net.record_v(&["n"], 0.1);
+    let experiment = build(net);
+    let (mut paused, mut rec_paused) = simulation(&experiment);
+    for (t, samples) in [(0.3, 4), (0.7, 8), (2.3, 24)] {
+        paused
+            .run_until(t, &mut rec_paused, None, &mut |_| {})
+            .unwrap();
+        assert_eq!(
+            rec_paused.signals[0].times.len(),
+            samples,
+            "pause at {t} ms"
+        );
+    }
+    paused.run(&mut rec_paused, None, &mut |_| {}).unwrap();
+    let (mut whole, mut rec_whole) = simulation(&experiment);
+    whole.run(&mut rec_whole, None, &mut |_| {}).unwrap();
+    assert_eq!(rec_whole.signals, rec_paused.signals);
+    assert_eq!(rec_whole.signals[0].times.len(), 1001);
 }

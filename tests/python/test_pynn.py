@@ -117,6 +117,7 @@ def test_ctrl_c_during_a_pynn_run_raises_keyboard_interrupt(root):
         "import pyNN.exactspike as sim\n"
         "sim.setup()\n"
         "p = sim.Population(1000, sim.IF_cond_exp(i_offset=1.0))\n"
+        "sim.run(1.0)  # built: the signal comes while the engine runs\n"
         "print('running', flush=True)\n"
         "sim.run(1e7)\n"
     )
@@ -136,4 +137,56 @@ def test_an_invalid_value_raises_pynns_error_naming_the_population():
     with pytest.raises(pyNN.errors.InvalidParameterValueError,
                        match='population "cells".params.tau_m: must be > 0, got -1'):
         sim.run(10.0)
+    sim.end()
+
+
+def test_signals_go_on_after_get_data_with_clear():
+    # v = -65 + 10 (1 - e^{-t/20}) mV under 0.5 nA (no spike): after a clear at 10 ms the next
+    # data start at 10 ms, on the same clock, for dt and for a population sampled every 1 ms.
+    sim.setup(timestep=0.1)
+    fine = sim.Population(1, sim.IF_curr_exp(i_offset=0.5))
+    coarse = sim.Population(1, sim.IF_curr_exp(i_offset=0.5))
+    fine.record("v")
+    coarse.record("v", sampling_interval=1.0)
+    sim.run(10.0)
+    fine.get_data(clear=True)
+    coarse.get_data(clear=True)
+    sim.run(10.0)
+    for population, interval in ((fine, 0.1), (coarse, 1.0)):
+        v = population.get_data().segments[0].analogsignals[0]
+        t = float(v.t_start) + interval * np.arange(v.shape[0])
+        assert float(v.t_start) == 10.0 and t[-1] == pytest.approx(20.0)
+        expected = -65.0 + 10.0 * (1.0 - np.exp(-t / 20.0))
+        assert np.max(np.abs(v.magnitude[:, 0] - expected)) < 1e-10
+    sim.end()
+
+
+def test_views_of_views_and_shared_pairs():
+    sim.setup()
+    cells = sim.Population(8, sim.IF_cond_exp(), label="cells")
+    inner = cells[0:6][1:3]
+    inner.set(tau_m=7.0)
+    inner.initialize(v=-61.0)
+    assert list(cells.get("tau_m")) == [20.0, 7.0, 7.0] + [20.0] * 5
+    assert inner.get("tau_m") == 7.0
+    source = sim.Population(1, sim.SpikeSourceArray(spike_times=[5.0]), label="source")
+    one = sim.Projection(source, cells, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.01))
+    sim.Projection(source, cells[0:1], sim.AllToAllConnector(), sim.StaticSynapse(weight=0.02))
+    sim.run(1.0)
+    with pytest.raises(NotImplementedError, match="one of several excitatory connections"):
+        one.set(weight=0.0)
+    one.set(weight=np.where(np.arange(8) == 3, 0.05, 0.01)[np.newaxis, :])
+    assert sim.simulator.state.network.get_weight(("source", 0), ("cells", 3)) == 0.05
+    sim.end()
+
+
+def test_run_until_tolerates_rounding_and_zero():
+    sim.setup(timestep=0.1)
+    cells = sim.Population(1, sim.IF_curr_exp(i_offset=0.5))
+    cells.record("v")
+    sim.run(0.0)
+    for _ in range(3):
+        sim.run(0.1)
+    sim.run_until(0.3)  # t is 0.30000000000000004: within dt/2 of it
+    assert cells.get_data().segments[0].analogsignals[0].shape == (4, 1)
     sim.end()

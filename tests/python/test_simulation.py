@@ -126,7 +126,7 @@ def test_bad_requests_raise_exactspike_errors():
         sim.spikes("nobody")
     with pytest.raises(exactspike.ExactspikeError, match="out of range"):
         sim.set_weight(("input", 3), ("cell", 0), 0.1)
-    with pytest.raises(exactspike.ExactspikeError, match="no Inhibitory connection"):
+    with pytest.raises(exactspike.ExactspikeError, match="no inhibitory connection from input\\[0\\] to cell\\[0\\]"):
         sim.set_weight(("input", 0), ("cell", 0), 0.1, receptor="inhibitory")
     with pytest.raises(exactspike.ExactspikeError, match=r"python: population\[1\].model"):
         bad = two_cells(0.01)
@@ -139,3 +139,22 @@ def test_bad_requests_raise_exactspike_errors():
         bad = two_cells(0.01)
         bad["projection"][0]["weight"] = object()
         exactspike.Experiment(bad)
+
+
+def test_a_dict_experiment_takes_another_seed_and_bad_nesting_is_refused():
+    description = dc_neuron()
+    description["population"][0]["initial"] = {
+        "v": {"distribution": "uniform", "low": -70.0, "high": -60.0}}
+    first = exactspike.Experiment(description)
+    again = first.with_seed(3)
+    other = first.with_seed(4)
+    runs = []
+    for experiment in (first, again, other):
+        sim = exactspike.Simulation(experiment)
+        sim.run()
+        runs.append(sim.spikes("cell")[1])
+    assert np.array_equal(runs[0], runs[1]) and not np.array_equal(runs[0], runs[2])
+    loop = []
+    loop.append(loop)
+    with pytest.raises(exactspike.ExactspikeError, match="nests too deep"):
+        exactspike.Experiment({"simulation": {"t_stop": 1.0}, "population": loop})

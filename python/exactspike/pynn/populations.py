@@ -38,16 +38,21 @@ class PopulationView(common.PopulationView):
     _assembly_class = Assembly
     _simulator = simulator
 
+    @property
+    def _in_population(self):
+        """The indices of this view's neurons in their population (a view may view a view)."""
+        return self.index_in_grandparent(np.arange(self.size))
+
     def _get_parameters(self, *names):
-        return self.parent._parameters_as_space(self.mask, self.size, names)
+        return self.grandparent._parameters_as_space(self._in_population, self.size, names)
 
     def _set_parameters(self, parameter_space):
         parameter_space.shape = (self.size,)
         parameter_space.evaluate(simplify=False)
-        self.parent._change(self.mask, dict(parameter_space.items()))
+        self.grandparent._change(self._in_population, dict(parameter_space.items()))
 
     def _set_initial_value_array(self, variable, initial_values):
-        self.parent._set_initial(variable, self.mask, initial_values)
+        self.grandparent._set_initial(variable, self._in_population, initial_values)
 
     def initialize(self, **initial_values):
         """Set initial values of the neurons of this view (before the first run, or after a
@@ -75,9 +80,24 @@ class Population(common.Population):
                 "exactspike builds the network at the first run: create populations before "
                 "it, or call reset() first"
             )
-        super().__init__(*args, **kwargs)
+        try:
+            super().__init__(*args, **kwargs)
+        except Exception:
+            # PyNN made the recorder before the cells: a refused population records nothing.
+            state.recorders.discard(getattr(self, "recorder", None))
+            raise
 
     def _create_cells(self):
+        if not isinstance(self.celltype, StandardCellType):
+            raise errors.InvalidModelError(
+                f"exactspike runs PyNN's standard cells only, not {type(self.celltype).__name__}"
+            )
+        parameter_space = self.celltype.native_parameters
+        parameter_space.shape = (self.size,)
+        parameter_space.evaluate(simplify=False)
+        self._parameters = parameter_space.as_dict()
+        self._check_spike_times(self._parameters)
+        self._initial = {}
         first = state.id_counter
         self.all_cells = np.array(
             [simulator.ID(i) for i in range(first, first + self.size)], dtype=simulator.ID
@@ -88,23 +108,12 @@ class Population(common.Population):
         state.id_counter += self.size
         self._name = state.population_name(self.label)
         state.populations.append(self)
-        if isinstance(self.celltype, StandardCellType):
-            parameter_space = self.celltype.native_parameters
-        else:
-            raise errors.InvalidModelError(
-                f"exactspike runs PyNN's standard cells only, not {type(self.celltype).__name__}"
-            )
-        parameter_space.shape = (self.size,)
-        parameter_space.evaluate(simplify=False)
-        self._parameters = parameter_space.as_dict()
-        self._check_spike_times(self._parameters)
-        self._initial = {}
 
     @staticmethod
     def _check_spike_times(values):
         """Spike times must be in order (PyNN's InvalidParameterValueError otherwise)."""
         for times in np.ravel(values.get("spike_times", [])):
-            times = np.asarray(times.value if isinstance(times, Sequence) else times, float)
+            times = spike_times(times)
             if np.any(np.diff(times) < 0):
                 raise errors.InvalidParameterValueError(
                     f"spike_times must be in order, got {times.tolist()}"
@@ -150,8 +159,7 @@ class Population(common.Population):
         """Give the masked array sources of the running simulation new spike times."""
         indices = np.arange(self.size)[mask]
         for index, train in zip(indices, np.broadcast_to(times, len(indices))):
-            train = train.value if isinstance(train, Sequence) else train
-            state.network.set_spike_times(self._name, int(index), [float(t) for t in train])
+            state.network.set_spike_times(self._name, int(index), spike_times(train).tolist())
 
     def _shift_rest(self, mask, values):
         """Apply new `v_rest` / `i_offset` of the masked neurons to the running simulation."""
@@ -189,7 +197,7 @@ class Population(common.Population):
         entry = {"name": self._name, "size": self.size, "model": self.celltype.__class__.__name__}
         if isinstance(self.celltype, cells.SpikeSourceArray):
             entry["params"] = {"spike_times": [
-                [float(t) for t in np.asarray(times.value if isinstance(times, Sequence) else times)]
+                spike_times(times).tolist()
                 for times in np.broadcast_to(self._parameters["spike_times"], (self.size,))
             ]}
             return entry
@@ -202,3 +210,7 @@ class Population(common.Population):
             }
         return entry
 
+
+def spike_times(value):
+    """One source's spike times [ms] (a PyNN Sequence or a list) as a float array."""
+    return np.asarray(value.value if isinstance(value, Sequence) else value, dtype=float)

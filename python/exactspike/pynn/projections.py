@@ -139,6 +139,14 @@ class Projection(common.Projection):
                 "reset() first"
             )
         pre, post = self._addresses()
+        shared = _shared_pairs()
+        for k in changed:
+            if (pre[k], post[k], self.receptor_type) in shared:
+                raise NotImplementedError(
+                    f"exactspike cannot change one of several {self.receptor_type} connections "
+                    f"from {pre[k][0]}[{pre[k][1]}] to {post[k][0]}[{post[k][1]}] of a running "
+                    "network; call reset() first"
+                )
         for k in changed:
             state.network.set_weight(pre[k], post[k], float(new[k]), receptor=self.receptor_type)
 
@@ -200,6 +208,17 @@ class Projection(common.Projection):
             f"exactspike runs StaticSynapse and TsodyksMarkramSynapse, not "
             f"{type(self.synapse_type).__name__}"
         )
+
+
+def _shared_pairs():
+    """(pre member, post member, receptor) of the pairs joined by more than one connection in
+    the whole network: the running simulation finds a connection by these alone."""
+    seen, shared = set(), set()
+    for projection in state.projections:
+        pre, post = projection._addresses()
+        for key in zip(pre, post, [projection.receptor_type] * len(pre)):
+            (shared if key in seen else seen).add(key)
+    return shared
 
 
 def locate(ids):

@@ -54,7 +54,8 @@ class Recorder(recording.Recorder):
             return np.zeros((0, len(ids))), None
         _, values, recorded = state.network.signal(self.population._name, variable.name)
         step = int(round(self.sampling_interval / state.record_interval))
-        values = values[self._cleared[variable.name]:][::step]
+        # The sample at the time of the last clear starts the new data again (as NEST's).
+        values = values[self._cleared[variable.name]::step]
         columns = np.searchsorted(recorded, self._indices(ids))
         return values[:, columns], None
 
@@ -74,7 +75,7 @@ class Recorder(recording.Recorder):
             if name == "spikes":
                 self._cleared[name] = len(state.network.spikes(self.population._name)[1])
             else:
-                self._cleared[name] = len(state.network.signal(self.population._name, name)[0])
+                self._cleared[name] = int(round(state.t / state.record_interval))
 
     def _reset(self):
         pass

@@ -86,6 +86,10 @@ class State(common.control.BaseState):
         pausing wherever an injected current changes."""
         from .electrodes import apply_currents, change_times
 
+        # PyNN allows a time up to dt/2 in the past (rounding); nothing to run before t = 0+.
+        tstop = max(tstop, self.t)
+        if tstop <= 0.0:
+            return
         if self.network is None:
             self.network = exactspike.Simulation(self._experiment(tstop))
         else:
