@@ -2,6 +2,7 @@
 //! experiment or sampling file becomes a `toml::Table` (a value tree, never TOML text) that the
 //! library validates with the file's own checks and messages.
 
+use numpy::{PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
@@ -71,6 +72,9 @@ fn value(
             .collect::<PyResult<_>>()?;
         return Ok(toml::Value::Array(items));
     }
+    if let Some(array) = float_array(object) {
+        return Ok(array);
+    }
     if object.hasattr("tolist")? {
         return value(&object.call_method0("tolist")?, name, field, depth + 1);
     }
@@ -79,6 +83,21 @@ fn value(
         name,
         field,
         &format!("is a {type_name}; expected a number, string, bool, list or dict"),
+    ))
+}
+
+/// A numpy array of float64 with one or two dimensions (a connection list, per-neuron values),
+/// read from its buffer without making a Python float per element.
+fn float_array(object: &Bound<'_, PyAny>) -> Option<toml::Value> {
+    let floats = |values: &[f64]| values.iter().map(|&x| toml::Value::Float(x)).collect();
+    if let Ok(array) = object.extract::<PyReadonlyArray1<f64>>() {
+        return Some(toml::Value::Array(floats(array.as_slice().ok()?)));
+    }
+    let array = object.extract::<PyReadonlyArray2<f64>>().ok()?;
+    let columns = array.shape()[1].max(1);
+    let rows = array.as_slice().ok()?.chunks(columns);
+    Some(toml::Value::Array(
+        rows.map(|row| toml::Value::Array(floats(row))).collect(),
     ))
 }
 

@@ -175,7 +175,7 @@ class Projection(common.Projection):
             parts.append({
                 "pre": state.populations[a]._name,
                 "post": state.populations[b]._name,
-                "connector": {"type": "from_list", "connections": rows.tolist()},
+                "connector": {"type": "from_list", "connections": rows},
                 "receptor": self.receptor_type,
                 "synapse": synapse,
                 "p_transmit": self._one("p", 1.0) if self._stochastic() else None,

@@ -47,7 +47,8 @@ class Recorder(recording.Recorder):
         start = self._cleared["spikes"]
         senders, times = senders[start:], times[start:]
         keep = np.isin(senders, self._indices(ids))
-        return self.population.all_cells[senders[keep]].astype(int), times[keep]
+        # The cells of a population have consecutive IDs.
+        return senders[keep].astype(int) + int(self.population.first_id), times[keep]
 
     def _get_all_signals(self, variable, ids, clear=False):
         if not state.built:
