@@ -3,8 +3,8 @@
 Networks use PyNN's cell names, parameter names, defaults and units (ms, mV, nF, uS, nA, Hz).
 Describe an experiment as a TOML file or as a dict of the same shape, run it in memory
 (:class:`Simulation`: segments, run-time changes, numpy arrays) or into an HDF5 file
-(:func:`run`), and call the sampling jobs (:func:`calibrate`, :func:`sample`, :func:`train`),
-which write the same files as the command line.
+(:func:`run`), and call the sampling jobs (:func:`calibrate`, :func:`sample`, :func:`train`)
+and the TTFS training (:func:`ttfs_train`), which write the same files as the command line.
 
 >>> import exactspike
 >>> experiment = exactspike.Experiment.from_file("experiments/sbs_neuron.toml")
@@ -26,6 +26,7 @@ from ._native import (
     run,
     sample,
     train,
+    ttfs_train,
 )
 
 __all__ = [
@@ -37,4 +38,5 @@ __all__ = [
     "run",
     "sample",
     "train",
+    "ttfs_train",
 ]

@@ -26,5 +26,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(jobs::calibrate, m)?)?;
     m.add_function(wrap_pyfunction!(jobs::sample, m)?)?;
     m.add_function(wrap_pyfunction!(jobs::train, m)?)?;
+    m.add_function(wrap_pyfunction!(jobs::ttfs_train, m)?)?;
     Ok(())
 }

@@ -9,7 +9,7 @@ use clap::Subcommand;
 use exactspike::chip::settings::{ChipSection, ChipSettings};
 use exactspike::error::ConfigError;
 use exactspike::record::hdf5::Hdf5Recorder;
-use exactspike::record::{check_output, RunMetadata, Termination};
+use exactspike::record::{check_output, Control, FileOutput, RunMetadata, Termination};
 use exactspike::ttfs::error::TtfsError;
 use exactspike::ttfs::jobs::{self, TrainJob};
 use exactspike::ttfs::network::Trace;
@@ -368,7 +368,16 @@ fn train(spec: TtfsSpec, out: &Path, quiet: bool, overwrite: bool) -> Result<()>
     let epochs = job.spec.training.epochs;
     let signals = Signals::catch()?;
     let mut bar = ProgressBar::new(epochs as f64, !quiet && std::io::stderr().is_terminal());
-    let outcome = job.run(&signals.interrupt, |r| {
+    let control = Control {
+        interrupt: &signals.interrupt,
+        signal: &|| signals.caught(),
+        progress: &mut |_| {},
+    };
+    let output = FileOutput {
+        path: out,
+        overwrite,
+    };
+    let outcome = jobs::train_into_file(&job, output, control, |r| {
         bar.show(r.epoch as f64 / epochs as f64, || {
             format!(
                 "epoch {}/{epochs}  loss {:.3}  train {:.1} %  validation {:.1} %",
@@ -380,16 +389,7 @@ fn train(spec: TtfsSpec, out: &Path, quiet: bool, overwrite: bool) -> Result<()>
         });
     });
     bar.clear();
-    let termination = if outcome.trained.completed {
-        Termination::Completed
-    } else {
-        Termination::Interrupted {
-            signal: signals.caught(),
-        }
-    };
-    let layout = model_file::model_layout(&job, &outcome);
-    Hdf5Recorder::create(out, &layout, &model_file::metadata(&job), overwrite)?
-        .finish(termination)?;
+    let outcome = outcome?;
     let ran = outcome.trained.history.len();
     if !quiet {
         let (last, best) = outcome.test_accuracy_last_best;
@@ -421,7 +421,9 @@ fn train(spec: TtfsSpec, out: &Path, quiet: bool, overwrite: bool) -> Result<()>
         return Ok(());
     }
     Err(Interrupted {
-        termination,
+        termination: Termination::Interrupted {
+            signal: signals.caught(),
+        },
         reached: format!("epoch {ran} of {epochs} (the best network so far is stored)"),
         path: out.to_owned(),
     }

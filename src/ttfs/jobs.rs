@@ -3,6 +3,9 @@
 
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
+
+use crate::record::hdf5::Hdf5Recorder;
+use crate::record::{check_output, Control, FileOutput, Termination};
 use std::time::Instant;
 
 use super::data::{self, check_labels, yinyang, Dataset, Split};
@@ -258,6 +261,35 @@ fn same_features(set: &Dataset, expected: usize, other: &str) -> Result<(), Ttfs
 /// Read the CSV file `path`.
 fn load(path: &Path) -> Result<Dataset, TtfsError> {
     Ok(data::load_csv(path)?)
+}
+
+/// Train `job` into the HDF5 model file of `output` (`exactspike ttfs train`), calling
+/// `on_epoch` after each epoch. The file is checked first; an interrupted training (through
+/// `control`'s flag) stores the network kept so far, marked incomplete with the signal.
+pub fn train_into_file(
+    job: &TrainJob,
+    output: FileOutput,
+    control: Control,
+    on_epoch: impl FnMut(&EpochRecord),
+) -> Result<TrainOutcome, TtfsError> {
+    check_output(output.path, output.overwrite)?;
+    let outcome = job.run(control.interrupt, on_epoch);
+    let termination = if outcome.trained.completed {
+        Termination::Completed
+    } else {
+        Termination::Interrupted {
+            signal: (control.signal)(),
+        }
+    };
+    let layout = model_file::model_layout(job, &outcome);
+    Hdf5Recorder::create(
+        output.path,
+        &layout,
+        &model_file::metadata(job),
+        output.overwrite,
+    )?
+    .finish(termination)?;
+    Ok(outcome)
 }
 
 /// A data set to evaluate on, by name: `yin-yang-train`, `yin-yang-validation`,

@@ -11,7 +11,7 @@ use super::loss::LossParams;
 use super::neuron::FirstSpikeParams;
 use super::optimizer::StepSchedule;
 use crate::chip::settings::{ChipSection, ChipSettings};
-use crate::config::{deserialize_params, deserialize_toml};
+use crate::config::{deserialize_params, deserialize_table, deserialize_toml};
 use crate::error::ConfigError;
 use crate::neuron::params::CellParams;
 
@@ -290,6 +290,24 @@ impl TtfsSpec {
     /// Validate TOML `text` named `file`, resolving data paths against `base`.
     pub fn parse(text: &str, file: &str, base: &Path) -> Result<Self, ConfigError> {
         let parsed: TtfsFile = deserialize_toml(text, file)?;
+        Self::from_parsed(parsed, file, text, base)
+    }
+
+    /// Validate a description given as a table of the file's shape (`[ttfs]`, ...), as a front
+    /// other than TOML text (Python's dicts) gives it; `name` names it in error messages, data
+    /// paths are resolved against `base`.
+    pub fn from_table(table: toml::Table, name: &str, base: &Path) -> Result<Self, ConfigError> {
+        let parsed: TtfsFile = deserialize_table(table, name)?;
+        Self::from_parsed(parsed, name, "", base)
+    }
+
+    /// Validate a description read from `file` (with its `text`; empty for a table).
+    fn from_parsed(
+        parsed: TtfsFile,
+        file: &str,
+        text: &str,
+        base: &Path,
+    ) -> Result<Self, ConfigError> {
         let s = parsed.ttfs;
         let err = |field: &str, message: String| ConfigError::new(file, field, message);
         let data = match s.data {

@@ -109,3 +109,30 @@ def test_ctrl_c_raises_keyboard_interrupt_and_marks_the_file_incomplete(root, tm
         assert f.attrs["complete"] == 0
         assert f.attrs["termination"] == "interrupted by SIGINT"
         assert 0 < f.attrs["t_reached"] < 1e7
+
+
+def test_ttfs_train_writes_the_command_lines_model(root, tmp_path, cli):
+    # Two epochs of the shipped Yin-Yang job: every dataset and attribute as the command line
+    # writes them, but for the run's wall time and thread count.
+    spec = root / "experiments" / "ttfs_yin_yang.toml"
+    done = cli("ttfs", "train", spec, "--epochs", "2", "--out", tmp_path / "cli.h5", "--quiet",
+               "--threads", "1")
+    assert done.returncode == 0, done.stderr
+    result = exactspike.ttfs_train(str(spec), out=tmp_path / "py.h5", epochs=2, threads=2)
+    assert result["epochs"] == 2 and len(result["validation_accuracy"]) == 2
+    with h5py.File(tmp_path / "cli.h5") as a, h5py.File(tmp_path / "py.h5") as b:
+        compared = []
+
+        def same(name, item):
+            other = b[name]
+            for key, value in item.attrs.items():
+                if (name, key) not in (("ttfs", "threads"), ("ttfs", "wall_seconds")):
+                    assert np.array_equal(value, other.attrs[key]), (name, key)
+            if isinstance(item, h5py.Dataset):
+                assert np.array_equal(item[()], other[()]), name
+                compared.append(name)
+
+        a.visititems(same)
+        assert len(compared) > 5
+    with pytest.raises(exactspike.ExactspikeError, match="epochs: must be ≥ 1"):
+        exactspike.ttfs_train(str(spec), out=tmp_path / "zero.h5", epochs=0)
