@@ -80,15 +80,15 @@ pub fn run<'py>(
     max_memory: Option<&str>,
 ) -> PyResult<Bound<'py, PyDict>> {
     check_output(&out, overwrite).map_err(to_py)?;
-    let mut experiment = match experiment {
-        ExperimentInput::Built(e) => e.inner.clone(),
-        ExperimentInput::Path(path) => {
-            exactspike::config::Experiment::from_file(&path).map_err(to_py)?
+    let mut experiment = match (experiment, seed) {
+        (ExperimentInput::Path(path), seed) => {
+            exactspike::config::Experiment::from_file_seeded(&path, seed).map_err(to_py)?
         }
+        (ExperimentInput::Built(e), Some(seed)) => {
+            e.inner.clone().with_seed(seed).map_err(to_py)?
+        }
+        (ExperimentInput::Built(e), None) => e.inner.clone(),
     };
-    if let Some(seed) = seed {
-        experiment = experiment.with_seed(seed).map_err(to_py)?;
-    }
     if let Some(t_stop) = t_stop {
         experiment = experiment.with_t_stop(t_stop).map_err(to_py)?;
     }

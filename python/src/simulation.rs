@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use exactspike::config;
 use exactspike::engine::{self, RunSummary};
 use exactspike::neuron::{Receptor, StateVariable};
-use exactspike::record::{MemoryRecorder, Signal, Termination};
+use exactspike::record::{MemoryRecorder, Termination};
 use numpy::{PyArray1, PyArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -300,19 +300,20 @@ impl Simulation {
         let Self {
             engine, recorder, ..
         } = self;
-        let mut finished = detached::run(py, threads, |stop| {
+        let finished = detached::run(py, threads, |stop| {
             let interrupt = Some(stop.flag);
-            match t {
+            let mut summary = match t {
                 Some(t) => engine.run_until(t, recorder, interrupt, &mut |_| {}),
                 None => engine.run(recorder, interrupt, &mut |_| {}),
+            }?;
+            if !summary.termination.is_completed() {
+                // The engine knows it was stopped, the job's flag knows by what.
+                let signal = stop.signal();
+                summary.termination = Termination::Interrupted { signal };
             }
+            Ok::<_, exactspike::record::RecordError>(summary)
         })?
         .failed()?;
-        if finished.raised.is_some() && !finished.value.termination.is_completed() {
-            // What Python reports as KeyboardInterrupt is SIGINT.
-            let signal = Some(Signal::Interrupt);
-            finished.value.termination = Termination::Interrupted { signal };
-        }
         self.summary = finished.value;
         let left = "the simulation cannot go on; what it recorded so far stays readable";
         let summary = finished.completed(|s| s, left)?;

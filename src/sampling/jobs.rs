@@ -29,8 +29,7 @@ use super::trainer::{Trainer, TrainingReadout};
 use crate::engine::{memory, RunSummary, Simulation};
 use crate::record::hdf5::Hdf5Recorder;
 use crate::record::{
-    check_output, record_into_file, Control, FileOutput, Recorder, RunMetadata, TableRecorder,
-    Termination,
+    record_into_file, Control, FileOutput, Recorder, RunMetadata, TableRecorder, Termination,
 };
 
 /// What `sample` measured.
@@ -113,19 +112,8 @@ pub fn train(
     })
 }
 
-/// [`calibrate`] into the HDF5 file of `output` (`exactspike calibrate`, without its picture);
-/// the file is checked before the calibration runs.
-pub fn calibrate_into_file(
-    spec: &SamplingSpec,
-    output: FileOutput,
-) -> Result<Calibration, SamplingError> {
-    check_output(output.path, output.overwrite)?;
-    let calibration = calibrate(spec)?;
-    write_calibration(spec, &calibration, output)?;
-    Ok(calibration)
-}
-
-/// Write `calibration` of `spec` into the HDF5 file of `output`, whole.
+/// Write `calibration` of `spec` into the HDF5 file of `output`, whole (`exactspike
+/// calibrate` writes it after [`calibrate`], without its picture).
 pub fn write_calibration(
     spec: &SamplingSpec,
     calibration: &Calibration,

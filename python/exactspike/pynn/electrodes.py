@@ -104,17 +104,12 @@ def apply_currents(t):
     wanted = {}
     for source in state.electrodes:
         amplitude = source.current(t)
-        for population, index in source._targets:
-            key = (population._name, index)
-            wanted[key] = wanted.get(key, 0.0) + amplitude
-    for (name, index), current in wanted.items():
-        change = current - state.applied_currents.get((name, index), 0.0)
-        if change != 0.0:
-            population = next(p for p in state.populations if p._name == name)
-            tau_m = float(np.broadcast_to(population._parameters["tau_m"], population.size)[index])
-            cm = float(np.broadcast_to(population._parameters["cm"], population.size)[index])
-            state.network.shift_v_rest(name, index, change * tau_m / cm)
-            state.applied_currents[(name, index)] = current
+        for target in source._targets:
+            wanted[target] = wanted.get(target, 0.0) + amplitude
+    for (population, index), current in wanted.items():
+        change = current - state.applied_currents.get((population, index), 0.0)
+        population._shift_by(np.array([index]), 0.0, change)
+        state.applied_currents[(population, index)] = current
 
 
 def change_times(after, before):

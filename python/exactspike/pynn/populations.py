@@ -169,13 +169,20 @@ class Population(common.Population):
         shift = np.zeros(len(indices))
         if "v_rest" in values:
             shift += np.asarray(values["v_rest"], float) - self._parameters["v_rest"][mask]
+        current = np.zeros(len(indices))
         if "i_offset" in values:
-            resistance = self._parameters["tau_m"][mask] / self._parameters["cm"][mask]
-            change = np.asarray(values["i_offset"], float) - self._parameters["i_offset"][mask]
-            shift += change * resistance
-        for index, dv in zip(indices, np.broadcast_to(shift, len(indices))):
-            if dv != 0.0:
-                state.network.shift_v_rest(self._name, int(index), float(dv))
+            current += np.asarray(values["i_offset"], float) - self._parameters["i_offset"][mask]
+        self._shift_by(indices, shift, current)
+
+    def _shift_by(self, indices, dv, current):
+        """Shift the resting potentials of neurons `indices` of the running simulation by `dv`
+        [mV] plus `current` [nA] times their tau_m/cm (a current into a LIF neuron is a
+        shift of its resting potential)."""
+        resistance = self._parameters["tau_m"][indices] / self._parameters["cm"][indices]
+        shift = np.broadcast_to(dv + current * resistance, len(indices))
+        for index, step in zip(indices, shift):
+            if step != 0.0:
+                state.network.shift_v_rest(self._name, int(index), float(step))
 
     def _set_initial(self, variable, mask, values):
         """Initial values of `variable` for the neurons selected by `mask`."""
