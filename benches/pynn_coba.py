@@ -6,65 +6,37 @@ firing rates, and the ratio PyNN / command line.
 
 Usage (in a venv with `pip install ".[pynn]"`)
     python benches/pynn_coba.py --exactspike target/release/exactspike [--repeat 3] [--threads 1]
+                                [--rng native|numpy]
 
-The PyNN script builds the file's network with PyNN's own connectors and random numbers
-(FixedProbabilityConnector, RandomDistribution for the initial potentials), so the two runs
-agree in distribution, not spike by spike. The command line writes its HDF5 file; the PyNN run
-keeps its spikes in memory and reads them into neo at the end. CPU time is summed over threads
+The PyNN script (experiments/pynn_coba_benchmark.py) builds the file's network with PyNN's
+FixedProbabilityConnector and a RandomDistribution for the initial potentials. With
+`--rng native` (the default) both draw
+with `sim.NativeRNG()`, as NEST users do with `pyNN.nest.NativeRNG`: exactspike then makes the
+connections itself, from the same streams as the file, so the two runs are the same network
+and give the same spikes (the script checks the counts). With `--rng numpy` PyNN draws every
+connection in Python with a NumpyRNG: the same network in distribution only.
+
+The command line writes its HDF5 file; the PyNN run keeps its spikes in memory and reads them
+into neo at the end, as one array of channel ids and one of times
+(`segment.spiketrains.multiplexed`, neo's lazy SpikeTrainList; making a neo SpikeTrain object
+per neuron costs neo about 0.2 ms each, on any backend). CPU time is summed over threads
 (getrusage of each child process). Figures are reported as ranges over the repeats.
 """
 import argparse
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
 import tempfile
 import time
-import tomllib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FILE = os.path.join(ROOT, "experiments", "coba_benchmark.toml")
 
-# Run in a child process: build the file's network through PyNN, run it, count the spikes.
-PYNN_SCRIPT = r"""
-import json, sys, time, tomllib
-import pyNN.exactspike as sim
-from pyNN.random import NumpyRNG, RandomDistribution
-
-path, profile_path, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
-with open(path, "rb") as f:
-    description = tomllib.load(f)
-with open(profile_path, "rb") as f:
-    cell = tomllib.load(f)["params"]
-started = time.perf_counter()
-sim.setup(timestep=0.1, min_delay=0.1, threads=threads, seed=description["simulation"]["seed"])
-rng = NumpyRNG(seed=description["simulation"]["seed"])
-populations = {}
-for p in description["population"]:
-    if p.get("model") == "SpikeSourcePoisson":
-        populations[p["name"]] = sim.Population(p["size"], sim.SpikeSourcePoisson(**p["params"]),
-                                                label=p["name"])
-    else:
-        v = p["initial"]["v"]
-        initial = RandomDistribution("uniform", low=v["low"], high=v["high"], rng=rng)
-        populations[p["name"]] = sim.Population(p["size"], sim.IF_cond_exp(**cell),
-                                                initial_values={"v": initial}, label=p["name"])
-for q in description["projection"]:
-    connector = sim.FixedProbabilityConnector(q["connector"]["p"], rng=rng)
-    synapse = sim.StaticSynapse(weight=q["weight"], delay=q["delay"])
-    sim.Projection(populations[q["pre"]], populations[q["post"]], connector, synapse,
-                   receptor_type=q.get("receptor", "excitatory"))
-for name in description["record"]["spikes"]:
-    populations[name].record("spikes")
-built = time.perf_counter()
-sim.run(description["simulation"]["t_stop"])
-ran = time.perf_counter()
-counts = {name: sum(len(t) for t in populations[name].get_data().segments[0].spiketrains)
-          for name in description["record"]["spikes"]}
-print(json.dumps({"build": built - started, "run": ran - built,
-                  "read": time.perf_counter() - ran, "spikes": counts}))
-"""
+# The PyNN script, run as a child process: it prints its phase times and spike counts.
+PYNN_SCRIPT = os.path.join(ROOT, "experiments", "pynn_coba_benchmark.py")
 
 
 def child(command):
@@ -87,20 +59,18 @@ def main():
     parser.add_argument("--exactspike", default=os.path.join(ROOT, "target/release/exactspike"))
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--rng", choices=("native", "numpy"), default="native",
+                        help="random numbers of the PyNN script's connector and initial values")
     args = parser.parse_args()
-    with open(FILE, "rb") as f:
-        description = tomllib.load(f)
-    profile = os.path.join(os.path.dirname(FILE), description["population"][0]["profile"])
-    t_stop = description["simulation"]["t_stop"]
     results = {"cli": [], "pynn": []}
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "coba.h5")
         for _ in range(args.repeat):
-            wall, cpu, _ = child([args.exactspike, "run", FILE, "--out", out, "--overwrite",
-                                  "--quiet", "--threads", str(args.threads)])
-            results["cli"].append({"wall": wall, "cpu": cpu})
-            wall, cpu, printed = child([sys.executable, "-c", PYNN_SCRIPT, FILE, profile,
-                                        str(args.threads)])
+            wall, cpu, printed = child([args.exactspike, "run", FILE, "--out", out,
+                                        "--overwrite", "--threads", str(args.threads)])
+            results["cli"].append({"wall": wall, "cpu": cpu, "printed": printed})
+            wall, cpu, printed = child([sys.executable, PYNN_SCRIPT, "--threads",
+                                        str(args.threads), "--rng", args.rng])
             results["pynn"].append({"wall": wall, "cpu": cpu, **json.loads(printed)})
     cli_wall = [r["wall"] for r in results["cli"]]
     cli_cpu = [r["cpu"] for r in results["cli"]]
@@ -117,9 +87,11 @@ def main():
     print(f"  PyNN / command line: wall {span(ratios_wall)}, CPU {span(ratios_cpu)} "
           f"(per alternating pair)")
     spikes = results["pynn"][-1]["spikes"]
-    sizes = {p["name"]: p["size"] for p in description["population"]}
-    rates = {name: n / sizes[name] / (t_stop / 1000.0) for name, n in spikes.items()}
+    rates = results["pynn"][-1]["rates"]
     print("  PyNN rates: " + ", ".join(f"{k} {v:.1f} Hz" for k, v in rates.items()))
+    cli_spikes = int(re.search(r"(\d+) neuron spikes", results["cli"][-1]["printed"]).group(1))
+    same = "the same count" if cli_spikes == sum(spikes.values()) else "a different count"
+    print(f"  spikes: command line {cli_spikes}, PyNN {sum(spikes.values())} ({same})")
     print(json.dumps(results))
 
 

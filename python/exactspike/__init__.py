@@ -5,6 +5,8 @@ Describe an experiment as a TOML file or as a dict of the same shape, run it in 
 (:class:`Simulation`: segments, run-time changes, numpy arrays) or into an HDF5 file
 (:func:`run`), and call the sampling jobs (:func:`calibrate`, :func:`sample`, :func:`train`)
 and the TTFS training (:func:`ttfs_train`), which write the same files as the command line.
+:func:`connections` and :func:`draw` give the connections and drawn values a description
+makes, before anything is built.
 
 >>> import exactspike
 >>> experiment = exactspike.Experiment.from_file("experiments/sbs_neuron.toml")
@@ -23,6 +25,8 @@ from ._native import (
     Simulation,
     __version__,
     calibrate,
+    connections,
+    draw,
     run,
     sample,
     train,
@@ -35,6 +39,8 @@ __all__ = [
     "Simulation",
     "__version__",
     "calibrate",
+    "connections",
+    "draw",
     "run",
     "sample",
     "train",

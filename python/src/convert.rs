@@ -20,6 +20,12 @@ pub fn table(description: &Bound<'_, PyAny>, name: &str) -> PyResult<toml::Table
     }
 }
 
+/// One Python value (a number, list or dict) as a TOML value; `name` and `field` name it in
+/// messages.
+pub fn any(object: &Bound<'_, PyAny>, name: &str, field: &str) -> PyResult<toml::Value> {
+    value(object, name, field, 0)
+}
+
 /// One Python value at `field` as a TOML value: bool, int, float, str, dict (str keys), list,
 /// tuple, or anything with `tolist()` (numpy arrays and scalars).
 fn value(

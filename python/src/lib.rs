@@ -6,6 +6,7 @@
 
 mod convert;
 mod detached;
+mod draws;
 mod errors;
 mod jobs;
 mod simulation;
@@ -27,5 +28,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(jobs::sample, m)?)?;
     m.add_function(wrap_pyfunction!(jobs::train, m)?)?;
     m.add_function(wrap_pyfunction!(jobs::ttfs_train, m)?)?;
+    m.add_function(wrap_pyfunction!(draws::connections, m)?)?;
+    m.add_function(wrap_pyfunction!(draws::draw, m)?)?;
     Ok(())
 }

@@ -4,7 +4,7 @@
 pub mod connector;
 pub mod transmission;
 
-use crate::config::{Experiment, Values};
+use crate::config::{Connector, Experiment, Values};
 use crate::error::LowerError;
 use crate::neuron::Receptor;
 use crate::rng::{connection_value_stream, connector_stream};
@@ -151,27 +151,16 @@ impl Network {
             let ordinal = ordinals
                 .entry((projection.pre, projection.post))
                 .or_insert(0);
-            let rng = connector_stream(
-                experiment.seed(),
-                &experiment.populations()[projection.pre].name,
-                &experiment.populations()[projection.post].name,
-                *ordinal,
-            );
-            let values = |what: &str| {
-                connection_value_stream(
-                    experiment.seed(),
-                    &experiment.populations()[projection.pre].name,
-                    &experiment.populations()[projection.post].name,
-                    what,
-                    *ordinal,
-                )
+            let streams = Streams {
+                seed: experiment.seed(),
+                pre: &experiment.populations()[projection.pre].name,
+                post: &experiment.populations()[projection.post].name,
+                ordinal: *ordinal,
             };
-            let streams = [values("weight"), values("delay")];
             *ordinal += 1;
             connect(
                 experiment,
                 index,
-                rng,
                 streams,
                 &first_node,
                 &placement,
@@ -195,59 +184,165 @@ impl Network {
     }
 }
 
-/// Generate the connections of projection `index` into `pending`, drawing from `rng` (its
-/// connector's stream), and random weights and delays from `value_streams` (weight, delay).
+/// Generate the connections of projection `index` into `pending`, drawing from its `streams`.
 fn connect(
     experiment: &Experiment,
     index: usize,
-    mut rng: ChaCha8Rng,
-    value_streams: [ChaCha8Rng; 2],
+    streams: Streams<'_>,
     first_node: &[u32],
     placement: &[Placement],
     pending: &mut Vec<Pending>,
 ) -> Result<(), LowerError> {
     let projection = &experiment.projections()[index];
-    let pre = &experiment.populations()[projection.pre];
-    let post = &experiment.populations()[projection.post];
     let ends = Ends {
-        n_pre: pre.size,
-        n_post: post.size,
+        n_pre: experiment.populations()[projection.pre].size,
+        n_post: experiment.populations()[projection.post].size,
         same: projection.pre == projection.post,
     };
-    let made = generate(&projection.connector, ends, &mut rng);
-    check_count(experiment, index, (pending.len() + made.len()) as f64)?;
-    let count_error = |what, given| LowerError::ValueCount {
+    let made = connections(
+        streams,
+        ends,
+        &projection.connector,
+        &projection.weight,
+        &projection.delay,
+    )
+    .map_err(|e| LowerError::ValueCount {
         file: experiment.file().to_string(),
         projection: index,
-        what,
-        given,
-        made: made.len(),
-    };
-    let [weight_stream, delay_stream] = value_streams;
-    let weight = per_connection(&projection.weight, made.len(), weight_stream)
-        .map_err(|given| count_error("weight", given))?;
-    let delay = per_connection(&projection.delay, made.len(), delay_stream)
-        .map_err(|given| count_error("delay", given))?;
+        what: e.what,
+        given: e.given,
+        made: e.made,
+    })?;
+    check_count(experiment, index, (pending.len() + made.len()) as f64)?;
     let Placement::Neurons {
         first: first_neuron,
     } = placement[projection.post]
     else {
         unreachable!("validation rejects projections onto sources")
     };
-    for (k, g) in made.iter().enumerate() {
-        let (w, d) = g.values.unwrap_or_else(|| (weight.get(k), delay.get(k)));
+    for c in made.iter() {
         pending.push(Pending {
-            node: first_node[projection.pre] + g.pre,
-            delay: d,
+            node: first_node[projection.pre] + c.pre,
+            delay: c.delay,
             synapse: Synapse {
-                target: first_neuron + g.post,
-                weight: w,
+                target: first_neuron + c.post,
+                weight: c.weight,
                 receptor: projection.receptor,
             },
             projection: index as u32,
         });
     }
     Ok(())
+}
+
+/// What a projection's random streams are keyed by: the master seed, the names of its pre and
+/// post populations and its ordinal among the projections between them, in the order given
+/// ([`crate::rng::connector_stream`], [`crate::rng::connection_value_stream`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Streams<'a> {
+    /// Master seed of the experiment.
+    pub seed: u64,
+    /// Name of the pre population.
+    pub pre: &'a str,
+    /// Name of the post population.
+    pub post: &'a str,
+    /// 0-based ordinal among the projections from `pre` to `post`.
+    pub ordinal: u64,
+}
+
+/// One connection of a projection: indices within its populations, weight and delay.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Connection {
+    /// Index within the pre population.
+    pub pre: u32,
+    /// Index within the post population.
+    pub post: u32,
+    /// Weight [µS or nA].
+    pub weight: f64,
+    /// Delay [ms].
+    pub delay: f64,
+}
+
+/// The connections of one projection in generation order ([`connector`]), with their weights
+/// and delays: what a network built from the same description holds.
+pub struct Connections<'a> {
+    made: Vec<connector::Generated>,
+    weight: PerConnection<'a>,
+    delay: PerConnection<'a>,
+}
+
+impl Connections<'_> {
+    /// Number of connections.
+    pub fn len(&self) -> usize {
+        self.made.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.made.is_empty()
+    }
+
+    /// Each connection, in generation order.
+    pub fn iter(&self) -> impl Iterator<Item = Connection> + '_ {
+        self.made.iter().enumerate().map(|(k, g)| {
+            let (weight, delay) = g
+                .values
+                .unwrap_or_else(|| (self.weight.get(k), self.delay.get(k)));
+            Connection {
+                pre: g.pre,
+                post: g.post,
+                weight,
+                delay,
+            }
+        })
+    }
+}
+
+/// Weights or delays given as a list whose length is not the number of connections made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ValueCountMismatch {
+    /// `weight` or `delay`.
+    pub what: &'static str,
+    /// Values given.
+    pub given: usize,
+    /// Connections made.
+    pub made: usize,
+}
+
+/// The connections `connector` makes between populations of `ends` with `weight` and `delay`
+/// (constants, per-connection lists or distributions), drawing from the projection's
+/// `streams`.
+pub fn connections<'a>(
+    streams: Streams<'_>,
+    ends: Ends,
+    connector: &Connector,
+    weight: &'a Values,
+    delay: &'a Values,
+) -> Result<Connections<'a>, ValueCountMismatch> {
+    let Streams {
+        seed,
+        pre,
+        post,
+        ordinal,
+    } = streams;
+    let made = generate(
+        connector,
+        ends,
+        &mut connector_stream(seed, pre, post, ordinal),
+    );
+    let values = |what: &'static str, values: &'a Values| {
+        let stream = connection_value_stream(seed, pre, post, what, ordinal);
+        per_connection(values, made.len(), stream).map_err(|given| ValueCountMismatch {
+            what,
+            given,
+            made: made.len(),
+        })
+    };
+    Ok(Connections {
+        weight: values("weight", weight)?,
+        delay: values("delay", delay)?,
+        made,
+    })
 }
 
 /// An error if `count` synapses, those up to and including projection `index`, are more than

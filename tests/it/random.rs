@@ -308,3 +308,52 @@ fn bad_distributions_are_named() {
         "{negative}"
     );
 }
+
+#[test]
+fn one_projections_connections_are_those_of_the_built_network() {
+    use exactspike::network::connector::Ends;
+    use exactspike::network::{connections, Streams};
+    let experiment = Experiment::from_toml_str(NETWORK, "random.toml").expect("valid");
+    let network = Network::build(&experiment).expect("lowers");
+    let projection = &experiment.projections()[0];
+    let streams = |ordinal| Streams {
+        seed: experiment.seed(),
+        pre: "exc",
+        post: "exc",
+        ordinal,
+    };
+    let ends = Ends {
+        n_pre: 800,
+        n_post: 800,
+        same: true,
+    };
+    let made = |ordinal| {
+        let made = connections(
+            streams(ordinal),
+            ends,
+            &projection.connector,
+            &projection.weight,
+            &projection.delay,
+        )
+        .expect("no value lists");
+        let mut all: Vec<(u32, u32, u64, u64)> = made
+            .iter()
+            .map(|c| (c.pre, c.post, c.weight.to_bits(), c.delay.to_bits()))
+            .collect();
+        all.sort_unstable();
+        all
+    };
+    // The built network's synapses as (pre, post, weight, delay), one population at node 0.
+    let mut built = Vec::new();
+    for pre in 0..800u32 {
+        for group in network.connectivity.groups_of(pre) {
+            for s in network.connectivity.synapses_of(group) {
+                built.push((pre, s.target, s.weight.to_bits(), group.delay.to_bits()));
+            }
+        }
+    }
+    built.sort_unstable();
+    assert_eq!(made(0), built);
+    // Another ordinal is another draw.
+    assert_ne!(made(1), built);
+}

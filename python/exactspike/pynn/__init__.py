@@ -34,6 +34,7 @@ from .control import (  # noqa: F401
 from .populations import Assembly, Population, PopulationView  # noqa: F401
 from .procedural_api import connect, create, record, record_gsyn, record_v  # noqa: F401
 from .projections import Projection
+from .random import NativeRNG  # noqa: F401
 from .electrodes import DCSource, StepCurrentSource  # noqa: F401
 from .standardmodels import (  # noqa: F401
     IF_cond_exp,

@@ -11,6 +11,7 @@ from pyNN.parameters import ParameterSpace, Sequence, simplify
 from pyNN.standardmodels import StandardCellType, cells
 
 from . import simulator
+from .random import drawn, native_table
 from .recording import Recorder
 from .simulator import as_list, state
 
@@ -92,8 +93,13 @@ class Population(common.Population):
             raise errors.InvalidModelError(
                 f"exactspike runs PyNN's standard cells only, not {type(self.celltype).__name__}"
             )
+        self._name = state.population_name(self.label)
         parameter_space = self.celltype.native_parameters
         parameter_space.shape = (self.size,)
+        for name, value in list(parameter_space.items()):
+            table = native_table(value.base_value)
+            if table is not None:
+                parameter_space[name] = drawn(self._name, self.size, name, table)
         parameter_space.evaluate(simplify=False)
         self._parameters = parameter_space.as_dict()
         self._check_spike_times(self._parameters)
@@ -106,7 +112,6 @@ class Population(common.Population):
         for id in self.all_cells:
             id.parent = self
         state.id_counter += self.size
-        self._name = state.population_name(self.label)
         state.populations.append(self)
 
     @staticmethod
@@ -194,6 +199,11 @@ class Population(common.Population):
         current = self._initial.setdefault(
             variable, np.full(self.size, self.celltype.default_initial_values.get(variable, 0.0))
         )
+        table = native_table(values.base_value)
+        if table is not None:
+            # Neuron i takes the i-th draw of the population's stream, as in a file.
+            current[mask] = drawn(self._name, self.size, f"initial.{variable}", table)[mask]
+            return
         current[mask] = values.evaluate(simplify=False)
 
     def _set_initial_value_array(self, variable, initial_values):

@@ -1,15 +1,21 @@
 """Projections of the PyNN backend. PyNN's connectors choose the connections (every connector
 reduces to ``_convergent_connect``); they are kept as arrays and handed to exactspike as
-explicit connection lists, one per pair of populations, when the network is built. Weight
-changes of a running network are applied to it; other changes wait for ``reset()``."""
+explicit connection lists, one per pair of populations, when the network is built. The
+connectors exactspike has itself (``native_connectors``) are handed over as they are, and
+exactspike makes their connections when it builds the network; their arrays are drawn only
+if asked for. Weight changes of a running network are applied to it; other changes wait for
+``reset()``."""
 
 import numpy as np
+
+import exactspike
 
 from pyNN import common
 from pyNN.space import Space
 from pyNN.standardmodels import synapses
 
-from . import simulator
+from . import native_connectors, simulator
+from .random import native_table
 from .simulator import state
 
 #: Connection attributes that are not synapse parameters.
@@ -34,6 +40,7 @@ class Connection(common.Connection):
         arrays = self._projection._connections
         if name not in arrays or name in ADDRESS:
             raise AttributeError(f"a connection has no settable attribute {name!r}")
+        self._projection._own_connections()
         new = arrays[name].copy()
         new[self._k] = value
         if state.built:
@@ -64,8 +71,18 @@ class Projection(common.Projection):
             )
         self._chunks = []
         self._arrays = None
-        connector.connect(self)
+        self._native = native_connectors.plan(connector, self)
+        if self._native is None:
+            connector.connect(self)
         state.projections.append(self)
+
+    def _guess_receptor_type(self):
+        # Weights that exactspike draws when it builds the network have no value to guess
+        # from: excitatory, as PyNN takes for NEST's native random numbers.
+        if native_table(self.synapse_type.parameter_space["weight"].base_value) is not None:
+            self.receptor_type = self.post.receptor_types[0]
+        else:
+            super()._guess_receptor_type()
 
     # --- the connections, as arrays ----------------------------------------------------------
 
@@ -84,6 +101,9 @@ class Projection(common.Projection):
     @property
     def _connections(self):
         """Every connection attribute as one array, in the order the connector made them."""
+        if self._arrays is None and self._native is not None:
+            self._arrays = self._native_connections()
+            self._chunks = [self._arrays]
         if self._arrays is None:
             names = self._chunks[0].keys() if self._chunks else ADDRESS + ("weight", "delay")
             self._arrays = {
@@ -93,6 +113,45 @@ class Projection(common.Projection):
             }
             self._chunks = [self._arrays]
         return self._arrays
+
+    def _native_connections(self):
+        """The connections exactspike makes for this projection's own connector: those of a
+        network built from the description."""
+        pre, post = self.pre._name, self.post._name
+        ordinal = sum((pre, post) in p._pairs() for p in state.projections[:self._index()])
+        parameters = dict(self._native["parameters"])
+        i, j, weight, delay = exactspike.connections(
+            int(state.seed), (pre, self.pre.size), (post, self.post.size), ordinal,
+            self._native["connector"], parameters.pop("weight"), parameters.pop("delay"),
+        )
+        arrays = {"presynaptic_index": i, "postsynaptic_index": j, "weight": weight,
+                  "delay": delay}
+        for name, value in parameters.items():
+            if isinstance(value, dict):
+                raise NotImplementedError(
+                    f"exactspike takes one {name} per projection, not a distribution"
+                )
+            arrays[name] = np.full(i.size, value)
+        return arrays
+
+    def _own_connections(self):
+        """From now on this projection is described by its connection arrays (they are about
+        to change), not by its connector."""
+        self._connections  # noqa: B018 (drawn if still in exactspike's hands)
+        self._native = None
+
+    def _index(self):
+        """This projection's position among the network's projections (all of them while it
+        is being made)."""
+        return next((k for k, p in enumerate(state.projections) if p is self),
+                    len(state.projections))
+
+    def _pairs(self):
+        """The (pre, post) population names of this projection's parts in the description."""
+        if self._native is not None:
+            return [(self.pre._name, self.post._name)]
+        return [(state.populations[a]._name, state.populations[b]._name)
+                for a, b, *_ in self._split()]
 
     def __len__(self):
         return len(self._connections["presynaptic_index"])
@@ -120,6 +179,7 @@ class Projection(common.Projection):
 
     def _set_attributes(self, parameter_space):
         parameter_space.evaluate(simplify=False)
+        self._own_connections()
         c = self._connections
         i, j = c["presynaptic_index"], c["postsynaptic_index"]
         for name, value in parameter_space.items():
@@ -159,16 +219,21 @@ class Projection(common.Projection):
                 _members(self.post, c["postsynaptic_index"]))
 
     def _description(self):
-        """This projection as explicit connection lists, one per pair of populations."""
+        """This projection as its own connector or as explicit connection lists, one per pair
+        of populations."""
+        synapse = {
+            "receptor": self.receptor_type,
+            "synapse": self._synapse(),
+            "p_transmit": self._one("p", 1.0) if self._stochastic() else None,
+        }
+        if self._native is not None:
+            parameters = self._native["parameters"]
+            return [{"pre": self.pre._name, "post": self.post._name,
+                     "connector": self._native["connector"], "weight": parameters["weight"],
+                     "delay": parameters["delay"], **synapse}]
         c = self._connections
-        pre_ids = np.asarray(self.pre.all_cells, dtype=int)[c["presynaptic_index"]]
-        post_ids = np.asarray(self.post.all_cells, dtype=int)[c["postsynaptic_index"]]
-        pre_pop, pre_index = locate(pre_ids)
-        post_pop, post_index = locate(post_ids)
-        synapse = self._synapse()
         parts = []
-        for a, b in sorted(set(zip(pre_pop.tolist(), post_pop.tolist()))):
-            mask = (pre_pop == a) & (post_pop == b)
+        for a, b, mask, pre_index, post_index in self._split():
             rows = np.column_stack(
                 [pre_index[mask], post_index[mask], c["weight"][mask], c["delay"][mask]]
             )
@@ -176,17 +241,34 @@ class Projection(common.Projection):
                 "pre": state.populations[a]._name,
                 "post": state.populations[b]._name,
                 "connector": {"type": "from_list", "connections": rows},
-                "receptor": self.receptor_type,
-                "synapse": synapse,
-                "p_transmit": self._one("p", 1.0) if self._stochastic() else None,
+                **synapse,
             })
         return parts
+
+    def _split(self):
+        """The connections by pair of populations, in the description's order: for each pair,
+        the positions of its pre and post populations in ``state.populations``, the mask of
+        its connections, and every connection's pre and post index in its population."""
+        c = self._connections
+        pre_pop, pre_index = locate(np.asarray(self.pre.all_cells, dtype=int)[c["presynaptic_index"]])
+        post_pop, post_index = locate(
+            np.asarray(self.post.all_cells, dtype=int)[c["postsynaptic_index"]]
+        )
+        return [(a, b, (pre_pop == a) & (post_pop == b), pre_index, post_index)
+                for a, b in sorted(set(zip(pre_pop.tolist(), post_pop.tolist())))]
 
     def _stochastic(self):
         return isinstance(self.synapse_type, synapses.SimpleStochasticSynapse)
 
     def _one(self, name, default):
         """The one value of synapse parameter `name` of every connection."""
+        if self._native is not None and name in self._native["parameters"]:
+            value = self._native["parameters"][name]
+            if isinstance(value, dict):
+                raise NotImplementedError(
+                    f"exactspike takes one {name} per projection, not a distribution"
+                )
+            return float(value)
         values = np.unique(self._connections[name]) if name in self._connections else []
         if len(values) > 1:
             raise NotImplementedError(
