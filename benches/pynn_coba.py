@@ -13,7 +13,7 @@ FixedProbabilityConnector and a RandomDistribution for the initial potentials. W
 `--rng native` (the default) both draw
 with `sim.NativeRNG()`, as NEST users do with `pyNN.nest.NativeRNG`: exactspike then makes the
 connections itself, from the same streams as the file, so the two runs are the same network
-and give the same spikes (the script checks the counts). With `--rng numpy` PyNN draws every
+and give the same spikes (the bench prints whether the counts agree). With `--rng numpy` PyNN draws every
 connection in Python with a NumpyRNG: the same network in distribution only.
 
 The command line writes its HDF5 file; the PyNN run keeps its spikes in memory and reads them

@@ -44,6 +44,11 @@ pub fn connections<'py>(
     let connector: Connector = parse(connector, "connector")?;
     let weight: Values = parse(weight, "weight")?;
     let delay: Values = parse(delay, "delay")?;
+    for (field, values) in [("weight", &weight), ("delay", &delay)] {
+        if let Values::Random(distribution) = values {
+            checked(distribution, &pre.0, field)?;
+        }
+    }
     let ends = Ends {
         n_pre: pre.1,
         n_post: post.1,
@@ -97,11 +102,16 @@ pub fn draw<'py>(
     size: usize,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let distribution: RandomDistribution = parse(distribution, key)?;
-    distribution.check().map_err(|e| {
-        ExactspikeError::new_err(format!("{population}: {key}.{}: {e}", e.parameter))
-    })?;
+    checked(&distribution, population, key)?;
     let mut rng = parameter_stream(seed, population, key);
     Ok(distribution.draw(size, &mut rng).into_pyarray(py))
+}
+
+/// An error naming `owner` and `key` if a parameter of `distribution` is out of its range.
+fn checked(distribution: &RandomDistribution, owner: &str, key: &str) -> PyResult<()> {
+    distribution
+        .check()
+        .map_err(|e| ExactspikeError::new_err(format!("{owner}: {key}.{}: {e}", e.parameter)))
 }
 
 /// `object` read as `T` from its TOML value; `field` names it in messages.

@@ -7,7 +7,8 @@ import tomllib
 import numpy as np
 import pytest
 
-pytest.importorskip("pyNN")
+pyNN = pytest.importorskip("pyNN")
+import pyNN.errors  # noqa: E402
 import pyNN.exactspike as sim  # noqa: E402
 from pyNN.random import NumpyRNG, RandomDistribution  # noqa: E402
 
@@ -48,7 +49,8 @@ def build_with_pynn():
             cond, curr, sim.FixedProbabilityConnector(0.2, rng=NumpyRNG(seed=7)),
             sim.StaticSynapse(weight=0.4, delay=0.7)),
         # The second projection from cond to curr: its streams are those of ordinal 1.
-        "cond_curr": sim.Projection(cond, curr, sim.AllToAllConnector(),
+        "cond_curr": sim.Projection(cond, curr,
+                                    sim.FixedProbabilityConnector(0.5, rng=sim.NativeRNG()),
                                     sim.StaticSynapse(weight=0.05, delay=1.5)),
         "drive_cond_2": sim.Projection(
             drive, cond, sim.FixedProbabilityConnector(0.1, rng=sim.NativeRNG()),
@@ -83,7 +85,7 @@ def description(numpy_connections, weight_changes=None):
              "weight": 0.02, "delay": 1.0, "receptor": "inhibitory"},
             {"pre": "cond", "post": "curr",
              "connector": {"type": "from_list", "connections": numpy_connections}},
-            {"pre": "cond", "post": "curr", "connector": {"type": "all_to_all"},
+            {"pre": "cond", "post": "curr", "connector": {"type": "fixed_probability", "p": 0.5},
              "weight": changes.get("cond_curr", 0.05), "delay": 1.5},
             {"pre": "drive", "post": "cond",
              "connector": {"type": "fixed_probability", "p": 0.1}, "weight": 0.01,
@@ -145,6 +147,8 @@ def test_native_draws_build_the_network_of_the_description():
 
 
 def test_a_native_projection_changed_before_the_run_keeps_its_connections():
+    # cond_curr's connections are drawn in Python when it is changed (the second projection
+    # from cond to curr, after one of PyNN's: ordinal 1), and handed over as a list.
     _, projections = build_with_pynn()
     rows = numpy_rows(projections["cond_curr_numpy"])
     projections["cond_curr"].set(weight=0.12)
@@ -205,4 +209,69 @@ def test_the_benchmark_file_through_pynn_with_native_rng_gives_its_spikes(root):
     reference.run()
     assert spikes_of(sim.simulator.state.network, "exc") == spikes_of(reference, "exc")
     assert len(reference.spikes("exc")[1]) > 1000
+    sim.end()
+
+
+def test_a_projection_without_connections_keeps_the_ordinals_of_later_ones():
+    sim.setup(seed=11)
+    a = sim.Population(30, sim.SpikeSourcePoisson(rate=50.0), label="a")
+    b = sim.Population(30, sim.IF_cond_exp(), label="b")
+    empty = sim.Projection(a, b, sim.FixedProbabilityConnector(0.0, rng=sim.NativeRNG()),
+                           sim.StaticSynapse(weight=0.01))
+    later = sim.Projection(a, b, sim.FixedProbabilityConnector(0.3, rng=sim.NativeRNG()),
+                           sim.StaticSynapse(weight=0.02))
+    pairs = {(i, j) for i, j, _ in later.get("weight", format="list")}
+    empty.set(weight=0.05)  # now a list, of no connections
+    sim.run(10.0)
+    sim.reset()
+    sim.run(10.0)
+    network = sim.simulator.state.network
+    assert len(empty) == 0 and len(pairs) == len(later) > 100
+    for i in range(30):
+        for j in range(30):
+            if (i, j) in pairs:
+                assert network.get_weight(("a", i), ("b", j)) == 0.02
+            else:
+                with pytest.raises(exactspike.ExactspikeError):
+                    network.get_weight(("a", i), ("b", j))
+    sim.end()
+
+
+def test_parameters_and_initial_values_drawn_later_are_shown():
+    sim.setup(seed=5)
+    cells = sim.Population(20, sim.IF_curr_exp(), label="cells")
+    cells.set(tau_m=native("uniform", low=10.0, high=20.0))
+    cells.initialize(v=native("uniform", low=-70.0, high=-60.0))
+    expected = exactspike.draw(5, "cells", "tau_m", table("uniform", low=10.0, high=20.0), 20)
+    assert np.array_equal(cells.get("tau_m"), expected)
+    v = np.array([cells[i].get_initial_value("v") for i in range(20)])
+    assert np.array_equal(v, exactspike.draw(5, "cells", "initial.v",
+                                             table("uniform", low=-70.0, high=-60.0), 20))
+    cells[:5].set(tau_m=native("uniform", low=30.0, high=40.0))
+    assert np.all(cells.get("tau_m")[:5] >= 30.0) and np.array_equal(cells.get("tau_m")[5:],
+                                                                     expected[5:])
+    sim.end()
+
+
+def test_connectors_exactspike_does_not_make_alike_stay_pynns():
+    sim.setup(seed=3)
+    small = sim.Population(5, sim.IF_curr_exp(), label="small")
+    large = sim.Population(8, sim.IF_curr_exp(), label="large")
+    # PyNN connects the first min(n_pre, n_post); exactspike's one_to_one needs equal sizes.
+    assert len(sim.Projection(small, large, sim.OneToOneConnector())) == 5
+    with pytest.raises(NotImplementedError, match="n = 9 > the 8 presynaptic"):
+        sim.Projection(large, small, sim.FixedNumberPreConnector(9, rng=sim.NativeRNG()))
+    with pytest.raises(NotImplementedError, match="n = 8 > the 7 presynaptic"):
+        sim.Projection(large, large, sim.FixedNumberPreConnector(
+            8, allow_self_connections=False, rng=sim.NativeRNG()))
+    with pytest.raises(NotImplementedError, match="not poisson"):
+        sim.Projection(small, large, sim.AllToAllConnector(), sim.StaticSynapse(
+            weight=native("poisson", lambda_=2.0)))
+    with pytest.raises(NotImplementedError, match="one U per projection"):
+        sim.Projection(small, large, sim.AllToAllConnector(), sim.TsodyksMarkramSynapse(
+            U=native("uniform", low=0.1, high=0.5)))
+    # PyNN's own check of the weight's sign, made for exactspike's connectors too.
+    with pytest.raises(pyNN.errors.ConnectionError):
+        sim.Projection(small, large, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.5),
+                       receptor_type="inhibitory")
     sim.end()

@@ -22,12 +22,10 @@ def plan(connector, projection):
     makes them in Python. A connector given a NativeRNG that exactspike cannot follow raises
     ``NotImplementedError``."""
     native_rng = is_native(getattr(connector, "rng", None))
-    table = _connector_table(connector)
-    whole = _is_population(projection.pre) and _is_population(projection.post)
-    if table is None or not whole or connector.location_selector is not None:
+    table, why_not = _connector_table(connector, projection)
+    if table is None:
         if native_rng:
-            raise NotImplementedError(f"{NATIVE_ONLY}; got {type(connector).__name__}"
-                                      + ("" if whole else " between views or assemblies"))
+            raise NotImplementedError(f"{NATIVE_ONLY}; {why_not}")
         return None
     values = projection.synapse_type.native_parameters
     values.shape = (projection.pre.size, projection.post.size)
@@ -37,6 +35,10 @@ def plan(connector, projection):
         return None
     parameters = {}
     for name, value in values.items():
+        if drawn[name] is not None and name not in ("weight", "delay"):
+            raise NotImplementedError(
+                f"exactspike takes one {name} per projection, not a RandomDistribution"
+            )
         if drawn[name] is not None:
             parameters[name] = drawn[name]
         elif value.is_homogeneous:
@@ -48,27 +50,63 @@ def plan(connector, projection):
             )
         else:
             return None
+    if connector.safe:
+        _check_values(projection, parameters)
     return {"connector": table, "parameters": parameters}
 
 
-def _connector_table(connector):
-    """`connector` as a connector table of an experiment file, if exactspike has it."""
+def _check_values(projection, parameters):
+    """PyNN's checks of the synapse's values (the weight's sign for the receptor), as its
+    connectors make them when `safe`, on the numbers given (exactspike checks drawn ones when
+    it builds the network)."""
+    import numpy as np
+
+    synapse = projection.synapse_type
+    for name, check in getattr(synapse, "parameter_checks", {}).items():
+        native = synapse.translations[name]["translated_name"]
+        value = parameters.get(native)
+        if value is not None and not isinstance(value, dict):
+            check(np.array([value]), projection)
+
+
+def _connector_table(connector, projection):
+    """`connector` of `projection` as a connector table of an experiment file, if exactspike
+    makes the same connections; else None and why not."""
     kind = type(connector)
+    name = kind.__name__
+    if not (_is_population(projection.pre) and _is_population(projection.post)):
+        return None, f"got {name} between views or assemblies"
+    if connector.location_selector is not None:
+        return None, f"got {name} with a location_selector"
     self_connections = getattr(connector, "allow_self_connections", True)
     if not isinstance(self_connections, bool):
-        return None  # "NoMutual"
+        return None, f"got {name} with allow_self_connections={self_connections!r}"
     if kind is connectors.AllToAllConnector:
-        return {"type": "all_to_all", "allow_self_connections": self_connections}
+        return {"type": "all_to_all", "allow_self_connections": self_connections}, None
     if kind is connectors.OneToOneConnector:
-        return {"type": "one_to_one"}
+        if projection.pre.size != projection.post.size:
+            # PyNN connects the first min(n_pre, n_post); exactspike's needs equal sizes.
+            return None, f"got {name} between populations of different sizes"
+        return {"type": "one_to_one"}, None
     if kind is connectors.FixedProbabilityConnector:
+        if connector.p_connect > 1.0:
+            return None, f"got {name} with p_connect = {connector.p_connect} > 1"
         return {"type": "fixed_probability", "p": float(connector.p_connect),
-                "allow_self_connections": self_connections}
-    if kind is connectors.FixedNumberPreConnector and isinstance(connector.n, int):
+                "allow_self_connections": self_connections}, None
+    if kind is connectors.FixedNumberPreConnector:
+        if not isinstance(connector.n, int):
+            return None, f"got {name} with n drawn from a distribution"
+        candidates = projection.pre.size - (
+            0 if self_connections or projection.pre is not projection.post else 1)
+        if not connector.with_replacement and connector.n > candidates:
+            # PyNN then connects every candidate and draws the rest again; exactspike refuses.
+            return None, (f"got {name} with n = {connector.n} > the {candidates} presynaptic "
+                          "cells to draw from without replacement (with_replacement=True, or "
+                          "a NumpyRNG, would do)")
         return {"type": "fixed_number_pre", "n": int(connector.n),
                 "allow_self_connections": self_connections,
-                "with_replacement": bool(connector.with_replacement)}
-    return None
+                "with_replacement": bool(connector.with_replacement)}, None
+    return None, f"got {name}"
 
 
 def _is_population(cells):

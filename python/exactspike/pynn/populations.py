@@ -24,6 +24,20 @@ class Assembly(common.Assembly):
     _simulator = simulator
 
 
+def _draw_native(population, values, mask, prefix=""):
+    """`values` (name to value, or to a LazyArray of it) with every RandomDistribution that
+    draws with exactspike's NativeRNG replaced by what exactspike draws for the neurons `mask`
+    of `population`: neuron i takes the i-th draw of the stream of `prefix + name`, as in a
+    file."""
+    drawn_values = {}
+    for name, value in values.items():
+        table = native_table(getattr(value, "base_value", value))
+        if table is not None:
+            value = drawn(population._name, population.size, prefix + name, table)[mask]
+        drawn_values[name] = value
+    return drawn_values
+
+
 def _parameters_of(population, mask, names):
     """The native parameters `names` of `population`'s neurons selected by `mask`."""
     values = {}
@@ -49,6 +63,8 @@ class PopulationView(common.PopulationView):
 
     def _set_parameters(self, parameter_space):
         parameter_space.shape = (self.size,)
+        parameter_space.update(**_draw_native(self.grandparent, dict(parameter_space.items()),
+                                              self._in_population))
         parameter_space.evaluate(simplify=False)
         self.grandparent._change(self._in_population, dict(parameter_space.items()))
 
@@ -60,6 +76,8 @@ class PopulationView(common.PopulationView):
         reset)."""
         from pyNN.parameters import LazyArray
 
+        initial_values = _draw_native(self.grandparent, initial_values, self._in_population,
+                                      "initial.")
         for variable, value in initial_values.items():
             self._set_initial_value_array(
                 variable, LazyArray(value, shape=(self.size,), dtype=float)
@@ -96,10 +114,7 @@ class Population(common.Population):
         self._name = state.population_name(self.label)
         parameter_space = self.celltype.native_parameters
         parameter_space.shape = (self.size,)
-        for name, value in list(parameter_space.items()):
-            table = native_table(value.base_value)
-            if table is not None:
-                parameter_space[name] = drawn(self._name, self.size, name, table)
+        parameter_space.update(**_draw_native(self, dict(parameter_space.items()), slice(None)))
         parameter_space.evaluate(simplify=False)
         self._parameters = parameter_space.as_dict()
         self._check_spike_times(self._parameters)
@@ -139,8 +154,14 @@ class Population(common.Population):
 
     def _set_parameters(self, parameter_space):
         parameter_space.shape = (self.size,)
+        parameter_space.update(**_draw_native(self, dict(parameter_space.items()), slice(None)))
         parameter_space.evaluate(simplify=False)
         self._change(slice(None), dict(parameter_space.items()))
+
+    def initialize(self, **initial_values):
+        """Set initial values (before the first run, or after a reset); values drawn with
+        NativeRNG are drawn at once, so ``get_initial_value`` shows them."""
+        super().initialize(**_draw_native(self, initial_values, slice(None), "initial."))
 
     def _change(self, mask, values):
         """Set native parameters of the neurons selected by `mask`; once the simulation runs,
@@ -199,11 +220,6 @@ class Population(common.Population):
         current = self._initial.setdefault(
             variable, np.full(self.size, self.celltype.default_initial_values.get(variable, 0.0))
         )
-        table = native_table(values.base_value)
-        if table is not None:
-            # Neuron i takes the i-th draw of the population's stream, as in a file.
-            current[mask] = drawn(self._name, self.size, f"initial.{variable}", table)[mask]
-            return
         current[mask] = values.evaluate(simplify=False)
 
     def _set_initial_value_array(self, variable, initial_values):

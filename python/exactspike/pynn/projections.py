@@ -71,6 +71,9 @@ class Projection(common.Projection):
             )
         self._chunks = []
         self._arrays = None
+        # What exactspike's own connector was, once its connections became a list: the
+        # projection keeps its one part in the description, so later ones keep their ordinals.
+        self._was_native = None
         self._native = native_connectors.plan(connector, self)
         if self._native is None:
             connector.connect(self)
@@ -138,6 +141,8 @@ class Projection(common.Projection):
         """From now on this projection is described by its connection arrays (they are about
         to change), not by its connector."""
         self._connections  # noqa: B018 (drawn if still in exactspike's hands)
+        if self._native is not None:
+            self._was_native = self._native
         self._native = None
 
     def _index(self):
@@ -148,7 +153,7 @@ class Projection(common.Projection):
 
     def _pairs(self):
         """The (pre, post) population names of this projection's parts in the description."""
-        if self._native is not None:
+        if self._native is not None or self._was_native is not None:
             return [(self.pre._name, self.post._name)]
         return [(state.populations[a]._name, state.populations[b]._name)
                 for a, b, *_ in self._split()]
@@ -243,6 +248,11 @@ class Projection(common.Projection):
                 "connector": {"type": "from_list", "connections": rows},
                 **synapse,
             })
+        if self._was_native is not None and not parts:
+            values = self._was_native["parameters"]
+            parts.append({"pre": self.pre._name, "post": self.post._name,
+                          "connector": {"type": "from_list", "connections": []},
+                          "weight": values["weight"], "delay": values["delay"], **synapse})
         return parts
 
     def _split(self):

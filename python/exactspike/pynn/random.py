@@ -13,6 +13,11 @@ import exactspike
 from .simulator import state
 
 
+#: The distributions exactspike draws (PyNN's names and parameters).
+DISTRIBUTIONS = ("uniform", "uniform_int", "normal", "normal_clipped",
+                 "normal_clipped_to_boundary", "exponential", "lognormal", "gamma")
+
+
 class NativeRNG(random.NativeRNG):
     """Draws by exactspike's own random streams, keyed by the master seed of
     ``setup(seed=...)`` and by names (population, parameter; pre, post and the projection's
@@ -33,6 +38,11 @@ def native_table(value):
     ``RandomDistribution`` drawing with exactspike's ``NativeRNG``, else None."""
     if not isinstance(value, random.RandomDistribution) or not is_native(value.rng):
         return None
+    if value.name not in DISTRIBUTIONS:
+        raise NotImplementedError(
+            f"exactspike's NativeRNG draws from {', '.join(DISTRIBUTIONS)}, not {value.name}; "
+            "use a NumpyRNG for it"
+        )
     return {"distribution": value.name, **{k: float(v) for k, v in value.parameters.items()}}
 
 
