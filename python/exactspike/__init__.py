@@ -4,7 +4,9 @@ Networks use PyNN's cell names, parameter names, defaults and units (ms, mV, nF,
 Describe an experiment as a TOML file or as a dict of the same shape, run it in memory
 (:class:`Simulation`: segments, run-time changes, numpy arrays) or into an HDF5 file
 (:func:`run`), and call the sampling jobs (:func:`calibrate`, :func:`sample`, :func:`train`)
-and the TTFS training (:func:`ttfs_train`), which write the same files as the command line.
+and the TTFS jobs (:func:`ttfs_train`, :func:`ttfs_eval`), which write the same files as the
+command line; the pictures (:func:`raster`, :func:`plot_dkl`, :func:`ttfs_plot`,
+:func:`ttfs_map`) are the command line's too.
 :func:`connections` and :func:`draw` give the connections and drawn values a description
 makes, before anything is built.
 
@@ -27,9 +29,14 @@ from ._native import (
     calibrate,
     connections,
     draw,
+    plot_dkl,
+    raster,
     run,
     sample,
     train,
+    ttfs_eval,
+    ttfs_map,
+    ttfs_plot,
     ttfs_train,
 )
 
@@ -41,8 +48,13 @@ __all__ = [
     "calibrate",
     "connections",
     "draw",
+    "plot_dkl",
+    "raster",
     "run",
     "sample",
     "train",
+    "ttfs_eval",
+    "ttfs_map",
+    "ttfs_plot",
     "ttfs_train",
 ]

@@ -9,11 +9,7 @@ use exactspike::engine::{MemoryLimit, RunSummary, Simulation};
 use exactspike::record::{check_output, Control, FileOutput};
 use exactspike::sampling::readout::SamplingResult;
 use exactspike::sampling::{jobs, SamplingError, SamplingJob, SamplingSpec, TrainingJob};
-use exactspike::ttfs::jobs::{self as ttfs_jobs, TrainJob};
-use exactspike::ttfs::spec::TtfsSpec;
-use exactspike::ttfs::train::EpochRecord;
 use numpy::PyArray2;
-use pyo3::exceptions::PyKeyboardInterrupt;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -34,7 +30,7 @@ pub enum Description<'py> {
 impl Description<'_> {
     /// The validated description, read by `from_file` or by `from_table` (a dict is named
     /// `python`; its paths are relative to the current directory).
-    fn read<T, E: std::error::Error>(
+    pub fn read<T, E: std::error::Error>(
         &self,
         from_file: impl FnOnce(&Path) -> Result<T, E>,
         from_table: impl FnOnce(toml::Table, &str, &Path) -> Result<T, E>,
@@ -240,7 +236,7 @@ impl<'a> Target<'a> {
 }
 
 /// `job` under the control of `stop`, without progress reports.
-fn with_control<T>(stop: &Stop, job: impl FnOnce(Control) -> T) -> T {
+pub fn with_control<T>(stop: &Stop, job: impl FnOnce(Control) -> T) -> T {
     job(Control {
         interrupt: stop.flag,
         signal: &|| stop.signal(),
@@ -259,7 +255,7 @@ fn memory_limit(text: Option<&str>) -> PyResult<MemoryLimit> {
 }
 
 /// What an interrupted job leaves: its file, marked incomplete.
-fn incomplete(out: &Path) -> String {
+pub fn incomplete(out: &Path) -> String {
     format!("{} is marked incomplete", out.display())
 }
 
@@ -280,70 +276,4 @@ fn sampling_dict<'py>(
     )?;
     dict.set_item("median_dkl", result.final_median_dkl())?;
     Ok(dict)
-}
-
-/// Train a time-to-first-spike network (a TTFS description: a path or a dict) into the HDF5
-/// model file `out`, as `exactspike ttfs train` does; `seed` and `epochs` replace the
-/// description's. Returns the accuracies and the history per epoch. Ctrl-C stops after the
-/// current epoch, stores the network kept so far (marked incomplete) and raises
-/// `KeyboardInterrupt`.
-#[pyfunction]
-#[pyo3(signature = (description, *, out, overwrite = false, seed = None, epochs = None, threads = None))]
-#[allow(clippy::too_many_arguments)]
-pub fn ttfs_train<'py>(
-    py: Python<'py>,
-    description: Description<'py>,
-    out: PathBuf,
-    overwrite: bool,
-    seed: Option<u64>,
-    epochs: Option<usize>,
-    threads: Option<usize>,
-) -> PyResult<Bound<'py, PyDict>> {
-    check_output(&out, overwrite).map_err(to_py)?;
-    let mut spec = description.read(TtfsSpec::from_file, TtfsSpec::from_table)?;
-    if let Some(seed) = seed {
-        spec.seed = seed;
-    }
-    match epochs {
-        Some(0) => return Err(ExactspikeError::new_err("epochs: must be ≥ 1")),
-        Some(epochs) => spec.training.epochs = epochs,
-        None => {}
-    }
-    if let Some(threads) = threads {
-        spec.training.threads = threads;
-    }
-    let output = FileOutput {
-        path: &out,
-        overwrite,
-    };
-    let finished = detached::run(py, threads, |stop| {
-        let job = TrainJob::prepare(spec)?;
-        with_control(stop, |control| {
-            ttfs_jobs::train_into_file(&job, output, control, |_| {})
-        })
-    })?
-    .failed()?;
-    let outcome = &finished.value;
-    let ran = outcome.trained.history.len();
-    if !outcome.trained.completed {
-        return Err(PyKeyboardInterrupt::new_err(format!(
-            "interrupted by SIGINT after epoch {ran}; {} (the network kept so far is stored)",
-            incomplete(&out)
-        )));
-    }
-    let (last, best) = outcome.test_accuracy_last_best;
-    let dict = PyDict::new(py);
-    dict.set_item("epochs", ran)?;
-    dict.set_item("test_accuracy", outcome.test.accuracy)?;
-    dict.set_item("test_accuracy_last", last)?;
-    dict.set_item("test_accuracy_best", best)?;
-    dict.set_item("best_epoch", outcome.trained.best_epoch)?;
-    dict.set_item("wall_seconds", outcome.wall_seconds)?;
-    let history = &outcome.trained.history;
-    let column = |f: fn(&EpochRecord) -> f64| history.iter().map(f).collect::<Vec<_>>();
-    dict.set_item("train_loss", column(|r| r.train_loss))?;
-    dict.set_item("train_accuracy", column(|r| r.train_accuracy))?;
-    dict.set_item("validation_loss", column(|r| r.validation_loss))?;
-    dict.set_item("validation_accuracy", column(|r| r.validation_accuracy))?;
-    finished.unless_raised().map(|_| dict)
 }

@@ -9,7 +9,9 @@ mod detached;
 mod draws;
 mod errors;
 mod jobs;
+mod pictures;
 mod simulation;
+mod ttfs;
 
 use pyo3::prelude::*;
 
@@ -27,7 +29,12 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(jobs::calibrate, m)?)?;
     m.add_function(wrap_pyfunction!(jobs::sample, m)?)?;
     m.add_function(wrap_pyfunction!(jobs::train, m)?)?;
-    m.add_function(wrap_pyfunction!(jobs::ttfs_train, m)?)?;
+    m.add_function(wrap_pyfunction!(ttfs::ttfs_train, m)?)?;
+    m.add_function(wrap_pyfunction!(ttfs::ttfs_eval, m)?)?;
+    m.add_function(wrap_pyfunction!(ttfs::ttfs_map, m)?)?;
+    m.add_function(wrap_pyfunction!(pictures::ttfs_plot, m)?)?;
+    m.add_function(wrap_pyfunction!(pictures::raster, m)?)?;
+    m.add_function(wrap_pyfunction!(pictures::plot_dkl, m)?)?;
     m.add_function(wrap_pyfunction!(draws::connections, m)?)?;
     m.add_function(wrap_pyfunction!(draws::draw, m)?)?;
     Ok(())

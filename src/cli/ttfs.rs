@@ -8,8 +8,7 @@ use clap::Subcommand;
 
 use exactspike::chip::settings::{ChipSection, ChipSettings};
 use exactspike::error::ConfigError;
-use exactspike::record::hdf5::Hdf5Recorder;
-use exactspike::record::{check_output, Control, FileOutput, RunMetadata, Termination};
+use exactspike::record::{check_output, Control, FileOutput, Termination};
 use exactspike::ttfs::error::TtfsError;
 use exactspike::ttfs::jobs::{self, TrainJob};
 use exactspike::ttfs::network::Trace;
@@ -278,28 +277,13 @@ pub fn run(command: TtfsCommand, threads: Option<usize>) -> Result<()> {
             overwrite,
         } => {
             let stored = model_file::load(&model)?;
-            if stored.network.n_inputs() != 4 {
-                return Err(TtfsError::Mismatch {
-                    path: model.display().to_string(),
-                    problem: format!(
-                        "the decision map needs a Yin-Yang model (4 inputs), this one has {}",
-                        stored.network.n_inputs()
-                    ),
-                }
-                .into());
-            }
-            let set = jobs::named_data(&data)?;
-            jobs::check_fits(&stored.network, &set)?;
-            let emulated = (chip.settings(stored.chip.clone())?)
-                .map(|s| jobs::emulated_chip(&stored.network, &s, run_seed.unwrap_or(0)))
-                .transpose()?;
-            let title = emulated.as_ref().map_or(String::new(), |chip| {
-                let s = &chip.mapping().settings;
-                format!(" on {} (chip seed {})", s.profile.name, s.chip_seed)
-            });
-            let on = (jobs::substrate(emulated.as_ref()), title.as_str());
-            let resolution = resolution.max(2);
-            plot::draw_decision_map(&stored, &set, resolution, &out, overwrite, on)?;
+            let settings = chip.settings(stored.chip.clone())?;
+            let output = FileOutput {
+                path: &out,
+                overwrite,
+            };
+            let on = settings.as_ref().map(|s| (s, run_seed.unwrap_or(0)));
+            plot::decision_map((&model, &stored), &data, resolution, on, output)?;
             println!("decision map -> {}", out.display());
             Ok(())
         }
@@ -465,13 +449,11 @@ fn evaluate(
         confusion_text(&evaluation, stored.network.n_outputs())
     );
     if let Some(out) = out {
-        let layout = model_file::predictions_layout(&stored, &evaluation, data, chip.as_ref());
-        let meta = RunMetadata {
-            seed: 0,
-            t_stop: stored.encoding.late,
-            experiment: String::new(),
+        let output = FileOutput {
+            path: out,
+            overwrite,
         };
-        Hdf5Recorder::create(out, &layout, &meta, overwrite)?.finish(Termination::Completed)?;
+        jobs::write_predictions(output, &stored, &evaluation, data, chip.as_ref())?;
         println!("predictions -> {}", out.display());
     }
     if let Some(run) = &chip {

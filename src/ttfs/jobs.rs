@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
 use crate::record::hdf5::Hdf5Recorder;
-use crate::record::{check_output, Control, FileOutput, Termination};
+use crate::record::{check_output, Control, FileOutput, RunMetadata, Termination};
 use std::time::Instant;
 
 use super::data::{self, check_labels, yinyang, Dataset, Split};
@@ -370,4 +370,25 @@ pub fn evaluate(
         chip,
     });
     Ok((evaluation, run))
+}
+
+/// Write the predictions file of an evaluation (`exactspike ttfs eval --out`): `model`'s
+/// network, the output spike times and predictions of `evaluation` on the data set named
+/// `data`, and the chip it ran on.
+pub fn write_predictions(
+    output: FileOutput,
+    model: &StoredModel,
+    evaluation: &Evaluation,
+    data: &str,
+    chip: Option<&ChipRun>,
+) -> Result<(), TtfsError> {
+    let layout = model_file::predictions_layout(model, evaluation, data, chip);
+    let meta = RunMetadata {
+        seed: 0,
+        t_stop: model.encoding.late,
+        experiment: String::new(),
+    };
+    Hdf5Recorder::create(output.path, &layout, &meta, output.overwrite)?
+        .finish(Termination::Completed)?;
+    Ok(())
 }

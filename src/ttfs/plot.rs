@@ -230,3 +230,53 @@ impl Figure for MapFigure {
         area.present().map_err(|e| text(&e))
     }
 }
+
+/// Why a decision map was not drawn: the model, data or chip, or the picture.
+#[derive(Debug, thiserror::Error)]
+pub enum MapError {
+    /// The model does not fit the map or the data, or the chip refused it.
+    #[error(transparent)]
+    Ttfs(#[from] super::error::TtfsError),
+    /// The picture could not be written.
+    #[error(transparent)]
+    Picture(#[from] RasterError),
+}
+
+/// `exactspike ttfs map`: the decision map of the Yin-Yang model stored at `model.0` (loaded
+/// as `model.1`) with the patterns of the data set named `data` (as for
+/// [`super::jobs::named_data`]), on a grid of `resolution`² points (at least 2), in the ideal
+/// model or on the emulated chip of `chip` (settings, run seed), into `out`.
+pub fn decision_map(
+    model: (&Path, &StoredModel),
+    data: &str,
+    resolution: usize,
+    chip: Option<(&crate::chip::settings::ChipSettings, u64)>,
+    out: crate::record::FileOutput,
+) -> Result<(), MapError> {
+    use super::error::TtfsError;
+    use super::jobs;
+    let (path, stored) = model;
+    if stored.network.n_inputs() != 4 {
+        return Err(TtfsError::Mismatch {
+            path: path.display().to_string(),
+            problem: format!(
+                "the decision map needs a Yin-Yang model (4 inputs), this one has {}",
+                stored.network.n_inputs()
+            ),
+        }
+        .into());
+    }
+    let set = jobs::named_data(data)?;
+    jobs::check_fits(&stored.network, &set)?;
+    let emulated = chip
+        .map(|(settings, run_seed)| jobs::emulated_chip(&stored.network, settings, run_seed))
+        .transpose()?;
+    let title = emulated.as_ref().map_or(String::new(), |chip| {
+        let s = &chip.mapping().settings;
+        format!(" on {} (chip seed {})", s.profile.name, s.chip_seed)
+    });
+    let on = (jobs::substrate(emulated.as_ref()), title.as_str());
+    let resolution = resolution.max(2);
+    draw_decision_map(stored, &set, resolution, out.path, out.overwrite, on)?;
+    Ok(())
+}

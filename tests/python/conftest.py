@@ -34,3 +34,20 @@ def cli():
         )
 
     return run
+
+
+@pytest.fixture
+def short_sampling_file(root, tmp_path):
+    """A function making experiments/sampling_5neurons.toml with fewer networks and a shorter
+    sampling time [ms] in the test's directory; returns its path."""
+
+    def make(networks=2, t_stop=2000.0):
+        text = (root / "experiments" / "sampling_5neurons.toml").read_text()
+        text = text.replace("t_stop = 100000.0", f"t_stop = {t_stop}")
+        text = text.replace("networks = 10 ", f"networks = {networks} ")
+        text = text.replace('"../models/', f'"{root}/models/')
+        path = tmp_path / "sampling.toml"
+        path.write_text(text)
+        return path
+
+    return make

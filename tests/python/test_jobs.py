@@ -14,19 +14,8 @@ import pytest
 import exactspike
 
 
-def short_sampling_file(root, tmp_path, networks=2, t_stop=2000.0):
-    """experiments/sampling_5neurons.toml with fewer networks and a shorter sampling time."""
-    text = (root / "experiments" / "sampling_5neurons.toml").read_text()
-    text = text.replace("t_stop = 100000.0", f"t_stop = {t_stop}")
-    text = text.replace("networks = 10 ", f"networks = {networks} ")
-    text = text.replace('"../models/', f'"{root}/models/')
-    path = tmp_path / "sampling.toml"
-    path.write_text(text)
-    return path
-
-
-def test_sample_writes_the_command_lines_bytes(root, tmp_path, cli):
-    spec = short_sampling_file(root, tmp_path)
+def test_sample_writes_the_command_lines_bytes(root, tmp_path, cli, short_sampling_file):
+    spec = short_sampling_file()
     done = cli("sample", spec, "--out", tmp_path / "cli.h5", "--quiet", "--threads", "2")
     assert done.returncode == 0, done.stderr
     result = exactspike.sample(str(spec), out=tmp_path / "py.h5", threads=1)
@@ -38,10 +27,10 @@ def test_sample_writes_the_command_lines_bytes(root, tmp_path, cli):
         assert np.median(result["dkl"][-1]) == pytest.approx(result["median_dkl"])
 
 
-def test_a_sampling_dict_samples_like_its_file(root, tmp_path, cli):
+def test_a_sampling_dict_samples_like_its_file(root, tmp_path, cli, short_sampling_file):
     import tomllib
 
-    spec = short_sampling_file(root, tmp_path, t_stop=1000.0)
+    spec = short_sampling_file(t_stop=1000.0)
     with open(spec, "rb") as f:
         description = tomllib.load(f)
     from_dict = exactspike.sample(description, out=tmp_path / "dict.h5")
@@ -51,7 +40,7 @@ def test_a_sampling_dict_samples_like_its_file(root, tmp_path, cli):
         assert np.array_equal(a["spikes/samplers/times"][()], b["spikes/samplers/times"][()])
 
 
-def test_run_and_calibrate_write_the_command_lines_bytes(root, tmp_path, cli):
+def test_run_and_calibrate_write_the_command_lines_bytes(root, tmp_path, cli, short_sampling_file):
     experiment = root / "experiments" / "ei_network.toml"
     done = cli("run", experiment, "--out", tmp_path / "cli.h5", "--t-stop", "50", "--quiet")
     assert done.returncode == 0, done.stderr
@@ -59,7 +48,7 @@ def test_run_and_calibrate_write_the_command_lines_bytes(root, tmp_path, cli):
     assert (tmp_path / "py.h5").read_bytes() == (tmp_path / "cli.h5").read_bytes()
     assert summary["t_reached"] == 50.0 and summary["neuron_spikes"] > 0
 
-    spec = short_sampling_file(root, tmp_path)
+    spec = short_sampling_file()
     done = cli("calibrate", spec, "--out", tmp_path / "cal_cli.h5")
     assert done.returncode == 0, done.stderr
     fit = exactspike.calibrate(str(spec), out=tmp_path / "cal_py.h5")

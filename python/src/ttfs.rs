@@ -1,0 +1,275 @@
+//! The TTFS jobs of the command line as functions: `ttfs_train` writes the model file of
+//! `exactspike ttfs train`, `ttfs_eval` evaluates a model as `exactspike ttfs eval` does (and
+//! writes its predictions file), in the ideal model or on an emulated chip.
+
+use std::path::{Path, PathBuf};
+
+use exactspike::chip::settings::{ChipSection, ChipSettings};
+use exactspike::record::{check_output, FileOutput};
+use exactspike::ttfs::jobs::{self as ttfs_jobs, ChipRun, TrainJob};
+use exactspike::ttfs::model_file;
+use exactspike::ttfs::spec::TtfsSpec;
+use exactspike::ttfs::train::{EpochRecord, Evaluation};
+use numpy::{IntoPyArray, PyArray2};
+use pyo3::exceptions::PyKeyboardInterrupt;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString};
+
+use crate::convert;
+use crate::detached;
+use crate::errors::{to_py, ExactspikeError};
+use crate::jobs::{incomplete, with_control, Description};
+
+/// Train a time-to-first-spike network (a TTFS description: a path or a dict) into the HDF5
+/// model file `out`, as `exactspike ttfs train` does; `seed` and `epochs` replace the
+/// description's. Returns the accuracies and the history per epoch. Ctrl-C stops after the
+/// current epoch, stores the network kept so far (marked incomplete) and raises
+/// `KeyboardInterrupt`.
+#[pyfunction]
+#[pyo3(signature = (description, *, out, overwrite = false, seed = None, epochs = None, threads = None))]
+#[allow(clippy::too_many_arguments)]
+pub fn ttfs_train<'py>(
+    py: Python<'py>,
+    description: Description<'py>,
+    out: PathBuf,
+    overwrite: bool,
+    seed: Option<u64>,
+    epochs: Option<usize>,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyDict>> {
+    check_output(&out, overwrite).map_err(to_py)?;
+    let mut spec = description.read(TtfsSpec::from_file, TtfsSpec::from_table)?;
+    if let Some(seed) = seed {
+        spec.seed = seed;
+    }
+    match epochs {
+        Some(0) => return Err(ExactspikeError::new_err("epochs: must be ≥ 1")),
+        Some(epochs) => spec.training.epochs = epochs,
+        None => {}
+    }
+    if let Some(threads) = threads {
+        spec.training.threads = threads;
+    }
+    let output = FileOutput {
+        path: &out,
+        overwrite,
+    };
+    let finished = detached::run(py, threads, |stop| {
+        let job = TrainJob::prepare(spec)?;
+        with_control(stop, |control| {
+            ttfs_jobs::train_into_file(&job, output, control, |_| {})
+        })
+    })?
+    .failed()?;
+    let outcome = &finished.value;
+    let ran = outcome.trained.history.len();
+    if !outcome.trained.completed {
+        return Err(PyKeyboardInterrupt::new_err(format!(
+            "interrupted by SIGINT after epoch {ran}; {} (the network kept so far is stored)",
+            incomplete(&out)
+        )));
+    }
+    let (last, best) = outcome.test_accuracy_last_best;
+    let dict = PyDict::new(py);
+    dict.set_item("epochs", ran)?;
+    dict.set_item("test_accuracy", outcome.test.accuracy)?;
+    dict.set_item("test_accuracy_last", last)?;
+    dict.set_item("test_accuracy_best", best)?;
+    dict.set_item("best_epoch", outcome.trained.best_epoch)?;
+    dict.set_item("wall_seconds", outcome.wall_seconds)?;
+    let history = &outcome.trained.history;
+    let column = |f: fn(&EpochRecord) -> f64| history.iter().map(f).collect::<Vec<_>>();
+    dict.set_item("train_loss", column(|r| r.train_loss))?;
+    dict.set_item("train_accuracy", column(|r| r.train_accuracy))?;
+    dict.set_item("validation_loss", column(|r| r.validation_loss))?;
+    dict.set_item("validation_accuracy", column(|r| r.validation_accuracy))?;
+    finished.unless_raised().map(|_| dict)
+}
+
+/// Evaluate the TTFS model stored at `model` (a file of `ttfs_train`) on the data set `data`
+/// (`yin-yang-train`, `yin-yang-validation`, `yin-yang-test` or a CSV file), as `exactspike
+/// ttfs eval` does: in the ideal model, or with `chip` on an emulated chip (a profile name,
+/// with the model's own chip settings if it was trained on that profile; or a dict, the
+/// `[ttfs.chip]` table, over those settings) with trial noise from `run_seed`. With `out`, the
+/// predictions file is written. Returns `accuracy`, `loss`, `labels`, `predictions` (−1: no
+/// output spike), `times` (output spike times [ms], patterns × classes, inf: none),
+/// `confusion` (labels × (classes + 1), the last column counting silent outputs) and, on a
+/// chip, `chip` (the mapping and calibration reports and the hardware time).
+#[pyfunction]
+#[pyo3(signature = (model, data = "yin-yang-test", *, out = None, overwrite = false, chip = None, run_seed = 0, threads = None))]
+#[allow(clippy::too_many_arguments)]
+pub fn ttfs_eval<'py>(
+    py: Python<'py>,
+    model: PathBuf,
+    data: &str,
+    out: Option<PathBuf>,
+    overwrite: bool,
+    chip: Option<Bound<'py, PyAny>>,
+    run_seed: u64,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyDict>> {
+    if let Some(out) = &out {
+        check_output(out, overwrite).map_err(to_py)?;
+    }
+    let stored = model_file::load(&model).map_err(to_py)?;
+    let set = ttfs_jobs::named_data(data).map_err(to_py)?;
+    let chip = chip_settings(chip.as_ref(), stored.chip.clone())?;
+    let finished = detached::run(py, threads, |_| {
+        ttfs_jobs::evaluate(&stored, &set, 0, chip.as_ref(), run_seed)
+    })?
+    .failed()?;
+    let (evaluation, run) = &finished.value;
+    if let Some(out) = &out {
+        let output = FileOutput {
+            path: out,
+            overwrite,
+        };
+        ttfs_jobs::write_predictions(output, &stored, evaluation, data, run.as_ref())
+            .map_err(to_py)?;
+    }
+    let dict = evaluation_dict(py, evaluation, stored.network.n_outputs())?;
+    if let Some(run) = run {
+        dict.set_item("chip", chip_dict(py, run)?)?;
+    }
+    finished.unless_raised().map(|_| dict)
+}
+
+/// Draw the decision map of the Yin-Yang model stored at `model` into `out` (PNG or SVG), as
+/// `exactspike ttfs map` does: the class of every point of a `resolution`² grid, with the
+/// patterns of `data`, in the ideal model or on the emulated chip `chip` (as for
+/// [`ttfs_eval`]) with trial noise from `run_seed`.
+#[pyfunction]
+#[pyo3(signature = (model, out, *, data = "yin-yang-test", resolution = 200, chip = None, run_seed = 0, overwrite = false))]
+#[allow(clippy::too_many_arguments)]
+pub fn ttfs_map(
+    py: Python<'_>,
+    model: PathBuf,
+    out: PathBuf,
+    data: &str,
+    resolution: usize,
+    chip: Option<Bound<'_, PyAny>>,
+    run_seed: u64,
+    overwrite: bool,
+) -> PyResult<()> {
+    let stored = model_file::load(&model).map_err(to_py)?;
+    let chip = chip_settings(chip.as_ref(), stored.chip.clone())?;
+    let output = FileOutput {
+        path: &out,
+        overwrite,
+    };
+    let on = chip.as_ref().map(|s| (s, run_seed));
+    py.detach(|| {
+        exactspike::ttfs::plot::decision_map((&model, &stored), data, resolution, on, output)
+    })
+    .map_err(to_py)
+}
+
+/// The chip settings of `chip` (None: the ideal model; a profile name; or a dict, the
+/// `[ttfs.chip]` table), over `base` (a model's chip) when it names the same profile.
+fn chip_settings(
+    chip: Option<&Bound<'_, PyAny>>,
+    base: Option<ChipSection>,
+) -> PyResult<Option<ChipSettings>> {
+    let Some(chip) = chip else {
+        return Ok(None);
+    };
+    let (profile, given) = if let Ok(name) = chip.cast::<PyString>() {
+        (name.extract::<String>()?, toml::Table::new())
+    } else {
+        let given = match convert::any(chip, "python", "chip")? {
+            toml::Value::Table(table) => table,
+            _ => {
+                return Err(ExactspikeError::new_err(
+                    "python: chip: must be a profile name or a dict (the [ttfs.chip] table)",
+                ))
+            }
+        };
+        let Some(toml::Value::String(profile)) = given.get("profile") else {
+            return Err(ExactspikeError::new_err(
+                "python: chip.profile: missing (a shipped profile, bss1 or bss2, or a file)",
+            ));
+        };
+        (profile.clone(), given)
+    };
+    let base = base
+        .filter(|b| b.profile == profile)
+        .unwrap_or_else(|| ChipSection::new(&profile));
+    let mut table = toml::Table::new();
+    table.insert("profile".into(), profile.into());
+    table.insert("chip_seed".into(), seed_value(base.chip_seed)?);
+    table.insert("time_scale".into(), base.time_scale.into());
+    if let Some(scale) = base.weight_scale {
+        table.insert("weight_scale".into(), scale.into());
+    }
+    table.insert("calibrate".into(), base.calibrate.into());
+    table.insert("slot".into(), base.slot.into());
+    table.extend(given);
+    let section: ChipSection =
+        toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| {
+                ExactspikeError::new_err(format!("python: chip: {}", e.message()))
+            })?;
+    section
+        .settings("python", "chip", Path::new(""))
+        .map(Some)
+        .map_err(to_py)
+}
+
+/// A chip seed as a TOML integer.
+fn seed_value(seed: u64) -> PyResult<toml::Value> {
+    i64::try_from(seed)
+        .map(toml::Value::Integer)
+        .map_err(|_| ExactspikeError::new_err("python: chip.chip_seed: larger than 2^63 - 1"))
+}
+
+/// An evaluation as a dict of numpy arrays (see [`ttfs_eval`]).
+fn evaluation_dict<'py>(
+    py: Python<'py>,
+    evaluation: &Evaluation,
+    classes: usize,
+) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    dict.set_item("accuracy", evaluation.accuracy)?;
+    dict.set_item("loss", evaluation.loss)?;
+    let labels: Vec<i64> = evaluation.labels.iter().map(|&l| l as i64).collect();
+    dict.set_item("labels", labels.into_pyarray(py))?;
+    let predictions: Vec<i64> = evaluation
+        .predictions
+        .iter()
+        .map(|p| p.map_or(-1, |c| c as i64))
+        .collect();
+    dict.set_item("predictions", predictions.into_pyarray(py))?;
+    let rows = |values: &[f64], width: usize| -> Vec<Vec<f64>> {
+        values.chunks(width.max(1)).map(<[f64]>::to_vec).collect()
+    };
+    dict.set_item(
+        "times",
+        PyArray2::from_vec2(py, &rows(&evaluation.times, classes))?,
+    )?;
+    let counts: Vec<f64> = evaluation
+        .confusion(classes)
+        .iter()
+        .map(|&c| c as f64)
+        .collect();
+    let confusion = PyArray2::from_vec2(py, &rows(&counts, classes + 1))?;
+    dict.set_item("confusion", confusion.call_method1("astype", ("int64",))?)?;
+    Ok(dict)
+}
+
+/// What a run on an emulated chip reports: the profile and chip seed, the mapping and
+/// calibration (as the command line prints them) and the hardware time per pattern [µs], of
+/// the run [µs] and the energy per pattern [µJ].
+fn chip_dict<'py>(py: Python<'py>, run: &ChipRun) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    let settings = &run.chip.mapping().settings;
+    dict.set_item("profile", &settings.profile.name)?;
+    dict.set_item("chip_seed", settings.chip_seed)?;
+    dict.set_item("mapping", run.mapping.to_string())?;
+    dict.set_item("calibration", run.chip.calibration().to_string())?;
+    dict.set_item("us_per_pattern", run.time.slot_us)?;
+    dict.set_item("run_us", run.time.run_us)?;
+    dict.set_item("energy_uj_per_pattern", run.time.energy_per_pattern_uj)?;
+    dict.set_item("hardware_time", run.time.to_string())?;
+    Ok(dict)
+}

@@ -1,0 +1,96 @@
+"""The TTFS evaluation and the pictures called from Python give what the command line gives:
+the same predictions file, the same accuracy, the same picture bytes."""
+
+import h5py
+import numpy as np
+import pytest
+
+import exactspike
+
+
+@pytest.fixture(scope="module")
+def model(root, tmp_path_factory, cli):
+    """A Yin-Yang model of two epochs of the shipped job, trained by the command line."""
+    path = tmp_path_factory.mktemp("ttfs") / "model.h5"
+    done = cli("ttfs", "train", root / "experiments" / "ttfs_yin_yang.toml", "--epochs", "2",
+               "--out", path, "--quiet")
+    assert done.returncode == 0, done.stderr
+    return path
+
+
+def assert_same_files(a_path, b_path, ignore=()):
+    """Every dataset and attribute of two HDF5 files equal, but the attributes `ignore`."""
+    with h5py.File(a_path) as a, h5py.File(b_path) as b:
+        compared = []
+
+        def same(name, item):
+            other = b[name]
+            for key, value in item.attrs.items():
+                if key not in ignore:
+                    assert np.array_equal(value, other.attrs[key]), (name, key)
+            if isinstance(item, h5py.Dataset):
+                assert np.array_equal(item[()], other[()]), name
+                compared.append(name)
+
+        a.visititems(same)
+        return compared
+
+
+def test_ttfs_eval_gives_the_command_lines_predictions(model, tmp_path, cli):
+    done = cli("ttfs", "eval", model, "--data", "yin-yang-test", "--out", tmp_path / "cli.h5")
+    assert done.returncode == 0, done.stderr
+    result = exactspike.ttfs_eval(str(model), "yin-yang-test", out=tmp_path / "py.h5")
+    assert f"yin-yang-test: accuracy {100 * result['accuracy']:.2f} %" in done.stdout
+    assert "predictions" in " ".join(assert_same_files(tmp_path / "cli.h5", tmp_path / "py.h5"))
+    labels, predictions = result["labels"], result["predictions"]
+    assert labels.shape == predictions.shape == (1000,)
+    assert result["accuracy"] == np.mean(labels == predictions)
+    assert result["times"].shape == (1000, 3)
+    confusion = result["confusion"]
+    assert confusion.shape == (3, 4) and confusion.sum() == 1000
+    assert np.trace(confusion[:, :3]) == np.sum(labels == predictions)
+    # The command line's confusion matrix, row by row.
+    for label, row in enumerate(confusion):
+        assert " ".join(f"{n:>6}" for n in row) in done.stdout
+
+
+def test_ttfs_eval_on_a_chip_gives_the_command_lines_predictions(model, tmp_path, cli):
+    done = cli("ttfs", "eval", model, "--data", "yin-yang-test", "--chip", "bss2",
+               "--time-scale", "6", "--chip-seed", "1", "--out", tmp_path / "cli.h5")
+    assert done.returncode == 0, done.stderr
+    result = exactspike.ttfs_eval(str(model), out=tmp_path / "py.h5",
+                                  chip={"profile": "bss2", "time_scale": 6, "chip_seed": 1})
+    assert f"accuracy {100 * result['accuracy']:.2f} %" in done.stdout
+    assert_same_files(tmp_path / "cli.h5", tmp_path / "py.h5", ignore=("wall_seconds",))
+    chip = result["chip"]
+    assert chip["profile"] == "BrainScaleS-2" and chip["chip_seed"] == 1
+    assert chip["us_per_pattern"] == pytest.approx(48.0)
+    assert chip["hardware_time"].startswith("hardware time: 48.0 µs per pattern")
+    with pytest.raises(exactspike.ExactspikeError, match="chip: unknown field `speed`"):
+        exactspike.ttfs_eval(str(model), chip={"profile": "bss2", "speed": 2})
+    with pytest.raises(exactspike.ExactspikeError, match="chip.profile: missing"):
+        exactspike.ttfs_eval(str(model), chip={"time_scale": 6})
+
+
+def test_pictures_are_the_command_lines(root, model, tmp_path, cli, short_sampling_file):
+    run, sampled = tmp_path / "run.h5", tmp_path / "sampled.h5"
+    assert cli("run", root / "experiments" / "sbs_neuron.toml", "--out", run,
+               "--t-stop", "200").returncode == 0
+    assert cli("sample", short_sampling_file(), "--out", sampled, "--quiet").returncode == 0
+    pictures = [
+        (("plot-dkl", sampled),
+         lambda out: exactspike.plot_dkl(str(sampled), out)),
+        (("raster", run, "--from", "50", "--to", "150"),
+         lambda out: exactspike.raster(str(run), out, start=50.0, stop=150.0)),
+        (("ttfs", "plot", model),
+         lambda out: exactspike.ttfs_plot(str(model), out)),
+        (("ttfs", "map", model, "--resolution", "16"),
+         lambda out: exactspike.ttfs_map(str(model), out, resolution=16)),
+    ]
+    for k, (arguments, draw) in enumerate(pictures):
+        done = cli(*arguments, "--out", tmp_path / f"cli{k}.png")
+        assert done.returncode == 0, done.stderr
+        draw(tmp_path / f"py{k}.png")
+        assert (tmp_path / f"cli{k}.png").read_bytes() == (tmp_path / f"py{k}.png").read_bytes()
+    with pytest.raises(exactspike.ExactspikeError, match="exists"):
+        exactspike.raster(str(run), tmp_path / "py0.png")
