@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use exactspike::chip::network::OnChip;
 use exactspike::engine::memory::MemorySizeError;
 use exactspike::engine::{MemoryLimit, RunSummary, Simulation};
 use exactspike::record::{check_output, Control, FileOutput};
@@ -61,9 +62,10 @@ pub enum ExperimentInput<'py> {
 
 /// Run an experiment (an `Experiment` or the path of a file) into the HDF5 file `out`, as
 /// `exactspike run` does; returns the run's summary. Ctrl-C stops it, leaves `out` marked
-/// incomplete, and raises `KeyboardInterrupt`.
+/// incomplete, and raises `KeyboardInterrupt`. `chip` (a profile name or a dict: the chip
+/// table) runs it on an emulated chip, as `--chip` does.
 #[pyfunction]
-#[pyo3(signature = (experiment, *, out, overwrite = false, seed = None, t_stop = None, threads = None, max_memory = None))]
+#[pyo3(signature = (experiment, *, out, overwrite = false, seed = None, t_stop = None, threads = None, max_memory = None, chip = None))]
 #[allow(clippy::too_many_arguments)]
 pub fn run<'py>(
     py: Python<'py>,
@@ -74,8 +76,10 @@ pub fn run<'py>(
     t_stop: Option<f64>,
     threads: Option<usize>,
     max_memory: Option<&str>,
+    chip: Option<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     check_output(&out, overwrite).map_err(to_py)?;
+    let chip = crate::chip::run_settings(chip.as_ref())?;
     let mut experiment = match (experiment, seed) {
         (ExperimentInput::Path(path), seed) => {
             exactspike::config::Experiment::from_file_seeded(&path, seed).map_err(to_py)?
@@ -94,8 +98,17 @@ pub fn run<'py>(
         overwrite,
     };
     let summary = detached::run(py, threads, |stop| {
-        let mut simulation = Simulation::new(&experiment)?;
-        let layout = simulation.layout().clone();
+        let (experiment, mut simulation, layout) = match &chip {
+            None => {
+                let simulation = Simulation::new(&experiment)?;
+                let layout = simulation.layout().clone();
+                (experiment, simulation, layout)
+            }
+            Some(settings) => {
+                let on_chip = OnChip::new(&experiment, settings)?;
+                (on_chip.experiment, on_chip.simulation, on_chip.layout)
+            }
+        };
         with_control(stop, |control| {
             exactspike::run_into_file(&mut simulation, &experiment, &layout, output, control)
         })
@@ -144,8 +157,11 @@ pub fn calibrate<'py>(
 
 /// Sample with a sampling description (a path or a dict) into the HDF5 file `out`, as
 /// `exactspike sample` does; returns the summary with the D_KL results. Ctrl-C as for `run`.
+/// `chip` (a profile name or a dict: the `[chip]` table, `bias_scale` included) runs it on an
+/// emulated chip over the description's own, as `--chip` does.
 #[pyfunction]
-#[pyo3(signature = (sampling, *, out, overwrite = false, threads = None, max_memory = None))]
+#[pyo3(signature = (sampling, *, out, overwrite = false, threads = None, max_memory = None, chip = None))]
+#[allow(clippy::too_many_arguments)]
 pub fn sample<'py>(
     py: Python<'py>,
     sampling: Description<'py>,
@@ -153,19 +169,27 @@ pub fn sample<'py>(
     overwrite: bool,
     threads: Option<usize>,
     max_memory: Option<&str>,
+    chip: Option<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let target = Target::new(&out, overwrite, threads, max_memory)?;
-    target.sampling_job(py, &sampling, |spec, limit, output, control| {
-        let job = SamplingJob::prepare(spec)?.with_memory_limit(limit);
-        jobs::sample_into_file(&job, output, control).map(|o| (o.summary, o.result))
-    })
+    target.sampling_job(
+        py,
+        &sampling,
+        chip.as_ref(),
+        |spec, limit, output, control| {
+            let job = SamplingJob::prepare(spec)?.with_memory_limit(limit);
+            jobs::sample_into_file(&job, output, control).map(|o| (o.summary, o.result))
+        },
+    )
 }
 
 /// Train online with a sampling description that has a `[training]` section (a path or a
 /// dict), then sample with the trained parameters, into the HDF5 file `out`, as
-/// `exactspike train` does; returns what `sample` returns. Ctrl-C as for `run`.
+/// `exactspike train` does; returns what `sample` returns. Ctrl-C as for `run`; `chip` as for
+/// `sample`.
 #[pyfunction]
-#[pyo3(signature = (sampling, *, out, overwrite = false, threads = None, max_memory = None))]
+#[pyo3(signature = (sampling, *, out, overwrite = false, threads = None, max_memory = None, chip = None))]
+#[allow(clippy::too_many_arguments)]
 pub fn train<'py>(
     py: Python<'py>,
     sampling: Description<'py>,
@@ -173,12 +197,18 @@ pub fn train<'py>(
     overwrite: bool,
     threads: Option<usize>,
     max_memory: Option<&str>,
+    chip: Option<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let target = Target::new(&out, overwrite, threads, max_memory)?;
-    target.sampling_job(py, &sampling, |spec, limit, output, control| {
-        let job = TrainingJob::prepare(spec)?.with_memory_limit(limit);
-        jobs::train_into_file(&job, output, control).map(|o| (o.summary, o.result))
-    })
+    target.sampling_job(
+        py,
+        &sampling,
+        chip.as_ref(),
+        |spec, limit, output, control| {
+            let job = TrainingJob::prepare(spec)?.with_memory_limit(limit);
+            jobs::train_into_file(&job, output, control).map(|o| (o.summary, o.result))
+        },
+    )
 }
 
 /// Where and how a sampling job is recorded and run.
@@ -206,12 +236,13 @@ impl<'a> Target<'a> {
         })
     }
 
-    /// Prepare and run `job` (given the description, the memory limit, the file and the
-    /// control) off the GIL; the summary with the D_KL results.
+    /// Prepare and run `job` (given the description, on `chip` if given, the memory limit,
+    /// the file and the control) off the GIL; the summary with the D_KL results.
     fn sampling_job<'py>(
         &self,
         py: Python<'py>,
         sampling: &Description<'py>,
+        chip: Option<&Bound<'py, PyAny>>,
         job: impl FnOnce(
                 SamplingSpec,
                 MemoryLimit,
@@ -220,7 +251,10 @@ impl<'a> Target<'a> {
             ) -> Result<(RunSummary, SamplingResult), SamplingError>
             + Send,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let spec = sampling.spec()?;
+        let mut spec = sampling.spec()?;
+        if let Some(chip) = chip {
+            spec = crate::chip::on_sampling(spec, chip)?;
+        }
         let output = FileOutput {
             path: self.out,
             overwrite: self.overwrite,

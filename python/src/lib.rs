@@ -4,6 +4,7 @@
 //! `sample`, `train`) writing the same files. Long calls release the GIL and stop on Ctrl-C
 //! (`KeyboardInterrupt`); errors raise `ExactspikeError` with the command line's message.
 
+mod chip;
 mod convert;
 mod detached;
 mod draws;

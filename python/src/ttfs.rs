@@ -2,9 +2,8 @@
 //! `exactspike ttfs train`, `ttfs_eval` evaluates a model as `exactspike ttfs eval` does (and
 //! writes its predictions file), in the ideal model or on an emulated chip.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use exactspike::chip::settings::{ChipSection, ChipSettings};
 use exactspike::record::{check_output, FileOutput};
 use exactspike::ttfs::jobs::{self as ttfs_jobs, ChipRun, TrainJob};
 use exactspike::ttfs::model_file;
@@ -13,9 +12,9 @@ use exactspike::ttfs::train::{EpochRecord, Evaluation};
 use numpy::{IntoPyArray, PyArray2};
 use pyo3::exceptions::PyKeyboardInterrupt;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString};
+use pyo3::types::PyDict;
 
-use crate::convert;
+use crate::chip;
 use crate::detached;
 use crate::errors::{to_py, ExactspikeError};
 use crate::jobs::{incomplete, with_control, Description};
@@ -113,7 +112,7 @@ pub fn ttfs_eval<'py>(
     }
     let stored = model_file::load(&model).map_err(to_py)?;
     let set = ttfs_jobs::named_data(data).map_err(to_py)?;
-    let chip = chip_settings(chip.as_ref(), stored.chip.clone())?;
+    let chip = chip::ttfs_settings(chip.as_ref(), stored.chip.clone())?;
     let finished = detached::run(py, threads, |_| {
         ttfs_jobs::evaluate(&stored, &set, 0, chip.as_ref(), run_seed)
     })?
@@ -152,7 +151,7 @@ pub fn ttfs_map(
     overwrite: bool,
 ) -> PyResult<()> {
     let stored = model_file::load(&model).map_err(to_py)?;
-    let chip = chip_settings(chip.as_ref(), stored.chip.clone())?;
+    let chip = chip::ttfs_settings(chip.as_ref(), stored.chip.clone())?;
     let output = FileOutput {
         path: &out,
         overwrite,
@@ -162,65 +161,6 @@ pub fn ttfs_map(
         exactspike::ttfs::plot::decision_map((&model, &stored), data, resolution, on, output)
     })
     .map_err(to_py)
-}
-
-/// The chip settings of `chip` (None: the ideal model; a profile name; or a dict, the
-/// `[ttfs.chip]` table), over `base` (a model's chip) when it names the same profile.
-fn chip_settings(
-    chip: Option<&Bound<'_, PyAny>>,
-    base: Option<ChipSection>,
-) -> PyResult<Option<ChipSettings>> {
-    let Some(chip) = chip else {
-        return Ok(None);
-    };
-    let (profile, given) = if let Ok(name) = chip.cast::<PyString>() {
-        (name.extract::<String>()?, toml::Table::new())
-    } else {
-        let given = match convert::any(chip, "python", "chip")? {
-            toml::Value::Table(table) => table,
-            _ => {
-                return Err(ExactspikeError::new_err(
-                    "python: chip: must be a profile name or a dict (the [ttfs.chip] table)",
-                ))
-            }
-        };
-        let Some(toml::Value::String(profile)) = given.get("profile") else {
-            return Err(ExactspikeError::new_err(
-                "python: chip.profile: missing (a shipped profile, bss1 or bss2, or a file)",
-            ));
-        };
-        (profile.clone(), given)
-    };
-    let base = base
-        .filter(|b| b.profile == profile)
-        .unwrap_or_else(|| ChipSection::new(&profile));
-    let mut table = toml::Table::new();
-    table.insert("profile".into(), profile.into());
-    table.insert("chip_seed".into(), seed_value(base.chip_seed)?);
-    table.insert("time_scale".into(), base.time_scale.into());
-    if let Some(scale) = base.weight_scale {
-        table.insert("weight_scale".into(), scale.into());
-    }
-    table.insert("calibrate".into(), base.calibrate.into());
-    table.insert("slot".into(), base.slot.into());
-    table.extend(given);
-    let section: ChipSection =
-        toml::Value::Table(table)
-            .try_into()
-            .map_err(|e: toml::de::Error| {
-                ExactspikeError::new_err(format!("python: chip: {}", e.message()))
-            })?;
-    section
-        .settings("python", "chip", Path::new(""))
-        .map(Some)
-        .map_err(to_py)
-}
-
-/// A chip seed as a TOML integer.
-fn seed_value(seed: u64) -> PyResult<toml::Value> {
-    i64::try_from(seed)
-        .map(toml::Value::Integer)
-        .map_err(|_| ExactspikeError::new_err("python: chip.chip_seed: larger than 2^63 - 1"))
 }
 
 /// An evaluation as a dict of numpy arrays (see [`ttfs_eval`]).

@@ -311,3 +311,61 @@ fn neuron_taus(cell: &Cell, i: usize) -> [f64; 4] {
         _ => unreachable!("sources are skipped"),
     }
 }
+
+/// An experiment made ready to run on an emulated chip (`exactspike run --chip`): mapped,
+/// built, its weights quantised, its recording layout with the `/chip` group.
+pub struct OnChip {
+    /// The experiment as mapped (the chip's neuron parameters and spike loss).
+    pub experiment: Experiment,
+    /// Its simulation, with the chip's weights.
+    pub simulation: Simulation,
+    /// The recording layout, with the `/chip` group.
+    pub layout: RecordLayout,
+    /// Where each neuron sits and how the chip was calibrated.
+    pub chip: ChipNetwork,
+    /// What quantising the weights did.
+    pub weights: WeightReport,
+}
+
+impl OnChip {
+    /// Map `experiment` onto the chip of `settings` (the run's noise from the experiment's
+    /// seed) and build it; what does not fit is an error naming the experiment's file.
+    pub fn new(
+        experiment: &Experiment,
+        settings: &ChipSettings,
+    ) -> Result<Self, crate::error::RunError> {
+        let file = experiment.file().to_string();
+        let (mapped, chip) = ChipNetwork::map(experiment, settings, experiment.seed())
+            .map_err(|e| e.in_file(&file))?;
+        let mut simulation = Simulation::new(&mapped)?;
+        let mut layout = simulation.layout().clone();
+        let weights = chip.apply(&mut simulation).map_err(|e| e.in_file(&file))?;
+        chip.add_to_layout(&mut layout, &weights, mapped.t_stop());
+        Ok(Self {
+            experiment: mapped,
+            simulation,
+            layout,
+            chip,
+            weights,
+        })
+    }
+
+    /// One line on the mapping: circuits, synapses, weight rounding, spike loss.
+    pub fn report(&self) -> String {
+        let (s, w) = (self.chip.settings(), &self.weights);
+        format!(
+            "{}: {} of {} neuron circuits (chip seed {}), {} synapses (at most {} onto a \
+             neuron), largest rounding error {:.1} % of the top weight, {} saturated; spike \
+             loss {:.1} %",
+            s.profile.name,
+            self.chip.factors().len(),
+            s.profile.neurons,
+            s.chip_seed,
+            w.synapses,
+            w.max_fan_in,
+            100.0 * w.max_relative_error,
+            w.saturated,
+            100.0 * s.profile.trial.spike_loss
+        )
+    }
+}

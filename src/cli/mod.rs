@@ -12,15 +12,15 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
-use exactspike::chip::network::ChipNetwork;
-use exactspike::chip::sampling::SamplingChipSettings;
+use exactspike::chip::network::OnChip;
 use exactspike::chip::settings::ChipSettings;
 use exactspike::config::Experiment;
 use exactspike::engine::{MemoryLimit, RunSummary, Simulation};
-use exactspike::record::{check_output, raster, Control, FileOutput, Signal, Termination};
+use exactspike::record::{
+    check_output, raster, Control, FileOutput, RecordLayout, Signal, Termination,
+};
 use exactspike::sampling::background::report::describe;
 use exactspike::sampling::readout::SamplingResult;
-use exactspike::sampling::spec::check_chip_background;
 use exactspike::sampling::{jobs, plot, summary, SamplingJob, SamplingSpec, TrainingJob};
 use exactspike::threads::{Threads, MAX_THREADS};
 
@@ -324,25 +324,10 @@ impl SamplingArgs {
     /// from (unless quiet).
     fn spec(&self) -> Result<SamplingSpec> {
         let mut spec = SamplingSpec::from_file(&self.sampling)?;
-        let file_chip = spec.chip.take();
-        let table = file_chip.as_ref().map(|c| c.chip.section());
-        spec.chip = match self.chip.section(table) {
-            Some(section) => {
-                check_chip_background(&spec.file, "--chip", &spec.background)?;
-                // The file's bias scale applies to the same profile only, like its other keys.
-                let same = file_chip.filter(|c| c.chip.profile_name == section.profile);
-                let bias_scale = self.bias_scale.or(same.and_then(|c| c.bias_scale));
-                let chip = ttfs::ChipFlags::validate(section)?;
-                let file = "command line";
-                Some(SamplingChipSettings::new(
-                    chip,
-                    bias_scale,
-                    file,
-                    "--bias-scale",
-                )?)
-            }
-            None => file_chip,
-        };
+        let table = spec.chip.as_ref().map(|c| c.chip.section());
+        if let Some(section) = self.chip.section(table) {
+            spec = spec.with_chip(section, self.bias_scale, "command line")?;
+        }
         if !self.quiet {
             println!("calibration: {}", spec.calibration_note());
         }
@@ -529,42 +514,37 @@ fn run_experiment(
         experiment = experiment.with_t_stop(t_stop)?;
     }
     let Some(settings) = chip else {
-        return simulate(&experiment, output, None);
+        return simulate(&experiment, output);
     };
-    let file = experiment.file().to_string();
-    let (mapped, chip) =
-        ChipNetwork::map(&experiment, settings, experiment.seed()).map_err(|e| e.in_file(&file))?;
-    simulate(&mapped, output, Some(&chip))
+    let mut on_chip = OnChip::new(&experiment, settings)?;
+    if !output.quiet {
+        println!("{}", on_chip.report());
+        println!("{}", on_chip.chip.calibration());
+    }
+    let OnChip {
+        experiment,
+        simulation,
+        layout,
+        ..
+    } = &mut on_chip;
+    record_run(experiment, simulation, layout, output)
 }
 
 /// Run a built experiment into the file of `output` (checked beforehand), with progress bar,
 /// signals and summary line as `run` has them.
-fn simulate(experiment: &Experiment, output: &Output, chip: Option<&ChipNetwork>) -> Result<()> {
+fn simulate(experiment: &Experiment, output: &Output) -> Result<()> {
     let mut simulation = Simulation::new(experiment)?;
-    let mut layout = simulation.layout().clone();
-    if let Some(chip) = chip {
-        let file = experiment.file();
-        let weights = chip.apply(&mut simulation).map_err(|e| e.in_file(file))?;
-        chip.add_to_layout(&mut layout, &weights, experiment.t_stop());
-        if !output.quiet {
-            let s = chip.settings();
-            println!(
-                "{}: {} of {} neuron circuits (chip seed {}), {} synapses (at most {} onto a \
-                 neuron), largest rounding error {:.1} % of the top weight, {} saturated; spike \
-                 loss {:.1} %",
-                s.profile.name,
-                chip.factors().len(),
-                s.profile.neurons,
-                s.chip_seed,
-                weights.synapses,
-                weights.max_fan_in,
-                100.0 * weights.max_relative_error,
-                weights.saturated,
-                100.0 * s.profile.trial.spike_loss
-            );
-            println!("{}", chip.calibration());
-        }
-    }
+    let layout = simulation.layout().clone();
+    record_run(experiment, &mut simulation, &layout, output)
+}
+
+/// Run `simulation` of `experiment` into the file of `output` with `layout`.
+fn record_run(
+    experiment: &Experiment,
+    simulation: &mut Simulation,
+    layout: &RecordLayout,
+    output: &Output,
+) -> Result<()> {
     tracing::info!(
         populations = experiment.populations().len(),
         synapses = simulation.synapse_count(),
@@ -573,7 +553,7 @@ fn simulate(experiment: &Experiment, output: &Output, chip: Option<&ChipNetwork>
         "network built"
     );
     let summary = record(output, experiment.t_stop(), &mut |target, control| {
-        exactspike::run_into_file(&mut simulation, experiment, &layout, target, control)
+        exactspike::run_into_file(simulation, experiment, layout, target, control)
     })?;
     if !output.quiet {
         println!("{}", summary_line(&summary, output.path));

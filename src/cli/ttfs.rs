@@ -337,7 +337,6 @@ fn run_pattern(model: &Path, data: &str, index: usize, out: &Path, overwrite: bo
             quiet: false,
             overwrite,
         },
-        None,
     )
 }
 

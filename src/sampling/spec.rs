@@ -223,6 +223,32 @@ pub struct SamplingSpec {
 }
 
 impl SamplingSpec {
+    /// This description run on the chip of `section` instead of its own `[chip]` (given by
+    /// `source`, e.g. `command line`, which errors name): the file's bias scale applies if the
+    /// profile is the same, `bias_scale` replaces it; the background must be private Poisson
+    /// noise.
+    pub fn with_chip(
+        mut self,
+        section: crate::chip::settings::ChipSection,
+        bias_scale: Option<f64>,
+        source: &str,
+    ) -> Result<Self, ConfigError> {
+        check_chip_background(&self.file, "--chip", &self.background)?;
+        let same = self
+            .chip
+            .take()
+            .filter(|c| c.chip.profile_name == section.profile);
+        let bias_scale = bias_scale.or(same.and_then(|c| c.bias_scale));
+        let chip = section.settings(source, "", Path::new(""))?;
+        self.chip = Some(SamplingChipSettings::new(
+            chip,
+            bias_scale,
+            source,
+            "--bias-scale",
+        )?);
+        Ok(self)
+    }
+
     /// Read and validate a sampling file.
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
         let file = path.display().to_string();

@@ -94,3 +94,31 @@ def test_pictures_are_the_command_lines(root, model, tmp_path, cli, short_sampli
         assert (tmp_path / f"cli{k}.png").read_bytes() == (tmp_path / f"py{k}.png").read_bytes()
     with pytest.raises(exactspike.ExactspikeError, match="exists"):
         exactspike.raster(str(run), tmp_path / "py0.png")
+
+
+def test_runs_and_sampling_on_a_chip_write_the_command_lines_bytes(root, tmp_path, cli,
+                                                                   short_sampling_file):
+    experiment = root / "experiments" / "sbs_neuron.toml"
+    done = cli("run", experiment, "--chip", "bss1", "--chip-seed", "2", "--t-stop", "500",
+               "--out", tmp_path / "cli.h5")
+    assert done.returncode == 0, done.stderr
+    exactspike.run(str(experiment), out=tmp_path / "py.h5", t_stop=500.0,
+                   chip={"profile": "bss1", "chip_seed": 2})
+    assert (tmp_path / "py.h5").read_bytes() == (tmp_path / "cli.h5").read_bytes()
+    with h5py.File(tmp_path / "py.h5") as f:
+        assert "chip" in f
+
+    spec = short_sampling_file(t_stop=1000.0)
+    done = cli("sample", spec, "--chip", "bss1", "--chip-seed", "1", "--bias-scale", "4",
+               "--out", tmp_path / "cli_s.h5", "--quiet")
+    assert done.returncode == 0, done.stderr
+    result = exactspike.sample(str(spec), out=tmp_path / "py_s.h5",
+                               chip={"profile": "bss1", "chip_seed": 1, "bias_scale": 4})
+    assert (tmp_path / "py_s.h5").read_bytes() == (tmp_path / "cli_s.h5").read_bytes()
+    assert result["completed"]
+    with pytest.raises(exactspike.ExactspikeError, match="--bias-scale: must be > 0"):
+        exactspike.sample(str(spec), out=tmp_path / "bad.h5",
+                          chip={"profile": "bss1", "bias_scale": -1})
+    with pytest.raises(exactspike.ExactspikeError, match="unknown field `bias_scale`"):
+        exactspike.run(str(experiment), out=tmp_path / "bad.h5", chip={"profile": "bss1",
+                                                                      "bias_scale": 2})
