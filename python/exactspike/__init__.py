@@ -36,6 +36,7 @@ from ._native import (
     train,
     ttfs_eval,
     ttfs_map,
+    ttfs_pattern,
     ttfs_plot,
     ttfs_train,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "train",
     "ttfs_eval",
     "ttfs_map",
+    "ttfs_pattern",
     "ttfs_plot",
     "ttfs_train",
 ]

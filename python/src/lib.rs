@@ -33,6 +33,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ttfs::ttfs_train, m)?)?;
     m.add_function(wrap_pyfunction!(ttfs::ttfs_eval, m)?)?;
     m.add_function(wrap_pyfunction!(ttfs::ttfs_map, m)?)?;
+    m.add_function(wrap_pyfunction!(ttfs::ttfs_pattern, m)?)?;
     m.add_function(wrap_pyfunction!(pictures::ttfs_plot, m)?)?;
     m.add_function(wrap_pyfunction!(pictures::raster, m)?)?;
     m.add_function(wrap_pyfunction!(pictures::plot_dkl, m)?)?;

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 
 use exactspike::record::{check_output, FileOutput};
 use exactspike::ttfs::jobs::{self as ttfs_jobs, ChipRun, TrainJob};
-use exactspike::ttfs::model_file;
 use exactspike::ttfs::spec::TtfsSpec;
 use exactspike::ttfs::train::{EpochRecord, Evaluation};
+use exactspike::ttfs::{lower, model_file};
 use numpy::{IntoPyArray, PyArray2};
 use pyo3::exceptions::PyKeyboardInterrupt;
 use pyo3::prelude::*;
@@ -18,6 +18,7 @@ use crate::chip;
 use crate::detached;
 use crate::errors::{to_py, ExactspikeError};
 use crate::jobs::{incomplete, with_control, Description};
+use crate::simulation::Experiment;
 
 /// Train a time-to-first-spike network (a TTFS description: a path or a dict) into the HDF5
 /// model file `out`, as `exactspike ttfs train` does; `seed` and `epochs` replace the
@@ -212,4 +213,16 @@ fn chip_dict<'py>(py: Python<'py>, run: &ChipRun) -> PyResult<Bound<'py, PyDict>
     dict.set_item("energy_uj_per_pattern", run.time.energy_per_pattern_uj)?;
     dict.set_item("hardware_time", run.time.to_string())?;
     Ok(dict)
+}
+
+/// Pattern `index` of the data set `data` through the TTFS model stored at `model`, as an
+/// experiment for the event-driven engine (what `exactspike ttfs run` runs): the input as
+/// spike sources, each layer as an `IF_curr_exp` population firing once, all spikes recorded.
+/// Returns the experiment (run it with `Simulation` or `run`) and the pattern's label.
+#[pyfunction]
+#[pyo3(signature = (model, data = "yin-yang-test", index = 0))]
+pub fn ttfs_pattern(model: PathBuf, data: &str, index: usize) -> PyResult<(Experiment, usize)> {
+    let stored = model_file::load(&model).map_err(to_py)?;
+    let (inner, label) = lower::pattern(&stored, data, index).map_err(to_py)?;
+    Ok((Experiment { inner }, label))
 }

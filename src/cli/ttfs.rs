@@ -9,9 +9,7 @@ use clap::Subcommand;
 use exactspike::chip::settings::{ChipSection, ChipSettings};
 use exactspike::error::ConfigError;
 use exactspike::record::{check_output, Control, FileOutput, Termination};
-use exactspike::ttfs::error::TtfsError;
 use exactspike::ttfs::jobs::{self, TrainJob};
-use exactspike::ttfs::network::Trace;
 use exactspike::ttfs::spec::TtfsSpec;
 use exactspike::ttfs::train::Evaluation;
 use exactspike::ttfs::{lower, model_file, plot};
@@ -301,35 +299,8 @@ pub fn run(command: TtfsCommand, threads: Option<usize>) -> Result<()> {
 fn run_pattern(model: &Path, data: &str, index: usize, out: &Path, overwrite: bool) -> Result<()> {
     check_output(out, overwrite)?;
     let stored = model_file::load(model)?;
-    let set = jobs::named_data(data)?;
-    jobs::check_fits(&stored.network, &set)?;
-    if index >= set.len() {
-        return Err(TtfsError::Mismatch {
-            path: data.to_string(),
-            problem: format!("--index {index}: the set has {} patterns", set.len()),
-        }
-        .into());
-    }
-    let input: Vec<f64> = set
-        .sample(index)
-        .iter()
-        .map(|&x| stored.encoding.time(x))
-        .collect();
-    // Past the last spike of the layered pass by ten of the slowest membrane time constants.
-    let mut trace = Trace::default();
-    stored.network.forward(&input, &mut trace);
-    let spikes = trace.outputs.iter().flatten().chain(&input);
-    let last = spikes
-        .copied()
-        .filter(|t| t.is_finite())
-        .fold(0.0, f64::max);
-    let layers = stored.network.layers().iter();
-    let slowest = layers
-        .map(|l| l.neuron().params().tau_m)
-        .fold(0.0, f64::max);
-    let t_stop = last + 10.0 * slowest;
-    let experiment = lower::experiment(&stored.network, &input, t_stop)?;
-    println!("pattern {index} of {data}, label {}", set.label(index));
+    let (experiment, label) = lower::pattern(&stored, data, index)?;
+    println!("pattern {index} of {data}, label {label}");
     simulate(
         &experiment,
         &Output {

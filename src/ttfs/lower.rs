@@ -101,3 +101,44 @@ fn project(
         }
     }
 }
+
+/// The experiment that runs pattern `index` of the data set named `data` (as for
+/// [`super::jobs::named_data`]) through the stored `model` in the event-driven engine
+/// (`exactspike ttfs run`): until ten of the slowest membrane time constants after the last
+/// spike of the layered pass. Returns it with the pattern's label.
+pub fn pattern(
+    model: &super::model_file::StoredModel,
+    data: &str,
+    index: usize,
+) -> Result<(Experiment, usize), super::error::TtfsError> {
+    use super::jobs;
+    let set = jobs::named_data(data)?;
+    jobs::check_fits(&model.network, &set)?;
+    if index >= set.len() {
+        return Err(super::error::TtfsError::Mismatch {
+            path: data.to_string(),
+            problem: format!("--index {index}: the set has {} patterns", set.len()),
+        });
+    }
+    let input: Vec<f64> = set
+        .sample(index)
+        .iter()
+        .map(|&x| model.encoding.time(x))
+        .collect();
+    let mut trace = super::network::Trace::default();
+    model.network.forward(&input, &mut trace);
+    let spikes = trace.outputs.iter().flatten().chain(&input);
+    let last = spikes
+        .copied()
+        .filter(|t| t.is_finite())
+        .fold(0.0, f64::max);
+    let layers = model.network.layers().iter();
+    let slowest = layers
+        .map(|l| l.neuron().params().tau_m)
+        .fold(0.0, f64::max);
+    let t_stop = last + 10.0 * slowest;
+    Ok((
+        experiment(&model.network, &input, t_stop)?,
+        set.label(index),
+    ))
+}

@@ -122,3 +122,29 @@ def test_runs_and_sampling_on_a_chip_write_the_command_lines_bytes(root, tmp_pat
     with pytest.raises(exactspike.ExactspikeError, match="unknown field `bias_scale`"):
         exactspike.run(str(experiment), out=tmp_path / "bad.h5", chip={"profile": "bss1",
                                                                       "bias_scale": 2})
+
+
+def test_a_pattern_through_the_engine_as_ttfs_run_puts_it(model, tmp_path, cli):
+    done = cli("ttfs", "run", model, "--data", "yin-yang-test", "--index", "7", "--out",
+               tmp_path / "cli.h5")
+    assert done.returncode == 0, done.stderr
+    experiment, label = exactspike.ttfs_pattern(str(model), "yin-yang-test", 7)
+    assert f"pattern 7 of yin-yang-test, label {label}" in done.stdout
+    exactspike.run(experiment, out=tmp_path / "py.h5")
+    assert (tmp_path / "py.h5").read_bytes() == (tmp_path / "cli.h5").read_bytes()
+    # The output layer's first spikes are the layered evaluation's output times.
+    evaluation = exactspike.ttfs_eval(str(model), "yin-yang-test")
+    output = max(name for name, _, _ in experiment.populations if name.startswith("layer"))
+    simulation = exactspike.Simulation(experiment)
+    simulation.run()
+    senders, times = simulation.spikes(output)
+    first = np.full(3, np.inf)
+    for sender, t in zip(senders, times):
+        first[sender] = min(first[sender], t)
+    expected = evaluation["times"][7]
+    assert np.isfinite(expected).any()
+    assert np.array_equal(np.isinf(first), np.isinf(expected))
+    finite = np.isfinite(expected)
+    assert np.max(np.abs(first[finite] - expected[finite])) <= 1e-9
+    with pytest.raises(exactspike.ExactspikeError, match="the set has 1000 patterns"):
+        exactspike.ttfs_pattern(str(model), "yin-yang-test", 1000)
