@@ -45,6 +45,8 @@ pub enum Domain {
     /// Whether a synapse of a projection with `p_transmit < 1` receives a spike (one draw per
     /// spike and synapse, see [`crate::network::transmission`]).
     Transmission = 8,
+    /// The trial of a run: what is drawn while it runs comes from [`trial_seed`].
+    Trial = 9,
 }
 
 /// FNV-1a 64 offset basis.
@@ -76,6 +78,18 @@ pub(crate) fn splitmix64(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
+}
+
+/// The seed of what is drawn while trial `trial` of an experiment with master `seed` runs
+/// (its Poisson spikes and unreliable transmissions): `seed` itself for trial 0, another seed
+/// for every other trial. What the network is made of (connections, drawn parameters and
+/// initial values) keeps coming from `seed`, so the trials of one network differ only in
+/// their noise.
+pub fn trial_seed(seed: u64, trial: u64) -> u64 {
+    if trial == 0 {
+        return seed;
+    }
+    splitmix64(seed ^ splitmix64(name_key(Domain::Trial, &[]) ^ splitmix64(trial)))
 }
 
 /// The stream `number` of the ChaCha8 generator seeded from master `seed` and `key`.

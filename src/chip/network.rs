@@ -335,7 +335,7 @@ impl OnChip {
         settings: &ChipSettings,
     ) -> Result<Self, crate::error::RunError> {
         let file = experiment.file().to_string();
-        let (mapped, chip) = ChipNetwork::map(experiment, settings, experiment.seed())
+        let (mapped, chip) = ChipNetwork::map(experiment, settings, experiment.run_seed())
             .map_err(|e| e.in_file(&file))?;
         let mut simulation = Simulation::new(&mapped)?;
         let mut layout = simulation.layout().clone();

@@ -123,6 +123,7 @@ pub struct ExperimentBuilder {
     pub(super) style: FieldStyle,
     pub(super) t_stop: f64,
     pub(super) seed: u64,
+    pub(super) trial: u64,
     pub(super) populations: Vec<PopulationDesc>,
     pub(super) projections: Vec<ProjectionDesc>,
     pub(super) record_spikes: Vec<String>,
@@ -157,6 +158,7 @@ impl ExperimentBuilder {
             style: FieldStyle::Named,
             t_stop,
             seed: 0,
+            trial: 0,
             populations: Vec::new(),
             projections: Vec::new(),
             record_spikes: Vec::new(),
@@ -175,6 +177,13 @@ impl ExperimentBuilder {
             style: FieldStyle::Indexed,
             ..Self::new(file, t_stop)
         }
+    }
+
+    /// The trial (default 0): another trial of the same network draws other Poisson spikes and
+    /// transmissions ([`crate::rng::trial_seed`]).
+    pub fn trial(&mut self, trial: u64) -> &mut Self {
+        self.trial = trial;
+        self
     }
 
     /// The master seed of every random stream (default 0).

@@ -156,6 +156,7 @@ pub struct Experiment {
     pub(super) text: Option<String>,
     pub(super) t_stop: f64,
     pub(super) seed: u64,
+    pub(super) trial: u64,
     pub(super) populations: Vec<Population>,
     pub(super) projections: Vec<Projection>,
     pub(super) record: RecordSpec,
@@ -208,6 +209,17 @@ impl Experiment {
     /// Master seed of every random stream.
     pub fn seed(&self) -> u64 {
         self.seed
+    }
+
+    /// The trial ([`crate::rng::trial_seed`]; 0 unless given).
+    pub fn trial(&self) -> u64 {
+        self.trial
+    }
+
+    /// The seed of what is drawn while the network runs (Poisson spikes, transmissions): the
+    /// master seed for trial 0 ([`crate::rng::trial_seed`]).
+    pub fn run_seed(&self) -> u64 {
+        crate::rng::trial_seed(self.seed, self.trial)
     }
 
     /// What a recording of it stores about it: seed, `t_stop` and description text (empty for

@@ -32,6 +32,9 @@ pub(crate) struct SimulationSection {
     /// Master seed of every random stream (0 to 2⁶⁴ − 1).
     #[serde(default)]
     pub seed: Whole<{ u64::MAX }>,
+    /// Trial: re-keys what is drawn while the network runs ([`crate::rng::trial_seed`]).
+    #[serde(default)]
+    pub trial: Whole<{ u64::MAX }>,
 }
 
 /// `[[population]]`.

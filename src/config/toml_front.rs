@@ -84,7 +84,7 @@ impl Experiment {
         let seed = seed.unwrap_or(parsed.simulation.seed.0);
         let front = Front { file, base, seed };
         let mut builder = ExperimentBuilder::for_file(file, text, parsed.simulation.t_stop);
-        builder.seed(seed);
+        builder.seed(seed).trial(parsed.simulation.trial.0);
         for (i, section) in parsed.populations.into_iter().enumerate() {
             front.population(&mut builder, i, section)?;
         }

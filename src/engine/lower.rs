@@ -56,7 +56,7 @@ pub(super) fn populations(experiment: &Experiment, network: &Network) -> Lowered
                     let source = match &population.cell {
                         Cell::SpikeSourcePoisson(params) => Source::poisson(
                             params.of(local),
-                            source_stream(experiment.seed(), &population.name, local as u64),
+                            source_stream(experiment.run_seed(), &population.name, local as u64),
                         ),
                         Cell::SpikeSourceArray(params) => Source::array(params, local),
                         _ => unreachable!("neuron populations are placed as neurons"),

@@ -172,7 +172,7 @@ impl Network {
         Ok(Self {
             plasticity: Plasticity::new(pending.iter().map(|p| projection(p).synapse)),
             transmission: Transmission::new(
-                experiment.seed(),
+                experiment.run_seed(),
                 pending.iter().map(|p| projection(p).p_transmit),
             ),
             connectivity: group(pending, nodes),

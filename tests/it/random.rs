@@ -357,3 +357,77 @@ fn one_projections_connections_are_those_of_the_built_network() {
     // Another ordinal is another draw.
     assert_ne!(made(1), built);
 }
+
+/// A network with Poisson drive (folded into the neurons and delivered) and unreliable
+/// synapses, for `trial` (none: the key left out).
+fn trial_network(trial: Option<u64>) -> Experiment {
+    let trial = trial.map_or(String::new(), |t| format!("trial = {t}"));
+    let text = format!(
+        r#"
+[simulation]
+t_stop = 300.0
+seed = 5
+{trial}
+
+[[population]]
+name = "noise"
+size = 40
+model = "SpikeSourcePoisson"
+params = {{ rate = 40.0 }}
+
+[[population]]
+name = "cells"
+size = 30
+model = "IF_cond_exp"
+initial = {{ v = {{ distribution = "uniform", low = -65.0, high = -50.0 }} }}
+
+[[projection]]
+pre = "noise"
+post = "cells"
+connector = {{ type = "fixed_probability", p = 0.3 }}
+weight = {{ distribution = "uniform", low = 0.01, high = 0.03 }}
+delay = 1.0
+p_transmit = 0.7
+
+[[projection]]
+pre = "cells"
+post = "cells"
+connector = {{ type = "fixed_probability", p = 0.2 }}
+weight = 0.02
+delay = 1.5
+
+[record]
+spikes = ["cells", "noise"]
+"#
+    );
+    Experiment::from_toml_str(&text, "trial.toml").expect("valid")
+}
+
+#[test]
+fn another_trial_draws_other_noise_on_the_same_network() {
+    let spikes = |e: &Experiment, name: &str| {
+        let rec = exactspike::run_in_memory(e).expect("runs");
+        let train = rec.spikes_of(name).expect("recorded");
+        (train.senders.clone(), train.times.clone())
+    };
+    let (none, zero, one) = (
+        trial_network(None),
+        trial_network(Some(0)),
+        trial_network(Some(1)),
+    );
+    assert_eq!((zero.trial(), one.trial()), (0, 1));
+    assert_eq!(zero.run_seed(), zero.seed());
+    assert_ne!(one.run_seed(), one.seed());
+    // Trial 0 is the file without a trial; another trial is the same network.
+    assert_eq!(spikes(&none, "cells"), spikes(&zero, "cells"));
+    assert_eq!(none.populations(), one.populations());
+    let synapses = |e: &Experiment| Network::build(e).expect("lowers").connectivity.synapses;
+    assert_eq!(synapses(&zero), synapses(&one));
+    // ... with other Poisson spikes and other transmissions.
+    assert_ne!(spikes(&zero, "noise"), spikes(&one, "noise"));
+    let (zero_cells, one_cells) = (spikes(&zero, "cells"), spikes(&one, "cells"));
+    assert!(zero_cells.1.len() > 50 && one_cells.1.len() > 50);
+    assert_ne!(zero_cells, one_cells);
+    // Re-seeding keeps the trial.
+    assert_eq!(one.clone().with_seed(6).expect("seeds").trial(), 1);
+}

@@ -190,3 +190,28 @@ def test_run_until_tolerates_rounding_and_zero():
     sim.run_until(0.3)  # t is 0.30000000000000004: within dt/2 of it
     assert cells.get_data().segments[0].analogsignals[0].shape == (4, 1)
     sim.end()
+
+
+def test_each_segment_after_a_reset_draws_new_noise_on_the_same_network():
+    def segments():
+        sim.setup(timestep=0.1, seed=8)
+        noise = sim.Population(20, sim.SpikeSourcePoisson(rate=30.0), label="noise")
+        cells = sim.Population(10, sim.IF_curr_exp(), label="cells")
+        projection = sim.Projection(noise, cells, sim.FixedProbabilityConnector(
+            0.5, rng=sim.NativeRNG()), sim.StaticSynapse(weight=0.5, delay=1.0))
+        noise.record("spikes")
+        trains, connections = [], []
+        for _ in range(3):
+            sim.run(200.0)
+            trains.append(noise.get_data().segments[-1].spiketrains.multiplexed[1].magnitude)
+            connections.append(projection.get("weight", format="list"))
+            sim.reset()
+        sim.end()
+        return trains, connections
+
+    trains, connections = segments()
+    assert all(len(t) > 50 for t in trains)
+    assert not np.array_equal(trains[0], trains[1]) and not np.array_equal(trains[1], trains[2])
+    assert connections[0] == connections[1] == connections[2]
+    again, _ = segments()
+    assert all(np.array_equal(a, b) for a, b in zip(trains, again))

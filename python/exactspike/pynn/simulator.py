@@ -105,7 +105,10 @@ class State(common.control.BaseState):
     def _experiment(self, t_stop):
         """The whole network as one exactspike experiment running to `t_stop` [ms]."""
         description = {
-            "simulation": {"t_stop": float(t_stop), "seed": int(self.seed)},
+            # Each segment (reset) is the next trial: the same network, new Poisson spikes
+            # and transmissions, as NEST draws on after a reset.
+            "simulation": {"t_stop": float(t_stop), "seed": int(self.seed),
+                           "trial": self.segment_counter},
             "population": [p._description() for p in self.populations],
             "projection": [part for prj in self.projections for part in prj._description()],
             "record": self._recording(),
