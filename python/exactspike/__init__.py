@@ -4,8 +4,8 @@ Networks use PyNN's cell names, parameter names, defaults and units (ms, mV, nF,
 Describe an experiment as a TOML file or as a dict of the same shape, run it in memory
 (:class:`Simulation`: segments, run-time changes, numpy arrays) or into an HDF5 file
 (:func:`run`), and call the sampling jobs (:func:`calibrate`, :func:`sample`, :func:`train`)
-and the TTFS jobs (:func:`ttfs_train`, :func:`ttfs_eval`), which write the same files as the
-command line; the pictures (:func:`raster`, :func:`plot_dkl`, :func:`ttfs_plot`,
+and the TTFS jobs (:func:`ttfs_train`, :func:`ttfs_eval`, :func:`ttfs_pattern`), which write
+the same files as the command line; the pictures (:func:`raster`, :func:`plot_dkl`, :func:`ttfs_plot`,
 :func:`ttfs_map`) are the command line's too.
 :func:`connections` and :func:`draw` give the connections and drawn values a description
 makes, before anything is built.

@@ -7,7 +7,7 @@ use exactspike::record::raster::draw_raster;
 use exactspike::sampling::plot::{self, DklAxis};
 use pyo3::prelude::*;
 
-use crate::errors::to_py;
+use crate::detached;
 
 /// Draw the spike raster of the recording `recording` into `out`, as `exactspike raster` does:
 /// the `populations` given (default: all recorded) from `start` to `stop` [ms] (default: the
@@ -23,7 +23,7 @@ pub fn raster(
     stop: Option<f64>,
     overwrite: bool,
 ) -> PyResult<()> {
-    py.detach(|| {
+    detached::run(py, Some(1), |_| {
         draw_raster(
             &recording,
             &out,
@@ -32,8 +32,9 @@ pub fn raster(
             start,
             stop,
         )
-    })
-    .map_err(to_py)
+    })?
+    .failed()?
+    .unless_raised()
 }
 
 /// Draw D_KL(p̂ ‖ p*) over sampling time (or, with `training`, over the training windows) of
@@ -57,8 +58,11 @@ pub fn plot_dkl(
     } else {
         DklAxis::Sampling
     };
-    py.detach(|| plot::draw_dkl(&files, axis, &out, overwrite))
-        .map_err(to_py)
+    detached::run(py, Some(1), |_| {
+        plot::draw_dkl(&files, axis, &out, overwrite)
+    })?
+    .failed()?
+    .unless_raised()
 }
 
 /// Draw the training curves (accuracy and loss per epoch) of the TTFS model file `model` into
@@ -66,8 +70,11 @@ pub fn plot_dkl(
 #[pyfunction]
 #[pyo3(signature = (model, out, *, overwrite = false))]
 pub fn ttfs_plot(py: Python<'_>, model: PathBuf, out: PathBuf, overwrite: bool) -> PyResult<()> {
-    py.detach(|| exactspike::ttfs::plot::draw_training(&model, &out, overwrite))
-        .map_err(to_py)
+    detached::run(py, Some(1), |_| {
+        exactspike::ttfs::plot::draw_training(&model, &out, overwrite)
+    })?
+    .failed()?
+    .unless_raised()
 }
 
 /// One recording or several.

@@ -90,13 +90,13 @@ pub fn ttfs_train<'py>(
 /// (`yin-yang-train`, `yin-yang-validation`, `yin-yang-test` or a CSV file), as `exactspike
 /// ttfs eval` does: in the ideal model, or with `chip` on an emulated chip (a profile name,
 /// with the model's own chip settings if it was trained on that profile; or a dict, the
-/// `[ttfs.chip]` table, over those settings) with trial noise from `run_seed`. With `out`, the
+/// `[ttfs.chip]` table, over those settings) with trial noise from `run_seed` (default 0). With `out`, the
 /// predictions file is written. Returns `accuracy`, `loss`, `labels`, `predictions` (−1: no
 /// output spike), `times` (output spike times [ms], patterns × classes, inf: none),
 /// `confusion` (labels × (classes + 1), the last column counting silent outputs) and, on a
 /// chip, `chip` (the mapping and calibration reports and the hardware time).
 #[pyfunction]
-#[pyo3(signature = (model, data = "yin-yang-test", *, out = None, overwrite = false, chip = None, run_seed = 0, threads = None))]
+#[pyo3(signature = (model, data = "yin-yang-test", *, out = None, overwrite = false, chip = None, run_seed = None, threads = None))]
 #[allow(clippy::too_many_arguments)]
 pub fn ttfs_eval<'py>(
     py: Python<'py>,
@@ -105,7 +105,7 @@ pub fn ttfs_eval<'py>(
     out: Option<PathBuf>,
     overwrite: bool,
     chip: Option<Bound<'py, PyAny>>,
-    run_seed: u64,
+    run_seed: Option<u64>,
     threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyDict>> {
     if let Some(out) = &out {
@@ -114,10 +114,15 @@ pub fn ttfs_eval<'py>(
     let stored = model_file::load(&model).map_err(to_py)?;
     let set = ttfs_jobs::named_data(data).map_err(to_py)?;
     let chip = chip::ttfs_settings(chip.as_ref(), stored.chip.clone())?;
+    let run_seed = chip::run_seed(run_seed, chip.as_ref())?;
     let finished = detached::run(py, threads, |_| {
         ttfs_jobs::evaluate(&stored, &set, 0, chip.as_ref(), run_seed)
     })?
     .failed()?;
+    if let Some(interrupted) = finished.raised {
+        // The evaluation does not stop early: Ctrl-C takes effect at its end, before any file.
+        return Err(interrupted);
+    }
     let (evaluation, run) = &finished.value;
     if let Some(out) = &out {
         let output = FileOutput {
@@ -131,7 +136,7 @@ pub fn ttfs_eval<'py>(
     if let Some(run) = run {
         dict.set_item("chip", chip_dict(py, run)?)?;
     }
-    finished.unless_raised().map(|_| dict)
+    Ok(dict)
 }
 
 /// Draw the decision map of the Yin-Yang model stored at `model` into `out` (PNG or SVG), as
@@ -139,7 +144,7 @@ pub fn ttfs_eval<'py>(
 /// patterns of `data`, in the ideal model or on the emulated chip `chip` (as for
 /// [`ttfs_eval`]) with trial noise from `run_seed`.
 #[pyfunction]
-#[pyo3(signature = (model, out, *, data = "yin-yang-test", resolution = 200, chip = None, run_seed = 0, overwrite = false))]
+#[pyo3(signature = (model, out, *, data = "yin-yang-test", resolution = 200, chip = None, run_seed = None, overwrite = false))]
 #[allow(clippy::too_many_arguments)]
 pub fn ttfs_map(
     py: Python<'_>,
@@ -148,20 +153,22 @@ pub fn ttfs_map(
     data: &str,
     resolution: usize,
     chip: Option<Bound<'_, PyAny>>,
-    run_seed: u64,
+    run_seed: Option<u64>,
     overwrite: bool,
 ) -> PyResult<()> {
     let stored = model_file::load(&model).map_err(to_py)?;
     let chip = chip::ttfs_settings(chip.as_ref(), stored.chip.clone())?;
+    let run_seed = chip::run_seed(run_seed, chip.as_ref())?;
     let output = FileOutput {
         path: &out,
         overwrite,
     };
     let on = chip.as_ref().map(|s| (s, run_seed));
-    py.detach(|| {
+    detached::run(py, Some(1), |_| {
         exactspike::ttfs::plot::decision_map((&model, &stored), data, resolution, on, output)
-    })
-    .map_err(to_py)
+    })?
+    .failed()?
+    .unless_raised()
 }
 
 /// An evaluation as a dict of numpy arrays (see [`ttfs_eval`]).
@@ -223,6 +230,6 @@ fn chip_dict<'py>(py: Python<'py>, run: &ChipRun) -> PyResult<Bound<'py, PyDict>
 #[pyo3(signature = (model, data = "yin-yang-test", index = 0))]
 pub fn ttfs_pattern(model: PathBuf, data: &str, index: usize) -> PyResult<(Experiment, usize)> {
     let stored = model_file::load(&model).map_err(to_py)?;
-    let (inner, label) = lower::pattern(&stored, data, index).map_err(to_py)?;
+    let (inner, label) = lower::pattern(&stored, data, index, "index").map_err(to_py)?;
     Ok((Experiment { inner }, label))
 }

@@ -326,7 +326,7 @@ impl SamplingArgs {
         let mut spec = SamplingSpec::from_file(&self.sampling)?;
         let table = spec.chip.as_ref().map(|c| c.chip.section());
         if let Some(section) = self.chip.section(table) {
-            spec = spec.with_chip(section, self.bias_scale, "command line")?;
+            spec = spec.with_chip(section, self.bias_scale, "command line", "")?;
         }
         if !self.quiet {
             println!("calibration: {}", spec.calibration_note());

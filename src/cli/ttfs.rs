@@ -299,7 +299,7 @@ pub fn run(command: TtfsCommand, threads: Option<usize>) -> Result<()> {
 fn run_pattern(model: &Path, data: &str, index: usize, out: &Path, overwrite: bool) -> Result<()> {
     check_output(out, overwrite)?;
     let stored = model_file::load(model)?;
-    let (experiment, label) = lower::pattern(&stored, data, index)?;
+    let (experiment, label) = lower::pattern(&stored, data, index, "--index")?;
     println!("pattern {index} of {data}, label {label}");
     simulate(
         &experiment,

@@ -223,28 +223,34 @@ pub struct SamplingSpec {
 }
 
 impl SamplingSpec {
-    /// This description run on the chip of `section` instead of its own `[chip]` (given by
-    /// `source`, e.g. `command line`, which errors name): the file's bias scale applies if the
-    /// profile is the same, `bias_scale` replaces it; the background must be private Poisson
-    /// noise.
+    /// This description run on the chip of `section` instead of its own `[chip]`, given by
+    /// `source` (e.g. `command line`) at `at` (empty: command-line flags, named `--chip`,
+    /// `--bias-scale`, ...), which errors name: the file's bias scale applies if the profile is
+    /// the same, `bias_scale` replaces it; the background must be private Poisson noise.
     pub fn with_chip(
         mut self,
         section: crate::chip::settings::ChipSection,
         bias_scale: Option<f64>,
         source: &str,
+        at: &str,
     ) -> Result<Self, ConfigError> {
-        check_chip_background(&self.file, "--chip", &self.background)?;
+        let (chip_field, bias_field) = if at.is_empty() {
+            ("--chip".to_string(), "--bias-scale".to_string())
+        } else {
+            (at.to_string(), format!("{at}.bias_scale"))
+        };
+        check_chip_background(&self.file, &chip_field, &self.background)?;
         let same = self
             .chip
             .take()
             .filter(|c| c.chip.profile_name == section.profile);
         let bias_scale = bias_scale.or(same.and_then(|c| c.bias_scale));
-        let chip = section.settings(source, "", Path::new(""))?;
+        let chip = section.settings(source, at, Path::new(""))?;
         self.chip = Some(SamplingChipSettings::new(
             chip,
             bias_scale,
             source,
-            "--bias-scale",
+            &bias_field,
         )?);
         Ok(self)
     }

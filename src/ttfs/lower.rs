@@ -105,11 +105,13 @@ fn project(
 /// The experiment that runs pattern `index` of the data set named `data` (as for
 /// [`super::jobs::named_data`]) through the stored `model` in the event-driven engine
 /// (`exactspike ttfs run`): until ten of the slowest membrane time constants after the last
-/// spike of the layered pass. Returns it with the pattern's label.
+/// spike of the layered pass. Returns it with the pattern's label; an index beyond the set is
+/// an error naming `index_field` (e.g. `--index`).
 pub fn pattern(
     model: &super::model_file::StoredModel,
     data: &str,
     index: usize,
+    index_field: &str,
 ) -> Result<(Experiment, usize), super::error::TtfsError> {
     use super::jobs;
     let set = jobs::named_data(data)?;
@@ -117,7 +119,7 @@ pub fn pattern(
     if index >= set.len() {
         return Err(super::error::TtfsError::Mismatch {
             path: data.to_string(),
-            problem: format!("--index {index}: the set has {} patterns", set.len()),
+            problem: format!("{index_field} {index}: the set has {} patterns", set.len()),
         });
     }
     let input: Vec<f64> = set

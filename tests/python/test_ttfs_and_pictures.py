@@ -19,21 +19,23 @@ def model(root, tmp_path_factory, cli):
 
 
 def assert_same_files(a_path, b_path, ignore=()):
-    """Every dataset and attribute of two HDF5 files equal, but the attributes `ignore`."""
+    """The same groups, datasets and attributes in two HDF5 files, all equal but the
+    attributes `ignore`; returns the datasets' names."""
     with h5py.File(a_path) as a, h5py.File(b_path) as b:
-        compared = []
-
-        def same(name, item):
-            other = b[name]
+        names = []
+        a.visit(names.append)
+        other = []
+        b.visit(other.append)
+        assert names == other
+        for name, item in [("/", a["/"])] + [(n, a[n]) for n in names]:
+            theirs = b[name]
+            assert sorted(item.attrs) == sorted(theirs.attrs), name
             for key, value in item.attrs.items():
                 if key not in ignore:
-                    assert np.array_equal(value, other.attrs[key]), (name, key)
+                    assert np.array_equal(value, theirs.attrs[key]), (name, key)
             if isinstance(item, h5py.Dataset):
-                assert np.array_equal(item[()], other[()]), name
-                compared.append(name)
-
-        a.visititems(same)
-        return compared
+                assert np.array_equal(item[()], theirs[()]), name
+        return [n for n in names if isinstance(a[n], h5py.Dataset)]
 
 
 def test_ttfs_eval_gives_the_command_lines_predictions(model, tmp_path, cli):
@@ -66,10 +68,38 @@ def test_ttfs_eval_on_a_chip_gives_the_command_lines_predictions(model, tmp_path
     assert chip["profile"] == "BrainScaleS-2" and chip["chip_seed"] == 1
     assert chip["us_per_pattern"] == pytest.approx(48.0)
     assert chip["hardware_time"].startswith("hardware time: 48.0 µs per pattern")
-    with pytest.raises(exactspike.ExactspikeError, match="chip: unknown field `speed`"):
+    with pytest.raises(exactspike.ExactspikeError, match="chip: unknown key `speed`"):
         exactspike.ttfs_eval(str(model), chip={"profile": "bss2", "speed": 2})
     with pytest.raises(exactspike.ExactspikeError, match="chip.profile: missing"):
         exactspike.ttfs_eval(str(model), chip={"time_scale": 6})
+    with pytest.raises(exactspike.ExactspikeError, match="chip.time_scale: must be a number"):
+        exactspike.ttfs_eval(str(model), chip={"profile": "bss2", "time_scale": "6"})
+    with pytest.raises(exactspike.ExactspikeError, match="run_seed: needs chip"):
+        exactspike.ttfs_eval(str(model), run_seed=3)
+
+
+def test_a_chip_trained_model_is_evaluated_on_its_own_chip_as_the_command_line_does(
+        root, model, tmp_path, cli):
+    # One epoch in the loop on chip seed 2 with the shipped BSS-2 description's other
+    # settings (time scale 6): "bss2" then means that chip, as --chip bss2 does.
+    trained = tmp_path / "bss2.h5"
+    done = cli("ttfs", "train", root / "experiments" / "ttfs_yin_yang_bss2.toml", "--init",
+               model, "--epochs", "1", "--chip", "bss2", "--chip-seed", "2", "--out", trained,
+               "--quiet")
+    assert done.returncode == 0, done.stderr
+    done = cli("ttfs", "eval", trained, "--data", "yin-yang-test", "--chip", "bss2",
+               "--out", tmp_path / "cli.h5")
+    assert done.returncode == 0, done.stderr
+    result = exactspike.ttfs_eval(str(trained), chip="bss2", out=tmp_path / "py.h5")
+    assert result["chip"]["chip_seed"] == 2
+    assert_same_files(tmp_path / "cli.h5", tmp_path / "py.h5", ignore=("wall_seconds",))
+    # Another seed over the model's other settings, as --chip bss2 --chip-seed 5.
+    done = cli("ttfs", "eval", trained, "--data", "yin-yang-test", "--chip", "bss2",
+               "--chip-seed", "5", "--out", tmp_path / "cli5.h5")
+    assert done.returncode == 0, done.stderr
+    exactspike.ttfs_eval(str(trained), chip={"profile": "bss2", "chip_seed": 5},
+                         out=tmp_path / "py5.h5")
+    assert_same_files(tmp_path / "cli5.h5", tmp_path / "py5.h5", ignore=("wall_seconds",))
 
 
 def test_pictures_are_the_command_lines(root, model, tmp_path, cli, short_sampling_file):
@@ -99,11 +129,12 @@ def test_pictures_are_the_command_lines(root, model, tmp_path, cli, short_sampli
 def test_runs_and_sampling_on_a_chip_write_the_command_lines_bytes(root, tmp_path, cli,
                                                                    short_sampling_file):
     experiment = root / "experiments" / "sbs_neuron.toml"
-    done = cli("run", experiment, "--chip", "bss1", "--chip-seed", "2", "--t-stop", "500",
+    seed = 2**63 + 1  # chip seeds take all 64 bits
+    done = cli("run", experiment, "--chip", "bss1", "--chip-seed", seed, "--t-stop", "500",
                "--out", tmp_path / "cli.h5")
     assert done.returncode == 0, done.stderr
     exactspike.run(str(experiment), out=tmp_path / "py.h5", t_stop=500.0,
-                   chip={"profile": "bss1", "chip_seed": 2})
+                   chip={"profile": "bss1", "chip_seed": seed})
     assert (tmp_path / "py.h5").read_bytes() == (tmp_path / "cli.h5").read_bytes()
     with h5py.File(tmp_path / "py.h5") as f:
         assert "chip" in f
@@ -116,12 +147,13 @@ def test_runs_and_sampling_on_a_chip_write_the_command_lines_bytes(root, tmp_pat
                                chip={"profile": "bss1", "chip_seed": 1, "bias_scale": 4})
     assert (tmp_path / "py_s.h5").read_bytes() == (tmp_path / "cli_s.h5").read_bytes()
     assert result["completed"]
-    with pytest.raises(exactspike.ExactspikeError, match="--bias-scale: must be > 0"):
+    with pytest.raises(exactspike.ExactspikeError, match="chip.bias_scale: must be > 0"):
         exactspike.sample(str(spec), out=tmp_path / "bad.h5",
                           chip={"profile": "bss1", "bias_scale": -1})
-    with pytest.raises(exactspike.ExactspikeError, match="unknown field `bias_scale`"):
-        exactspike.run(str(experiment), out=tmp_path / "bad.h5", chip={"profile": "bss1",
-                                                                      "bias_scale": 2})
+    for key in ("bias_scale", "time_scale"):
+        with pytest.raises(exactspike.ExactspikeError, match=f"unknown key `{key}`"):
+            exactspike.run(str(experiment), out=tmp_path / "bad.h5",
+                           chip={"profile": "bss1", key: 2})
 
 
 def test_a_pattern_through_the_engine_as_ttfs_run_puts_it(model, tmp_path, cli):
@@ -134,7 +166,8 @@ def test_a_pattern_through_the_engine_as_ttfs_run_puts_it(model, tmp_path, cli):
     assert (tmp_path / "py.h5").read_bytes() == (tmp_path / "cli.h5").read_bytes()
     # The output layer's first spikes are the layered evaluation's output times.
     evaluation = exactspike.ttfs_eval(str(model), "yin-yang-test")
-    output = max(name for name, _, _ in experiment.populations if name.startswith("layer"))
+    layers = [name for name, _, _ in experiment.populations if name.startswith("layer")]
+    output = max(layers, key=lambda name: int(name[len("layer"):]))
     simulation = exactspike.Simulation(experiment)
     simulation.run()
     senders, times = simulation.spikes(output)
@@ -146,5 +179,5 @@ def test_a_pattern_through_the_engine_as_ttfs_run_puts_it(model, tmp_path, cli):
     assert np.array_equal(np.isinf(first), np.isinf(expected))
     finite = np.isfinite(expected)
     assert np.max(np.abs(first[finite] - expected[finite])) <= 1e-9
-    with pytest.raises(exactspike.ExactspikeError, match="the set has 1000 patterns"):
+    with pytest.raises(exactspike.ExactspikeError, match="index 1000: the set has 1000"):
         exactspike.ttfs_pattern(str(model), "yin-yang-test", 1000)
