@@ -130,10 +130,7 @@ class Projection(common.Projection):
         arrays = {"presynaptic_index": i, "postsynaptic_index": j, "weight": weight,
                   "delay": delay}
         for name, value in parameters.items():
-            if isinstance(value, dict):
-                raise NotImplementedError(
-                    f"exactspike takes one {name} per projection, not a distribution"
-                )
+            # One number per projection (native_connectors refuses drawn ones).
             arrays[name] = np.full(i.size, value)
         return arrays
 
@@ -273,12 +270,7 @@ class Projection(common.Projection):
     def _one(self, name, default):
         """The one value of synapse parameter `name` of every connection."""
         if self._native is not None and name in self._native["parameters"]:
-            value = self._native["parameters"][name]
-            if isinstance(value, dict):
-                raise NotImplementedError(
-                    f"exactspike takes one {name} per projection, not a distribution"
-                )
-            return float(value)
+            return float(self._native["parameters"][name])
         values = np.unique(self._connections[name]) if name in self._connections else []
         if len(values) > 1:
             raise NotImplementedError(
