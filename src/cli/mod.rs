@@ -1,6 +1,7 @@
 //! Command-line interface: `run`, `calibrate`, `sample`, `train`, `plot-dkl`, `raster`, `info`,
 //! and the `ttfs` family ([`ttfs`]).
 
+mod say;
 mod ttfs;
 
 use std::io::IsTerminal;
@@ -11,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+use say::say;
 
 use exactspike::chip::network::OnChip;
 use exactspike::chip::settings::ChipSettings;
@@ -231,7 +233,7 @@ fn execute(command: Command, threads: Option<usize>) -> Result<()> {
         }
         Command::Ttfs(command) => ttfs::run(command, threads),
         Command::Info { file } => {
-            println!("{}", summary::summarize(&file)?);
+            say!("{}", summary::summarize(&file)?);
             Ok(())
         }
     }
@@ -254,7 +256,7 @@ fn calibrate(path: &Path, out: &Path, overwrite: bool) -> Result<()> {
     jobs::write_calibration(&spec, &calibration, output)?;
     plot::draw_calibration(out, &picture, overwrite)?;
     let f = &calibration.fit;
-    println!(
+    say!(
         "v_p05 = {:.4} ± {:.4} mV, alpha = {:.4} ± {:.4} mV ({} points, rms residual {:.2e}) -> {}",
         f.v_p05,
         f.v_p05_stderr,
@@ -264,9 +266,9 @@ fn calibrate(path: &Path, out: &Path, overwrite: bool) -> Result<()> {
         f.residual_rms,
         out.display()
     );
-    println!("activation curve -> {}", picture.display());
+    say!("activation curve -> {}", picture.display());
     if let Ok(hint) = spec.calibration_hint(out) {
-        println!("{hint}");
+        say!("{hint}");
     }
     Ok(())
 }
@@ -329,7 +331,7 @@ impl SamplingArgs {
             spec = spec.with_chip(section, self.bias_scale, "command line", "")?;
         }
         if !self.quiet {
-            println!("calibration: {}", spec.calibration_note());
+            say!("calibration: {}", spec.calibration_note());
         }
         Ok(spec)
     }
@@ -338,7 +340,7 @@ impl SamplingArgs {
     fn describe_background(&self, job: &SamplingJob) {
         if let (Some(measured), false) = (job.background(), self.quiet) {
             for line in describe(&job.spec().background, measured) {
-                println!("{line}");
+                say!("{line}");
             }
         }
     }
@@ -351,10 +353,10 @@ impl SamplingArgs {
             job.chip_report(summary.wall_seconds),
             self.quiet,
         ) {
-            println!("{report}");
-            println!("{}", chip.calibration());
+            say!("{report}");
+            say!("{}", chip.calibration());
             let offered = summary.input_events + summary.lost_events;
-            println!(
+            say!(
                 "spikes lost on the way: {} of {} ({:.2} %)",
                 summary.lost_events,
                 offered,
@@ -485,9 +487,9 @@ fn report(
     after: &str,
 ) -> Result<()> {
     if !output.quiet {
-        println!("{}", summary_line(summary, output.path));
+        say!("{}", summary_line(summary, output.path));
         if let Some(dkl) = result.final_median_dkl() {
-            println!(
+            say!(
                 "D_KL(p_sampled || p_target) after {} ms{after}: median {:.4} over {} network(s)",
                 result.checkpoints.last().copied().unwrap_or(0.0),
                 dkl,
@@ -518,8 +520,8 @@ fn run_experiment(
     };
     let mut on_chip = OnChip::new(&experiment, settings)?;
     if !output.quiet {
-        println!("{}", on_chip.report());
-        println!("{}", on_chip.chip.calibration());
+        say!("{}", on_chip.report());
+        say!("{}", on_chip.chip.calibration());
     }
     let OnChip {
         experiment,
@@ -556,7 +558,7 @@ fn record_run(
         exactspike::run_into_file(simulation, experiment, layout, target, control)
     })?;
     if !output.quiet {
-        println!("{}", summary_line(&summary, output.path));
+        say!("{}", summary_line(&summary, output.path));
     }
     completed(&summary, output.path)
 }

@@ -4,6 +4,8 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
+
+use super::say::{say, say_more};
 use clap::Subcommand;
 
 use exactspike::chip::settings::{ChipSection, ChipSettings};
@@ -282,7 +284,7 @@ pub fn run(command: TtfsCommand, threads: Option<usize>) -> Result<()> {
             };
             let on = settings.as_ref().map(|s| (s, run_seed.unwrap_or(0)));
             plot::decision_map((&model, &stored), &data, resolution, on, output)?;
-            println!("decision map -> {}", out.display());
+            say!("decision map -> {}", out.display());
             Ok(())
         }
         TtfsCommand::Run {
@@ -300,7 +302,7 @@ fn run_pattern(model: &Path, data: &str, index: usize, out: &Path, overwrite: bo
     check_output(out, overwrite)?;
     let stored = model_file::load(model)?;
     let (experiment, label) = lower::pattern(&stored, data, index, "--index")?;
-    println!("pattern {index} of {data}, label {label}");
+    say!("pattern {index} of {data}, label {label}");
     simulate(
         &experiment,
         &Output {
@@ -316,8 +318,8 @@ fn train(spec: TtfsSpec, out: &Path, quiet: bool, overwrite: bool) -> Result<()>
     check_output(out, overwrite)?;
     let job = TrainJob::prepare(spec)?;
     if let (Some(chip), false) = (&job.chip, quiet) {
-        print!("{}", chip.mapping().report(&job.initial));
-        println!("{}", chip.calibration());
+        say_more!("{}", chip.mapping().report(&job.initial));
+        say!("{}", chip.calibration());
     }
     let epochs = job.spec.training.epochs;
     let signals = Signals::catch()?;
@@ -347,14 +349,14 @@ fn train(spec: TtfsSpec, out: &Path, quiet: bool, overwrite: bool) -> Result<()>
     let ran = outcome.trained.history.len();
     if !quiet {
         let (last, best) = outcome.test_accuracy_last_best;
-        println!(
+        say!(
             "{ran} epochs in {:.1} s ({} threads); test accuracy {} -> {}",
             outcome.wall_seconds,
             outcome.threads,
             accuracy_text(&outcome.test),
             out.display()
         );
-        println!(
+        say!(
             "test accuracy of the last network {:.2} %, of the best-validation network (epoch {}) {:.2} %",
             100.0 * last,
             outcome.trained.best_epoch,
@@ -362,13 +364,13 @@ fn train(spec: TtfsSpec, out: &Path, quiet: bool, overwrite: bool) -> Result<()>
         );
         if let Some(run) = &outcome.chip {
             let ideal = outcome.ideal_test.as_ref().map_or(f64::NAN, |e| e.accuracy);
-            println!(
+            say!(
                 "on {} (chip seed {}); the same network in software: {:.2} %",
                 run.mapping.chip,
                 run.chip.mapping().settings.chip_seed,
                 100.0 * ideal
             );
-            println!("{}", run.time);
+            say!("{}", run.time);
         }
     }
     if outcome.trained.completed {
@@ -410,11 +412,11 @@ fn evaluate(
     let run_seed = run_seed.unwrap_or(0);
     let (evaluation, chip) = jobs::evaluate(&stored, &set, threads, chip.as_ref(), run_seed)?;
     if let Some(run) = &chip {
-        print!("{}", run.mapping);
-        println!("{}", run.chip.calibration());
+        say_more!("{}", run.mapping);
+        say!("{}", run.chip.calibration());
     }
-    println!("{data}: accuracy {}", accuracy_text(&evaluation));
-    print!(
+    say!("{data}: accuracy {}", accuracy_text(&evaluation));
+    say_more!(
         "{}",
         confusion_text(&evaluation, stored.network.n_outputs())
     );
@@ -424,10 +426,10 @@ fn evaluate(
             overwrite,
         };
         jobs::write_predictions(output, &stored, &evaluation, data, chip.as_ref())?;
-        println!("predictions -> {}", out.display());
+        say!("predictions -> {}", out.display());
     }
     if let Some(run) = &chip {
-        println!("{}", run.time);
+        say!("{}", run.time);
     }
     Ok(())
 }

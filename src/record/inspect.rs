@@ -238,9 +238,9 @@ fn list_spike_populations(file: &File) -> Result<Vec<SpikePopulation>, hdf5_pure
 
 /// Open the recording at `path` for reading (streaming: only what is read is loaded).
 pub(crate) fn open(path: &Path) -> Result<File, RecordError> {
-    if let Err(error) = std::fs::metadata(path) {
+    if let Err(error) = std::fs::File::open(path) {
         let path = path.display().to_string();
-        return Err(RecordError::Io { path, error });
+        return Err(RecordError::Unreadable { path, error });
     }
     File::open_streaming(path).map_err(|e| error(path, e))
 }

@@ -311,6 +311,14 @@ pub enum RecordError {
         /// The I/O error (in the message already, so not repeated as a source).
         error: std::io::Error,
     },
+    /// A recording to read is missing or cannot be opened (the user named it).
+    #[error("{path}: cannot read: {error}")]
+    Unreadable {
+        /// File concerned.
+        path: String,
+        /// The I/O error.
+        error: std::io::Error,
+    },
     /// The HDF5 layer failed.
     #[error("{path}: HDF5 error: {problem}")]
     Hdf5 {
@@ -358,7 +366,10 @@ impl RecordError {
     pub fn is_bad_input(&self) -> bool {
         matches!(
             self,
-            Self::Exists { .. } | Self::NotAFile { .. } | Self::NoDirectory { .. }
+            Self::Exists { .. }
+                | Self::NotAFile { .. }
+                | Self::NoDirectory { .. }
+                | Self::Unreadable { .. }
         )
     }
 }

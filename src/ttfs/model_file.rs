@@ -50,7 +50,7 @@ use crate::chip::instance::QUANTITIES;
 use crate::chip::record::CHIP_GROUP;
 use crate::chip::settings::ChipSection;
 use crate::record::inspect::{group_attributes, group_counts, group_texts, read_f64};
-use crate::record::{AttributeValue, RecordLayout, RunMetadata, Table};
+use crate::record::{AttributeValue, RecordError, RecordLayout, RunMetadata, Table};
 
 /// One column of the training history: its value in an epoch's record.
 type EpochColumn = fn(&super::train::EpochRecord) -> f64;
@@ -365,11 +365,13 @@ pub fn load(path: &Path) -> Result<StoredModel, TtfsError> {
         field: field.into(),
         problem,
     };
-    let (settings, complete) = group_attributes(path, MODEL_GROUP).map_err(|_| {
-        problem(
+    let (settings, complete) = group_attributes(path, MODEL_GROUP).map_err(|e| match e {
+        // A missing or unreadable file is said as such.
+        RecordError::Unreadable { .. } => TtfsError::Record(e),
+        _ => problem(
             "/ttfs",
             "not a TTFS model (no /ttfs group); make one with `exactspike ttfs train`".into(),
-        )
+        ),
     })?;
     let get = |attrs: &std::collections::HashMap<String, f64>, group: &str, name: &str| {
         attrs

@@ -387,6 +387,54 @@ fn missing_file_is_named() {
         "{stderr}"
     );
     assert!(!Path::new("/tmp/never.h5").exists());
+    // A recording or model to read: the same line, exit 2.
+    let dir = tempfile::tempdir().unwrap();
+    let picture = dir.path().join("x.png");
+    let picture = picture.to_str().unwrap();
+    for args in [
+        &["info", "/nonexistent/run.h5"][..],
+        &["raster", "/nonexistent/run.h5", "--out", picture],
+        &["plot-dkl", "/nonexistent/run.h5", "--out", picture],
+        &[
+            "ttfs",
+            "eval",
+            "/nonexistent/run.h5",
+            "--data",
+            "yin-yang-test",
+        ],
+        &["ttfs", "plot", "/nonexistent/run.h5", "--out", picture],
+    ] {
+        let output = cli(args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(
+            stderr.trim(),
+            "error: /nonexistent/run.h5: cannot read: No such file or directory (os error 2)",
+            "{args:?}"
+        );
+    }
+    assert!(!Path::new(picture).exists());
+}
+
+#[test]
+fn a_closed_output_pipe_silences_the_command_but_not_the_run() {
+    // `exactspike run ... | head -0`: the summary line meets a closed pipe; the run still
+    // finishes its file and succeeds.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run.h5");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_exactspike"))
+        .args(["run", crate::common::example().to_str().unwrap(), "--out"])
+        .arg(&out)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("ends");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(std::fs::metadata(&out).unwrap().len() > 0);
 }
 
 #[test]

@@ -251,7 +251,7 @@ fn an_os_error_is_said_once() {
         assert_eq!(
             stderr,
             format!(
-                "error: {}: No such file or directory (os error 2)\n",
+                "error: {}: cannot read: No such file or directory (os error 2)\n",
                 missing.display()
             ),
             "{args:?}"
