@@ -164,6 +164,7 @@ pub enum Connector {
     /// Each post neuron receives exactly `n` connections from randomly chosen pre neurons.
     FixedNumberPre {
         /// Number of incoming connections per post neuron.
+        #[serde(deserialize_with = "count_i64")]
         n: i64,
         /// Whether self connections are allowed.
         #[serde(default = "yes")]
@@ -270,6 +271,17 @@ impl<const MAX: u64> Whole<MAX> {
     pub fn get(self) -> usize {
         usize::try_from(self.0).unwrap_or(usize::MAX)
     }
+}
+
+/// A count (`usize`) read as a [`Whole`] of at most 2³² − 1, for `#[serde(deserialize_with)]`:
+/// a float or a negative number is refused saying what a count must be.
+pub(crate) fn count<'de, D: Deserializer<'de>>(deserializer: D) -> Result<usize, D::Error> {
+    Whole::<{ u32::MAX as u64 }>::deserialize(deserializer).map(Whole::get)
+}
+
+/// [`count`] as an `i64` (a connector's `n`).
+fn count_i64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    Whole::<{ u32::MAX as u64 }>::deserialize(deserializer).map(|w| w.0 as i64)
 }
 
 impl<'de, const MAX: u64> Deserialize<'de> for Whole<MAX> {

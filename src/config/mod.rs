@@ -7,7 +7,7 @@
 
 mod builder;
 mod experiment;
-mod file;
+pub(crate) mod file;
 mod toml_front;
 mod validate;
 

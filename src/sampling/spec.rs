@@ -155,6 +155,7 @@ pub struct CalibrationSection {
     /// directory; [`SamplingSpec::calibration`] holds it resolved against that directory).
     pub file: Option<PathBuf>,
     /// Points of the fine sweep.
+    #[serde(deserialize_with = "crate::config::file::count")]
     pub points: usize,
     /// Measured time per sweep point [ms] (after `burn_in`).
     pub duration: f64,

@@ -470,3 +470,13 @@ fn transmission_probability_outside_zero_one() {
         );
     }
 }
+
+#[test]
+fn a_connection_count_that_is_not_whole_is_named() {
+    rejects(
+        "connector = { type = \"all_to_all\" }\nweight = 0.002",
+        "connector = { type = \"fixed_number_pre\", n = 2.5 }\nweight = 0.002",
+        "projection[1].connector",
+        "must be a whole number ≥ 0 written without a decimal point or exponent (e.g. 1000), got 2.5",
+    );
+}

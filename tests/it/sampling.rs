@@ -303,6 +303,10 @@ fn counts_and_seeds_that_are_not_whole_numbers_are_named() {
         ),
         &format!("sampling.toml: boltzmann.random.n (line 7): {whole}, got 5.0"),
     );
+    rejected(
+        &VALID.replace_once("points = 30", "points = 12.5"),
+        &format!("sampling.toml: calibration.points (line 21): {whole}, got 12.5"),
+    );
 }
 
 #[test]
