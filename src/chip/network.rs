@@ -328,8 +328,9 @@ pub struct OnChip {
 }
 
 impl OnChip {
-    /// Map `experiment` onto the chip of `settings` (the run's noise from the experiment's
-    /// seed) and build it; what does not fit is an error naming the experiment's file.
+    /// Map `experiment` onto the chip of `settings` (the run's noise from its run seed,
+    /// [`Experiment::run_seed`]) and build it; what does not fit is an error naming the
+    /// experiment's file.
     pub fn new(
         experiment: &Experiment,
         settings: &ChipSettings,
