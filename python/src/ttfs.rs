@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use exactspike::chip::settings::ChipSettings;
 use exactspike::record::{check_output, FileOutput};
 use exactspike::ttfs::jobs::{self as ttfs_jobs, ChipRun, TrainJob};
 use exactspike::ttfs::spec::TtfsSpec;
@@ -22,11 +23,12 @@ use crate::simulation::Experiment;
 
 /// Train a time-to-first-spike network (a TTFS description: a path or a dict) into the HDF5
 /// model file `out`, as `exactspike ttfs train` does; `seed` and `epochs` replace the
-/// description's. Returns the accuracies and the history per epoch. Ctrl-C stops after the
-/// current epoch, stores the network kept so far (marked incomplete) and raises
-/// `KeyboardInterrupt`.
+/// description's, `init` starts from a stored model (`--init`), `chip` trains in the loop on an
+/// emulated chip over the description's `[ttfs.chip]` (as `--chip`, see [`ttfs_eval`]).
+/// Returns the accuracies and the history per epoch. Ctrl-C stops after the current epoch,
+/// stores the network kept so far (marked incomplete) and raises `KeyboardInterrupt`.
 #[pyfunction]
-#[pyo3(signature = (description, *, out, overwrite = false, seed = None, epochs = None, threads = None))]
+#[pyo3(signature = (description, *, out, overwrite = false, seed = None, epochs = None, threads = None, init = None, chip = None))]
 #[allow(clippy::too_many_arguments)]
 pub fn ttfs_train<'py>(
     py: Python<'py>,
@@ -36,9 +38,18 @@ pub fn ttfs_train<'py>(
     seed: Option<u64>,
     epochs: Option<usize>,
     threads: Option<usize>,
+    init: Option<PathBuf>,
+    chip: Option<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     check_output(&out, overwrite).map_err(to_py)?;
     let mut spec = description.read(TtfsSpec::from_file, TtfsSpec::from_table)?;
+    let table = spec.chip.as_ref().map(ChipSettings::section);
+    if let Some(settings) = chip::ttfs_settings(chip.as_ref(), table)? {
+        spec.chip = Some(settings);
+    }
+    if init.is_some() {
+        spec.training.init = init;
+    }
     if let Some(seed) = seed {
         spec.seed = seed;
     }

@@ -87,6 +87,11 @@ def test_a_chip_trained_model_is_evaluated_on_its_own_chip_as_the_command_line_d
                model, "--epochs", "1", "--chip", "bss2", "--chip-seed", "2", "--out", trained,
                "--quiet")
     assert done.returncode == 0, done.stderr
+    # The same training from Python: the same model file but for wall time and threads.
+    exactspike.ttfs_train(str(root / "experiments" / "ttfs_yin_yang_bss2.toml"),
+                          out=tmp_path / "bss2_py.h5", init=model, epochs=1,
+                          chip={"profile": "bss2", "chip_seed": 2})
+    assert_same_files(trained, tmp_path / "bss2_py.h5", ignore=("wall_seconds", "threads"))
     done = cli("ttfs", "eval", trained, "--data", "yin-yang-test", "--chip", "bss2",
                "--out", tmp_path / "cli.h5")
     assert done.returncode == 0, done.stderr
