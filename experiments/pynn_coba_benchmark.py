@@ -76,9 +76,9 @@ def run(simulator="exactspike", rng_kind="native", t_stop=None, threads=1, stimu
     seed = stimulus_seed if stimulus_seed is not None else description["simulation"]["seed"]
     t_stop = t_stop or description["simulation"]["t_stop"]
     started = time.perf_counter()
-    extra = {"threads": threads} if simulator == "exactspike" else {"threads": threads,
-                                                                     "rng_seed": seed}
-    sim.setup(timestep=0.1, min_delay=0.1, seed=seed, **extra)
+    # The simulator's own seed: exactspike's master seed, NEST's rng_seed.
+    own_seed = {"seed": seed} if simulator == "exactspike" else {"rng_seed": seed}
+    sim.setup(timestep=0.1, min_delay=0.1, threads=threads, **own_seed)
     populations = build(sim, rng_kind)
     built = time.perf_counter()
     sim.run(t_stop)

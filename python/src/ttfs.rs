@@ -10,7 +10,7 @@ use exactspike::ttfs::jobs::{self as ttfs_jobs, ChipRun, TrainJob};
 use exactspike::ttfs::spec::TtfsSpec;
 use exactspike::ttfs::train::{EpochRecord, Evaluation};
 use exactspike::ttfs::{lower, model_file};
-use numpy::{IntoPyArray, PyArray2};
+use numpy::{IntoPyArray, PyArrayMethods};
 use pyo3::exceptions::PyKeyboardInterrupt;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -199,20 +199,11 @@ fn evaluation_dict<'py>(
         .map(|p| p.map_or(-1, |c| c as i64))
         .collect();
     dict.set_item("predictions", predictions.into_pyarray(py))?;
-    let rows = |values: &[f64], width: usize| -> Vec<Vec<f64>> {
-        values.chunks(width.max(1)).map(<[f64]>::to_vec).collect()
-    };
-    dict.set_item(
-        "times",
-        PyArray2::from_vec2(py, &rows(&evaluation.times, classes))?,
-    )?;
-    let counts: Vec<f64> = evaluation
-        .confusion(classes)
-        .iter()
-        .map(|&c| c as f64)
-        .collect();
-    let confusion = PyArray2::from_vec2(py, &rows(&counts, classes + 1))?;
-    dict.set_item("confusion", confusion.call_method1("astype", ("int64",))?)?;
+    let patterns = evaluation.labels.len();
+    let times = evaluation.times.clone().into_pyarray(py);
+    dict.set_item("times", times.reshape([patterns, classes])?)?;
+    let confusion = evaluation.confusion(classes).into_pyarray(py);
+    dict.set_item("confusion", confusion.reshape([classes, classes + 1])?)?;
     Ok(dict)
 }
 

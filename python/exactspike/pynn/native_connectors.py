@@ -5,6 +5,8 @@ between whole populations, with weights and delays that are numbers or
 ``RandomDistribution``s drawing with ``NativeRNG``. The connections are then those of the
 same connector in an experiment file (same streams, same order)."""
 
+import numpy as np
+
 from pyNN import connectors
 
 from .random import is_native, native_table
@@ -59,8 +61,6 @@ def _check_values(projection, parameters):
     """PyNN's checks of the synapse's values (the weight's sign for the receptor), as its
     connectors make them when `safe`, on the numbers given (exactspike checks drawn ones when
     it builds the network)."""
-    import numpy as np
-
     synapse = projection.synapse_type
     for name, check in getattr(synapse, "parameter_checks", {}).items():
         native = synapse.translations[name]["translated_name"]
