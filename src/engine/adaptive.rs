@@ -1,6 +1,8 @@
 //! The choice of [`super::EventLoop::Adaptive`] between windows ([`super::window`]) and the
 //! event-by-event loop, by measurement: a trial of windows, then a trial of single events, then
-//! whichever cost less time per unit of work (input events and spikes), for the rest of the run.
+//! whichever cost less time per unit of work (input events and spikes) for a period of 256
+//! trials' length, then the trials again. A network's activity at its start (a kick, a burn-in)
+//! need not be that of the rest of the run, so one choice at the start can be the wrong one.
 //!
 //! Neither loop is cheaper everywhere: a window visit costs about as much as one event, so on
 //! one thread windows pay off only when neurons have several events per window, but on several
@@ -19,6 +21,12 @@ const TRIAL_VISITS: u64 = 4096;
 
 /// Events (queue pops) of the event-by-event loop's trial.
 const TRIAL_EVENTS: u64 = 4096;
+
+/// Neuron visits of windows, once chosen, before the trials run again.
+const PERIOD_VISITS: u64 = 256 * TRIAL_VISITS;
+
+/// Events of the event-by-event loop, once chosen, before the trials run again.
+const PERIOD_EVENTS: u64 = 256 * TRIAL_EVENTS;
 
 /// Which loop [`super::EventLoop::Adaptive`] runs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -51,6 +59,8 @@ pub(super) struct Trial {
     event_work: u64,
     /// Time spent in the single-event trial [s].
     event_seconds: f64,
+    /// Neuron visits or events of the chosen loop since the choice.
+    chosen: u64,
 }
 
 impl Trial {
@@ -70,6 +80,28 @@ impl Trial {
     /// Events still to pop in the single-event trial.
     fn events_left(&self) -> u64 {
         TRIAL_EVENTS.saturating_sub(self.events)
+    }
+
+    /// Count `visits` neuron visits of chosen windows; at the period's end, start the trials
+    /// again (and say so).
+    pub fn chosen_windows(&mut self, visits: u64) -> bool {
+        self.chosen_for(visits, PERIOD_VISITS)
+    }
+
+    /// Events the chosen event-by-event loop may still pop in its period.
+    fn chosen_events_left(&self) -> u64 {
+        PERIOD_EVENTS.saturating_sub(self.chosen)
+    }
+
+    /// Count `work` visits or events of the chosen loop, whose period is `period` of them; at
+    /// the period's end, start the trials again (and say so).
+    fn chosen_for(&mut self, work: u64, period: u64) -> bool {
+        self.chosen += work;
+        let over = self.chosen >= period;
+        if over {
+            *self = Trial::default();
+        }
+        over
     }
 
     /// Count `events` single events that did `work` in `seconds`; at the trial's end, choose.
@@ -119,9 +151,14 @@ impl Simulation {
                     self.trial
                         .single_events(events, summary.work() - work, seconds);
                 }
-                LoopChoice::Events => return Ok(()),
+                LoopChoice::Events => {
+                    let left = self.trial.chosen_events_left();
+                    let events = self.run_events(t_end, left, out, summary)?;
+                    self.trial.chosen_for(events, PERIOD_EVENTS);
+                }
             }
-            // The same choice again: the run is through `t_end`, interrupted, or has no windows.
+            // The same choice again: the run is through `t_end`, interrupted, or has no windows
+            // (or the event-by-event loop's period goes on in the next segment).
             if self.trial.choice == before || !summary.termination.is_completed() {
                 return Ok(());
             }
@@ -204,6 +241,53 @@ mod tests {
                 spikes.iter().chain(samples).map(|x| x.to_bits()).collect()
             };
             assert_eq!(bits(&rec), bits(&reference), "pauses {pauses:?}");
+        }
+    }
+
+    #[test]
+    fn the_trials_run_again_after_a_period_of_the_chosen_loop() {
+        let mut trial = Trial {
+            choice: LoopChoice::Windows,
+            ..Trial::default()
+        };
+        assert!(!trial.chosen_windows(PERIOD_VISITS - 1));
+        assert_eq!(trial.choice, LoopChoice::Windows);
+        assert!(trial.chosen_windows(1));
+        assert_eq!(trial.choice, LoopChoice::TrialWindows);
+        assert_eq!((trial.visits, trial.events, trial.chosen), (0, 0, 0));
+        let mut trial = Trial {
+            choice: LoopChoice::Events,
+            chosen: 10,
+            ..Trial::default()
+        };
+        assert_eq!(trial.chosen_events_left(), PERIOD_EVENTS - 10);
+        assert!(trial.chosen_for(PERIOD_EVENTS - 10, PERIOD_EVENTS));
+        assert_eq!(trial.choice, LoopChoice::TrialWindows);
+    }
+
+    #[test]
+    fn trials_again_in_the_middle_of_a_run_change_nothing() {
+        let (reference, _) = run(EventLoop::Events, Trial::default(), &[]);
+        // Either loop chosen, with its period almost over: the trials run again mid-run (and
+        // again at the pauses' segments).
+        for trial in [
+            Trial {
+                choice: LoopChoice::Windows,
+                chosen: PERIOD_VISITS - 200,
+                ..Trial::default()
+            },
+            Trial {
+                choice: LoopChoice::Events,
+                chosen: PERIOD_EVENTS - 200,
+                ..Trial::default()
+            },
+        ] {
+            for pauses in [&[][..], &[3.0, 7.25]] {
+                let (rec, _) = run(EventLoop::Adaptive, trial, pauses);
+                assert_eq!(rec.spikes[0].times, reference.spikes[0].times);
+                assert_eq!(rec.spikes[0].senders, reference.spikes[0].senders);
+                assert_eq!(rec.signals[0].values, reference.signals[0].values);
+            }
         }
     }
 }

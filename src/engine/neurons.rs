@@ -94,15 +94,27 @@ pub(super) fn model_index(models: usize, local: usize) -> usize {
 }
 
 /// A spike search from `state` up to its next folded input at `horizon` [ms] or, sooner, where
-/// the model stops looking ([`ExactNeuron::search_until`]): the crossing found, if any, and the
-/// search's end [ms] (where the neuron must be woken if none).
+/// the model stops looking ([`search_end`]): the crossing found, if any, and the search's end
+/// [ms] (where the neuron must be woken if none).
 pub(super) fn search<M: ExactNeuron>(
     model: &M,
     state: &mut M::State,
     horizon: f64,
 ) -> (Option<f64>, f64) {
-    let end = horizon.min(model.search_until(state));
+    let end = search_end(model, state, horizon);
     (model.next_spike_before(state, end), end)
+}
+
+/// Where a spike search from `state` ends [ms]: at the next folded input at `horizon` [ms] or
+/// where the model stops looking ([`ExactNeuron::search_until`]), whichever is sooner; with
+/// neither (no input known to come), at the model's [`ExactNeuron::lookahead_until`].
+pub(super) fn search_end<M: ExactNeuron>(model: &M, state: &M::State, horizon: f64) -> f64 {
+    let end = horizon.min(model.search_until(state));
+    if end == f64::INFINITY {
+        model.lookahead_until(state)
+    } else {
+        end
+    }
 }
 
 impl NeuronGroup {

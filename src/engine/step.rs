@@ -107,7 +107,7 @@ impl<M: ExactNeuron> NeuronStep<'_, M> {
             summary.input_events += 1;
             self.model.advance(self.state, time);
             self.model.receive(self.state, receptor, weight);
-        } else if self.model.search_until(self.state) <= time {
+        } else if super::neurons::search_end(self.model, self.state, horizon) <= time {
             // A wake where the last search stopped looking: look on from here.
             self.model.advance(self.state, time);
         }
@@ -126,14 +126,19 @@ impl<M: ExactNeuron> NeuronStep<'_, M> {
         runs: bool,
         summary: &mut RunSummary,
     ) -> (Option<EntityKey>, u64) {
-        if runs {
+        // The model's loop starts with a folded input (or the end of a refractory period that
+        // deferred some), not with a wake where a search stopped looking.
+        let input_due = wake_time(
+            self.folded.next_arrival(),
+            self.model.refractory_until(self.state),
+        ) <= first;
+        if runs && input_due {
             if let Some(run) = self.model.run_inputs(self.state, &mut self.folded, until) {
                 summary.source_spikes += run.inputs;
                 summary.input_events += run.inputs;
-                let wake = wake_time(
-                    self.folded.next_arrival(),
-                    self.model.refractory_until(self.state),
-                );
+                let end =
+                    super::neurons::search_end(self.model, self.state, self.folded.next_arrival());
+                let wake = wake_time(end, self.model.refractory_until(self.state));
                 return (neuron_key(run.spike, wake), run.events);
             }
         }

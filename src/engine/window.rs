@@ -145,13 +145,20 @@ impl Simulation {
             let (work, started) = (summary.work(), Instant::now());
             self.run_window(w, out.recorder, summary)?;
             self.through = w;
-            let trial = self.event_loop == super::EventLoop::Adaptive
-                && self.trial.choice == LoopChoice::TrialWindows;
             let (visits, seconds) = (
                 self.window.jobs.len() as u64,
                 started.elapsed().as_secs_f64(),
             );
-            if trial && self.trial.window(visits, summary.work() - work, seconds) {
+            let adaptive = self.event_loop == super::EventLoop::Adaptive;
+            let trial_or_period_over = adaptive
+                && match self.trial.choice {
+                    LoopChoice::TrialWindows => {
+                        self.trial.window(visits, summary.work() - work, seconds)
+                    }
+                    LoopChoice::Windows => self.trial.chosen_windows(visits),
+                    _ => false,
+                };
+            if trial_or_period_over {
                 return Ok(());
             }
             if before / CHECK_EVERY != self.processed / CHECK_EVERY && out.stop_at(w, summary) {

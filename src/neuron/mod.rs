@@ -150,7 +150,8 @@ pub trait ExactNeuron {
     /// the first search that finds a crossing.
     ///
     /// Only models whose [`ExactNeuron::search_until`] is infinite may have such a loop (its
-    /// searches end at the next arrival). Returns `None` if the model has no such loop (the
+    /// searches end at the next arrival or, with none ahead, at
+    /// [`ExactNeuron::lookahead_until`]). Returns `None` if the model has no such loop (the
     /// engine then takes events one by one, with the same result): otherwise the arithmetic
     /// must be exactly that of the calls the
     /// engine would make (`absorb`, `advance`, `receive`, `next_spike_before`), so that outputs
@@ -170,6 +171,17 @@ pub trait ExactNeuron {
     /// infinity (one search predicts the next spike); it must be a function of the state alone,
     /// so that every event loop wakes the neuron at the same times.
     fn search_until(&self, _state: &Self::State) -> f64 {
+        f64::INFINITY
+    }
+
+    /// Time [ms] up to which a spike search from `state` looks when no input is known to come
+    /// at all (no folded input ahead, e.g. a neuron of a recurrent network whose every input
+    /// is a delivery) and [`ExactNeuron::search_until`] sets no bound: the engine wakes the
+    /// neuron there to look further, unless an input comes first. A model whose prediction is
+    /// cheap only up to a bound (say, it always locates a crossing that inputs usually
+    /// pre-empt) returns a bound; the default, infinity, predicts the next spike at once. Like
+    /// `search_until`, it must be a function of the state alone.
+    fn lookahead_until(&self, _state: &Self::State) -> f64 {
         f64::INFINITY
     }
 

@@ -220,6 +220,57 @@ fn folded_only_network_is_the_same_with_and_without_windows() {
     assert!(spikes > 10, "{spikes}");
 }
 
+/// sbs samplers (the closed form) above threshold at rest, whose private noise stops at 100 ms
+/// of 300 and who then drive each other alone at 0.1 ms, and sbs neurons with only queued
+/// inputs from them: searches that look a bounded way ahead when no input is known to come
+/// (`ExactNeuron::lookahead_until`), with wakes at the end of each refractory period.
+fn noise_that_stops() -> Experiment {
+    let mut net = ExperimentBuilder::new("lookahead", 300.0);
+    net.seed(5);
+    net.population("samplers", 20, Cell::if_cond_exp(sbs(-49.0)))
+        .initial_v(-50.3);
+    net.population("readers", 10, Cell::if_cond_exp(sbs(-50.5)))
+        .initial_v(-51.0);
+    let noise = PoissonParams {
+        rate: 3000.0,
+        start: 0.0,
+        duration: 100.0,
+    };
+    for (name, receptor) in [("exc", Receptor::Excitatory), ("inh", Receptor::Inhibitory)] {
+        net.population(name, 20, Cell::poisson(noise.clone()));
+        net.projection(name, "samplers", Connector::OneToOne)
+            .weight(0.001)
+            .receptor(receptor);
+    }
+    let ten = Connector::FixedNumberPre {
+        n: 10,
+        allow_self_connections: false,
+        with_replacement: false,
+    };
+    net.projection("samplers", "samplers", ten.clone())
+        .weight(0.002)
+        .delay(0.1)
+        .receptor(Receptor::Inhibitory);
+    net.projection("samplers", "readers", ten).weight(0.003);
+    net.record_spikes("samplers");
+    net.record_spikes("readers");
+    net.record_v(&["samplers", "readers"], 0.5);
+    build(net)
+}
+
+#[test]
+fn bounded_searches_without_known_input_are_the_same_in_every_loop() {
+    let network = noise_that_stops();
+    let (rec, _) = run(&network, (EventLoop::Events, false), &[]);
+    // Both populations fire after the noise has stopped.
+    for (population, name) in rec.spikes.iter().zip(["samplers", "readers"]) {
+        let late = population.times.iter().filter(|&&t| t > 150.0).count();
+        assert!(late > 20, "{name}: {late} spikes after 150 ms");
+    }
+    assert_same(&network, &[]);
+    assert_same(&network, &[100.0, 170.25]);
+}
+
 #[test]
 fn zero_delay_falls_back_to_the_event_loop() {
     assert_same(&recurrent_network(0.0, true), &[100.0]);

@@ -57,6 +57,20 @@ impl CondExp {
         Some(dt)
     }
 
+    /// Whether no crossing can follow from the free point `f` without input (closed form, the
+    /// cheap cases of [`CondExp::next_spike_closed`]): `V < θ`, `θ ≥ 0`, and no conductance or
+    /// a drive `g E_s` that never exceeds `θ (1 + g)`.
+    pub(super) fn closed_never(&self, f: &Free) -> bool {
+        let theta = self.theta;
+        let g = f.ge + f.gi;
+        f.v < theta && theta >= 0.0 && (g == 0.0 || self.drive(f) <= theta * (1.0 + g))
+    }
+
+    /// The synaptic drive `ĝ_E E_E + ĝ_I E_I` [mV] of the free point `f`.
+    fn drive(&self, f: &Free) -> f64 {
+        f.ge * self.e_e + f.gi * self.e_i
+    }
+
     /// Closed-form spike test (Brette 2006, extended to a threshold below the origin).
     ///
     /// Facts used (normalised, `g(τ) = g0 e^{−τ/s}`, `V' = (1+g)(V* − V)`, nullcline
@@ -82,7 +96,7 @@ impl CondExp {
         }
         if theta >= 0.0 {
             // `E_s > θ` and `g > g*` together: the drive `g E_s` exceeds `θ (1 + g)`.
-            let drive = f.ge * self.e_e + f.gi * self.e_i;
+            let drive = self.drive(f);
             if drive <= theta * (1.0 + g) {
                 return Search::NONE;
             }

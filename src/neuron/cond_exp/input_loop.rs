@@ -61,7 +61,13 @@ impl CondExp {
                 self.receive(&mut s, receptor, weight);
                 h = next;
             }
-            let spike = self.search(&mut s, h);
+            // Up to the next arrival or, with none ahead, the lookahead (the engine's `search_end`).
+            let end = if h == f64::INFINITY {
+                self.lookahead_until(&s)
+            } else {
+                h
+            };
+            let spike = self.search(&mut s, end);
             if spike.is_some() {
                 run.spike = spike;
                 break;
@@ -108,9 +114,15 @@ impl CondExp {
             let (ge, gi) = self.normalised(g_e, g_i);
             q = self.q_at(ge, gi);
             *h = next;
-            // `next_spike_before` the following arrival.
-            let found = self.next_spike_closed(&Free { v, ge, gi, q }, next - t);
-            ahead = found.at_horizon.map(|f| (next, f));
+            // `next_spike_before` the following arrival (the lookahead after the last one).
+            let f = Free { v, ge, gi, q };
+            let end = if next == f64::INFINITY {
+                self.lookahead_free(t, &f)
+            } else {
+                next
+            };
+            let found = self.next_spike_closed(&f, end - t);
+            ahead = found.at_horizon.map(|f| (end, f));
             if let Some(dt) = found.spike {
                 spike = Some(t + dt);
                 break;

@@ -71,6 +71,11 @@ fn table_order(p: &CondExpParams) -> Option<f64> {
 /// faster (fewer wakes).
 const SEARCH_PANELS: f64 = 1.0;
 
+/// How far [in units of `tau_m`] a closed-form spike search looks when no input is known to
+/// come ([`ExactNeuron::lookahead_until`]): far enough that a neuron without input wakes only
+/// a few times before it fires, near enough that a crossing is rarely located in vain.
+const LOOKAHEAD_TAU_M: f64 = 1.0;
+
 /// Relative voltage tolerance: computed potentials carry an absolute error of about
 /// `V_TOL_REL · scale`, where `scale` [mV] is the largest reversal/threshold/reset distance from the
 /// lowered origin. Crossing proofs keep this margin.
@@ -458,6 +463,19 @@ impl CondExp {
     }
 }
 
+impl CondExp {
+    /// [`ExactNeuron::lookahead_until`] of a free state at `t` [ms] with free point `f` (closed
+    /// form): infinite if no crossing can follow without input, else [`LOOKAHEAD_TAU_M`] ahead
+    /// (at least one representable step, so that every wake makes progress).
+    fn lookahead_free(&self, t: f64, f: &Free) -> f64 {
+        if self.closed_never(f) {
+            f64::INFINITY
+        } else {
+            (t + LOOKAHEAD_TAU_M * self.tau_m).max(t.next_up())
+        }
+    }
+}
+
 impl ExactNeuron for CondExp {
     type State = CondExpState;
 
@@ -617,6 +635,29 @@ impl ExactNeuron for CondExp {
         }
         // At least one representable step ahead, so that every wake makes progress.
         (t_start + SEARCH_PANELS * self.taylor_panel_tau(&f) * self.tau_m).max(t_start.next_up())
+    }
+
+    /// Closed form: the end of the refractory period while refractory (inputs before it only
+    /// add conductance), then [`LOOKAHEAD_TAU_M`] ahead, unless no crossing can follow without
+    /// input. A prediction without input ahead would otherwise locate a crossing after nearly
+    /// every delivered input, which the next input then pre-empts. General method: infinity
+    /// (its [`ExactNeuron::search_until`] bounds every search).
+    fn lookahead_until(&self, state: &CondExpState) -> f64 {
+        if self.closed_form.is_none() {
+            return f64::INFINITY;
+        }
+        if state.t < state.t_ref {
+            return state.t_ref;
+        }
+        // A free state is its own free point (`start`), whose `Q_s` the test does not need.
+        let (ge, gi) = self.normalised(state.g_e, state.g_i);
+        let f = Free {
+            v: state.v,
+            ge,
+            gi,
+            q: f64::NAN,
+        };
+        self.lookahead_free(state.t, &f)
     }
 
     /// Closed form only (the general path takes events one by one).
