@@ -144,7 +144,7 @@ def main():
           f" median D_KL {net['dkl']:.4f}")
     print(f"NEST {args.dt} ms: Simulate CPU {np.median(nest_cpu):.2f} s (range {nest_cpu.min():.2f}-{nest_cpu.max():.2f}),"
           f" {bio / np.median(nest_cpu):.2f} bio-s per CPU-s; rate {rate(ns[-1][2]):.1f} Hz, median D_KL {ns[-1][3]:.4f}")
-    print(f"ratio NEST CPU / exactspike engine ({args.threads} thread(s) each):"
+    print(f"ratio NEST CPU / exactspike engine wall ({args.threads} thread(s) each):"
           f" {np.median(nest_cpu) / np.median(engine):.1f}x"
           f" (range {nest_cpu.min() / engine.max():.1f}-{nest_cpu.max() / engine.min():.1f})")
     if args.threads > 1:

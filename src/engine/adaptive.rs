@@ -179,7 +179,7 @@ mod tests {
     /// started too late would change the spikes), their
     /// spikes and some membranes recorded, run with `event_loop` from `trial`, pausing at
     /// `pauses` [ms]. Returns the recording and the loop chosen at the end.
-    fn run(event_loop: EventLoop, trial: Trial, pauses: &[f64]) -> (MemoryRecorder, LoopChoice) {
+    fn run(event_loop: EventLoop, trial: Trial, pauses: &[f64]) -> (MemoryRecorder, Trial) {
         let mut net = ExperimentBuilder::new("trial", 60.0);
         net.seed(3);
         let lif = CondExpParams {
@@ -217,7 +217,7 @@ mod tests {
             sim.run_until(t, &mut rec, None, &mut |_| {}).expect("runs");
         }
         sim.run(&mut rec, None, &mut |_| {}).expect("runs");
-        (rec, sim.trial.choice)
+        (rec, sim.trial)
     }
 
     #[test]
@@ -233,8 +233,8 @@ mod tests {
             ..Trial::default()
         };
         for pauses in [&[][..], &[0.5, 2.0, 7.25]] {
-            let (rec, choice) = run(EventLoop::Adaptive, windows_won, pauses);
-            assert_eq!(choice, LoopChoice::Windows, "pauses {pauses:?}");
+            let (rec, trial) = run(EventLoop::Adaptive, windows_won, pauses);
+            assert_eq!(trial.choice, LoopChoice::Windows, "pauses {pauses:?}");
             assert_eq!(rec.spikes[0].senders, reference.spikes[0].senders);
             let bits = |r: &MemoryRecorder| -> Vec<u64> {
                 let (spikes, samples) = (&r.spikes[0].times, &r.signals[0].values);
@@ -283,7 +283,9 @@ mod tests {
             },
         ] {
             for pauses in [&[][..], &[3.0, 7.25]] {
-                let (rec, _) = run(EventLoop::Adaptive, trial, pauses);
+                let (rec, after) = run(EventLoop::Adaptive, trial, pauses);
+                // The trials ran again: the chosen loop's count started anew.
+                assert!(after.chosen < trial.chosen, "{after:?}");
                 assert_eq!(rec.spikes[0].times, reference.spikes[0].times);
                 assert_eq!(rec.spikes[0].senders, reference.spikes[0].senders);
                 assert_eq!(rec.signals[0].values, reference.signals[0].values);

@@ -106,15 +106,13 @@ pub(super) fn search<M: ExactNeuron>(
 }
 
 /// Where a spike search from `state` ends [ms]: at the next folded input at `horizon` [ms] or
-/// where the model stops looking ([`ExactNeuron::search_until`]), whichever is sooner; with
-/// neither (no input known to come), at the model's [`ExactNeuron::lookahead_until`].
+/// where the model stops looking ([`ExactNeuron::search_until`],
+/// [`ExactNeuron::lookahead_until`]), whichever is soonest. The model's bounds are functions of
+/// the state alone, so a neuron's wakes do not depend on what is known of its inputs.
 pub(super) fn search_end<M: ExactNeuron>(model: &M, state: &M::State, horizon: f64) -> f64 {
-    let end = horizon.min(model.search_until(state));
-    if end == f64::INFINITY {
-        model.lookahead_until(state)
-    } else {
-        end
-    }
+    horizon
+        .min(model.search_until(state))
+        .min(model.lookahead_until(state))
 }
 
 impl NeuronGroup {

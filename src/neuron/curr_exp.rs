@@ -317,8 +317,9 @@ impl CurrExp {
         }
     }
 
-    /// Offset [ms] of the first crossing of θ by the free trajectory from (u0, i_e, i_i), if any.
-    fn first_crossing(&self, u0: f64, i_e: f64, i_i: f64) -> Option<f64> {
+    /// Offset [ms] of the first crossing of θ by the free trajectory from (u0, i_e, i_i), if any
+    /// at or before `limit` [ms after the start; may be infinite].
+    fn first_crossing(&self, u0: f64, i_e: f64, i_i: f64, limit: f64) -> Option<f64> {
         let x0 = u0 - self.theta;
         if x0 >= 0.0 {
             return Some(0.0);
@@ -333,6 +334,7 @@ impl CurrExp {
             u0,
             i_e,
             i_i,
+            limit,
         };
         let dx0 = (self.u_inf - u0) * self.inv_tau_m + (i_e + i_i) * self.inv_cm;
         let shape = self.drive_shape(i_e, i_i);
@@ -382,7 +384,7 @@ impl CurrExp {
                 let r = at.min(h);
                 let (xr, dxr) = tr.x_dx(r);
                 if xr >= 0.0 {
-                    return Some(tr.refine(0.0, r));
+                    return tr.crossing_in(0.0, r);
                 }
                 if at >= h {
                     return None;
@@ -409,12 +411,14 @@ impl CurrExp {
     }
 }
 
-/// A free trajectory from a fixed initial state (u0 [mV] relative to rest, i_e, i_i [nA]).
+/// A free trajectory from a fixed initial state (u0 [mV] relative to rest, i_e, i_i [nA]),
+/// searched for crossings up to `limit` [ms after the start; may be infinite].
 struct Traj<'a> {
     n: &'a CurrExp,
     u0: f64,
     i_e: f64,
     i_i: f64,
+    limit: f64,
 }
 
 impl Traj<'_> {
@@ -432,6 +436,20 @@ impl Traj<'_> {
     #[inline]
     fn x(&self, s: f64) -> f64 {
         self.x_dx(s).0
+    }
+
+    /// The unique crossing in [lo, hi] (x(lo) < 0 ≤ x(hi), one sign change), refined
+    /// ([`Traj::refine`]) if it lies at or before the search's limit; infinity if it lies after
+    /// (`lo` beyond the limit, or `x < 0` at the limit inside the bracket): the first crossing
+    /// is found either way, and the search ends.
+    fn crossing_in(&self, lo: f64, hi: f64) -> Option<f64> {
+        if hi <= self.limit {
+            return Some(self.refine(lo, hi));
+        }
+        if lo >= self.limit || self.x(self.limit) < 0.0 {
+            return Some(f64::INFINITY);
+        }
+        Some(self.refine(lo, self.limit))
     }
 
     /// Refine the unique crossing in [lo, hi] (x(lo) < 0 ≤ x(hi), one sign change): safeguarded
@@ -494,7 +512,7 @@ impl Traj<'_> {
         }
         let (xr, dxr) = self.x_dx(r);
         if xr >= 0.0 {
-            return Some(self.refine(l, r));
+            return self.crossing_in(l, r);
         }
         if dxr >= 0.0 {
             return None;
@@ -505,7 +523,11 @@ impl Traj<'_> {
     /// Piece [l, r] on which J is nondecreasing: x′ goes at most once from − to +, so the maximum
     /// of x is at an end (fact (c)); x(l) < 0 is known.
     fn up_piece(&self, l: f64, r: f64) -> Option<f64> {
-        (self.x(r) >= 0.0).then(|| self.refine(l, r))
+        if self.x(r) >= 0.0 {
+            self.crossing_in(l, r)
+        } else {
+            None
+        }
     }
 
     /// x concave and rising on [l, m], falling on [m, r], x(l), x(r) < 0, x′(l) > 0 > x′(r).
@@ -529,7 +551,7 @@ impl Traj<'_> {
             }
             let (xt, dt) = self.x_dx(t);
             if xt >= 0.0 {
-                return Some(self.refine(l, t));
+                return self.crossing_in(l, t);
             }
             if dt > 0.0 {
                 (a, xa, da, wa) = (t, xt, dt, dt);
@@ -552,15 +574,20 @@ impl Traj<'_> {
     /// first point with x ≥ 0 found by a doubling search brackets the unique crossing.
     fn tail(&self, l: f64) -> Option<f64> {
         if self.x(l) >= 0.0 {
-            return Some(l);
+            return Some(if l <= self.limit { l } else { f64::INFINITY });
         }
         let n = self.n;
         let mut lo = l;
         let mut step = n.tau_max;
         while step < TAIL_LIMIT * n.tau_max {
+            if lo >= self.limit {
+                // No crossing in [l, lo] (x < 0 at lo, and the tail crosses at most once): any
+                // lies beyond the limit.
+                return Some(f64::INFINITY);
+            }
             let hi = lo + step;
             if self.x(hi) >= 0.0 {
-                return Some(self.refine(lo, hi));
+                return self.crossing_in(lo, hi);
             }
             lo = hi;
             step *= 2.0;
@@ -611,14 +638,32 @@ impl ExactNeuron for CurrExp {
     }
 
     fn next_spike(&self, state: &CurrExpState) -> Option<f64> {
+        self.crossing_before(state, f64::INFINITY)
+    }
+
+    /// Only the crossing at or before `horizon` is located: a bracket that ends beyond it is
+    /// refined only if the potential has reached the threshold at `horizon`.
+    fn next_spike_before(&self, state: &mut CurrExpState, horizon: f64) -> Option<f64> {
+        self.crossing_before(state, horizon)
+    }
+
+    /// The end of the refractory period while refractory (inputs before it only add current),
+    /// then one tau_m ahead, unless no crossing can follow without input (`u∞ < θ` and even
+    /// every positive current at once would stay below it). Otherwise a neuron at rest above
+    /// threshold (the CUBA benchmark's) would locate a crossing after every delivered input.
+    fn lookahead_until(&self, state: &CurrExpState) -> f64 {
         if state.t < state.ref_end {
-            let (e_e, e_i) = self.syn_decay(state.ref_end - state.t);
-            let u0 = self.v_reset - self.v_rest;
-            let s = self.first_crossing(u0, state.i_e * e_e, state.i_i * e_i)?;
-            return Some(state.ref_end + s);
+            return state.ref_end;
         }
-        let s = self.first_crossing(state.v - self.v_rest, state.i_e, state.i_i)?;
-        Some(state.t + s)
+        let pos = state.i_e.max(0.0) + state.i_i.max(0.0);
+        // `first_crossing`'s quick reject; potentials of the state are absolute, θ from rest.
+        let below = state.v - self.v_rest < self.theta;
+        let never = below && self.c0 < 0.0 && self.r_m * pos <= -self.c0;
+        if never {
+            f64::INFINITY
+        } else {
+            (state.t + 1.0 / self.inv_tau_m).max(state.t.next_up())
+        }
     }
 
     fn fire(&self, state: &mut CurrExpState) {
@@ -651,6 +696,26 @@ impl ExactNeuron for CurrExp {
 
     fn refractory_until(&self, state: &CurrExpState) -> f64 {
         state.refractory_until()
+    }
+}
+
+impl CurrExp {
+    /// The first crossing [ms] at or before `horizon` [ms] (may be infinite) of the free
+    /// trajectory from `state`.
+    fn crossing_before(&self, state: &CurrExpState, horizon: f64) -> Option<f64> {
+        let (start, u0, i_e, i_i) = if state.t < state.ref_end {
+            let (e_e, e_i) = self.syn_decay(state.ref_end - state.t);
+            let u0 = self.v_reset - self.v_rest;
+            (state.ref_end, u0, state.i_e * e_e, state.i_i * e_i)
+        } else {
+            (state.t, state.v - self.v_rest, state.i_e, state.i_i)
+        };
+        if horizon < start {
+            return None;
+        }
+        let s = self.first_crossing(u0, i_e, i_i, horizon - start)?;
+        // (A crossing found beyond the limit comes back as infinity.)
+        (s <= horizon - start).then_some(start + s)
     }
 }
 
@@ -870,6 +935,67 @@ mod tests {
             2 => tau_m * (1.0 + rng.random_range(-1e-6..1e-6)),
             _ => 10f64.powf(rng.random_range(-0.5..1.7)),
         }
+    }
+
+    #[test]
+    fn bounded_searches_agree_with_the_unbounded_one() {
+        // `next_spike_before(h)` finds the crossing iff `next_spike` puts it at or before `h`,
+        // at the same time; horizons just before, at and after the crossing, and at random, from
+        // free and from refractory states (a wide spread of drives, rests above and below θ).
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        let (mut found, mut cases) = (0, 0);
+        for _ in 0..3000 {
+            let tau_m = 10f64.powf(rng.random_range(0.3..1.7));
+            let cm = rng.random_range(0.1..1.0);
+            let r_m = tau_m / cm;
+            let n = CurrExp::new(&CurrExpParams {
+                cm,
+                tau_m,
+                tau_syn_E: random_tau(&mut rng, tau_m),
+                tau_syn_I: random_tau(&mut rng, tau_m),
+                v_rest: -65.0,
+                v_thresh: -50.0,
+                v_reset: -70.0,
+                tau_refrac: rng.random_range(0.0..5.0),
+                i_offset: rng.random_range(-10.0..22.0) / r_m,
+            });
+            let i_e = rng.random_range(0.0..60.0) / r_m * rng.random::<f64>();
+            let i_i = -rng.random_range(0.0..60.0) / r_m * rng.random::<f64>();
+            let mut st = state(&n, -65.0 + rng.random_range(-20.0..14.9), i_e, i_i);
+            if rng.random_bool(0.3) {
+                n.fire(&mut st);
+            }
+            let unbounded = n.next_spike(&st);
+            let start = st.t.max(st.ref_end);
+            let mut horizons = vec![start + rng.random_range(0.0..40.0) * tau_m];
+            if let Some(t) = unbounded {
+                let before = start + (t - start) * rng.random::<f64>();
+                horizons.extend([
+                    t,
+                    t + 1e-6,
+                    t - 1e-6,
+                    before,
+                    t + rng.random::<f64>() * tau_m,
+                ]);
+            }
+            for h in horizons {
+                cases += 1;
+                let bounded = n.next_spike_before(&mut st.clone(), h);
+                match (unbounded.filter(|&t| t <= h), bounded) {
+                    (Some(a), Some(b)) => {
+                        found += 1;
+                        assert!((a - b).abs() < 1e-9, "{a} against {b} (horizon {h})");
+                    }
+                    (None, None) => {}
+                    // At the horizon itself the two refinements may end on either side.
+                    (a, b) => assert!(
+                        unbounded.is_some_and(|t| (t - h).abs() < 1e-9),
+                        "unbounded {a:?}, bounded {b:?}, horizon {h}"
+                    ),
+                }
+            }
+        }
+        assert!(found > 1000, "{found} crossings of {cases} searches");
     }
 
     #[test]

@@ -144,14 +144,15 @@ pub trait ExactNeuron {
     /// Run the neuron through the inputs of `feed`, and nothing else, while its next event is
     /// due at or before `until` [ms]; each event is one input, or the end of the refractory
     /// period (the inputs that arrive before it are applied in arrival order first, as by
-    /// [`ExactNeuron::absorb`]), and each is followed by a spike search up to the next arrival.
+    /// [`ExactNeuron::absorb`]), or a wake where the last search stopped looking, and each is
+    /// followed by a spike search up to the next arrival or sooner (the engine's end).
     /// The first event is due now: the state has no predicted crossing before
     /// `max(feed.next_arrival(), refractory_until)`, which is at or before `until`. Stops after
     /// the first search that finds a crossing.
     ///
     /// Only models whose [`ExactNeuron::search_until`] is infinite may have such a loop (its
-    /// searches end at the next arrival or, with none ahead, at
-    /// [`ExactNeuron::lookahead_until`]). Returns `None` if the model has no such loop (the
+    /// searches end at the next arrival or at [`ExactNeuron::lookahead_until`], whichever is
+    /// sooner, and a wake at the latter is one of its events). Returns `None` if the model has no such loop (the
     /// engine then takes events one by one, with the same result): otherwise the arithmetic
     /// must be exactly that of the calls the
     /// engine would make (`absorb`, `advance`, `receive`, `next_spike_before`), so that outputs
@@ -174,13 +175,12 @@ pub trait ExactNeuron {
         f64::INFINITY
     }
 
-    /// Time [ms] up to which a spike search from `state` looks when no input is known to come
-    /// at all (no folded input ahead, e.g. a neuron of a recurrent network whose every input
-    /// is a delivery) and [`ExactNeuron::search_until`] sets no bound: the engine wakes the
-    /// neuron there to look further, unless an input comes first. A model whose prediction is
-    /// cheap only up to a bound (say, it always locates a crossing that inputs usually
-    /// pre-empt) returns a bound; the default, infinity, predicts the next spike at once. Like
-    /// `search_until`, it must be a function of the state alone.
+    /// Time [ms] up to which a spike search from `state` looks for a model that finds a crossing
+    /// cheaply but locates it at a cost (a neuron at rest above threshold always has one ahead,
+    /// which its next input usually pre-empts): the engine bounds every search there as well,
+    /// and wakes the neuron at that time to look further, unless an input comes first. The
+    /// default, infinity, predicts the next spike at once. Like `search_until`, it must be a
+    /// function of the state alone.
     fn lookahead_until(&self, _state: &Self::State) -> f64 {
         f64::INFINITY
     }

@@ -12,7 +12,12 @@ use crate::common::networks::{all_to_all, array, build, lif, poisson, simulation
 
 /// The noise-driven `IF_cond_exp` neurons of [`recurrent`] (tau_m = 5 ms, tau_syn 3 / 6 ms).
 fn cond_cell() -> Cell {
-    Cell::if_cond_exp(CondExpParams {
+    Cell::if_cond_exp(cond_params())
+}
+
+/// The parameters of [`cond_cell`].
+fn cond_params() -> CondExpParams {
+    CondExpParams {
         tau_m: 5.0,
         v_rest: -60.0,
         v_thresh: -55.0,
@@ -20,7 +25,7 @@ fn cond_cell() -> Cell {
         tau_syn_E: 3.0,
         tau_syn_I: 6.0,
         ..CondExpParams::default()
-    })
+    }
 }
 
 /// Noise-driven recurrent IF_cond_exp and IF_curr_exp populations with several delays, 200 ms.
@@ -312,11 +317,12 @@ fn bad_changes_are_refused_and_change_nothing() {
     assert_eq!((sim.now(), summary.input_events), (0.0, 0));
 }
 
-/// A neuron driven by one spike array, through a 1 ms delay; its spikes (if `recorded`, so
-/// that the source is not folded into the neuron) and the neuron's spikes and membrane.
-fn array_driven(times: &[f64], recorded: bool) -> Experiment {
+/// A neuron (`cell`) driven by one spike array, through a 1 ms delay; its spikes (if
+/// `recorded`, so that the source is not folded into the neuron) and the neuron's spikes and
+/// membrane.
+fn array_driven(times: &[f64], recorded: bool, cell: Cell) -> Experiment {
     let mut net = ExperimentBuilder::new("array driven", 100.0);
-    net.population("n", 1, cond_cell()).initial_v(-60.0);
+    net.population("n", 1, cell).initial_v(-60.0);
     net.population("a", 1, array(times));
     net.projection("a", "n", all_to_all())
         .weight(0.1)
@@ -330,22 +336,40 @@ fn array_driven(times: &[f64], recorded: bool) -> Experiment {
 
 /// New spike times set at a pause (50 ms) act like the combined train from the start: the
 /// spike emitted at 49.5 ms and still on its way arrives, a new time before the pause is
-/// dropped; for a source folded into its neuron and for one that is not.
+/// dropped; for a source folded into its neuron and for one that is not, onto `IF_cond_exp`
+/// with both methods (the closed form wakes where its searches stop looking, whatever is
+/// known of its inputs). Spikes cleared at the pause act like a train that ends there.
 #[test]
 fn spike_times_set_at_a_pause_act_from_it() {
     let old = [5.0, 12.0, 20.0, 49.5, 60.0, 70.0];
     let new = [40.0, 55.0, 65.25, 80.0];
     let combined = [5.0, 12.0, 20.0, 49.5, 55.0, 65.25, 80.0];
-    for recorded in [false, true] {
-        let (mut whole, mut rec_whole) = simulation(&array_driven(&combined, recorded));
+    let closed_form = || {
+        Cell::if_cond_exp(CondExpParams {
+            tau_syn_I: 3.0,
+            ..cond_params()
+        })
+    };
+    // The last input long before the pause, the next one cleared at it.
+    let (early, late) = ([5.0, 12.0, 20.0], [5.0, 12.0, 20.0, 70.0]);
+    let cases = [
+        (cond_cell as fn() -> Cell, &old[..], &new[..], &combined[..]),
+        (closed_form, &old[..], &new[..], &combined[..]),
+        (closed_form, &late[..], &[][..], &early[..]),
+    ];
+    for ((cell, old, new, combined), recorded) in cases
+        .into_iter()
+        .flat_map(|case| [(case, false), (case, true)])
+    {
+        let (mut whole, mut rec_whole) = simulation(&array_driven(combined, recorded, cell()));
         whole.run(&mut rec_whole, None, &mut |_| {}).unwrap();
-        let changed_net = array_driven(&old, recorded);
+        let changed_net = array_driven(old, recorded, cell());
         let (mut changed, mut rec_changed) = simulation(&changed_net);
         assert_eq!(changed.folded_input_count(), usize::from(!recorded));
         changed
             .run_until(50.0, &mut rec_changed, None, &mut |_| {})
             .unwrap();
-        changed.set_spike_times(1, 0, &new).unwrap();
+        changed.set_spike_times(1, 0, new).unwrap();
         changed.run(&mut rec_changed, None, &mut |_| {}).unwrap();
         assert!(
             rec_whole.spikes[0].times.len() >= 3,

@@ -33,11 +33,14 @@ impl CondExp {
                     break;
                 }
             }
-            // The next event: the input at `h`, or the end of the refractory period if later.
-            let due = if h == f64::INFINITY {
-                h
+            // The next event (the engine's `wake_time` of its `search_end`): the input at `h`,
+            // the end of the refractory period if later, or a wake where the last search
+            // stopped looking if sooner.
+            let end = h.min(self.lookahead_until(&s));
+            let due = if end == f64::INFINITY {
+                end
             } else {
-                h.max(s.t_ref)
+                end.max(s.t_ref)
             };
             if due > until {
                 break;
@@ -60,13 +63,12 @@ impl CondExp {
                 self.advance(&mut s, due);
                 self.receive(&mut s, receptor, weight);
                 h = next;
+            } else if h.min(self.lookahead_until(&s)) <= due {
+                // A wake where the last search stopped looking: look on from here.
+                self.advance(&mut s, due);
             }
-            // Up to the next arrival or, with none ahead, the lookahead (the engine's `search_end`).
-            let end = if h == f64::INFINITY {
-                self.lookahead_until(&s)
-            } else {
-                h
-            };
+            // Up to the next arrival or the lookahead, whichever is sooner (`search_end`).
+            let end = h.min(self.lookahead_until(&s));
             let spike = self.search(&mut s, end);
             if spike.is_some() {
                 run.spike = spike;
@@ -94,7 +96,12 @@ impl CondExp {
         let (mut t, mut v, mut g_e, mut g_i, mut q) = (st.t, st.v, st.g_e, st.g_i, st.q);
         let mut ahead = st.ahead.take().filter(|&(t_ahead, _)| t_ahead == *h);
         let mut spike = None;
-        while *h <= until {
+        // The next event is the input at `h` while the last search looked as far (else a wake).
+        let mut reach = {
+            let (ge, gi) = self.normalised(g_e, g_i);
+            self.search_end_free(t, &Free { v, ge, gi, q }, *h)
+        };
+        while *h <= until && *h <= reach {
             run.events += 1;
             run.inputs += 1;
             let (receptor, weight, next) = feed.take();
@@ -114,13 +121,10 @@ impl CondExp {
             let (ge, gi) = self.normalised(g_e, g_i);
             q = self.q_at(ge, gi);
             *h = next;
-            // `next_spike_before` the following arrival (the lookahead after the last one).
+            // `next_spike_before` the following arrival or the lookahead, whichever is sooner.
             let f = Free { v, ge, gi, q };
-            let end = if next == f64::INFINITY {
-                self.lookahead_free(t, &f)
-            } else {
-                next
-            };
+            let end = self.search_end_free(t, &f, next);
+            reach = end;
             let found = self.next_spike_closed(&f, end - t);
             ahead = found.at_horizon.map(|f| (end, f));
             if let Some(dt) = found.spike {

@@ -474,6 +474,17 @@ impl CondExp {
             (t + LOOKAHEAD_TAU_M * self.tau_m).max(t.next_up())
         }
     }
+
+    /// `min(next, lookahead_free(t, f))` (the engine's search end for a free state with its next
+    /// input at `next` [ms]), without the test when `next` comes first anyway.
+    #[inline(always)]
+    fn search_end_free(&self, t: f64, f: &Free, next: f64) -> f64 {
+        if next <= t + LOOKAHEAD_TAU_M * self.tau_m {
+            next
+        } else {
+            next.min(self.lookahead_free(t, f))
+        }
+    }
 }
 
 impl ExactNeuron for CondExp {
