@@ -128,11 +128,13 @@ impl<M: ExactNeuron> NeuronStep<'_, M> {
     ) -> (Option<EntityKey>, u64) {
         // The model's loop starts with a folded input (or the end of a refractory period that
         // deferred some), not with a wake where a search stopped looking.
-        let input_due = wake_time(
-            self.folded.next_arrival(),
-            self.model.refractory_until(self.state),
-        ) <= first;
-        if runs && input_due {
+        let input_due = |step: &Self| {
+            wake_time(
+                step.folded.next_arrival(),
+                step.model.refractory_until(step.state),
+            ) <= first
+        };
+        if runs && input_due(self) {
             if let Some(run) = self.model.run_inputs(self.state, &mut self.folded, until) {
                 summary.source_spikes += run.inputs;
                 summary.input_events += run.inputs;

@@ -154,6 +154,8 @@ enum Shape {
 /// tiny; for a tangential crossing the time error scales like √(1e-14 mV / |V″|).
 #[derive(Clone, Debug)]
 pub struct CurrExp {
+    /// Membrane time constant [ms] (the search's look-ahead).
+    tau_m: f64,
     inv_tau_m: f64,
     inv_cm: f64,
     /// R = tau_m / cm [MΩ].
@@ -223,6 +225,7 @@ impl CurrExp {
         let theta = p.v_thresh - p.v_rest;
         let u_inf = r_m * p.i_offset;
         CurrExp {
+            tau_m: p.tau_m,
             inv_tau_m: 1.0 / p.tau_m,
             inv_cm: 1.0 / p.cm,
             r_m,
@@ -662,7 +665,7 @@ impl ExactNeuron for CurrExp {
         if never {
             f64::INFINITY
         } else {
-            (state.t + 1.0 / self.inv_tau_m).max(state.t.next_up())
+            (state.t + self.tau_m).max(state.t.next_up())
         }
     }
 

@@ -63,8 +63,9 @@ impl CondExp {
                 self.advance(&mut s, due);
                 self.receive(&mut s, receptor, weight);
                 h = next;
-            } else if h.min(self.lookahead_until(&s)) <= due {
-                // A wake where the last search stopped looking: look on from here.
+            } else {
+                // A wake where the last search stopped looking (`end ≤ due < h`): look on from
+                // here.
                 self.advance(&mut s, due);
             }
             // Up to the next arrival or the lookahead, whichever is sooner (`search_end`).

@@ -71,8 +71,8 @@ fn table_order(p: &CondExpParams) -> Option<f64> {
 /// faster (fewer wakes).
 const SEARCH_PANELS: f64 = 1.0;
 
-/// How far [in units of `tau_m`] a closed-form spike search looks when no input is known to
-/// come ([`ExactNeuron::lookahead_until`]): far enough that a neuron without input wakes only
+/// How far [in units of `tau_m`] a closed-form spike search looks at most
+/// ([`ExactNeuron::lookahead_until`]): far enough that a neuron without input wakes only
 /// a few times before it fires, near enough that a crossing is rarely located in vain.
 const LOOKAHEAD_TAU_M: f64 = 1.0;
 
@@ -650,8 +650,8 @@ impl ExactNeuron for CondExp {
 
     /// Closed form: the end of the refractory period while refractory (inputs before it only
     /// add conductance), then [`LOOKAHEAD_TAU_M`] ahead, unless no crossing can follow without
-    /// input. A prediction without input ahead would otherwise locate a crossing after nearly
-    /// every delivered input, which the next input then pre-empts. General method: infinity
+    /// input. An unbounded prediction would otherwise locate a crossing after nearly every
+    /// delivered input, which the next input then pre-empts. General method: infinity
     /// (its [`ExactNeuron::search_until`] bounds every search).
     fn lookahead_until(&self, state: &CondExpState) -> f64 {
         if self.closed_form.is_none() {
