@@ -77,10 +77,10 @@ impl PartialEq for ConfigError {
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum LowerError {
-    /// More neurons and sources than the engine indexes (`u32`).
+    /// More neurons and sources than the engine indexes ([`crate::network::MAX_NODES`]).
     #[error(
         "{file}: population[{population}].size: the network has more than {} neurons and sources",
-        u32::MAX
+        crate::network::MAX_NODES
     )]
     TooLarge {
         /// The description.

@@ -207,9 +207,9 @@ impl ChipNetwork {
         let populations = self.population_of.iter().max().map_or(0, |p| p + 1);
         let mut largest = vec![[0.0f64; 2]; populations];
         for s in &synapses {
-            fan_in[s.target as usize] += 1;
-            let top = &mut largest[self.population_of[s.target as usize]][s.receptor as usize];
-            *top = top.max(s.weight.abs());
+            fan_in[s.target() as usize] += 1;
+            let top = &mut largest[self.population_of[s.target() as usize]][s.receptor() as usize];
+            *top = top.max(s.weight().abs());
         }
         let rows = profile.rows_per_circuit;
         if let Some((neuron, &count)) = fan_in.iter().enumerate().find(|(_, &c)| c > rows) {
@@ -227,14 +227,14 @@ impl ChipNetwork {
         let mut row = vec![0usize; neurons];
         let (mut max_relative_error, mut saturated) = (0.0f64, 0);
         for (k, s) in synapses.iter().enumerate() {
-            let target = s.target as usize;
-            let r = s.receptor as usize;
+            let target = s.target() as usize;
+            let r = s.receptor() as usize;
             let largest = largest[self.population_of[target]][r];
             let scale = (self.settings.weight_scale)
                 .unwrap_or(top / largest)
                 .min(f64::MAX);
-            let level = s.weight * scale;
-            let q = if s.weight == 0.0 {
+            let level = s.weight() * scale;
+            let q = if s.weight() == 0.0 {
                 0.0
             } else {
                 level.round().clamp(-top, top) / scale
@@ -242,7 +242,7 @@ impl ChipNetwork {
             if level.abs() > top + 0.5 {
                 saturated += 1;
             } else {
-                max_relative_error = max_relative_error.max((s.weight - q).abs() * scale / top);
+                max_relative_error = max_relative_error.max((s.weight() - q).abs() * scale / top);
             }
             let factor = self.factors[target][GAIN_E + r] * self.chip.synapse(target, row[target]);
             row[target] += 1;

@@ -125,7 +125,7 @@ impl FoldedInputs {
             if !is_static(group.start as usize) {
                 continue;
             }
-            let count = &mut per_neuron[synapse.target as usize];
+            let count = &mut per_neuron[synapse.target() as usize];
             if *count == MAX_PER_NEURON {
                 continue;
             }
@@ -136,13 +136,13 @@ impl FoldedInputs {
                 source: std::mem::replace(source, Source::silent()),
                 synapse: group.start,
                 delay: group.delay,
-                receptor: synapse.receptor,
-                weight: synapse.weight,
+                receptor: synapse.receptor(),
+                weight: synapse.weight(),
                 loss: loss(group.start as usize),
                 lost: 0,
             };
             input.arrival = input.next_arrival();
-            candidates.push((synapse.target, input));
+            candidates.push((synapse.target(), input));
         }
         // Stable: by neuron, then by source index.
         candidates.sort_by_key(|&(target, _)| target);

@@ -553,20 +553,20 @@ impl Simulation {
                 // Lost on the way (p_transmit < 1): the synapse never sees it. (One of weight 0,
                 // e.g. the unused receptor of a trained pair, would have changed nothing.)
                 silent += 1;
-                summary.lost_events += u64::from(synapse.weight != 0.0);
+                summary.lost_events += u64::from(synapse.weight() != 0.0);
                 continue;
             }
             // Short-term plasticity (identity for static synapses), at the arrival time.
             let weight = self
                 .network
                 .plasticity
-                .transmit(index, synapse.weight, d.time);
+                .transmit(index, synapse.weight(), d.time);
             if weight == 0.0 {
                 // Changes nothing (e.g. the unused receptor of a trained pair): not an input.
                 silent += 1;
                 continue;
             }
-            sink(synapse.target, synapse.receptor, weight);
+            sink(synapse.target(), synapse.receptor(), weight);
         }
         summary.input_events += u64::from(group.end - group.start - silent);
         if let Some(next) = groups.get(d.group as usize + 1) {

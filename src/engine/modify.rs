@@ -161,7 +161,7 @@ impl Simulation {
         let [group] = connectivity.groups_of(node) else {
             unreachable!("a folded source has one delay group");
         };
-        let target = connectivity.synapses_of(group)[0].target;
+        let target = connectivity.synapses_of(group)[0].target();
         let lost = self.folded.lost();
         if !self
             .folded
@@ -212,7 +212,7 @@ impl Simulation {
             connectivity
                 .synapses_of(group)
                 .iter()
-                .position(|s| s.target == target && s.receptor == receptor)
+                .position(|s| s.target() == target && s.receptor() == receptor)
                 .map(|k| group.start as usize + k)
         })
     }
@@ -224,7 +224,7 @@ impl Simulation {
 
     /// Weight of synapse `synapse` [µS or nA].
     pub fn weight(&self, synapse: usize) -> Option<f64> {
-        Some(self.network.connectivity.synapses.get(synapse)?.weight)
+        Some(self.network.connectivity.synapses.get(synapse)?.weight())
     }
 
     /// Set the weight of synapse `synapse` [µS onto conductances, nA onto currents; the sign
@@ -237,10 +237,10 @@ impl Simulation {
             .synapses
             .get(synapse)
             .ok_or(ModifyError::NoSynapse(synapse))?;
-        let (g, _) = self.locate[s.target as usize];
+        let (g, _) = self.locate[s.target() as usize];
         let conductance = self.groups[g as usize].is_conductance_based();
         let problem = if weight.is_finite() {
-            weight_sign_problem(weight, conductance, s.receptor)
+            weight_sign_problem(weight, conductance, s.receptor())
         } else {
             Some("must be finite")
         };
@@ -251,8 +251,8 @@ impl Simulation {
                 problem,
             });
         }
-        let target = s.target;
-        self.network.connectivity.synapses[synapse].weight = weight;
+        let target = s.target();
+        self.network.connectivity.synapses[synapse].set_weight(weight);
         self.folded.update_weight(target, synapse, weight);
         Ok(())
     }

@@ -2,7 +2,7 @@
 //! ascending index, its pre neurons (ascending for deterministic rules, in draw order for random
 //! ones); `from_list` keeps the file's row order. Per-connection weights and delays follow this order.
 
-use rand::Rng;
+use rand::{Rng, RngCore};
 use rand_chacha::ChaCha8Rng;
 
 use crate::config::Connector;
@@ -30,11 +30,17 @@ pub struct Ends {
     pub same: bool,
 }
 
-/// Generate all connections of `connector` between populations of the given sizes.
-pub fn generate(connector: &Connector, ends: Ends, rng: &mut ChaCha8Rng) -> Vec<Generated> {
-    let mut out = Vec::new();
+/// Generate all connections of `connector` between populations of the given sizes, handing
+/// each to `each` in generation order (nothing is collected: a projection of any size costs
+/// only its connector's scratch).
+pub fn generate(
+    connector: &Connector,
+    ends: Ends,
+    rng: &mut ChaCha8Rng,
+    mut each: impl FnMut(Generated),
+) {
     let mut push = |pre: usize, post: usize| {
-        out.push(Generated {
+        each(Generated {
             pre: pre as u32,
             post: post as u32,
             values: None,
@@ -59,10 +65,18 @@ pub fn generate(connector: &Connector, ends: Ends, rng: &mut ChaCha8Rng) -> Vec<
             p,
             allow_self_connections,
         } => {
+            let mut bytes = vec![0u8; 8 * ends.n_pre.clamp(1, DRAWS_PER_FILL)];
+            let below = UniformThreshold::new(*p);
             for post in 0..ends.n_post {
-                for pre in 0..ends.n_pre {
-                    if rng.random::<f64>() < *p && allowed(*allow_self_connections, pre, post) {
-                        push(pre, post);
+                for start in (0..ends.n_pre).step_by(DRAWS_PER_FILL) {
+                    let n = DRAWS_PER_FILL.min(ends.n_pre - start);
+                    rng.fill_bytes(&mut bytes[..8 * n]);
+                    for (k, draw) in bytes[..8 * n].chunks_exact(8).enumerate() {
+                        let pre = start + k;
+                        let draw = u64::from_le_bytes(draw.try_into().expect("8 bytes"));
+                        if below.passes(draw) && allowed(*allow_self_connections, pre, post) {
+                            push(pre, post);
+                        }
                     }
                 }
             }
@@ -72,26 +86,63 @@ pub fn generate(connector: &Connector, ends: Ends, rng: &mut ChaCha8Rng) -> Vec<
             allow_self_connections,
             with_replacement,
         } => {
+            let mut candidates = Vec::new();
             for post in 0..ends.n_post {
-                let candidates: Vec<usize> = (0..ends.n_pre)
-                    .filter(|&pre| allowed(*allow_self_connections, pre, post))
-                    .collect();
+                candidates.clear();
+                candidates.extend(
+                    (0..ends.n_pre).filter(|&pre| allowed(*allow_self_connections, pre, post)),
+                );
                 for pre in draw(&candidates, *n as usize, *with_replacement, rng) {
                     push(pre, post);
                 }
             }
         }
         Connector::FromList { connections } => {
-            return connections
-                .iter()
-                .map(|row| Generated {
+            for row in connections {
+                each(Generated {
                     pre: row[0] as u32,
                     post: row[1] as u32,
                     values: (row.len() == 4).then(|| (row[2], row[3])),
                 })
-                .collect();
+            }
         }
     }
+}
+
+/// Draws of `fixed_probability` taken from the stream at once.
+const DRAWS_PER_FILL: usize = 4096;
+
+/// `u < p` for `u` drawn uniform in [0, 1) from a 64-bit draw as `rand`'s `random::<f64>()`
+/// draws it (its top 53 bits times 2⁻⁵³), decided on the integer: the same outcome, without
+/// the conversion. A stream's bytes, read as little-endian 64-bit words, are its `next_u64`
+/// draws, so connections come out as if drawn one by one.
+#[derive(Clone, Copy, Debug)]
+struct UniformThreshold {
+    /// The draw's top 53 bits must be below this: ⌈p · 2⁵³⌉.
+    below: u64,
+}
+
+impl UniformThreshold {
+    /// The test `u < p`.
+    fn new(p: f64) -> Self {
+        // k · 2⁻⁵³ < p ⟺ k < p · 2⁵³ (exact: a power of two) ⟺ k < ⌈p · 2⁵³⌉ for integer k.
+        let scaled = (p * (1u64 << 53) as f64).ceil();
+        Self {
+            below: scaled.clamp(0.0, (1u64 << 53) as f64) as u64,
+        }
+    }
+
+    /// Whether the 64-bit `draw` gives `u < p`.
+    #[inline]
+    fn passes(self, draw: u64) -> bool {
+        draw >> 11 < self.below
+    }
+}
+
+/// All connections of `connector`, collected (see [`generate`]).
+pub fn collect(connector: &Connector, ends: Ends, rng: &mut ChaCha8Rng) -> Vec<Generated> {
+    let mut out = Vec::new();
+    generate(connector, ends, rng, |g| out.push(g));
     out
 }
 
@@ -139,7 +190,7 @@ mod tests {
             n_post: 3,
             same: true,
         };
-        let made = generate(&c, ends, &mut rng());
+        let made = collect(&c, ends, &mut rng());
         assert_eq!(made.len(), 6);
         assert!(made.iter().all(|g| g.pre != g.post));
     }
@@ -156,7 +207,7 @@ mod tests {
             n_post: 20,
             same: true,
         };
-        let made = generate(&c, ends, &mut rng());
+        let made = collect(&c, ends, &mut rng());
         for post in 0..20u32 {
             let mut pres: Vec<u32> = made
                 .iter()
@@ -172,6 +223,49 @@ mod tests {
     }
 
     #[test]
+    fn fixed_probability_draws_as_one_uniform_draw_per_pair() {
+        // The reference: `random::<f64>() < p` per (post, pre) pair, one draw at a time.
+        for (p, n_pre, n_post) in [
+            (0.3, 5000, 3),
+            (0.02, 4097, 2),
+            (0.5, 7, 40),
+            (1.0, 10, 3),
+            (0.0, 10, 3),
+            (1.0 - f64::EPSILON, 33, 5),
+            (1e-300, 20, 2),
+            (0.1, 1, 100),
+        ] {
+            let mut r = rng();
+            let mut expected = Vec::new();
+            for post in 0..n_post {
+                for pre in 0..n_pre {
+                    if r.random::<f64>() < p && pre != post {
+                        expected.push((pre as u32, post as u32));
+                    }
+                }
+            }
+            let c = Connector::FixedProbability {
+                p,
+                allow_self_connections: false,
+            };
+            let ends = Ends {
+                n_pre,
+                n_post,
+                same: true,
+            };
+            let made: Vec<(u32, u32)> = (collect(&c, ends, &mut rng()).iter())
+                .map(|g| (g.pre, g.post))
+                .collect();
+            assert_eq!(made, expected, "p = {p}, {n_pre} x {n_post}");
+        }
+        // Exactly at the threshold: k · 2^-53 < p for k = 5 only below p = 5 · 2^-53.
+        let at = UniformThreshold::new(5.0 / (1u64 << 53) as f64);
+        assert!(at.passes(4 << 11 | 0x7ff) && !at.passes(5 << 11));
+        let above = UniformThreshold::new(5.5 / (1u64 << 53) as f64);
+        assert!(above.passes(5 << 11 | 0x7ff) && !above.passes(6 << 11));
+    }
+
+    #[test]
     fn fixed_probability_density_matches_p() {
         let c = Connector::FixedProbability {
             p: 0.1,
@@ -182,7 +276,7 @@ mod tests {
             n_post: 300,
             same: false,
         };
-        let n = generate(&c, ends, &mut rng()).len() as f64;
+        let n = collect(&c, ends, &mut rng()).len() as f64;
         // Binomial(90000, 0.1): mean 9000, sd 90.
         assert!((n - 9000.0).abs() < 4.0 * 90.0, "{n}");
     }

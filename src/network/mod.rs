@@ -1,28 +1,90 @@
 //! The lowered network: populations laid out in global index spaces and connectivity grouped by
 //! presynaptic node and delay (one delivery event per spike and distinct delay).
 
+mod build;
 pub mod connector;
 pub mod transmission;
 
 use crate::config::{Connector, Experiment, Values};
 use crate::error::LowerError;
 use crate::neuron::Receptor;
+use crate::random::RandomDistribution;
 use crate::rng::{connection_value_stream, connector_stream};
 use crate::synapse::Plasticity;
+pub(crate) use build::one_delay;
 use connector::{generate, Ends};
 use rand_chacha::ChaCha8Rng;
-use std::collections::HashMap;
 use transmission::Transmission;
 
-/// One synapse: target neuron (global neuron index), weight [µS or nA], receptor.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// One synapse: target neuron (global neuron index), receptor and weight [µS or nA], in 12
+/// bytes (the receptor is the target's top bit, so targets are below [`MAX_NODES`]).
+#[derive(Clone, Copy, PartialEq)]
+#[repr(C, packed(4))]
 pub struct Synapse {
-    /// Global index of the target neuron.
-    pub target: u32,
     /// Weight [µS for conductance targets, nA for current targets].
-    pub weight: f64,
+    weight: f64,
+    /// Global index of the target neuron, with [`INHIBITORY_BIT`] set for the inhibitory
+    /// receptor.
+    target_and_receptor: u32,
+}
+
+/// The bit of [`Synapse::target_and_receptor`] that marks the inhibitory receptor.
+const INHIBITORY_BIT: u32 = 1 << 31;
+
+/// Most neurons and sources a network can have: synapses keep a neuron's index in 31 bits.
+pub const MAX_NODES: u32 = INHIBITORY_BIT - 1;
+
+impl Synapse {
+    /// The synapse onto neuron `target` (below [`MAX_NODES`]) at `receptor`, of `weight`
+    /// [µS or nA].
+    pub fn new(target: u32, receptor: Receptor, weight: f64) -> Self {
+        debug_assert!(target <= MAX_NODES);
+        let bit = match receptor {
+            Receptor::Excitatory => 0,
+            Receptor::Inhibitory => INHIBITORY_BIT,
+        };
+        Self {
+            weight,
+            target_and_receptor: target | bit,
+        }
+    }
+
+    /// Global index of the target neuron.
+    #[inline]
+    pub fn target(&self) -> u32 {
+        self.target_and_receptor & !INHIBITORY_BIT
+    }
+
     /// Receptor the input goes to.
-    pub receptor: Receptor,
+    #[inline]
+    pub fn receptor(&self) -> Receptor {
+        if self.target_and_receptor & INHIBITORY_BIT == 0 {
+            Receptor::Excitatory
+        } else {
+            Receptor::Inhibitory
+        }
+    }
+
+    /// Weight [µS for conductance targets, nA for current targets].
+    #[inline]
+    pub fn weight(&self) -> f64 {
+        self.weight
+    }
+
+    /// Set the weight [µS or nA].
+    pub fn set_weight(&mut self, weight: f64) {
+        self.weight = weight;
+    }
+}
+
+impl std::fmt::Debug for Synapse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Synapse")
+            .field("target", &self.target())
+            .field("receptor", &self.receptor())
+            .field("weight", &self.weight())
+            .finish()
+    }
 }
 
 /// The synapses of one presynaptic node that share a delay.
@@ -100,24 +162,14 @@ pub struct Network {
 /// Most synapses a network can have: they are indexed by `u32` ([`DelayGroup`], plasticity).
 pub const MAX_SYNAPSES: u64 = u32::MAX as u64;
 
-/// Memory of one connection before grouping [bytes] (for the memory estimate,
-/// [`crate::engine::memory`]).
-pub(crate) const PENDING_BYTES: usize = std::mem::size_of::<Pending>();
-
-/// A connection before grouping: presynaptic node, delay, synapse and the projection it belongs
-/// to (which gives its synapse model and transmission probability).
-struct Pending {
-    node: u32,
-    delay: f64,
-    synapse: Synapse,
-    projection: u32,
-}
-
 impl Network {
     /// Lay out populations and generate all connections of `experiment`. Before anything large
     /// is allocated, the memory of the whole simulation is estimated and checked against the
     /// experiment's limit ([`crate::engine::memory::check`]), and the expected number of
     /// synapses against [`MAX_SYNAPSES`].
+    ///
+    /// Connections are generated twice and never collected: once to count each presynaptic
+    /// node's synapses, once to put each straight into its place (`build::Builder`).
     pub fn build(experiment: &Experiment) -> Result<Self, LowerError> {
         let (mut first_node, mut placement) = (Vec::new(), Vec::new());
         let (mut nodes, mut neurons, mut sources) = (0u32, 0u32, 0u32);
@@ -125,7 +177,7 @@ impl Network {
             first_node.push(nodes);
             let size = u32::try_from(population.size)
                 .ok()
-                .filter(|s| nodes.checked_add(*s).is_some())
+                .filter(|s| nodes.checked_add(*s).is_some_and(|n| n <= MAX_NODES))
                 .ok_or_else(|| LowerError::TooLarge {
                     file: experiment.file().to_string(),
                     population: index,
@@ -145,94 +197,22 @@ impl Network {
             expected += count;
             check_count(experiment, index, expected)?;
         }
-        let mut pending = Vec::new();
-        let mut ordinals = HashMap::new();
-        for (index, projection) in experiment.projections().iter().enumerate() {
-            let ordinal = ordinals
-                .entry((projection.pre, projection.post))
-                .or_insert(0);
-            let streams = Streams {
-                seed: experiment.seed(),
-                pre: &experiment.populations()[projection.pre].name,
-                post: &experiment.populations()[projection.post].name,
-                ordinal: *ordinal,
-            };
-            *ordinal += 1;
-            connect(
-                experiment,
-                index,
-                streams,
-                &first_node,
-                &placement,
-                &mut pending,
-            )?;
-        }
-        sort(&mut pending);
-        let projection = |p: &Pending| &experiment.projections()[p.projection as usize];
+        let builder = build::Builder::count(experiment, &first_node, nodes)?;
+        let (connectivity, projection_of) = builder.fill(&placement);
+        let projection = |&p: &u32| &experiment.projections()[p as usize];
         Ok(Self {
-            plasticity: Plasticity::new(pending.iter().map(|p| projection(p).synapse)),
+            plasticity: Plasticity::new(projection_of.iter().map(|p| projection(p).synapse)),
             transmission: Transmission::new(
                 experiment.run_seed(),
-                pending.iter().map(|p| projection(p).p_transmit),
+                projection_of.iter().map(|p| projection(p).p_transmit),
             ),
-            connectivity: group(pending, nodes),
+            connectivity,
             first_node,
             placement,
             neuron_count: neurons,
             source_count: sources,
         })
     }
-}
-
-/// Generate the connections of projection `index` into `pending`, drawing from its `streams`.
-fn connect(
-    experiment: &Experiment,
-    index: usize,
-    streams: Streams<'_>,
-    first_node: &[u32],
-    placement: &[Placement],
-    pending: &mut Vec<Pending>,
-) -> Result<(), LowerError> {
-    let projection = &experiment.projections()[index];
-    let ends = Ends {
-        n_pre: experiment.populations()[projection.pre].size,
-        n_post: experiment.populations()[projection.post].size,
-        same: projection.pre == projection.post,
-    };
-    let made = connections(
-        streams,
-        ends,
-        &projection.connector,
-        &projection.weight,
-        &projection.delay,
-    )
-    .map_err(|e| LowerError::ValueCount {
-        file: experiment.file().to_string(),
-        projection: index,
-        what: e.what,
-        given: e.given,
-        made: e.made,
-    })?;
-    check_count(experiment, index, (pending.len() + made.len()) as f64)?;
-    let Placement::Neurons {
-        first: first_neuron,
-    } = placement[projection.post]
-    else {
-        unreachable!("validation rejects projections onto sources")
-    };
-    for c in made.iter() {
-        pending.push(Pending {
-            node: first_node[projection.pre] + c.pre,
-            delay: c.delay,
-            synapse: Synapse {
-                target: first_neuron + c.post,
-                weight: c.weight,
-                receptor: projection.receptor,
-            },
-            projection: index as u32,
-        });
-    }
-    Ok(())
 }
 
 /// What a projection's random streams are keyed by: the master seed, the names of its pre and
@@ -250,6 +230,18 @@ pub struct Streams<'a> {
     pub ordinal: u64,
 }
 
+impl Streams<'_> {
+    /// The stream the projection's connector draws from.
+    fn connector(&self) -> ChaCha8Rng {
+        connector_stream(self.seed, self.pre, self.post, self.ordinal)
+    }
+
+    /// The stream the projection's `what` (`weight` or `delay`) values are drawn from.
+    fn values(&self, what: &str) -> ChaCha8Rng {
+        connection_value_stream(self.seed, self.pre, self.post, what, self.ordinal)
+    }
+}
+
 /// One connection of a projection: indices within its populations, weight and delay.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Connection {
@@ -265,13 +257,11 @@ pub struct Connection {
 
 /// The connections of one projection in generation order ([`connector`]), with their weights
 /// and delays: what a network built from the same description holds.
-pub struct Connections<'a> {
-    made: Vec<connector::Generated>,
-    weight: PerConnection<'a>,
-    delay: PerConnection<'a>,
+pub struct Connections {
+    made: Vec<Connection>,
 }
 
-impl Connections<'_> {
+impl Connections {
     /// Number of connections.
     pub fn len(&self) -> usize {
         self.made.len()
@@ -284,17 +274,7 @@ impl Connections<'_> {
 
     /// Each connection, in generation order.
     pub fn iter(&self) -> impl Iterator<Item = Connection> + '_ {
-        self.made.iter().enumerate().map(|(k, g)| {
-            let (weight, delay) = g
-                .values
-                .unwrap_or_else(|| (self.weight.get(k), self.delay.get(k)));
-            Connection {
-                pre: g.pre,
-                post: g.post,
-                weight,
-                delay,
-            }
-        })
+        self.made.iter().copied()
     }
 }
 
@@ -312,37 +292,59 @@ pub struct ValueCountMismatch {
 /// The connections `connector` makes between populations of `ends` with `weight` and `delay`
 /// (constants, per-connection lists or distributions), drawing from the projection's
 /// `streams`.
-pub fn connections<'a>(
+pub fn connections(
     streams: Streams<'_>,
     ends: Ends,
     connector: &Connector,
-    weight: &'a Values,
-    delay: &'a Values,
-) -> Result<Connections<'a>, ValueCountMismatch> {
-    let Streams {
-        seed,
-        pre,
-        post,
-        ordinal,
-    } = streams;
-    let made = generate(
-        connector,
-        ends,
-        &mut connector_stream(seed, pre, post, ordinal),
-    );
-    let values = |what: &'static str, values: &'a Values| {
-        let stream = connection_value_stream(seed, pre, post, what, ordinal);
-        per_connection(values, made.len(), stream).map_err(|given| ValueCountMismatch {
+    weight: &Values,
+    delay: &Values,
+) -> Result<Connections, ValueCountMismatch> {
+    let mut count = 0;
+    generate(connector, ends, &mut streams.connector(), |_| count += 1);
+    for (what, values) in [("weight", weight), ("delay", delay)] {
+        check_list(values, count).map_err(|given| ValueCountMismatch {
             what,
             given,
-            made: made.len(),
-        })
-    };
-    Ok(Connections {
-        weight: values("weight", weight)?,
-        delay: values("delay", delay)?,
-        made,
-    })
+            made: count,
+        })?;
+    }
+    let mut made = Vec::with_capacity(count);
+    each_connection(streams, ends, connector, weight, delay, |c| made.push(c));
+    Ok(Connections { made })
+}
+
+/// Hand each connection `connector` makes to `each`, in generation order, with its weight and
+/// delay (as [`connections`] gives them, but nothing collected). Per-connection lists must have
+/// been checked against the number of connections ([`check_list`]).
+fn each_connection(
+    streams: Streams<'_>,
+    ends: Ends,
+    connector: &Connector,
+    weight: &Values,
+    delay: &Values,
+    mut each: impl FnMut(Connection),
+) {
+    let mut weights = PerConnection::new(weight, streams, "weight");
+    let mut delays = PerConnection::new(delay, streams, "delay");
+    let mut k = 0;
+    generate(connector, ends, &mut streams.connector(), |g| {
+        each(Connection {
+            pre: g.pre,
+            post: g.post,
+            weight: weights.take(k, g.values.map(|v| v.0)),
+            delay: delays.take(k, g.values.map(|v| v.1)),
+        });
+        k += 1;
+    });
+}
+
+/// Whether a per-connection list fits `count` connections; else its length. (An empty list
+/// stands for the rows of a `from_list` connector, which give their own.)
+fn check_list(values: &Values, count: usize) -> Result<(), usize> {
+    match values {
+        Values::PerConnection(list) if !list.is_empty() && list.len() != count => Err(list.len()),
+        _ => Ok(()),
+    }
 }
 
 /// An error if `count` synapses, those up to and including projection `index`, are more than
@@ -358,74 +360,39 @@ fn check_count(experiment: &Experiment, index: usize, count: f64) -> Result<(), 
     })
 }
 
-/// The value of each of a projection's connections.
+/// The value of each of a projection's connections, in generation order.
 enum PerConnection<'a> {
     /// The same for all.
     Constant(f64),
     /// Given, one per connection.
     Given(&'a [f64]),
-    /// Drawn, one per connection.
-    Drawn(Vec<f64>),
+    /// Drawn, one per connection, in order.
+    Drawn(&'a RandomDistribution, Box<ChaCha8Rng>),
 }
 
-impl PerConnection<'_> {
-    /// The value of connection `k`.
-    fn get(&self, k: usize) -> f64 {
-        match self {
-            Self::Constant(v) => *v,
-            Self::Given(list) => list[k],
-            Self::Drawn(list) => list[k],
-        }
-    }
-}
-
-/// The values of `count` connections: a constant, a list of the right length (an empty list
-/// stands for the rows of a `from_list` connector, which give their own), or `count` draws from
-/// `rng`; otherwise the list's length.
-fn per_connection(
-    values: &Values,
-    count: usize,
-    mut rng: ChaCha8Rng,
-) -> Result<PerConnection<'_>, usize> {
-    match values {
-        Values::PerConnection(list) if !list.is_empty() && list.len() != count => Err(list.len()),
-        Values::PerConnection(list) => Ok(PerConnection::Given(list)),
-        Values::Random(distribution) => {
-            Ok(PerConnection::Drawn(distribution.draw(count, &mut rng)))
-        }
-        Values::Constant(v) => Ok(PerConnection::Constant(*v)),
-    }
-}
-
-/// Sort connections by (node, delay), stably, so generation order is kept within a group: the
-/// order of [`Connectivity::synapses`].
-fn sort(pending: &mut [Pending]) {
-    pending.sort_by(|a, b| a.node.cmp(&b.node).then(a.delay.total_cmp(&b.delay)));
-}
-
-/// Compress connections sorted by [`sort`] into delay groups.
-fn group(pending: Vec<Pending>, nodes: u32) -> Connectivity {
-    let mut c = Connectivity {
-        group_offsets: Vec::with_capacity(nodes as usize + 1),
-        groups: Vec::new(),
-        synapses: Vec::with_capacity(pending.len()),
-    };
-    let mut next = pending.iter().peekable();
-    for node in 0..nodes {
-        c.group_offsets.push(c.groups.len() as u32);
-        while let Some(p) = next.next_if(|p| p.node == node) {
-            let start = c.synapses.len() as u32;
-            c.synapses.push(p.synapse);
-            while let Some(q) = next.next_if(|q| q.node == node && q.delay == p.delay) {
-                c.synapses.push(q.synapse);
+impl<'a> PerConnection<'a> {
+    /// The values of a projection's `what` (`weight` or `delay`), drawn (if they are) from
+    /// the projection's `streams`.
+    fn new(values: &'a Values, streams: Streams<'_>, what: &str) -> Self {
+        match values {
+            Values::PerConnection(list) => Self::Given(list),
+            Values::Random(distribution) => {
+                Self::Drawn(distribution, Box::new(streams.values(what)))
             }
-            c.groups.push(DelayGroup {
-                delay: p.delay,
-                start,
-                end: c.synapses.len() as u32,
-            });
+            Values::Constant(v) => Self::Constant(*v),
         }
     }
-    c.group_offsets.push(c.groups.len() as u32);
-    c
+
+    /// The value of connection `k` (calls come in order), or its `own` (a `from_list` row's);
+    /// a drawn value is drawn either way.
+    fn take(&mut self, k: usize, own: Option<f64>) -> f64 {
+        match self {
+            Self::Constant(v) => own.unwrap_or(*v),
+            Self::Given(list) => own.unwrap_or_else(|| list[k]),
+            Self::Drawn(distribution, rng) => {
+                let drawn = distribution.sample(rng.as_mut());
+                own.unwrap_or(drawn)
+            }
+        }
+    }
 }

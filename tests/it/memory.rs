@@ -96,12 +96,12 @@ fn a_huge_all_to_all_is_refused_before_anything_is_allocated() {
     let (error, held) = refusal(&experiment);
     assert_eq!(
         error.to_string(),
-        "huge: projection[0] exc -> exc (all_to_all): 1.0e12 connections need about 64.0 TB \
-         while the network is built (64 bytes each); the simulation needs about 64.0 TB in all, \
-         more than the limit of 16.0 GB"
+        "huge: projection[0] exc -> exc (all_to_all): 1.0e12 connections need about 12.0 TB \
+         to run (12 bytes each); the simulation needs about 12.0 TB in all, more than the limit \
+         of 16.0 GB"
     );
     assert!(
-        matches!(error, LowerError::OutOfMemory { needed, limit: 16_000_000_000, available: false, .. } if needed > 64_000_000_000_000),
+        matches!(error, LowerError::OutOfMemory { needed, limit: 16_000_000_000, available: false, .. } if needed > 12_000_000_000_000),
         "{error:?}"
     );
     // The estimate allocates a few numbers per projection and population.
@@ -141,9 +141,13 @@ fn by_default_the_limit_is_the_memory_available() {
 fn a_limit_given_is_honoured_to_the_byte() {
     let net = || recurrent(300, all_to_all(), MemoryLimit::Unlimited);
     let needed = memory::estimate(&net().build().unwrap()).peak;
-    // 90000 pending connections of 32 bytes, sorted with scratch for all of them, and the
-    // program.
-    assert_eq!(needed, PROGRAM_BYTES + 90_000 * 64);
+    // The program, 90000 synapses of 12 bytes, 300 delay groups of 16 bytes, and the 300
+    // neurons with their share of the run's buffers (under 600 bytes each).
+    let synapses = PROGRAM_BYTES + 90_000 * 12 + 300 * 16;
+    assert!(
+        (synapses..synapses + 300 * 600).contains(&needed),
+        "{needed}"
+    );
     let mut enough = net();
     enough.memory_limit(MemoryLimit::Bytes(needed));
     let simulation = Simulation::new(&enough.build().unwrap()).expect("fits");
@@ -156,9 +160,7 @@ fn a_limit_given_is_honoured_to_the_byte() {
         LowerError::OutOfMemory {
             file: "huge".into(),
             part: "projection[0] exc -> exc (all_to_all)".into(),
-            detail:
-                "90000 connections need about 5.76 MB while the network is built (64 bytes each)"
-                    .into(),
+            detail: "90000 connections need about 1.08 MB to run (12 bytes each)".into(),
             needed,
             limit: needed - 1,
             available: false,
@@ -373,7 +375,7 @@ fn a_huge_all_to_all_is_refused_by_the_command_line_without_writing_anything() {
     assert!(
         stderr.starts_with(&format!(
             "error: {}: projection[0] exc -> exc (all_to_all): 9.0e14 connections need about \
-             57.6 PB while the network is built (64 bytes each); the simulation needs about",
+             10.8 PB to run (12 bytes each); the simulation needs about",
             file.display()
         )),
         "{stderr}"
@@ -484,4 +486,29 @@ fn sample_and_train_refuse_before_creating_the_file() {
         );
         assert!(!out.exists(), "{command}");
     }
+}
+
+#[test]
+fn more_nodes_than_a_synapse_can_name_are_refused() {
+    // Synapses keep their target in 31 bits: 2^31 - 1 nodes at most.
+    let net = |extra: usize| {
+        let mut net = ExperimentBuilder::new("big", 10.0);
+        let half = 1usize << 30;
+        net.population("a", half, Cell::if_cond_exp(CondExpParams::default()));
+        net.population("b", half - 1, Cell::if_cond_exp(CondExpParams::default()));
+        if extra > 0 {
+            net.population("c", extra, Cell::if_cond_exp(CondExpParams::default()));
+        }
+        net.memory_limit(MemoryLimit::Bytes(1));
+        net.build().unwrap()
+    };
+    // Within the index space: refused later, by the memory limit.
+    let (error, _) = refusal(&net(0));
+    assert!(matches!(error, LowerError::OutOfMemory { .. }), "{error}");
+    let (error, held) = refusal(&net(1));
+    assert_eq!(
+        error.to_string(),
+        "big: population[2].size: the network has more than 2147483647 neurons and sources"
+    );
+    assert!(held < 64 * 1024, "{held} bytes held while refusing");
 }

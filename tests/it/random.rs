@@ -80,7 +80,7 @@ fn drawn_parameters_weights_and_delays_have_the_requested_moments() {
         "{} synapses",
         synapses.len()
     );
-    let weights: Vec<f64> = synapses.iter().map(|s| s.weight).collect();
+    let weights: Vec<f64> = synapses.iter().map(|s| s.weight()).collect();
     assert!(weights.iter().all(|&w| w >= 0.0));
     // Normal(μ, σ) truncated to [0, ∞) with α = −μ/σ = −2: mean μ + σ φ(α)/(1 − Φ(α)),
     // variance σ²(1 + α φ(α)/(1 − Φ(α)) − (φ(α)/(1 − Φ(α)))²).
@@ -216,8 +216,8 @@ fn the_shipped_ei_network_draws_its_initial_state_weights_and_delays_as_asked() 
     for node in first..first + 800 {
         for group in c.groups_of(node) {
             for synapse in &c.synapses[group.start as usize..group.end as usize] {
-                if synapse.target < 800 {
-                    weights.push(synapse.weight);
+                if synapse.target() < 800 {
+                    weights.push(synapse.weight());
                     delays.push(group.delay);
                 }
             }
@@ -348,7 +348,7 @@ fn one_projections_connections_are_those_of_the_built_network() {
     for pre in 0..800u32 {
         for group in network.connectivity.groups_of(pre) {
             for s in network.connectivity.synapses_of(group) {
-                built.push((pre, s.target, s.weight.to_bits(), group.delay.to_bits()));
+                built.push((pre, s.target(), s.weight().to_bits(), group.delay.to_bits()));
             }
         }
     }

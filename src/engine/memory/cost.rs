@@ -20,11 +20,6 @@ use crate::synapse::{SynapseModel, TsoSynapse};
 /// connector that the estimate allows for (the count exceeds it with probability < 1e-6).
 pub const SIGMAS: f64 = 5.0;
 
-/// Bytes of scratch space up to which the standard library's stable sort uses the stack.
-const SORT_STACK_BYTES: usize = 4096;
-/// Bytes up to which the standard library's stable sort takes scratch for every element.
-const SORT_FULL_SCRATCH_BYTES: usize = 8_000_000;
-
 /// The heap block [bytes] that the allocator (glibc's) takes for a request of `bytes` [bytes]:
 /// an 8-byte header, rounded up to 16, at least 32; nothing for nothing.
 pub const fn heap_block(bytes: usize) -> usize {
@@ -36,19 +31,6 @@ pub const fn heap_block(bytes: usize) -> usize {
         32
     } else {
         block
-    }
-}
-
-/// Scratch space [bytes] of the standard library's stable sort of `len` elements of `element`
-/// bytes (driftsort: `max(len − len/2, min(len, 8 MB / element))` elements, on the stack up
-/// to 4 kB).
-pub(super) fn sort_scratch(len: usize, element: usize) -> usize {
-    let elements = (len - len / 2).max(len.min(SORT_FULL_SCRATCH_BYTES / element));
-    let bytes = elements.saturating_mul(element);
-    if bytes <= SORT_STACK_BYTES {
-        0
-    } else {
-        bytes
     }
 }
 
@@ -156,11 +138,10 @@ pub(super) fn projection_cost(
         }
         _ => 0.0,
     };
+    // Drawn values are drawn one at a time, as the connections are made.
     let values = |v: &Values| match v {
-        Values::Constant(_) => 0.0,
         Values::PerConnection(list) => size_of_val(list.as_slice()) as f64,
-        // Drawn into a list while the projection is connected.
-        _ => connections * size_of::<f64>() as f64,
+        _ => 0.0,
     };
     let rows = match &p.connector {
         Connector::FromList { connections } => (connections.iter())
@@ -373,15 +354,6 @@ mod tests {
         assert_eq!(heap_block(24), 32);
         assert_eq!(heap_block(25), 48);
         assert_eq!(heap_block(96), 112);
-    }
-
-    #[test]
-    fn sort_scratch_is_half_for_large_inputs() {
-        assert_eq!(sort_scratch(10, 64), 0);
-        // Small inputs get scratch for all of them, up to 8 MB.
-        assert_eq!(sort_scratch(1000, 64), 64_000);
-        assert_eq!(sort_scratch(200_000, 64), 8_000_000);
-        assert_eq!(sort_scratch(1_000_000, 64), 32_000_000);
     }
 
     #[test]

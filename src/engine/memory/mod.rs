@@ -5,19 +5,20 @@
 //! The estimate follows the allocations of lowering phase by phase, with the sizes of the types
 //! the code allocates (`size_of`, so it follows the code), and takes the largest phase:
 //!
-//! 1. **generating** projection `i`: every connection made so far as a pending connection
-//!    ([`crate::network`]'s `Pending`), projection `i`'s freshly generated list
-//!    ([`Generated`]) and its connector's scratch (`fixed_number_pre`: its candidates);
-//! 2. **sorting** the pending connections: the standard library's stable sort takes scratch
-//!    space for `max(n − n/2, min(n, 8 MB / element))` of them;
-//! 3. **grouping** them: the pending connections, the plasticity state (an index per synapse
-//!    and parameters and state per Tsodyks–Markram synapse, when any is plastic) and the final
-//!    connectivity ([`Synapse`](crate::network::Synapse)s,
-//!    [`DelayGroup`](crate::network::DelayGroup)s, offsets);
-//! 4. **folding**: the final connectivity and plasticity state, the neurons (per model: a state
+//! 1. **counting** the connections of projection `i` per presynaptic node (a count per node)
+//!    while its connector generates them, with the connector's scratch (`fixed_number_pre`: its
+//!    candidates); nothing is collected;
+//! 2. **filling**: the connectors generate again, population by population, straight into the
+//!    final connectivity ([`Synapse`](crate::network::Synapse)s,
+//!    [`DelayGroup`](crate::network::DelayGroup)s, three offsets per node), with each synapse's
+//!    projection when any projection is plastic or loses spikes, and, for a population whose
+//!    projections do not share one constant delay, each of its synapses' delays; then the
+//!    plasticity state (an index per synapse and parameters and state per Tsodyks–Markram
+//!    synapse, when any is plastic) and the transmission probabilities (when any is lossy);
+//! 3. **folding**: the final connectivity and plasticity state, the neurons (per model: a state
 //!    per neuron, a lowered model per parameter set and what it holds, e.g. `Q_s` tables), the
 //!    sources, and the folded inputs with the scratch that finds them;
-//! 5. **running**: the same without that scratch, with the event queue and the windows'
+//! 4. **running**: the same without that scratch, with the event queue and the windows'
 //!    per-neuron buffers.
 //!
 //! Every phase adds the description itself (its text, per-connection weights and delays,
@@ -41,11 +42,10 @@ use std::mem::size_of;
 
 use crate::config::{Connector, Experiment};
 use crate::error::LowerError;
-use crate::network::connector::Generated;
-use crate::network::PENDING_BYTES;
+use crate::network::one_delay;
 pub(crate) use cost::heap_block;
 pub use cost::SIGMAS;
-use cost::{population_cost, projection_cost, sort_scratch, PopulationCost, ProjectionCost};
+use cost::{population_cost, projection_cost, PopulationCost, ProjectionCost};
 pub(crate) use limit::limit_text;
 pub use limit::{MemoryLimit, MemorySizeError};
 pub use system::{available_memory, peak_resident_memory};
@@ -74,12 +74,10 @@ pub struct MemoryEstimate {
 /// A phase of building and running a simulation (see the module docs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Phase {
-    /// Generating the connections of a projection.
-    Generating,
-    /// Sorting the connections by presynaptic node and delay.
-    Sorting,
-    /// Grouping them into the final connectivity.
-    Grouping,
+    /// Counting the connections of a projection per presynaptic node.
+    Counting,
+    /// Generating them into the final connectivity, grouped by delay.
+    Filling,
     /// Lowering the populations and folding single-target sources into their neurons.
     Folding,
     /// Running: the network and every neuron's and source's state.
@@ -152,18 +150,17 @@ pub fn estimate(experiment: &Experiment) -> MemoryEstimate {
                     _ => 0.0,
                 }
         };
-        let built = matches!(phase, Phase::Grouping | Phase::Folding | Phase::Running);
+        // Counts, then offsets, next places and group offsets while filling, then the groups'.
+        let per_node = if phase == Phase::Filling { 3.0 } else { 1.0 };
         Tally {
             phase,
             projections: (projections.iter().enumerate())
                 .map(|(i, c)| c.description + projection(i, c))
                 .collect(),
             populations: lowered.iter().map(population).collect(),
-            rest: base + if built { offsets } else { 0.0 },
+            rest: base + per_node * offsets,
         }
     };
-    let total: f64 = projections.iter().map(|c| c.connections).sum();
-    let pending = PENDING_BYTES as f64;
     let index = if projections.iter().any(|c| c.plastic > 0.0) {
         size_of::<u32>() as f64
     } else {
@@ -173,31 +170,52 @@ pub fn estimate(experiment: &Experiment) -> MemoryEstimate {
     } else {
         0.0
     };
-    // The sort's scratch, per pending connection.
-    let scratch = sort_scratch(total as usize, PENDING_BYTES) as f64 / (pending * total.max(1.0));
+    // Each synapse's projection, while filling, when any is plastic or lossy.
+    let by_projection = if projections.iter().any(|c| c.plastic > 0.0 || c.lossy) {
+        size_of::<u32>() as f64
+    } else {
+        0.0
+    };
+    let filled = |c: &ProjectionCost| c.kept(0.0) + by_projection * c.connections;
     let mut phases: Vec<Tally> = (0..projections.len())
         .map(|i| {
-            let generating = move |j: usize, c: &ProjectionCost| match j.cmp(&i) {
-                std::cmp::Ordering::Less => pending * c.connections,
-                std::cmp::Ordering::Equal => {
-                    (pending + size_of::<Generated>() as f64) * c.connections + c.scratch
+            tally(Phase::Counting, &|j, c| {
+                if j == i {
+                    c.scratch
+                } else {
+                    0.0
                 }
-                std::cmp::Ordering::Greater => 0.0,
-            };
-            tally(Phase::Generating, &generating)
+            })
         })
         .collect();
-    phases.push(tally(Phase::Sorting, &|_, c| {
-        pending * c.connections * (1.0 + scratch)
-    }));
-    phases.push(tally(Phase::Grouping, &|_, c| {
-        pending * c.connections + c.kept(index)
+    let all = experiment.projections();
+    for p in 0..populations.len() {
+        let from: Vec<usize> = (0..all.len()).filter(|&i| all[i].pre == p).collect();
+        let delays = if one_delay(&from, all).is_some() {
+            0.0
+        } else {
+            size_of::<f64>() as f64
+        };
+        let scratch = (from.iter())
+            .map(|&i| projections[i].scratch)
+            .fold(0.0, f64::max);
+        phases.push(tally(Phase::Filling, &|j, c| {
+            filled(c)
+                + if all[j].pre == p {
+                    delays * c.connections + scratch / from.len() as f64
+                } else {
+                    0.0
+                }
+        }));
+    }
+    phases.push(tally(Phase::Filling, &|_, c| {
+        filled(c) + c.kept(index) - c.kept(0.0)
     }));
     phases.push(tally(Phase::Folding, &|_, c| c.kept(index)));
     phases.push(tally(Phase::Running, &|_, c| c.kept(index)));
     let peak = (phases.iter())
         .max_by(|a, b| a.total().total_cmp(&b.total()))
-        .expect("four phases at least, and one per projection");
+        .expect("the last three phases at least");
     MemoryEstimate {
         peak: peak.total().min(u64::MAX as f64) as u64,
         connections: (projections.iter())
@@ -293,7 +311,9 @@ impl MemoryEstimate {
 mod tests {
     use super::*;
     use crate::config::{Cell, ExperimentBuilder, PoissonParams};
+    use crate::network::{DelayGroup, Synapse};
     use crate::neuron::CondExpParams;
+    use crate::random::RandomDistribution;
 
     /// exc (1000) and inh (250) neurons, a Poisson source per exc neuron, four connectors.
     fn four_rules() -> ExperimentBuilder {
@@ -323,20 +343,40 @@ mod tests {
     }
 
     #[test]
-    fn known_network_counts_its_connections_and_peaks_while_sorting() {
-        let estimate = estimate(&four_rules().build().unwrap());
+    fn known_network_counts_its_connections_and_peaks_while_filling() {
+        let counted = estimate(&four_rules().build().unwrap());
         // fixed_probability: mean 1e5 + 5 sd (300); 1000 · 250; 1000 · 50; 1000.
-        assert_eq!(estimate.connections, [101_500, 250_000, 50_000, 1000]);
+        assert_eq!(counted.connections, [101_500, 250_000, 50_000, 1000]);
         assert_eq!(
-            estimate.expected_connections,
+            counted.expected_connections,
             [100_000.0, 250_000.0, 50_000.0, 1000.0]
         );
-        // 402500 pending connections of 32 bytes and the sort's scratch: 8 MB (all of 250000
-        // of them, more than half).
-        assert_eq!(PENDING_BYTES, 32);
-        assert_eq!(estimate.phase, Phase::Sorting);
-        let expected = PROGRAM_BYTES + 402_500 * 32 + 8_000_000;
-        assert!(estimate.peak.abs_diff(expected) <= 1, "{}", estimate.peak);
+        // With drawn delays on exc -> exc, every synapse of exc keeps its delay while exc's
+        // synapses are filled in and sorted, and exc -> exc may have a group per synapse.
+        let mut net = four_rules();
+        net.projection("exc", "exc", Connector::OneToOne)
+            .weight(0.001)
+            .delay(RandomDistribution::Uniform {
+                low: 0.1,
+                high: 2.0,
+            });
+        let drawn = estimate(&net.build().unwrap());
+        assert_eq!(drawn.phase, Phase::Filling);
+        assert_eq!(size_of::<Synapse>(), 12);
+        assert_eq!(size_of::<DelayGroup>(), 16);
+        let synapses = 402_500 + 1000;
+        let groups = 1000 + 1000 + 250 + 1000 + 1000;
+        let exc_synapses = 101_500 + 250_000 + 1000;
+        let expected = PROGRAM_BYTES as usize
+            + 12 * synapses
+            + 16 * groups
+            + 3 * 4 * (2250 + 1)
+            + 8 * exc_synapses;
+        assert!(
+            drawn.peak.abs_diff(expected as u64) <= 1,
+            "{} against {expected}",
+            drawn.peak
+        );
     }
 
     #[test]
@@ -347,11 +387,14 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "four: projection[1] exc -> inh (all_to_all): 250000 connections need about \
-             13.0 MB while the network is built (52 bytes each); the simulation needs about \
-             27.7 MB in all, more than the limit of 12.0 MB"
+             3.02 MB while the network is built (12 bytes each); the simulation needs about \
+             13.0 MB in all, more than the limit of 12.0 MB"
         );
-        let mut net = four_rules();
-        net.memory_limit(MemoryLimit::Bytes(PROGRAM_BYTES + 402_500 * 32 + 8_000_000));
-        assert!(check(&net.build().unwrap()).is_ok());
+        let peak = estimate(&four_rules().build().unwrap()).peak;
+        for (limit, fits) in [(peak, true), (peak - 1, false)] {
+            let mut net = four_rules();
+            net.memory_limit(MemoryLimit::Bytes(limit));
+            assert_eq!(check(&net.build().unwrap()).is_ok(), fits);
+        }
     }
 }

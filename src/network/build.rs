@@ -1,0 +1,453 @@
+//! Building the connectivity without collecting connections: two passes over the connectors,
+//! the first counting each presynaptic node's synapses, the second generating them straight into
+//! their places, population by population, each node's synapses then sorted stably by delay
+//! (so generation order is kept within a delay group, projections in the order given). The
+//! peak is the final synapses, three offsets per node and, for a population whose projections
+//! do not share one constant delay, a delay per synapse of that population.
+
+use std::collections::HashMap;
+
+use super::connector::{generate, Ends};
+use super::{
+    check_count, check_list, each_connection, Connectivity, DelayGroup, Placement, Streams, Synapse,
+};
+use crate::config::{Connector, Experiment, Projection, Values};
+use crate::error::LowerError;
+use crate::neuron::Receptor;
+use crate::synapse::SynapseModel;
+
+/// Builds the connectivity in two passes over the connectors: [`Builder::count`] counts each
+/// presynaptic node's synapses, [`Builder::fill`] generates them again into their places,
+/// population by population, and sorts each node's synapses by delay (stably: generation
+/// order is kept within a delay group, projections in the order given).
+pub(super) struct Builder<'a> {
+    experiment: &'a Experiment,
+    first_node: &'a [u32],
+    /// Each projection's random streams.
+    streams: Vec<Streams<'a>>,
+    /// `offsets[node]..offsets[node + 1]` are `node`'s synapses.
+    offsets: Vec<u32>,
+}
+
+impl<'a> Builder<'a> {
+    /// Count every node's synapses (the first pass), checking the number of connections and
+    /// the length of per-connection lists.
+    pub(super) fn count(
+        experiment: &'a Experiment,
+        first_node: &'a [u32],
+        nodes: u32,
+    ) -> Result<Self, LowerError> {
+        let mut ordinals = HashMap::new();
+        let streams: Vec<Streams<'a>> = (experiment.projections().iter())
+            .map(|projection| {
+                let ordinal = ordinals
+                    .entry((projection.pre, projection.post))
+                    .or_insert(0);
+                *ordinal += 1;
+                Streams {
+                    seed: experiment.seed(),
+                    pre: &experiment.populations()[projection.pre].name,
+                    post: &experiment.populations()[projection.post].name,
+                    ordinal: *ordinal - 1,
+                }
+            })
+            .collect();
+        let mut counts = vec![0u32; nodes as usize + 1];
+        let mut total = 0u64;
+        for (index, projection) in experiment.projections().iter().enumerate() {
+            let first = first_node[projection.pre];
+            let mut made = 0usize;
+            let s = streams[index];
+            generate(
+                &projection.connector,
+                ends(experiment, index),
+                &mut s.connector(),
+                |g| {
+                    let count = &mut counts[(first + g.pre) as usize];
+                    *count = count.saturating_add(1);
+                    made += 1;
+                },
+            );
+            total += made as u64;
+            check_count(experiment, index, total as f64)?;
+            for (what, values) in [("weight", &projection.weight), ("delay", &projection.delay)] {
+                check_list(values, made).map_err(|given| LowerError::ValueCount {
+                    file: experiment.file().to_string(),
+                    projection: index,
+                    what,
+                    given,
+                    made,
+                })?;
+            }
+        }
+        // Counts to offsets: an exclusive prefix sum (the total fits: checked above).
+        let mut sum = 0u32;
+        for c in counts.iter_mut() {
+            (*c, sum) = (sum, sum + *c);
+        }
+        Ok(Self {
+            experiment,
+            first_node,
+            streams,
+            offsets: counts,
+        })
+    }
+
+    /// Generate every synapse into its place (the second pass) and group each node's synapses
+    /// by delay. Returns the connectivity and, when any projection is plastic or loses spikes,
+    /// the projection of every synapse (else nothing).
+    pub(super) fn fill(self, placement: &[Placement]) -> (Connectivity, Vec<u32>) {
+        let experiment = self.experiment;
+        let projections = experiment.projections();
+        let total = *self
+            .offsets
+            .last()
+            .expect("one offset per node and one more") as usize;
+        let by_projection = (projections.iter())
+            .any(|p| p.p_transmit < 1.0 || !matches!(p.synapse, SynapseModel::Static {}));
+        let mut synapses = vec![Synapse::new(0, Receptor::Excitatory, 0.0); total];
+        let mut projection_of = vec![0u32; if by_projection { total } else { 0 }];
+        let mut next = self.offsets.clone();
+        let mut groups = Groups::new(self.offsets.len());
+        for (p, population) in experiment.populations().iter().enumerate() {
+            let first = self.first_node[p];
+            let (start, end) = (
+                self.offsets[first as usize] as usize,
+                self.offsets[first as usize + population.size] as usize,
+            );
+            let from: Vec<usize> = (0..projections.len())
+                .filter(|&i| projections[i].pre == p)
+                .collect();
+            let one_delay = one_delay(&from, projections);
+            // Each synapse's delay, while its node's synapses are sorted (none if all share one).
+            let mut delays = vec![0.0; if one_delay.is_some() { 0 } else { end - start }];
+            for &index in &from {
+                let projection = &projections[index];
+                let Placement::Neurons {
+                    first: first_neuron,
+                } = placement[projection.post]
+                else {
+                    unreachable!("validation rejects projections onto sources")
+                };
+                each_connection(
+                    self.streams[index],
+                    ends(experiment, index),
+                    &projection.connector,
+                    &projection.weight,
+                    &projection.delay,
+                    |c| {
+                        let slot = &mut next[(first + c.pre) as usize];
+                        let k = *slot as usize;
+                        *slot += 1;
+                        synapses[k] =
+                            Synapse::new(first_neuron + c.post, projection.receptor, c.weight);
+                        if by_projection {
+                            projection_of[k] = index as u32;
+                        }
+                        if one_delay.is_none() {
+                            delays[k - start] = c.delay;
+                        }
+                    },
+                );
+            }
+            for node in first as usize..first as usize + population.size {
+                let range = self.offsets[node] as usize..self.offsets[node + 1] as usize;
+                match one_delay {
+                    Some(delay) => groups.one(node, delay, range),
+                    None => {
+                        let local = range.start - start..range.end - start;
+                        groups.sorted(
+                            node,
+                            range.start,
+                            &mut delays[local],
+                            &mut synapses[range.clone()],
+                            projection_of.get_mut(range).unwrap_or_default(),
+                        )
+                    }
+                }
+            }
+        }
+        let (group_offsets, groups) = groups.finish();
+        let connectivity = Connectivity {
+            group_offsets,
+            groups,
+            synapses,
+        };
+        (connectivity, projection_of)
+    }
+}
+
+/// The one delay of every connection of the projections `from` (by index into `projections`),
+/// if they have one: each a constant, and no `from_list` rows with their own.
+pub(crate) fn one_delay(from: &[usize], projections: &[Projection]) -> Option<f64> {
+    let mut delay = None;
+    for &i in from {
+        let own = matches!(&projections[i].connector,
+            Connector::FromList { connections } if connections.iter().any(|r| r.len() == 4));
+        match (&projections[i].delay, delay) {
+            (Values::Constant(d), None) if !own => delay = Some(*d),
+            (Values::Constant(d), Some(e)) if !own && *d == e => {}
+            _ => return None,
+        }
+    }
+    delay.or(Some(0.0))
+}
+
+/// Reorder `items` (unless empty) by `order`: item `k` becomes `items[order[k]]`.
+fn permute<T: Copy>(order: &[u32], items: &mut [T], scratch: &mut Vec<T>) {
+    if items.is_empty() {
+        return;
+    }
+    scratch.clear();
+    scratch.extend(order.iter().map(|&k| items[k as usize]));
+    items.copy_from_slice(scratch);
+}
+
+/// The delay groups of the nodes, made node by node in order.
+struct Groups {
+    offsets: Vec<u32>,
+    groups: Vec<DelayGroup>,
+    /// Scratch of [`Groups::sorted`]: a node's synapses in delay order.
+    order: Vec<u32>,
+    synapses: Vec<Synapse>,
+    projections: Vec<u32>,
+    delays: Vec<f64>,
+}
+
+impl Groups {
+    fn new(nodes_and_one: usize) -> Self {
+        Self {
+            offsets: Vec::with_capacity(nodes_and_one),
+            groups: Vec::new(),
+            order: Vec::new(),
+            synapses: Vec::new(),
+            projections: Vec::new(),
+            delays: Vec::new(),
+        }
+    }
+
+    /// Node `node`'s synapses `range`, all of `delay` [ms].
+    fn one(&mut self, node: usize, delay: f64, range: std::ops::Range<usize>) {
+        debug_assert_eq!(self.offsets.len(), node);
+        self.offsets.push(self.groups.len() as u32);
+        if !range.is_empty() {
+            self.groups.push(DelayGroup {
+                delay,
+                start: range.start as u32,
+                end: range.end as u32,
+            });
+        }
+    }
+
+    /// Node `node`'s synapses, from index `start` of all synapses, with their `delays` [ms]
+    /// and `projections` (or none): sorted stably by delay, then one group per delay.
+    fn sorted(
+        &mut self,
+        node: usize,
+        start: usize,
+        delays: &mut [f64],
+        synapses: &mut [Synapse],
+        projections: &mut [u32],
+    ) {
+        debug_assert_eq!(self.offsets.len(), node);
+        self.offsets.push(self.groups.len() as u32);
+        if !delays.is_sorted_by(|a, b| a.total_cmp(b).is_le()) {
+            self.order.clear();
+            self.order.extend(0..delays.len() as u32);
+            self.order
+                .sort_by(|&a, &b| delays[a as usize].total_cmp(&delays[b as usize]));
+            permute(&self.order, synapses, &mut self.synapses);
+            permute(&self.order, projections, &mut self.projections);
+            permute(&self.order, delays, &mut self.delays);
+        }
+        let mut k = 0;
+        while k < delays.len() {
+            let delay = delays[k];
+            let end = k + delays[k..].iter().take_while(|&&d| d == delay).count();
+            self.groups.push(DelayGroup {
+                delay,
+                start: (start + k) as u32,
+                end: (start + end) as u32,
+            });
+            k = end;
+        }
+    }
+
+    fn finish(mut self) -> (Vec<u32>, Vec<DelayGroup>) {
+        self.offsets.push(self.groups.len() as u32);
+        (self.offsets, self.groups)
+    }
+}
+
+/// The two populations projection `index` of `experiment` joins.
+pub(super) fn ends(experiment: &Experiment, index: usize) -> Ends {
+    let projection = &experiment.projections()[index];
+    Ends {
+        n_pre: experiment.populations()[projection.pre].size,
+        n_post: experiment.populations()[projection.post].size,
+        same: projection.pre == projection.post,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{connections, Network};
+    use super::*;
+
+    /// Every kind of projection: delays drawn, constant but different from one population,
+    /// from rows, plastic and lossy projections, several projections between the same
+    /// populations, sources and neurons as presynaptic nodes.
+    const MIXED: &str = r#"
+[simulation]
+t_stop = 10.0
+seed = 11
+
+[[population]]
+name = "noise"
+size = 40
+model = "SpikeSourcePoisson"
+params = { rate = 10.0 }
+
+[[population]]
+name = "a"
+size = 50
+model = "IF_cond_exp"
+
+[[population]]
+name = "b"
+size = 20
+model = "IF_curr_exp"
+
+[[projection]]
+pre = "noise"
+post = "a"
+connector = { type = "fixed_probability", p = 0.3 }
+weight = 0.01
+delay = { distribution = "uniform", low = 0.1, high = 3.0 }
+
+[[projection]]
+pre = "noise"
+post = "b"
+connector = { type = "fixed_number_pre", n = 5 }
+weight = { distribution = "normal_clipped", mu = 1.0, sigma = 0.2, low = 0.0, high = inf }
+delay = 1.0
+
+[[projection]]
+pre = "a"
+post = "a"
+connector = { type = "fixed_probability", p = 0.2 }
+weight = 0.005
+delay = 0.5
+synapse = { type = "TsodyksMarkramSynapse", U = 0.5, tau_rec = 100.0, tau_facil = 0.0 }
+
+[[projection]]
+pre = "a"
+post = "b"
+connector = { type = "all_to_all" }
+weight = 0.3
+delay = 2.0
+p_transmit = 0.7
+
+[[projection]]
+pre = "a"
+post = "b"
+connector = { type = "fixed_probability", p = 0.5 }
+weight = -0.1
+delay = 0.5
+receptor = "inhibitory"
+
+[[projection]]
+pre = "b"
+post = "a"
+connector = { type = "from_list", connections = [[0, 1, 0.01, 1.5], [0, 2, 0.02, 0.5], [3, 1, 0.01, 0.5], [0, 1, 0.01, 1.5]] }
+receptor = "inhibitory"
+
+[[projection]]
+pre = "b"
+post = "b"
+connector = { type = "one_to_one" }
+weight = 0.2
+delay = 2.0
+"#;
+
+    #[test]
+    fn two_passes_give_the_stably_sorted_connections_of_every_projection() {
+        let experiment = Experiment::from_toml_str(MIXED, "mixed.toml").expect("valid");
+        let network = Network::build(&experiment).expect("lowers");
+        // The reference: every projection's connections in the order given, as (node, delay,
+        // synapse, projection), sorted stably by (node, delay).
+        let populations = experiment.populations();
+        let (first_node, first_neuron) = ([0u32, 40, 90], [0u32, 0, 50]);
+        let mut ordinals = HashMap::new();
+        let mut all = Vec::new();
+        for (index, p) in experiment.projections().iter().enumerate() {
+            let ordinal = ordinals.entry((p.pre, p.post)).or_insert(0);
+            let streams = Streams {
+                seed: experiment.seed(),
+                pre: &populations[p.pre].name,
+                post: &populations[p.post].name,
+                ordinal: *ordinal,
+            };
+            *ordinal += 1;
+            let made = connections(
+                streams,
+                super::super::build::ends(&experiment, index),
+                &p.connector,
+                &p.weight,
+                &p.delay,
+            )
+            .unwrap();
+            all.extend(made.iter().map(|c| {
+                let node = first_node[p.pre] + c.pre;
+                let target = first_neuron[p.post] + c.post;
+                (
+                    node,
+                    c.delay,
+                    Synapse::new(target, p.receptor, c.weight),
+                    index,
+                )
+            }));
+        }
+        all.sort_by(|x, y| x.0.cmp(&y.0).then(x.1.total_cmp(&y.1)));
+        let c = &network.connectivity;
+        assert_eq!(c.synapses.len(), all.len());
+        let mut k = 0;
+        for node in 0..110u32 {
+            for group in c.groups_of(node) {
+                assert!(group.start < group.end);
+                for synapse in c.synapses_of(group) {
+                    let (n, delay, expected, projection) = all[k];
+                    assert_eq!((n, delay.to_bits()), (node, group.delay.to_bits()), "{k}");
+                    assert_eq!(*synapse, expected, "synapse {k}");
+                    let plastic = projection == 2;
+                    assert_eq!(network.plasticity.is_static(k), !plastic, "synapse {k}");
+                    let lossy = projection == 3;
+                    assert_eq!(network.transmission.draw(k).is_some(), lossy, "synapse {k}");
+                    k += 1;
+                }
+            }
+            // Groups of a node are of increasing delay.
+            let delays: Vec<f64> = c.groups_of(node).iter().map(|g| g.delay).collect();
+            assert!(delays.windows(2).all(|w| w[0] < w[1]), "{delays:?}");
+        }
+        assert_eq!(k, all.len());
+        // Node a[k] has synapses of two delays (0.5 ms: a -> a and a -> b inhibitory; 2 ms:
+        // a -> b all to all), b[0] two (0.5 and 1.5 ms, and 2 ms one to one).
+        assert_eq!(c.groups_of(40).len(), 2);
+        assert_eq!(c.groups_of(90).len(), 3);
+    }
+
+    #[test]
+    fn one_delay_only_when_every_projection_has_the_same_constant() {
+        let experiment = Experiment::from_toml_str(MIXED, "mixed.toml").expect("valid");
+        let projections = experiment.projections();
+        // noise: drawn and 1.0; a: 0.5, 2.0, 0.5; b: rows, 2.0.
+        assert_eq!(one_delay(&[0, 1], projections), None);
+        assert_eq!(one_delay(&[1], projections), Some(1.0));
+        assert_eq!(one_delay(&[2, 4], projections), Some(0.5));
+        assert_eq!(one_delay(&[2, 3], projections), None);
+        assert_eq!(one_delay(&[5], projections), None);
+        assert_eq!(one_delay(&[6], projections), Some(2.0));
+        assert_eq!(one_delay(&[], projections), Some(0.0));
+    }
+}
