@@ -119,9 +119,12 @@ impl FoldedInputs {
             let [group] = connectivity.groups_of(node_of(s)) else {
                 continue;
             };
-            let [synapse] = connectivity.synapses_of(group) else {
+            if group.end - group.start != 1 {
                 continue;
-            };
+            }
+            let synapse = connectivity
+                .synapse(group.start as usize)
+                .expect("a group's synapse");
             if !is_static(group.start as usize) {
                 continue;
             }

@@ -278,7 +278,7 @@ impl Simulation {
 
     /// Number of synapses in the network.
     pub fn synapse_count(&self) -> usize {
-        self.network.connectivity.synapses.len()
+        self.network.connectivity.synapse_count()
     }
 
     /// What this simulation records (for creating a recorder).
@@ -544,10 +544,10 @@ impl Simulation {
         sink: &mut dyn FnMut(u32, Receptor, f64),
     ) {
         let connectivity = &self.network.connectivity;
-        let groups = connectivity.groups_of(d.node);
-        let group = groups[d.group as usize];
+        let index = connectivity.group_index(d.node, d.group as usize);
+        let group = connectivity.groups[index];
         let mut silent = 0;
-        for (k, synapse) in connectivity.synapses_of(&group).iter().enumerate() {
+        for (k, synapse) in connectivity.synapses_in(index).enumerate() {
             let index = group.start as usize + k;
             if !self.network.transmission.transmits(index, d.emitted) {
                 // Lost on the way (p_transmit < 1): the synapse never sees it. (One of weight 0,
@@ -569,7 +569,7 @@ impl Simulation {
             sink(synapse.target(), synapse.receptor(), weight);
         }
         summary.input_events += u64::from(group.end - group.start - silent);
-        if let Some(next) = groups.get(d.group as usize + 1) {
+        if let Some(next) = connectivity.groups_of(d.node).get(d.group as usize + 1) {
             self.queue.deliver_next_group(d, d.emitted + next.delay);
         }
     }

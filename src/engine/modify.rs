@@ -161,7 +161,9 @@ impl Simulation {
         let [group] = connectivity.groups_of(node) else {
             unreachable!("a folded source has one delay group");
         };
-        let target = connectivity.synapses_of(group)[0].target();
+        let target = (connectivity.synapse(group.start as usize))
+            .expect("a group's synapse")
+            .target();
         let lost = self.folded.lost();
         if !self
             .folded
@@ -208,35 +210,30 @@ impl Simulation {
         if pre as usize + 1 >= connectivity.group_offsets.len() {
             return None;
         }
-        connectivity.groups_of(pre).iter().find_map(|group| {
-            connectivity
-                .synapses_of(group)
-                .iter()
+        (0..connectivity.groups_of(pre).len()).find_map(|nth| {
+            let group = connectivity.group_index(pre, nth);
+            (connectivity.synapses_in(group))
                 .position(|s| s.target() == target && s.receptor() == receptor)
-                .map(|k| group.start as usize + k)
+                .map(|k| connectivity.groups[group].start as usize + k)
         })
     }
 
     /// Synapse `synapse`: its target neuron, weight [µS or nA] and receptor.
     pub fn synapse(&self, synapse: usize) -> Option<Synapse> {
-        self.network.connectivity.synapses.get(synapse).copied()
+        self.network.connectivity.synapse(synapse)
     }
 
     /// Weight of synapse `synapse` [µS or nA].
     pub fn weight(&self, synapse: usize) -> Option<f64> {
-        Some(self.network.connectivity.synapses.get(synapse)?.weight())
+        Some(self.network.connectivity.synapse(synapse)?.weight())
     }
 
     /// Set the weight of synapse `synapse` [µS onto conductances, nA onto currents; the sign
     /// rules of the experiment file apply] for every delivery from now on.
     pub fn set_weight(&mut self, synapse: usize, weight: f64) -> Result<(), ModifyError> {
         self.not_interrupted()?;
-        let s = self
-            .network
-            .connectivity
-            .synapses
-            .get(synapse)
-            .ok_or(ModifyError::NoSynapse(synapse))?;
+        let s =
+            (self.network.connectivity.synapse(synapse)).ok_or(ModifyError::NoSynapse(synapse))?;
         let (g, _) = self.locate[s.target() as usize];
         let conductance = self.groups[g as usize].is_conductance_based();
         let problem = if weight.is_finite() {
@@ -252,7 +249,7 @@ impl Simulation {
             });
         }
         let target = s.target();
-        self.network.connectivity.synapses[synapse].set_weight(weight);
+        self.network.connectivity.set_weight(synapse, weight);
         self.folded.update_weight(target, synapse, weight);
         Ok(())
     }

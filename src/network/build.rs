@@ -6,6 +6,7 @@
 //! do not share one constant delay, a delay per synapse of that population.
 
 use std::collections::HashMap;
+use std::ops::Range;
 
 use super::connector::{generate, Ends};
 use super::{
@@ -13,7 +14,6 @@ use super::{
 };
 use crate::config::{Connector, Experiment, Projection, Values};
 use crate::error::LowerError;
-use crate::neuron::Receptor;
 use crate::synapse::SynapseModel;
 
 /// Builds the connectivity in two passes over the connectors: [`Builder::count`] counts each
@@ -105,7 +105,9 @@ impl<'a> Builder<'a> {
             .expect("one offset per node and one more") as usize;
         let by_projection = (projections.iter())
             .any(|p| p.p_transmit < 1.0 || !matches!(p.synapse, SynapseModel::Static {}));
-        let mut synapses = vec![Synapse::new(0, Receptor::Excitatory, 0.0); total];
+        let per_group = weights_per_group(experiment);
+        let mut targets = vec![0u32; total];
+        let mut weights = vec![0.0; if per_group { 0 } else { total }];
         let mut projection_of = vec![0u32; if by_projection { total } else { 0 }];
         let mut next = self.offsets.clone();
         let mut groups = Groups::new(self.offsets.len());
@@ -119,6 +121,11 @@ impl<'a> Builder<'a> {
                 .filter(|&i| projections[i].pre == p)
                 .collect();
             let one_delay = one_delay(&from, projections);
+            let one_weight = if per_group {
+                Some(one_weight(&from, projections).expect("checked for every population"))
+            } else {
+                None
+            };
             // Each synapse's delay, while its node's synapses are sorted (none if all share one).
             let mut delays = vec![0.0; if one_delay.is_some() { 0 } else { end - start }];
             for &index in &from {
@@ -139,8 +146,12 @@ impl<'a> Builder<'a> {
                         let slot = &mut next[(first + c.pre) as usize];
                         let k = *slot as usize;
                         *slot += 1;
-                        synapses[k] =
+                        let synapse =
                             Synapse::new(first_neuron + c.post, projection.receptor, c.weight);
+                        targets[k] = synapse.stored_target();
+                        if !per_group {
+                            weights[k] = c.weight;
+                        }
                         if by_projection {
                             projection_of[k] = index as u32;
                         }
@@ -153,26 +164,22 @@ impl<'a> Builder<'a> {
             for node in first as usize..first as usize + population.size {
                 let range = self.offsets[node] as usize..self.offsets[node + 1] as usize;
                 match one_delay {
-                    Some(delay) => groups.one(node, delay, range),
+                    Some(delay) => groups.one(node, delay, range, one_weight),
                     None => {
                         let local = range.start - start..range.end - start;
-                        groups.sorted(
-                            node,
-                            range.start,
-                            &mut delays[local],
-                            &mut synapses[range.clone()],
-                            projection_of.get_mut(range).unwrap_or_default(),
-                        )
+                        let columns = Columns {
+                            targets: &mut targets[range.clone()],
+                            weights: weights.get_mut(range.clone()).unwrap_or_default(),
+                            projections: projection_of.get_mut(range.clone()).unwrap_or_default(),
+                        };
+                        groups.sorted(node, range.start, &mut delays[local], columns, one_weight)
                     }
                 }
             }
         }
-        let (group_offsets, groups) = groups.finish();
-        let connectivity = Connectivity {
-            group_offsets,
-            groups,
-            synapses,
-        };
+        let (group_offsets, groups, group_weights) = groups.finish();
+        let connectivity =
+            Connectivity::new(group_offsets, groups, targets, weights, group_weights);
         (connectivity, projection_of)
     }
 }
@@ -193,6 +200,42 @@ pub(crate) fn one_delay(from: &[usize], projections: &[Projection]) -> Option<f6
     delay.or(Some(0.0))
 }
 
+/// The one weight [µS or nA] of every connection of the projections `from` (by index into
+/// `projections`), if they have one: each a constant, and no `from_list` rows with their own.
+fn one_weight(from: &[usize], projections: &[Projection]) -> Option<f64> {
+    let mut weight = None;
+    for &i in from {
+        let own = matches!(&projections[i].connector,
+            Connector::FromList { connections } if connections.iter().any(|r| r.len() == 4));
+        match (&projections[i].weight, weight) {
+            (Values::Constant(w), None) if !own => weight = Some(*w),
+            (Values::Constant(w), Some(v)) if !own && w.to_bits() == f64::to_bits(v) => {}
+            _ => return None,
+        }
+    }
+    weight.or(Some(0.0))
+}
+
+/// Whether every population's projections have one weight ([`one_weight`]): then the
+/// connectivity keeps a weight per delay group, not per synapse.
+pub(crate) fn weights_per_group(experiment: &Experiment) -> bool {
+    let projections = experiment.projections();
+    (0..experiment.populations().len()).all(|p| {
+        let from: Vec<usize> = (0..projections.len())
+            .filter(|&i| projections[i].pre == p)
+            .collect();
+        one_weight(&from, projections).is_some()
+    })
+}
+
+/// One node's synapses while they are sorted: targets, weights and projections (the last two
+/// empty when not kept per synapse).
+struct Columns<'a> {
+    targets: &'a mut [u32],
+    weights: &'a mut [f64],
+    projections: &'a mut [u32],
+}
+
 /// Reorder `items` (unless empty) by `order`: item `k` becomes `items[order[k]]`.
 fn permute<T: Copy>(order: &[u32], items: &mut [T], scratch: &mut Vec<T>) {
     if items.is_empty() {
@@ -207,11 +250,12 @@ fn permute<T: Copy>(order: &[u32], items: &mut [T], scratch: &mut Vec<T>) {
 struct Groups {
     offsets: Vec<u32>,
     groups: Vec<DelayGroup>,
+    /// Each group's one weight, when weights are kept per group.
+    weights: Vec<f64>,
     /// Scratch of [`Groups::sorted`]: a node's synapses in delay order.
     order: Vec<u32>,
-    synapses: Vec<Synapse>,
-    projections: Vec<u32>,
-    delays: Vec<f64>,
+    u32s: Vec<u32>,
+    f64s: Vec<f64>,
 }
 
 impl Groups {
@@ -219,35 +263,43 @@ impl Groups {
         Self {
             offsets: Vec::with_capacity(nodes_and_one),
             groups: Vec::new(),
+            weights: Vec::new(),
             order: Vec::new(),
-            synapses: Vec::new(),
-            projections: Vec::new(),
-            delays: Vec::new(),
+            u32s: Vec::new(),
+            f64s: Vec::new(),
         }
     }
 
-    /// Node `node`'s synapses `range`, all of `delay` [ms].
-    fn one(&mut self, node: usize, delay: f64, range: std::ops::Range<usize>) {
+    /// Node `node`'s synapses `range`, all of `delay` [ms] (and of `weight` [µS or nA], when
+    /// weights are kept per group).
+    fn one(&mut self, node: usize, delay: f64, range: Range<usize>, weight: Option<f64>) {
         debug_assert_eq!(self.offsets.len(), node);
         self.offsets.push(self.groups.len() as u32);
         if !range.is_empty() {
-            self.groups.push(DelayGroup {
-                delay,
-                start: range.start as u32,
-                end: range.end as u32,
-            });
+            self.push(delay, range, weight);
         }
     }
 
+    /// A group of synapses `range` of `delay` [ms] (and `weight`).
+    fn push(&mut self, delay: f64, range: Range<usize>, weight: Option<f64>) {
+        self.groups.push(DelayGroup {
+            delay,
+            start: range.start as u32,
+            end: range.end as u32,
+        });
+        self.weights.extend(weight);
+    }
+
     /// Node `node`'s synapses, from index `start` of all synapses, with their `delays` [ms]
-    /// and `projections` (or none): sorted stably by delay, then one group per delay.
+    /// (and `weight` [µS or nA] when weights are kept per group): sorted stably by delay, then
+    /// one group per delay.
     fn sorted(
         &mut self,
         node: usize,
         start: usize,
         delays: &mut [f64],
-        synapses: &mut [Synapse],
-        projections: &mut [u32],
+        columns: Columns<'_>,
+        weight: Option<f64>,
     ) {
         debug_assert_eq!(self.offsets.len(), node);
         self.offsets.push(self.groups.len() as u32);
@@ -256,26 +308,24 @@ impl Groups {
             self.order.extend(0..delays.len() as u32);
             self.order
                 .sort_by(|&a, &b| delays[a as usize].total_cmp(&delays[b as usize]));
-            permute(&self.order, synapses, &mut self.synapses);
-            permute(&self.order, projections, &mut self.projections);
-            permute(&self.order, delays, &mut self.delays);
+            permute(&self.order, columns.targets, &mut self.u32s);
+            permute(&self.order, columns.projections, &mut self.u32s);
+            permute(&self.order, columns.weights, &mut self.f64s);
+            permute(&self.order, delays, &mut self.f64s);
         }
         let mut k = 0;
         while k < delays.len() {
             let delay = delays[k];
             let end = k + delays[k..].iter().take_while(|&&d| d == delay).count();
-            self.groups.push(DelayGroup {
-                delay,
-                start: (start + k) as u32,
-                end: (start + end) as u32,
-            });
+            self.push(delay, start + k..start + end, weight);
             k = end;
         }
     }
 
-    fn finish(mut self) -> (Vec<u32>, Vec<DelayGroup>) {
+    /// The group offsets of the nodes, the groups and their weights (if kept per group).
+    fn finish(mut self) -> (Vec<u32>, Vec<DelayGroup>, Vec<f64>) {
         self.offsets.push(self.groups.len() as u32);
-        (self.offsets, self.groups)
+        (self.offsets, self.groups, self.weights)
     }
 }
 
@@ -370,12 +420,81 @@ weight = 0.2
 delay = 2.0
 "#;
 
-    #[test]
-    fn two_passes_give_the_stably_sorted_connections_of_every_projection() {
-        let experiment = Experiment::from_toml_str(MIXED, "mixed.toml").expect("valid");
+    /// [`MIXED`] with one weight per population (and rows without their own values).
+    const ONE_WEIGHT_EACH: &str = r#"
+[simulation]
+t_stop = 10.0
+seed = 11
+
+[[population]]
+name = "noise"
+size = 40
+model = "SpikeSourcePoisson"
+params = { rate = 10.0 }
+
+[[population]]
+name = "a"
+size = 50
+model = "IF_cond_exp"
+
+[[population]]
+name = "b"
+size = 20
+model = "IF_curr_exp"
+
+[[projection]]
+pre = "noise"
+post = "a"
+connector = { type = "fixed_probability", p = 0.3 }
+weight = 0.01
+delay = { distribution = "uniform", low = 0.1, high = 3.0 }
+
+[[projection]]
+pre = "noise"
+post = "b"
+connector = { type = "fixed_number_pre", n = 5 }
+weight = 0.01
+delay = 1.0
+
+[[projection]]
+pre = "a"
+post = "a"
+connector = { type = "fixed_probability", p = 0.2 }
+weight = 0.005
+delay = 0.5
+synapse = { type = "TsodyksMarkramSynapse", U = 0.5, tau_rec = 100.0, tau_facil = 0.0 }
+
+[[projection]]
+pre = "a"
+post = "b"
+connector = { type = "all_to_all" }
+weight = 0.005
+delay = 2.0
+p_transmit = 0.7
+
+[[projection]]
+pre = "b"
+post = "a"
+connector = { type = "from_list", connections = [[0, 1], [0, 2], [3, 1], [0, 1]] }
+weight = 0.02
+delay = 1.5
+receptor = "inhibitory"
+
+[[projection]]
+pre = "b"
+post = "b"
+connector = { type = "one_to_one" }
+weight = 0.02
+delay = 2.0
+"#;
+
+    /// The network of `text` (populations of 40 sources, then 50 and 20 neurons), checked
+    /// against the reference: every projection's connections in the order given, as (node,
+    /// delay, synapse, projection), sorted stably by (node, delay). Projection 2 is plastic,
+    /// projection 3 lossy.
+    fn built_as_the_reference(text: &str) -> Network {
+        let experiment = Experiment::from_toml_str(text, "mixed.toml").expect("valid");
         let network = Network::build(&experiment).expect("lowers");
-        // The reference: every projection's connections in the order given, as (node, delay,
-        // synapse, projection), sorted stably by (node, delay).
         let populations = experiment.populations();
         let (first_node, first_neuron) = ([0u32, 40, 90], [0u32, 0, 50]);
         let mut ordinals = HashMap::new();
@@ -391,7 +510,7 @@ delay = 2.0
             *ordinal += 1;
             let made = connections(
                 streams,
-                super::super::build::ends(&experiment, index),
+                ends(&experiment, index),
                 &p.connector,
                 &p.weight,
                 &p.delay,
@@ -400,25 +519,24 @@ delay = 2.0
             all.extend(made.iter().map(|c| {
                 let node = first_node[p.pre] + c.pre;
                 let target = first_neuron[p.post] + c.post;
-                (
-                    node,
-                    c.delay,
-                    Synapse::new(target, p.receptor, c.weight),
-                    index,
-                )
+                let synapse = Synapse::new(target, p.receptor, c.weight);
+                (node, c.delay, synapse, index)
             }));
         }
         all.sort_by(|x, y| x.0.cmp(&y.0).then(x.1.total_cmp(&y.1)));
         let c = &network.connectivity;
-        assert_eq!(c.synapses.len(), all.len());
+        assert_eq!(c.synapse_count(), all.len());
         let mut k = 0;
         for node in 0..110u32 {
-            for group in c.groups_of(node) {
+            for nth in 0..c.groups_of(node).len() {
+                let index = c.group_index(node, nth);
+                let group = c.groups[index];
                 assert!(group.start < group.end);
-                for synapse in c.synapses_of(group) {
+                for synapse in c.synapses_in(index) {
                     let (n, delay, expected, projection) = all[k];
                     assert_eq!((n, delay.to_bits()), (node, group.delay.to_bits()), "{k}");
-                    assert_eq!(*synapse, expected, "synapse {k}");
+                    assert_eq!(synapse, expected, "synapse {k}");
+                    assert_eq!(c.synapse(k), Some(expected), "synapse {k}");
                     let plastic = projection == 2;
                     assert_eq!(network.plasticity.is_static(k), !plastic, "synapse {k}");
                     let lossy = projection == 3;
@@ -431,10 +549,58 @@ delay = 2.0
             assert!(delays.windows(2).all(|w| w[0] < w[1]), "{delays:?}");
         }
         assert_eq!(k, all.len());
-        // Node a[k] has synapses of two delays (0.5 ms: a -> a and a -> b inhibitory; 2 ms:
-        // a -> b all to all), b[0] two (0.5 and 1.5 ms, and 2 ms one to one).
+        assert_eq!(c.synapse(k), None);
+        assert_eq!(c.synapses().count(), k);
+        // Node a[0] has synapses of two delays, b[0] three (0.5 and 1.5 ms from its rows in
+        // MIXED, 2 ms one to one; 1.5 and 2 ms in ONE_WEIGHT_EACH).
         assert_eq!(c.groups_of(40).len(), 2);
-        assert_eq!(c.groups_of(90).len(), 3);
+        network
+    }
+
+    #[test]
+    fn two_passes_give_the_stably_sorted_connections_of_every_projection() {
+        let mixed = built_as_the_reference(MIXED);
+        assert!(!mixed.connectivity.weights_per_group());
+        assert_eq!(mixed.connectivity.groups_of(90).len(), 3);
+        let uniform = built_as_the_reference(ONE_WEIGHT_EACH);
+        assert!(uniform.connectivity.weights_per_group());
+        assert_eq!(uniform.connectivity.groups_of(90).len(), 2);
+    }
+
+    #[test]
+    fn a_weight_set_gives_every_synapse_its_own() {
+        let mut c = built_as_the_reference(ONE_WEIGHT_EACH).connectivity;
+        let before: Vec<Synapse> = c.synapses().collect();
+        let k = before.len() / 2;
+        c.set_weight(k, 0.125);
+        assert!(!c.weights_per_group());
+        let after: Vec<Synapse> = c.synapses().collect();
+        for (j, (b, a)) in before.iter().zip(&after).enumerate() {
+            let expected = if j == k {
+                Synapse::new(b.target(), b.receptor(), 0.125)
+            } else {
+                *b
+            };
+            assert_eq!(*a, expected, "synapse {j}");
+        }
+        c.set_weight(0, 0.25);
+        assert_eq!(c.synapse(0).map(|s| s.weight()), Some(0.25));
+        assert_eq!(c.synapse(k).map(|s| s.weight()), Some(0.125));
+    }
+
+    #[test]
+    fn one_weight_only_when_every_projection_has_the_same_constant() {
+        let mixed = Experiment::from_toml_str(MIXED, "mixed.toml").expect("valid");
+        let p = mixed.projections();
+        // noise: 0.01 and drawn; a: 0.005, 0.3, -0.1; b: rows with their own, 0.2.
+        assert_eq!(one_weight(&[0], p), Some(0.01));
+        assert_eq!(one_weight(&[0, 1], p), None);
+        assert_eq!(one_weight(&[2, 3], p), None);
+        assert_eq!(one_weight(&[5], p), None);
+        assert_eq!(one_weight(&[6], p), Some(0.2));
+        assert!(!weights_per_group(&mixed));
+        let uniform = Experiment::from_toml_str(ONE_WEIGHT_EACH, "u.toml").expect("valid");
+        assert!(weights_per_group(&uniform));
     }
 
     #[test]

@@ -11,24 +11,20 @@ use crate::neuron::Receptor;
 use crate::random::RandomDistribution;
 use crate::rng::{connection_value_stream, connector_stream};
 use crate::synapse::Plasticity;
-pub(crate) use build::one_delay;
+pub(crate) use build::{one_delay, weights_per_group};
 use connector::{generate, Ends};
 use rand_chacha::ChaCha8Rng;
 use transmission::Transmission;
 
-/// One synapse: target neuron (global neuron index), receptor and weight [µS or nA], in 12
-/// bytes (the receptor is the target's top bit, so targets are below [`MAX_NODES`]).
-#[derive(Clone, Copy, PartialEq)]
-#[repr(C, packed(4))]
+/// One synapse: target neuron (global neuron index), receptor and weight [µS or nA].
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Synapse {
-    /// Weight [µS for conductance targets, nA for current targets].
+    target: u32,
+    receptor: Receptor,
     weight: f64,
-    /// Global index of the target neuron, with [`INHIBITORY_BIT`] set for the inhibitory
-    /// receptor.
-    target_and_receptor: u32,
 }
 
-/// The bit of [`Synapse::target_and_receptor`] that marks the inhibitory receptor.
+/// The bit of a stored target ([`Connectivity`]) that marks the inhibitory receptor.
 const INHIBITORY_BIT: u32 = 1 << 31;
 
 /// Most neurons and sources a network can have: synapses keep a neuron's index in 31 bits.
@@ -38,52 +34,49 @@ impl Synapse {
     /// The synapse onto neuron `target` (below [`MAX_NODES`]) at `receptor`, of `weight`
     /// [µS or nA].
     pub fn new(target: u32, receptor: Receptor, weight: f64) -> Self {
-        debug_assert!(target <= MAX_NODES);
-        let bit = match receptor {
-            Receptor::Excitatory => 0,
-            Receptor::Inhibitory => INHIBITORY_BIT,
-        };
         Self {
+            target,
+            receptor,
             weight,
-            target_and_receptor: target | bit,
+        }
+    }
+
+    /// The synapse of a stored target (receptor in its top bit) and `weight`.
+    #[inline]
+    fn stored(target: u32, weight: f64) -> Self {
+        let receptor = if target & INHIBITORY_BIT == 0 {
+            Receptor::Excitatory
+        } else {
+            Receptor::Inhibitory
+        };
+        Self::new(target & !INHIBITORY_BIT, receptor, weight)
+    }
+
+    /// Its target as stored: the neuron's index with the receptor in the top bit.
+    fn stored_target(&self) -> u32 {
+        debug_assert!(self.target <= MAX_NODES);
+        match self.receptor {
+            Receptor::Excitatory => self.target,
+            Receptor::Inhibitory => self.target | INHIBITORY_BIT,
         }
     }
 
     /// Global index of the target neuron.
     #[inline]
     pub fn target(&self) -> u32 {
-        self.target_and_receptor & !INHIBITORY_BIT
+        self.target
     }
 
     /// Receptor the input goes to.
     #[inline]
     pub fn receptor(&self) -> Receptor {
-        if self.target_and_receptor & INHIBITORY_BIT == 0 {
-            Receptor::Excitatory
-        } else {
-            Receptor::Inhibitory
-        }
+        self.receptor
     }
 
     /// Weight [µS for conductance targets, nA for current targets].
     #[inline]
     pub fn weight(&self) -> f64 {
         self.weight
-    }
-
-    /// Set the weight [µS or nA].
-    pub fn set_weight(&mut self, weight: f64) {
-        self.weight = weight;
-    }
-}
-
-impl std::fmt::Debug for Synapse {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Synapse")
-            .field("target", &self.target())
-            .field("receptor", &self.receptor())
-            .field("weight", &self.weight())
-            .finish()
     }
 }
 
@@ -92,25 +85,52 @@ impl std::fmt::Debug for Synapse {
 pub struct DelayGroup {
     /// Delay [ms].
     pub delay: f64,
-    /// Range of this group's synapses in [`Connectivity::synapses`].
+    /// Index of this group's first synapse ([`Connectivity::synapse`]).
     pub start: u32,
     /// End (exclusive) of the range.
     pub end: u32,
 }
 
-/// Outgoing connectivity of every node, in compressed rows.
-#[derive(Clone, Debug, Default)]
+/// Outgoing connectivity of every node, in compressed rows: 4 bytes per synapse (target and
+/// receptor) while every delay group's synapses share one weight, as when each population's
+/// projections have one constant weight; 12 bytes otherwise (and once a weight is set).
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Connectivity {
     /// `groups[group_offsets[node]..group_offsets[node + 1]]` are the node's delay groups, by
     /// increasing delay.
     pub group_offsets: Vec<u32>,
     /// All delay groups.
     pub groups: Vec<DelayGroup>,
-    /// All synapses, grouped.
-    pub synapses: Vec<Synapse>,
+    /// Every synapse's target neuron, grouped, with [`INHIBITORY_BIT`] set for the inhibitory
+    /// receptor.
+    targets: Vec<u32>,
+    /// Every synapse's weight [µS or nA]; empty while each group has one (`group_weights`).
+    weights: Vec<f64>,
+    /// Each group's weight [µS or nA], while `weights` is empty.
+    group_weights: Vec<f64>,
 }
 
 impl Connectivity {
+    /// Connectivity of `synapses` (grouped) in `groups`, each group with its own weights, or
+    /// with the one weight of each group (`group_weights`, then the synapses' own are not
+    /// kept).
+    fn new(
+        group_offsets: Vec<u32>,
+        groups: Vec<DelayGroup>,
+        targets: Vec<u32>,
+        weights: Vec<f64>,
+        group_weights: Vec<f64>,
+    ) -> Self {
+        debug_assert!(weights.is_empty() != group_weights.is_empty() || targets.is_empty());
+        Self {
+            group_offsets,
+            groups,
+            targets,
+            weights,
+            group_weights,
+        }
+    }
+
     /// Delay groups of `node`, by increasing delay.
     pub fn groups_of(&self, node: u32) -> &[DelayGroup] {
         let start = self.group_offsets[node as usize] as usize;
@@ -118,9 +138,65 @@ impl Connectivity {
         &self.groups[start..end]
     }
 
-    /// Synapses of one delay group.
-    pub fn synapses_of(&self, group: &DelayGroup) -> &[Synapse] {
-        &self.synapses[group.start as usize..group.end as usize]
+    /// Index in [`Connectivity::groups`] of the `nth` delay group of `node`.
+    #[inline]
+    pub fn group_index(&self, node: u32, nth: usize) -> usize {
+        self.group_offsets[node as usize] as usize + nth
+    }
+
+    /// The synapses of group `group` (an index in [`Connectivity::groups`]), in order.
+    #[inline]
+    pub fn synapses_in(&self, group: usize) -> impl Iterator<Item = Synapse> + '_ {
+        let g = &self.groups[group];
+        let range = g.start as usize..g.end as usize;
+        let targets = &self.targets[range.clone()];
+        let (weights, one) = match self.group_weights.get(group) {
+            Some(&one) => (&[][..], one),
+            None => (&self.weights[range], 0.0),
+        };
+        (targets.iter().enumerate()).map(move |(k, &t)| {
+            Synapse::stored(t, if weights.is_empty() { one } else { weights[k] })
+        })
+    }
+
+    /// Number of synapses.
+    pub fn synapse_count(&self) -> usize {
+        self.targets.len()
+    }
+
+    /// Synapse `k` (counted over all groups in order), if there is one.
+    pub fn synapse(&self, k: usize) -> Option<Synapse> {
+        let target = *self.targets.get(k)?;
+        let weight = match self.weights.get(k) {
+            Some(&w) => w,
+            None => self.group_weights[self.groups.partition_point(|g| g.end as usize <= k)],
+        };
+        Some(Synapse::stored(target, weight))
+    }
+
+    /// Every synapse, in order.
+    pub fn synapses(&self) -> impl Iterator<Item = Synapse> + '_ {
+        (0..self.groups.len()).flat_map(|g| self.synapses_in(g))
+    }
+
+    /// Whether each group keeps one weight for all its synapses (4 bytes per synapse).
+    pub fn weights_per_group(&self) -> bool {
+        !self.group_weights.is_empty() || self.targets.is_empty()
+    }
+
+    /// Set the weight of synapse `k` [µS or nA] (which must exist). The first one set gives
+    /// every synapse its own weight.
+    pub fn set_weight(&mut self, k: usize, weight: f64) {
+        if !self.group_weights.is_empty() {
+            let mut weights = Vec::with_capacity(self.targets.len());
+            for (g, group) in self.groups.iter().enumerate() {
+                let n = (group.end - group.start) as usize;
+                weights.extend(std::iter::repeat_n(self.group_weights[g], n));
+            }
+            self.weights = weights;
+            self.group_weights = Vec::new();
+        }
+        self.weights[k] = weight;
     }
 }
 

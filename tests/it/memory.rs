@@ -96,12 +96,12 @@ fn a_huge_all_to_all_is_refused_before_anything_is_allocated() {
     let (error, held) = refusal(&experiment);
     assert_eq!(
         error.to_string(),
-        "huge: projection[0] exc -> exc (all_to_all): 1.0e12 connections need about 12.0 TB \
-         to run (12 bytes each); the simulation needs about 12.0 TB in all, more than the limit \
+        "huge: projection[0] exc -> exc (all_to_all): 1.0e12 connections need about 4.00 TB \
+         to run (4 bytes each); the simulation needs about 4.00 TB in all, more than the limit \
          of 16.0 GB"
     );
     assert!(
-        matches!(error, LowerError::OutOfMemory { needed, limit: 16_000_000_000, available: false, .. } if needed > 12_000_000_000_000),
+        matches!(error, LowerError::OutOfMemory { needed, limit: 16_000_000_000, available: false, .. } if needed > 4_000_000_000_000),
         "{error:?}"
     );
     // The estimate allocates a few numbers per projection and population.
@@ -141,9 +141,10 @@ fn by_default_the_limit_is_the_memory_available() {
 fn a_limit_given_is_honoured_to_the_byte() {
     let net = || recurrent(300, all_to_all(), MemoryLimit::Unlimited);
     let needed = memory::estimate(&net().build().unwrap()).peak;
-    // The program, 90000 synapses of 12 bytes, 300 delay groups of 16 bytes, and the 300
-    // neurons with their share of the run's buffers (under 600 bytes each).
-    let synapses = PROGRAM_BYTES + 90_000 * 12 + 300 * 16;
+    // The program, 90000 synapses of 4 bytes (their one weight kept per delay group), 300
+    // delay groups of 16 bytes and their weights, and the 300 neurons with their share of the
+    // run's buffers (under 600 bytes each).
+    let synapses = PROGRAM_BYTES + 90_000 * 4 + 300 * (16 + 8);
     assert!(
         (synapses..synapses + 300 * 600).contains(&needed),
         "{needed}"
@@ -160,7 +161,7 @@ fn a_limit_given_is_honoured_to_the_byte() {
         LowerError::OutOfMemory {
             file: "huge".into(),
             part: "projection[0] exc -> exc (all_to_all)".into(),
-            detail: "90000 connections need about 1.08 MB to run (12 bytes each)".into(),
+            detail: "90000 connections need about 367 kB to run (4 bytes each)".into(),
             needed,
             limit: needed - 1,
             available: false,
@@ -375,7 +376,7 @@ fn a_huge_all_to_all_is_refused_by_the_command_line_without_writing_anything() {
     assert!(
         stderr.starts_with(&format!(
             "error: {}: projection[0] exc -> exc (all_to_all): 9.0e14 connections need about \
-             10.8 PB to run (12 bytes each); the simulation needs about",
+             3.60 PB to run (4 bytes each); the simulation needs about",
             file.display()
         )),
         "{stderr}"

@@ -74,7 +74,7 @@ fn drawn_parameters_weights_and_delays_have_the_requested_moments() {
     assert_moments("tau_refrac", &tau_refrac, 2.0, 0.5);
 
     let network = Network::build(&experiment).expect("lowers");
-    let synapses = &network.connectivity.synapses;
+    let synapses: Vec<_> = network.connectivity.synapses().collect();
     assert!(
         (60_000..68_000).contains(&synapses.len()),
         "{} synapses",
@@ -108,7 +108,7 @@ fn drawn_values_are_keyed_by_seed_and_name() {
     let b = Experiment::from_toml_str(NETWORK, "random.toml").expect("valid");
     assert_eq!(a.populations(), b.populations());
     let (na, nb) = (Network::build(&a).unwrap(), Network::build(&b).unwrap());
-    assert_eq!(na.connectivity.synapses, nb.connectivity.synapses);
+    assert_eq!(na.connectivity, nb.connectivity);
     assert_eq!(na.connectivity.groups, nb.connectivity.groups);
     // Another seed draws other values; v_rest and tau_refrac have streams of their own.
     let other = NETWORK.replace("seed = 5", "seed = 6");
@@ -215,7 +215,8 @@ fn the_shipped_ei_network_draws_its_initial_state_weights_and_delays_as_asked() 
     let (mut weights, mut delays) = (Vec::new(), Vec::new());
     for node in first..first + 800 {
         for group in c.groups_of(node) {
-            for synapse in &c.synapses[group.start as usize..group.end as usize] {
+            for k in group.start..group.end {
+                let synapse = c.synapse(k as usize).expect("in range");
                 if synapse.target() < 800 {
                     weights.push(synapse.weight());
                     delays.push(group.delay);
@@ -347,7 +348,8 @@ fn one_projections_connections_are_those_of_the_built_network() {
     let mut built = Vec::new();
     for pre in 0..800u32 {
         for group in network.connectivity.groups_of(pre) {
-            for s in network.connectivity.synapses_of(group) {
+            for k in group.start..group.end {
+                let s = network.connectivity.synapse(k as usize).expect("in range");
                 built.push((pre, s.target(), s.weight().to_bits(), group.delay.to_bits()));
             }
         }
@@ -421,7 +423,7 @@ fn another_trial_draws_other_noise_on_the_same_network() {
     // Trial 0 is the file without a trial; another trial is the same network.
     assert_eq!(spikes(&none, "cells"), spikes(&zero, "cells"));
     assert_eq!(none.populations(), one.populations());
-    let synapses = |e: &Experiment| Network::build(e).expect("lowers").connectivity.synapses;
+    let synapses = |e: &Experiment| Network::build(e).expect("lowers").connectivity;
     assert_eq!(synapses(&zero), synapses(&one));
     // ... with other Poisson spikes and other transmissions.
     assert_ne!(spikes(&zero, "noise"), spikes(&one, "noise"));

@@ -10,7 +10,10 @@ use crate::config::{
     Cell, Connector, Experiment, Population, Projection, SignalSpec, SpikeTimes, Values,
 };
 use crate::models::NeuronVisitor;
-use crate::network::{DelayGroup, Synapse};
+use crate::network::DelayGroup;
+
+/// Memory of a synapse's target and receptor [bytes] (a `u32`, [`crate::network::Connectivity`]).
+const TARGET_BYTES: f64 = size_of::<u32>() as f64;
 use crate::neuron::{NeuronModel, NeuronParams};
 use crate::record::{hdf5, sample_count};
 use crate::source::Source;
@@ -106,10 +109,16 @@ pub(super) struct ProjectionCost {
 impl ProjectionCost {
     /// The final connectivity of its synapses [bytes], with `index` bytes per synapse for the
     /// plasticity index (when any projection is plastic) and the transmission probability (when
-    /// any is lossy).
-    pub fn kept(&self, index: f64) -> f64 {
-        self.connections * (size_of::<Synapse>() as f64 + index + self.plastic)
-            + self.groups * size_of::<DelayGroup>() as f64
+    /// any is lossy): a target per synapse, and a weight per synapse or, when the network keeps
+    /// them `per_group`, per delay group.
+    pub fn kept(&self, index: f64, per_group: bool) -> f64 {
+        let (weight, group_weight) = if per_group {
+            (0.0, size_of::<f64>() as f64)
+        } else {
+            (size_of::<f64>() as f64, 0.0)
+        };
+        self.connections * (TARGET_BYTES + weight + index + self.plastic)
+            + self.groups * (size_of::<DelayGroup>() as f64 + group_weight)
     }
 }
 

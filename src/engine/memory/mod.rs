@@ -9,8 +9,9 @@
 //!    while its connector generates them, with the connector's scratch (`fixed_number_pre`: its
 //!    candidates); nothing is collected;
 //! 2. **filling**: the connectors generate again, population by population, straight into the
-//!    final connectivity ([`Synapse`](crate::network::Synapse)s,
-//!    [`DelayGroup`](crate::network::DelayGroup)s, three offsets per node), with each synapse's
+//!    final connectivity ([`Connectivity`](crate::network::Connectivity): a target per
+//!    synapse, a weight per synapse or per delay group, [`DelayGroup`](crate::network::DelayGroup)s,
+//!    three offsets per node), with each synapse's
 //!    projection when any projection is plastic or loses spikes, and, for a population whose
 //!    projections do not share one constant delay, each of its synapses' delays; then the
 //!    plasticity state (an index per synapse and parameters and state per Tsodyks–Markram
@@ -42,7 +43,7 @@ use std::mem::size_of;
 
 use crate::config::{Connector, Experiment};
 use crate::error::LowerError;
-use crate::network::one_delay;
+use crate::network::{one_delay, weights_per_group};
 pub(crate) use cost::heap_block;
 pub use cost::SIGMAS;
 use cost::{population_cost, projection_cost, PopulationCost, ProjectionCost};
@@ -176,7 +177,8 @@ pub fn estimate(experiment: &Experiment) -> MemoryEstimate {
     } else {
         0.0
     };
-    let filled = |c: &ProjectionCost| c.kept(0.0) + by_projection * c.connections;
+    let per_group = weights_per_group(experiment);
+    let filled = |c: &ProjectionCost| c.kept(0.0, per_group) + by_projection * c.connections;
     let mut phases: Vec<Tally> = (0..projections.len())
         .map(|i| {
             tally(Phase::Counting, &|j, c| {
@@ -209,10 +211,10 @@ pub fn estimate(experiment: &Experiment) -> MemoryEstimate {
         }));
     }
     phases.push(tally(Phase::Filling, &|_, c| {
-        filled(c) + c.kept(index) - c.kept(0.0)
+        filled(c) + c.kept(index, per_group) - c.kept(0.0, per_group)
     }));
-    phases.push(tally(Phase::Folding, &|_, c| c.kept(index)));
-    phases.push(tally(Phase::Running, &|_, c| c.kept(index)));
+    phases.push(tally(Phase::Folding, &|_, c| c.kept(index, per_group)));
+    phases.push(tally(Phase::Running, &|_, c| c.kept(index, per_group)));
     let peak = (phases.iter())
         .max_by(|a, b| a.total().total_cmp(&b.total()))
         .expect("the last three phases at least");
@@ -311,7 +313,7 @@ impl MemoryEstimate {
 mod tests {
     use super::*;
     use crate::config::{Cell, ExperimentBuilder, PoissonParams};
-    use crate::network::{DelayGroup, Synapse};
+    use crate::network::DelayGroup;
     use crate::neuron::CondExpParams;
     use crate::random::RandomDistribution;
 
@@ -362,14 +364,14 @@ mod tests {
             });
         let drawn = estimate(&net.build().unwrap());
         assert_eq!(drawn.phase, Phase::Filling);
-        assert_eq!(size_of::<Synapse>(), 12);
+        // One weight per population: a 4-byte target per synapse, a weight per delay group.
         assert_eq!(size_of::<DelayGroup>(), 16);
         let synapses = 402_500 + 1000;
         let groups = 1000 + 1000 + 250 + 1000 + 1000;
         let exc_synapses = 101_500 + 250_000 + 1000;
         let expected = PROGRAM_BYTES as usize
-            + 12 * synapses
-            + 16 * groups
+            + 4 * synapses
+            + (16 + 8) * groups
             + 3 * 4 * (2250 + 1)
             + 8 * exc_synapses;
         assert!(
@@ -382,13 +384,13 @@ mod tests {
     #[test]
     fn a_refusal_names_the_largest_projection_and_the_limit() {
         let mut net = four_rules();
-        net.memory_limit(MemoryLimit::Bytes(12_000_000));
+        net.memory_limit(MemoryLimit::Bytes(9_000_000));
         let error = check(&net.build().unwrap()).unwrap_err();
         assert_eq!(
             error.to_string(),
             "four: projection[1] exc -> inh (all_to_all): 250000 connections need about \
-             3.02 MB while the network is built (12 bytes each); the simulation needs about \
-             13.0 MB in all, more than the limit of 12.0 MB"
+             1.02 MB while the network is built (4 bytes each); the simulation needs about \
+             9.77 MB in all, more than the limit of 9.00 MB"
         );
         let peak = estimate(&four_rules().build().unwrap()).peak;
         for (limit, fits) in [(peak, true), (peak - 1, false)] {
