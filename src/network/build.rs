@@ -1,9 +1,10 @@
 //! Building the connectivity without collecting connections: two passes over the connectors,
 //! the first counting each presynaptic node's synapses, the second generating them straight into
 //! their places, population by population, each node's synapses then sorted stably by delay
-//! (so generation order is kept within a delay group, projections in the order given). The
-//! peak is the final synapses, three offsets per node and, for a population whose projections
-//! do not share one constant delay, a delay per synapse of that population.
+//! (so generation order is kept within a delay group, projections in the order given). Besides
+//! the final synapses it holds three offsets per node; a delay per synapse of a population whose
+//! projections do not share one constant delay, and scratch for its largest node's synapses;
+//! and each synapse's projection when any projection is plastic or lossy.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -184,36 +185,37 @@ impl<'a> Builder<'a> {
     }
 }
 
-/// The one delay of every connection of the projections `from` (by index into `projections`),
-/// if they have one: each a constant, and no `from_list` rows with their own.
+/// The one delay [ms] of every connection of the projections `from` (by index into
+/// `projections`), if they have one: each a constant, and no `from_list` rows with their own.
 pub(crate) fn one_delay(from: &[usize], projections: &[Projection]) -> Option<f64> {
-    let mut delay = None;
-    for &i in from {
-        let own = matches!(&projections[i].connector,
-            Connector::FromList { connections } if connections.iter().any(|r| r.len() == 4));
-        match (&projections[i].delay, delay) {
-            (Values::Constant(d), None) if !own => delay = Some(*d),
-            (Values::Constant(d), Some(e)) if !own && *d == e => {}
-            _ => return None,
-        }
-    }
-    delay.or(Some(0.0))
+    one_value(from, projections, |p| &p.delay)
 }
 
-/// The one weight [µS or nA] of every connection of the projections `from` (by index into
-/// `projections`), if they have one: each a constant, and no `from_list` rows with their own.
+/// The one weight [µS or nA] of every connection of the projections `from`, as [`one_delay`].
 fn one_weight(from: &[usize], projections: &[Projection]) -> Option<f64> {
-    let mut weight = None;
+    one_value(from, projections, |p| &p.weight)
+}
+
+/// The one value of every connection of the projections `from` (by index into `projections`)
+/// in the field `of` gives, if they have one (equal to the bit: -0 and +0 are different delays
+/// to the sort, `total_cmp`): each a constant, and no `from_list` rows with their own values.
+/// None of them: any value.
+fn one_value(
+    from: &[usize],
+    projections: &[Projection],
+    of: impl Fn(&Projection) -> &Values,
+) -> Option<f64> {
+    let mut value = None;
     for &i in from {
         let own = matches!(&projections[i].connector,
             Connector::FromList { connections } if connections.iter().any(|r| r.len() == 4));
-        match (&projections[i].weight, weight) {
-            (Values::Constant(w), None) if !own => weight = Some(*w),
-            (Values::Constant(w), Some(v)) if !own && w.to_bits() == f64::to_bits(v) => {}
+        match (of(&projections[i]), value) {
+            (Values::Constant(v), None) if !own => value = Some(*v),
+            (Values::Constant(v), Some(w)) if !own && f64::to_bits(*v) == f64::to_bits(w) => {}
             _ => return None,
         }
     }
-    weight.or(Some(0.0))
+    value.or(Some(0.0))
 }
 
 /// Whether every population's projections have one weight ([`one_weight`]): then the
@@ -316,7 +318,12 @@ impl Groups {
         let mut k = 0;
         while k < delays.len() {
             let delay = delays[k];
-            let end = k + delays[k..].iter().take_while(|&&d| d == delay).count();
+            // At least one (validation rejects NaN delays, which equal nothing).
+            let end = k + delays[k..]
+                .iter()
+                .take_while(|&&d| d == delay)
+                .count()
+                .max(1);
             self.push(delay, start + k..start + end, weight);
             k = end;
         }
@@ -421,72 +428,30 @@ delay = 2.0
 "#;
 
     /// [`MIXED`] with one weight per population (and rows without their own values).
-    const ONE_WEIGHT_EACH: &str = r#"
-[simulation]
-t_stop = 10.0
-seed = 11
-
-[[population]]
-name = "noise"
-size = 40
-model = "SpikeSourcePoisson"
-params = { rate = 10.0 }
-
-[[population]]
-name = "a"
-size = 50
-model = "IF_cond_exp"
-
-[[population]]
-name = "b"
-size = 20
-model = "IF_curr_exp"
-
-[[projection]]
-pre = "noise"
-post = "a"
-connector = { type = "fixed_probability", p = 0.3 }
-weight = 0.01
-delay = { distribution = "uniform", low = 0.1, high = 3.0 }
-
-[[projection]]
-pre = "noise"
-post = "b"
-connector = { type = "fixed_number_pre", n = 5 }
-weight = 0.01
-delay = 1.0
-
-[[projection]]
-pre = "a"
-post = "a"
-connector = { type = "fixed_probability", p = 0.2 }
-weight = 0.005
-delay = 0.5
-synapse = { type = "TsodyksMarkramSynapse", U = 0.5, tau_rec = 100.0, tau_facil = 0.0 }
-
-[[projection]]
-pre = "a"
-post = "b"
-connector = { type = "all_to_all" }
-weight = 0.005
-delay = 2.0
-p_transmit = 0.7
-
-[[projection]]
-pre = "b"
-post = "a"
-connector = { type = "from_list", connections = [[0, 1], [0, 2], [3, 1], [0, 1]] }
-weight = 0.02
-delay = 1.5
-receptor = "inhibitory"
-
-[[projection]]
-pre = "b"
-post = "b"
-connector = { type = "one_to_one" }
-weight = 0.02
-delay = 2.0
-"#;
+    fn one_weight_each() -> String {
+        let mut text = MIXED.to_string();
+        for (old, new) in [
+            (
+                "weight = { distribution = \"normal_clipped\", mu = 1.0, sigma = 0.2, low = 0.0, \
+                 high = inf }",
+                "weight = 0.01",
+            ),
+            ("weight = 0.3\n", "weight = 0.005\n"),
+            (
+                "weight = -0.1\ndelay = 0.5\nreceptor = \"inhibitory\"",
+                "weight = 0.005\ndelay = 0.5",
+            ),
+            (
+                "[[0, 1, 0.01, 1.5], [0, 2, 0.02, 0.5], [3, 1, 0.01, 0.5], [0, 1, 0.01, 1.5]] }",
+                "[[0, 1], [0, 2], [3, 1], [0, 1]] }\nweight = 0.02\ndelay = 1.5",
+            ),
+            ("weight = 0.2\n", "weight = 0.02\n"),
+        ] {
+            assert_eq!(text.matches(old).count(), 1, "{old}");
+            text = text.replace(old, new);
+        }
+        text
+    }
 
     /// The network of `text` (populations of 40 sources, then 50 and 20 neurons), checked
     /// against the reference: every projection's connections in the order given, as (node,
@@ -552,7 +517,7 @@ delay = 2.0
         assert_eq!(c.synapse(k), None);
         assert_eq!(c.synapses().count(), k);
         // Node a[0] has synapses of two delays, b[0] three (0.5 and 1.5 ms from its rows in
-        // MIXED, 2 ms one to one; 1.5 and 2 ms in ONE_WEIGHT_EACH).
+        // MIXED, 2 ms one to one; 1.5 and 2 ms with one weight each).
         assert_eq!(c.groups_of(40).len(), 2);
         network
     }
@@ -562,14 +527,14 @@ delay = 2.0
         let mixed = built_as_the_reference(MIXED);
         assert!(!mixed.connectivity.weights_per_group());
         assert_eq!(mixed.connectivity.groups_of(90).len(), 3);
-        let uniform = built_as_the_reference(ONE_WEIGHT_EACH);
+        let uniform = built_as_the_reference(&one_weight_each());
         assert!(uniform.connectivity.weights_per_group());
         assert_eq!(uniform.connectivity.groups_of(90).len(), 2);
     }
 
     #[test]
     fn a_weight_set_gives_every_synapse_its_own() {
-        let mut c = built_as_the_reference(ONE_WEIGHT_EACH).connectivity;
+        let mut c = built_as_the_reference(&one_weight_each()).connectivity;
         let before: Vec<Synapse> = c.synapses().collect();
         let k = before.len() / 2;
         c.set_weight(k, 0.125);
@@ -589,6 +554,48 @@ delay = 2.0
     }
 
     #[test]
+    fn delays_of_minus_and_plus_zero_are_sorted_apart() {
+        // The stable sort by (node, delay) puts -0 first: projection 1's synapses, then 0's.
+        let text = r#"
+[simulation]
+t_stop = 10.0
+
+[[population]]
+name = "s"
+size = 1
+model = "SpikeSourcePoisson"
+params = { rate = 10.0 }
+
+[[population]]
+name = "n"
+size = 2
+model = "IF_cond_exp"
+
+[[projection]]
+pre = "s"
+post = "n"
+connector = { type = "all_to_all" }
+weight = 0.01
+delay = 0.0
+p_transmit = 0.5
+
+[[projection]]
+pre = "s"
+post = "n"
+connector = { type = "all_to_all" }
+weight = 0.01
+delay = -0.0
+"#;
+        let experiment = Experiment::from_toml_str(text, "zeros.toml").expect("valid");
+        assert_eq!(one_delay(&[0, 1], experiment.projections()), None);
+        let network = Network::build(&experiment).expect("lowers");
+        let lossy: Vec<bool> = (0..4)
+            .map(|k| network.transmission.draw(k).is_some())
+            .collect();
+        assert_eq!(lossy, [false, false, true, true]);
+    }
+
+    #[test]
     fn one_weight_only_when_every_projection_has_the_same_constant() {
         let mixed = Experiment::from_toml_str(MIXED, "mixed.toml").expect("valid");
         let p = mixed.projections();
@@ -599,7 +606,7 @@ delay = 2.0
         assert_eq!(one_weight(&[5], p), None);
         assert_eq!(one_weight(&[6], p), Some(0.2));
         assert!(!weights_per_group(&mixed));
-        let uniform = Experiment::from_toml_str(ONE_WEIGHT_EACH, "u.toml").expect("valid");
+        let uniform = Experiment::from_toml_str(&one_weight_each(), "u.toml").expect("valid");
         assert!(weights_per_group(&uniform));
     }
 

@@ -92,8 +92,8 @@ pub struct DelayGroup {
 }
 
 /// Outgoing connectivity of every node, in compressed rows: 4 bytes per synapse (target and
-/// receptor) while every delay group's synapses share one weight, as when each population's
-/// projections have one constant weight; 12 bytes otherwise (and once a weight is set).
+/// receptor) and a weight per delay group, when every population's projections have one
+/// constant weight; 12 bytes per synapse otherwise, and from the first weight set.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Connectivity {
     /// `groups[group_offsets[node]..group_offsets[node + 1]]` are the node's delay groups, by
@@ -229,7 +229,8 @@ pub struct Network {
     /// Outgoing connectivity per node.
     pub connectivity: Connectivity,
     /// Short-term plasticity state of the plastic synapses, by index into
-    /// `connectivity.synapses` (empty when all are static); mutated by the engine.
+    /// synapse index ([`Connectivity::synapse`]; empty when all are static); mutated by the
+    /// engine.
     pub plasticity: Plasticity,
     /// Transmission probability of every synapse (empty when every spike reaches every one).
     pub transmission: Transmission,

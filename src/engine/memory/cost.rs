@@ -95,6 +95,8 @@ pub(super) struct ProjectionCost {
     pub expected: f64,
     /// The connector's scratch while generating [bytes].
     pub scratch: f64,
+    /// Most synapses one presynaptic node gets from it (allowed for).
+    pub fan_out: f64,
     /// Plasticity state per synapse [bytes] (besides the index).
     pub plastic: f64,
     /// Whether its spikes may be lost (`p_transmit < 1`): then every synapse of the network has
@@ -119,6 +121,47 @@ impl ProjectionCost {
         };
         self.connections * (TARGET_BYTES + weight + index + self.plastic)
             + self.groups * (size_of::<DelayGroup>() as f64 + group_weight)
+    }
+}
+
+/// Most connections one presynaptic node gets from `connector` between populations of `n_pre`
+/// and `n_post` members: exact for the deterministic rules, the mean plus [`SIGMAS`] standard
+/// deviations of a binomial count for the random ones.
+fn fan_out(connector: &Connector, n_pre: usize, n_post: usize) -> f64 {
+    let binomial = |trials: f64, p: f64| {
+        let p = p.clamp(0.0, 1.0);
+        (trials * p + SIGMAS * (trials * p * (1.0 - p)).sqrt()).ceil()
+    };
+    let n_post = n_post as f64;
+    match connector {
+        Connector::AllToAll { .. } => n_post,
+        Connector::OneToOne => 1.0,
+        Connector::FixedProbability { p, .. } => binomial(n_post, *p).min(n_post),
+        Connector::FixedNumberPre {
+            n,
+            with_replacement,
+            ..
+        } => {
+            let per_post = *n as f64;
+            let trials = if *with_replacement {
+                per_post * n_post
+            } else {
+                n_post
+            };
+            let p = if *with_replacement {
+                1.0 / n_pre.max(1) as f64
+            } else {
+                per_post / n_pre.max(1) as f64
+            };
+            binomial(trials, p)
+        }
+        Connector::FromList { connections } => {
+            let mut per_pre = std::collections::HashMap::new();
+            for row in connections {
+                *per_pre.entry(row[0].to_bits()).or_insert(0usize) += 1;
+            }
+            per_pre.values().copied().max().unwrap_or(0) as f64
+        }
     }
 }
 
@@ -147,6 +190,7 @@ pub(super) fn projection_cost(
         }
         _ => 0.0,
     };
+    let fan_out = fan_out(&p.connector, pre.size, post.size).min(connections);
     // Drawn values are drawn one at a time, as the connections are made.
     let values = |v: &Values| match v {
         Values::PerConnection(list) => size_of_val(list.as_slice()) as f64,
@@ -175,6 +219,7 @@ pub(super) fn projection_cost(
         connections,
         expected,
         scratch,
+        fan_out,
         plastic,
         lossy: p.p_transmit < 1.0,
         description: values(&p.weight) + values(&p.delay) + rows,

@@ -13,7 +13,8 @@
 //!    synapse, a weight per synapse or per delay group, [`DelayGroup`](crate::network::DelayGroup)s,
 //!    three offsets per node), with each synapse's
 //!    projection when any projection is plastic or loses spikes, and, for a population whose
-//!    projections do not share one constant delay, each of its synapses' delays; then the
+//!    projections do not share one constant delay, each of its synapses' delays and the
+//!    scratch that sorts its largest node's synapses by delay; then the
 //!    plasticity state (an index per synapse and parameters and state per Tsodyks–Markram
 //!    synapse, when any is plastic) and the transmission probabilities (when any is lossy);
 //! 3. **folding**: the final connectivity and plasticity state, the neurons (per model: a state
@@ -27,7 +28,8 @@
 //! recorder's buffers (bounded: under a megabyte per recorded population). Connections are
 //! counted exactly for the deterministic connectors and as the mean plus [`SIGMAS`] standard
 //! deviations for `fixed_probability`. Not counted: what grows with activity while the network
-//! runs (pending deliveries, the windows' inboxes).
+//! runs (pending deliveries, the windows' inboxes), and the weights per synapse that the first
+//! weight set at run time adds when the network kept them per delay group.
 //!
 //! The figure is resident memory: vectors that grow by doubling reserve up to twice what they
 //! hold, but the operating system makes only the touched part resident, so lengths are counted,
@@ -52,6 +54,11 @@ pub use limit::{MemoryLimit, MemorySizeError};
 pub use system::{available_memory, peak_resident_memory};
 pub use text::human_bytes;
 use text::human_count;
+
+/// Scratch of sorting one node's synapses by delay, per synapse [bytes]: the order (`u32`),
+/// its stable sort's buffer (up to one `u32` more), targets or projections (`u32`), weights or
+/// delays (`f64`).
+const SORT_BYTES_PER_SYNAPSE: f64 = 20.0;
 
 /// Resident memory of the program itself [bytes]: code, libraries, start-up allocations
 /// (measured: the `exactspike` command running a network of two neurons peaks at 6.8 MB).
@@ -198,9 +205,19 @@ pub fn estimate(experiment: &Experiment) -> MemoryEstimate {
         } else {
             size_of::<f64>() as f64
         };
-        let scratch = (from.iter())
-            .map(|&i| projections[i].scratch)
-            .fold(0.0, f64::max);
+        // The connector's scratch, and, when the nodes' synapses are sorted, the sort's
+        // scratch for the largest node's (an order, targets or projections, weights or
+        // delays, and the stable sort's buffer of the order).
+        let sorting = if delays > 0.0 {
+            let largest: f64 = from.iter().map(|&i| projections[i].fan_out).sum();
+            largest * SORT_BYTES_PER_SYNAPSE
+        } else {
+            0.0
+        };
+        let scratch = sorting
+            + (from.iter())
+                .map(|&i| projections[i].scratch)
+                .fold(0.0, f64::max);
         phases.push(tally(Phase::Filling, &|j, c| {
             filled(c)
                 + if all[j].pre == p {
@@ -373,7 +390,10 @@ mod tests {
             + 4 * synapses
             + (16 + 8) * groups
             + 3 * 4 * (2250 + 1)
-            + 8 * exc_synapses;
+            + 8 * exc_synapses
+            // Sorting the largest exc node's synapses: at most 148 (100 + 5 sd of
+            // Binomial(1000, 0.1)) + 250 + 1, 20 bytes each.
+            + 20 * (148 + 250 + 1);
         assert!(
             drawn.peak.abs_diff(expected as u64) <= 1,
             "{} against {expected}",
