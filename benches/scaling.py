@@ -8,7 +8,12 @@ the engine's own estimate.
 
 Usage
     python3 benches/scaling.py [--exactspike BIN] [--sizes 1000 4000 16000 64000]
-                               [--t-stop 200] [--threads 1]
+                               [--t-stop 200] [--threads 1] [--nest]
+
+With --nest, NEST 3.10 runs the same network at each size (iaf_cond_exp, 0.1 ms, one thread,
+as benches/side_by_side.py builds it) in its own process, and its peak resident memory is
+printed beside exactspike's; this needs `import nest` (e.g. the venv of
+`python3 benches/side_by_side.py --install`).
 
 The stimulus (20 Poisson sources for 50 ms, p = 0.01) is kept as it is, so the self-sustained
 activity starts the same way at every size; the rates are printed, so the sizes can be seen to
@@ -66,23 +71,46 @@ def run(binary, n, t_stop, threads):
                 synapses=synapses, rss=rss, estimate=estimate)
 
 
+def nest_peak(n, t_stop):
+    """NEST's peak resident memory [bytes] and connections for the network of `n` neurons, in a
+    process of its own (this interpreter, which must import nest)."""
+    code = f"""
+import resource, sys
+sys.path.insert(0, {os.path.dirname(os.path.abspath(__file__))!r})
+import side_by_side as sbs
+net = sbs.network("coba")
+net["n_exc"], net["n_inh"], net["p"], net["t_stop"] = {n * 4 // 5}, {n // 5}, {0.02 * 4000 / n!r}, {t_stop!r}
+import nest
+sbs.run_nest(net, 1, 1)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, nest.GetKernelStatus("num_connections"))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    peak, connections = out.stdout.split()[-2:]
+    return float(peak), float(connections)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--exactspike", default=os.path.join(ROOT, "target", "release", "exactspike"))
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 4000, 16000, 64000])
     ap.add_argument("--t-stop", type=float, default=200.0, help="simulated time [ms]")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--nest", action="store_true", help="NEST's peak memory beside (see above)")
     args = ap.parse_args()
     rows = [run(args.exactspike, n, args.t_stop, args.threads) for n in args.sizes]
+    for r in rows:
+        r["nest"] = nest_peak(r["n"], args.t_stop) if args.nest else None
     base = rows[0]["loop"] / rows[0]["events"]
     print(f"{'neurons':>8} {'rate Hz':>8} {'synapses':>10} {'events':>10} {'loop s':>7} "
           f"{'M events/s':>10} {'cost/event vs first':>20} {'peak RSS MB':>11} "
-          f"{'RSS B/syn':>9} {'estimate B/syn':>14}")
+          f"{'RSS B/syn':>9} {'estimate B/syn':>14}" + (" NEST peak MB  NEST B/syn" if args.nest else ""))
     for r in rows:
         print(f"{r['n']:>8} {r['rate']:>8.1f} {r['synapses']:>10.0f} {r['events']:>10.0f} "
               f"{r['loop']:>7.2f} {r['events'] / r['loop'] / 1e6:>10.2f} "
               f"{r['loop'] / r['events'] / base:>20.2f} {r['rss'] / 1e6:>11.1f} "
-              f"{r['rss'] / r['synapses']:>9.1f} {r['estimate'] / r['synapses']:>14.1f}")
+              f"{r['rss'] / r['synapses']:>9.1f} {r['estimate'] / r['synapses']:>14.1f}"
+              + (f" {r['nest'][0] / 1e6:>12.1f} {r['nest'][0] / r['nest'][1]:>11.1f}"
+                 if r["nest"] else ""))
 
 
 if __name__ == "__main__":
