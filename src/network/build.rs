@@ -11,7 +11,8 @@ use std::ops::Range;
 
 use super::connector::{generate, Ends};
 use super::{
-    check_count, check_list, each_connection, Connectivity, DelayGroup, Placement, Streams, Synapse,
+    check_count, check_list, each_connection, stored_target, Connectivity, DelayGroup, Placement,
+    Streams,
 };
 use crate::config::{Connector, Experiment, Projection, Values};
 use crate::error::LowerError;
@@ -106,27 +107,26 @@ impl<'a> Builder<'a> {
             .expect("one offset per node and one more") as usize;
         let by_projection = (projections.iter())
             .any(|p| p.p_transmit < 1.0 || !matches!(p.synapse, SynapseModel::Static {}));
-        let per_group = weights_per_group(experiment);
+        let populations = experiment.populations();
+        // Each population's one weight, if it has one; kept per group if every one has.
+        let one_weights: Vec<Option<f64>> = (0..populations.len())
+            .map(|p| one_weight(&projections_from(experiment, p), projections))
+            .collect();
+        let per_group = one_weights.iter().all(Option::is_some);
         let mut targets = vec![0u32; total];
         let mut weights = vec![0.0; if per_group { 0 } else { total }];
         let mut projection_of = vec![0u32; if by_projection { total } else { 0 }];
         let mut next = self.offsets.clone();
         let mut groups = Groups::new(self.offsets.len());
-        for (p, population) in experiment.populations().iter().enumerate() {
+        for (p, population) in populations.iter().enumerate() {
             let first = self.first_node[p];
             let (start, end) = (
                 self.offsets[first as usize] as usize,
                 self.offsets[first as usize + population.size] as usize,
             );
-            let from: Vec<usize> = (0..projections.len())
-                .filter(|&i| projections[i].pre == p)
-                .collect();
+            let from = projections_from(experiment, p);
             let one_delay = one_delay(&from, projections);
-            let one_weight = if per_group {
-                Some(one_weight(&from, projections).expect("checked for every population"))
-            } else {
-                None
-            };
+            let one_weight = one_weights[p].filter(|_| per_group);
             // Each synapse's delay, while its node's synapses are sorted (none if all share one).
             let mut delays = vec![0.0; if one_delay.is_some() { 0 } else { end - start }];
             for &index in &from {
@@ -147,9 +147,7 @@ impl<'a> Builder<'a> {
                         let slot = &mut next[(first + c.pre) as usize];
                         let k = *slot as usize;
                         *slot += 1;
-                        let synapse =
-                            Synapse::new(first_neuron + c.post, projection.receptor, c.weight);
-                        targets[k] = synapse.stored_target();
+                        targets[k] = stored_target(first_neuron + c.post, projection.receptor);
                         if !per_group {
                             weights[k] = c.weight;
                         }
@@ -221,13 +219,16 @@ fn one_value(
 /// Whether every population's projections have one weight ([`one_weight`]): then the
 /// connectivity keeps a weight per delay group, not per synapse.
 pub(crate) fn weights_per_group(experiment: &Experiment) -> bool {
+    (0..experiment.populations().len())
+        .all(|p| one_weight(&projections_from(experiment, p), experiment.projections()).is_some())
+}
+
+/// The indices of the projections from population `p`, in the order given.
+pub(crate) fn projections_from(experiment: &Experiment, p: usize) -> Vec<usize> {
     let projections = experiment.projections();
-    (0..experiment.populations().len()).all(|p| {
-        let from: Vec<usize> = (0..projections.len())
-            .filter(|&i| projections[i].pre == p)
-            .collect();
-        one_weight(&from, projections).is_some()
-    })
+    (0..projections.len())
+        .filter(|&i| projections[i].pre == p)
+        .collect()
 }
 
 /// One node's synapses while they are sorted: targets, weights and projections (the last two
@@ -348,7 +349,7 @@ pub(super) fn ends(experiment: &Experiment, index: usize) -> Ends {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{connections, Network};
+    use super::super::{connections, Network, Synapse};
     use super::*;
 
     /// Every kind of projection: delays drawn, constant but different from one population,

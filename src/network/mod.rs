@@ -11,8 +11,8 @@ use crate::neuron::Receptor;
 use crate::random::RandomDistribution;
 use crate::rng::{connection_value_stream, connector_stream};
 use crate::synapse::Plasticity;
-pub(crate) use build::{one_delay, weights_per_group};
-use connector::{generate, Ends};
+pub(crate) use build::{one_delay, projections_from, weights_per_group};
+use connector::{collect, generate, Ends};
 use rand_chacha::ChaCha8Rng;
 use transmission::Transmission;
 
@@ -29,6 +29,15 @@ const INHIBITORY_BIT: u32 = 1 << 31;
 
 /// Most neurons and sources a network can have: synapses keep a neuron's index in 31 bits.
 pub const MAX_NODES: u32 = INHIBITORY_BIT - 1;
+
+/// Neuron `target` and `receptor` as a synapse's target is stored ([`Connectivity`]).
+fn stored_target(target: u32, receptor: Receptor) -> u32 {
+    debug_assert!(target <= MAX_NODES);
+    match receptor {
+        Receptor::Excitatory => target,
+        Receptor::Inhibitory => target | INHIBITORY_BIT,
+    }
+}
 
 impl Synapse {
     /// The synapse onto neuron `target` (below [`MAX_NODES`]) at `receptor`, of `weight`
@@ -50,15 +59,6 @@ impl Synapse {
             Receptor::Inhibitory
         };
         Self::new(target & !INHIBITORY_BIT, receptor, weight)
-    }
-
-    /// Its target as stored: the neuron's index with the receptor in the top bit.
-    fn stored_target(&self) -> u32 {
-        debug_assert!(self.target <= MAX_NODES);
-        match self.receptor {
-            Receptor::Excitatory => self.target,
-            Receptor::Inhibitory => self.target | INHIBITORY_BIT,
-        }
     }
 
     /// Global index of the target neuron.
@@ -376,8 +376,8 @@ pub fn connections(
     weight: &Values,
     delay: &Values,
 ) -> Result<Connections, ValueCountMismatch> {
-    let mut count = 0;
-    generate(connector, ends, &mut streams.connector(), |_| count += 1);
+    let generated = collect(connector, ends, &mut streams.connector());
+    let count = generated.len();
     for (what, values) in [("weight", weight), ("delay", delay)] {
         check_list(values, count).map_err(|given| ValueCountMismatch {
             what,
@@ -385,8 +385,8 @@ pub fn connections(
             made: count,
         })?;
     }
-    let mut made = Vec::with_capacity(count);
-    each_connection(streams, ends, connector, weight, delay, |c| made.push(c));
+    let mut values = ConnectionValues::new(weight, delay, streams);
+    let made = generated.into_iter().map(|g| values.of(g)).collect();
     Ok(Connections { made })
 }
 
@@ -401,18 +401,40 @@ fn each_connection(
     delay: &Values,
     mut each: impl FnMut(Connection),
 ) {
-    let mut weights = PerConnection::new(weight, streams, "weight");
-    let mut delays = PerConnection::new(delay, streams, "delay");
-    let mut k = 0;
+    let mut values = ConnectionValues::new(weight, delay, streams);
     generate(connector, ends, &mut streams.connector(), |g| {
-        each(Connection {
+        each(values.of(g))
+    });
+}
+
+/// The weights and delays of a projection's connections, handed out in generation order.
+struct ConnectionValues<'a> {
+    weights: PerConnection<'a>,
+    delays: PerConnection<'a>,
+    /// Connections handed out so far.
+    next: usize,
+}
+
+impl<'a> ConnectionValues<'a> {
+    fn new(weight: &'a Values, delay: &'a Values, streams: Streams<'_>) -> Self {
+        Self {
+            weights: PerConnection::new(weight, streams, "weight"),
+            delays: PerConnection::new(delay, streams, "delay"),
+            next: 0,
+        }
+    }
+
+    /// The next generated connection `g` with its weight and delay.
+    fn of(&mut self, g: connector::Generated) -> Connection {
+        let k = self.next;
+        self.next += 1;
+        Connection {
             pre: g.pre,
             post: g.post,
-            weight: weights.take(k, g.values.map(|v| v.0)),
-            delay: delays.take(k, g.values.map(|v| v.1)),
-        });
-        k += 1;
-    });
+            weight: self.weights.take(k, g.values.map(|v| v.0)),
+            delay: self.delays.take(k, g.values.map(|v| v.1)),
+        }
+    }
 }
 
 /// Whether a per-connection list fits `count` connections; else its length. (An empty list

@@ -23,13 +23,13 @@ pub struct Transmission {
 impl Transmission {
     /// The table of synapses whose probabilities are `p` (in synapse order), for master `seed`
     /// (nothing is allocated when every one is 1).
-    pub fn new(seed: u64, mut p: impl ExactSizeIterator<Item = f64> + Clone) -> Self {
+    pub fn new(seed: u64, p: impl ExactSizeIterator<Item = f64> + Clone) -> Self {
         if p.clone().all(|p| p >= 1.0) {
             return Self::default();
         }
         Self {
             key: splitmix64(seed ^ name_key(Domain::Transmission, &[])),
-            p: p.by_ref().collect(),
+            p: p.collect(),
         }
     }
 

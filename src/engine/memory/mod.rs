@@ -45,7 +45,7 @@ use std::mem::size_of;
 
 use crate::config::{Connector, Experiment};
 use crate::error::LowerError;
-use crate::network::{one_delay, weights_per_group};
+use crate::network::{one_delay, projections_from, weights_per_group};
 pub(crate) use cost::heap_block;
 pub use cost::SIGMAS;
 use cost::{population_cost, projection_cost, PopulationCost, ProjectionCost};
@@ -199,7 +199,7 @@ pub fn estimate(experiment: &Experiment) -> MemoryEstimate {
         .collect();
     let all = experiment.projections();
     for p in 0..populations.len() {
-        let from: Vec<usize> = (0..all.len()).filter(|&i| all[i].pre == p).collect();
+        let from = projections_from(experiment, p);
         let delays = if one_delay(&from, all).is_some() {
             0.0
         } else {
