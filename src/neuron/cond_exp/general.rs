@@ -5,7 +5,8 @@
 //! intervals proven crossing-free by a comparison ODE that bounds `V` from above, bisection
 //! elsewhere, Illinois refinement on a proven single crossing.
 
-use super::{CondExp, Free, GeneralMethod, Search, GRAZE_WIDTH, SPIKE_TIME_TOL};
+use super::taylor::Series;
+use super::{CondExp, Free, GeneralMethod, Search, GRAZE_WIDTH, SPIKE_TIME_TOL, V_TOL_REL};
 use crate::numerics::root::refine_crossing;
 
 impl CondExp {
@@ -17,6 +18,15 @@ impl CondExp {
             GeneralMethod::Quadrature => {
                 2.0 / (1.0 + f.ge + f.gi).max(self.inv_s_e).max(self.inv_s_i)
             }
+        }
+    }
+
+    /// Length [normalised time] of one step of a spike search: [`CondExp::taylor_search_tau`],
+    /// or a quadrature panel.
+    pub(super) fn search_tau(&self, f: &Free) -> f64 {
+        match self.general {
+            GeneralMethod::Taylor => self.taylor_search_tau(f),
+            GeneralMethod::Quadrature => self.panel_tau(f),
         }
     }
 
@@ -43,19 +53,46 @@ impl CondExp {
     pub(super) fn panel(&self, f: &Free, h: f64) -> Free {
         let (decay_e, decay_i) = ((-h * self.inv_s_e).exp(), (-h * self.inv_s_i).exp());
         let (ge_h, gi_h) = (f.ge * decay_e, f.gi * decay_i);
-        let v = match self.general {
-            GeneralMethod::Taylor => {
-                let tol = self.propagation_tol * h * (1.0 + ge_h + gi_h);
-                self.taylor_v(f, h, tol, decay_e, decay_i)
-            }
-            GeneralMethod::Quadrature => None,
-        };
+        let v = self
+            .panel_series(f, h, decay_e, decay_i)
+            .map(|series| series.value());
         Free {
             v: v.unwrap_or_else(|| self.quadrature_v(f, h, ge_h, gi_h)),
             ge: ge_h,
             gi: gi_h,
             q: f64::NAN,
         }
+    }
+
+    /// The Taylor polynomial of [`CondExp::panel`] over the normalised length `h` from `f`, at
+    /// the panel tolerance; `None` where its bound fails or the method is the quadrature.
+    /// `decay_e`, `decay_i` are `e^{−h/s_E}`, `e^{−h/s_I}`.
+    fn panel_series(&self, f: &Free, h: f64, decay_e: f64, decay_i: f64) -> Option<Series> {
+        match self.general {
+            GeneralMethod::Taylor => {
+                let gl_h = 1.0 + f.ge * decay_e + f.gi * decay_i;
+                let tol = self.propagation_tol * h * gl_h;
+                self.taylor_series(f, h, tol, decay_e, decay_i)
+            }
+            GeneralMethod::Quadrature => None,
+        }
+    }
+
+    /// The crossing [ms] in `[a, b]` of the Taylor polynomial of the one panel from `f_a` to
+    /// `b`, when `[a, b]` is one panel and its polynomial proves the tolerance: the same
+    /// polynomial gave `V(b) ≥ θ`, so `[0, 1]` brackets its crossing, which Illinois refines on
+    /// the polynomial alone (within the panel's proven error of the true one) instead of
+    /// propagating the membrane anew for every trial point. `None` otherwise.
+    fn crossing_on_panel(&self, a: f64, f_a: &Free, b: f64) -> Option<f64> {
+        let h = (b - a) * self.rate_m;
+        if h > self.panel_tau(f_a) {
+            return None;
+        }
+        let (decay_e, decay_i) = ((-h * self.inv_s_e).exp(), (-h * self.inv_s_i).exp());
+        let series = self.panel_series(f_a, h, decay_e, decay_i)?;
+        let distance = |t: f64| series.at(t) - self.theta;
+        let t = refine_crossing(distance, 0.0, 1.0, SPIKE_TIME_TOL / (b - a)).ok()?;
+        Some((a + t * (b - a)).min(b))
     }
 
     /// `V(h)` by quadrature:
@@ -93,7 +130,7 @@ impl CondExp {
         }
         let end = limit.min(1e4 * self.tau_m.max(self.tau_e).max(self.tau_i));
         let (mut a, mut f_a) = (0.0, *f);
-        let mut h = self.panel_tau(f) * self.tau_m;
+        let mut h = self.search_tau(f) * self.tau_m;
         while a < end {
             if self.never_after(&f_a) {
                 return Search::NONE;
@@ -116,7 +153,7 @@ impl CondExp {
             }
             a += h;
             f_a = f_b;
-            h = (2.0 * h).min(4.0 * self.panel_tau(&f_a) * self.tau_m);
+            h = (2.0 * h).min(4.0 * self.search_tau(&f_a) * self.tau_m);
         }
         Search::NONE
     }
@@ -130,7 +167,15 @@ impl CondExp {
         if self.crossing_free(f_a, f_b, b - a) {
             return None;
         }
-        if f_b.v >= self.theta && self.single_crossing(f_a, f_b) {
+        let single = self.single_crossing(f_a, f_b);
+        if single && f_b.v < self.theta - self.v_tol {
+            // After its one up-crossing `V` could not fall below `θ` again by `b`.
+            return None;
+        }
+        if single && f_b.v >= self.theta {
+            if let Some(t) = self.crossing_on_panel(a, f_a, b) {
+                return Some(t);
+            }
             let base = *f_a;
             let distance = |t: f64| self.evolve_general(&base, t - a).v - self.theta;
             // Re-evaluated from `a`: if rounding breaks the bracket for the function being
@@ -184,21 +229,45 @@ impl CondExp {
         n / k > self.theta
     }
 
-    /// Proof that no crossing ever follows `f` (no input): `V < θ` and `sup_{t ≥ a} V* < θ`, using
-    /// `V* ≤ max(ĝ_E E_E/(1+ĝ_E), E_I)` (weighted mean; the first term decays when `E_E ≥ 0`) and
-    /// `V* ≤ ĝ_E E_E⁺ + ĝ_I E_I⁺` (decays), both at `a` (§1.5 of the reference notes).
+    /// Proof that no crossing ever follows `f` without input: `V < θ`, and the nullcline
+    /// `V* = (ĝ_E E_E + ĝ_I E_I)/(1 + ĝ_E + ĝ_I)` stays below `θ` for ever (at a first crossing
+    /// `V' = L (V* − θ)` would be negative). `V*(σ) < θ` ⟺ `F(σ) < 0` with
+    /// `F(σ) = A e^{−σ/s_E} + B e^{−σ/s_I} − θ`, `A = ĝ_E (E_E − θ)`, `B = ĝ_I (E_I − θ)`
+    /// (normalised time σ ≥ 0): [`CondExp::nullcline_stays_below`] decides it from `F`'s exact
+    /// supremum, with a relative margin of [`V_TOL_REL`] for the rounding of `F`.
     pub(super) fn never_after(&self, f: &Free) -> bool {
-        let limit = self.theta - self.v_tol;
-        if f.v >= limit {
+        f.v < self.theta - self.v_tol && self.nullcline_stays_below(f)
+    }
+
+    /// `sup_{σ ≥ 0} F(σ) < 0` ([`CondExp::never_after`]). `F(∞) = −θ` needs `θ > 0`. With `A`
+    /// and `B` of one sign `F` is monotone, so its supremum is `max(F(0), −θ)`; with opposite
+    /// signs it has at most one critical point, a maximum only when the positive term decays
+    /// more slowly than the negative one: at `σ*` with `(P/p) e^{−σ*/p} = (|N|/n) e^{−σ*/n}`
+    /// (`P e^{−σ/p}` the positive term, `N e^{−σ/n}` the negative one) the supremum is
+    /// `F(σ*) = (p − n)(P/p) e^{−σ*/p} − θ`. When the positive term decays at least as fast,
+    /// `F(σ) ≤ (P + N) e^{−σ/n} − θ ≤ max(F(0), −θ)`: no transcendental function is needed
+    /// (the COBA benchmark's case).
+    fn nullcline_stays_below(&self, f: &Free) -> bool {
+        let theta = self.theta;
+        if theta <= 0.0 {
             return false;
         }
-        let b_e = if self.e_e >= 0.0 {
-            f.ge * self.e_e / (1.0 + f.ge)
-        } else {
-            0.0
+        let (a, b) = (f.ge * (self.e_e - theta), f.gi * (self.e_i - theta));
+        let margin = V_TOL_REL * (a.abs() + b.abs() + theta);
+        if a + b - theta >= -margin {
+            return false;
+        }
+        let ((pos, p), (neg, n)) = match (a > 0.0, b > 0.0) {
+            (true, false) => ((a, self.s_e), (b, self.s_i)),
+            (false, true) => ((b, self.s_i), (a, self.s_e)),
+            _ => return true,
         };
-        let sup1 = b_e.max(self.e_i);
-        let sup2 = f.ge * self.e_e.max(0.0) + f.gi * self.e_i.max(0.0);
-        sup1.min(sup2) < limit
+        // The critical point, where the derivative `−(P/p) e^{−σ/p} + (|N|/n) e^{−σ/n}` vanishes.
+        let ratio = (-neg * p) / (pos * n);
+        if p <= n || ratio <= 1.0 {
+            return true;
+        }
+        let at_max = ratio.ln() / (1.0 / n - 1.0 / p);
+        (p - n) * (pos / p) * (-at_max / p).exp() - theta < -margin
     }
 }

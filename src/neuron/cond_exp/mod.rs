@@ -65,11 +65,11 @@ fn table_order(p: &CondExpParams) -> Option<f64> {
     (p.tau_syn_E == p.tau_syn_I).then(|| p.tau_syn_E / p.tau_m)
 }
 
-/// Taylor panels a spike search looks ahead (general method; [`ExactNeuron::search_until`]).
-/// Two panels made the COBA benchmark network 15 % slower (searches past the next delivered
+/// Search steps ([`CondExp::taylor_search_tau`]) a spike search looks ahead (general method;
+/// [`ExactNeuron::search_until`]). Two (when a step was a propagation panel) made the COBA benchmark network 15 % slower (searches past the next delivered
 /// input are wasted) and the `throughput` COBA row, with its inputs known in advance, 17 %
 /// faster (fewer wakes).
-const SEARCH_PANELS: f64 = 1.0;
+const SEARCH_STEPS: f64 = 1.0;
 
 /// How far [in units of `tau_m`] a closed-form spike search looks at most
 /// ([`ExactNeuron::lookahead_until`]): far enough that a neuron without input wakes only
@@ -632,7 +632,7 @@ impl ExactNeuron for CondExp {
         state.refractory_until()
     }
 
-    /// Closed form: infinity (its prediction is cheap). General method: one Taylor panel after
+    /// Closed form: infinity (its prediction is cheap). General method: one search step after
     /// the start of the free trajectory, unless no crossing can ever follow without input; the
     /// march of an unbounded prediction through a high-conductance state costs many panels,
     /// while inputs in a network usually arrive within one.
@@ -645,7 +645,7 @@ impl ExactNeuron for CondExp {
             return f64::INFINITY;
         }
         // At least one representable step ahead, so that every wake makes progress.
-        (t_start + SEARCH_PANELS * self.taylor_panel_tau(&f) * self.tau_m).max(t_start.next_up())
+        (t_start + SEARCH_STEPS * self.taylor_search_tau(&f) * self.tau_m).max(t_start.next_up())
     }
 
     /// Closed form: the end of the refractory period while refractory (inputs before it only

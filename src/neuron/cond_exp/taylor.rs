@@ -23,10 +23,15 @@ use super::{CondExp, Free};
 /// Highest Taylor order tried before a panel is handed to the quadrature.
 const MAX_ORDER: usize = 24;
 
-/// Length of a Taylor panel times the largest rate in it: 0.5 takes 12–16 orders at the
-/// tolerance in a high-conductance network (the COBA benchmark), 1.0 took 18–24 and sometimes
-/// failed, 0.25 gave no gain (more panels of fewer orders).
-const PANEL_RATE: f64 = 0.5;
+/// Length of a propagation panel times the largest rate in it. In the COBA benchmark network
+/// most advances to the next input then take one panel, of 13–14 orders on average: 0.5 (two
+/// panels of about 12 orders) took 15–20 % longer, 1.5 and 2.0 gained nothing.
+const PANEL_RATE: f64 = 1.0;
+
+/// Length of one step of a spike search times the largest rate in it (Taylor method):
+/// shorter than a propagation panel, since a longer step weakens the comparison bound that
+/// proves it crossing-free and finds more crossings that the next input pre-empts.
+const SEARCH_RATE: f64 = 0.5;
 
 /// Lowest order at which the truncation bound is evaluated.
 const MIN_ORDER: usize = 3;
@@ -46,20 +51,33 @@ impl CondExp {
     /// Panel length [normalised time] for the Taylor method: the panel's largest rate times its
     /// length stays ≤ [`PANEL_RATE`].
     pub(super) fn taylor_panel_tau(&self, f: &Free) -> f64 {
-        PANEL_RATE / (1.0 + f.ge + f.gi).max(self.inv_s_e).max(self.inv_s_i)
+        PANEL_RATE / self.largest_rate(f)
     }
 
-    /// `V(h)` from `f` over the normalised length `h`, with a proven truncation error ≤ `tol`
-    /// [mV]; `None` when no order up to [`MAX_ORDER`] proves it. `decay_e`, `decay_i` are
-    /// `e^{−h/s_E}`, `e^{−h/s_I}` (the caller has them).
-    pub(super) fn taylor_v(
+    /// Length [normalised time] of one step of a spike search for the Taylor method: the
+    /// step's largest rate times its length stays ≤ [`SEARCH_RATE`].
+    pub(super) fn taylor_search_tau(&self, f: &Free) -> f64 {
+        SEARCH_RATE / self.largest_rate(f)
+    }
+
+    /// The largest rate [1/normalised time] in the free membrane's equation at `f`: its leak
+    /// `1 + ĝ_E + ĝ_I` or a synaptic decay.
+    fn largest_rate(&self, f: &Free) -> f64 {
+        (1.0 + f.ge + f.gi).max(self.inv_s_e).max(self.inv_s_i)
+    }
+
+    /// The free membrane from `f` over the normalised length `h` as a polynomial in the panel's
+    /// own time, with a proven truncation error ≤ `tol` [mV] anywhere on the panel (the bound
+    /// on `∫_0^1 |ρ|` bounds `∫_0^t |ρ|` too); `None` when no order up to [`MAX_ORDER`] proves
+    /// it. `decay_e`, `decay_i` are `e^{−h/s_E}`, `e^{−h/s_I}` (the caller has them).
+    pub(super) fn taylor_series(
         &self,
         f: &Free,
         h: f64,
         tol: f64,
         decay_e: f64,
         decay_i: f64,
-    ) -> Option<f64> {
+    ) -> Option<Series> {
         let mut series = Series::new(self, f, h);
         // The defect's leading terms scale like these magnitudes (for a cheap test before the
         // bound itself).
@@ -72,7 +90,7 @@ impl CondExp {
                 && estimate <= 0.25 * tol
                 && series.truncation_bound(self, decay_e, decay_i) <= tol
             {
-                return Some(series.value());
+                return Some(series);
             }
         }
         None
@@ -140,6 +158,14 @@ impl Series {
     /// The truncated polynomial at the panel's end, `Σ_{k≤n} c_k` [mV].
     pub(super) fn value(&self) -> f64 {
         self.c[..=self.order].iter().rev().sum()
+    }
+
+    /// The truncated polynomial at the panel's own time `t ∈ [0, 1]` [mV], by Horner's rule.
+    pub(super) fn at(&self, t: f64) -> f64 {
+        self.c[..=self.order]
+            .iter()
+            .rev()
+            .fold(0.0, |p, &c| p * t + c)
     }
 
     /// The proven bound [mV] on `|V(1) − Σ_{k≤n} c_k|` (module documentation); `decay_e`,

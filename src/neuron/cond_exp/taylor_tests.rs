@@ -55,6 +55,17 @@ fn truncation_bound_holds_at_every_order() {
                 if error > 1e3 * rounding {
                     ratios.push(bound / error);
                 }
+                // The bound holds inside the panel too (spike times are located on the
+                // polynomial).
+                let inside = rng.random::<f64>();
+                let sub = inside * h;
+                let (sub_e, sub_i) = ((-sub * m.inv_s_e).exp(), (-sub * m.inv_s_i).exp());
+                let reference = m.quadrature_v(&f, sub, f.ge * sub_e, f.gi * sub_i);
+                let error = (series.at(inside) - reference).abs();
+                assert!(
+                    error <= bound + rounding,
+                    "{f:?} h={h}, at {inside}: error {error:e} > bound {bound:e}"
+                );
             }
         }
     }

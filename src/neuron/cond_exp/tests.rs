@@ -604,3 +604,56 @@ fn advance_composes() {
         assert!((a.v + m.v0 - direct).abs() < 1e-12);
     }
 }
+
+/// `F(σ) = ĝ_E(σ) (E_E − θ) + ĝ_I(σ) (E_I − θ) − θ` [mV] of `f` at normalised time `σ`: the
+/// nullcline's distance above threshold times its rate.
+fn nullcline_excess(m: &CondExp, f: &Free, sigma: f64) -> f64 {
+    f.ge * (-sigma / m.s_e).exp() * (m.e_e - m.theta)
+        + f.gi * (-sigma / m.s_i).exp() * (m.e_i - m.theta)
+        - m.theta
+}
+
+/// `never_after` is the exact test `sup F < 0`: on random states of a COBA neuron (excitation
+/// decays faster) and of one whose excitation decays more slowly (where `F` may peak after
+/// σ = 0), it holds whenever the supremum on a grid of 60 synaptic time constants (and the
+/// limit `−θ`) is clearly negative, and never when it is not.
+#[test]
+fn never_after_is_the_exact_nullcline_test() {
+    let slow_excitation = CondExpParams {
+        tau_syn_E: 10.0,
+        tau_syn_I: 3.0,
+        ..coba()
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    for p in [coba(), slow_excitation] {
+        let m = CondExp::new(&p);
+        let horizon = 60.0 * m.s_e.max(m.s_i);
+        let (mut proven, mut late_peaks) = (0, 0);
+        for _ in 0..1000 {
+            let f = Free {
+                v: m.theta - 1.0,
+                ge: rng.random_range(0.0..3.0),
+                gi: rng.random_range(0.0..12.0),
+                q: f64::NAN,
+            };
+            let peak = (0..=20_000)
+                .map(|k| nullcline_excess(&m, &f, horizon * k as f64 / 20_000.0))
+                .fold(-m.theta, f64::max);
+            let never = m.never_after(&f);
+            assert!(!never || peak < 0.0, "{f:?}: proven, but F peaks at {peak}");
+            assert!(
+                never || peak > -1e-3,
+                "{f:?}: F peaks at {peak}, not proven"
+            );
+            proven += usize::from(never);
+            late_peaks += usize::from(peak > nullcline_excess(&m, &f, 0.0) + 1e-3);
+        }
+        assert!((100..900).contains(&proven), "{proven} of 1000 proven");
+        if p.tau_syn_E > p.tau_syn_I {
+            assert!(
+                late_peaks > 100,
+                "only {late_peaks} states peak after σ = 0"
+            );
+        }
+    }
+}
