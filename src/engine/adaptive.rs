@@ -1,8 +1,9 @@
 //! The choice of [`super::EventLoop::Adaptive`] between windows ([`super::window`]) and the
 //! event-by-event loop, by measurement: a trial of windows, then a trial of single events, then
-//! whichever cost less time per unit of work (input events and spikes) for a period of 256
-//! trials' length, then the trials again. A network's activity at its start (a kick, a burn-in)
-//! need not be that of the rest of the run, so one choice at the start can be the wrong one.
+//! whichever cost less time per unit of work (input events and spikes) for a period of about
+//! [`PERIOD_TRIALS`] times the trials' time, then the trials again. A network's activity at its
+//! start (a kick, a burn-in) need not be that of the rest of the run, so one choice at the start
+//! can be the wrong one.
 //!
 //! Neither loop is cheaper everywhere: a window visit costs about as much as one event, so on
 //! one thread windows pay off only when neurons have several events per window, but on several
@@ -19,14 +20,22 @@ use crate::record::RecordError;
 /// Neuron visits of the windows' trial.
 const TRIAL_VISITS: u64 = 4096;
 
-/// Events (queue pops) of the event-by-event loop's trial.
+/// Events (queue pops) of the event-by-event loop's trial at most: it ends as soon as it has
+/// done the windows' trial's work, so that both trials take about as long (an event can be a
+/// spike with many targets).
 const TRIAL_EVENTS: u64 = 4096;
 
-/// Neuron visits of windows, once chosen, before the trials run again.
-const PERIOD_VISITS: u64 = 256 * TRIAL_VISITS;
+/// Events the trial of single events pops between checks of its work.
+const TRIAL_EVENT_CHUNK: u64 = 64;
 
-/// Events of the event-by-event loop, once chosen, before the trials run again.
-const PERIOD_EVENTS: u64 = 256 * TRIAL_EVENTS;
+/// How long the chosen loop runs before the trials run again, in units of the trials' time:
+/// its period is this many times the trials' time at the chosen loop's trial speed, between one
+/// and 256 of its trials. In the COBA benchmark network (1 s) a period of 256 trials' length
+/// was longer than the run, and the choice made in its first milliseconds held throughout.
+const PERIOD_TRIALS: f64 = 16.0;
+
+/// The longest period, in trials of the chosen loop.
+const MAX_PERIOD_TRIALS: f64 = 256.0;
 
 /// Which loop [`super::EventLoop::Adaptive`] runs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -61,6 +70,8 @@ pub(super) struct Trial {
     event_seconds: f64,
     /// Neuron visits or events of the chosen loop since the choice.
     chosen: u64,
+    /// Neuron visits or events of the chosen loop before the trials run again.
+    period: u64,
 }
 
 impl Trial {
@@ -77,47 +88,58 @@ impl Trial {
         over
     }
 
-    /// Events still to pop in the single-event trial.
+    /// Events to pop before the single-event trial looks at its work again.
     fn events_left(&self) -> u64 {
-        TRIAL_EVENTS.saturating_sub(self.events)
+        TRIAL_EVENTS
+            .saturating_sub(self.events)
+            .min(TRIAL_EVENT_CHUNK)
     }
 
     /// Count `visits` neuron visits of chosen windows; at the period's end, start the trials
     /// again (and say so).
     pub fn chosen_windows(&mut self, visits: u64) -> bool {
-        self.chosen_for(visits, PERIOD_VISITS)
+        self.chosen_for(visits)
     }
 
     /// Events the chosen event-by-event loop may still pop in its period.
     fn chosen_events_left(&self) -> u64 {
-        PERIOD_EVENTS.saturating_sub(self.chosen)
+        self.period.saturating_sub(self.chosen)
     }
 
-    /// Count `work` visits or events of the chosen loop, whose period is `period` of them; at
-    /// the period's end, start the trials again (and say so).
-    fn chosen_for(&mut self, work: u64, period: u64) -> bool {
+    /// Count `work` visits or events of the chosen loop; at the period's end, start the trials
+    /// again (and say so).
+    fn chosen_for(&mut self, work: u64) -> bool {
         self.chosen += work;
-        let over = self.chosen >= period;
+        let over = self.chosen >= self.period;
         if over {
             *self = Trial::default();
         }
         over
     }
 
-    /// Count `events` single events that did `work` in `seconds`; at the trial's end, choose.
+    /// Count `events` single events that did `work` in `seconds`; at the trial's end (the
+    /// windows' trial's work done, or [`TRIAL_EVENTS`] popped), choose.
     fn single_events(&mut self, events: u64, work: u64, seconds: f64) {
         self.events += events;
         self.event_work += work;
         self.event_seconds += seconds;
-        if self.events >= TRIAL_EVENTS {
+        if self.events >= TRIAL_EVENTS || self.event_work >= self.window_work {
             // Time per unit of work, compared without dividing by a zero count.
             let windows_cheaper = self.window_seconds * (self.event_work as f64)
                 < self.event_seconds * (self.window_work as f64);
-            self.choice = if windows_cheaper {
-                LoopChoice::Windows
+            let (choice, trial, trial_seconds) = if windows_cheaper {
+                (LoopChoice::Windows, self.visits, self.window_seconds)
             } else {
-                LoopChoice::Events
+                (LoopChoice::Events, self.events, self.event_seconds)
             };
+            let trials = PERIOD_TRIALS * (self.window_seconds + self.event_seconds) / trial_seconds;
+            // No time measured at all (0/0): the shortest period.
+            let trials = match trials.is_nan() {
+                true => 1.0,
+                false => trials.clamp(1.0, MAX_PERIOD_TRIALS),
+            };
+            self.period = (trial as f64 * trials) as u64;
+            self.choice = choice;
         }
     }
 }
@@ -145,16 +167,22 @@ impl Simulation {
                     self.run_windows(t_end, out, summary)?
                 }
                 LoopChoice::TrialEvents => {
-                    let (work, started) = (summary.work(), Instant::now());
-                    let events = self.run_events(t_end, self.trial.events_left(), out, summary)?;
+                    let (work, started, asked) =
+                        (summary.work(), Instant::now(), self.trial.events_left());
+                    let events = self.run_events(t_end, asked, out, summary)?;
                     let seconds = started.elapsed().as_secs_f64();
                     self.trial
                         .single_events(events, summary.work() - work, seconds);
+                    let more = events >= asked && summary.termination.is_completed();
+                    if self.trial.choice == before && more {
+                        // The trial goes on with its next chunk.
+                        continue;
+                    }
                 }
                 LoopChoice::Events => {
                     let left = self.trial.chosen_events_left();
                     let events = self.run_events(t_end, left, out, summary)?;
-                    self.trial.chosen_for(events, PERIOD_EVENTS);
+                    self.trial.chosen_for(events);
                 }
             }
             // The same choice again: the run is through `t_end`, interrupted, or has no windows
@@ -248,9 +276,10 @@ mod tests {
     fn the_trials_run_again_after_a_period_of_the_chosen_loop() {
         let mut trial = Trial {
             choice: LoopChoice::Windows,
+            period: 1000,
             ..Trial::default()
         };
-        assert!(!trial.chosen_windows(PERIOD_VISITS - 1));
+        assert!(!trial.chosen_windows(999));
         assert_eq!(trial.choice, LoopChoice::Windows);
         assert!(trial.chosen_windows(1));
         assert_eq!(trial.choice, LoopChoice::TrialWindows);
@@ -258,11 +287,36 @@ mod tests {
         let mut trial = Trial {
             choice: LoopChoice::Events,
             chosen: 10,
+            period: 1000,
             ..Trial::default()
         };
-        assert_eq!(trial.chosen_events_left(), PERIOD_EVENTS - 10);
-        assert!(trial.chosen_for(PERIOD_EVENTS - 10, PERIOD_EVENTS));
+        assert_eq!(trial.chosen_events_left(), 990);
+        assert!(trial.chosen_for(990));
         assert_eq!(trial.choice, LoopChoice::TrialWindows);
+    }
+
+    /// The chosen loop runs for [`PERIOD_TRIALS`] times the trials' time, at its trial speed,
+    /// and for at most [`MAX_PERIOD_TRIALS`] of its trials.
+    #[test]
+    fn the_period_is_a_multiple_of_the_trials_time() {
+        let after_trials = |window_seconds: f64, event_seconds: f64| {
+            let mut trial = Trial {
+                choice: LoopChoice::TrialEvents,
+                visits: TRIAL_VISITS,
+                window_work: 1000,
+                window_seconds,
+                ..Trial::default()
+            };
+            trial.single_events(TRIAL_EVENTS, 1000, event_seconds);
+            (trial.choice, trial.period)
+        };
+        // Windows twice as fast: 16 × 0.75 s of trials at 4096 visits per 0.25 s.
+        let windows = (LoopChoice::Windows, 48 * TRIAL_VISITS);
+        assert_eq!(after_trials(0.25, 0.5), windows);
+        let events = (LoopChoice::Events, 48 * TRIAL_EVENTS);
+        assert_eq!(after_trials(0.5, 0.25), events);
+        let capped = (LoopChoice::Windows, 256 * TRIAL_VISITS);
+        assert_eq!(after_trials(1.0 / 1024.0, 1.0), capped);
     }
 
     #[test]
@@ -273,12 +327,14 @@ mod tests {
         for trial in [
             Trial {
                 choice: LoopChoice::Windows,
-                chosen: PERIOD_VISITS - 200,
+                chosen: 256 * TRIAL_VISITS - 200,
+                period: 256 * TRIAL_VISITS,
                 ..Trial::default()
             },
             Trial {
                 choice: LoopChoice::Events,
-                chosen: PERIOD_EVENTS - 200,
+                chosen: 256 * TRIAL_EVENTS - 200,
+                period: 256 * TRIAL_EVENTS,
                 ..Trial::default()
             },
         ] {
