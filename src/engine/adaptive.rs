@@ -20,17 +20,17 @@ use crate::record::RecordError;
 /// Neuron visits of the windows' trial.
 const TRIAL_VISITS: u64 = 4096;
 
-/// Events (queue pops) of the event-by-event loop's trial at most: it ends as soon as it has
-/// done the windows' trial's work, so that both trials take about as long (an event can be a
-/// spike with many targets).
+/// Events (queue pops) of the event-by-event loop's trial at most: it ends once it has done
+/// the windows' trial's work (checked every [`TRIAL_EVENT_CHUNK`] events), so that both trials
+/// take about as long (an event can be a spike with many targets).
 const TRIAL_EVENTS: u64 = 4096;
 
 /// Events the trial of single events pops between checks of its work.
 const TRIAL_EVENT_CHUNK: u64 = 64;
 
 /// How long the chosen loop runs before the trials run again, in units of the trials' time:
-/// its period is this many times the trials' time at the chosen loop's trial speed, between one
-/// and 256 of its trials. In the COBA benchmark network (1 s) a period of 256 trials' length
+/// its period is this many times the trials' time at the chosen loop's trial speed, at most
+/// [`MAX_PERIOD_TRIALS`] of its trials. In the COBA benchmark network (1 s) a period of 256 trials' length
 /// was longer than the run, and the choice made in its first milliseconds held throughout.
 const PERIOD_TRIALS: f64 = 16.0;
 
@@ -138,7 +138,7 @@ impl Trial {
                 true => 1.0,
                 false => trials.clamp(1.0, MAX_PERIOD_TRIALS),
             };
-            self.period = (trial as f64 * trials) as u64;
+            self.period = ((trial as f64 * trials) as u64).max(1);
             self.choice = choice;
         }
     }
@@ -253,11 +253,12 @@ mod tests {
         let (reference, _) = run(EventLoop::Events, Trial::default(), &[]);
         let spikes = &reference.spikes[0].times;
         assert!(spikes.len() > 300, "{} spikes", spikes.len());
-        // The windows' trial over, and as cheap as can be: windows follow the single events.
+        // The windows' trial over, and as cheap as can be: windows follow the single events,
+        // whose trial runs all its events (more work than it can do).
         let windows_won = Trial {
             choice: LoopChoice::TrialEvents,
             visits: TRIAL_VISITS,
-            window_work: 1,
+            window_work: u64::MAX,
             ..Trial::default()
         };
         for pauses in [&[][..], &[0.5, 2.0, 7.25]] {
@@ -293,6 +294,24 @@ mod tests {
         assert_eq!(trial.chosen_events_left(), 990);
         assert!(trial.chosen_for(990));
         assert_eq!(trial.choice, LoopChoice::TrialWindows);
+    }
+
+    /// The single-event trial goes on, a chunk at a time, until it has done the windows' trial's
+    /// work.
+    #[test]
+    fn the_single_event_trial_ends_with_the_windows_work() {
+        let mut trial = Trial {
+            choice: LoopChoice::TrialEvents,
+            visits: TRIAL_VISITS,
+            window_work: 1000,
+            window_seconds: 1.0,
+            ..Trial::default()
+        };
+        trial.single_events(TRIAL_EVENT_CHUNK, 999, 1.0);
+        assert_eq!(trial.choice, LoopChoice::TrialEvents);
+        assert_eq!(trial.events_left(), TRIAL_EVENT_CHUNK);
+        trial.single_events(TRIAL_EVENT_CHUNK, 1, 1.0);
+        assert_eq!(trial.choice, LoopChoice::Windows);
     }
 
     /// The chosen loop runs for [`PERIOD_TRIALS`] times the trials' time, at its trial speed,

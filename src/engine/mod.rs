@@ -43,7 +43,7 @@ const CHECK_EVERY: u64 = 1 << 14;
 pub enum EventLoop {
     /// Windows or single events, whichever a trial measures to be faster: windows first,
     /// while neurons are visited (over run segments, if paused), then single events, then the
-    /// faster of the two for a period of 256 trials' length, then the trials again. Without
+    /// faster of the two for 16 times the trials' time, then the trials again. Without
     /// windows (a delay of 0) single events.
     Adaptive,
     /// Windows whenever the smallest delay allows (event by event otherwise).

@@ -196,7 +196,7 @@ fn analytic_cond_dc_period() {
 }
 
 /// The same DC-driven neuron with tau_syn_I ≠ tau_syn_E (no synaptic input, so the same
-/// analytic period): the general method, whose searches stop after one Taylor panel and wake the
+/// analytic period): the general method, whose searches stop after one search step and wake the
 /// neuron there (several wakes per interspike interval), spikes at the analytic times.
 #[test]
 fn analytic_cond_dc_period_through_search_wakes() {

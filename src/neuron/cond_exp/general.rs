@@ -48,8 +48,8 @@ impl CondExp {
     /// The Taylor tolerance is `propagation_tol · h · L_min`, with `L_min = 1 + ĝ_E + ĝ_I` at
     /// the panel's end, the smallest rate at which the membrane forgets an error on it: an error
     /// made on a panel has decayed by `e^{−∫L}` from the panel's end on, so the errors of all
-    /// panels add up to about `propagation_tol · ∫ L e^{−∫L} ≤ propagation_tol` (at most 1.3×
-    /// that for panels with `h L ≤ 0.5`), as with the quadrature's `propagation_tol · h`.
+    /// panels add up to about `propagation_tol · ∫ L e^{−∫L} ≤ propagation_tol` (at most 1.6×
+    /// that for panels with `h L ≤ 1`), as with the quadrature's `propagation_tol · h`.
     pub(super) fn panel(&self, f: &Free, h: f64) -> Free {
         let (decay_e, decay_i) = ((-h * self.inv_s_e).exp(), (-h * self.inv_s_i).exp());
         let (ge_h, gi_h) = (f.ge * decay_e, f.gi * decay_i);
@@ -79,10 +79,11 @@ impl CondExp {
     }
 
     /// The crossing [ms] in `[a, b]` of the Taylor polynomial of the one panel from `f_a` to
-    /// `b`, when `[a, b]` is one panel and its polynomial proves the tolerance: the same
-    /// polynomial gave `V(b) ≥ θ`, so `[0, 1]` brackets its crossing, which Illinois refines on
-    /// the polynomial alone (within the panel's proven error of the true one) instead of
-    /// propagating the membrane anew for every trial point. `None` otherwise.
+    /// `b`, when `[a, b]` is one panel and its polynomial proves the tolerance: Illinois refines
+    /// it on the polynomial alone (within the panel's proven error of the true one) instead of
+    /// propagating the membrane anew for every trial point. `None` otherwise, and when the
+    /// polynomial does not bracket a crossing on `[0, 1]` (its `V(b)` may differ from the
+    /// caller's in the last bits): the caller then refines as before.
     fn crossing_on_panel(&self, a: f64, f_a: &Free, b: f64) -> Option<f64> {
         let h = (b - a) * self.rate_m;
         if h > self.panel_tau(f_a) {

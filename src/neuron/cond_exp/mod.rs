@@ -66,9 +66,9 @@ fn table_order(p: &CondExpParams) -> Option<f64> {
 }
 
 /// Search steps ([`CondExp::taylor_search_tau`]) a spike search looks ahead (general method;
-/// [`ExactNeuron::search_until`]). Two (when a step was a propagation panel) made the COBA benchmark network 15 % slower (searches past the next delivered
-/// input are wasted) and the `throughput` COBA row, with its inputs known in advance, 17 %
-/// faster (fewer wakes).
+/// [`ExactNeuron::search_until`]). Two (when a step was a propagation panel) made the COBA
+/// benchmark network 15 % slower (searches past the next delivered input are wasted) and the
+/// `throughput` COBA row, with its inputs known in advance, 17 % faster (fewer wakes).
 const SEARCH_STEPS: f64 = 1.0;
 
 /// How far [in units of `tau_m`] a closed-form spike search looks at most
@@ -567,7 +567,8 @@ impl ExactNeuron for CondExp {
     }
 
     /// See [`CondExp`]: exact test with equal synaptic time constants; otherwise the certified
-    /// march. Returned times satisfy `V(t) ≥ v_thresh` (computed) and lie within
+    /// march. Returned times satisfy `V(t) ≥ v_thresh` (computed: by the closed form, or the
+    /// Taylor polynomial of the search's panel, within its proven error) and lie within
     /// [`SPIKE_TIME_TOL`] plus `voltage_tolerance / V'` of the true crossing; trajectories whose
     /// excursion above threshold is below `voltage_tolerance` or shorter than [`GRAZE_WIDTH`] may
     /// count as non-spiking.
