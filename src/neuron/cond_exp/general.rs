@@ -53,9 +53,7 @@ impl CondExp {
     pub(super) fn panel(&self, f: &Free, h: f64) -> Free {
         let (decay_e, decay_i) = ((-h * self.inv_s_e).exp(), (-h * self.inv_s_i).exp());
         let (ge_h, gi_h) = (f.ge * decay_e, f.gi * decay_i);
-        let v = self
-            .panel_series(f, h, decay_e, decay_i)
-            .map(|series| series.value());
+        let v = self.with_panel_series(f, h, decay_e, decay_i, Series::value);
         Free {
             v: v.unwrap_or_else(|| self.quadrature_v(f, h, ge_h, gi_h)),
             ge: ge_h,
@@ -64,15 +62,22 @@ impl CondExp {
         }
     }
 
-    /// The Taylor polynomial of [`CondExp::panel`] over the normalised length `h` from `f`, at
-    /// the panel tolerance; `None` where its bound fails or the method is the quadrature.
-    /// `decay_e`, `decay_i` are `e^{−h/s_E}`, `e^{−h/s_I}`.
-    fn panel_series(&self, f: &Free, h: f64, decay_e: f64, decay_i: f64) -> Option<Series> {
+    /// `use_series` applied to the Taylor polynomial of [`CondExp::panel`] over the normalised
+    /// length `h` from `f`, at the panel tolerance; `None` where its bound fails or the method
+    /// is the quadrature. `decay_e`, `decay_i` are `e^{−h/s_E}`, `e^{−h/s_I}`.
+    fn with_panel_series<R>(
+        &self,
+        f: &Free,
+        h: f64,
+        decay_e: f64,
+        decay_i: f64,
+        use_series: impl FnOnce(&Series) -> R,
+    ) -> Option<R> {
         match self.general {
             GeneralMethod::Taylor => {
                 let gl_h = 1.0 + f.ge * decay_e + f.gi * decay_i;
                 let tol = self.propagation_tol * h * gl_h;
-                self.taylor_series(f, h, tol, decay_e, decay_i)
+                self.with_taylor_series(f, h, tol, decay_e, decay_i, use_series)
             }
             GeneralMethod::Quadrature => None,
         }
@@ -90,9 +95,10 @@ impl CondExp {
             return None;
         }
         let (decay_e, decay_i) = ((-h * self.inv_s_e).exp(), (-h * self.inv_s_i).exp());
-        let series = self.panel_series(f_a, h, decay_e, decay_i)?;
-        let distance = |t: f64| series.at(t) - self.theta;
-        let t = refine_crossing(distance, 0.0, 1.0, SPIKE_TIME_TOL / (b - a)).ok()?;
+        let tol = SPIKE_TIME_TOL / (b - a);
+        let t = self.with_panel_series(f_a, h, decay_e, decay_i, |series| {
+            refine_crossing(|t| series.at(t) - self.theta, 0.0, 1.0, tol).ok()
+        })??;
         Some((a + t * (b - a)).min(b))
     }
 

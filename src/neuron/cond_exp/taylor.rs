@@ -66,18 +66,20 @@ impl CondExp {
         (1.0 + f.ge + f.gi).max(self.inv_s_e).max(self.inv_s_i)
     }
 
-    /// The free membrane from `f` over the normalised length `h` as a polynomial in the panel's
-    /// own time, with a proven truncation error ≤ `tol` [mV] anywhere on the panel (the bound
-    /// on `∫_0^1 |ρ|` bounds `∫_0^t |ρ|` too); `None` when no order up to [`MAX_ORDER`] proves
-    /// it. `decay_e`, `decay_i` are `e^{−h/s_E}`, `e^{−h/s_I}` (the caller has them).
-    pub(super) fn taylor_series(
+    /// `use_series` applied to the free membrane from `f` over the normalised length `h` as a
+    /// polynomial in the panel's own time, with a proven truncation error ≤ `tol` [mV] anywhere
+    /// on the panel (the bound on `∫_0^1 |ρ|` bounds `∫_0^t |ρ|` too); `None` when no order up
+    /// to [`MAX_ORDER`] proves it. `decay_e`, `decay_i` are `e^{−h/s_E}`, `e^{−h/s_I}` (the
+    /// caller has them). The series stays in this frame (it is not returned by value).
+    pub(super) fn with_taylor_series<R>(
         &self,
         f: &Free,
         h: f64,
         tol: f64,
         decay_e: f64,
         decay_i: f64,
-    ) -> Option<Series> {
+        use_series: impl FnOnce(&Series) -> R,
+    ) -> Option<R> {
         let mut series = Series::new(self, f, h);
         // The defect's leading terms scale like these magnitudes (for a cheap test before the
         // bound itself).
@@ -90,7 +92,7 @@ impl CondExp {
                 && estimate <= 0.25 * tol
                 && series.truncation_bound(self, decay_e, decay_i) <= tol
             {
-                return Some(series);
+                return Some(use_series(&series));
             }
         }
         None
