@@ -30,17 +30,21 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
+def sizes_and_p(n):
+    """Excitatory and inhibitory sizes (80 % excitatory) of `n` neurons and the recurrent
+    connection probability that keeps the benchmark's in-degree."""
+    return n * 4 // 5, n // 5, 0.02 * 4000 / n
+
+
 def scaled(text, n):
-    """The COBA benchmark's TOML text with `n` neurons (80 % excitatory) and the recurrent
-    connection probability scaled to keep the in-degree."""
-    n_exc, n_inh = n * 4 // 5, n // 5
+    """The COBA benchmark's TOML text with `n` neurons, as `sizes_and_p` scales it."""
+    n_exc, n_inh, p = sizes_and_p(n)
     for name, old, new in (("exc", 3200, n_exc), ("inh", 800, n_inh)):
         size = f'name = "{name}"\nsize = '
         assert text.count(f"{size}{old}\n") == 1, name
         text = text.replace(f"{size}{old}\n", f"{size}{new}\n")
     recurrent = 'connector = { type = "fixed_probability", p = 0.02 }'
     assert text.count(recurrent) == 4, "four recurrent projections"
-    p = 0.02 * 4000 / n
     profile = os.path.join(ROOT, "models", "neurons", "coba_benchmark.toml")
     return (text.replace(recurrent, f'connector = {{ type = "fixed_probability", p = {p!r} }}')
                 .replace('"../models/neurons/coba_benchmark.toml"', repr(profile).replace("'", '"')))
@@ -79,7 +83,8 @@ import resource, sys
 sys.path.insert(0, {os.path.dirname(os.path.abspath(__file__))!r})
 import side_by_side as sbs
 net = sbs.network("coba")
-net["n_exc"], net["n_inh"], net["p"], net["t_stop"] = {n * 4 // 5}, {n // 5}, {0.02 * 4000 / n!r}, {t_stop!r}
+net["n_exc"], net["n_inh"], net["p"] = {sizes_and_p(n)!r}
+net["t_stop"] = {t_stop!r}
 import nest
 sbs.run_nest(net, 1, 1)
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, nest.GetKernelStatus("num_connections"))

@@ -95,20 +95,14 @@ impl Trial {
             .min(TRIAL_EVENT_CHUNK)
     }
 
-    /// Count `visits` neuron visits of chosen windows; at the period's end, start the trials
-    /// again (and say so).
-    pub fn chosen_windows(&mut self, visits: u64) -> bool {
-        self.chosen_for(visits)
-    }
-
     /// Events the chosen event-by-event loop may still pop in its period.
     fn chosen_events_left(&self) -> u64 {
         self.period.saturating_sub(self.chosen)
     }
 
-    /// Count `work` visits or events of the chosen loop; at the period's end, start the trials
-    /// again (and say so).
-    fn chosen_for(&mut self, work: u64) -> bool {
+    /// Count `work` neuron visits (windows) or events of the chosen loop; at the period's end,
+    /// start the trials again (and say so).
+    pub fn chosen_for(&mut self, work: u64) -> bool {
         self.chosen += work;
         let over = self.chosen >= self.period;
         if over {
@@ -280,9 +274,9 @@ mod tests {
             period: 1000,
             ..Trial::default()
         };
-        assert!(!trial.chosen_windows(999));
+        assert!(!trial.chosen_for(999));
         assert_eq!(trial.choice, LoopChoice::Windows);
-        assert!(trial.chosen_windows(1));
+        assert!(trial.chosen_for(1));
         assert_eq!(trial.choice, LoopChoice::TrialWindows);
         assert_eq!((trial.visits, trial.events, trial.chosen), (0, 0, 0));
         let mut trial = Trial {

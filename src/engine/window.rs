@@ -155,7 +155,7 @@ impl Simulation {
                     LoopChoice::TrialWindows => {
                         self.trial.window(visits, summary.work() - work, seconds)
                     }
-                    LoopChoice::Windows => self.trial.chosen_windows(visits),
+                    LoopChoice::Windows => self.trial.chosen_for(visits),
                     _ => false,
                 };
             if trial_or_period_over {

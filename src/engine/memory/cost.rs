@@ -66,9 +66,7 @@ pub(super) fn connection_count(
             allow_self_connections,
         } => {
             let trials = candidates(*allow_self_connections) * n_post as f64;
-            let mean = p * trials;
-            let sd = (trials * p * (1.0 - p)).sqrt();
-            (mean, (mean + SIGMAS * sd).ceil().min(trials))
+            (p * trials, binomial_bound(trials, *p).min(trials))
         }
         Connector::FixedNumberPre {
             n,
@@ -124,19 +122,22 @@ impl ProjectionCost {
     }
 }
 
+/// The mean plus [`SIGMAS`] standard deviations of a binomial count of `trials` with
+/// probability `p`, rounded up.
+fn binomial_bound(trials: f64, p: f64) -> f64 {
+    let p = p.clamp(0.0, 1.0);
+    (trials * p + SIGMAS * (trials * p * (1.0 - p)).sqrt()).ceil()
+}
+
 /// Most connections one presynaptic node gets from `connector` between populations of `n_pre`
 /// and `n_post` members: exact for the deterministic rules, the mean plus [`SIGMAS`] standard
 /// deviations of a binomial count for the random ones.
 fn fan_out(connector: &Connector, n_pre: usize, n_post: usize) -> f64 {
-    let binomial = |trials: f64, p: f64| {
-        let p = p.clamp(0.0, 1.0);
-        (trials * p + SIGMAS * (trials * p * (1.0 - p)).sqrt()).ceil()
-    };
     let n_post = n_post as f64;
     match connector {
         Connector::AllToAll { .. } => n_post,
         Connector::OneToOne => 1.0,
-        Connector::FixedProbability { p, .. } => binomial(n_post, *p).min(n_post),
+        Connector::FixedProbability { p, .. } => binomial_bound(n_post, *p).min(n_post),
         Connector::FixedNumberPre {
             n,
             with_replacement,
@@ -153,7 +154,7 @@ fn fan_out(connector: &Connector, n_pre: usize, n_post: usize) -> f64 {
             } else {
                 per_post / n_pre.max(1) as f64
             };
-            binomial(trials, p)
+            binomial_bound(trials, p)
         }
         Connector::FromList { connections } => {
             let mut per_pre = std::collections::HashMap::new();

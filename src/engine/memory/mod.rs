@@ -58,7 +58,7 @@ use text::human_count;
 /// Scratch of sorting one node's synapses by delay, per synapse [bytes]: the order (`u32`),
 /// its stable sort's buffer (up to one `u32` more), targets or projections (`u32`), weights or
 /// delays (`f64`).
-const SORT_BYTES_PER_SYNAPSE: f64 = 20.0;
+const SORT_BYTES_PER_SYNAPSE: f64 = (3 * size_of::<u32>() + size_of::<f64>()) as f64;
 
 /// Resident memory of the program itself [bytes]: code, libraries, start-up allocations
 /// (measured: the `exactspike` command running a network of two neurons peaks at 6.8 MB).

@@ -15,10 +15,13 @@ impl CondExp {
     pub(super) fn panel_tau(&self, f: &Free) -> f64 {
         match self.general {
             GeneralMethod::Taylor => self.taylor_panel_tau(f),
-            GeneralMethod::Quadrature => {
-                2.0 / (1.0 + f.ge + f.gi).max(self.inv_s_e).max(self.inv_s_i)
-            }
+            GeneralMethod::Quadrature => 2.0 / self.largest_rate(f),
         }
+    }
+
+    /// `(e^{−h/s_E}, e^{−h/s_I})`: the decay of each conductance over the normalised length `h`.
+    pub(super) fn decays(&self, h: f64) -> (f64, f64) {
+        ((-h * self.inv_s_e).exp(), (-h * self.inv_s_i).exp())
     }
 
     /// Length [normalised time] of one step of a spike search: [`CondExp::taylor_search_tau`],
@@ -51,7 +54,7 @@ impl CondExp {
     /// panels add up to about `propagation_tol · ∫ L e^{−∫L} ≤ propagation_tol` (at most 1.6×
     /// that for panels with `h L ≤ 1`), as with the quadrature's `propagation_tol · h`.
     pub(super) fn panel(&self, f: &Free, h: f64) -> Free {
-        let (decay_e, decay_i) = ((-h * self.inv_s_e).exp(), (-h * self.inv_s_i).exp());
+        let (decay_e, decay_i) = self.decays(h);
         let (ge_h, gi_h) = (f.ge * decay_e, f.gi * decay_i);
         let v = self.with_panel_series(f, h, decay_e, decay_i, Series::value);
         Free {
@@ -94,7 +97,7 @@ impl CondExp {
         if h > self.panel_tau(f_a) {
             return None;
         }
-        let (decay_e, decay_i) = ((-h * self.inv_s_e).exp(), (-h * self.inv_s_i).exp());
+        let (decay_e, decay_i) = self.decays(h);
         let tol = SPIKE_TIME_TOL / (b - a);
         let t = self.with_panel_series(f_a, h, decay_e, decay_i, |series| {
             refine_crossing(|t| series.at(t) - self.theta, 0.0, 1.0, tol).ok()

@@ -65,7 +65,7 @@ fn table_order(p: &CondExpParams) -> Option<f64> {
     (p.tau_syn_E == p.tau_syn_I).then(|| p.tau_syn_E / p.tau_m)
 }
 
-/// Search steps ([`CondExp::taylor_search_tau`]) a spike search looks ahead (general method;
+/// Search steps ([`CondExp::search_tau`]) a spike search looks ahead (general method;
 /// [`ExactNeuron::search_until`]). Two (when a step was a propagation panel) made the COBA
 /// benchmark network 15 % slower (searches past the next delivered input are wasted) and the
 /// `throughput` COBA row, with its inputs known in advance, 17 % faster (fewer wakes).
@@ -646,7 +646,7 @@ impl ExactNeuron for CondExp {
             return f64::INFINITY;
         }
         // At least one representable step ahead, so that every wake makes progress.
-        (t_start + SEARCH_STEPS * self.taylor_search_tau(&f) * self.tau_m).max(t_start.next_up())
+        (t_start + SEARCH_STEPS * self.search_tau(&f) * self.tau_m).max(t_start.next_up())
     }
 
     /// Closed form: the end of the refractory period while refractory (inputs before it only

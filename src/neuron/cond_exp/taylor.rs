@@ -62,7 +62,7 @@ impl CondExp {
 
     /// The largest rate [1/normalised time] in the free membrane's equation at `f`: its leak
     /// `1 + ĝ_E + ĝ_I` or a synaptic decay.
-    fn largest_rate(&self, f: &Free) -> f64 {
+    pub(super) fn largest_rate(&self, f: &Free) -> f64 {
         (1.0 + f.ge + f.gi).max(self.inv_s_e).max(self.inv_s_i)
     }
 

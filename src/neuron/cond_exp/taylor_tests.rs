@@ -39,7 +39,7 @@ fn truncation_bound_holds_at_every_order() {
             let f = random_free(&m, &mut rng);
             // Up to the panel length the method uses.
             let h = m.taylor_panel_tau(&f) * rng.random::<f64>();
-            let (decay_e, decay_i) = ((-h * m.inv_s_e).exp(), (-h * m.inv_s_i).exp());
+            let (decay_e, decay_i) = m.decays(h);
             let reference = m.quadrature_v(&f, h, f.ge * decay_e, f.gi * decay_i);
             let mut series = Series::new(&m, &f, h);
             for _ in 0..14 {
@@ -59,7 +59,7 @@ fn truncation_bound_holds_at_every_order() {
                 // polynomial).
                 let inside = rng.random::<f64>();
                 let sub = inside * h;
-                let (sub_e, sub_i) = ((-sub * m.inv_s_e).exp(), (-sub * m.inv_s_i).exp());
+                let (sub_e, sub_i) = m.decays(sub);
                 let reference = m.quadrature_v(&f, sub, f.ge * sub_e, f.gi * sub_i);
                 let error = (series.at(inside) - reference).abs();
                 assert!(
