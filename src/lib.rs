@@ -43,9 +43,17 @@ use record::{record_into_file, Control, FileOutput, MemoryRecorder, RecordError,
 
 /// Run `experiment` to its `t_stop`, keeping everything it records in memory.
 pub fn run_in_memory(experiment: &config::Experiment) -> Result<MemoryRecorder, RunError> {
+    run_in_memory_reporting(experiment, &mut |_| {})
+}
+
+/// [`run_in_memory`], calling `progress` with the simulated time reached [ms] now and then.
+pub fn run_in_memory_reporting(
+    experiment: &config::Experiment,
+    progress: &mut dyn FnMut(f64),
+) -> Result<MemoryRecorder, RunError> {
     let mut simulation = engine::Simulation::new(experiment)?;
     let mut recorder = MemoryRecorder::new(simulation.layout().clone());
-    simulation.run(&mut recorder, None, &mut |_| {})?;
+    simulation.run(&mut recorder, None, progress)?;
     Ok(recorder)
 }
 

@@ -134,7 +134,7 @@ pub fn calibrate<'py>(
     check_output(&out, overwrite).map_err(to_py)?;
     let spec = sampling.spec()?;
     // The calibration does not stop early: Ctrl-C takes effect when it ends, before the file.
-    let calibration = detached::run(py, threads, |_| jobs::calibrate(&spec))?
+    let calibration = detached::run(py, threads, |_| jobs::calibrate(&spec, &mut |_| {}))?
         .unless_raised()?
         .map_err(to_py)?;
     let output = FileOutput {

@@ -95,6 +95,9 @@ enum Command {
         /// Output HDF5 file.
         #[arg(long)]
         out: PathBuf,
+        /// No progress bar and no summary.
+        #[arg(long)]
+        quiet: bool,
         /// Replace an existing output file and picture.
         #[arg(long)]
         overwrite: bool,
@@ -208,8 +211,16 @@ fn execute(command: Command, threads: Option<usize>) -> Result<()> {
         Command::Calibrate {
             sampling,
             out,
+            quiet,
             overwrite,
-        } => calibrate(&sampling, &out, overwrite),
+        } => {
+            let output = Output {
+                path: &out,
+                quiet,
+                overwrite,
+            };
+            calibrate(&sampling, &output)
+        }
         Command::Sample(args) => sample(&args),
         Command::Train(args) => train(&args),
         Command::PlotDkl {
@@ -240,21 +251,30 @@ fn execute(command: Command, threads: Option<usize>) -> Result<()> {
 }
 
 /// `calibrate`: calibrate, write the calibration and the picture of the activation curve.
-fn calibrate(path: &Path, out: &Path, overwrite: bool) -> Result<()> {
+fn calibrate(path: &Path, output: &Output) -> Result<()> {
+    let (out, overwrite) = (output.path, output.overwrite);
     let picture = out.with_extension("png");
     // Both outputs are checked before the calibration runs.
     check_output(out, overwrite)?;
     check_output(&picture, overwrite)?;
     let spec = SamplingSpec::from_file(path)?;
-    let calibration = jobs::calibrate(&spec)?;
+    let mut bar = ProgressBar::new(1.0, !output.quiet && std::io::stderr().is_terminal());
+    let calibration = jobs::calibrate(&spec, &mut |done| {
+        bar.show(done, || "calibrating".to_string())
+    });
+    bar.clear();
+    let calibration = calibration?;
     // A signal while the file is written lets it be finished (no hidden partial file is left).
     let _signals = Signals::catch()?;
-    let output = FileOutput {
+    let file = FileOutput {
         path: out,
         overwrite,
     };
-    jobs::write_calibration(&spec, &calibration, output)?;
+    jobs::write_calibration(&spec, &calibration, file)?;
     plot::draw_calibration(out, &picture, overwrite)?;
+    if output.quiet {
+        return Ok(());
+    }
     let f = &calibration.fit;
     say!(
         "v_p05 = {:.4} ± {:.4} mV, alpha = {:.4} ± {:.4} mV ({} points, rms residual {:.2e}) -> {}",

@@ -81,7 +81,8 @@ pub struct Calibration {
 }
 
 /// `p_on` of `IF_cond_exp` neurons with parameters `params` and the given resting potentials [mV],
-/// each with its own `noise`, measured over `duration` [ms] after `burn_in` [ms].
+/// each with its own `noise`, measured over `duration` [ms] after `burn_in` [ms]. `progress` is
+/// called now and then with the simulated time reached [ms] (of `burn_in + duration`).
 pub fn measure_p_on(
     params: &CondExpParams,
     noise: &Noise,
@@ -89,6 +90,7 @@ pub fn measure_p_on(
     burn_in: f64,
     duration: f64,
     seed: u64,
+    progress: &mut dyn FnMut(f64),
 ) -> Result<Vec<f64>, RunError> {
     let experiment = noisy_neurons(
         "calibration sweep",
@@ -99,7 +101,7 @@ pub fn measure_p_on(
         seed,
     )
     .build()?;
-    let recording = crate::run_in_memory(&experiment)?;
+    let recording = crate::run_in_memory_reporting(&experiment, progress)?;
     let spikes = recording
         .spikes_of(SAMPLERS)
         .expect("samplers are recorded");
@@ -123,19 +125,28 @@ pub(crate) fn evenly_spaced(from: f64, span: f64, points: usize) -> Vec<f64> {
 }
 
 /// Calibrate the activation function of `params` under `noise` (see the module docs).
+/// `progress` is called now and then with the fraction of the planned work done (neurons ×
+/// simulated time; a moved pre-scan window adds to the plan, so the fraction can step back).
 pub fn calibrate(
     params: &CondExpParams,
     noise: &Noise,
     settings: &CalibrationSection,
     seed: u64,
+    progress: &mut dyn FnMut(f64),
 ) -> Result<Calibration, CalibrationError> {
     let step = settings.prescan_step;
     let mut from = params.v_thresh - PRESCAN_HALF_WIDTH;
     let mut to = params.v_thresh + PRESCAN_HALF_WIDTH;
+    let prescan_count = (2.0 * PRESCAN_HALF_WIDTH / step).round() as usize + 1;
+    let prescan_work = prescan_count as f64 * (settings.burn_in + settings.prescan_duration);
+    let sweep_work = settings.points as f64 * (settings.burn_in + settings.duration);
+    let mut plan = WorkPlan::new(prescan_work + sweep_work, progress);
     let (mut scan_v, mut scan_p) = (Vec::new(), Vec::new());
     for attempt in 0..=PRESCAN_MOVES {
-        let count = ((to - from) / step).round() as usize + 1;
-        scan_v = (0..count).map(|i| from + i as f64 * step).collect();
+        if attempt > 0 {
+            plan.add(prescan_work);
+        }
+        scan_v = (0..prescan_count).map(|i| from + i as f64 * step).collect();
         scan_p = measure_p_on(
             params,
             noise,
@@ -143,6 +154,7 @@ pub fn calibrate(
             settings.burn_in,
             settings.prescan_duration,
             seed,
+            &mut plan.sweep(prescan_count, settings.burn_in + settings.prescan_duration),
         )?;
         let low = scan_p.iter().cloned().fold(f64::INFINITY, f64::min);
         let high = scan_p.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
@@ -181,7 +193,9 @@ pub fn calibrate(
         settings.burn_in,
         settings.duration,
         seed,
+        &mut plan.sweep(points, settings.burn_in + settings.duration),
     )?;
+    plan.finish();
     let fit = fit_logistic(&v_rest, &p_on)?;
     Ok(Calibration {
         v_rest,
@@ -190,4 +204,43 @@ pub fn calibrate(
         prescan_p_on: scan_p,
         fit,
     })
+}
+
+/// The work a calibration plans (neurons × simulated time [ms]) and how much of it is done, told
+/// to a progress callback as a fraction.
+struct WorkPlan<'a> {
+    /// Work planned so far.
+    planned: f64,
+    /// Work of the sweeps started so far, once they end.
+    started: f64,
+    /// Called with the fraction of `planned` done.
+    report: &'a mut dyn FnMut(f64),
+}
+
+impl<'a> WorkPlan<'a> {
+    fn new(planned: f64, report: &'a mut dyn FnMut(f64)) -> Self {
+        Self {
+            planned,
+            started: 0.0,
+            report,
+        }
+    }
+
+    /// Plan `work` more.
+    fn add(&mut self, work: f64) {
+        self.planned += work;
+    }
+
+    /// The progress callback (given the simulated time reached [ms]) of the next sweep: `neurons`
+    /// neurons for `length` [ms].
+    fn sweep(&mut self, neurons: usize, length: f64) -> impl FnMut(f64) + use<'_, 'a> {
+        let start = self.started;
+        self.started += neurons as f64 * length;
+        move |t| (self.report)((start + neurons as f64 * t) / self.planned)
+    }
+
+    /// Report that all the work is done.
+    fn finish(self) {
+        (self.report)(1.0);
+    }
 }

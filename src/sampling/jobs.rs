@@ -52,9 +52,13 @@ pub struct TrainingOutcome {
 }
 
 /// Calibrate the sampler of `spec` (`exactspike calibrate`); store it with
-/// [`super::tables::calibration_layout`].
-pub fn calibrate(spec: &SamplingSpec) -> Result<Calibration, SamplingError> {
-    calibrate_spec(spec)
+/// [`super::tables::calibration_layout`]. `progress` is called now and then with the fraction
+/// of the planned work done (see [`super::calibrate::calibrate`]).
+pub fn calibrate(
+    spec: &SamplingSpec,
+    progress: &mut dyn FnMut(f64),
+) -> Result<Calibration, SamplingError> {
+    calibrate_spec(spec, progress)
 }
 
 /// Sample with the translated parameters (`exactspike sample`), recording the samplers' spikes

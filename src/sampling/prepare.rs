@@ -116,7 +116,7 @@ impl SamplingJob {
         let (first, calibration) = match &spec.calibration.file {
             Some(path) => (load_activation(&spec.file, path)?, None),
             None => {
-                let c = calibrate_with(&spec, &first_noise)?;
+                let c = calibrate_with(&spec, &first_noise, &mut |_| {})?;
                 (Activation::from(&c.fit), Some(c))
             }
         };
@@ -374,14 +374,21 @@ fn per_sampler(
 
 /// Calibrate the sampler of `spec` (its `[calibration]` sweep settings) under Poisson noise: its
 /// own for the `poisson` kind, otherwise that of the first guess of the background's mean input
-/// ([`bootstrap_noise`]).
-pub(crate) fn calibrate_spec(spec: &SamplingSpec) -> Result<Calibration, SamplingError> {
-    calibrate_with(spec, &bootstrap_noise(spec)?)
+/// ([`bootstrap_noise`]). `progress` as for [`calibrate`].
+pub(crate) fn calibrate_spec(
+    spec: &SamplingSpec,
+    progress: &mut dyn FnMut(f64),
+) -> Result<Calibration, SamplingError> {
+    calibrate_with(spec, &bootstrap_noise(spec)?, progress)
 }
 
-/// Calibrate the sampler of `spec` under `noise`.
-fn calibrate_with(spec: &SamplingSpec, noise: &Noise) -> Result<Calibration, SamplingError> {
-    calibrate(&spec.sampler, noise, &spec.calibration, spec.seed)
+/// Calibrate the sampler of `spec` under `noise`; `progress` as for [`calibrate`].
+fn calibrate_with(
+    spec: &SamplingSpec,
+    noise: &Noise,
+    progress: &mut dyn FnMut(f64),
+) -> Result<Calibration, SamplingError> {
+    calibrate(&spec.sampler, noise, &spec.calibration, spec.seed, progress)
         .map_err(|e| calibration_error(spec, e))
 }
 

@@ -24,12 +24,19 @@ fn short_calibration_agrees_with_an_independent_long_run() {
         prescan_duration: 500.0,
         ..CalibrationSection::default()
     };
-    let short = calibrate(&sbs(), &noise, &settings, 1)
+    let mut reported = Vec::new();
+    let short = calibrate(&sbs(), &noise, &settings, 1, &mut |f| reported.push(f))
         .expect("calibrates")
         .fit;
+    // The progress rises through (0, 1] to 1 (the pre-scan window does not move here).
+    assert!(reported.len() > 2, "{reported:?}");
+    assert!(reported.windows(2).all(|w| w[0] <= w[1]), "{reported:?}");
+    assert!(reported[0] > 0.0 && reported[reported.len() - 2] < 1.0);
+    assert_eq!(reported.last(), Some(&1.0));
     // Independent estimate: 12 other points across the slope, 10× longer each, another seed.
     let v_rest: Vec<f64> = (0..12).map(|i| -52.4 + 0.35 * f64::from(i)).collect();
-    let p_on = measure_p_on(&sbs(), &noise, &v_rest, 500.0, 200_000.0, 99).expect("runs");
+    let p_on =
+        measure_p_on(&sbs(), &noise, &v_rest, 500.0, 200_000.0, 99, &mut |_| {}).expect("runs");
     let long = fit_logistic(&v_rest, &p_on).expect("fits");
     eprintln!(
         "short: v_p05 {:.4} ± {:.4}, alpha {:.4} ± {:.4}; long: v_p05 {:.4} ± {:.4}, alpha {:.4} ± {:.4}",

@@ -93,6 +93,22 @@ fn a_stored_calibration_is_reused() {
         std::fs::metadata(&picture).unwrap().len() > 10_000,
         "activation curve picture"
     );
+    // `--quiet` prints nothing and writes the same file.
+    let quiet = dir.path().join("quiet.h5");
+    let sampling = dir.path().join("sampling.toml");
+    let output = cli(&[
+        "calibrate",
+        sampling.to_str().unwrap(),
+        "--out",
+        quiet.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(output.status.success());
+    assert!(output.stdout.is_empty() && output.stderr.is_empty());
+    assert_eq!(
+        dataset_f64(&quiet, "calibration/p_on"),
+        dataset_f64(&calibration, "calibration/p_on")
+    );
     let with_file = VALID.replace_once(
         "points = 30",
         &format!("file = {:?}\npoints = 30", calibration.to_str().unwrap()),

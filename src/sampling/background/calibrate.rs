@@ -174,6 +174,7 @@ pub fn calibrate_under_background(
         burn_in,
         duration,
         spec.seed,
+        &mut |_| {},
     )?;
     let poisson_fit = fit_logistic(&v_rest, &poisson_p_on).ok();
     Ok(BackgroundCalibration {
