@@ -10,6 +10,7 @@ use serde::de::{Deserialize, Deserializer, Error as _};
 
 use crate::config::{ArrayParams, InitialState, PoissonParams};
 use crate::engine::neurons::Group;
+use crate::neuron::first_spike::FirstSpike;
 use crate::neuron::{CellParams, CondExp, CurrExp, NeuronModel, NeuronParams, ParamSpec};
 
 /// PyNN name of the array source, which has no numeric parameter table.
@@ -191,6 +192,9 @@ register! { $
     IfCondExp => CondExp,
     /// `IF_curr_exp`: LIF neurons with exponentially decaying currents.
     IfCurrExp => CurrExp,
+    /// `IF_curr_exp_first_spike`: `IF_curr_exp` with one synaptic time constant that fires
+    /// once (the time-to-first-spike neuron).
+    IfCurrExpFirstSpike => FirstSpike,
 }
 
 impl Cell {
@@ -202,6 +206,11 @@ impl Cell {
     /// `IF_curr_exp` neurons sharing `params`.
     pub fn if_curr_exp(params: crate::neuron::CurrExpParams) -> Self {
         Self::IfCurrExp(NeuronParams::Shared(params))
+    }
+
+    /// `IF_curr_exp_first_spike` neurons sharing `params`.
+    pub fn if_curr_exp_first_spike(params: crate::ttfs::neuron::FirstSpikeParams) -> Self {
+        Self::IfCurrExpFirstSpike(NeuronParams::Shared(params))
     }
 
     /// Poisson spike sources sharing `params`.

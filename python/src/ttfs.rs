@@ -226,7 +226,7 @@ fn chip_dict<'py>(py: Python<'py>, run: &ChipRun) -> PyResult<Bound<'py, PyDict>
 
 /// Pattern `index` of the data set `data` through the TTFS model stored at `model`, as an
 /// experiment for the event-driven engine (what `exactspike ttfs run` runs): the input as
-/// spike sources, each layer as an `IF_curr_exp` population firing once, all spikes recorded.
+/// spike sources, each layer as an `IF_curr_exp_first_spike` population, all spikes recorded.
 /// Returns the experiment (run it with `Simulation` or `run`) and the pattern's label.
 #[pyfunction]
 #[pyo3(signature = (model, data = "yin-yang-test", index = 0))]

@@ -9,6 +9,7 @@
 
 pub mod cond_exp;
 pub mod curr_exp;
+pub mod first_spike;
 pub mod params;
 pub mod variable;
 

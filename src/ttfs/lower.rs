@@ -1,16 +1,16 @@
 //! A first-spike network and one input pattern as an engine experiment, built through the typed
 //! builder, so that the event-driven engine can run it, record it and check the layered path.
 //!
-//! Each layer becomes an `IF_curr_exp` population with tau_syn_E = tau_syn_I = tau_syn, reset to
-//! v_rest and a refractory period longer than the run (so it fires at most once: its first
-//! spike); the pattern becomes a `SpikeSourceArray` `input` (an input at ∞ has no spike), each
-//! bias a one-spike `SpikeSourceArray` `bias<l>`. Weights ≥ 0 go to the excitatory receptor,
+//! Each layer becomes an `IF_curr_exp_first_spike` population (`IF_curr_exp` with one tau_syn
+//! that fires at most once: its first spike) starting at v_rest; the pattern becomes a
+//! `SpikeSourceArray` `input` (an input at ∞ has no spike), each bias a one-spike
+//! `SpikeSourceArray` `bias<l>`. Weights ≥ 0 go to the excitatory receptor,
 //! negative ones to the inhibitory receptor; every delay is 0 ms, as in the layered model.
 
 use super::network::{Layer, Network};
 use crate::config::{ArrayParams, Cell, Connector, Experiment, ExperimentBuilder, SpikeTimes};
 use crate::error::ConfigError;
-use crate::neuron::{CurrExpParams, Receptor};
+use crate::neuron::Receptor;
 
 /// Population name of layer `l` (from 0, input side first).
 pub fn layer_name(l: usize) -> String {
@@ -39,19 +39,12 @@ pub fn experiment(
     for (l, layer) in network.layers().iter().enumerate() {
         let name = layer_name(l);
         let p = layer.neuron().params();
-        let params = CurrExpParams {
-            cm: p.cm,
-            tau_m: p.tau_m,
-            v_rest: p.v_rest,
-            v_thresh: p.v_thresh,
-            v_reset: p.v_rest,
-            tau_refrac: 2.0 * t_stop + 1.0,
-            tau_syn_E: p.tau_syn,
-            tau_syn_I: p.tau_syn,
-            i_offset: 0.0,
-        };
         builder
-            .population(&name, layer.n_out(), Cell::if_curr_exp(params))
+            .population(
+                &name,
+                layer.n_out(),
+                Cell::if_curr_exp_first_spike(p.clone()),
+            )
             .initial_v(p.v_rest);
         project(&mut builder, &below, &name, layer, 0..layer.n_in());
         if let Some(t) = layer.bias_time() {

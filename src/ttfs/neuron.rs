@@ -40,6 +40,24 @@ cell_params! {
     };
 }
 
+impl FirstSpikeParams {
+    /// The `IF_curr_exp` parameters of this neuron (tau_syn_E = tau_syn_I = tau_syn, no offset
+    /// current) with reset potential `v_reset` [mV] and refractory period `tau_refrac` [ms].
+    pub fn curr_exp(&self, v_reset: f64, tau_refrac: f64) -> CurrExpParams {
+        CurrExpParams {
+            cm: self.cm,
+            tau_m: self.tau_m,
+            v_rest: self.v_rest,
+            v_thresh: self.v_thresh,
+            v_reset,
+            tau_refrac,
+            tau_syn_E: self.tau_syn,
+            tau_syn_I: self.tau_syn,
+            i_offset: 0.0,
+        }
+    }
+}
+
 /// How the first crossing between two inputs is found.
 #[derive(Clone, Debug)]
 enum Solver {
@@ -101,18 +119,8 @@ impl FirstSpikeNeuron {
     /// The same neuron, its spikes found by the engine's certified search whatever the ratio of
     /// time constants (slower; the closed forms are checked against it).
     pub fn certified(params: &FirstSpikeParams) -> Self {
-        let engine = CurrExpParams {
-            cm: params.cm,
-            tau_m: params.tau_m,
-            v_rest: params.v_rest,
-            v_thresh: params.v_thresh,
-            v_reset: params.v_rest - 1.0,
-            tau_refrac: 0.0,
-            tau_syn_E: params.tau_syn,
-            tau_syn_I: params.tau_syn,
-            i_offset: 0.0,
-        };
-        Self::with_solver(params, Solver::General(Box::new(CurrExp::new(&engine))))
+        let engine = CurrExp::new(&params.curr_exp(params.v_rest - 1.0, 0.0));
+        Self::with_solver(params, Solver::General(Box::new(engine)))
     }
 
     fn with_solver(params: &FirstSpikeParams, solver: Solver) -> Self {

@@ -376,12 +376,11 @@ pub fn train(
     let mut best_network = network.clone();
     let mut history = Vec::with_capacity(t.epochs);
     let mut checkpoints = Vec::new();
-    let mut order: Vec<usize> = (0..train.len()).collect();
+    let mut order = Vec::with_capacity(train.len());
     let mut completed = true;
     'epochs: for epoch in 0..t.epochs {
         let lr = t.schedule.lr(epoch);
-        order.sort_unstable();
-        order.shuffle(&mut ttfs_stream(spec.seed, "shuffle", epoch as u64));
+        epoch_order(spec.seed, epoch, train.len(), &mut order);
         let (mut loss_sum, mut correct, mut seen, mut updates, mut bumps) = (0.0, 0, 0, 0, 0);
         for batch in order.chunks(t.batch) {
             if stop.load(Ordering::Relaxed) {
@@ -444,6 +443,14 @@ pub fn train(
         checkpoints,
         completed,
     }
+}
+
+/// Put the order in which [`train`] takes `patterns` patterns in epoch `epoch` (from 0) for
+/// master `seed` into `order`: 0..patterns shuffled by the epoch's own stream.
+pub fn epoch_order(seed: u64, epoch: usize, patterns: usize, order: &mut Vec<usize>) {
+    order.clear();
+    order.extend(0..patterns);
+    order.shuffle(&mut ttfs_stream(seed, "shuffle", epoch as u64));
 }
 
 /// tau_syn of the output layer [ms]: the loss's time unit.

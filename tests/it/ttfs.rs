@@ -168,6 +168,103 @@ fn layered_path_matches_the_event_driven_engine() {
     assert!(compared > 300, "only {compared} spikes compared");
 }
 
+/// `[[projection]]` tables of the weight rows of `layer` (one row per neuron) for the columns
+/// `columns` (column `columns.start + k` is neuron k of `pre`), split by sign onto the two
+/// receptors, every delay 0 ms.
+fn projections_toml(
+    layer: &Layer,
+    pre: &str,
+    post: &str,
+    columns: std::ops::Range<usize>,
+) -> String {
+    let mut text = String::new();
+    for (receptor, excitatory) in [("excitatory", true), ("inhibitory", false)] {
+        let mut rows = Vec::new();
+        for (j, row) in layer.weights().chunks_exact(layer.width()).enumerate() {
+            for (k, &w) in row[columns.clone()].iter().enumerate() {
+                if (w >= 0.0) == excitatory {
+                    rows.push(format!("[{k}, {j}, {w:?}, 0.0]"));
+                }
+            }
+        }
+        text += &format!(
+            "[[projection]]\npre = \"{pre}\"\npost = \"{post}\"\nreceptor = \"{receptor}\"\n\
+             connector = {{ type = \"from_list\", connections = [{}] }}\n\n",
+            rows.join(", ")
+        );
+    }
+    text
+}
+
+/// A first-spike network written as an experiment file that names `IF_curr_exp_first_spike`
+/// runs with `exactspike run` and gives the layered path's spike times in every layer, each
+/// neuron at most once.
+#[test]
+fn exactspike_run_takes_the_first_spike_cell_type() {
+    let mut rng = ChaCha8Rng::seed_from_u64(77);
+    let p = params(1.37, 1.0, 1.0, 0.0, 1.0);
+    let network = random_network(&mut rng, &p);
+    let input: Vec<f64> = (0..6).map(|_| rng.random_range(0.0..2.0)).collect();
+    let mut trace = Trace::default();
+    network.forward(&input, &mut trace);
+    let lists: Vec<String> = input.iter().map(|t| format!("[{t:?}]")).collect();
+    let mut text = format!(
+        "[simulation]\nt_stop = 40.0\n\n[[population]]\nname = \"input\"\nsize = 6\n\
+         model = \"SpikeSourceArray\"\nparams = {{ spike_times = [{}] }}\n\n",
+        lists.join(", ")
+    );
+    let mut below = "input".to_string();
+    for (l, layer) in network.layers().iter().enumerate() {
+        let name = layer_name(l);
+        text += &format!(
+            "[[population]]\nname = \"{name}\"\nsize = {}\nmodel = \"IF_curr_exp_first_spike\"\n\
+             params = {{ cm = 1.0, tau_m = 1.37, tau_syn = 1.0, v_rest = 0.0, v_thresh = 1.0 }}\n\
+             initial = {{ v = 0.0 }}\n\n[[population]]\nname = \"bias{l}\"\nsize = 1\n\
+             model = \"SpikeSourceArray\"\nparams = {{ spike_times = [0.9] }}\n\n",
+            layer.n_out()
+        );
+        text += &projections_toml(layer, &below, &name, 0..layer.n_in());
+        text += &projections_toml(
+            layer,
+            &format!("bias{l}"),
+            &name,
+            layer.n_in()..layer.width(),
+        );
+        below = name;
+    }
+    text += "[record]\nspikes = [\"layer0\", \"layer1\"]\n";
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("first_spike.toml"), &text).unwrap();
+    let output = crate::common::cli_in(
+        dir.path(),
+        &["run", "first_spike.toml", "--out", "run.h5", "--quiet"],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut compared = 0;
+    for (l, layered) in trace.outputs.iter().enumerate() {
+        let (times, senders) =
+            exactspike::record::inspect::read_spikes(&dir.path().join("run.h5"), &layer_name(l))
+                .unwrap();
+        let mut engine = vec![f64::INFINITY; layered.len()];
+        for (t, s) in times.iter().zip(senders) {
+            assert!(engine[s as usize].is_infinite(), "neuron {s} fired twice");
+            engine[s as usize] = *t;
+        }
+        for (a, b) in layered.iter().zip(&engine) {
+            assert!(
+                a == b || (a - b).abs() <= 1e-9,
+                "layer {l}: layered {a} vs run {b}"
+            );
+            compared += usize::from(a.is_finite());
+        }
+    }
+    assert!(compared >= 8, "only {compared} spikes compared");
+}
+
 /// Run `exactspike ttfs ARGS` in `dir`; (exit code, stdout, stderr).
 pub(crate) fn ttfs(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
     let mut all = vec!["ttfs"];
