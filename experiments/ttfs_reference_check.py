@@ -96,8 +96,10 @@ def train_reference(training, utils, net, sim, params, work, epochs):
             last, bump = training.check_bump_weights(net, hidden_times, label_times, params,
                                                      epoch, start, bump, last)
             loss = criterion(label_times, y)
-            # exactspike's loss omits the regulariser's constant -alpha
-            loss_sum += (loss.item() - params["alpha"]) * len(y)
+            # exactspike's regulariser has the constant -alpha, where the label neuron fires (a
+            # silent label's loss is 100 in both)
+            fired_label = torch.isfinite(label_times.gather(1, y.view(-1, 1))).sum().item()
+            loss_sum += loss.item() * len(y) - params["alpha"] * fired_label
             first = label_times.argmin(1)
             fired = torch.isfinite(label_times.gather(1, first.view(-1, 1))).flatten()
             correct += int(((first == y) & fired).sum())

@@ -4,7 +4,7 @@ settings move the test accuracy by more than the seeds' scatter? Each variant is
 experiments/ttfs_yin_yang.toml with one or two settings changed; every run keeps both its last
 and its best-validation network. Prints, per variant, the test accuracy of both (mean ± sd, min)
 and the mean of the best validation accuracy (the only number a choice may be based on).
-About 3.5 min per variant and 5 seeds on 2 cores.
+About 2.5 min per variant and 5 seeds on 2 cores.
 
 Needs numpy and h5py. Usage:
     cargo build --release

@@ -209,7 +209,7 @@ impl Cell {
     }
 
     /// `IF_curr_exp_first_spike` neurons sharing `params`.
-    pub fn if_curr_exp_first_spike(params: crate::ttfs::neuron::FirstSpikeParams) -> Self {
+    pub fn if_curr_exp_first_spike(params: crate::neuron::first_spike::FirstSpikeParams) -> Self {
         Self::IfCurrExpFirstSpike(NeuronParams::Shared(params))
     }
 

@@ -99,6 +99,14 @@ impl ChipNetwork {
             if population.cell.is_source() {
                 continue;
             }
+            if matches!(population.cell, Cell::IfCurrExpFirstSpike(_)) {
+                return Err(fail(
+                    at(".model"),
+                    "IF_curr_exp_first_spike networks run on an emulated chip through `exactspike \
+                     ttfs train|eval --chip`, not `run --chip`"
+                        .to_string(),
+                ));
+            }
             let fits = matches!(
                 (&population.cell, profile.synapse),
                 (Cell::IfCondExp(_), SynapseKind::Conductance)

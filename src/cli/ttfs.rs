@@ -106,8 +106,8 @@ pub enum TtfsCommand {
         #[arg(long)]
         overwrite: bool,
     },
-    /// Run a model on one pattern in the event-driven engine (`IF_curr_exp` neurons that fire
-    /// once) and record every layer's spikes in HDF5; draw them with `exactspike raster`.
+    /// Run a model on one pattern in the event-driven engine (`IF_curr_exp_first_spike`
+    /// neurons) and record every layer's spikes in HDF5; draw them with `exactspike raster`.
     Run {
         /// Model (HDF5, from `ttfs train`).
         model: PathBuf,

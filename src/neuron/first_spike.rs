@@ -5,9 +5,45 @@
 //! the rest of the run, so it fires at most once. As for every cell type, the initial membrane
 //! potential is PyNN's −65 mV unless given: a first-spike network starts at `v_rest`.
 
-use super::curr_exp::{CurrExp, CurrExpState};
+use super::curr_exp::{CurrExp, CurrExpParams, CurrExpState};
+use super::params::cell_params;
 use super::{ExactNeuron, InputFeed, InputRun, NeuronModel, NeuronParams, Observation, Receptor};
-use crate::ttfs::neuron::FirstSpikeParams;
+
+cell_params! {
+    /// PyNN parameters of a first-spike layer's neurons (ms, mV, nF). The defaults are Göltz et
+    /// al.'s dimensionless units read in PyNN's: tau_m = tau_syn = 1 ms, cm = 1 nF, threshold 1 mV
+    /// above rest, so a weight of 1 nA is one unit of the reference's weights.
+    pub struct FirstSpikeParams = "IF_curr_exp_first_spike" {
+        cm: "nF", 1.0, Positive, "Membrane capacitance";
+        tau_m: "ms", 1.0, Positive, "Membrane time constant";
+        tau_syn: "ms", 1.0, Positive, "Decay time of the synaptic current (both signs)";
+        v_rest: "mV", 0.0, Finite, "Resting potential (where a layered pattern starts)";
+        v_thresh: "mV", 1.0, Finite, "Spike threshold";
+    }
+    relations = |p| {
+        (p.v_thresh <= p.v_rest).then(|| {
+            ("v_thresh", format!("must be above v_rest ({} mV), got {} mV", p.v_rest, p.v_thresh))
+        })
+    };
+}
+
+impl FirstSpikeParams {
+    /// The `IF_curr_exp` parameters of this neuron (tau_syn_E = tau_syn_I = tau_syn, no offset
+    /// current) with reset potential `v_reset` [mV] and refractory period `tau_refrac` [ms].
+    pub fn curr_exp(&self, v_reset: f64, tau_refrac: f64) -> CurrExpParams {
+        CurrExpParams {
+            cm: self.cm,
+            tau_m: self.tau_m,
+            v_rest: self.v_rest,
+            v_thresh: self.v_thresh,
+            v_reset,
+            tau_refrac,
+            tau_syn_E: self.tau_syn,
+            tau_syn_I: self.tau_syn,
+            i_offset: 0.0,
+        }
+    }
+}
 
 /// The refractory period after the first spike [ms]: longer than any run (finite, so that the
 /// arithmetic of `IF_curr_exp`'s refractory state stays finite).

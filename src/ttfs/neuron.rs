@@ -17,46 +17,10 @@
 //! ∂T/∂w_i = −κ(T − t_i)/V′(T) and ∂T/∂t_i = w_i κ′(T − t_i)/V′(T), where κ is the PSP of a unit
 //! weight ([`FirstSpikeNeuron::psp`]); only the inputs before T (the causal set) contribute.
 
-use crate::neuron::curr_exp::{CurrExp, CurrExpParams, CurrExpState};
-use crate::neuron::params::cell_params;
+use crate::neuron::curr_exp::{CurrExp, CurrExpState};
+pub use crate::neuron::first_spike::FirstSpikeParams;
 use crate::neuron::{ExactNeuron, Receptor};
 use crate::numerics::lambert::lambert_w0_negative;
-
-cell_params! {
-    /// PyNN parameters of a first-spike layer's neurons (ms, mV, nF). The defaults are Göltz et
-    /// al.'s dimensionless units read in PyNN's: tau_m = tau_syn = 1 ms, cm = 1 nF, threshold 1 mV
-    /// above rest, so a weight of 1 nA is one unit of the reference's weights.
-    pub struct FirstSpikeParams = "IF_curr_exp_first_spike" {
-        cm: "nF", 1.0, Positive, "Membrane capacitance";
-        tau_m: "ms", 1.0, Positive, "Membrane time constant";
-        tau_syn: "ms", 1.0, Positive, "Decay time of the synaptic current (both signs)";
-        v_rest: "mV", 0.0, Finite, "Resting potential, where every pattern starts";
-        v_thresh: "mV", 1.0, Finite, "Spike threshold";
-    }
-    relations = |p| {
-        (p.v_thresh <= p.v_rest).then(|| {
-            ("v_thresh", format!("must be above v_rest ({} mV), got {} mV", p.v_rest, p.v_thresh))
-        })
-    };
-}
-
-impl FirstSpikeParams {
-    /// The `IF_curr_exp` parameters of this neuron (tau_syn_E = tau_syn_I = tau_syn, no offset
-    /// current) with reset potential `v_reset` [mV] and refractory period `tau_refrac` [ms].
-    pub fn curr_exp(&self, v_reset: f64, tau_refrac: f64) -> CurrExpParams {
-        CurrExpParams {
-            cm: self.cm,
-            tau_m: self.tau_m,
-            v_rest: self.v_rest,
-            v_thresh: self.v_thresh,
-            v_reset,
-            tau_refrac,
-            tau_syn_E: self.tau_syn,
-            tau_syn_I: self.tau_syn,
-            i_offset: 0.0,
-        }
-    }
-}
 
 /// How the first crossing between two inputs is found.
 #[derive(Clone, Debug)]

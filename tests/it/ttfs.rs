@@ -111,7 +111,7 @@ fn random_network(rng: &mut ChaCha8Rng, p: &FirstSpikeParams) -> Network {
     Network::new(layers)
 }
 
-/// The layered closed forms and the event-driven engine (`IF_curr_exp`, first spike only) give
+/// The layered closed forms and the event-driven engine (`IF_curr_exp_first_spike`) give
 /// the same spike times in every layer, for tau_m/tau_syn = 1, 2 and 1.37 and PyNN-like units.
 #[test]
 fn layered_path_matches_the_event_driven_engine() {
@@ -263,6 +263,25 @@ fn exactspike_run_takes_the_first_spike_cell_type() {
         }
     }
     assert!(compared >= 8, "only {compared} spikes compared");
+    // On an emulated chip first-spike networks go through `ttfs`, not `run`.
+    let output = crate::common::cli_in(
+        dir.path(),
+        &[
+            "run",
+            "first_spike.toml",
+            "--out",
+            "chip.h5",
+            "--chip",
+            "bss2",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("population \"layer0\".model: IF_curr_exp_first_spike networks run on"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("chip.h5").exists());
 }
 
 /// Run `exactspike ttfs ARGS` in `dir`; (exit code, stdout, stderr).
