@@ -26,18 +26,12 @@ import numpy as np
 
 from runs import ROOT, attrs, run
 
+# Each job: its file in experiments/ and its label in the figure.
 CONFIGS = {
-    "yin_yang": "ttfs_yin_yang.toml",
-    "yin_yang_tuned": "ttfs_yin_yang_tuned.toml",
-    "yin_yang_tau2": "ttfs_yin_yang_tau2.toml",
-    "digits": "ttfs_digits.toml",
-}
-# Tick labels of the bar chart.
-LABELS = {
-    "yin_yang": "Yin-Yang",
-    "yin_yang_tuned": "Yin-Yang\ntuned",
-    "yin_yang_tau2": "Yin-Yang\ntau_m = 2 tau_syn",
-    "digits": "digits",
+    "yin_yang": ("ttfs_yin_yang.toml", "Yin-Yang"),
+    "yin_yang_tuned": ("ttfs_yin_yang_tuned.toml", "Yin-Yang\ntuned"),
+    "yin_yang_tau2": ("ttfs_yin_yang_tau2.toml", "Yin-Yang\ntau_m = 2 tau_syn"),
+    "digits": ("ttfs_digits.toml", "digits"),
 }
 
 
@@ -86,7 +80,7 @@ def figure(results, path):
     for name, colour in (("yin_yang", "tab:blue"), ("yin_yang_tuned", "tab:green"),
                          ("yin_yang_tau2", "tab:orange")):
         for i, r in enumerate(results[name]["runs"]):
-            label = LABELS[name].replace("\n", ", ")
+            label = CONFIGS[name][1].replace("\n", ", ")
             curves.plot(np.arange(1, len(r["validation_accuracy"]) + 1),
                         100 * np.array(r["validation_accuracy"]), color=colour, lw=0.7,
                         alpha=0.8, label=label if i == 0 else None)
@@ -103,7 +97,7 @@ def figure(results, path):
         bars.bar(x, [np.mean(v) for v in values], width=0.35, label=label, alpha=0.7)
         for xi, v in zip(x, values):
             bars.plot([xi] * len(v), v, "k.", ms=3)
-    bars.set_xticks(np.arange(len(names)), [LABELS[n] for n in names], fontsize=8)
+    bars.set_xticks(np.arange(len(names)), [CONFIGS[n][1] for n in names], fontsize=8)
     bars.set_ylim(90, 100)
     bars.set_ylabel("test accuracy [%]")
     bars.legend(fontsize=8, loc="lower right")
@@ -119,7 +113,7 @@ def main():
     args = parser.parse_args()
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for name, config in CONFIGS.items():
+        for name, (config, _) in CONFIGS.items():
             seeds = range(1, (args.digits_seeds if name == "digits" else args.seeds) + 1)
             runs = [train(args.binary, config, s, os.path.join(tmp, f"{name}_{s}.h5")) for s in seeds]
             results[name] = {"config": f"experiments/{config}", "runs": runs, "summary": summary(runs)}

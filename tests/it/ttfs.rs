@@ -218,10 +218,17 @@ fn exactspike_run_takes_the_first_spike_cell_type() {
         let name = layer_name(l);
         text += &format!(
             "[[population]]\nname = \"{name}\"\nsize = {}\nmodel = \"IF_curr_exp_first_spike\"\n\
-             params = {{ cm = 1.0, tau_m = 1.37, tau_syn = 1.0, v_rest = 0.0, v_thresh = 1.0 }}\n\
-             initial = {{ v = 0.0 }}\n\n[[population]]\nname = \"bias{l}\"\nsize = 1\n\
-             model = \"SpikeSourceArray\"\nparams = {{ spike_times = [0.9] }}\n\n",
-            layer.n_out()
+             params = {{ cm = {:?}, tau_m = {:?}, tau_syn = {:?}, v_rest = {:?}, v_thresh = {:?} }}\n\
+             initial = {{ v = {:?} }}\n\n[[population]]\nname = \"bias{l}\"\nsize = 1\n\
+             model = \"SpikeSourceArray\"\nparams = {{ spike_times = [{:?}] }}\n\n",
+            layer.n_out(),
+            p.cm,
+            p.tau_m,
+            p.tau_syn,
+            p.v_rest,
+            p.v_thresh,
+            p.v_rest,
+            layer.bias_time().unwrap()
         );
         text += &projections_toml(layer, &below, &name, 0..layer.n_in());
         text += &projections_toml(
