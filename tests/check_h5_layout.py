@@ -18,7 +18,7 @@ their attributes with the documented types: counts uint64, flags uint8 0/1, quan
 /sampling's per-network tables have a leading networks dimension, and /background (a sampling
 file whose background is not private Poisson noise) has its sources, per-sampler statistics and
 probe sweeps with the documented shapes. A TTFS model (`ttfs train`) or predictions file (`ttfs
-eval --out`) has /ttfs and /layer<l> with their attributes and weights [size, inputs (+1 bias)]
+eval --out`) has /ttfs and /layer<l> with their attributes and weights [size, inputs (+ biases)]
 (and /chip with its typed attributes and tables when it ran on an emulated chip),
 and /test or /predictions (times [patterns, classes], labels, predictions, confusion
 [classes, classes + 1] summing to the patterns); a model also has /training columns [epochs_run]
@@ -254,7 +254,7 @@ class Checker:
         """A TTFS model or predictions file: settings, layers, evaluation, history."""
         t = f["ttfs"]
         model = "test" in f
-        self.typed(t, counts=("format_version", "inputs", "classes", "layers"),
+        self.typed(t, counts=("format_version", "inputs", "classes", "layers", "repeat"),
                    floats=("early", "late", "xi", "alpha", "beta"))
         if self.expect("invert" in t.attrs, "/ttfs: missing attribute invert"):
             value = np.asarray(t.attrs["invert"])
@@ -271,11 +271,14 @@ class Checker:
             if not self.expect(f"layer{l}" in f, f"/layer{l}: missing group"):
                 return
             g = f[f"layer{l}"]
-            self.typed(g, counts=("size", "inputs"), texts=("method",),
+            self.typed(g, counts=("size", "inputs", "biases"), texts=("method",),
                        floats=("bias_time", "cm", "tau_m", "tau_syn", "v_rest", "v_thresh"))
             self.expect(int(g.attrs.get("inputs", -1)) == n_in, f"/layer{l}: inputs is not {n_in}, the layer below")
             size = int(g.attrs.get("size", 0))
-            width = n_in + int(np.isfinite(g.attrs.get("bias_time", np.nan)))
+            biases = int(g.attrs.get("biases", 0))
+            self.expect((biases > 0) == bool(np.isfinite(g.attrs.get("bias_time", np.nan))),
+                        f"/layer{l}: {biases} bias inputs but bias_time {g.attrs.get('bias_time')}")
+            width = n_in + biases
             self.shape(g, "weights", np.float64, (size, width))
             if "weights" in g:
                 self.units(g["weights"], "nA")

@@ -25,7 +25,7 @@ use super::instance::{ChipInstance, Factors, GAIN_E, TAU_M, TAU_SYN_E, V_THRESH}
 use super::ttfs_map::TtfsMapping;
 use crate::neuron::curr_exp::{CurrExp, CurrExpParams};
 use crate::rng::chip_stream;
-use crate::ttfs::network::{input_order, Network, Trace};
+use crate::ttfs::network::{input_order, Bias, Network, Trace};
 use crate::ttfs::neuron::engine_first_spike;
 use crate::ttfs::train::{output_tau, Substrate, Trial};
 
@@ -126,7 +126,10 @@ impl Substrate for EmulatedChip {
         let mut known = on_chip.clone();
         let (mut order, mut times) = (Vec::new(), Vec::new());
         for (l, layer) in network.layers().iter().enumerate() {
-            let bias = layer.bias_time().map(|t| self.stamp(t));
+            let bias = layer.bias().map(|b| Bias {
+                time: self.stamp(b.time),
+                ..b
+            });
             input_order(&on_chip, bias, &mut order, &mut times);
             let p = layer.neuron().params();
             let theta = p.v_thresh - p.v_rest;
@@ -204,7 +207,7 @@ mod tests {
     use super::*;
     use crate::chip::profile::ChipProfile;
     use crate::chip::settings::ChipSection;
-    use crate::ttfs::network::Layer;
+    use crate::ttfs::network::{Bias, Layer};
     use crate::ttfs::neuron::{FirstSpikeNeuron, FirstSpikeParams};
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
@@ -236,7 +239,7 @@ mod tests {
             let w = (0..(n_in + 1) * n_out)
                 .map(|_| (rng.random_range(-0.5..2.5f64) * 1000.0).round() / 1000.0)
                 .collect();
-            Layer::new(neuron.clone(), n_in, n_out, Some(0.9), w)
+            Layer::new(neuron.clone(), n_in, n_out, Some(Bias::one(0.9)), w)
         });
         Network::new(layers.to_vec())
     }

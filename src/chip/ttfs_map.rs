@@ -30,7 +30,7 @@ pub struct Placement {
     pub first_circuit: usize,
     /// Circuits per neuron (more than one when merged for fan-in).
     pub circuits_per_neuron: usize,
-    /// Synapse rows per neuron (two per input, the bias included).
+    /// Synapse rows per neuron (two per input, the bias inputs included).
     pub rows: usize,
 }
 
@@ -95,7 +95,7 @@ impl TtfsMapping {
                 return Err(fail(
                     format!("ttfs.layer[{l}]"),
                     format!(
-                        "{} inputs (bias included) need {rows} synapse rows per neuron, the limit \
+                        "{} inputs (bias inputs included) need {rows} synapse rows per neuron, the limit \
                          is {max_rows} ({} circuits of {} rows)",
                         layer.width(),
                         profile.max_circuits_per_neuron,
@@ -212,7 +212,7 @@ pub fn hardware_us(profile: &ChipProfile, bio_ms: f64) -> f64 {
 pub struct LayerFit {
     /// Neurons.
     pub neurons: usize,
-    /// Inputs per neuron, the bias included.
+    /// Inputs per neuron, the bias inputs included.
     pub inputs: usize,
     /// Where it sits.
     pub placement: Placement,
@@ -272,7 +272,7 @@ mod tests {
     use super::*;
     use crate::chip::settings::ChipSection;
     use crate::chip::timing::HardwareTime;
-    use crate::ttfs::network::Layer;
+    use crate::ttfs::network::{Bias, Layer};
     use crate::ttfs::neuron::{FirstSpikeNeuron, FirstSpikeParams};
 
     fn network(sizes: &[usize], tau_m: f64, weight: f64) -> Network {
@@ -288,7 +288,7 @@ mod tests {
                     neuron.clone(),
                     w[0],
                     w[1],
-                    Some(0.9),
+                    Some(Bias::one(0.9)),
                     vec![weight; (w[0] + 1) * w[1]],
                 )
             })

@@ -23,7 +23,9 @@ use exactspike::record::{
 };
 use exactspike::sampling::background::report::describe;
 use exactspike::sampling::readout::SamplingResult;
-use exactspike::sampling::{jobs, plot, summary, SamplingJob, SamplingSpec, TrainingJob};
+use exactspike::sampling::{
+    jobs, plot, summary, Preparing, SamplingError, SamplingJob, SamplingSpec, TrainingJob,
+};
 use exactspike::threads::{Threads, MAX_THREADS};
 
 /// Exact, event-driven spiking neural network simulator.
@@ -293,13 +295,28 @@ fn calibrate(path: &Path, output: &Output) -> Result<()> {
     Ok(())
 }
 
+/// Run `prepare` (a sampling job's preparation) with a progress bar of its calibrations, unless
+/// `output` is quiet or stderr is no terminal.
+fn preparing<T>(
+    output: &Output,
+    prepare: impl FnOnce(&mut dyn FnMut(Preparing, f64)) -> Result<T, SamplingError>,
+) -> Result<T, SamplingError> {
+    let mut bar = ProgressBar::new(1.0, !output.quiet && std::io::stderr().is_terminal());
+    let prepared = prepare(&mut |stage, done| bar.show(done, || stage.to_string()));
+    bar.clear();
+    prepared
+}
+
 /// `sample`: prepare, run with the exact readout, write the results.
 fn sample(args: &SamplingArgs) -> Result<()> {
     check_output(&args.out, args.overwrite)?;
-    let job =
-        SamplingJob::prepare(args.spec()?)?.with_memory_limit(args.max_memory.unwrap_or_default());
-    args.describe_background(&job);
     let output = args.output();
+    let spec = args.spec()?;
+    let job = preparing(&output, |progress| {
+        SamplingJob::prepare_reporting(spec, progress)
+    })?
+    .with_memory_limit(args.max_memory.unwrap_or_default());
+    args.describe_background(&job);
     let outcome = record(&output, job.metadata().t_stop, &mut |target, control| {
         jobs::sample_into_file(&job, target, control)
     })?;
@@ -312,10 +329,13 @@ fn sample(args: &SamplingArgs) -> Result<()> {
 /// the training history.
 fn train(args: &SamplingArgs) -> Result<()> {
     check_output(&args.out, args.overwrite)?;
-    let job =
-        TrainingJob::prepare(args.spec()?)?.with_memory_limit(args.max_memory.unwrap_or_default());
-    args.describe_background(job.sampling());
     let output = args.output();
+    let spec = args.spec()?;
+    let job = preparing(&output, |progress| {
+        TrainingJob::prepare_reporting(spec, progress)
+    })?
+    .with_memory_limit(args.max_memory.unwrap_or_default());
+    args.describe_background(job.sampling());
     let t_stop = job.sampling().metadata().t_stop;
     let outcome = record(&output, t_stop, &mut |target, control| {
         jobs::train_into_file(&job, target, control)

@@ -29,5 +29,5 @@ pub mod training;
 pub mod translation;
 
 pub use error::SamplingError;
-pub use prepare::{SamplingJob, TrainingJob};
+pub use prepare::{Preparing, SamplingJob, TrainingJob};
 pub use spec::SamplingSpec;

@@ -78,16 +78,44 @@ pub struct TrainingJob {
     pub(crate) training: TrainingSpec,
 }
 
+/// What the preparation of a sampling job is doing when it reports progress.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Preparing {
+    /// Calibrating the sampler under Poisson noise (no calibration file given).
+    Calibration,
+    /// Measuring the activation under the background, on probes in the running network.
+    BackgroundCalibration,
+}
+
+impl std::fmt::Display for Preparing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Preparing::Calibration => "calibrating",
+            Preparing::BackgroundCalibration => "calibrating under the background",
+        })
+    }
+}
+
 impl SamplingJob {
     /// Prepare `spec` for sampling with the translated parameters.
     pub fn prepare(spec: SamplingSpec) -> Result<Self, SamplingError> {
-        Self::prepare_for(spec, None)
+        Self::prepare_reporting(spec, &mut |_, _| {})
+    }
+
+    /// [`SamplingJob::prepare`], calling `progress` now and then with what it does and the
+    /// fraction of that done.
+    pub fn prepare_reporting(
+        spec: SamplingSpec,
+        progress: &mut dyn FnMut(Preparing, f64),
+    ) -> Result<Self, SamplingError> {
+        Self::prepare_for(spec, None, progress)
     }
 
     /// Prepare `spec`, after `training` if given (then the network has every pair's synapses).
     fn prepare_for(
         spec: SamplingSpec,
         training: Option<&TrainingSpec>,
+        progress: &mut dyn FnMut(Preparing, f64),
     ) -> Result<Self, SamplingError> {
         // What does not fit the chip is refused before anything runs.
         let targets = spec.network_targets();
@@ -116,7 +144,9 @@ impl SamplingJob {
         let (first, calibration) = match &spec.calibration.file {
             Some(path) => (load_activation(&spec.file, path)?, None),
             None => {
-                let c = calibrate_with(&spec, &first_noise, &mut |_| {})?;
+                let c = calibrate_with(&spec, &first_noise, &mut |done| {
+                    progress(Preparing::Calibration, done)
+                })?;
                 (Activation::from(&c.fit), Some(c))
             }
         };
@@ -143,9 +173,15 @@ impl SamplingJob {
         let (activation, noise, translations, background) = match &wiring {
             None => (first, first_noise, first_translations, None),
             Some(wiring) => {
-                let measured =
-                    calibrate_under_background(&spec, wiring, &first_translations, &first)
-                        .map_err(|e| calibration_error(&spec, e))?;
+                let mut report = |done| progress(Preparing::BackgroundCalibration, done);
+                let measured = calibrate_under_background(
+                    &spec,
+                    wiring,
+                    &first_translations,
+                    &first,
+                    &mut report,
+                )
+                .map_err(|e| calibration_error(&spec, e))?;
                 let activation = measured.activation();
                 let noise = measured.matched_noise.clone();
                 // The fit is in the coordinates of the measured mean background.
@@ -305,8 +341,16 @@ impl TrainingJob {
     /// Prepare `spec` (which must have a `[training]` section) for training followed by
     /// sampling with the trained parameters.
     pub fn prepare(spec: SamplingSpec) -> Result<Self, SamplingError> {
+        Self::prepare_reporting(spec, &mut |_, _| {})
+    }
+
+    /// [`TrainingJob::prepare`], reporting progress as [`SamplingJob::prepare_reporting`] does.
+    pub fn prepare_reporting(
+        spec: SamplingSpec,
+        progress: &mut dyn FnMut(Preparing, f64),
+    ) -> Result<Self, SamplingError> {
         let training = training_of(&spec)?;
-        let sampling = SamplingJob::prepare_for(spec, Some(&training))?;
+        let sampling = SamplingJob::prepare_for(spec, Some(&training), progress)?;
         Ok(Self { sampling, training })
     }
 

@@ -107,10 +107,11 @@ impl TrainJob {
                 load(test)?,
             ),
         };
-        let inputs = train.n_features();
+        let features = train.n_features();
         for set in validation.iter().chain([&test]) {
-            same_features(set, inputs, &format!("the training set {}", train.name()))?;
+            same_features(set, features, &format!("the training set {}", train.name()))?;
         }
+        let inputs = spec.encoding.inputs(features);
         for set in [&train].into_iter().chain(&validation).chain([&test]) {
             check_labels(set, spec.classes(), set.name())?;
         }
@@ -223,15 +224,14 @@ fn start_from(path: &Path, spec: &TtfsSpec, inputs: usize) -> Result<Network, Tt
         )));
     }
     for (l, (layer, described)) in network.layers().iter().zip(&spec.layers).enumerate() {
-        if layer.neuron().params() != &described.neuron || layer.bias_time() != described.bias_time
-        {
+        if layer.neuron().params() != &described.neuron || layer.bias() != described.bias {
             return Err(mismatch(format!(
-                "layer {l}: the model's neuron parameters {:?} and bias time {:?} are not the \
+                "layer {l}: the model's neuron parameters {:?} and bias inputs {:?} are not the \
                  description's {:?} and {:?}",
                 layer.neuron().params(),
-                layer.bias_time(),
+                layer.bias(),
                 described.neuron,
-                described.bias_time
+                described.bias
             )));
         }
     }
@@ -304,10 +304,27 @@ pub fn named_data(name: &str) -> Result<Dataset, TtfsError> {
     Ok(data::yin_yang(split))
 }
 
-/// Whether `set` fits `network`: its labels the output layer, its feature count the inputs.
-pub fn check_fits(network: &Network, set: &Dataset) -> Result<(), TtfsError> {
+/// Whether `set` fits `model`: its labels the output layer, its features (sent as often as the
+/// encoding repeats them) the inputs.
+pub fn check_fits(model: &StoredModel, set: &Dataset) -> Result<(), TtfsError> {
+    let network = &model.network;
     check_labels(set, network.n_outputs(), set.name())?;
-    same_features(set, network.n_inputs(), "the network")
+    let repeat = model.encoding.repeat;
+    if repeat == 1 {
+        return same_features(set, network.n_inputs(), "the network");
+    }
+    if model.encoding.inputs(set.n_features()) == network.n_inputs() {
+        return Ok(());
+    }
+    Err(TtfsError::Mismatch {
+        path: set.name().to_string(),
+        problem: format!(
+            "has {} feature columns, sent {repeat} times {} inputs; the network has {}",
+            set.n_features(),
+            model.encoding.inputs(set.n_features()),
+            network.n_inputs()
+        ),
+    })
 }
 
 /// The substrate forward passes run on: `chip`, or the ideal model without one.
@@ -350,7 +367,7 @@ pub fn evaluate(
     run_seed: u64,
 ) -> Result<(Evaluation, Option<ChipRun>), TtfsError> {
     let network = &model.network;
-    check_fits(network, set)?;
+    check_fits(model, set)?;
     let started = Instant::now();
     let emulated = chip
         .map(|settings| emulated_chip(network, settings, run_seed))

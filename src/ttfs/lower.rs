@@ -3,8 +3,8 @@
 //!
 //! Each layer becomes an `IF_curr_exp_first_spike` population (`IF_curr_exp` with one tau_syn
 //! that fires at most once: its first spike) starting at v_rest; the pattern becomes a
-//! `SpikeSourceArray` `input` (an input at ∞ has no spike), each bias a one-spike
-//! `SpikeSourceArray` `bias<l>`. Weights ≥ 0 go to the excitatory receptor,
+//! `SpikeSourceArray` `input` (an input at ∞ has no spike), a layer's bias inputs a
+//! `SpikeSourceArray` `bias<l>` of one neuron per bias input, each spiking once. Weights ≥ 0 go to the excitatory receptor,
 //! negative ones to the inhibitory receptor; every delay is 0 ms, as in the layered model.
 
 use super::network::{Layer, Network};
@@ -47,9 +47,9 @@ pub fn experiment(
             )
             .initial_v(p.v_rest);
         project(&mut builder, &below, &name, layer, 0..layer.n_in());
-        if let Some(t) = layer.bias_time() {
+        if let Some(b) = layer.bias() {
             let bias = format!("bias{l}");
-            builder.population(&bias, 1, source(SpikeTimes::Shared(vec![t])));
+            builder.population(&bias, b.count, source(SpikeTimes::Shared(vec![b.time])));
             project(
                 &mut builder,
                 &bias,
@@ -108,18 +108,14 @@ pub fn pattern(
 ) -> Result<(Experiment, usize), super::error::TtfsError> {
     use super::jobs;
     let set = jobs::named_data(data)?;
-    jobs::check_fits(&model.network, &set)?;
+    jobs::check_fits(model, &set)?;
     if index >= set.len() {
         return Err(super::error::TtfsError::Mismatch {
             path: data.to_string(),
             problem: format!("{index_field} {index}: the set has {} patterns", set.len()),
         });
     }
-    let input: Vec<f64> = set
-        .sample(index)
-        .iter()
-        .map(|&x| model.encoding.time(x))
-        .collect();
+    let input = model.encoding.encode(set.sample(index));
     let mut trace = super::network::Trace::default();
     model.network.forward(&input, &mut trace);
     let spikes = trace.outputs.iter().flatten().chain(&input);

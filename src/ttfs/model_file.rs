@@ -3,17 +3,19 @@
 //!
 //! ```text
 //! /ttfs           attrs format_version (1), inputs, classes, layers, early (ms), late (ms), invert (0/1),
+//!                 repeat (times the pattern is sent; absent: 1),
 //!                 xi, alpha, beta, epochs_run, best_epoch, stored ("last", "best validation"
 //!                 or "best so far"), test_accuracy and test_loss (of the stored network),
 //!                 test_accuracy_last, test_accuracy_best_validation, wall_seconds, threads,
 //!                 init (the model training started from, if any)
-//! /layer<l>       attrs size, inputs, bias_time (ms, NaN: no bias), cm (nF), tau_m (ms),
-//!                 tau_syn (ms), v_rest (mV), v_thresh (mV), method
-//! /layer<l>/weights              float64 [size, inputs (+1 bias)]  nA
+//! /layer<l>       attrs size, inputs, bias_time (ms, NaN: no bias), biases (bias inputs; absent:
+//!                 1 with a bias time), cm (nF), tau_m (ms), tau_syn (ms), v_rest (mV),
+//!                 v_thresh (mV), method
+//! /layer<l>/weights              float64 [size, inputs (+ biases)]  nA
 //! /training/<column>             float64 [epochs]: epoch, lr, train_loss, train_accuracy,
 //!                                validation_loss, validation_accuracy, updates, bumps
 //! /checkpoints/epochs            float64 [C]
-//! /checkpoints/layer<l>          float64 [C, size, inputs (+1)]  nA
+//! /checkpoints/layer<l>          float64 [C, size, inputs (+ biases)]  nA
 //! /<set>/times                   float64 [patterns, classes]  ms (inf: no spike)
 //! /<set>/labels, /<set>/predictions   uint32 [patterns] (prediction = classes: no spike)
 //! /<set>/confusion               uint32 [classes, classes + 1] (last column: no spike)
@@ -42,7 +44,7 @@ use std::path::Path;
 use super::error::TtfsError;
 use super::jobs::{ChipRun, TrainJob, TrainOutcome};
 use super::loss::LossParams;
-use super::network::{Layer, Network};
+use super::network::{Bias, Layer, Network};
 use super::neuron::{FirstSpikeNeuron, FirstSpikeParams};
 use super::spec::{Encoding, Keep};
 use super::train::Evaluation;
@@ -267,6 +269,7 @@ fn network_layout(network: &Network, encoding: &Encoding, loss: &LossParams) -> 
     attr(MODEL_GROUP, "early", encoding.early.into());
     attr(MODEL_GROUP, "late", encoding.late.into());
     attr(MODEL_GROUP, "invert", AttributeValue::Flag(encoding.invert));
+    attr(MODEL_GROUP, "repeat", encoding.repeat.into());
     attr(MODEL_GROUP, "xi", loss.xi.into());
     attr(MODEL_GROUP, "alpha", loss.alpha.into());
     attr(MODEL_GROUP, "beta", loss.beta.into());
@@ -280,6 +283,7 @@ fn network_layout(network: &Network, encoding: &Encoding, loss: &LossParams) -> 
             "bias_time",
             layer.bias_time().unwrap_or(f64::NAN).into(),
         );
+        attr(&group, "biases", layer.bias().map_or(0, |b| b.count).into());
         for (name, value) in [
             ("cm", p.cm),
             ("tau_m", p.tau_m),
@@ -426,10 +430,23 @@ pub fn load(path: &Path) -> Result<StoredModel, TtfsError> {
                 format!("is {found}, the layer below has {n_in}"),
             ));
         }
-        let bias = value("bias_time")?;
-        let bias_time = bias.is_finite().then_some(bias);
+        let bias_time = value("bias_time")?;
+        let bias = match attrs.get("biases") {
+            Some(&count) if !bias_time.is_finite() && count != 0.0 => {
+                return Err(problem(
+                    &format!("/{group}.biases"),
+                    format!("{count} bias inputs without a bias time"),
+                ))
+            }
+            _ if !bias_time.is_finite() => None,
+            None => Some(Bias::one(bias_time)),
+            Some(&count) => Some(Bias {
+                time: bias_time,
+                count: whole(&group, "biases", count)?,
+            }),
+        };
         let weights = read_f64(path, &format!("{group}/weights"))?;
-        let width = n_in + usize::from(bias_time.is_some());
+        let width = n_in + bias.map_or(0, |b| b.count);
         if size.checked_mul(width) != Some(weights.len()) || weights.iter().any(|w| !w.is_finite())
         {
             return Err(problem(
@@ -444,7 +461,7 @@ pub fn load(path: &Path) -> Result<StoredModel, TtfsError> {
             FirstSpikeNeuron::new(&params),
             n_in,
             size,
-            bias_time,
+            bias,
             weights,
         ));
         n_in = size;
@@ -460,9 +477,23 @@ pub fn load(path: &Path) -> Result<StoredModel, TtfsError> {
         early: value("early")?,
         late: value("late")?,
         invert: value("invert")? != 0.0,
+        repeat: match settings.get("repeat") {
+            Some(&r) => whole(MODEL_GROUP, "repeat", r)?,
+            None => 1,
+        },
     };
     if !(encoding.early >= 0.0 && encoding.late > encoding.early && encoding.late.is_finite()) {
         return Err(problem("/ttfs.early", "needs 0 ≤ early < late".into()));
+    }
+    let inputs = layers.first().map_or(0, Layer::n_in);
+    if inputs % encoding.repeat != 0 {
+        return Err(problem(
+            "/ttfs.repeat",
+            format!(
+                "the pattern sent {} times cannot make {inputs} inputs",
+                encoding.repeat
+            ),
+        ));
     }
     let loss = LossParams {
         xi: value("xi")?,
@@ -539,10 +570,11 @@ pub fn describe(path: &Path) -> Result<String, crate::record::RecordError> {
     for l in 0..get(&settings, "layers") as usize {
         let (attrs, _) = group_attributes(path, &layer_group(l))?;
         let bias = get(&attrs, "bias_time");
-        let bias = if bias.is_finite() {
-            format!(", bias at {bias} ms")
-        } else {
-            String::new()
+        let biases = get(&attrs, "biases");
+        let bias = match (bias.is_finite(), biases) {
+            (false, _) => String::new(),
+            (true, n) if n > 1.0 => format!(", {n} bias inputs at {bias} ms"),
+            (true, _) => format!(", bias at {bias} ms"),
         };
         layers.push(format!(
             "{} (tau_m {} ms, tau_syn {} ms{bias})",
@@ -551,8 +583,14 @@ pub fn describe(path: &Path) -> Result<String, crate::record::RecordError> {
             get(&attrs, "tau_syn")
         ));
     }
+    let repeat = get(&settings, "repeat");
+    let repeat = if repeat > 1.0 {
+        format!(", the pattern sent {repeat} times")
+    } else {
+        String::new()
+    };
     let mut text = format!(
-        "\nttfs: {}; inputs at {} to {} ms\n",
+        "\nttfs: {}; inputs at {} to {} ms{repeat}\n",
         layers.join(" -> "),
         get(&settings, "early"),
         get(&settings, "late")

@@ -2,35 +2,54 @@
 //! layer, from its inputs in time order; the backward pass carries exact spike-time gradients from
 //! the output layer down to every weight.
 //!
-//! A layer's inputs are the first spikes of the layer below (or the encoded pattern), plus an
-//! optional bias input that spikes at a fixed time; inputs that never spike are left out. Each
+//! A layer's inputs are the first spikes of the layer below (or the encoded pattern), plus
+//! optional bias inputs that spike at a fixed time; inputs that never spike are left out. Each
 //! layer sorts its inputs once and shares the decay factors of the gaps between them with all its
 //! neurons, so the forward pass costs a few multiply-adds per (input, neuron) pair.
 
 use super::neuron::{Decay, FirstSpikeNeuron, Spike};
 
-/// One layer: `n_out` first-spike neurons, all-to-all from `n_in` inputs and the bias.
+/// The bias inputs of a layer: `count` inputs, each with a weight of its own, all spiking at
+/// `time` [ms]. On BrainScaleS-2 Göltz et al. send the hidden layer's bias five times, as five
+/// synapse rows.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bias {
+    /// Spike time [ms].
+    pub time: f64,
+    /// Number of bias inputs (≥ 1).
+    pub count: usize,
+}
+
+impl Bias {
+    /// One bias input spiking at `time` [ms].
+    pub fn one(time: f64) -> Self {
+        Self { time, count: 1 }
+    }
+}
+
+/// One layer: `n_out` first-spike neurons, all-to-all from `n_in` inputs and the bias inputs.
 #[derive(Clone, Debug)]
 pub struct Layer {
     neuron: FirstSpikeNeuron,
     n_in: usize,
     n_out: usize,
-    bias_time: Option<f64>,
+    bias: Option<Bias>,
     weights: Vec<f64>,
 }
 
 impl Layer {
-    /// A layer of `n_out` neurons with `n_in` inputs and, if `bias_time` [ms] is given, a bias
-    /// input spiking then; `weights` [nA] is row-major, one row per neuron, with the bias weight
-    /// last in each row. Panics if `weights` has the wrong length.
+    /// A layer of `n_out` neurons with `n_in` inputs and, if `bias` is given, its bias inputs;
+    /// `weights` [nA] is row-major, one row per neuron, with the bias weights last in each row.
+    /// Panics if `weights` has the wrong length or a bias has no inputs.
     pub fn new(
         neuron: FirstSpikeNeuron,
         n_in: usize,
         n_out: usize,
-        bias_time: Option<f64>,
+        bias: Option<Bias>,
         weights: Vec<f64>,
     ) -> Self {
-        let width = n_in + usize::from(bias_time.is_some());
+        assert!(bias.is_none_or(|b| b.count > 0), "a bias needs inputs");
+        let width = n_in + bias.map_or(0, |b| b.count);
         assert_eq!(
             weights.len(),
             width * n_out,
@@ -40,7 +59,7 @@ impl Layer {
             neuron,
             n_in,
             n_out,
-            bias_time,
+            bias,
             weights,
         }
     }
@@ -50,7 +69,7 @@ impl Layer {
         &self.neuron
     }
 
-    /// Number of inputs from the layer below (without the bias).
+    /// Number of inputs from the layer below (without the bias inputs).
     pub fn n_in(&self) -> usize {
         self.n_in
     }
@@ -60,17 +79,22 @@ impl Layer {
         self.n_out
     }
 
-    /// Time of the bias spike [ms], if the layer has one.
+    /// Time of the bias spike [ms], if the layer has bias inputs.
     pub fn bias_time(&self) -> Option<f64> {
-        self.bias_time
+        self.bias.map(|b| b.time)
     }
 
-    /// Inputs per neuron, the bias included: the length of a weight row.
+    /// The bias inputs, if any.
+    pub fn bias(&self) -> Option<Bias> {
+        self.bias
+    }
+
+    /// Inputs per neuron, the bias inputs included: the length of a weight row.
     pub fn width(&self) -> usize {
-        self.n_in + usize::from(self.bias_time.is_some())
+        self.n_in + self.bias.map_or(0, |b| b.count)
     }
 
-    /// Weights [nA], row-major (one row of [`Layer::width`] per neuron, bias last).
+    /// Weights [nA], row-major (one row of [`Layer::width`] per neuron, bias inputs last).
     pub fn weights(&self) -> &[f64] {
         &self.weights
     }
@@ -83,7 +107,7 @@ impl Layer {
     /// First spikes of every neuron for inputs spiking at `input` [ms] (∞ = no spike).
     pub fn forward(&self, input: &[f64], trace: &mut LayerTrace) {
         assert_eq!(input.len(), self.n_in, "one input time per input");
-        input_order(input, self.bias_time, &mut trace.order, &mut trace.times);
+        input_order(input, self.bias, &mut trace.order, &mut trace.times);
         trace.decays.clear();
         trace.decays.extend(
             trace
@@ -152,16 +176,24 @@ impl Layer {
     }
 }
 
-/// Put the indices of the inputs that spike (the bias, index `input.len()`, if `bias` [ms] is
-/// given) in time order into `order` (ties by index), and their times [ms] into `times`.
-pub fn input_order(input: &[f64], bias: Option<f64>, order: &mut Vec<usize>, times: &mut Vec<f64>) {
+/// Put the indices of the inputs that spike (the bias inputs, indices from `input.len()` on, if
+/// `bias` is given) in time order into `order` (ties by index), and their times [ms] into `times`.
+pub fn input_order(
+    input: &[f64],
+    bias: Option<Bias>,
+    order: &mut Vec<usize>,
+    times: &mut Vec<f64>,
+) {
     let n_in = input.len();
     order.clear();
     order.extend((0..n_in).filter(|&i| input[i].is_finite()));
-    if bias.is_some() {
-        order.push(n_in);
+    if let Some(bias) = bias {
+        order.extend(n_in..n_in + bias.count);
     }
-    let time_of = |i: usize| bias.filter(|_| i == n_in).unwrap_or_else(|| input[i]);
+    let time_of = |i: usize| match bias {
+        Some(bias) if i >= n_in => bias.time,
+        _ => input[i],
+    };
     order.sort_by(|&a, &b| time_of(a).total_cmp(&time_of(b)).then(a.cmp(&b)));
     times.clear();
     times.extend(order.iter().map(|&i| time_of(i)));
@@ -170,7 +202,7 @@ pub fn input_order(input: &[f64], bias: Option<f64>, order: &mut Vec<usize>, tim
 /// What the forward pass of one layer leaves for the backward pass.
 #[derive(Clone, Debug, Default)]
 pub struct LayerTrace {
-    /// Input indices (the bias is index `n_in`) of the inputs that spike, in time order.
+    /// Input indices (the bias inputs from `n_in` on) of the inputs that spike, in time order.
     pub order: Vec<usize>,
     /// Their spike times [ms], nondecreasing.
     pub times: Vec<f64>,
@@ -316,7 +348,7 @@ mod tests {
                     let w = (0..(n_in + 1) * n_out)
                         .map(|_| rng.random_range(-0.5..2.0))
                         .collect();
-                    Layer::new(neuron.clone(), n_in, n_out, Some(0.9), w)
+                    Layer::new(neuron.clone(), n_in, n_out, Some(Bias::one(0.9)), w)
                 });
                 let mut network = Network::new(layers.to_vec());
                 let input: Vec<f64> = (0..4).map(|_| rng.random_range(0.15..2.0)).collect();
@@ -362,5 +394,71 @@ mod tests {
             }
         }
         assert!(checked > 1000, "{checked}");
+    }
+    /// A pattern sent twice (each copy at half the weight) and three bias inputs act as the
+    /// pattern sent once and one bias input of the summed weight: the same spike times, and
+    /// every copy's weight gradient that of the single input (a weight's gradient is the
+    /// effect of its input's PSP, the same for every copy).
+    #[test]
+    fn repeated_inputs_and_bias_inputs_act_as_their_summed_weight() {
+        let mut rng = ChaCha8Rng::seed_from_u64(23);
+        let encoding = crate::ttfs::spec::Encoding {
+            repeat: 2,
+            ..Default::default()
+        };
+        let mut compared = 0;
+        for ratio in [1.0, 1.37] {
+            let neuron = FirstSpikeNeuron::new(&FirstSpikeParams {
+                tau_m: ratio,
+                ..FirstSpikeParams::default()
+            });
+            for _ in 0..20 {
+                let (n_in, n_out) = (4, 6);
+                let single: Vec<f64> = (0..(n_in + 1) * n_out)
+                    .map(|_| rng.random_range(-0.5..2.0))
+                    .collect();
+                // Row j: inputs 0..4 twice at half the weight, then the bias weight in thirds.
+                let split: Vec<f64> = single
+                    .chunks_exact(n_in + 1)
+                    .flat_map(|row| {
+                        let half = row[..n_in].iter().map(|w| w / 2.0);
+                        let third = std::iter::repeat_n(row[n_in] / 3.0, 3);
+                        half.clone().chain(half).chain(third).collect::<Vec<_>>()
+                    })
+                    .collect();
+                let one = Layer::new(neuron.clone(), n_in, n_out, Some(Bias::one(0.9)), single);
+                let bias = Bias {
+                    time: 0.9,
+                    count: 3,
+                };
+                let many = Layer::new(neuron.clone(), 2 * n_in, n_out, Some(bias), split);
+                let features: Vec<f64> = (0..n_in).map(|_| rng.random()).collect();
+                let input = encoding.encode(&features);
+                assert_eq!(input.len(), 2 * n_in);
+                assert_eq!(input[..n_in], input[n_in..]);
+                let (mut a, mut b) = (LayerTrace::default(), LayerTrace::default());
+                one.forward(&input[..n_in], &mut a);
+                many.forward(&input, &mut b);
+                let delta = vec![1.0; n_out];
+                let (mut ga, mut gb) = (vec![0.0; (n_in + 1) * n_out], vec![0.0; 11 * n_out]);
+                one.backward(&a, &delta, f64::INFINITY, &mut ga, None);
+                many.backward(&b, &delta, f64::INFINITY, &mut gb, None);
+                for (j, (sa, sb)) in a.spikes.iter().zip(&b.spikes).enumerate() {
+                    let (Some(sa), Some(sb)) = (sa, sb) else {
+                        assert!(sa.is_none() && sb.is_none(), "neuron {j}: {sa:?} vs {sb:?}");
+                        continue;
+                    };
+                    assert!((sa.time - sb.time).abs() <= 1e-12, "{sa:?} vs {sb:?}");
+                    let (ra, rb) = (&ga[j * 5..(j + 1) * 5], &gb[j * 11..(j + 1) * 11]);
+                    let close = |x: f64, y: f64| (x - y).abs() <= 1e-9 * (1.0 + x.abs());
+                    for i in 0..n_in {
+                        assert!(close(ra[i], rb[i]) && close(ra[i], rb[n_in + i]));
+                    }
+                    assert!(rb[8..].iter().all(|&g| close(ra[n_in], g)), "{ra:?} {rb:?}");
+                    compared += 1;
+                }
+            }
+        }
+        assert!(compared > 100, "{compared}");
     }
 }

@@ -124,7 +124,7 @@ struct MapFigure {
     patterns: Vec<(f64, f64, usize, bool)>,
 }
 
-/// Draw the decision map of `model` (4 inputs: x, y, 1 − x, 1 − y) on a grid of `resolution`²
+/// Draw the decision map of `model` (4 features: x, y, 1 − x, 1 − y, sent as its encoding says) on a grid of `resolution`²
 /// points, with the patterns of `data`, into `out`; `on` runs the network (the ideal model or an
 /// emulated chip, named `on.1` in the title), point k as trial `map`, k.
 pub fn draw_decision_map(
@@ -139,7 +139,7 @@ pub fn draw_decision_map(
     let mut trace = Trace::default();
     let mut number = 0;
     let mut classify = |x: f64, y: f64| {
-        let input = [x, y, 1.0 - x, 1.0 - y].map(|v| model.encoding.time(v));
+        let input = model.encoding.encode(&[x, y, 1.0 - x, 1.0 - y]);
         let trial = Trial {
             purpose: "map",
             number,
@@ -256,18 +256,19 @@ pub fn decision_map(
     use super::error::TtfsError;
     use super::jobs;
     let (path, stored) = model;
-    if stored.network.n_inputs() != 4 {
+    if stored.network.n_inputs() != stored.encoding.inputs(4) {
         return Err(TtfsError::Mismatch {
             path: path.display().to_string(),
             problem: format!(
-                "the decision map needs a Yin-Yang model (4 inputs), this one has {}",
+                "the decision map needs a Yin-Yang model (4 features, {} inputs), this one has {}",
+                stored.encoding.inputs(4),
                 stored.network.n_inputs()
             ),
         }
         .into());
     }
     let set = jobs::named_data(data)?;
-    jobs::check_fits(&stored.network, &set)?;
+    jobs::check_fits(stored, &set)?;
     let emulated = chip
         .map(|(settings, run_seed)| jobs::emulated_chip(&stored.network, settings, run_seed))
         .transpose()?;

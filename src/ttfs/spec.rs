@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::loss::LossParams;
+use super::network::Bias;
 use super::neuron::FirstSpikeParams;
 use super::optimizer::StepSchedule;
 use crate::chip::settings::{ChipSection, ChipSettings};
@@ -34,7 +35,8 @@ pub enum DataSource {
 
 /// How a feature x ∈ [0, 1] becomes an input spike time: t = early + x·(late − early) [ms], or
 /// with `invert`, t = early + (1 − x)·(late − early) (bright pixels spike first, as the reference
-/// encodes MNIST).
+/// encodes MNIST). With `repeat` = k the pattern is sent k times over, as k·features inputs with
+/// weights of their own (Göltz et al. send Yin-Yang's four inputs five times on BrainScaleS-2).
 #[derive(Clone, Copy, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Encoding {
@@ -44,6 +46,8 @@ pub struct Encoding {
     pub late: f64,
     /// Whether large features spike early.
     pub invert: bool,
+    /// How many times the pattern is sent (≥ 1): input i carries feature i mod features.
+    pub repeat: usize,
 }
 
 impl Default for Encoding {
@@ -53,6 +57,7 @@ impl Default for Encoding {
             early: 0.15,
             late: 2.0,
             invert: false,
+            repeat: 1,
         }
     }
 }
@@ -62,6 +67,26 @@ impl Encoding {
     pub fn time(&self, x: f64) -> f64 {
         let x = if self.invert { 1.0 - x } else { x };
         self.early + x * (self.late - self.early)
+    }
+
+    /// Append the input spike times [ms] of a pattern of `features` to `times`: all features,
+    /// `repeat` times over.
+    pub fn encode_into(&self, features: &[f64], times: &mut Vec<f64>) {
+        for _ in 0..self.repeat {
+            times.extend(features.iter().map(|&x| self.time(x)));
+        }
+    }
+
+    /// The input spike times [ms] of a pattern of `features`.
+    pub fn encode(&self, features: &[f64]) -> Vec<f64> {
+        let mut times = Vec::with_capacity(features.len() * self.repeat);
+        self.encode_into(features, &mut times);
+        times
+    }
+
+    /// Number of inputs a pattern of `features` features becomes.
+    pub fn inputs(&self, features: usize) -> usize {
+        features * self.repeat
     }
 }
 
@@ -74,8 +99,8 @@ pub struct LayerSpec {
     pub weight_mean: f64,
     /// Standard deviation of the initial weights [nA].
     pub weight_std: f64,
-    /// Time of this layer's bias spike [ms] (`None`: no bias input).
-    pub bias_time: Option<f64>,
+    /// This layer's bias inputs (`None`: none).
+    pub bias: Option<Bias>,
     /// Largest fraction of silent neurons (over batch × neurons) before weight bumping.
     pub max_missing: f64,
     /// The layer's neuron parameters.
@@ -207,8 +232,10 @@ struct LayerSection {
     weight_std: f64,
     #[serde(default = "default_bias_time")]
     bias_time: f64,
-    #[serde(default = "yes")]
-    bias: bool,
+    /// Default: true (one bias input, or `biases` of them).
+    bias: Option<bool>,
+    /// Number of bias inputs (default 1; 0 is `bias = false`).
+    biases: Option<usize>,
     /// Default: the reference's 0.3 for hidden layers, 0 for the output layer.
     max_missing: Option<f64>,
     #[serde(default)]
@@ -221,9 +248,6 @@ fn default_weight_std() -> f64 {
 fn default_bias_time() -> f64 {
     0.9
 }
-fn yes() -> bool {
-    true
-}
 
 impl LayerSection {
     fn reference(size: usize) -> Self {
@@ -232,7 +256,8 @@ impl LayerSection {
             weight_mean: None,
             weight_std: 0.8,
             bias_time: 0.9,
-            bias: true,
+            bias: None,
+            biases: None,
             max_missing: None,
             neuron: None,
         }
@@ -332,6 +357,12 @@ impl TtfsSpec {
                 ),
             ));
         }
+        if e.repeat == 0 {
+            return Err(err(
+                "ttfs.encoding.repeat",
+                "the pattern must be sent at least once (repeat ≥ 1)".into(),
+            ));
+        }
         if s.layer.is_empty() {
             return Err(err("ttfs.layer", "needs at least one layer".into()));
         }
@@ -351,6 +382,26 @@ impl TtfsSpec {
             check(file, &at("weight_mean"), weight_mean, f64::NEG_INFINITY)?;
             check(file, &at("weight_std"), l.weight_std, 0.0)?;
             check(file, &at("bias_time"), l.bias_time, 0.0)?;
+            let count = match (l.bias, l.biases) {
+                (Some(false), Some(n)) if n > 0 => {
+                    return Err(err(
+                        &at("biases"),
+                        format!("{n} bias inputs contradict bias = false"),
+                    ))
+                }
+                (Some(true), Some(0)) => {
+                    return Err(err(
+                        &at("biases"),
+                        "no bias inputs contradict bias = true".into(),
+                    ))
+                }
+                (Some(false), _) => 0,
+                (_, n) => n.unwrap_or(1),
+            };
+            let bias = (count > 0).then_some(Bias {
+                time: l.bias_time,
+                count,
+            });
             if !(0.0..=1.0).contains(&max_missing) {
                 return Err(err(
                     &at("max_missing"),
@@ -362,7 +413,7 @@ impl TtfsSpec {
                 size: l.size,
                 weight_mean,
                 weight_std: l.weight_std,
-                bias_time: l.bias.then_some(l.bias_time),
+                bias,
                 max_missing,
                 neuron,
             });

@@ -31,12 +31,13 @@ pub struct Patterns {
 }
 
 impl Patterns {
-    /// Encode every feature of `data` as a spike time.
+    /// Encode every pattern of `data` as input spike times.
     pub fn encode(data: &Dataset, encoding: &Encoding) -> Self {
-        let n_inputs = data.n_features();
-        let times = (0..data.len())
-            .flat_map(|i| data.sample(i).iter().map(|&x| encoding.time(x)))
-            .collect();
+        let n_inputs = encoding.inputs(data.n_features());
+        let mut times = Vec::with_capacity(data.len() * n_inputs);
+        for i in 0..data.len() {
+            encoding.encode_into(data.sample(i), &mut times);
+        }
         Self {
             times,
             n_inputs,
@@ -116,14 +117,14 @@ pub fn initial_network(spec: &TtfsSpec, n_inputs: usize) -> Network {
     let mut n_in = n_inputs;
     let mut layers = Vec::with_capacity(spec.layers.len());
     for (l, s) in spec.layers.iter().enumerate() {
-        let width = n_in + usize::from(s.bias_time.is_some());
+        let width = n_in + s.bias.map_or(0, |b| b.count);
         let normal = Normal::new(s.weight_mean, s.weight_std).expect("validated");
         let mut rng = ttfs_stream(spec.seed, "weights", l as u64);
         let weights = (0..width * s.size)
             .map(|_| normal.sample(&mut rng))
             .collect();
         let neuron = FirstSpikeNeuron::new(&s.neuron);
-        layers.push(Layer::new(neuron, n_in, s.size, s.bias_time, weights));
+        layers.push(Layer::new(neuron, n_in, s.size, s.bias, weights));
         n_in = s.size;
     }
     Network::new(layers)

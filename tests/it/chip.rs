@@ -242,7 +242,7 @@ fn what_does_not_fit_is_refused() {
         (
             "wide",
             train("wide.toml", false),
-            "BrainScaleS-2: ttfs.layer[1]: 601 inputs (bias included) need 1202 synapse rows \
+            "BrainScaleS-2: ttfs.layer[1]: 601 inputs (bias inputs included) need 1202 synapse rows \
              per neuron, the limit is 512",
         ),
         (

@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::common::{exactspike, sample_rejected as rejected, Edit, VALID};
 use exactspike::engine::Simulation;
 use exactspike::sampling::translation::{HighConductanceState, Noise};
-use exactspike::sampling::{SamplingJob, SamplingSpec};
+use exactspike::sampling::{Preparing, SamplingJob, SamplingSpec};
 
 /// `VALID` (4 networks of 3 units) with its Poisson noise replaced by `background` (the lines of
 /// a `[sampler.background]` table).
@@ -91,6 +91,40 @@ fn deterministic_backgrounds_lower_to_networks_without_random_sources() {
             .random_sources(),
         24
     );
+}
+
+/// The preparation of an ensemble reports its Poisson calibration, then the one under the
+/// background, each with fractions that rise within [0, 1], and prepares the job `prepare` does.
+#[test]
+fn preparing_an_ensemble_reports_both_calibrations() {
+    let text = with_background(ENSEMBLE).replace_once("t_stop = 10000.0", "t_stop = 2000.0");
+    let spec = SamplingSpec::parse(&text, "sampling.toml", Path::new(".")).expect("valid");
+    let mut reports: Vec<(Preparing, f64)> = Vec::new();
+    let reporting =
+        SamplingJob::prepare_reporting(spec, &mut |stage, done| reports.push((stage, done)))
+            .expect("prepares");
+    assert_eq!(reporting.experiment(), job(&text).experiment());
+    let stages: Vec<Preparing> = reports.iter().map(|r| r.0).collect();
+    let first_background = stages
+        .iter()
+        .position(|&s| s == Preparing::BackgroundCalibration)
+        .expect("the calibration under the background reports");
+    assert!(
+        first_background > 0 && stages[0] == Preparing::Calibration,
+        "{stages:?}"
+    );
+    assert!(stages[first_background..]
+        .iter()
+        .all(|&s| s == Preparing::BackgroundCalibration));
+    for part in [&reports[..first_background], &reports[first_background..]] {
+        let fractions: Vec<f64> = part.iter().map(|r| r.1).collect();
+        assert!(
+            fractions.windows(2).all(|w| w[0] <= w[1])
+                && fractions.iter().all(|f| (0.0..=1.0).contains(f))
+                && fractions.last() > Some(&0.5),
+            "{fractions:?}"
+        );
+    }
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! layered path against the event-driven engine, training determinism and the command line.
 
 use exactspike::ttfs::lower::{experiment, layer_name};
-use exactspike::ttfs::network::{Layer, Network, Trace};
+use exactspike::ttfs::network::{Bias, Layer, Network, Trace};
 use exactspike::ttfs::neuron::{Decay, FirstSpikeNeuron, FirstSpikeParams};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -103,7 +103,7 @@ fn random_network(rng: &mut ChaCha8Rng, p: &FirstSpikeParams) -> Network {
                 FirstSpikeNeuron::new(p),
                 n_in,
                 n_out,
-                Some(0.9 * p.tau_syn),
+                Some(Bias::one(0.9 * p.tau_syn)),
                 weights,
             )
         })
@@ -409,6 +409,150 @@ fn train_and_eval_a_csv_task_with_any_thread_count() {
     assert_eq!(checkpoint.len(), 2 * 13);
 }
 
+/// A pattern sent three times and four bias inputs: the model stores them (`info` says so), its
+/// weight rows are 2 · 3 + 4 wide, `ttfs eval` reproduces the stored test accuracy, `ttfs run`
+/// (the engine, every copy and bias input a neuron of its own) the layered pass's output
+/// spikes, and a model is refused as the start of a description with another layout.
+#[test]
+fn repeated_patterns_and_bias_inputs_train_store_and_run() {
+    let dir = tempfile::tempdir().unwrap();
+    write_csv(&dir.path().join("train.csv"), 300, 1);
+    write_csv(&dir.path().join("test.csv"), 100, 2);
+    let repeated = SMALL
+        .replacen(
+            "[[ttfs.layer]]",
+            "encoding = { repeat = 3 }\n[[ttfs.layer]]",
+            1,
+        )
+        .replace("size = 12", "size = 12\nweight_mean = 0.5\nbiases = 4");
+    let repeated = repeated.replacen("weight_mean = 1.5\n", "", 1);
+    std::fs::write(dir.path().join("rep.toml"), &repeated).unwrap();
+    let (code, stdout, stderr) = ttfs(dir.path(), &["train", "rep.toml", "--out", "m.h5"]);
+    assert_eq!(code, 0, "{stderr}");
+    let model = exactspike::ttfs::model_file::load(&dir.path().join("m.h5")).unwrap();
+    assert_eq!(model.encoding.repeat, 3);
+    let hidden = &model.network.layers()[0];
+    assert_eq!((hidden.n_in(), hidden.width()), (6, 10));
+    assert_eq!(hidden.bias().map(|b| b.count), Some(4));
+    assert_eq!(model.network.layers()[1].width(), 13);
+    let info = crate::common::cli_in(dir.path(), &["info", "m.h5"]);
+    let info = String::from_utf8_lossy(&info.stdout);
+    assert!(
+        info.contains("4 bias inputs at 0.9 ms") && info.contains("sent 3 times"),
+        "{info}"
+    );
+    let stored = exactspike::record::inspect::group_attributes(&dir.path().join("m.h5"), "ttfs")
+        .unwrap()
+        .0;
+    let (code, eval, stderr) = ttfs(dir.path(), &["eval", "m.h5", "--data", "test.csv"]);
+    assert_eq!(code, 0, "{stderr}");
+    let line = format!("accuracy {:.2} %", 100.0 * stored["test_accuracy"]);
+    assert!(
+        eval.contains(&line) && stored["test_accuracy"] >= 0.9,
+        "{eval} {stdout}"
+    );
+    let times =
+        exactspike::record::inspect::read_f64(&dir.path().join("m.h5"), "test/times").unwrap();
+    let (code, _, stderr) = ttfs(
+        dir.path(),
+        &[
+            "run", "m.h5", "--data", "test.csv", "--index", "0", "--out", "r.h5",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let (spikes, senders) =
+        exactspike::record::inspect::read_spikes(&dir.path().join("r.h5"), "layer1").unwrap();
+    let mut engine = [f64::INFINITY; 2];
+    for (&t, &k) in spikes.iter().zip(&senders) {
+        engine[k as usize] = t;
+    }
+    for (k, (&a, &b)) in times[..2].iter().zip(&engine).enumerate() {
+        assert!(a == b || (a - b).abs() <= 1e-9, "output {k}: {a} vs {b}");
+    }
+    // The same layers, the bias sent once: not this model's description.
+    std::fs::write(
+        dir.path().join("one.toml"),
+        repeated.replace("biases = 4", ""),
+    )
+    .unwrap();
+    let (code, _, stderr) = ttfs(
+        dir.path(),
+        &["train", "one.toml", "--init", "m.h5", "--out", "again.h5"],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("bias inputs"), "{stderr}");
+}
+
+/// A model file of a build without `repeat` and `biases` (neither attribute) reads as the
+/// pattern sent once and one bias input per layer with a bias time; a stored repeat that cannot
+/// make the inputs, and bias inputs without a bias time, are named.
+#[test]
+fn model_files_without_repeat_and_biases_read_as_one() {
+    use exactspike::record::{AttributeValue, RecordLayout};
+    use exactspike::ttfs::{jobs, model_file};
+    let dir = tempfile::tempdir().unwrap();
+    write_csv(&dir.path().join("train.csv"), 100, 1);
+    write_csv(&dir.path().join("test.csv"), 20, 2);
+    std::fs::write(dir.path().join("small.toml"), SMALL).unwrap();
+    let (code, _, stderr) = ttfs(dir.path(), &["train", "small.toml", "--out", "m.h5"]);
+    assert_eq!(code, 0, "{stderr}");
+    let model = model_file::load(&dir.path().join("m.h5")).unwrap();
+    let set = exactspike::ttfs::data::load_csv(dir.path().join("test.csv")).unwrap();
+    let (evaluation, _) = jobs::evaluate(&model, &set, 1, None, 0).unwrap();
+    let layout = model_file::predictions_layout(&model, &evaluation, "test.csv", None);
+    let write = |name: &str, edit: &dyn Fn(&mut RecordLayout)| {
+        let mut layout = layout.clone();
+        edit(&mut layout);
+        let path = dir.path().join(name);
+        let meta = exactspike::record::RunMetadata {
+            seed: 0,
+            t_stop: 1.0,
+            experiment: String::new(),
+        };
+        exactspike::record::hdf5::Hdf5Recorder::create(&path, &layout, &meta, false)
+            .unwrap()
+            .finish(exactspike::record::Termination::Completed)
+            .unwrap();
+        model_file::load(&path)
+    };
+    let old = write("old.h5", &|l| {
+        l.attributes
+            .retain(|(_, name, _)| name != "repeat" && name != "biases")
+    })
+    .unwrap();
+    assert_eq!(old.encoding, model.encoding);
+    assert_eq!(old.encoding.repeat, 1);
+    for (a, b) in old.network.layers().iter().zip(model.network.layers()) {
+        assert_eq!(a.bias(), Some(Bias::one(0.9)));
+        assert_eq!((a.bias(), a.weights()), (b.bias(), b.weights()));
+    }
+    let set = |group: &'static str, key: &'static str, value: AttributeValue| {
+        move |l: &mut RecordLayout| {
+            for (g, name, v) in l.attributes.iter_mut() {
+                if g == group && name == key {
+                    *v = value.clone();
+                }
+            }
+        }
+    };
+    let message = |result: Result<_, exactspike::ttfs::error::TtfsError>| {
+        result.map(|_| ()).unwrap_err().to_string()
+    };
+    let three = message(write(
+        "three.h5",
+        &set("ttfs", "repeat", AttributeValue::Count(3)),
+    ));
+    assert!(
+        three.contains("/ttfs.repeat") && three.contains("2 inputs"),
+        "{three}"
+    );
+    let unbiased = message(write(
+        "nan.h5",
+        &set("layer1", "bias_time", f64::NAN.into()),
+    ));
+    assert!(unbiased.contains("/layer1.biases"), "{unbiased}");
+}
+
 /// Bad input: one line naming the file and the field, exit 2, no output left.
 #[test]
 fn bad_input_is_refused_with_one_line() {
@@ -452,6 +596,22 @@ fn bad_input_is_refused_with_one_line() {
         (
             SMALL.replace("checkpoints = [3]", "checkpoints = [31]"),
             "ttfs.training.checkpoints",
+        ),
+        (
+            SMALL.replacen(
+                "[[ttfs.layer]]",
+                "encoding = { repeat = 0 }\n[[ttfs.layer]]",
+                1,
+            ),
+            "ttfs.encoding.repeat",
+        ),
+        (
+            SMALL.replace("size = 12", "size = 12\nbias = false\nbiases = 5"),
+            "ttfs.layer[0].biases: 5 bias inputs contradict bias = false",
+        ),
+        (
+            SMALL.replace("size = 12", "size = 12\nbias = true\nbiases = 0"),
+            "ttfs.layer[0].biases: no bias inputs contradict bias = true",
         ),
     ];
     for (i, (text, expected)) in configs.iter().enumerate() {

@@ -18,6 +18,17 @@ def model(root, tmp_path_factory, cli):
     return path
 
 
+@pytest.fixture(scope="module")
+def model_x5(root, tmp_path_factory, cli):
+    """One epoch of the shipped Yin-Yang job laid out for the chip (the pattern sent five times,
+    five bias inputs), trained by the command line: what in-the-loop training starts from."""
+    path = tmp_path_factory.mktemp("ttfs") / "model_x5.h5"
+    done = cli("ttfs", "train", root / "experiments" / "ttfs_yin_yang_x5.toml", "--epochs", "1",
+               "--out", path, "--quiet")
+    assert done.returncode == 0, done.stderr
+    return path
+
+
 def assert_same_files(a_path, b_path, ignore=()):
     """The same groups, datasets and attributes in two HDF5 files, all equal but the
     attributes `ignore`; returns the datasets' names."""
@@ -79,17 +90,17 @@ def test_ttfs_eval_on_a_chip_gives_the_command_lines_predictions(model, tmp_path
 
 
 def test_a_chip_trained_model_is_evaluated_on_its_own_chip_as_the_command_line_does(
-        root, model, tmp_path, cli):
+        root, model_x5, tmp_path, cli):
     # One epoch in the loop on chip seed 2 with the shipped BSS-2 description's other
     # settings (time scale 6): "bss2" then means that chip, as --chip bss2 does.
     trained = tmp_path / "bss2.h5"
     done = cli("ttfs", "train", root / "experiments" / "ttfs_yin_yang_bss2.toml", "--init",
-               model, "--epochs", "1", "--chip", "bss2", "--chip-seed", "2", "--out", trained,
+               model_x5, "--epochs", "1", "--chip", "bss2", "--chip-seed", "2", "--out", trained,
                "--quiet")
     assert done.returncode == 0, done.stderr
     # The same training from Python: the same model file but for wall time and threads.
     exactspike.ttfs_train(str(root / "experiments" / "ttfs_yin_yang_bss2.toml"),
-                          out=tmp_path / "bss2_py.h5", init=model, epochs=1,
+                          out=tmp_path / "bss2_py.h5", init=model_x5, epochs=1,
                           chip={"profile": "bss2", "chip_seed": 2})
     assert_same_files(trained, tmp_path / "bss2_py.h5", ignore=("wall_seconds", "threads"))
     done = cli("ttfs", "eval", trained, "--data", "yin-yang-test", "--chip", "bss2",

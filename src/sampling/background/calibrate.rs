@@ -74,12 +74,14 @@ impl BackgroundCalibration {
 }
 
 /// Calibrate `spec`'s samplers under its background (wired by `wiring`), running the sampling
-/// network translated by `translations` (from the first calibration `first`).
+/// network translated by `translations` (from the first calibration `first`); `progress` is
+/// called now and then with the fraction of the run done.
 pub fn calibrate_under_background(
     spec: &SamplingSpec,
     wiring: &Wiring,
     translations: &[Translation],
     first: &Activation,
+    progress: &mut dyn FnMut(f64),
 ) -> Result<BackgroundCalibration, CalibrationError> {
     let settings = &spec.calibration;
     let (burn_in, duration) = (settings.burn_in, settings.duration);
@@ -139,8 +141,9 @@ pub fn calibrate_under_background(
         sizes,
         samplers,
     );
+    let t_stop = burn_in + duration;
     simulation
-        .run(&mut recorder, None, &mut |_| {})
+        .run(&mut recorder, None, &mut |t| progress(t / t_stop))
         .map_err(RunError::from)?;
     let tau = spec.sampler.tau_refrac;
     let p_on: Vec<f64> = recorder
