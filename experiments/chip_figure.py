@@ -9,7 +9,7 @@ in-the-loop training with experiments/ttfs_yin_yang_bss2.toml (its chip seed set
 hand) from the software network; the trained network's test accuracy on its chip (the model
 file's, trial noise of run seed 2000), again with fresh trial noise (run seed 1), on another
 chip (seed + 100, calibrated) and in software. Writes docs/chip.json (every value) and
-docs/images/chip_yin_yang.png. About 35 min on 2 cores.
+docs/images/chip_yin_yang.png. About 30 min on 2 cores.
 
 With --once, the same for the pattern sent once and one bias input: the software network of
 experiments/ttfs_yin_yang_tuned.toml (the x5 file's training settings), the in-the-loop file

@@ -4,8 +4,8 @@
 //! Each layer becomes an `IF_curr_exp_first_spike` population (`IF_curr_exp` with one tau_syn
 //! that fires at most once: its first spike) starting at v_rest; the pattern becomes a
 //! `SpikeSourceArray` `input` (an input at ∞ has no spike), a layer's bias inputs a
-//! `SpikeSourceArray` `bias<l>` of one neuron per bias input, each spiking once. Weights ≥ 0 go to the excitatory receptor,
-//! negative ones to the inhibitory receptor; every delay is 0 ms, as in the layered model.
+//! `SpikeSourceArray` `bias<l>` of one neuron per bias input, each spiking once. Weights ≥ 0
+//! go to the excitatory receptor, negative ones to the inhibitory receptor; every delay is 0 ms, as in the layered model.
 
 use super::network::{Layer, Network};
 use crate::config::{ArrayParams, Cell, Connector, Experiment, ExperimentBuilder, SpikeTimes};

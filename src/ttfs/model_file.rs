@@ -8,9 +8,9 @@
 //!                 or "best so far"), test_accuracy and test_loss (of the stored network),
 //!                 test_accuracy_last, test_accuracy_best_validation, wall_seconds, threads,
 //!                 init (the model training started from, if any)
-//! /layer<l>       attrs size, inputs, bias_time (ms, NaN: no bias), biases (bias inputs; absent:
-//!                 1 with a bias time), cm (nF), tau_m (ms), tau_syn (ms), v_rest (mV),
-//!                 v_thresh (mV), method
+//! /layer<l>       attrs size, inputs, bias_time (ms, NaN: no bias), biases (bias inputs, 0
+//!                 without a bias time; absent: 1 with one), cm (nF), tau_m (ms),
+//!                 tau_syn (ms), v_rest (mV), v_thresh (mV), method
 //! /layer<l>/weights              float64 [size, inputs (+ biases)]  nA
 //! /training/<column>             float64 [epochs]: epoch, lr, train_loss, train_accuracy,
 //!                                validation_loss, validation_accuracy, updates, bumps

@@ -395,6 +395,7 @@ mod tests {
         }
         assert!(checked > 1000, "{checked}");
     }
+
     /// A pattern sent twice (each copy at half the weight) and three bias inputs act as the
     /// pattern sent once and one bias input of the summed weight: the same spike times, and
     /// every copy's weight gradient that of the single input (a weight's gradient is the

@@ -124,9 +124,10 @@ struct MapFigure {
     patterns: Vec<(f64, f64, usize, bool)>,
 }
 
-/// Draw the decision map of `model` (4 features: x, y, 1 − x, 1 − y, sent as its encoding says) on a grid of `resolution`²
-/// points, with the patterns of `data`, into `out`; `on` runs the network (the ideal model or an
-/// emulated chip, named `on.1` in the title), point k as trial `map`, k.
+/// Draw the decision map of `model` (4 features: x, y, 1 − x, 1 − y, sent as its encoding
+/// says) on a grid of `resolution`² points, with the patterns of `data`, into `out`; `on` runs
+/// the network (the ideal model or an emulated chip, named `on.1` in the title), point k as
+/// trial `map`, k.
 pub fn draw_decision_map(
     model: &StoredModel,
     data: &Dataset,
