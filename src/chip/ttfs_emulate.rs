@@ -144,15 +144,11 @@ impl Substrate for EmulatedChip {
                 let jitter: f64 = StandardNormal.sample(&mut rng);
                 let threshold = theta * f[V_THRESH] * (1.0 + trial_noise.v_thresh * z).max(0.05);
                 let engine = CurrExp::new(&CurrExpParams {
-                    cm: p.cm,
                     tau_m: p.tau_m * f[TAU_M],
-                    v_rest: p.v_rest,
                     v_thresh: p.v_rest + threshold,
-                    v_reset: p.v_rest - 1.0,
-                    tau_refrac: 0.0,
                     tau_syn_E: p.tau_syn * f[TAU_SYN_E],
                     tau_syn_I: p.tau_syn * f[TAU_SYN_E + 1],
-                    i_offset: 0.0,
+                    ..p.curr_exp(p.v_rest - 1.0, 0.0)
                 });
                 let weight = |k: usize| {
                     let i = order[k];

@@ -260,12 +260,9 @@ fn calibrate(path: &Path, output: &Output) -> Result<()> {
     check_output(out, overwrite)?;
     check_output(&picture, overwrite)?;
     let spec = SamplingSpec::from_file(path)?;
-    let mut bar = ProgressBar::new(1.0, !output.quiet && std::io::stderr().is_terminal());
-    let calibration = jobs::calibrate(&spec, &mut |done| {
-        bar.show(done, || "calibrating".to_string())
-    });
-    bar.clear();
-    let calibration = calibration?;
+    let calibration = preparing(output, |progress| {
+        jobs::calibrate(&spec, &mut |done| progress(Preparing::Calibration, done))
+    })?;
     // A signal while the file is written lets it be finished (no hidden partial file is left).
     let _signals = Signals::catch()?;
     let file = FileOutput {

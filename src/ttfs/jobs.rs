@@ -309,22 +309,12 @@ pub fn named_data(name: &str) -> Result<Dataset, TtfsError> {
 pub fn check_fits(model: &StoredModel, set: &Dataset) -> Result<(), TtfsError> {
     let network = &model.network;
     check_labels(set, network.n_outputs(), set.name())?;
-    let repeat = model.encoding.repeat;
-    if repeat == 1 {
-        return same_features(set, network.n_inputs(), "the network");
-    }
-    if model.encoding.inputs(set.n_features()) == network.n_inputs() {
-        return Ok(());
-    }
-    Err(TtfsError::Mismatch {
-        path: set.name().to_string(),
-        problem: format!(
-            "has {} feature columns, sent {repeat} times {} inputs; the network has {}",
-            set.n_features(),
-            model.encoding.inputs(set.n_features()),
-            network.n_inputs()
-        ),
-    })
+    let (inputs, repeat) = (network.n_inputs(), model.encoding.repeat);
+    let network_name = match repeat {
+        1 => "the network".to_string(),
+        _ => format!("the network (its {inputs} inputs: the pattern sent {repeat} times)"),
+    };
+    same_features(set, inputs / repeat, &network_name)
 }
 
 /// The substrate forward passes run on: `chip`, or the ideal model without one.

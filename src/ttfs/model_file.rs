@@ -281,9 +281,9 @@ fn network_layout(network: &Network, encoding: &Encoding, loss: &LossParams) -> 
         attr(
             &group,
             "bias_time",
-            layer.bias_time().unwrap_or(f64::NAN).into(),
+            layer.bias().map_or(f64::NAN, |b| b.time).into(),
         );
-        attr(&group, "biases", layer.bias().map_or(0, |b| b.count).into());
+        attr(&group, "biases", Bias::inputs(layer.bias()).into());
         for (name, value) in [
             ("cm", p.cm),
             ("tau_m", p.tau_m),
@@ -403,8 +403,31 @@ pub fn load(path: &Path) -> Result<StoredModel, TtfsError> {
             ))
         }
     };
-    let count = |name: &str| whole(MODEL_GROUP, name, get(&settings, MODEL_GROUP, name)?);
-    let mut n_in = count("inputs")?;
+    let setting = |name: &str| get(&settings, MODEL_GROUP, name);
+    let count = |name: &str| whole(MODEL_GROUP, name, setting(name)?);
+    let encoding = Encoding {
+        early: setting("early")?,
+        late: setting("late")?,
+        invert: setting("invert")? != 0.0,
+        repeat: match settings.get("repeat") {
+            Some(&r) => whole(MODEL_GROUP, "repeat", r)?,
+            None => 1,
+        },
+    };
+    if !(encoding.early >= 0.0 && encoding.late > encoding.early && encoding.late.is_finite()) {
+        return Err(problem("/ttfs.early", "needs 0 ≤ early < late".into()));
+    }
+    let inputs = count("inputs")?;
+    if inputs % encoding.repeat != 0 {
+        return Err(problem(
+            "/ttfs.repeat",
+            format!(
+                "the pattern sent {} times cannot make {inputs} inputs",
+                encoding.repeat
+            ),
+        ));
+    }
+    let mut n_in = inputs;
     let mut layers = Vec::new();
     for l in 0..count("layers")? {
         let group = layer_group(l);
@@ -446,7 +469,7 @@ pub fn load(path: &Path) -> Result<StoredModel, TtfsError> {
             }),
         };
         let weights = read_f64(path, &format!("{group}/weights"))?;
-        let width = n_in + bias.map_or(0, |b| b.count);
+        let width = n_in + Bias::inputs(bias);
         if size.checked_mul(width) != Some(weights.len()) || weights.iter().any(|w| !w.is_finite())
         {
             return Err(problem(
@@ -472,33 +495,10 @@ pub fn load(path: &Path) -> Result<StoredModel, TtfsError> {
             format!("the last layer has {n_in} neurons"),
         ));
     }
-    let value = |name: &str| get(&settings, MODEL_GROUP, name);
-    let encoding = Encoding {
-        early: value("early")?,
-        late: value("late")?,
-        invert: value("invert")? != 0.0,
-        repeat: match settings.get("repeat") {
-            Some(&r) => whole(MODEL_GROUP, "repeat", r)?,
-            None => 1,
-        },
-    };
-    if !(encoding.early >= 0.0 && encoding.late > encoding.early && encoding.late.is_finite()) {
-        return Err(problem("/ttfs.early", "needs 0 ≤ early < late".into()));
-    }
-    let inputs = layers.first().map_or(0, Layer::n_in);
-    if inputs % encoding.repeat != 0 {
-        return Err(problem(
-            "/ttfs.repeat",
-            format!(
-                "the pattern sent {} times cannot make {inputs} inputs",
-                encoding.repeat
-            ),
-        ));
-    }
     let loss = LossParams {
-        xi: value("xi")?,
-        alpha: value("alpha")?,
-        beta: value("beta")?,
+        xi: setting("xi")?,
+        alpha: setting("alpha")?,
+        beta: setting("beta")?,
     };
     if !(loss.xi > 0.0 && loss.beta > 0.0 && loss.alpha >= 0.0) {
         return Err(problem(

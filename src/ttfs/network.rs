@@ -25,6 +25,11 @@ impl Bias {
     pub fn one(time: f64) -> Self {
         Self { time, count: 1 }
     }
+
+    /// Number of bias inputs of a layer with `bias` (0 without one).
+    pub fn inputs(bias: Option<Bias>) -> usize {
+        bias.map_or(0, |b| b.count)
+    }
 }
 
 /// One layer: `n_out` first-spike neurons, all-to-all from `n_in` inputs and the bias inputs.
@@ -49,7 +54,7 @@ impl Layer {
         weights: Vec<f64>,
     ) -> Self {
         assert!(bias.is_none_or(|b| b.count > 0), "a bias needs inputs");
-        let width = n_in + bias.map_or(0, |b| b.count);
+        let width = n_in + Bias::inputs(bias);
         assert_eq!(
             weights.len(),
             width * n_out,
@@ -79,11 +84,6 @@ impl Layer {
         self.n_out
     }
 
-    /// Time of the bias spike [ms], if the layer has bias inputs.
-    pub fn bias_time(&self) -> Option<f64> {
-        self.bias.map(|b| b.time)
-    }
-
     /// The bias inputs, if any.
     pub fn bias(&self) -> Option<Bias> {
         self.bias
@@ -91,7 +91,7 @@ impl Layer {
 
     /// Inputs per neuron, the bias inputs included: the length of a weight row.
     pub fn width(&self) -> usize {
-        self.n_in + self.bias.map_or(0, |b| b.count)
+        self.n_in + Bias::inputs(self.bias)
     }
 
     /// Weights [nA], row-major (one row of [`Layer::width`] per neuron, bias inputs last).

@@ -138,9 +138,12 @@ pub fn draw_decision_map(
 ) -> Result<(), RasterError> {
     let picture = Picture::new(out, overwrite)?;
     let mut trace = Trace::default();
-    let mut number = 0;
+    let (mut number, mut input) = (0, Vec::new());
     let mut classify = |x: f64, y: f64| {
-        let input = model.encoding.encode(&[x, y, 1.0 - x, 1.0 - y]);
+        input.clear();
+        model
+            .encoding
+            .encode_into(&[x, y, 1.0 - x, 1.0 - y], &mut input);
         let trial = Trial {
             purpose: "map",
             number,

@@ -383,16 +383,10 @@ impl TtfsSpec {
             check(file, &at("weight_std"), l.weight_std, 0.0)?;
             check(file, &at("bias_time"), l.bias_time, 0.0)?;
             let count = match (l.bias, l.biases) {
-                (Some(false), Some(n)) if n > 0 => {
+                (Some(bias), Some(n)) if bias != (n > 0) => {
                     return Err(err(
                         &at("biases"),
-                        format!("{n} bias inputs contradict bias = false"),
-                    ))
-                }
-                (Some(true), Some(0)) => {
-                    return Err(err(
-                        &at("biases"),
-                        "no bias inputs contradict bias = true".into(),
+                        format!("{n} bias inputs contradict bias = {bias}"),
                     ))
                 }
                 (Some(false), _) => 0,

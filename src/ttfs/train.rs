@@ -16,7 +16,7 @@ use rand_distr::{Distribution, Normal};
 
 use super::data::Dataset;
 use super::loss::{prediction, LossParams};
-use super::network::{Layer, Network, Trace};
+use super::network::{Bias, Layer, Network, Trace};
 use super::neuron::FirstSpikeNeuron;
 use super::optimizer::Adam;
 use super::spec::{Encoding, TtfsSpec};
@@ -117,7 +117,7 @@ pub fn initial_network(spec: &TtfsSpec, n_inputs: usize) -> Network {
     let mut n_in = n_inputs;
     let mut layers = Vec::with_capacity(spec.layers.len());
     for (l, s) in spec.layers.iter().enumerate() {
-        let width = n_in + s.bias.map_or(0, |b| b.count);
+        let width = n_in + Bias::inputs(s.bias);
         let normal = Normal::new(s.weight_mean, s.weight_std).expect("validated");
         let mut rng = ttfs_stream(spec.seed, "weights", l as u64);
         let weights = (0..width * s.size)

@@ -5,13 +5,11 @@ use std::path::Path;
 
 use exactspike::record::inspect::{group_attributes, read_f64};
 
-use crate::ttfs::{stored_weights, ttfs, write_csv, SMALL};
+use crate::ttfs::{csv_task, stored_weights, ttfs, SMALL};
 
 /// A directory with the small CSV task, its description and a model trained in software.
 fn trained_task() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    write_csv(&dir.path().join("train.csv"), 300, 1);
-    write_csv(&dir.path().join("test.csv"), 100, 2);
+    let dir = csv_task(300, 100);
     std::fs::write(dir.path().join("small.toml"), SMALL).unwrap();
     let (code, _, stderr) = ttfs(
         dir.path(),

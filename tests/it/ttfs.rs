@@ -228,7 +228,7 @@ fn exactspike_run_takes_the_first_spike_cell_type() {
             p.v_rest,
             p.v_thresh,
             p.v_rest,
-            layer.bias_time().unwrap()
+            layer.bias().unwrap().time
         );
         text += &projections_toml(layer, &below, &name, 0..layer.n_in());
         text += &projections_toml(
@@ -314,6 +314,15 @@ pub(crate) fn write_csv(path: &std::path::Path, rows: usize, seed: u64) {
     std::fs::write(path, text).unwrap();
 }
 
+/// A temporary directory with the small CSV task: `train.csv` of `train` rows and `test.csv`
+/// of `test` rows ([`write_csv`], seeds 1 and 2).
+pub(crate) fn csv_task(train: usize, test: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write_csv(&dir.path().join("train.csv"), train, 1);
+    write_csv(&dir.path().join("test.csv"), test, 2);
+    dir
+}
+
 pub(crate) const SMALL: &str = "[ttfs]
 data = { kind = \"csv\", train = \"train.csv\", test = \"test.csv\" }
 [[ttfs.layer]]
@@ -346,9 +355,7 @@ pub(crate) fn stored_weights(path: &std::path::Path) -> (Vec<Vec<f64>>, bool) {
 /// number of threads; `ttfs eval` reproduces its test accuracy and writes predictions.
 #[test]
 fn train_and_eval_a_csv_task_with_any_thread_count() {
-    let dir = tempfile::tempdir().unwrap();
-    write_csv(&dir.path().join("train.csv"), 300, 1);
-    write_csv(&dir.path().join("test.csv"), 100, 2);
+    let dir = csv_task(300, 100);
     std::fs::write(dir.path().join("small.toml"), SMALL).unwrap();
     let mut models = Vec::new();
     for threads in ["1", "2", "3"] {
@@ -415,9 +422,7 @@ fn train_and_eval_a_csv_task_with_any_thread_count() {
 /// spikes, and a model is refused as the start of a description with another layout.
 #[test]
 fn repeated_patterns_and_bias_inputs_train_store_and_run() {
-    let dir = tempfile::tempdir().unwrap();
-    write_csv(&dir.path().join("train.csv"), 300, 1);
-    write_csv(&dir.path().join("test.csv"), 100, 2);
+    let dir = csv_task(300, 100);
     let repeated = SMALL
         .replacen(
             "[[ttfs.layer]]",
@@ -483,6 +488,19 @@ fn repeated_patterns_and_bias_inputs_train_store_and_run() {
     assert!(stderr.contains("bias inputs"), "{stderr}");
 }
 
+/// Write `layout` (its attributes and tables) as a complete HDF5 file at `path`.
+fn write_layout(path: &std::path::Path, layout: &exactspike::record::RecordLayout) {
+    let meta = exactspike::record::RunMetadata {
+        seed: 0,
+        t_stop: 1.0,
+        experiment: String::new(),
+    };
+    exactspike::record::hdf5::Hdf5Recorder::create(path, layout, &meta, false)
+        .unwrap()
+        .finish(exactspike::record::Termination::Completed)
+        .unwrap();
+}
+
 /// A model file of a build without `repeat` and `biases` (neither attribute) reads as the
 /// pattern sent once and one bias input per layer with a bias time; a stored repeat that cannot
 /// make the inputs, and bias inputs without a bias time, are named.
@@ -490,9 +508,7 @@ fn repeated_patterns_and_bias_inputs_train_store_and_run() {
 fn model_files_without_repeat_and_biases_read_as_one() {
     use exactspike::record::{AttributeValue, RecordLayout};
     use exactspike::ttfs::{jobs, model_file};
-    let dir = tempfile::tempdir().unwrap();
-    write_csv(&dir.path().join("train.csv"), 100, 1);
-    write_csv(&dir.path().join("test.csv"), 20, 2);
+    let dir = csv_task(100, 20);
     std::fs::write(dir.path().join("small.toml"), SMALL).unwrap();
     let (code, _, stderr) = ttfs(dir.path(), &["train", "small.toml", "--out", "m.h5"]);
     assert_eq!(code, 0, "{stderr}");
@@ -504,15 +520,7 @@ fn model_files_without_repeat_and_biases_read_as_one() {
         let mut layout = layout.clone();
         edit(&mut layout);
         let path = dir.path().join(name);
-        let meta = exactspike::record::RunMetadata {
-            seed: 0,
-            t_stop: 1.0,
-            experiment: String::new(),
-        };
-        exactspike::record::hdf5::Hdf5Recorder::create(&path, &layout, &meta, false)
-            .unwrap()
-            .finish(exactspike::record::Termination::Completed)
-            .unwrap();
+        write_layout(&path, &layout);
         model_file::load(&path)
     };
     let old = write("old.h5", &|l| {
@@ -556,9 +564,7 @@ fn model_files_without_repeat_and_biases_read_as_one() {
 /// Bad input: one line naming the file and the field, exit 2, no output left.
 #[test]
 fn bad_input_is_refused_with_one_line() {
-    let dir = tempfile::tempdir().unwrap();
-    write_csv(&dir.path().join("train.csv"), 40, 1);
-    write_csv(&dir.path().join("test.csv"), 10, 2);
+    let dir = csv_task(40, 10);
     let csv = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
     csv("columns.csv", "a,b,label\n0.1,0.2,1\n0.3,1\n");
     csv("word.csv", "a,b,label\n0.1,zero,1\n");
@@ -611,7 +617,7 @@ fn bad_input_is_refused_with_one_line() {
         ),
         (
             SMALL.replace("size = 12", "size = 12\nbias = true\nbiases = 0"),
-            "ttfs.layer[0].biases: no bias inputs contradict bias = true",
+            "ttfs.layer[0].biases: 0 bias inputs contradict bias = true",
         ),
     ];
     for (i, (text, expected)) in configs.iter().enumerate() {
@@ -637,15 +643,7 @@ fn bad_input_is_refused_with_one_line() {
         )],
         ..Default::default()
     };
-    let meta = exactspike::record::RunMetadata {
-        seed: 0,
-        t_stop: 1.0,
-        experiment: String::new(),
-    };
-    exactspike::record::hdf5::Hdf5Recorder::create(&other, &layout, &meta, false)
-        .unwrap()
-        .finish(exactspike::record::Termination::Completed)
-        .unwrap();
+    write_layout(&other, &layout);
     let run = dir.path().join("run.h5");
     assert!(crate::common::run_example(&run, &[]).status.success());
     for (model, expected) in [
